@@ -1,0 +1,52 @@
+// Cached user and group names for membership checks.
+//
+// Name service lookups (LDAP/SSSD behind NSS) can take milliseconds, so the
+// submit path asks at most once per user per period (default 300 s); the
+// lookup function is injected so tests and benchmarks control it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace grants {
+
+struct UnixIdentity {
+    std::string user;
+    std::vector<std::string> groups;  // primary first, then supplementary
+};
+
+class IdentityCache {
+public:
+    using Clock = std::chrono::steady_clock;
+    using Lookup = std::function<std::optional<UnixIdentity>(std::uint32_t uid)>;
+
+    explicit IdentityCache(Lookup lookup, std::chrono::seconds ttl = std::chrono::seconds(300));
+
+    // The identity of uid, or nullopt when the name service does not know it
+    // (failures are cached for the same period as successes).
+    std::optional<UnixIdentity> get(std::uint32_t uid, Clock::time_point now = Clock::now());
+
+    std::size_t lookups() const { return lookups_; }  // calls to the name service so far
+
+private:
+    struct Entry {
+        std::optional<UnixIdentity> identity;
+        Clock::time_point fetched;
+    };
+    Lookup lookup_;
+    std::chrono::seconds ttl_;
+    std::mutex mutex_;
+    std::unordered_map<std::uint32_t, Entry> entries_;
+    std::size_t lookups_ = 0;
+};
+
+// The system lookup: getpwuid_r + getgrouplist + getgrgid_r.
+std::optional<UnixIdentity> lookup_unix_identity(std::uint32_t uid);
+
+}  // namespace grants

@@ -1,0 +1,23 @@
+// Who may use an award: by user name, Unix group, or Slurm account.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "policy.h"
+
+namespace grants {
+
+// The identity a request is judged by; filled by the adapter.
+struct Identity {
+    std::string user;                 // login name of the submitting user
+    std::vector<std::string> groups;  // primary and supplementary group names
+    std::string account;              // Slurm account the job runs under ("" if none)
+};
+
+bool is_member(const Award& award, const Identity& who);
+
+// IDs of the awards who belongs to, sorted.
+std::vector<std::string> awards_of(const Policy& policy, const Identity& who);
+
+}  // namespace grants

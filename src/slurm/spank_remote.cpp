@@ -1,0 +1,97 @@
+#include "spank_remote.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+extern "C" {
+#include <slurm/slurm.h>
+}
+
+#include "core/admin_comment.h"
+#include "core/award_id.h"
+#include "core/decision.h"
+#include "core/paths.h"
+#include "core/policy_loader.h"
+#include "grants_config.h"
+
+namespace grants::spank {
+namespace {
+
+constexpr char kAwardVariable[] = "SLURM_AWARD_ID";
+
+// Set in remote_init (slurmstepd), read in each forked task.
+std::optional<std::string> approved_award;
+
+struct JobTag {
+    bool found = false;
+    std::string admin_comment;
+    std::string partition;
+};
+
+JobTag query_controller(std::uint32_t job_id) {
+    JobTag tag;
+    job_info_msg_t* msg = nullptr;
+    if (slurm_load_job(&msg, job_id, SHOW_ALL) != SLURM_SUCCESS || !msg) return tag;
+    for (std::uint32_t i = 0; i < msg->record_count; ++i) {
+        const slurm_job_info_t& job = msg->job_array[i];
+        if (job.job_id != job_id) continue;
+        tag.found = true;
+        if (job.admin_comment) tag.admin_comment = job.admin_comment;
+        if (job.partition) tag.partition = job.partition;
+        break;
+    }
+    slurm_free_job_info_msg(msg);
+    return tag;
+}
+
+std::string policy_path(const SpankSettings& settings) {
+    if (!settings.policy_path.empty()) return settings.policy_path;
+    const char* conf = std::getenv("SLURM_CONF");
+    return policy_path_next_to(conf && *conf ? conf : GRANTS_DEFAULT_SLURM_CONF);
+}
+
+}  // namespace
+
+int remote_init(spank_t sp, const SpankSettings& settings) {
+    approved_award.reset();
+    std::uint32_t job_id = 0;
+    if (spank_get_item(sp, S_JOB_ID, &job_id) != ESPANK_SUCCESS || job_id == 0) return 0;
+
+    JobTag tag = query_controller(job_id);
+    if (!tag.found) {
+        slurm_error("grants: job %u: cannot read its award tag from slurmctld; SLURM_AWARD_ID stays unset", job_id);
+        return 0;
+    }
+    auto award = award_in_admin_comment(tag.admin_comment);
+    if (award && is_valid_award_id(*award)) approved_award = *award;
+
+    // Defence in depth: the controller should never let such a job start.
+    PolicyLoad load = load_policy_file(policy_path(settings));
+    if (!load.policy) {
+        slurm_info("grants: job %u: policy unavailable in slurmstepd (%s); not re-checking the tag", job_id,
+                   load.errors.empty() ? "unknown error" : load.errors.front().to_string().c_str());
+        return 0;
+    }
+    JobRequest job;
+    job.partitions.push_back(tag.partition);
+    if (in_scope(*load.policy, job) && !approved_award) {
+        slurm_error("grants: job %u runs on partition %s, which needs an approved award, but it carries none; "
+                    "refusing to start its tasks",
+                    job_id, tag.partition.c_str());
+        return -1;
+    }
+    return 0;
+}
+
+int remote_task_init(spank_t sp) {
+    if (approved_award) {
+        spank_setenv(sp, kAwardVariable, approved_award->c_str(), 1);
+    } else {
+        spank_unsetenv(sp, kAwardVariable);
+    }
+    return 0;
+}
+
+}  // namespace grants::spank

@@ -1,0 +1,590 @@
+# shellcheck shell=bash
+# cluster.sh - private single-node Slurm cluster on loopback for integration
+# tests.  Source it from a bash script, run as root:
+#
+#     . tests/integration/cluster.sh
+#     cluster_install_traps          # always stop the daemons on exit
+#     cluster_start || exit 1
+#     as_user alice sbatch --wrap 'echo hi'
+#
+# Every cluster lives in its own `mktemp -d` directory ($CLUSTER_DIR) with its
+# own munged, slurmctld and slurmd on free TCP ports, so several clusters (and
+# a system install) can coexist on one host.  Daemons are only ever stopped by
+# the PIDs recorded in $CLUSTER_DIR/pids/, after checking that the process
+# still belongs to this cluster.
+#
+# Environment read by cluster_start:
+#   GRANTS_PLUGIN_DIR   directory with job_submit_grants.so and spank_grants.so;
+#                       when set, slurm.conf gets PluginDir=$GRANTS_PLUGIN_DIR:<system dir>,
+#                       JobSubmitPlugins=grants, and plugstack.conf gets
+#                       `required $GRANTS_PLUGIN_DIR/spank_grants.so policy=$CLUSTER_DIR/etc/grants.yaml`.
+#                       Unset: plain Slurm, no plugins.
+#   GRANTS_POLICY       file copied to $CLUSTER_DIR/etc/grants.yaml (root, 0644).
+#                       Unset: no grants.yaml is created.
+#   CLUSTER_EXTRA_CONF  extra lines appended to slurm.conf.
+#   CLUSTER_CTLD_PORT, CLUSTER_SLURMD_PORT
+#                       fixed ports (default: random free ports in 10000-32000,
+#                       below the kernel's ephemeral range).
+#   CLUSTER_START_TIMEOUT  seconds to wait for each daemon (default 30).
+#   CLUSTER_KEEP        1: keep $CLUSTER_DIR after cluster_stop; 0: always
+#                       remove it.  Unset: removed, unless the start failed,
+#                       the script exits non-zero (cluster_exit_trap), or a
+#                       lib.sh test case failed (lib.sh then sets CLUSTER_KEEP=1).
+#
+# Exported after cluster_start: CLUSTER_DIR, SLURM_CONF, CLUSTER_NODE (node
+# name = `hostname -s`), CLUSTER_CTLD_PORT, CLUSTER_SLURMD_PORT,
+# CLUSTER_MUNGE_SOCKET.
+#
+# Layout of $CLUSTER_DIR (0755):
+#   etc/      slurm.conf gres.conf plugstack.conf [grants.yaml]   (0755, files 0644)
+#   munge/    key, seed, log, pid (0700)      run/  munge socket, daemon pid files (0755)
+#   log/      slurmctld.log slurmd.log munged.log *.out (daemon stdout/stderr)
+#   state/    StateSaveLocation      spool/  SlurmdSpoolDir
+#   pids/     one file per daemon we started (munged, slurmctld, slurmd)
+#   home/USER working directory of as_user (0755, owned by USER)
+
+CLUSTER_SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+_cluster_me() { printf '%s' "${0##*/}"; }
+_cluster_msg() { printf '%s: %s\n' "$(_cluster_me)" "$*" >&2; }
+_cluster_die() { _cluster_msg "error: $*"; return 1; }
+
+# Print the last lines of each log file given (for failure messages).
+_cluster_log_tail() {
+    local f
+    for f in "$@"; do
+        [ -s "$f" ] || continue
+        printf '%s: --- last lines of %s ---\n' "$(_cluster_me)" "$f" >&2
+        tail -n "${CLUSTER_LOG_LINES:-25}" "$f" | sed 's/^/    /' >&2
+    done
+}
+
+# Directory of the system's Slurm plugins (where select_cons_tres.so lives).
+cluster_system_plugin_dir() {
+    local f
+    f=$(dpkg -L slurm-wlm-basic-plugins 2>/dev/null | grep -m1 '/select_cons_tres\.so$')
+    if [ -z "$f" ]; then
+        for f in /usr/lib/*/slurm-wlm/select_cons_tres.so /usr/lib*/slurm/select_cons_tres.so \
+                 /usr/local/lib/slurm/select_cons_tres.so; do
+            [ -e "$f" ] && break
+        done
+    fi
+    [ -e "$f" ] || { _cluster_die "cannot find the Slurm plugin directory (select_cons_tres.so)"; return 1; }
+    dirname "$f"
+}
+
+# True if some TCP socket (any state, IPv4 or IPv6) uses local port $1.
+_cluster_port_in_use() {
+    local hex
+    hex=$(printf ':%04X' "$1")
+    awk -v p="$hex" 'FNR > 1 && toupper(substr($2, length($2) - 4)) == p { found = 1 }
+                     END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# Print a free port in 10000-32000 not equal to any argument.
+_cluster_free_port() {
+    local p i avoid ok
+    for i in $(seq 1 200); do
+        p=$(( 10000 + (RANDOM * 32768 + RANDOM) % 22000 ))
+        ok=1
+        for avoid in "$@"; do [ "$p" = "$avoid" ] && ok=0; done
+        [ "$ok" = 1 ] && ! _cluster_port_in_use "$p" && { echo "$p"; return 0; }
+        : "$i"
+    done
+    _cluster_die "no free TCP port found"
+}
+
+# State letter of process $1 from /proc (empty if gone).
+_cluster_proc_state() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    printf '%s' "${stat%% *}"
+}
+
+# True if PID $1 is alive (not a zombie) and its command line mentions
+# $CLUSTER_DIR, i.e. it is a daemon of this cluster and not a recycled PID.
+_cluster_pid_is_ours() {
+    local pid=$1 st
+    [ -n "$pid" ] && [ -n "${CLUSTER_DIR:-}" ] || return 1
+    st=$(_cluster_proc_state "$pid")
+    [ -n "$st" ] && [ "$st" != Z ] || return 1
+    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$CLUSTER_DIR"
+}
+
+_cluster_pid_alive() {
+    local st
+    st=$(_cluster_proc_state "$1")
+    [ -n "$st" ] && [ "$st" != Z ]
+}
+
+# Stop the daemon recorded in pids/NAME: SIGTERM (or the signal given as $2),
+# SIGKILL after $3 seconds (default 10), then wait until it is gone.
+_cluster_stop_daemon() {
+    local name=$1 sig=${2:-TERM} timeout=${3:-10} pidfile pid i
+    pidfile=$CLUSTER_DIR/pids/$name
+    [ -f "$pidfile" ] || return 0
+    pid=$(cat "$pidfile")
+    if _cluster_pid_is_ours "$pid"; then
+        kill -s "$sig" "$pid" 2>/dev/null
+        for ((i = 0; i < timeout * 10; i++)); do
+            _cluster_pid_alive "$pid" || break
+            sleep 0.1
+        done
+        if _cluster_pid_alive "$pid"; then
+            _cluster_msg "$name (pid $pid) still running after ${timeout}s, sending SIGKILL"
+            kill -s KILL "$pid" 2>/dev/null
+            for ((i = 0; i < 100; i++)); do
+                _cluster_pid_alive "$pid" || break
+                sleep 0.1
+            done
+        fi
+    fi
+    # Reap it if it is our child (no-op otherwise).
+    wait "$pid" 2>/dev/null
+    rm -f "$pidfile"
+    return 0
+}
+
+# Run a daemon in the foreground in the background, recording its PID.
+# Usage: _cluster_spawn NAME CMD ARGS...   (args must mention $CLUSTER_DIR)
+_cluster_spawn() {
+    local name=$1 pid
+    shift
+    # A clean environment; SLURM_GRANTS_CLUSTER tags the daemons and what
+    # they fork (slurmstepd, slurmscriptd) as belonging to this cluster.
+    env -i PATH="$CLUSTER_SYS_PATH" LANG=C.UTF-8 SLURM_CONF="$SLURM_CONF" \
+        SLURM_GRANTS_CLUSTER="$CLUSTER_DIR" "$@" </dev/null >>"$CLUSTER_DIR/log/$name.out" 2>&1 &
+    pid=$!
+    echo "$pid" >"$CLUSTER_DIR/pids/$name"
+}
+
+# Wait until "$@" succeeds, at most $1 seconds, while daemon $2 is alive.
+# Usage: _cluster_wait_for TIMEOUT DAEMON CMD...
+_cluster_wait_for() {
+    local timeout=$1 name=$2 i pid
+    shift 2
+    pid=$(cat "$CLUSTER_DIR/pids/$name" 2>/dev/null)
+    for ((i = 0; i < timeout * 5; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        if ! _cluster_pid_alive "$pid"; then
+            _cluster_msg "$name (pid $pid) exited during start-up"
+            return 1
+        fi
+        sleep 0.2
+    done
+    "$@" >/dev/null 2>&1
+}
+
+_cluster_munge_ok() {
+    munge -n -S "$CLUSTER_MUNGE_SOCKET" | unmunge -S "$CLUSTER_MUNGE_SOCKET" >/dev/null
+}
+_cluster_ctld_up() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
+_cluster_node_idle() {
+    [ "$(sinfo -h -n "$CLUSTER_NODE" -o '%T' 2>/dev/null | sort -u)" = idle ]
+}
+
+_cluster_start_munged() {
+    local d=$CLUSTER_DIR
+    _cluster_spawn munged munged --foreground --force \
+        --socket="$CLUSTER_MUNGE_SOCKET" --key-file="$d/munge/munge.key" \
+        --pid-file="$d/munge/munged.pid" --seed-file="$d/munge/munged.seed" \
+        --log-file="$d/log/munged.log"
+    _cluster_wait_for "${CLUSTER_START_TIMEOUT:-30}" munged _cluster_munge_ok || {
+        _cluster_msg "munged did not come up"
+        _cluster_log_tail "$d/log/munged.log" "$d/log/munged.out"
+        return 1
+    }
+}
+
+# Start slurmctld (state is recovered from StateSaveLocation if present) and
+# wait until `scontrol ping` reports it UP.
+cluster_start_ctld() {
+    [ -n "${CLUSTER_DIR:-}" ] || { _cluster_die "no cluster (CLUSTER_DIR unset)"; return 1; }
+    if _cluster_pid_is_ours "$(cat "$CLUSTER_DIR/pids/slurmctld" 2>/dev/null)"; then
+        _cluster_die "slurmctld is already running"
+        return 1
+    fi
+    _cluster_spawn slurmctld slurmctld -D -i -f "$SLURM_CONF"
+    _cluster_wait_for "${CLUSTER_START_TIMEOUT:-30}" slurmctld _cluster_ctld_up || {
+        _cluster_msg "slurmctld did not come up (port $CLUSTER_CTLD_PORT)"
+        _cluster_log_tail "$CLUSTER_DIR/log/slurmctld.log" "$CLUSTER_DIR/log/slurmctld.out"
+        return 1
+    }
+}
+
+cluster_stop_ctld() {
+    [ -n "${CLUSTER_DIR:-}" ] || return 0
+    _cluster_stop_daemon slurmctld TERM "${CLUSTER_STOP_TIMEOUT:-15}"
+}
+
+# Graceful stop + start of slurmctld, same state directory.
+cluster_restart_ctld() {
+    cluster_stop_ctld && cluster_start_ctld
+}
+
+# SIGKILL slurmctld (simulated crash).  It stays down: call
+# cluster_start_ctld to bring it back (it recovers the saved state).
+cluster_kill9_ctld() {
+    [ -n "${CLUSTER_DIR:-}" ] || return 0
+    _cluster_stop_daemon slurmctld KILL 10
+}
+
+_cluster_write_conf() {
+    local d=$CLUSTER_DIR sysdir plugindir cpus boards sockets cores threads mem line k
+    sysdir=$(cluster_system_plugin_dir) || return 1
+    line=$(slurmd -C 2>/dev/null | grep -m1 '^NodeName=') ||
+        { _cluster_die "slurmd -C failed"; return 1; }
+    for k in $line; do
+        case $k in
+            CPUs=*) cpus=${k#*=} ;;
+            Boards=*) boards=${k#*=} ;;
+            SocketsPerBoard=*) sockets=${k#*=} ;;
+            CoresPerSocket=*) cores=${k#*=} ;;
+            ThreadsPerCore=*) threads=${k#*=} ;;
+            RealMemory=*) mem=${k#*=} ;;
+        esac
+    done
+    plugindir=$sysdir
+    if [ -n "${GRANTS_PLUGIN_DIR:-}" ]; then
+        plugindir=$GRANTS_PLUGIN_DIR:$sysdir
+    fi
+
+    cat >"$d/etc/slurm.conf" <<EOF
+# Generated by tests/integration/cluster.sh for $d
+ClusterName=grantstest
+SlurmctldHost=$CLUSTER_NODE(127.0.0.1)
+SlurmctldPort=$CLUSTER_CTLD_PORT
+SlurmdPort=$CLUSTER_SLURMD_PORT
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$CLUSTER_MUNGE_SOCKET
+CredType=cred/munge
+PluginDir=$plugindir
+PlugStackConfig=$d/etc/plugstack.conf
+StateSaveLocation=$d/state
+SlurmdSpoolDir=$d/spool
+SlurmctldPidFile=$d/run/slurmctld.pid
+SlurmdPidFile=$d/run/slurmd.pid
+SlurmctldLogFile=$d/log/slurmctld.log
+SlurmdLogFile=$d/log/slurmd.log
+SlurmctldDebug=${CLUSTER_CTLD_DEBUG:-info}
+SlurmdDebug=${CLUSTER_SLURMD_DEBUG:-info}
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+SchedulerParameters=sched_min_interval=0,bf_interval=1
+MpiDefault=none
+ReturnToService=2
+MinJobAge=300
+KillWait=2
+InactiveLimit=0
+MessageTimeout=10
+SlurmctldTimeout=30
+SlurmdTimeout=300
+TCPTimeout=5
+GresTypes=neuron
+EOF
+    if [ -n "${GRANTS_PLUGIN_DIR:-}" ]; then
+        echo "JobSubmitPlugins=grants" >>"$d/etc/slurm.conf"
+    fi
+    cat >>"$d/etc/slurm.conf" <<EOF
+NodeName=$CLUSTER_NODE NodeAddr=127.0.0.1 NodeHostname=$CLUSTER_NODE CPUs=$cpus Boards=$boards SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem Gres=neuron:16 State=UNKNOWN
+PartitionName=cpu Nodes=$CLUSTER_NODE Default=YES MaxTime=INFINITE State=UP
+PartitionName=trn1 Nodes=$CLUSTER_NODE MaxTime=INFINITE State=UP
+PartitionName=trn2 Nodes=$CLUSTER_NODE MaxTime=INFINITE State=UP
+EOF
+    if [ -n "${CLUSTER_EXTRA_CONF:-}" ]; then
+        printf '# CLUSTER_EXTRA_CONF\n%s\n' "$CLUSTER_EXTRA_CONF" >>"$d/etc/slurm.conf"
+    fi
+
+    echo "Name=neuron Count=16" >"$d/etc/gres.conf"
+
+    : >"$d/etc/plugstack.conf"
+    if [ -n "${GRANTS_PLUGIN_DIR:-}" ]; then
+        echo "required $GRANTS_PLUGIN_DIR/spank_grants.so policy=$d/etc/grants.yaml" \
+            >"$d/etc/plugstack.conf"
+    fi
+    if [ -n "${GRANTS_POLICY:-}" ]; then
+        install -o root -g root -m 0644 "$GRANTS_POLICY" "$d/etc/grants.yaml" || return 1
+    fi
+    chmod 0644 "$d"/etc/*
+}
+
+# Create $CLUSTER_DIR, write the configuration, start munged, slurmctld and
+# slurmd, and wait until the node is idle.  Returns non-zero (with a log
+# tail on stderr) on failure, after stopping whatever it started.
+cluster_start() {
+    local d timeout=${CLUSTER_START_TIMEOUT:-30} f
+
+    [ "$(id -u)" = 0 ] || { _cluster_die "cluster_start must run as root"; return 1; }
+    if [ -n "${CLUSTER_DIR:-}" ] && [ -d "$CLUSTER_DIR/pids" ] &&
+        [ -n "$(ls -A "$CLUSTER_DIR/pids" 2>/dev/null)" ]; then
+        _cluster_die "a cluster is already running in $CLUSTER_DIR"
+        return 1
+    fi
+    if [ -n "${GRANTS_PLUGIN_DIR:-}" ]; then
+        for f in job_submit_grants.so spank_grants.so; do
+            [ -f "$GRANTS_PLUGIN_DIR/$f" ] ||
+                { _cluster_die "GRANTS_PLUGIN_DIR=$GRANTS_PLUGIN_DIR has no $f"; return 1; }
+        done
+    fi
+    if [ -n "${GRANTS_POLICY:-}" ] && [ ! -r "$GRANTS_POLICY" ]; then
+        _cluster_die "GRANTS_POLICY=$GRANTS_POLICY is not readable"
+        return 1
+    fi
+
+    d=$(mktemp -d /tmp/slurm-grants-cluster.XXXXXX) || return 1
+    chmod 0755 "$d"
+    : >"$d/.slurm-grants-cluster"   # marker checked before rm -rf
+    mkdir -p "$d"/{etc,log,state,spool,pids,run,home,munge}
+    chmod 0755 "$d"/{etc,log,run,home}
+    chmod 0700 "$d"/{munge,state,spool,pids}
+
+    export CLUSTER_DIR=$d
+    export SLURM_CONF=$d/etc/slurm.conf
+    export CLUSTER_MUNGE_SOCKET=$d/run/munge.socket
+    CLUSTER_NODE=$(hostname -s) && export CLUSTER_NODE
+    # Ports: CLUSTER_CTLD_PORT / CLUSTER_SLURMD_PORT if set, else free ones.
+    CLUSTER_CTLD_PORT=${CLUSTER_CTLD_PORT:-}
+    CLUSTER_SLURMD_PORT=${CLUSTER_SLURMD_PORT:-}
+    if [ -z "$CLUSTER_CTLD_PORT" ]; then
+        CLUSTER_CTLD_PORT=$(_cluster_free_port "$CLUSTER_SLURMD_PORT") || return 1
+    fi
+    if [ -z "$CLUSTER_SLURMD_PORT" ]; then
+        CLUSTER_SLURMD_PORT=$(_cluster_free_port "$CLUSTER_CTLD_PORT") || return 1
+    fi
+    export CLUSTER_CTLD_PORT CLUSTER_SLURMD_PORT
+
+    _cluster_msg "starting cluster in $d (node $CLUSTER_NODE, slurmctld port $CLUSTER_CTLD_PORT, slurmd port $CLUSTER_SLURMD_PORT${GRANTS_PLUGIN_DIR:+, plugins from $GRANTS_PLUGIN_DIR})"
+
+    if ! _cluster_write_conf; then
+        _cluster_start_failed
+        return 1
+    fi
+
+    if command -v mungekey >/dev/null 2>&1; then
+        mungekey --create --keyfile="$d/munge/munge.key" >/dev/null 2>&1
+    fi
+    [ -s "$d/munge/munge.key" ] ||
+        dd if=/dev/urandom of="$d/munge/munge.key" bs=1024 count=1 status=none
+    chmod 0600 "$d/munge/munge.key"
+
+    _cluster_start_munged || { _cluster_start_failed; return 1; }
+    cluster_start_ctld || { _cluster_start_failed; return 1; }
+
+    _cluster_spawn slurmd slurmd -D -f "$SLURM_CONF" -N "$CLUSTER_NODE"
+    if ! _cluster_wait_for "$timeout" slurmd _cluster_node_idle; then
+        _cluster_msg "node $CLUSTER_NODE is not idle after ${timeout}s: $(sinfo -h -N -o '%N %T %E' 2>&1)"
+        _cluster_log_tail "$d/log/slurmd.log" "$d/log/slurmd.out" "$d/log/slurmctld.log"
+        _cluster_start_failed
+        return 1
+    fi
+    _cluster_msg "cluster up: SLURM_CONF=$SLURM_CONF"
+}
+
+_cluster_start_failed() {
+    : "${CLUSTER_KEEP:=1}"
+    cluster_stop
+}
+
+# Cancel all jobs of this cluster and wait (up to $1 s) until none is
+# running or completing, so that no slurmstepd or job process survives.
+_cluster_drain_jobs() {
+    local timeout=${1:-15} i
+    _cluster_ctld_up || return 0
+    [ -n "$(squeue -h -o %i 2>/dev/null)" ] || return 0
+    scancel --quiet --full --state=PENDING,RUNNING,SUSPENDED 2>/dev/null ||
+        squeue -h -o %i 2>/dev/null | xargs -r scancel --quiet --full 2>/dev/null
+    for ((i = 0; i < timeout * 5; i++)); do
+        [ -z "$(squeue -h -t R,CG,S,PD -o %i 2>/dev/null)" ] && return 0
+        sleep 0.2
+    done
+    _cluster_msg "jobs still active after ${timeout}s: $(squeue -h -o '%i %T' 2>&1 | tr '\n' ' ')"
+}
+
+# PIDs of the live processes of this cluster: the daemons and everything
+# they forked that inherited their environment (slurmstepd, slurmscriptd),
+# found by SLURM_GRANTS_CLUSTER=$CLUSTER_DIR in /proc/PID/environ.  Job
+# processes of users are not included (their environment is the job's).
+cluster_pids() {
+    local p
+    [ -n "${CLUSTER_DIR:-}" ] || return 0
+    grep -lzxF -- "SLURM_GRANTS_CLUSTER=$CLUSTER_DIR" /proc/[0-9]*/environ 2>/dev/null |
+        while IFS=/ read -r _ _ p _; do
+            [ "$p" != "$$" ] && [ "$p" != "${BASHPID:-}" ] && _cluster_pid_alive "$p" && echo "$p"
+        done
+    return 0
+}
+
+# cluster_stop: cancel all jobs, stop slurmd, slurmctld and munged (in that
+# order) by their recorded PIDs -- SIGTERM, then SIGKILL after
+# CLUSTER_STOP_TIMEOUT (15) seconds --, SIGKILL any leftover slurmstepd or
+# slurmscriptd of this cluster, and wait (up to 5 s) until those processes
+# are gone from the process table, zombies included.  Idempotent and safe in
+# a trap.  Then removes $CLUSTER_DIR unless CLUSTER_KEEP=1 (see the header).
+cluster_stop() {
+    local d=${CLUSTER_DIR:-} t=${CLUSTER_STOP_TIMEOUT:-15} p all left i
+    [ -n "$d" ] && [ -d "$d" ] || return 0
+    if [ -n "$(ls -A "$d/pids" 2>/dev/null)" ]; then
+        _cluster_drain_jobs "$t"
+        all="$(cat "$d"/pids/* 2>/dev/null) $(cluster_pids)"
+        _cluster_stop_daemon slurmd TERM "$t"
+        _cluster_stop_daemon slurmctld TERM "$t"
+        _cluster_stop_daemon munged TERM "$t"
+        for p in $(cluster_pids); do
+            _cluster_msg "killing leftover $(cat "/proc/$p/comm" 2>/dev/null) (pid $p)"
+            kill -s KILL "$p" 2>/dev/null
+            all="$all $p"
+        done
+        # Orphans (e.g. slurmstepd, or a slurmctld restarted from a subshell)
+        # are reaped by PID 1; wait until `pgrep` cannot see them either.
+        for ((i = 0; i < 50; i++)); do
+            left=
+            for p in $all; do
+                wait "$p" 2>/dev/null
+                [ -e "/proc/$p" ] && left="$left $p"
+            done
+            [ -z "$left" ] && break
+            sleep 0.1
+        done
+        [ -z "$left" ] || _cluster_msg "processes not reaped yet:$left"
+        _cluster_msg "cluster in $d stopped"
+    fi
+    if [ "${CLUSTER_KEEP:-}" = 1 ]; then
+        [ -e "$d/.kept" ] || _cluster_msg "kept $d (logs in $d/log)"
+        : >"$d/.kept"
+    elif [ -e "$d/.slurm-grants-cluster" ]; then
+        rm -rf -- "$d"
+    fi
+    return 0
+}
+
+# EXIT trap: keep $CLUSTER_DIR when the script fails, then cluster_stop.
+# Preserves the exit status.
+cluster_exit_trap() {
+    local rc=$?
+    [ "$rc" = 0 ] || : "${CLUSTER_KEEP:=1}"
+    cluster_stop
+    return "$rc"
+}
+
+# Install traps so that the cluster is always stopped: on EXIT, and on
+# INT/TERM/HUP (which then exit with 128+signal, running the EXIT trap).
+cluster_install_traps() {
+    trap cluster_exit_trap EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# ensure_test_users: create alice, bob, carol, dave (no home, no login
+# password) and group nlp-lab with alice and bob as supplementary members.
+ensure_test_users() {
+    local u
+    getent group nlp-lab >/dev/null || groupadd nlp-lab 2>/dev/null ||
+        getent group nlp-lab >/dev/null || { _cluster_die "cannot create group nlp-lab"; return 1; }
+    for u in alice bob carol dave; do
+        id -u "$u" >/dev/null 2>&1 || useradd -M -s /bin/bash "$u" 2>/dev/null ||
+            id -u "$u" >/dev/null 2>&1 || { _cluster_die "cannot create user $u"; return 1; }
+    done
+    for u in alice bob; do
+        id -nG "$u" | tr ' ' '\n' | grep -qx nlp-lab || usermod -a -G nlp-lab "$u" ||
+            { _cluster_die "cannot add $u to nlp-lab"; return 1; }
+    done
+}
+
+# Working directory of USER in this cluster: $CLUSTER_DIR/home/USER (0755).
+cluster_home() {
+    local u=$1 h
+    h=$CLUSTER_DIR/home/$u
+    if [ ! -d "$h" ]; then
+        mkdir -p "$h" && chown "$u:" "$h" && chmod 0755 "$h" || return 1
+    fi
+    printf '%s\n' "$h"
+}
+
+# as_user USER CMD...: run CMD as USER in a clean environment (HOME, USER,
+# LOGNAME, PATH, LANG, SLURM_CONF) from $CLUSTER_DIR/home/USER.  stdin is
+# passed through.  Extra variables: as_user alice env FOO=1 sbatch ...
+as_user() {
+    local u=$1 h
+    shift
+    [ -n "${CLUSTER_DIR:-}" ] || { _cluster_die "as_user: no cluster"; return 1; }
+    h=$(cluster_home "$u") || { _cluster_die "as_user: no home for $u"; return 1; }
+    runuser -u "$u" -- env -i -C "$h" HOME="$h" USER="$u" LOGNAME="$u" \
+        PATH="$CLUSTER_SYS_PATH" LANG=C.UTF-8 SLURM_CONF="$SLURM_CONF" "$@"
+}
+
+# job_field JOBID FIELD: value of FIELD (e.g. JobState, Partition,
+# AdminComment, Comment, UserId) from `scontrol show job JOBID`.  Fields that
+# scontrol prints at the end of a line (JobName, Comment, AdminComment,
+# SystemComment, Command, WorkDir, StdIn, StdOut, StdErr) keep embedded
+# spaces and '='; trailing blanks are dropped.  Fails if the job or the field
+# is unknown (scontrol omits unset comments).
+job_field() {
+    local jid=$1 field=$2
+    scontrol show job "$jid" 2>/dev/null | awk -v f="$field" '
+        BEGIN {
+            n = split("Comment AdminComment SystemComment Command WorkDir StdIn StdOut StdErr", w, " ")
+            for (i = 1; i <= n; i++) wholeline[w[i]] = 1
+        }
+        {
+            sub(/^[ \t]+/, "")
+            key = $0; sub(/=.*/, "", key)
+            if (key in wholeline) {          # "Key=free text" lines
+                if (key != f) next
+                v = substr($0, length(f) + 2); sub(/[ \t]+$/, "", v)
+                print v; found = 1; exit
+            }
+            line = " " $0
+            p = index(line, " " f "=")
+            if (p == 0) next
+            v = substr(line, p + length(f) + 2)
+            if (f == "JobName") sub(/[ \t]+$/, "", v)   # last on its line
+            else sub(/[ \t].*$/, "", v)
+            print v; found = 1; exit
+        }
+        END { exit !found }'
+}
+
+# wait_job_state JOBID STATE[|STATE...] [TIMEOUT=30]: poll until JobState is
+# one of the given states.  Fails early if the job ends in another state.
+wait_job_state() {
+    local jid=$1 want=$2 timeout=${3:-30} st i
+    for ((i = 0; i <= timeout * 5; i++)); do
+        st=$(job_field "$jid" JobState)
+        case "|$want|" in *"|$st|"*) [ -n "$st" ] && return 0 ;; esac
+        case $st in
+            COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | PREEMPTED | BOOT_FAIL | DEADLINE | OUT_OF_MEMORY)
+                _cluster_msg "job $jid ended in state $st, expected $want"
+                return 1 ;;
+        esac
+        sleep 0.2
+    done
+    _cluster_msg "job $jid is in state '${st:-unknown}' after ${timeout}s, expected $want"
+    return 1
+}
+
+# wait_job_done JOBID [TIMEOUT=30]: wait until the job ended (any final
+# state) and print that state.
+wait_job_done() {
+    local jid=$1 timeout=${2:-30} st i
+    for ((i = 0; i <= timeout * 5; i++)); do
+        st=$(job_field "$jid" JobState)
+        case $st in
+            COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | PREEMPTED | BOOT_FAIL | DEADLINE | OUT_OF_MEMORY)
+                echo "$st"
+                return 0 ;;
+        esac
+        sleep 0.2
+    done
+    _cluster_msg "job $jid not done after ${timeout}s (state '${st:-unknown}')"
+    return 1
+}
