@@ -43,8 +43,10 @@ Decision decide_submit(const Policy& policy, const JobRequest& job) {
     const Identity& who = job.who;
     std::string award_id;
     if (job.requested.conflicting) {
-        return reject("conflicting award requests (" + join(job.requested.values) +
-                      "): give --award only once.");
+        // The values come from the user's environment: quote them, they end up in slurmctld's log.
+        std::vector<std::string> quoted;
+        for (const auto& v : job.requested.values) quoted.push_back(quote_untrusted(v));
+        return reject("conflicting award requests (" + join(quoted) + "): give --award only once.");
     }
     if (job.requested.award) {
         award_id = *job.requested.award;

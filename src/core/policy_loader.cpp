@@ -1,5 +1,6 @@
 #include "policy_loader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -32,6 +33,11 @@ public:
         } else {
             read_root(*root, *policy);
         }
+        // Checks that run after a mapping is walked (missing keys, undefined
+        // references) find problems out of order; callers are promised file order.
+        std::stable_sort(errors_.begin(), errors_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+            return a.mark.line != b.mark.line ? a.mark.line < b.mark.line : a.mark.column < b.mark.column;
+        });
         PolicyLoad out;
         if (errors_.empty()) {
             out.policy = std::move(policy);

@@ -14,6 +14,7 @@ extern "C" {
 }
 
 #include "core/admin_comment.h"
+#include "core/award_id.h"
 #include "core/decision.h"
 #include "core/identity_cache.h"
 #include "core/paths.h"
@@ -156,7 +157,7 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
             const Award* award = policy->find_award(*wanted);
             Identity owner = identity_of(job.user_id, job.account.empty() ? nullptr : job.account.c_str());
             if (!award || !is_member(*award, owner)) {
-                ctld::log_error("job " + std::to_string(job.job_id) + ": award change to " + *wanted +
+                ctld::log_error("job " + std::to_string(job.job_id) + ": award change to " + quote_untrusted(*wanted) +
                                 " by uid " + std::to_string(submit_uid) + " refused: " +
                                 (award ? "the job's user " + owner.user + " is not a member" : "no such award"));
                 return ESLURM_ACCOUNTING_POLICY;
@@ -170,7 +171,7 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
         JobRequest moved;
         moved.partitions = split_partitions(job_desc->partition);
         if (in_scope(*policy, moved)) {
-            ctld::log_error("job " + std::to_string(job.job_id) + ": move to partition " + job_desc->partition +
+            ctld::log_error("job " + std::to_string(job.job_id) + ": move to partition " + quote_untrusted(job_desc->partition) +
                             " by uid " + std::to_string(submit_uid) +
                             " refused: the job carries no award; resubmit it with --award=ID");
             return ESLURM_ACCOUNTING_POLICY;

@@ -23,6 +23,7 @@ constexpr char kAwardVariable[] = "SLURM_AWARD_ID";
 
 // Set in remote_init (slurmstepd), read in each forked task.
 std::optional<std::string> approved_award;
+std::string refusal;  // non-empty: the tasks must not start
 
 struct JobTag {
     bool found = false;
@@ -56,6 +57,7 @@ std::string policy_path(const SpankSettings& settings) {
 
 int remote_init(spank_t sp, const SpankSettings& settings) {
     approved_award.reset();
+    refusal.clear();
     std::uint32_t job_id = 0;
     if (spank_get_item(sp, S_JOB_ID, &job_id) != ESPANK_SUCCESS || job_id == 0) return 0;
 
@@ -77,15 +79,20 @@ int remote_init(spank_t sp, const SpankSettings& settings) {
     JobRequest job;
     job.partitions.push_back(tag.partition);
     if (in_scope(*load.policy, job) && !approved_award) {
-        slurm_error("grants: job %u runs on partition %s, which needs an approved award, but it carries none; "
-                    "refusing to start its tasks",
-                    job_id, tag.partition.c_str());
-        return -1;
+        // Refused in each task, not here: a failure in slurmstepd's plugin
+        // initialisation drains the node, which would let users drain nodes.
+        refusal = "job " + std::to_string(job_id) + " runs on partition " + tag.partition +
+                  ", which needs an approved award, but it carries none; refusing to start its tasks";
+        slurm_error("grants: %s", refusal.c_str());
     }
     return 0;
 }
 
 int remote_task_init(spank_t sp) {
+    if (!refusal.empty()) {
+        slurm_error("grants: %s", refusal.c_str());
+        return -1;
+    }
     if (approved_award) {
         spank_setenv(sp, kAwardVariable, approved_award->c_str(), 1);
     } else {

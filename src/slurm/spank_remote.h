@@ -11,11 +11,12 @@ extern "C" {
 namespace grants::spank {
 
 // Once per step, as root: asks slurmctld for the job's AdminComment tag and
-// partition; refuses the step (non-zero) when the job runs on an enforced
-// partition without an approved tag.
+// partition, and notes whether the job runs on an enforced partition without
+// an approved tag (then remote_task_init refuses every task).
 int remote_init(spank_t sp, const SpankSettings& settings);
 
-// In each task, just before exec: SLURM_AWARD_ID is the approved award, or unset.
+// In each task, just before exec: SLURM_AWARD_ID is the approved award, or
+// unset; non-zero (the task does not start) for a refused job.
 int remote_task_init(spank_t sp);
 
 }  // namespace grants::spank

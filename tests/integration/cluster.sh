@@ -433,8 +433,10 @@ cluster_stop() {
     local d=${CLUSTER_DIR:-} t=${CLUSTER_STOP_TIMEOUT:-15} p all left i
     [ -n "$d" ] && [ -d "$d" ] || return 0
     if [ -n "$(ls -A "$d/pids" 2>/dev/null)" ]; then
-        _cluster_drain_jobs "$t"
+        # Collect PIDs first: a slurmstepd that exits while jobs are being
+        # cancelled can no longer be identified, but must still be waited for.
         all="$(cat "$d"/pids/* 2>/dev/null) $(cluster_pids)"
+        _cluster_drain_jobs "$t"
         _cluster_stop_daemon slurmd TERM "$t"
         _cluster_stop_daemon slurmctld TERM "$t"
         _cluster_stop_daemon munged TERM "$t"

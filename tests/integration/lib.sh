@@ -80,6 +80,10 @@ run_case() {
         [ "$rc" = 0 ] && [ "$_T_ASSERT_FAILS" = 0 ]
     ) </dev/null >"$log" 2>&1
     rc=$?
+    # The case called `exit` (or died) without a failed assertion.
+    if [ "$rc" != 0 ] && ! grep -q '^FAIL: ' "$log"; then
+        printf 'FAIL: case %s exited with status %s\n' "$fn" "$rc" >>"$log"
+    fi
     if [ "$rc" = 0 ]; then
         T_PASSED=$((T_PASSED + 1))
         echo "ok - $name"

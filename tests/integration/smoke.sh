@@ -18,17 +18,28 @@ fi
 # The plugins are not under test here.
 unset GRANTS_PLUGIN_DIR GRANTS_POLICY CLUSTER_EXTRA_CONF
 
-# PIDs of all munged, slurmctld, slurmd and slurmstepd processes (not zombies).
+# PIDs of live munged, slurmctld, slurmd and slurmstepd processes.
 slurm_munge_pids() {
     ps -eo pid=,stat=,comm= |
         awk '$2 !~ /^Z/ && $3 ~ /^(munged|slurmctld|slurmd|slurmstepd)$/ { print $1 }'
 }
 
+# The same, minus those running before this test and those of another
+# cluster of this harness (possibly running concurrently).
+new_slurm_munge_pids() {
+    local p tag
+    for p in $(slurm_munge_pids); do
+        case " $others " in *" $p "*) continue ;; esac
+        tag=$(tr '\0' '\n' 2>/dev/null </proc/"$p"/environ | sed -n 's/^SLURM_GRANTS_CLUSTER=//p')
+        [ -n "$tag" ] && [ "$tag" != "$dir" ] && continue
+        echo "$p"
+    done
+}
+
 ensure_test_users || exit 1
 # Slurm/munge processes of someone else (another cluster, a system install):
 # they must survive, and are ignored by the leftover check.
-others=$(slurm_munge_pids | paste -sd'|')
-others=${others:-NONE}
+others=$(slurm_munge_pids | tr '\n' ' ')
 cluster_install_traps
 cluster_start || exit 1
 
@@ -121,12 +132,11 @@ pids=$(cat "$dir"/pids/* 2>/dev/null | tr '\n' ' ')
 case_no_leftovers() {
     local p
     for p in $pids; do
-        assert_eq "" "$(ps -o pid=,stat=,args= -p "$p" | grep -v ' Z')" "daemon pid $p still running"
+        assert_eq "" "$(ps -o pid=,stat=,args= -p "$p")" "daemon pid $p is gone (zombies too)"
     done
     assert_eq "" "$(pgrep -af -- "$dir")" "processes mentioning $dir"
     assert_eq "" "$(cluster_pids)" "processes tagged with this cluster"
-    assert_eq "" "$(slurm_munge_pids | grep -vxE "$others")" \
-        "munged/slurm processes not running before the smoke test"
+    assert_eq "" "$(new_slurm_munge_pids)" "new munged/slurm* processes"
 }
 cluster_stop
 run_case "cluster_stop leaves no munged/slurmctld/slurmd/slurmstepd behind" case_no_leftovers

@@ -1,0 +1,35 @@
+#!/bin/sh
+# grantctl check and its exit codes, run on the shipped examples and fixtures.
+set -u
+GRANTCTL=${GRANTCTL:?GRANTCTL must name the built grantctl}
+SRC=${GRANTS_SRCDIR:-.}
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+expect() {  # expect NAME STATUS NEEDLE -- CMD...
+    name=$1 want=$2 needle=$3; shift 4
+    "$@" >"$tmp/out" 2>&1; got=$?
+    if [ "$got" = "$want" ] && grep -qF -- "$needle" "$tmp/out"; then
+        echo "ok - $name"; pass=$((pass + 1))
+    else
+        echo "not ok - $name (exit $got, wanted $want and '$needle'); output:"; sed 's/^/    /' "$tmp/out"
+        fail=$((fail + 1))
+    fi
+}
+
+expect "example policy is valid" 0 "awards: 2" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
+expect "example policy lists an award" 0 "BOT-2025-0117" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
+printf 'version: 1\nenforce: {partitions: [trn1]}\nawards:\n  A1: {members: {users: [x]}, colour: red}\n' >"$tmp/bad.yaml"
+expect "unknown key reported with file:line:col" 1 "$tmp/bad.yaml:4:31: unknown key \"colour\"" -- "$GRANTCTL" check "$tmp/bad.yaml"
+expect "json error output" 1 '"valid":false' -- "$GRANTCTL" check --json "$tmp/bad.yaml"
+expect "missing file" 1 "cannot open the policy file" -- "$GRANTCTL" check "$tmp/none.yaml"
+expect "default path follows SLURM_CONF" 1 "$tmp/grants.yaml" -- env SLURM_CONF="$tmp/slurm.conf" "$GRANTCTL" check
+expect "unknown command is a usage error" 2 "unknown command" -- "$GRANTCTL" frobnicate
+expect "no command is a usage error" 2 "a command is required" -- "$GRANTCTL"
+expect "unknown option is a usage error" 2 "unknown option '--bogus'" -- "$GRANTCTL" check --bogus
+expect "two files is a usage error" 2 "at most one FILE" -- "$GRANTCTL" check a b
+expect "--help" 0 "Usage: grantctl" -- "$GRANTCTL" --help
+expect "check --help" 0 "Usage: grantctl check" -- "$GRANTCTL" check --help
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

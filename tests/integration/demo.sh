@@ -1,0 +1,57 @@
+#!/bin/bash
+# The README demo: a private loopback cluster with etc/grants.yaml.example,
+# showing an accepted and tagged job, rejected ones with their messages, a
+# job outside the Trainium partitions, and the policy summary. Run as root
+# (build-aux/quickstart demo, or `make demo` in a configured tree).
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/cluster.sh"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "${0##*/}: must run as root (it starts Slurm daemons and creates demo users)" >&2
+    exit 1
+fi
+: "${GRANTS_PLUGIN_DIR:?set GRANTS_PLUGIN_DIR to the built plugins (make demo does)}"
+GRANTCTL=${GRANTCTL:-$top/grantctl}
+export GRANTS_PLUGIN_DIR
+export GRANTS_POLICY=$top/etc/grants.yaml.example
+
+say() { if [ -t 1 ]; then printf '\n\033[1m# %s\033[0m\n' "$*"; else printf '\n# %s\n' "$*"; fi; }
+show() {  # show USER CMD...: print the command as the user would type it, then run it
+    local u=$1
+    shift
+    printf '%s$ %s\n' "$u" "$*"
+    as_user "$u" "$@" 2>&1 </dev/null | sed 's/^/  /'
+}
+
+ensure_test_users || exit 1
+cluster_install_traps
+cluster_start || exit 1
+
+say "The policy (grantctl check $GRANTS_POLICY)"
+"$GRANTCTL" check "$CLUSTER_DIR/etc/grants.yaml" | sed 's/^/  /'
+
+say "alice (member of BOT-2025-0117) submits to the Trainium partition trn1"
+show alice sbatch -p trn1 --award=BOT-2025-0117 -o demo-%j.out --wrap 'echo "running under award $SLURM_AWARD_ID"'
+job=$(squeue -h -u alice -o %i | tail -1)
+wait_job_done "$job" 60 >/dev/null
+printf 'root$ scontrol show job %s | grep AdminComment\n' "$job"
+scontrol show job "$job" | grep AdminComment | sed 's/^/  /'
+printf 'alice$ cat demo-%s.out\n' "$job"
+sed 's/^/  /' "$(cluster_home alice)/demo-$job.out"
+
+say "alice omits --award: her default award is used"
+show alice srun -p trn1 sh -c 'echo "task sees SLURM_AWARD_ID=$SLURM_AWARD_ID"'
+
+say "carol tries an award she is not a member of"
+show carol sbatch -p trn1 --award=BOT-2025-0117 --wrap true
+
+say "bob mistypes the award ID (caught by sbatch itself)"
+show bob sbatch -p trn1 '--award=BOT 2025' --wrap true
+
+say "dave (no award) submits to trn1, then to the ordinary cpu partition"
+show dave sbatch -p trn1 --wrap true
+show dave sbatch -p cpu -o demo-%j.out --wrap 'echo "cpu jobs are never touched"'
+
+say "Budgets, holds and balances arrive with the quota engine (grantctl balance)."
+say "Stopping the demo cluster"

@@ -1,0 +1,109 @@
+// The job tag: award=ID inside AdminComment, found among other text and
+// replaced without losing what an admin wrote.
+#include <optional>
+#include <string>
+
+#include "cmocka.h"
+#include "core/admin_comment.h"
+
+using grants::award_in_admin_comment;
+using grants::with_award_tag;
+
+namespace {
+
+struct FindCase {
+    const char* name;
+    std::string comment;
+    std::optional<std::string> award;
+};
+
+void test_find_award_token(void** /*state*/) {
+    const FindCase cases[] = {
+        {"empty comment", "", std::nullopt},
+        {"only separators", " ,;\t\n", std::nullopt},
+        {"no token", "maintenance window; ticket 4711", std::nullopt},
+        {"token alone", "award=BOT-1", "BOT-1"},
+        {"token after text", "moved by ops award=BOT-1", "BOT-1"},
+        {"token before text", "award=BOT-1 moved by ops", "BOT-1"},
+        {"comma separated", "ticket=12,award=BOT-1,prio=high", "BOT-1"},
+        {"semicolon separated", "ticket=12;award=BOT-1;prio=high", "BOT-1"},
+        {"tab and newline", "note\taward=BOT-1\n", "BOT-1"},
+        {"carriage return", "note\r\naward=BOT-1\r\n", "BOT-1"},
+        {"mixed separators", " ; ,award=BOT-1 ,; ", "BOT-1"},
+        {"first of two wins", "award=BOT-1 award=BOT-2", "BOT-1"},
+        {"prefix glued to another word", "xaward=BOT-1", std::nullopt},
+        {"inside another token", "note=award=BOT-1", std::nullopt},
+        {"case sensitive", "Award=BOT-1 AWARD=BOT-2", std::nullopt},
+        {"word without =", "award BOT-1", std::nullopt},
+        {"empty value", "award=", ""},
+        {"value stops at separator", "award=BOT-1;rest", "BOT-1"},
+        {"value keeps other bytes", "award=BOT=1", "BOT=1"},
+    };
+    for (const FindCase& c : cases) {
+        auto got = award_in_admin_comment(c.comment);
+        if (got != c.award) {
+            print_error("case '%s': got %s%s%s, want %s%s%s\n", c.name, got ? "\"" : "", got ? got->c_str() : "none",
+                        got ? "\"" : "", c.award ? "\"" : "", c.award ? c.award->c_str() : "none", c.award ? "\"" : "");
+            fail();
+        }
+    }
+}
+
+struct TagCase {
+    const char* name;
+    std::string comment;
+    std::string award;
+    std::string expect;
+};
+
+const TagCase kTagCases[] = {
+    {"empty comment", "", "BOT-2", "award=BOT-2"},
+    {"only separators", " ; ", "BOT-2", "award=BOT-2"},
+    {"replace lone token", "award=BOT-1", "BOT-2", "award=BOT-2"},
+    {"same award again", "award=BOT-2", "BOT-2", "award=BOT-2"},
+    {"keep admin text", "maintenance window", "BOT-2", "maintenance window award=BOT-2"},
+    {"replace in the middle", "moved award=BOT-1 by ops", "BOT-2", "moved by ops award=BOT-2"},
+    {"replace every token", "award=BOT-1 note award=BOT-3", "BOT-2", "note award=BOT-2"},
+    // Separators between the kept words are normalised to one space.
+    {"other separators", "ticket=12,award=BOT-1;prio=high", "BOT-2", "ticket=12 prio=high award=BOT-2"},
+    {"look-alike kept", "xaward=BOT-1", "BOT-2", "xaward=BOT-1 award=BOT-2"},
+    {"case differs kept", "Award=BOT-1", "BOT-2", "Award=BOT-1 award=BOT-2"},
+    {"empty token dropped", "award= note", "BOT-2", "note award=BOT-2"},
+};
+
+void test_with_award_tag(void** /*state*/) {
+    for (const TagCase& c : kTagCases) {
+        std::string got = with_award_tag(c.comment, c.award);
+        if (got != c.expect) {
+            print_error("case '%s': got \"%s\", want \"%s\"\n", c.name, got.c_str(), c.expect.c_str());
+            fail();
+        }
+    }
+}
+
+void test_tag_round_trips(void** /*state*/) {
+    for (const TagCase& c : kTagCases) {
+        std::string tagged = with_award_tag(c.comment, c.award);
+        // The tag written is the one read back, whatever was there before.
+        auto found = award_in_admin_comment(tagged);
+        assert_true(found.has_value());
+        assert_string_equal(found->c_str(), c.award.c_str());
+        // Tagging again with the same award changes nothing.
+        assert_string_equal(with_award_tag(tagged, c.award).c_str(), tagged.c_str());
+        // Retagging leaves exactly one award= token.
+        std::string retagged = with_award_tag(tagged, "OTHER-9");
+        assert_string_equal(award_in_admin_comment(retagged)->c_str(), "OTHER-9");
+        assert_true(retagged.find("award=" + c.award) == std::string::npos || c.award == "OTHER-9");
+    }
+}
+
+}  // namespace
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_find_award_token),
+        cmocka_unit_test(test_with_award_tag),
+        cmocka_unit_test(test_tag_round_trips),
+    };
+    return cmocka_run_group_tests_name("admin_comment", tests, nullptr, nullptr);
+}

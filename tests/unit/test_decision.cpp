@@ -1,0 +1,374 @@
+// The submit decision: scope, award resolution order, existence and membership.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cmocka.h"
+#include "core/award_request.h"
+#include "core/decision.h"
+
+using grants::Award;
+using grants::AwardRequest;
+using grants::decide_submit;
+using grants::Decision;
+using grants::Identity;
+using grants::JobRequest;
+using grants::Policy;
+using Verdict = grants::Decision::Verdict;
+
+namespace {
+
+bool contains(const std::string& haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+const char* verdict_name(Verdict v) {
+    switch (v) {
+        case Verdict::Untouched:
+            return "Untouched";
+        case Verdict::Accept:
+            return "Accept";
+        case Verdict::Reject:
+            return "Reject";
+    }
+    return "?";
+}
+
+// trn1 and trn2 are enforced, cpu is not.
+//   BOT-A: users alice, bob; group nlp-lab
+//   BOT-B: user alice; account bio
+//   BOT-C: user carol
+// alice has default_award BOT-A; dave's default is BOT-C, which he does not belong to.
+Policy make_policy() {
+    Policy p;
+    p.enforced_partitions = {"trn1", "trn2"};
+    Award a;
+    a.id = "BOT-A";
+    a.members.users = {"alice", "bob"};
+    a.members.groups = {"nlp-lab"};
+    Award b;
+    b.id = "BOT-B";
+    b.members.users = {"alice"};
+    b.members.accounts = {"bio"};
+    Award c;
+    c.id = "BOT-C";
+    c.members.users = {"carol"};
+    p.awards.emplace(a.id, a);
+    p.awards.emplace(b.id, b);
+    p.awards.emplace(c.id, c);
+    p.users["alice"].default_award = "BOT-A";
+    p.users["dave"].default_award = "BOT-C";
+    p.users["erin"];  // listed without a default
+    return p;
+}
+
+AwardRequest asked(std::vector<std::string> values) {
+    AwardRequest r;
+    if (!values.empty()) r.award = values.front();
+    r.conflicting = values.size() > 1;
+    r.values = std::move(values);
+    return r;
+}
+
+JobRequest job(Identity who, std::vector<std::string> partitions, AwardRequest requested = {}) {
+    JobRequest j;
+    j.who = std::move(who);
+    j.partitions = std::move(partitions);
+    j.requested = std::move(requested);
+    return j;
+}
+
+Identity user(std::string name, std::vector<std::string> groups = {}, std::string account = "") {
+    return Identity{std::move(name), std::move(groups), std::move(account)};
+}
+
+struct DecisionCase {
+    const char* name;
+    JobRequest job;
+    Verdict verdict;
+    const char* award;                 // Accept: the approved award
+    std::vector<const char*> message;  // substrings the message must contain
+    std::vector<const char*> absent;   // substrings it must not contain
+};
+
+void run_cases(const std::vector<DecisionCase>& cases) {
+    const Policy policy = make_policy();
+    for (const DecisionCase& c : cases) {
+        Decision d = decide_submit(policy, c.job);
+        bool ok = d.verdict == c.verdict;
+        if (ok && c.verdict == Verdict::Accept) ok = d.award == c.award;
+        if (ok && c.verdict == Verdict::Untouched) ok = d.award.empty() && d.message.empty();
+        if (ok && c.verdict == Verdict::Reject) ok = d.award.empty();
+        for (const char* m : c.message) ok = ok && contains(d.message, m);
+        for (const char* m : c.absent) ok = ok && !contains(d.message, m);
+        if (!ok) {
+            print_error("case '%s': verdict %s award \"%s\" message \"%s\"\n", c.name, verdict_name(d.verdict),
+                        d.award.c_str(), d.message.c_str());
+            fail();
+        }
+    }
+}
+
+void test_scope(void** /*state*/) {
+    const Policy policy = make_policy();
+    assert_true(grants::in_scope(policy, job(user("alice"), {"trn1"})));
+    assert_true(grants::in_scope(policy, job(user("alice"), {"cpu", "trn2"})));
+    assert_true(grants::in_scope(policy, job(user("alice"), {"trn2", "cpu"})));
+    assert_false(grants::in_scope(policy, job(user("alice"), {"cpu"})));
+    assert_false(grants::in_scope(policy, job(user("alice"), {"cpu", "gpu"})));
+    assert_false(grants::in_scope(policy, job(user("alice"), {})));
+    // Partition names are exact.
+    assert_false(grants::in_scope(policy, job(user("alice"), {"TRN1"})));
+    assert_false(grants::in_scope(policy, job(user("alice"), {"trn1 "})));
+    assert_false(grants::in_scope(policy, job(user("alice"), {"trn"})));
+}
+
+void test_out_of_scope_untouched(void** /*state*/) {
+    run_cases({
+        {"cpu job, no award", job(user("alice"), {"cpu"}), Verdict::Untouched, "", {}, {}},
+        {"cpu job, non-member", job(user("mallory"), {"cpu"}), Verdict::Untouched, "", {}, {}},
+        {"no partitions", job(user("alice"), {}), Verdict::Untouched, "", {}, {}},
+        {"bogus award syntax", job(user("alice"), {"cpu"}, asked({"bad id;rm -rf"})), Verdict::Untouched, "", {}, {}},
+        {"unknown award", job(user("alice"), {"cpu"}, asked({"NOPE"})), Verdict::Untouched, "", {}, {}},
+        {"award of somebody else", job(user("alice"), {"cpu"}, asked({"BOT-C"})), Verdict::Untouched, "", {}, {}},
+        {"conflicting requests",
+         job(user("alice"), {"cpu", "gpu"}, asked({"BOT-A", "BOT-B"})),
+         Verdict::Untouched,
+         "",
+         {},
+         {}},
+        {"empty request", job(user("alice"), {"cpu"}, asked({""})), Verdict::Untouched, "", {}, {}},
+    });
+}
+
+void test_resolution_order(void** /*state*/) {
+    run_cases({
+        // 1. --award wins over the default.
+        {"--award over default_award",
+         job(user("alice"), {"trn1"}, asked({"BOT-B"})),
+         Verdict::Accept,
+         "BOT-B",
+         {"BOT-B"},
+         {}},
+        {"--award equal to default", job(user("alice"), {"trn1"}, asked({"BOT-A"})), Verdict::Accept, "BOT-A", {}, {}},
+        // 2. users.<name>.default_award, even though alice has two awards.
+        {"default_award", job(user("alice"), {"trn1"}), Verdict::Accept, "BOT-A", {"award BOT-A"}, {}},
+        // 3. The only award the user belongs to.
+        {"only award", job(user("carol"), {"trn2"}), Verdict::Accept, "BOT-C", {"BOT-C"}, {}},
+        {"only award, listed user without default",
+         job(user("erin", {"nlp-lab"}), {"trn1"}),
+         Verdict::Accept,
+         "BOT-A",
+         {},
+         {}},
+        // 4. Several awards and no default: reject, listing them.
+        {"several awards, no default",
+         job(user("frank", {"nlp-lab"}, "bio"), {"trn2"}),
+         Verdict::Reject,
+         "",
+         {"partition trn2", "--award=ID", "your awards: BOT-A, BOT-B"},
+         {"BOT-C"}},
+        // No award at all: reject, saying who can help.
+        {"no awards",
+         job(user("mallory"), {"trn1"}),
+         Verdict::Reject,
+         "",
+         {"partition trn1", "--award=ID", "not a member of any award"},
+         {"BOT-"}},
+        // A default the user no longer belongs to is still checked.
+        {"default_award without membership",
+         job(user("dave"), {"trn1"}),
+         Verdict::Reject,
+         "",
+         {"user dave is not a member of award BOT-C", "not a member of any award"},
+         {}},
+    });
+}
+
+void test_award_checks(void** /*state*/) {
+    run_cases({
+        {"unknown award",
+         job(user("carol"), {"trn1"}, asked({"BOT-Z"})),
+         Verdict::Reject,
+         "",
+         {"award BOT-Z does not exist", "your awards: BOT-C"},
+         {}},
+        {"unknown award, no memberships",
+         job(user("mallory"), {"trn1"}, asked({"BOT-Z"})),
+         Verdict::Reject,
+         "",
+         {"BOT-Z does not exist", "not a member of any award"},
+         {}},
+        {"non-member",
+         job(user("carol"), {"trn1"}, asked({"BOT-A"})),
+         Verdict::Reject,
+         "",
+         {"user carol is not a member of award BOT-A", "your awards: BOT-C"},
+         {}},
+        {"non-member with several awards",
+         job(user("bob", {}, "bio"), {"trn1"}, asked({"BOT-C"})),
+         Verdict::Reject,
+         "",
+         {"user bob", "BOT-C", "your awards: BOT-A, BOT-B"},
+         {}},
+        {"non-member with no awards",
+         job(user("mallory"), {"trn1"}, asked({"BOT-A"})),
+         Verdict::Reject,
+         "",
+         {"user mallory is not a member of award BOT-A", "not a member of any award"},
+         {}},
+        {"member by user name", job(user("bob"), {"trn1"}, asked({"BOT-A"})), Verdict::Accept, "BOT-A", {}, {}},
+        {"member by group",
+         job(user("gina", {"gina", "nlp-lab"}), {"trn1"}, asked({"BOT-A"})),
+         Verdict::Accept,
+         "BOT-A",
+         {},
+         {}},
+        {"member by primary group only", job(user("gina", {"nlp-lab"}), {"trn1"}), Verdict::Accept, "BOT-A", {}, {}},
+        {"member by account",
+         job(user("hank", {"hank"}, "bio"), {"trn1"}, asked({"BOT-B"})),
+         Verdict::Accept,
+         "BOT-B",
+         {},
+         {}},
+        {"member by account, resolved as only award",
+         job(user("hank", {}, "bio"), {"trn1"}),
+         Verdict::Accept,
+         "BOT-B",
+         {},
+         {}},
+        {"other account is not membership",
+         job(user("hank", {}, "physics"), {"trn1"}, asked({"BOT-B"})),
+         Verdict::Reject,
+         "",
+         {"user hank is not a member of award BOT-B"},
+         {}},
+        {"group named like the account is not membership",
+         job(user("hank", {"bio"}), {"trn1"}, asked({"BOT-B"})),
+         Verdict::Reject,
+         "",
+         {"not a member"},
+         {}},
+        {"award IDs are case sensitive",
+         job(user("carol"), {"trn1"}, asked({"bot-c"})),
+         Verdict::Reject,
+         "",
+         {"bot-c does not exist"},
+         {}},
+    });
+}
+
+void test_bad_requests(void** /*state*/) {
+    run_cases({
+        {"conflicting requests",
+         job(user("alice"), {"trn1"}, asked({"BOT-A", "BOT-B"})),
+         Verdict::Reject,
+         "",
+         {"conflicting award requests", "BOT-A", "BOT-B", "only once"},
+         {}},
+        // Conflicts are refused before anything else, even for a non-member.
+        {"conflicting requests, non-member",
+         job(user("mallory"), {"trn1"}, asked({"BOT-C", "NOPE"})),
+         Verdict::Reject,
+         "",
+         {"conflicting award requests"},
+         {}},
+        {"malformed ID",
+         job(user("alice"), {"trn1"}, asked({"BOT A"})),
+         Verdict::Reject,
+         "",
+         {"award ID \"BOT A\" is not valid"},
+         {}},
+        {"malformed ID with separator",
+         job(user("alice"), {"trn1"}, asked({"BOT-A;x"})),
+         Verdict::Reject,
+         "",
+         {"is not valid"},
+         {}},
+        {"empty ID", job(user("alice"), {"trn1"}, asked({""})), Verdict::Reject, "", {"award ID is empty"}, {}},
+        {"too long ID",
+         job(user("alice"), {"trn1"}, asked({std::string(65, 'A')})),
+         Verdict::Reject,
+         "",
+         {"longer than 64"},
+         {}},
+        {"control bytes escaped",
+         job(user("alice"), {"trn1"}, asked({"A\nB"})),
+         Verdict::Reject,
+         "",
+         {"A\\x0aB"},
+         {"\n"}},
+        {"conflicting control bytes escaped",
+         job(user("alice"), {"trn1"}, asked({"A\nB", "C\x1b"})),
+         Verdict::Reject,
+         "",
+         {"A\\x0aB", "C\\x1b"},
+         {"\n", "\x1b"}},
+    });
+}
+
+void test_multi_partition(void** /*state*/) {
+    run_cases({
+        {"enforced second", job(user("alice"), {"cpu", "trn1"}), Verdict::Accept, "BOT-A", {}, {}},
+        {"enforced first", job(user("carol"), {"trn2", "cpu"}), Verdict::Accept, "BOT-C", {}, {}},
+        {"non-member on mixed job", job(user("mallory"), {"cpu", "trn2"}), Verdict::Reject, "", {"partition trn2"}, {}},
+        {"bad request on mixed job",
+         job(user("alice"), {"gpu", "trn1"}, asked({"bad id"})),
+         Verdict::Reject,
+         "",
+         {"is not valid"},
+         {}},
+    });
+}
+
+void test_request_from_environment(void** /*state*/) {
+    // The adapter path: the spank environment goes through award_request_from_env.
+    const Policy policy = make_policy();
+    std::vector<std::string_view> env = {"_SLURM_SPANK_OPTION_grants_award=BOT-B",
+                                         "_SLURM_SPANK_OPTION_grants_award=BOT-A"};
+    Decision d = decide_submit(policy, job(user("alice"), {"trn1"}, grants::award_request_from_env(env)));
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Reject));
+    assert_true(contains(d.message, "conflicting"));
+
+    env = {"_SLURM_SPANK_OPTION_grants_award=BOT-B", "_SLURM_SPANK_OPTION_grants_award=BOT-B"};
+    d = decide_submit(policy, job(user("alice"), {"trn1"}, grants::award_request_from_env(env)));
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Accept));
+    assert_string_equal(d.award.c_str(), "BOT-B");
+
+    // A forged look-alike is no request: alice falls back to her default.
+    env = {"_SLURM_SPANK_OPTION_grants_awardX=BOT-C"};
+    d = decide_submit(policy, job(user("alice"), {"trn1"}, grants::award_request_from_env(env)));
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Accept));
+    assert_string_equal(d.award.c_str(), "BOT-A");
+}
+
+void test_without_policy(void** /*state*/) {
+    Decision d = grants::decide_without_policy(job(user("alice"), {"trn1"}, asked({"BOT-A"})));
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Untouched));
+    assert_true(d.award.empty());
+    assert_true(d.message.empty());
+}
+
+void test_empty_policy(void** /*state*/) {
+    // No enforced partitions: nothing is in scope.
+    const Policy empty;
+    Decision d = decide_submit(empty, job(user("alice"), {"trn1"}, asked({"bad id"})));
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Untouched));
+}
+
+}  // namespace
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scope),
+        cmocka_unit_test(test_out_of_scope_untouched),
+        cmocka_unit_test(test_resolution_order),
+        cmocka_unit_test(test_award_checks),
+        cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_multi_partition),
+        cmocka_unit_test(test_request_from_environment),
+        cmocka_unit_test(test_without_policy),
+        cmocka_unit_test(test_empty_policy),
+    };
+    return cmocka_run_group_tests_name("decision", tests, nullptr, nullptr);
+}

@@ -1,0 +1,478 @@
+// grants.yaml loading: valid files give the expected Policy; every error class
+// is reported with its exact line:column, all errors in one pass, in file order.
+#include <cstddef>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cmocka.h"
+#include "core/policy_loader.h"
+
+using grants::Diagnostic;
+using grants::load_policy_file;
+using grants::load_policy_text;
+using grants::OnError;
+using grants::Policy;
+using grants::PolicyLoad;
+using grants::YamlLimits;
+
+namespace {
+
+std::string fixture(const char* name) {
+    return std::string(FIXTURES_DIR) + "/" + name;
+}
+
+std::string read_fixture(const char* name) {
+    std::ifstream in(fixture(name), std::ios::binary);
+    assert_true(in.good());
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+void print_errors(const PolicyLoad& load) {
+    for (const Diagnostic& d : load.errors) print_error("  %s\n", d.to_string().c_str());
+}
+
+// One expected diagnostic: where, and a part of what it says.
+struct Expect {
+    std::size_t line;
+    std::size_t column;
+    const char* message;
+};
+
+// True when load failed with exactly the expected diagnostics, in this order;
+// otherwise prints both lists.
+bool errors_match(const char* name, const PolicyLoad& load, const std::string& file,
+                  const std::vector<Expect>& expected) {
+    bool ok = load.policy == nullptr && load.errors.size() == expected.size();
+    for (std::size_t i = 0; ok && i < expected.size(); ++i) {
+        const Diagnostic& d = load.errors[i];
+        ok = d.file == file && d.mark.line == expected[i].line && d.mark.column == expected[i].column &&
+             contains(d.message, expected[i].message);
+    }
+    if (!ok) {
+        print_error("case '%s': policy %s, %zu error(s), want %zu:\n", name, load.policy ? "loaded" : "refused",
+                    load.errors.size(), expected.size());
+        print_errors(load);
+        print_error(" expected:\n");
+        for (const Expect& e : expected) print_error("  %zu:%zu: ...%s...\n", e.line, e.column, e.message);
+    }
+    return ok;
+}
+
+void check_errors(const char* name, const PolicyLoad& load, const std::string& file,
+                  const std::vector<Expect>& expected) {
+    if (!errors_match(name, load, file, expected)) fail();
+}
+
+void assert_near(double got, double want, double tolerance) {
+    if (!(got >= want - tolerance && got <= want + tolerance)) {
+        print_error("%.17g is not within %g of %.17g\n", got, tolerance, want);
+        fail();
+    }
+}
+
+struct FixtureCase {
+    const char* file;
+    std::vector<Expect> errors;
+};
+
+void test_error_fixtures(void** /*state*/) {
+    const FixtureCase cases[] = {
+        {"err-empty.yaml", {{0, 0, "the policy file is empty; expected a mapping with version, enforce and awards"}}},
+        {"err-comments-only.yaml", {{0, 0, "the policy file is empty"}}},
+        {"err-not-a-mapping.yaml", {{1, 1, "the policy file must be a mapping, found a list"}}},
+        {"err-unknown-key-top.yaml",
+         {{5, 1,
+           "unknown key \"colour\" in the policy file; expected one of: version, enforce, partitions, awards, "
+           "users"}}},
+        {"err-unknown-key-nested.yaml",
+         {{4, 3, "unknown key \"on_eror\" in enforce; expected one of: partitions, on_error"},
+          {7, 32, "unknown key \"grups\" in award 'A1'.members; expected one of: users, groups, accounts"}}},
+        {"err-duplicate-key.yaml", {{5, 1, "duplicate key 'version' in the policy file (first given at line 1)"}}},
+        {"err-duplicate-entries.yaml",
+         {{3, 28, "'trn1' is listed twice in enforce.partitions"},
+          {7, 3, "duplicate entry 'A1' in awards (first given at line 5)"}}},
+        {"err-type-list-for-mapping.yaml", {{2, 10, "enforce must be a mapping, found a list"}}},
+        {"err-type-string-for-number.yaml",
+         {{5, 27, "partition 'trn1'.chips_per_node must be a whole number, found \"sixteen\""},
+          // Quoted numbers are strings.
+          {5, 52, "partition 'trn1'.cores_per_chip must be a whole number, found \"2\""},
+          {5, 76, "partition 'trn1'.usd_per_chip_hour must be a non-negative number, found \"cheap\""}}},
+        {"err-type-list-for-string.yaml",
+         {{3, 15, "enforce.partitions must be a list such as [a, b], found a scalar value"},
+          {6, 12, "award 'A1'.title must be a string, found a list"}}},
+        {"err-bad-award-id.yaml",
+         {{5, 3, "award ID \"BOT 2025\" is not valid: it may contain only letters, digits, '.', '_' and '-'"},
+          {7, 3, "award ID \"-lead\" is not valid: it must start with a letter or digit"}}},
+        {"err-undefined-default-award.yaml", {{8, 27, "default_award 'A2' is not defined under awards"}}},
+        {"err-version.yaml", {{1, 10, "version 2 is not supported; this plugin reads version 1"}}},
+        {"err-on-error.yaml", {{4, 13, "enforce.on_error must be 'closed' or 'open', found \"maybe\""}}},
+        {"err-alias.yaml", {{6, 23, "YAML aliases (*name) are not allowed"}}},
+        {"err-two-documents.yaml", {{5, 1, "only one YAML document is allowed"}}},
+        {"err-syntax.yaml",
+         {{4, 7, "YAML syntax error: while parsing a flow sequence: did not find expected ',' or ']'"}}},
+        {"err-missing-keys.yaml",
+         {{1, 1, "the policy file is missing the key 'version'"},
+          {2, 3, "enforce is missing the key 'partitions'"},
+          {5, 5, "award 'A1' is missing the key 'members'"}}},
+        {"err-several.yaml",
+         {{1, 10, "version 3 is not supported"},
+          {3, 22, "'trn1' is listed twice in enforce.partitions"},
+          {4, 13, "enforce.on_error must be 'closed' or 'open', found \"sometimes\""},
+          {6, 27, "partition 'trn1'.chips_per_node must be between 1 and 65536"},
+          {6, 49, "partition 'trn1'.usd_per_chip_hour must be a non-negative number, found \"-1\""},
+          {8, 3, "award ID \"bad id\" is not valid"},
+          {11, 32, "unknown key \"admins\" in award 'A1'.members"},
+          {13, 25, "default_award 'NOPE' is not defined under awards"}}},
+    };
+    int failures = 0;
+    for (const FixtureCase& c : cases) {
+        // Through the file reader and straight from text: the same answer.
+        const std::string path = fixture(c.file);
+        failures += !errors_match(c.file, load_policy_file(path), path, c.errors);
+        failures +=
+            !errors_match(c.file, load_policy_text(read_fixture(c.file), "grants.yaml"), "grants.yaml", c.errors);
+    }
+    assert_int_equal(failures, 0);
+}
+
+struct TextCase {
+    const char* name;
+    const char* text;
+    std::vector<Expect> errors;
+};
+
+void test_error_snippets(void** /*state*/) {
+    const TextCase cases[] = {
+        {"missing everything",
+         "{}",
+         {{1, 1, "missing the key 'version'"},
+          {1, 1, "missing the key 'enforce'"},
+          {1, 1, "missing the key 'awards'"}}},
+        {"document marker only", "---\n", {{2, 1, "the policy file must be a mapping, found a scalar value"}}},
+        {"version as string",
+         "version: '1'\nenforce: {partitions: [a]}\nawards: {}\n",
+         {{1, 10, "version must be a whole number, found \"1\""}}},
+        {"version as float",
+         "version: 1.0\nenforce: {partitions: [a]}\nawards: {}\n",
+         {{1, 10, "version must be a whole number, found \"1.0\""}}},
+        {"version 0", "version: 0\nenforce: {partitions: [a]}\nawards: {}\n", {{1, 10, "version 0 is not supported"}}},
+        {"on_error case",
+         "version: 1\nenforce: {partitions: [a], on_error: Closed}\nawards: {}\n",
+         {{2, 38, "enforce.on_error must be 'closed' or 'open', found \"Closed\""}}},
+        {"on_error empty",
+         "version: 1\nenforce: {partitions: [a], on_error: }\nawards: {}\n",
+         {{2, 38, "enforce.on_error must be a string, found nothing"}}},
+        {"awards as list",
+         "version: 1\nenforce: {partitions: [a]}\nawards: [A1]\n",
+         {{3, 9, "awards must be a mapping, found a list"}}},
+        {"award as scalar",
+         "version: 1\nenforce: {partitions: [a]}\nawards:\n  A1: yes\n",
+         {{4, 7, "award 'A1' must be a mapping, found a scalar value"}}},
+        {"members as list",
+         "version: 1\nenforce: {partitions: [a]}\nawards:\n  A1:\n    members: [alice]\n",
+         {{5, 14, "award 'A1'.members must be a mapping, found a list"}}},
+        {"users as string",
+         "version: 1\nenforce: {partitions: [a]}\nawards:\n  A1:\n    members: {users: alice}\n",
+         {{5, 22, "award 'A1'.members.users must be a list such as [a, b], found a scalar value"}}},
+        {"nested list member",
+         "version: 1\nenforce: {partitions: [a]}\nawards:\n  A1: {members: {users: [[x]]}}\n",
+         {{4, 26, "each entry of award 'A1'.members.users must be a string, found a list"}}},
+        {"empty list entry",
+         "version: 1\nenforce: {partitions: ['']}\nawards: {}\n",
+         {{2, 24, "entries of enforce.partitions must not be empty"}}},
+        {"duplicate key in nested mapping",
+         "version: 1\nenforce:\n  partitions: [a]\n  on_error: open\n  on_error: closed\nawards: {}\n",
+         {{5, 3, "duplicate key 'on_error' in enforce (first given at line 4)"}}},
+        {"duplicate partition",
+         "version: 1\nenforce: {partitions: [a]}\npartitions:\n  a: {chips_per_node: 1}\n"
+         "  a: {chips_per_node: 2}\nawards: {}\n",
+         {{5, 3, "duplicate entry 'a' in partitions (first given at line 4)"}}},
+        {"partition without chips_per_node",
+         "version: 1\nenforce: {partitions: [a]}\npartitions:\n  a: {gres: x}\n"
+         "awards: {}\n",
+         {{4, 6, "partition 'a' is missing the key 'chips_per_node'"}}},
+        {"cores_per_chip out of range",
+         "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
+         "  a: {chips_per_node: 1, cores_per_chip: 1025}\nawards: {}\n",
+         {{4, 42, "partition 'a'.cores_per_chip must be between 1 and 1024"}}},
+        {"hex is not a whole number",
+         "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
+         "  a: {chips_per_node: 0x10}\nawards: {}\n",
+         {{4, 23, "must be a whole number, found \"0x10\""}}},
+        {"nan rate",
+         "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
+         "  a: {chips_per_node: 1, usd_per_chip_hour: nan}\nawards: {}\n",
+         {{4, 45, "usd_per_chip_hour must be a non-negative number, found \"nan\""}}},
+        {"infinite rate",
+         "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
+         "  a: {chips_per_node: 1, usd_per_chip_hour: 1e400}\nawards: {}\n",
+         {{4, 45, "usd_per_chip_hour must be a non-negative number"}}},
+        {"unknown partition key",
+         "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
+         "  a: {chips_per_node: 1, chips: 2}\nawards: {}\n",
+         {{4, 26,
+           "unknown key \"chips\" in partition 'a'; expected one of: chips_per_node, cores_per_chip, "
+           "usd_per_chip_hour, gres"}}},
+        {"unknown award key",
+         "version: 1\nenforce: {partitions: [a]}\nawards:\n  A1:\n    members: {users: [x]}\n"
+         "    budgte: {usd: 1}\n",
+         {{6, 5, "unknown key \"budgte\" in award 'A1'; expected one of: title, pi, members"}}},
+        {"unknown user key",
+         "version: 1\nenforce: {partitions: [a]}\nawards: {}\nusers:\n  bob: {default: X}\n",
+         {{5, 9, "unknown key \"default\" in user 'bob'; expected one of: default_award"}}},
+        {"unknown key escaped",
+         "version: 1\nenforce: {partitions: [a]}\nawards: {}\n\"bad\\nkey\": 1\n",
+         {{4, 1, "unknown key \"bad\\x0akey\" in the policy file"}}},
+        {"award ID too long",
+         "version: 1\nenforce: {partitions: [a]}\nawards:\n  A234567890123456789012345678901234"
+         "5678901234567890123456789012345: {members: {users: [x]}}\n",
+         {{4, 3, "is not valid: it is longer than 64 characters"}}},
+        {"mapping as key",
+         "version: 1\nenforce: {partitions: [a]}\nawards: {}\n? {a: 1}\n: 2\n",
+         {{4, 3, "keys in the policy file must be plain names"}}},
+        {"tab indentation",
+         "version: 1\nenforce:\n\tpartitions: [a]\n",
+         {{3, 1, "YAML syntax error: while scanning for the next token: found character that cannot start any token"}}},
+        {"unterminated quote",
+         "version: 1\nenforce: {partitions: [a]}\nawards: {}\nusers:\n  bob: \"x\n",
+         {{6, 1, "YAML syntax error"}}},
+        {"anchor on a scalar then alias",
+         "version: &v 1\nenforce: {partitions: [a]}\nawards: {}\nusers: *v\n",
+         {{4, 8, "YAML aliases (*name) are not allowed"}}},
+        {"second explicit document",
+         "---\nversion: 1\n...\n---\nversion: 1\n",
+         {{4, 1, "only one YAML document is allowed"}}},
+    };
+    int failures = 0;
+    for (const TextCase& c : cases)
+        failures += !errors_match(c.name, load_policy_text(c.text, "g.yaml"), "g.yaml", c.errors);
+    assert_int_equal(failures, 0);
+}
+
+void test_valid_minimal(void** /*state*/) {
+    PolicyLoad load = load_policy_file(fixture("valid-minimal.yaml"));
+    print_errors(load);
+    assert_int_equal(load.errors.size(), 0);
+    assert_non_null(load.policy.get());
+    const Policy& p = *load.policy;
+    assert_int_equal(p.version, 1);
+    assert_int_equal(p.enforced_partitions.size(), 1);
+    assert_true(p.enforces("trn1"));
+    assert_false(p.enforces("trn2"));
+    // on_error defaults to closed.
+    assert_true(p.on_error == OnError::Closed);
+    assert_true(p.partitions.empty());
+    assert_true(p.users.empty());
+    assert_int_equal(p.awards.size(), 1);
+    const grants::Award* a1 = p.find_award("A1");
+    assert_non_null(a1);
+    assert_string_equal(a1->id.c_str(), "A1");
+    assert_string_equal(a1->title.c_str(), "");
+    assert_string_equal(a1->pi.c_str(), "");
+    assert_int_equal(a1->members.users.size(), 1);
+    assert_int_equal(a1->members.users.count("alice"), 1);
+    assert_true(a1->members.groups.empty());
+    assert_true(a1->members.accounts.empty());
+    assert_null(p.find_award("a1"));
+}
+
+void test_valid_full(void** /*state*/) {
+    PolicyLoad load = load_policy_file(fixture("valid-full.yaml"));
+    print_errors(load);
+    assert_int_equal(load.errors.size(), 0);
+    assert_non_null(load.policy.get());
+    const Policy& p = *load.policy;
+
+    assert_int_equal(p.enforced_partitions.size(), 2);
+    assert_true(p.enforces("trn1"));
+    assert_true(p.enforces("trn2"));
+    assert_false(p.enforces("trn-spot"));
+    assert_true(p.on_error == OnError::Open);
+
+    assert_int_equal(p.partitions.size(), 3);
+    const auto& trn1 = p.partitions.at("trn1");
+    assert_int_equal(trn1.chips_per_node, 16);
+    assert_int_equal(trn1.cores_per_chip, 2);
+    assert_near(trn1.usd_per_chip_hour, 1.34, 1e-9);
+    assert_string_equal(trn1.gres.c_str(), "");
+    const auto& trn2 = p.partitions.at("trn2");
+    assert_int_equal(trn2.chips_per_node, 16);
+    assert_int_equal(trn2.cores_per_chip, 8);
+    assert_near(trn2.usd_per_chip_hour, 2.10, 1e-9);
+    assert_string_equal(trn2.gres.c_str(), "neuron");
+    const auto& spot = p.partitions.at("trn-spot");
+    assert_int_equal(spot.chips_per_node, 1);
+    assert_int_equal(spot.cores_per_chip, 0);
+    assert_true(spot.usd_per_chip_hour < 0);  // no dollar rate
+
+    assert_int_equal(p.awards.size(), 3);
+    const grants::Award* moe = p.find_award("BOT-2025-0117");
+    assert_non_null(moe);
+    assert_string_equal(moe->title.c_str(), "Sparse MoE pretraining");
+    assert_string_equal(moe->pi.c_str(), "alice");
+    assert_int_equal(moe->members.users.size(), 2);
+    assert_int_equal(moe->members.users.count("alice"), 1);
+    assert_int_equal(moe->members.users.count("bob"), 1);
+    assert_int_equal(moe->members.groups.size(), 1);
+    assert_int_equal(moe->members.groups.count("nlp-lab"), 1);
+    assert_int_equal(moe->members.accounts.size(), 1);
+    assert_int_equal(moe->members.accounts.count("nlp"), 1);
+
+    const grants::Award* protein = p.find_award("BOT-2025-0342");
+    assert_non_null(protein);
+    assert_string_equal(protein->title.c_str(), "Protein language models: Trainium2");
+    assert_int_equal(protein->members.users.count("carol"), 1);
+    assert_true(protein->members.groups.empty());
+    assert_int_equal(protein->members.accounts.count("bio"), 1);
+
+    const grants::Award* physics = p.find_award("grant.v2_x-9");
+    assert_non_null(physics);
+    assert_true(physics->members.users.empty());
+    assert_int_equal(physics->members.groups.size(), 2);
+    assert_int_equal(physics->members.groups.count("physics"), 1);
+    assert_int_equal(physics->members.groups.count("astro"), 1);
+
+    assert_int_equal(p.users.size(), 2);
+    assert_string_equal(p.users.at("alice").default_award.c_str(), "BOT-2025-0117");
+    assert_string_equal(p.users.at("carol").default_award.c_str(), "BOT-2025-0342");
+}
+
+void test_valid_snippets(void** /*state*/) {
+    // Optional sections may be empty or null; numbers in their YAML forms.
+    PolicyLoad load = load_policy_text(
+        "version: 1\nenforce:\n  partitions: []\n  on_error: closed\npartitions:\nawards:\nusers: ~\n", "g.yaml");
+    print_errors(load);
+    assert_non_null(load.policy.get());
+    assert_true(load.policy->enforced_partitions.empty());
+    assert_true(load.policy->awards.empty());
+
+    load = load_policy_text(
+        "version: 1\nenforce: {partitions: [a]}\npartitions:\n  a: {chips_per_node: 65536, cores_per_chip: 1024, "
+        "usd_per_chip_hour: 0}\n  b: {chips_per_node: 1, usd_per_chip_hour: 1.5e1}\n"
+        "awards:\n  A: {members: {}}\n",
+        "g.yaml");
+    print_errors(load);
+    assert_non_null(load.policy.get());
+    assert_int_equal(load.policy->partitions.at("a").chips_per_node, 65536);
+    assert_int_equal(load.policy->partitions.at("a").cores_per_chip, 1024);
+    assert_near(load.policy->partitions.at("a").usd_per_chip_hour, 0.0, 1e-12);
+    assert_near(load.policy->partitions.at("b").usd_per_chip_hour, 15.0, 1e-12);
+    // An award with no members is valid (nobody can use it yet).
+    assert_true(load.policy->find_award("A")->members.users.empty());
+}
+
+// Loads valid-minimal.yaml (17 nodes, 5 levels of collections) under limits.
+PolicyLoad load_minimal(const YamlLimits& limits) {
+    return load_policy_text(read_fixture("valid-minimal.yaml"), "g.yaml", limits);
+}
+
+void test_depth_cap(void** /*state*/) {
+    YamlLimits limits;
+    limits.max_depth = 5;
+    assert_non_null(load_minimal(limits).policy.get());
+    limits.max_depth = 4;  // the users list is the fifth level
+    check_errors("depth 4", load_minimal(limits), "g.yaml", {{6, 23, "nesting is deeper than 4 levels"}});
+    limits.max_depth = 3;  // the members mapping is the fourth
+    check_errors("depth 3", load_minimal(limits), "g.yaml", {{6, 14, "nesting is deeper than 3 levels"}});
+
+    // A hostile file: deep flow nesting is refused, not a stack overflow.
+    std::string deep = "version: " + std::string(100000, '[') + std::string(100000, ']') + "\n";
+    PolicyLoad load = load_policy_text(deep, "g.yaml");
+    assert_null(load.policy.get());
+    assert_int_equal(load.errors.size(), 1);
+    assert_true(contains(load.errors[0].message, "nesting is deeper than 64 levels"));
+    assert_int_equal(load.errors[0].mark.line, 1);
+    assert_int_equal(load.errors[0].mark.column, 9 + 64);  // the 64th '[' opens level 65
+}
+
+void test_node_cap(void** /*state*/) {
+    YamlLimits limits;
+    limits.max_nodes = 17;
+    assert_non_null(load_minimal(limits).policy.get());
+    limits.max_nodes = 16;  // the 17th node is "alice"
+    check_errors("16 nodes", load_minimal(limits), "g.yaml",
+                 {{6, 24, "the file has more than 16 YAML nodes; refusing it"}});
+    limits.max_nodes = 1;
+    check_errors("1 node", load_minimal(limits), "g.yaml", {{1, 1, "the file has more than 1 YAML nodes"}});
+}
+
+void test_byte_cap(void** /*state*/) {
+    const std::string text = read_fixture("valid-minimal.yaml");
+    YamlLimits limits;
+    limits.max_bytes = text.size();
+    assert_non_null(load_policy_text(text, "g.yaml", limits).policy.get());
+    assert_non_null(load_policy_file(fixture("valid-minimal.yaml"), limits).policy.get());
+
+    limits.max_bytes = text.size() - 1;
+    const std::string size = std::to_string(text.size());
+    const std::string cap = std::to_string(text.size() - 1);
+    check_errors("text over cap", load_policy_text(text, "g.yaml", limits), "g.yaml",
+                 {{0, 0, ("the file is " + size + " bytes; at most " + cap + " are accepted").c_str()}});
+    const std::string path = fixture("valid-minimal.yaml");
+    check_errors("file over cap", load_policy_file(path, limits), path,
+                 {{0, 0, ("the policy file is larger than " + cap + " bytes; refusing it").c_str()}});
+}
+
+void test_missing_file(void** /*state*/) {
+    const std::string path = fixture("does-not-exist.yaml");
+    check_errors("missing file", load_policy_file(path), path,
+                 {{0, 0, "cannot open the policy file: No such file or directory"}});
+    // A directory opens but cannot be read.
+    check_errors("directory", load_policy_file(FIXTURES_DIR), FIXTURES_DIR, {{0, 0, "cannot read the policy file"}});
+}
+
+void test_diagnostic_format(void** /*state*/) {
+    PolicyLoad load = load_policy_file(fixture("err-version.yaml"));
+    assert_int_equal(load.errors.size(), 1);
+    assert_string_equal(
+        load.errors[0].to_string().c_str(),
+        (fixture("err-version.yaml") + ":1:10: version 2 is not supported; this plugin reads version 1").c_str());
+    // Without a location: "file: message".
+    load = load_policy_text("", "grants.yaml");
+    assert_int_equal(load.errors.size(), 1);
+    assert_string_equal(load.errors[0].to_string().c_str(),
+                        "grants.yaml: the policy file is empty; expected a mapping with version, enforce and awards");
+}
+
+void test_errors_in_file_order(void** /*state*/) {
+    // Checks made after a mapping is walked (missing keys, undefined
+    // default_award) still come out sorted by position.
+    PolicyLoad load = load_policy_text(
+        "users:\n  bob: {default_award: NOPE}\nenforce:\n  on_error: shut\nawards:\n  A1: {members: {users: [x]}, "
+        "pi: [p]}\n",
+        "g.yaml");
+    check_errors("file order", load, "g.yaml",
+                 {{1, 1, "missing the key 'version'"},
+                  {2, 24, "default_award 'NOPE' is not defined"},
+                  {4, 3, "enforce is missing the key 'partitions'"},
+                  {4, 13, "found \"shut\""},
+                  {6, 35, "award 'A1'.pi must be a string, found a list"}});
+}
+
+}  // namespace
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_fixtures),
+        cmocka_unit_test(test_error_snippets),
+        cmocka_unit_test(test_valid_minimal),
+        cmocka_unit_test(test_valid_full),
+        cmocka_unit_test(test_valid_snippets),
+        cmocka_unit_test(test_depth_cap),
+        cmocka_unit_test(test_node_cap),
+        cmocka_unit_test(test_byte_cap),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_diagnostic_format),
+        cmocka_unit_test(test_errors_in_file_order),
+    };
+    return cmocka_run_group_tests_name("policy_loader", tests, nullptr, nullptr);
+}
