@@ -10,8 +10,12 @@
 # Every cluster lives in its own `mktemp -d` directory ($CLUSTER_DIR) with its
 # own munged, slurmctld and slurmd on free TCP ports, so several clusters (and
 # a system install) can coexist on one host.  Daemons are only ever stopped by
-# the PIDs recorded in $CLUSTER_DIR/pids/, after checking that the process
-# still belongs to this cluster.
+# the PIDs recorded in $CLUSTER_DIR/pids/, after checking that the process's
+# command line still names $CLUSTER_DIR.  The daemons run with
+# SLURM_GRANTS_CLUSTER=$CLUSTER_DIR in their environment, which slurmstepd and
+# slurmscriptd inherit: cluster_stop uses it to find leftovers (and the
+# daemons themselves if pids/ was deleted).  Never remove another cluster's
+# directory by a glob: its daemons then cannot be stopped by PID file.
 #
 # Environment read by cluster_start:
 #   GRANTS_PLUGIN_DIR   directory with job_submit_grants.so and spank_grants.so;
@@ -26,14 +30,28 @@
 #                       fixed ports (default: random free ports in 10000-32000,
 #                       below the kernel's ephemeral range).
 #   CLUSTER_START_TIMEOUT  seconds to wait for each daemon (default 30).
+#   CLUSTER_STOP_TIMEOUT   seconds before SIGKILL in cluster_stop (default 15).
+#   CLUSTER_CTLD_DEBUG, CLUSTER_SLURMD_DEBUG  SlurmctldDebug/SlurmdDebug (info).
 #   CLUSTER_KEEP        1: keep $CLUSTER_DIR after cluster_stop; 0: always
 #                       remove it.  Unset: removed, unless the start failed,
 #                       the script exits non-zero (cluster_exit_trap), or a
 #                       lib.sh test case failed (lib.sh then sets CLUSTER_KEEP=1).
 #
 # Exported after cluster_start: CLUSTER_DIR, SLURM_CONF, CLUSTER_NODE (node
-# name = `hostname -s`), CLUSTER_CTLD_PORT, CLUSTER_SLURMD_PORT,
-# CLUSTER_MUNGE_SOCKET.
+# name = `hostname -s`), CLUSTER_MUNGE_SOCKET.  Set, not exported (so that a
+# child script's own cluster picks its own ports): CLUSTER_CTLD_PORT,
+# CLUSTER_SLURMD_PORT.
+#
+# Functions (all return non-zero with a "<script>: ..." message on failure):
+#   cluster_start / cluster_stop / cluster_install_traps / cluster_exit_trap
+#   cluster_start_ctld / cluster_stop_ctld / cluster_restart_ctld / cluster_kill9_ctld
+#   ensure_test_users                   alice bob carol dave; nlp-lab = alice, bob
+#   as_user USER CMD...                 run CMD as USER from $CLUSTER_DIR/home/USER
+#   cluster_home USER                   print (and create) that directory
+#   job_field JOBID FIELD               one field of `scontrol show job`
+#   wait_job_state JOBID STATE[|...] [TIMEOUT]   wait_job_done JOBID [TIMEOUT]
+#   cluster_pids                        live processes of this cluster
+#   cluster_log_tail [N]                last N lines of the slurmctld/slurmd logs
 #
 # Layout of $CLUSTER_DIR (0755):
 #   etc/      slurm.conf gres.conf plugstack.conf [grants.yaml]   (0755, files 0644)
@@ -49,11 +67,14 @@ _cluster_me() { printf '%s' "${0##*/}"; }
 _cluster_msg() { printf '%s: %s\n' "$(_cluster_me)" "$*" >&2; }
 _cluster_die() { _cluster_msg "error: $*"; return 1; }
 
-# Print the last lines of each log file given (for failure messages).
+# Print the last lines of each log file given (for failure messages).  A
+# daemon's *.out (its stdout/stderr) is skipped when its *.log has content:
+# they hold the same messages.
 _cluster_log_tail() {
     local f
     for f in "$@"; do
         [ -s "$f" ] || continue
+        case $f in *.out) [ -s "${f%.out}.log" ] && continue ;; esac
         printf '%s: --- last lines of %s ---\n' "$(_cluster_me)" "$f" >&2
         tail -n "${CLUSTER_LOG_LINES:-25}" "$f" | sed 's/^/    /' >&2
     done
@@ -84,12 +105,11 @@ _cluster_port_in_use() {
 # Print a free port in 10000-32000 not equal to any argument.
 _cluster_free_port() {
     local p i avoid ok
-    for i in $(seq 1 200); do
-        p=$(( 10000 + (RANDOM * 32768 + RANDOM) % 22000 ))
+    for ((i = 0; i < 200; i++)); do
+        p=$((10000 + (RANDOM * 32768 + RANDOM) % 22000))
         ok=1
         for avoid in "$@"; do [ "$p" = "$avoid" ] && ok=0; done
         [ "$ok" = 1 ] && ! _cluster_port_in_use "$p" && { echo "$p"; return 0; }
-        : "$i"
     done
     _cluster_die "no free TCP port found"
 }
@@ -123,8 +143,15 @@ _cluster_pid_alive() {
 _cluster_stop_daemon() {
     local name=$1 sig=${2:-TERM} timeout=${3:-10} pidfile pid i
     pidfile=$CLUSTER_DIR/pids/$name
-    [ -f "$pidfile" ] || return 0
-    pid=$(cat "$pidfile")
+    pid=$(cat "$pidfile" 2>/dev/null)
+    if [ -z "$pid" ]; then
+        # pids/ vanished: look for the tagged process of that name.
+        for i in $(cluster_pids); do
+            [ "$(cat "/proc/$i/comm" 2>/dev/null)" = "$name" ] && _cluster_pid_is_ours "$i" &&
+                pid=$i && break
+        done
+        [ -n "$pid" ] || return 0
+    fi
     if _cluster_pid_is_ours "$pid"; then
         kill -s "$sig" "$pid" 2>/dev/null
         for ((i = 0; i < timeout * 10; i++)); do
@@ -140,8 +167,6 @@ _cluster_stop_daemon() {
             done
         fi
     fi
-    # Reap it if it is our child (no-op otherwise).
-    wait "$pid" 2>/dev/null
     rm -f "$pidfile"
     return 0
 }
@@ -156,6 +181,8 @@ _cluster_spawn() {
     env -i PATH="$CLUSTER_SYS_PATH" LANG=C.UTF-8 SLURM_CONF="$SLURM_CONF" \
         SLURM_GRANTS_CLUSTER="$CLUSTER_DIR" "$@" </dev/null >>"$CLUSTER_DIR/log/$name.out" 2>&1 &
     pid=$!
+    # No "Killed" job notices from bash; bash still reaps it when it exits.
+    disown "$pid" 2>/dev/null
     echo "$pid" >"$CLUSTER_DIR/pids/$name"
 }
 
@@ -351,16 +378,17 @@ cluster_start() {
     export SLURM_CONF=$d/etc/slurm.conf
     export CLUSTER_MUNGE_SOCKET=$d/run/munge.socket
     CLUSTER_NODE=$(hostname -s) && export CLUSTER_NODE
-    # Ports: CLUSTER_CTLD_PORT / CLUSTER_SLURMD_PORT if set, else free ones.
-    CLUSTER_CTLD_PORT=${CLUSTER_CTLD_PORT:-}
-    CLUSTER_SLURMD_PORT=${CLUSTER_SLURMD_PORT:-}
-    if [ -z "$CLUSTER_CTLD_PORT" ]; then
-        CLUSTER_CTLD_PORT=$(_cluster_free_port "$CLUSTER_SLURMD_PORT") || return 1
+    # Ports: CLUSTER_CTLD_PORT / CLUSTER_SLURMD_PORT if set, else free ones
+    # (forgotten again by cluster_stop).
+    _CLUSTER_AUTO_PORTS=
+    if [ -z "${CLUSTER_CTLD_PORT:-}" ]; then
+        CLUSTER_CTLD_PORT=$(_cluster_free_port "${CLUSTER_SLURMD_PORT:-}") || return 1
+        _CLUSTER_AUTO_PORTS="$_CLUSTER_AUTO_PORTS CLUSTER_CTLD_PORT"
     fi
-    if [ -z "$CLUSTER_SLURMD_PORT" ]; then
+    if [ -z "${CLUSTER_SLURMD_PORT:-}" ]; then
         CLUSTER_SLURMD_PORT=$(_cluster_free_port "$CLUSTER_CTLD_PORT") || return 1
+        _CLUSTER_AUTO_PORTS="$_CLUSTER_AUTO_PORTS CLUSTER_SLURMD_PORT"
     fi
-    export CLUSTER_CTLD_PORT CLUSTER_SLURMD_PORT
 
     _cluster_msg "starting cluster in $d (node $CLUSTER_NODE, slurmctld port $CLUSTER_CTLD_PORT, slurmd port $CLUSTER_SLURMD_PORT${GRANTS_PLUGIN_DIR:+, plugins from $GRANTS_PLUGIN_DIR})"
 
@@ -423,6 +451,19 @@ cluster_pids() {
     return 0
 }
 
+# PIDs of all descendants of process $1.
+_cluster_descendants() {
+    ps -eo pid=,ppid= | awk -v root="$1" '
+        { parent[$1] = $2 }
+        END {
+            for (p in parent) {
+                q = p
+                for (n = 0; n < 64 && q in parent && q != root; n++) q = parent[q]
+                if (q == root && p != root) print p
+            }
+        }'
+}
+
 # cluster_stop: cancel all jobs, stop slurmd, slurmctld and munged (in that
 # order) by their recorded PIDs -- SIGTERM, then SIGKILL after
 # CLUSTER_STOP_TIMEOUT (15) seconds --, SIGKILL any leftover slurmstepd or
@@ -431,26 +472,31 @@ cluster_pids() {
 # a trap.  Then removes $CLUSTER_DIR unless CLUSTER_KEEP=1 (see the header).
 cluster_stop() {
     local d=${CLUSTER_DIR:-} t=${CLUSTER_STOP_TIMEOUT:-15} p all left i
-    [ -n "$d" ] && [ -d "$d" ] || return 0
-    if [ -n "$(ls -A "$d/pids" 2>/dev/null)" ]; then
-        # Collect PIDs first: a slurmstepd that exits while jobs are being
-        # cancelled can no longer be identified, but must still be waited for.
-        all="$(cat "$d"/pids/* 2>/dev/null) $(cluster_pids)"
-        _cluster_drain_jobs "$t"
+    [ -n "$d" ] || return 0
+    # Collect PIDs first: a slurmstepd that exits while jobs are being
+    # cancelled can no longer be identified, but must still be waited for.
+    # The environment tag also finds the daemons if pids/ was removed.
+    all=$(cat "$d"/pids/* 2>/dev/null; cluster_pids)
+    if [ -n "$all" ]; then
+        # (Clients block ~9 s retrying when slurmctld is down: check first.)
+        _cluster_pid_is_ours "$(cat "$d/pids/slurmctld" 2>/dev/null)" && _cluster_drain_jobs "$t"
         _cluster_stop_daemon slurmd TERM "$t"
         _cluster_stop_daemon slurmctld TERM "$t"
         _cluster_stop_daemon munged TERM "$t"
+        # Leftover slurmstepd/slurmscriptd (e.g. jobs not cancelled because
+        # slurmctld was down): kill them and the job processes under them.
         for p in $(cluster_pids); do
-            _cluster_msg "killing leftover $(cat "/proc/$p/comm" 2>/dev/null) (pid $p)"
-            kill -s KILL "$p" 2>/dev/null
-            all="$all $p"
+            _cluster_msg "killing leftover $(cat "/proc/$p/comm" 2>/dev/null) (pid $p) and its descendants"
+            for i in $p $(_cluster_descendants "$p"); do
+                kill -s KILL "$i" 2>/dev/null
+                all="$all $i"
+            done
         done
         # Orphans (e.g. slurmstepd, or a slurmctld restarted from a subshell)
         # are reaped by PID 1; wait until `pgrep` cannot see them either.
         for ((i = 0; i < 50; i++)); do
             left=
             for p in $all; do
-                wait "$p" 2>/dev/null
                 [ -e "/proc/$p" ] && left="$left $p"
             done
             [ -z "$left" ] && break
@@ -459,6 +505,9 @@ cluster_stop() {
         [ -z "$left" ] || _cluster_msg "processes not reaped yet:$left"
         _cluster_msg "cluster in $d stopped"
     fi
+    for p in ${_CLUSTER_AUTO_PORTS:-}; do unset "$p"; done
+    _CLUSTER_AUTO_PORTS=
+    [ -d "$d" ] || return 0
     if [ "${CLUSTER_KEEP:-}" = 1 ]; then
         [ -e "$d/.kept" ] || _cluster_msg "kept $d (logs in $d/log)"
         : >"$d/.kept"
@@ -466,6 +515,13 @@ cluster_stop() {
         rm -rf -- "$d"
     fi
     return 0
+}
+
+# cluster_log_tail [N=40]: print the last N lines of slurmctld.log and
+# slurmd.log (e.g. from a failing test case).
+cluster_log_tail() {
+    [ -n "${CLUSTER_DIR:-}" ] || return 0
+    CLUSTER_LOG_LINES=${1:-40} _cluster_log_tail "$CLUSTER_DIR/log/slurmctld.log" "$CLUSTER_DIR/log/slurmd.log"
 }
 
 # EXIT trap: keep $CLUSTER_DIR when the script fails, then cluster_stop.

@@ -9,7 +9,7 @@
 #   finish            # prints "N passed, N failed"; non-zero if any failed
 #
 # run_case runs the case function in a subshell (variables it sets do not
-# leak into the suite) with stdout+stderr captured.  The case fails if any
+# leak into the suite) with stdin from /dev/null and stdout+stderr captured.  The case fails if any
 # assertion failed or the function returned non-zero; its captured output is
 # then printed, indented, after "not ok - NAME".  A failed assertion does not
 # abort the case (assertions return 1, so use `assert_... || return 1` to
@@ -49,13 +49,15 @@ assert_not_contains() {
     _t_fail "${3:-unexpected text}: '$2' found in:"$'\n'"$(printf '%s\n' "$1" | sed 's/^/  | /')"
 }
 
-# assert_status EXPECTED CMD...: run CMD (stdin from /dev/null), expect its
-# exit status.  Leaves the combined stdout+stderr in T_OUT and the status in
-# T_STATUS for further assertions.  EXPECTED may be "nonzero".
+# assert_status EXPECTED CMD...: run CMD, expect its exit status.  Leaves the
+# combined stdout+stderr in T_OUT and the status in T_STATUS for further
+# assertions.  EXPECTED may be "nonzero".  stdin is passed through (inside a
+# case it is /dev/null unless redirected, e.g. `assert_status 0 as_user
+# alice sbatch <<EOF ... EOF`).
 assert_status() {
     local want=$1 ok=0
     shift
-    T_OUT=$("$@" 2>&1 </dev/null)
+    T_OUT=$("$@" 2>&1)
     T_STATUS=$?
     case $want in
         nonzero) [ "$T_STATUS" != 0 ] && ok=1 ;;
