@@ -18,7 +18,7 @@ expect() {  # expect NAME STATUS NEEDLE -- CMD...
     fi
 }
 
-expect "example policy is valid" 0 "awards: 2" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
+expect "example policy is valid" 0 "awards: 3" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
 expect "example policy lists an award" 0 "BOT-2025-0117" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
 printf 'version: 1\nenforce: {partitions: [trn1]}\nawards:\n  A1: {members: {users: [x]}, colour: red}\n' >"$tmp/bad.yaml"
 expect "unknown key reported with file:line:col" 1 "$tmp/bad.yaml:4:31: unknown key \"colour\"" -- "$GRANTCTL" check "$tmp/bad.yaml"

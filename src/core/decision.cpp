@@ -79,6 +79,26 @@ Decision decide_submit(const Policy& policy, const JobRequest& job) {
     return d;
 }
 
-Decision decide_without_policy(const JobRequest&) { return Decision{}; }
+Decision decide_without_policy(const std::optional<EnforceScope>& scope, const JobRequest& job) {
+    if (!scope) return Decision{};
+    std::string partition;
+    for (const auto& p : job.partitions) {
+        if (scope->enforces(p)) {
+            partition = p;
+            break;
+        }
+    }
+    if (partition.empty()) return Decision{};
+    if (scope->on_error == OnError::Open) {
+        Decision d;
+        d.verdict = Decision::Verdict::AcceptUntagged;
+        d.message = "the grant policy is unavailable; this job on partition " + partition +
+                    " was accepted without an award check.";
+        return d;
+    }
+    return reject("the grant policy is unavailable, so jobs on partition " + partition +
+                  " cannot be checked against an award right now; please try again later or ask the cluster "
+                  "admins.");
+}
 
 }  // namespace grants

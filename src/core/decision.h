@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "award_request.h"
+#include "enforce_scope.h"
 #include "membership.h"
 #include "policy.h"
 
@@ -22,6 +23,7 @@ struct Decision {
         Untouched,  // not in scope: leave the job exactly as it is
         Accept,     // in scope and approved: tag it with award
         Reject,     // in scope and refused: message says why
+        AcceptUntagged,  // in scope, no usable policy, on_error=open: accept without a tag
     };
     Verdict verdict = Verdict::Untouched;
     std::string award;    // Accept: the approved award
@@ -33,8 +35,9 @@ bool in_scope(const Policy& policy, const JobRequest& job);
 
 Decision decide_submit(const Policy& policy, const JobRequest& job);
 
-// The decision when no usable policy exists (missing or invalid at start):
-// jobs are never touched when no partition list is known; see docs/design.md.
-Decision decide_without_policy(const JobRequest& job);
+// The decision when no usable policy exists (missing or invalid at start).
+// scope is what is known of enforce (see enforce_scope.h); with no scope at
+// all, no partition is known to be enforced and every job passes untouched.
+Decision decide_without_policy(const std::optional<EnforceScope>& scope, const JobRequest& job);
 
 }  // namespace grants

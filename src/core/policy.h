@@ -1,29 +1,61 @@
 // The grant policy: what grants.yaml says, validated, immutable once built.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "date.h"
+#include "decimal.h"
+
 namespace grants {
+
+using NameSet = std::set<std::string, std::less<>>;
 
 // What happens to in-scope jobs when the policy or ledger is unusable.
 enum class OnError { Closed, Open };
 
-struct Members {
-    std::set<std::string, std::less<>> users;
-    std::set<std::string, std::less<>> groups;
-    std::set<std::string, std::less<>> accounts;
-};
-
-// How a Trainium partition is priced (the cost model uses it from the quota engine on).
+// How a Trainium partition is counted and priced.
 struct PartitionCost {
     int chips_per_node = 0;
-    int cores_per_chip = 0;
-    double usd_per_chip_hour = -1;  // < 0: no dollar rate
-    std::string gres;               // empty: chips are whole nodes
+    int cores_per_chip = 0;                  // 0: not given
+    std::optional<Micros> usd_per_chip_hour; // none: no dollar rate
+    std::string gres;                        // empty: chips are whole nodes
+};
+
+struct Members {
+    NameSet users;
+    NameSet groups;
+    NameSet accounts;
+};
+
+// Inclusive on both ends, in the controller's local time zone.
+struct Validity {
+    std::optional<DayNumber> from;
+    std::optional<DayNumber> until;
+};
+
+struct Budget {
+    enum class Unit { ChipHours, Usd };
+    Unit unit = Unit::ChipHours;
+    Micros amount = 0;  // millionths of a chip-hour or of a dollar
+};
+
+struct UserLimits {
+    std::optional<std::int64_t> max_running_chips;
+    std::optional<std::int64_t> max_jobs;
+};
+
+struct Limits {
+    std::optional<std::int64_t> max_chips_per_job;
+    std::optional<std::int64_t> max_walltime_seconds;
+    std::optional<std::int64_t> max_running_chips;
+    std::optional<std::int64_t> max_jobs;  // pending + running
+    UserLimits per_user;
 };
 
 struct Award {
@@ -31,6 +63,14 @@ struct Award {
     std::string title;
     std::string pi;
     Members members;
+    Validity valid;
+    Budget budget;
+    NameSet partitions;  // empty: every enforced partition
+    Limits limits;
+
+    bool allows_partition(std::string_view partition) const {
+        return partitions.empty() || partitions.find(partition) != partitions.end();
+    }
 };
 
 struct UserSettings {
@@ -39,7 +79,7 @@ struct UserSettings {
 
 struct Policy {
     int version = 1;
-    std::set<std::string, std::less<>> enforced_partitions;
+    NameSet enforced_partitions;
     OnError on_error = OnError::Closed;
     std::map<std::string, PartitionCost, std::less<>> partitions;
     std::map<std::string, Award, std::less<>> awards;
@@ -51,6 +91,10 @@ struct Policy {
     const Award* find_award(std::string_view id) const {
         auto it = awards.find(id);
         return it == awards.end() ? nullptr : &it->second;
+    }
+    const PartitionCost* find_partition(std::string_view name) const {
+        auto it = partitions.find(name);
+        return it == partitions.end() ? nullptr : &it->second;
     }
 };
 

@@ -11,6 +11,9 @@
 #include <sstream>
 
 #include "award_id.h"
+#include "date.h"
+#include "decimal.h"
+#include "duration.h"
 
 namespace grants {
 namespace {
@@ -125,35 +128,70 @@ private:
         return node.value;
     }
 
-    std::optional<long long> integer_value(const YamlNode& node, const std::string& where) {
-        if (node.is_scalar() && !node.quoted && !node.value.empty()) {
-            std::size_t used = 0;
-            try {
-                long long v = std::stoll(node.value, &used, 10);
-                if (used == node.value.size()) return v;
-            } catch (const std::exception&) {
+    static std::string found(const YamlNode& node) {
+        return node.is_scalar() ? quote_untrusted(node.value) : std::string(node.kind_name());
+    }
+
+    // A whole number in [min, max].
+    std::optional<std::int64_t> integer_value(const YamlNode& node, const std::string& where, std::int64_t min,
+                                              std::int64_t max) {
+        if (node.is_scalar() && !node.quoted && !node.value.empty() && node.value.size() <= 18) {
+            std::int64_t v = 0;
+            bool negative = node.value[0] == '-';
+            bool ok = node.value.size() > (negative ? 1u : 0u);
+            for (std::size_t i = negative ? 1 : 0; ok && i < node.value.size(); ++i) {
+                char c = node.value[i];
+                ok = c >= '0' && c <= '9';
+                v = v * 10 + (c - '0');
+            }
+            if (ok) {
+                if (negative) v = -v;
+                if (v >= min && v <= max) return v;
+                error(node, where + " must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                                ", found " + node.value);
+                return std::nullopt;
             }
         }
-        error(node, where + " must be a whole number, found " +
-                        (node.is_scalar() ? quote_untrusted(node.value) : std::string(node.kind_name())));
+        error(node, where + " must be a whole number, found " + found(node));
         return std::nullopt;
     }
 
-    std::optional<double> number_value(const YamlNode& node, const std::string& where) {
-        if (node.is_scalar() && !node.quoted && !node.value.empty()) {
-            std::size_t used = 0;
-            try {
-                double v = std::stod(node.value, &used);
-                if (used == node.value.size() && v == v && v >= 0 && v < 1e15) return v;
-            } catch (const std::exception&) {
+    // A non-negative decimal with at most 6 places, stored exactly.
+    std::optional<Micros> amount_value(const YamlNode& node, const std::string& where) {
+        if (node.is_scalar() && !node.quoted) {
+            if (auto v = parse_decimal(node.value)) return v;
+            if (!node.value.empty() && node.value[0] == '-') {
+                error(node, where + " must not be negative, found " + node.value);
+                return std::nullopt;
             }
         }
-        error(node, where + " must be a non-negative number, found " +
-                        (node.is_scalar() ? quote_untrusted(node.value) : std::string(node.kind_name())));
+        error(node, where + " must be a non-negative number (at most 6 decimals, at most 10^12), found " +
+                        found(node));
         return std::nullopt;
     }
 
-    void string_list(const YamlNode& node, const std::string& where, std::set<std::string, std::less<>>& out) {
+    std::optional<DayNumber> date_value(const YamlNode& node, const std::string& where) {
+        if (node.is_scalar()) {
+            if (auto d = parse_date(node.value)) return d;
+        }
+        error(node, where + " must be a date YYYY-MM-DD (1970 or later), found " + found(node));
+        return std::nullopt;
+    }
+
+    std::optional<std::int64_t> duration_value(const YamlNode& node, const std::string& where) {
+        if (node.is_scalar() && !is_null(node)) {
+            if (auto d = parse_slurm_duration(node.value)) {
+                if (*d > 0) return d;
+            }
+        }
+        error(node, where + " must be a Slurm duration (M, M:S, H:M:S, D-H, D-H:M or D-H:M:S; more than 0, "
+                            "at most 3650 days), found " + found(node));
+        return std::nullopt;
+    }
+
+    // Sequence of non-empty, distinct strings; marks kept for later reference checks.
+    void string_list(const YamlNode& node, const std::string& where, NameSet& out,
+                     std::vector<std::pair<std::string, Mark>>* marks = nullptr) {
         if (is_null(node)) return;
         if (!node.is_sequence()) {
             error(node, where + " must be a list such as [a, b], found " + std::string(node.kind_name()));
@@ -165,51 +203,74 @@ private:
             if (s->empty()) {
                 error(item, "entries of " + where + " must not be empty");
             } else if (!out.insert(*s).second) {
-                error(item, "'" + *s + "' is listed twice in " + where);
+                error(item, quote_untrusted(*s) + " is listed twice in " + where);
+            } else if (marks) {
+                marks->emplace_back(*s, item.mark);
             }
         }
     }
 
     void read_root(const YamlNode& root, Policy& policy) {
-        std::vector<std::pair<std::string, Mark>> default_awards;  // checked once awards are known
+        std::vector<std::pair<std::string, Mark>> default_awards;
         std::vector<std::pair<std::string, Mark>> enforced;
+        Mark partitions_mark = root.mark;
         read_mapping(root, "the policy file",
                      {
                          {"version",
                           [&](const YamlNode& v) {
-                              auto n = integer_value(v, "version");
+                              auto n = integer_value(v, "version", 0, 1000);
                               if (n && *n != 1) error(v, "version " + std::to_string(*n) +
                                                              " is not supported; this plugin reads version 1");
                               if (n) policy.version = static_cast<int>(*n);
                           },
                           true},
-                         {"enforce", [&](const YamlNode& v) { read_enforce(v, policy); }, true},
-                         {"partitions", [&](const YamlNode& v) { read_partitions(v, policy); }},
-                         {"awards", [&](const YamlNode& v) { read_awards(v, policy); }, true},
-                         {"users",
+                         {"enforce", [&](const YamlNode& v) { read_enforce(v, policy, enforced); }, true},
+                         {"partitions",
                           [&](const YamlNode& v) {
-                              read_named_entries(v, "users", [&](const YamlNode& key, const YamlNode& value) {
-                                  UserSettings settings;
-                                  read_mapping(value, "user '" + key.value + "'",
-                                               {{"default_award", [&](const YamlNode& d) {
-                                                     auto id = string_value(d, "default_award");
-                                                     if (!id) return;
-                                                     settings.default_award = *id;
-                                                     default_awards.emplace_back(*id, d.mark);
-                                                 }}});
-                                  policy.users.emplace(key.value, std::move(settings));
-                              });
+                              partitions_mark = v.mark;
+                              read_partitions(v, policy);
                           }},
+                         {"awards", [&](const YamlNode& v) { read_awards(v, policy); }, true},
+                         {"users", [&](const YamlNode& v) { read_users(v, policy, default_awards); }},
                      });
+        for (const auto& [name, mark] : enforced) {
+            if (!policy.find_partition(name)) {
+                error(mark, "enforced partition '" + name +
+                                "' is not defined under partitions (chips_per_node is needed to count its chips)");
+            }
+        }
         for (const auto& [id, mark] : default_awards) {
             if (!policy.find_award(id)) error(mark, "default_award '" + id + "' is not defined under awards");
         }
+        for (const auto& [id, refs] : award_refs_) {
+            const Award* award = policy.find_award(id);
+            if (!award) continue;
+            for (const auto& [part, mark] : refs) {
+                if (!policy.enforces(part)) {
+                    error(mark, "award '" + id + "' lists partition '" + part +
+                                    "', which is not in enforce.partitions");
+                }
+            }
+            if (award->budget.unit == Budget::Unit::Usd) {
+                for (const auto& part : policy.enforced_partitions) {
+                    const PartitionCost* cost = policy.find_partition(part);
+                    if (award->allows_partition(part) && cost && !cost->usd_per_chip_hour) {
+                        error(budget_marks_[id], "award '" + id + "' has a usd budget but partition '" + part +
+                                                     "' has no usd_per_chip_hour; add a rate or restrict the "
+                                                     "award's partitions");
+                    }
+                }
+            }
+        }
+        (void)partitions_mark;
     }
 
-    void read_enforce(const YamlNode& node, Policy& policy) {
+    void read_enforce(const YamlNode& node, Policy& policy, std::vector<std::pair<std::string, Mark>>& enforced) {
         read_mapping(node, "enforce",
                      {{"partitions",
-                       [&](const YamlNode& v) { string_list(v, "enforce.partitions", policy.enforced_partitions); },
+                       [&](const YamlNode& v) {
+                           string_list(v, "enforce.partitions", policy.enforced_partitions, &enforced);
+                       },
                        true},
                       {"on_error", [&](const YamlNode& v) {
                            auto s = string_value(v, "enforce.on_error");
@@ -231,32 +292,89 @@ private:
             read_mapping(value, where,
                          {{"chips_per_node",
                            [&](const YamlNode& v) {
-                               auto n = integer_value(v, where + ".chips_per_node");
-                               if (n && (*n < 1 || *n > 65536)) {
-                                   error(v, where + ".chips_per_node must be between 1 and 65536");
-                               } else if (n) {
+                               if (auto n = integer_value(v, where + ".chips_per_node", 1, 65536)) {
                                    cost.chips_per_node = static_cast<int>(*n);
                                }
                            },
                            true},
                           {"cores_per_chip",
                            [&](const YamlNode& v) {
-                               auto n = integer_value(v, where + ".cores_per_chip");
-                               if (n && (*n < 1 || *n > 1024)) {
-                                   error(v, where + ".cores_per_chip must be between 1 and 1024");
-                               } else if (n) {
+                               if (auto n = integer_value(v, where + ".cores_per_chip", 1, 1024)) {
                                    cost.cores_per_chip = static_cast<int>(*n);
                                }
                            }},
                           {"usd_per_chip_hour",
                            [&](const YamlNode& v) {
-                               if (auto d = number_value(v, where + ".usd_per_chip_hour")) cost.usd_per_chip_hour = *d;
+                               if (auto d = amount_value(v, where + ".usd_per_chip_hour")) cost.usd_per_chip_hour = *d;
                            }},
                           {"gres", [&](const YamlNode& v) {
                                if (auto s = string_value(v, where + ".gres")) cost.gres = *s;
                            }}});
             policy.partitions.emplace(key.value, std::move(cost));
         });
+    }
+
+    void read_users(const YamlNode& node, Policy& policy, std::vector<std::pair<std::string, Mark>>& default_awards) {
+        read_named_entries(node, "users", [&](const YamlNode& key, const YamlNode& value) {
+            UserSettings settings;
+            read_mapping(value, "user '" + key.value + "'",
+                         {{"default_award", [&](const YamlNode& d) {
+                               auto id = string_value(d, "default_award");
+                               if (!id) return;
+                               settings.default_award = *id;
+                               default_awards.emplace_back(*id, d.mark);
+                           }}});
+            policy.users.emplace(key.value, std::move(settings));
+        });
+    }
+
+    void read_validity(const YamlNode& node, const std::string& where, Validity& valid) {
+        read_mapping(node, where,
+                     {{"from", [&](const YamlNode& v) { valid.from = date_value(v, where + ".from"); }},
+                      {"until", [&](const YamlNode& v) { valid.until = date_value(v, where + ".until"); }}});
+        if (valid.from && valid.until && *valid.from > *valid.until) {
+            error(node, where + ".from (" + format_date(*valid.from) + ") is after " + where + ".until (" +
+                            format_date(*valid.until) + ")");
+        }
+    }
+
+    void read_budget(const YamlNode& node, const std::string& where, Budget& budget) {
+        int given = 0;
+        read_mapping(node, where,
+                     {{"chip_hours",
+                       [&](const YamlNode& v) {
+                           ++given;
+                           budget.unit = Budget::Unit::ChipHours;
+                           if (auto a = amount_value(v, where + ".chip_hours")) budget.amount = *a;
+                       }},
+                      {"usd", [&](const YamlNode& v) {
+                           ++given;
+                           budget.unit = Budget::Unit::Usd;
+                           if (auto a = amount_value(v, where + ".usd")) budget.amount = *a;
+                       }}});
+        if (node.is_mapping() && given != 1) {
+            error(node, where + " needs exactly one of chip_hours or usd, found " +
+                            (given == 0 ? std::string("neither") : std::string("both")));
+        }
+    }
+
+    void read_limits(const YamlNode& node, const std::string& where, Limits& limits) {
+        constexpr std::int64_t kMaxCount = 100'000'000;
+        auto count = [&](const char* key, std::optional<std::int64_t>& out, const std::string& prefix) {
+            return Field{key, [&, key, prefix](const YamlNode& v) { out = integer_value(v, prefix + "." + key, 0, kMaxCount); }};
+        };
+        read_mapping(node, where,
+                     {count("max_chips_per_job", limits.max_chips_per_job, where),
+                      {"max_walltime",
+                       [&](const YamlNode& v) { limits.max_walltime_seconds = duration_value(v, where + ".max_walltime"); }},
+                      count("max_running_chips", limits.max_running_chips, where),
+                      count("max_jobs", limits.max_jobs, where),
+                      {"per_user", [&](const YamlNode& v) {
+                           const std::string pu = where + ".per_user";
+                           read_mapping(v, pu,
+                                        {count("max_running_chips", limits.per_user.max_running_chips, pu),
+                                         count("max_jobs", limits.per_user.max_jobs, pu)});
+                       }}});
     }
 
     void read_awards(const YamlNode& node, Policy& policy) {
@@ -268,6 +386,7 @@ private:
             Award award;
             award.id = key.value;
             const std::string where = "award '" + key.value + "'";
+            auto& refs = award_refs_[award.id];
             read_mapping(value, where,
                          {{"title",
                            [&](const YamlNode& v) {
@@ -291,11 +410,29 @@ private:
                                                               award.members.accounts);
                                               }}});
                            },
-                           true}});
+                           true},
+                          {"valid", [&](const YamlNode& v) { read_validity(v, where + ".valid", award.valid); }},
+                          {"budget",
+                           [&](const YamlNode& v) {
+                               budget_marks_[award.id] = v.mark;
+                               read_budget(v, where + ".budget", award.budget);
+                           },
+                           true},
+                          {"partitions",
+                           [&](const YamlNode& v) {
+                               string_list(v, where + ".partitions", award.partitions, &refs);
+                               if (v.is_sequence() && v.items.empty()) {
+                                   error(v, where + ".partitions is empty; omit it to allow every enforced "
+                                                    "partition");
+                               }
+                           }},
+                          {"limits", [&](const YamlNode& v) { read_limits(v, where + ".limits", award.limits); }}});
             policy.awards.emplace(award.id, std::move(award));
         });
     }
 
+    std::map<std::string, std::vector<std::pair<std::string, Mark>>> award_refs_;
+    std::map<std::string, Mark> budget_marks_;
     const std::string& file_;
     Diagnostics errors_;
 };

@@ -1,6 +1,7 @@
 // job_submit/grants: the slurmctld adapter. It translates a job_desc_msg_t
 // into a JobRequest, asks the core for a Decision, and writes the result back
 // (AdminComment tag, message). No exception leaves this file.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -18,7 +19,7 @@ extern "C" {
 #include "core/decision.h"
 #include "core/identity_cache.h"
 #include "core/paths.h"
-#include "core/policy_loader.h"
+#include "core/policy_reloader.h"
 #include "core/policy_store.h"
 #include "grants_config.h"
 #include "slurmctld_bridge.h"
@@ -46,10 +47,14 @@ namespace {
 using namespace grants;
 namespace ctld = grants::slurmctld;
 
+// How often the policy file is checked for edits (SPEC: at most once a second).
+constexpr std::chrono::milliseconds kPolicyPollInterval{1000};
+
 struct PluginState {
     PolicyStore policy;
     IdentityCache identities{lookup_unix_identity};
-    std::string policy_path;
+    std::unique_ptr<PolicyReloader> reloader;
+    long long conf_seen = 0;  // slurm_conf.last_update at the last reload request
 };
 
 PluginState* state = nullptr;
@@ -88,28 +93,43 @@ Identity identity_of(uint32_t uid, const char* account) {
     return who;
 }
 
-void load_policy() {
-    PolicyLoad load = load_policy_file(state->policy_path);
-    if (!load.policy) {
-        for (const auto& e : load.errors) ctld::log_error("policy refused: " + e.to_string());
-        return;
+void log_reloader(PolicyReloader::LogLevel level, const std::string& message) {
+    if (level == PolicyReloader::LogLevel::Error) {
+        ctld::log_error(message);
+    } else {
+        ctld::log_info(message);
     }
-    ctld::log_info("policy " + state->policy_path + " loaded: " + std::to_string(load.policy->awards.size()) +
-                   " awards, enforced partitions:" + [&] {
-                       std::string s;
-                       for (const auto& p : load.policy->enforced_partitions) s += " " + p;
-                       return s;
-                   }());
-    state->policy.replace(std::move(load.policy));
+}
+
+// `scontrol reconfigure` bumps slurm_conf.last_update; the reload itself
+// happens on the reloader's thread, never here.
+void notice_reconfigure() {
+    long long now = ctld::conf_last_update();
+    if (now != state->conf_seen) {
+        if (state->conf_seen != 0) state->reloader->request_reload();
+        state->conf_seen = now;
+    }
 }
 
 int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
+    notice_reconfigure();
     JobRequest request;
     request.partitions = job_partitions(job_desc->partition);
-    auto policy = state->policy.current();
+    auto current = state->policy.current();
+    const Policy* policy = current->policy.get();
     if (!policy) {
-        Decision d = decide_without_policy(request);
-        (void)d;
+        Decision d = decide_without_policy(current->fallback, request);
+        if (d.verdict == Decision::Verdict::Reject) {
+            ctld::log_error("job of uid " + std::to_string(submit_uid) + " refused: no usable grant policy (" +
+                            current->problem + ")");
+            if (err_msg) *err_msg = ctld::slurm_strdup(d.message);
+            return ESLURM_ACCOUNTING_POLICY;
+        }
+        if (d.verdict == Decision::Verdict::AcceptUntagged) {
+            ctld::log_error("on_error=open: job of uid " + std::to_string(submit_uid) +
+                            " accepted WITHOUT an award check: no usable grant policy (" + current->problem + ")");
+            if (err_msg) *err_msg = ctld::slurm_strdup(d.message);
+        }
         return SLURM_SUCCESS;
     }
     if (!in_scope(*policy, request)) return SLURM_SUCCESS;
@@ -127,6 +147,7 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     Decision d = decide_submit(*policy, request);
     switch (d.verdict) {
         case Decision::Verdict::Untouched:
+        case Decision::Verdict::AcceptUntagged:
             return SLURM_SUCCESS;
         case Decision::Verdict::Reject:
             ctld::log_info("rejected job of " + request.who.user + ": " + d.message);
@@ -142,7 +163,9 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
 }
 
 int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit_uid) {
-    auto policy = state->policy.current();
+    notice_reconfigure();
+    auto current = state->policy.current();
+    const Policy* policy = current->policy.get();
     if (!policy || !job_ptr) return SLURM_SUCCESS;
     ctld::JobSnapshot job = ctld::snapshot_job(job_ptr);
     auto current_award = award_in_admin_comment(job.admin_comment);
@@ -201,14 +224,21 @@ extern "C" int init(void) {
     return guarded("init", SLURM_ERROR, [] {
         if (!state) state = new PluginState();
         std::string conf = ctld::slurm_conf_path();
-        state->policy_path = policy_path_next_to(conf.empty() ? GRANTS_DEFAULT_SLURM_CONF : conf);
-        load_policy();
+        PolicyReloader::Options options;
+        options.policy_path = policy_path_next_to(conf.empty() ? GRANTS_DEFAULT_SLURM_CONF : conf);
+        std::string save = ctld::state_save_location();
+        if (!save.empty()) options.scope_path = save + "/grants/enforce.state";
+        if (ctld::slurm_user_id() != 0) options.owners.uids.push_back(ctld::slurm_user_id());
+        state->reloader = std::make_unique<PolicyReloader>(state->policy, options, log_reloader);
+        state->reloader->check(true, "start");
+        state->reloader->start(kPolicyPollInterval);
         return SLURM_SUCCESS;
     });
 }
 
 extern "C" int fini(void) {
     return guarded("fini", SLURM_SUCCESS, [] {
+        if (state && state->reloader) state->reloader->stop();
         delete state;
         state = nullptr;
         return SLURM_SUCCESS;

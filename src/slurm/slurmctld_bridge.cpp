@@ -30,6 +30,12 @@ std::string slurm_conf_path() {
 
 std::string default_partition() { return default_part_name ? default_part_name : ""; }
 
+std::string state_save_location() { return slurm_conf.state_save_location ? slurm_conf.state_save_location : ""; }
+
+std::uint32_t slurm_user_id() { return slurm_conf.slurm_user_id; }
+
+long long conf_last_update() { return static_cast<long long>(slurm_conf.last_update); }
+
 bool is_operator(std::uint32_t uid) { return validate_operator(static_cast<uid_t>(uid)); }
 
 JobSnapshot snapshot_job(const struct job_record* job) {

@@ -22,6 +22,11 @@ void log_error(const std::string& message);
 
 std::string slurm_conf_path();  // "" when slurmctld has none recorded
 std::string default_partition();  // "" when none is configured
+std::string state_save_location();
+std::uint32_t slurm_user_id();
+// slurm_conf.last_update: changes on `scontrol reconfigure`. Callers must
+// hold slurmctld's config read lock (job_submit and job_modify do).
+long long conf_last_update();
 bool is_operator(std::uint32_t uid);
 
 // What job_modify needs from an existing job record, copied out.

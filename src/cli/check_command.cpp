@@ -1,0 +1,232 @@
+#include "check_command.h"
+
+#include <pwd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/exit_codes.h"
+#include "cli/json.h"
+#include "core/date.h"
+#include "core/decimal.h"
+#include "core/duration.h"
+#include "core/paths.h"
+#include "core/policy_file.h"
+#include "grants_config.h"
+
+namespace grants::cli {
+namespace {
+
+const char kCheckUsage[] =
+    "Usage: grantctl check [--json] [FILE]\n"
+    "\n"
+    "Validate a grants.yaml policy. Prints a summary (awards, members, partitions,\n"
+    "budgets, validity) and exits 0 when it is valid; prints every error as\n"
+    "FILE:LINE:COLUMN: MESSAGE and exits 1 otherwise. The file's owner and mode are\n"
+    "checked as slurmctld checks them.\n"
+    "FILE defaults to grants.yaml next to slurm.conf ($SLURM_CONF or " GRANTS_DEFAULT_SLURM_CONF ").\n"
+    "\n"
+    "Options:\n"
+    "  --json       print the result as JSON\n"
+    "  -h, --help   show this help\n";
+
+std::string join(const NameSet& names, const char* sep = ", ") {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : sep) + n;
+    return out;
+}
+
+std::string budget_text(const Budget& b) {
+    return b.unit == Budget::Unit::Usd ? "$" + format_decimal(b.amount) : format_decimal(b.amount) + " chip-h";
+}
+
+std::string validity_text(const Validity& v) {
+    if (!v.from && !v.until) return "always";
+    return (v.from ? format_date(*v.from) : std::string("...")) + " to " +
+           (v.until ? format_date(*v.until) : std::string("..."));
+}
+
+std::string limits_text(const Limits& l) {
+    std::ostringstream out;
+    auto add = [&](const char* name, const std::optional<std::int64_t>& v) {
+        if (v) out << (out.tellp() > 0 ? ", " : "") << name << ' ' << *v;
+    };
+    add("max_chips_per_job", l.max_chips_per_job);
+    if (l.max_walltime_seconds) {
+        out << (out.tellp() > 0 ? ", " : "") << "max_walltime " << format_duration(*l.max_walltime_seconds);
+    }
+    add("max_running_chips", l.max_running_chips);
+    add("max_jobs", l.max_jobs);
+    add("per_user.max_running_chips", l.per_user.max_running_chips);
+    add("per_user.max_jobs", l.per_user.max_jobs);
+    return out.tellp() > 0 ? out.str() : "none";
+}
+
+std::string members_text(const Members& m) {
+    std::string out;
+    auto add = [&](const char* what, const NameSet& names) {
+        if (!names.empty()) out += std::string(out.empty() ? "" : "; ") + what + " " + join(names);
+    };
+    add("users", m.users);
+    add("groups", m.groups);
+    add("accounts", m.accounts);
+    return out.empty() ? "nobody" : out;
+}
+
+void print_summary(const std::string& file, const Policy& p) {
+    std::cout << file << ": valid (policy version " << p.version << ")\n";
+    std::cout << "enforced partitions:\n";
+    for (const auto& name : p.enforced_partitions) {
+        const PartitionCost* c = p.find_partition(name);
+        std::cout << "  " << name << ": " << c->chips_per_node << " chips per node";
+        if (!c->gres.empty()) std::cout << ", counted by gres " << c->gres;
+        if (c->usd_per_chip_hour) std::cout << ", $" << format_decimal(*c->usd_per_chip_hour) << " per chip-hour";
+        std::cout << "\n";
+    }
+    std::cout << "on error: " << (p.on_error == OnError::Closed ? "closed (in-scope jobs refused)" : "open (in-scope jobs accepted untagged)")
+              << "\n";
+    std::cout << "awards: " << p.awards.size() << "\n";
+    for (const auto& [id, a] : p.awards) {
+        std::cout << "  " << id;
+        if (!a.title.empty()) std::cout << "  " << a.title;
+        if (!a.pi.empty()) std::cout << "  (PI " << a.pi << ")";
+        std::cout << "\n    budget:     " << budget_text(a.budget) << "\n    valid:      " << validity_text(a.valid)
+                  << "\n    partitions: " << (a.partitions.empty() ? join(p.enforced_partitions) : join(a.partitions))
+                  << "\n    members:    " << members_text(a.members) << "\n    limits:     " << limits_text(a.limits)
+                  << "\n";
+    }
+    if (!p.users.empty()) {
+        std::cout << "default awards:";
+        for (const auto& [user, settings] : p.users) {
+            if (!settings.default_award.empty()) std::cout << ' ' << user << "=" << settings.default_award;
+        }
+        std::cout << "\n";
+    }
+}
+
+std::string json_names(const NameSet& names) {
+    std::string out = "[";
+    for (const auto& n : names) out += (out.size() > 1 ? "," : "") + json_string(n);
+    return out + "]";
+}
+
+std::string json_optional(const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : "null"; }
+
+void print_json(const std::string& file, const Policy& p) {
+    std::cout << "{\"file\":" << json_string(file) << ",\"valid\":true,\"version\":" << p.version
+              << ",\"enforced_partitions\":" << json_names(p.enforced_partitions) << ",\"on_error\":\""
+              << (p.on_error == OnError::Closed ? "closed" : "open") << "\",\"partitions\":{";
+    bool first = true;
+    for (const auto& [name, c] : p.partitions) {
+        std::cout << (first ? "" : ",") << json_string(name) << ":{\"chips_per_node\":" << c.chips_per_node
+                  << ",\"cores_per_chip\":" << c.cores_per_chip << ",\"usd_per_chip_hour\":"
+                  << (c.usd_per_chip_hour ? format_decimal(*c.usd_per_chip_hour) : "null")
+                  << ",\"gres\":" << (c.gres.empty() ? "null" : json_string(c.gres)) << "}";
+        first = false;
+    }
+    std::cout << "},\"awards\":[";
+    first = true;
+    for (const auto& [id, a] : p.awards) {
+        std::cout << (first ? "" : ",") << "{\"id\":" << json_string(id) << ",\"title\":" << json_string(a.title)
+                  << ",\"pi\":" << json_string(a.pi) << ",\"budget\":{\"unit\":\""
+                  << (a.budget.unit == Budget::Unit::Usd ? "usd" : "chip_hours")
+                  << "\",\"amount\":" << format_decimal(a.budget.amount) << "},\"valid\":{\"from\":"
+                  << (a.valid.from ? json_string(format_date(*a.valid.from)) : "null")
+                  << ",\"until\":" << (a.valid.until ? json_string(format_date(*a.valid.until)) : "null")
+                  << "},\"partitions\":" << json_names(a.partitions.empty() ? p.enforced_partitions : a.partitions)
+                  << ",\"members\":{\"users\":" << json_names(a.members.users)
+                  << ",\"groups\":" << json_names(a.members.groups)
+                  << ",\"accounts\":" << json_names(a.members.accounts) << "},\"limits\":{"
+                  << "\"max_chips_per_job\":" << json_optional(a.limits.max_chips_per_job)
+                  << ",\"max_walltime_seconds\":" << json_optional(a.limits.max_walltime_seconds)
+                  << ",\"max_running_chips\":" << json_optional(a.limits.max_running_chips)
+                  << ",\"max_jobs\":" << json_optional(a.limits.max_jobs)
+                  << ",\"per_user\":{\"max_running_chips\":" << json_optional(a.limits.per_user.max_running_chips)
+                  << ",\"max_jobs\":" << json_optional(a.limits.per_user.max_jobs) << "}}}";
+        first = false;
+    }
+    std::cout << "],\"users\":{";
+    first = true;
+    for (const auto& [user, s] : p.users) {
+        std::cout << (first ? "" : ",") << json_string(user) << ":{\"default_award\":" << json_string(s.default_award)
+                  << "}";
+        first = false;
+    }
+    std::cout << "}}\n";
+}
+
+// root plus SlurmUser from slurm.conf (a plain "SlurmUser=name" line), as slurmctld trusts them.
+PolicyFileOwners trusted_owners(const std::string& slurm_conf) {
+    PolicyFileOwners owners;
+    std::ifstream in(slurm_conf);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        std::string key = line.substr(0, eq);
+        key.erase(0, key.find_first_not_of(" \t"));
+        for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (key != "slurmuser") continue;
+        std::string name = line.substr(eq + 1);
+        name = name.substr(0, name.find_first_of(" \t#"));
+        if (const struct passwd* pw = getpwnam(name.c_str())) owners.uids.push_back(pw->pw_uid);
+    }
+    return owners;
+}
+
+int usage_error(const std::string& sentence) {
+    std::cerr << "grantctl: " << sentence << " See 'grantctl check --help'.\n";
+    return kExitUsage;
+}
+
+}  // namespace
+
+int run_check(const std::vector<std::string>& args) {
+    bool json = false;
+    std::string file;
+    for (const auto& a : args) {
+        if (a == "-h" || a == "--help") {
+            std::cout << kCheckUsage;
+            return kExitOk;
+        } else if (a == "--json") {
+            json = true;
+        } else if (!a.empty() && a[0] == '-') {
+            return usage_error("unknown option '" + a + "' for check.");
+        } else if (file.empty()) {
+            file = a;
+        } else {
+            return usage_error("check takes at most one FILE.");
+        }
+    }
+    const char* conf_env = std::getenv("SLURM_CONF");
+    const std::string slurm_conf = conf_env && *conf_env ? conf_env : GRANTS_DEFAULT_SLURM_CONF;
+    if (file.empty()) file = policy_path_next_to(slurm_conf);
+    PolicyFileLoad load = load_trusted_policy_file(file, trusted_owners(slurm_conf));
+    if (!load.policy) {
+        if (json) {
+            std::cout << "{\"file\":" << json_string(file) << ",\"valid\":false,\"errors\":[";
+            for (std::size_t i = 0; i < load.errors.size(); ++i) {
+                const auto& e = load.errors[i];
+                std::cout << (i ? "," : "") << "{\"line\":" << e.mark.line << ",\"column\":" << e.mark.column
+                          << ",\"message\":" << json_string(e.message) << "}";
+            }
+            std::cout << "]}\n";
+        } else {
+            for (const auto& e : load.errors) std::cerr << e.to_string() << "\n";
+            std::cerr << "grantctl: " << file << ": " << load.errors.size() << " error"
+                      << (load.errors.size() == 1 ? "" : "s") << "; the policy is not valid.\n";
+        }
+        return kExitRefused;
+    }
+    if (json) {
+        print_json(file, *load.policy);
+    } else {
+        print_summary(file, *load.policy);
+    }
+    return kExitOk;
+}
+
+}  // namespace grants::cli

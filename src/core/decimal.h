@@ -1,0 +1,23 @@
+// Exact decimal amounts (budgets, rates) as integer millionths.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace grants {
+
+// 1.34 -> 1'340'000. Budgets and rates are stored exactly, never as double.
+using Micros = std::int64_t;
+inline constexpr Micros kMicrosPerUnit = 1'000'000;
+inline constexpr Micros kMaxAmountMicros = 1'000'000'000'000LL * kMicrosPerUnit;  // 10^12 units
+
+// Plain non-negative decimals: "500000", "1.34", "0.5", "12.000001".
+// nullopt for signs, exponents, more than 6 decimals, or values over 10^12.
+std::optional<Micros> parse_decimal(std::string_view text);
+
+// "1.34", "500000", "0.000001": trailing zeros dropped.
+std::string format_decimal(Micros value);
+
+}  // namespace grants

@@ -1,0 +1,52 @@
+// Reading grants.yaml from disk the way a controller must: only a regular
+// file that nobody but root or SlurmUser can write, read through one open
+// descriptor (no check-then-open race), with a signature to notice changes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "diagnostic.h"
+#include "policy.h"
+#include "yaml_tree.h"
+
+namespace grants {
+
+struct PolicyFileOwners {
+    std::vector<std::uint32_t> uids{0};  // root, plus SlurmUser when it is not root
+};
+
+// Identity and version of a file: any edit, replacement or chmod changes it.
+struct FileSignature {
+    std::uint64_t device = 0, inode = 0;
+    std::int64_t size = -1;
+    std::int64_t mtime_ns = 0, ctime_ns = 0;
+    std::uint32_t mode = 0, uid = 0;
+    bool exists = false;
+
+    bool operator==(const FileSignature& o) const {
+        return device == o.device && inode == o.inode && size == o.size && mtime_ns == o.mtime_ns &&
+               ctime_ns == o.ctime_ns && mode == o.mode && uid == o.uid && exists == o.exists;
+    }
+    bool operator!=(const FileSignature& o) const { return !(*this == o); }
+};
+
+// The signature of path now (stat follows symlinks); exists=false if absent.
+FileSignature file_signature(const std::string& path);
+
+struct PolicyFileLoad {
+    std::shared_ptr<const Policy> policy;  // null whenever errors is not empty
+    Diagnostics errors;
+    FileSignature signature;               // of the file actually read
+    std::string text;                      // its contents, when ownership checks passed
+};
+
+// One sentence when a file with this mode and owner must not be trusted; "" otherwise.
+std::string ownership_problem(std::uint32_t mode, std::uint32_t uid, const PolicyFileOwners& owners);
+
+PolicyFileLoad load_trusted_policy_file(const std::string& path, const PolicyFileOwners& owners,
+                                        const YamlLimits& limits = {});
+
+}  // namespace grants
