@@ -1,0 +1,165 @@
+#!/bin/bash
+# Policy lifecycle against a real slurmctld: edits take effect without a
+# restart, a broken or unsafe file is refused whole while the last good policy
+# stays in force, `scontrol reconfigure` reloads, and a missing or broken
+# policy at start follows enforce.on_error for in-scope jobs only.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/cluster.sh"
+. "$here/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "${0##*/}: must run as root (it starts Slurm daemons and creates test users)" >&2
+    exit 77
+fi
+: "${GRANTS_PLUGIN_DIR:?set GRANTS_PLUGIN_DIR to the built plugins (make check does)}"
+export GRANTS_PLUGIN_DIR
+export GRANTS_POLICY=$here/policies/skeleton.yaml
+
+ensure_test_users || exit 1
+cluster_install_traps
+cluster_start || exit 1
+POLICY=$CLUSTER_DIR/etc/grants.yaml
+LOG=$CLUSTER_DIR/log/slurmctld.log
+
+# try_submit USER ARGS...: one sbatch; sets T_OUT, T_STATUS, JOB.
+try_submit() {
+    local u=$1
+    shift
+    T_OUT=$(as_user "$u" sbatch "$@" 2>&1 </dev/null)
+    T_STATUS=$?
+    JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
+}
+
+# install_policy TEXT: replace grants.yaml the way editors and config
+# management do (write a temp file, then rename over the old one).
+install_policy() {
+    printf '%s\n' "$1" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
+}
+
+# wait_for_log TEXT [SECONDS=3]: slurmctld.log gains a line containing TEXT
+# after the mark set by mark_log.
+mark_log() { LOG_MARK=$(wc -l <"$LOG"); }
+wait_for_log() {
+    local text=$1 timeout=${2:-3} i
+    for ((i = 0; i < timeout * 10; i++)); do
+        tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -qF -- "$text" && return 0
+        sleep 0.1
+    done
+    _t_fail "slurmctld.log has no line with '$text' after ${timeout}s; new lines:"$'\n'"$(tail -n +"$((LOG_MARK + 1))" "$LOG" | tail -20 | sed 's/^/  | /')"
+}
+
+BASE=$(cat "$GRANTS_POLICY")
+WITH_DAVE=${BASE/members: \{ users: \[carol\] \}/members: \{ users: [carol, dave] \}}
+
+case_edit_takes_effect_without_restart() {
+    try_submit dave -p trn1 --award=BOT-GAMMA --wrap true
+    assert_contains "$T_OUT" "user dave is not a member of award BOT-GAMMA" "before the edit" || return 1
+    local ctld_pid start now
+    ctld_pid=$(cat "$CLUSTER_DIR/pids/slurmctld")
+    install_policy "$WITH_DAVE"
+    start=$(date +%s%N)
+    while :; do
+        try_submit dave -p trn1 --award=BOT-GAMMA --wrap true
+        [ -n "$JOB" ] && break
+        now=$(date +%s%N)
+        [ $(((now - start) / 1000000)) -gt 2000 ] && break
+        sleep 0.1
+    done
+    now=$(date +%s%N)
+    assert_contains "$T_OUT" "award BOT-GAMMA: job accepted" "dave accepted after the edit" || return 1
+    assert_eq "award=BOT-GAMMA" "$(job_field "$JOB" AdminComment)" "new job tagged"
+    [ $(((now - start) / 1000000)) -le 2000 ] || _t_fail "took $(((now - start) / 1000000)) ms (limit 2000)"
+    assert_eq "$ctld_pid" "$(cat "$CLUSTER_DIR/pids/slurmctld")" "slurmctld was not restarted"
+    assert_status 0 kill -0 "$ctld_pid"
+}
+
+case_broken_policy_keeps_last_good() {
+    mark_log
+    # Line 3 is "  partitions: [trn1, trn2]"; add an unknown key on line 4.
+    install_policy "$(printf '%s\n' "$WITH_DAVE" | sed '3a\  colour: red')"
+    wait_for_log "policy refused: $POLICY:4:3: unknown key \"colour\" in enforce" || return 1
+    wait_for_log "the last good policy stays in force"
+    try_submit dave -p trn1 --award=BOT-GAMMA --wrap true
+    assert_contains "$T_OUT" "award BOT-GAMMA: job accepted" "last good policy (with dave) still enforced"
+    try_submit carol -p trn1 --award=BOT-ALPHA --wrap true
+    assert_contains "$T_OUT" "user carol is not a member of award BOT-ALPHA" "and still refuses non-members"
+}
+
+case_unsafe_permissions_refused() {
+    install_policy "$BASE"   # valid again, without dave
+    mark_log
+    wait_for_log "loaded (file changed)" || return 1
+    try_submit dave -p trn1 --award=BOT-GAMMA --wrap true
+    assert_contains "$T_OUT" "user dave is not a member" "valid base policy back in force" || return 1
+    mark_log
+    printf '%s\n' "$WITH_DAVE" >"$POLICY"   # an edit that would admit dave...
+    chmod 0666 "$POLICY"                    # ...in a file anyone could have written
+    wait_for_log "writable by its group or by others (mode 0666)" || return 1
+    try_submit dave -p trn1 --award=BOT-GAMMA --wrap true
+    assert_contains "$T_OUT" "user dave is not a member" "unsafe file not used"
+    mark_log
+    chown nobody "$POLICY"
+    chmod 0644 "$POLICY"
+    wait_for_log "only root or SlurmUser may own it" || return 1
+    try_submit dave -p trn1 --award=BOT-GAMMA --wrap true
+    assert_contains "$T_OUT" "user dave is not a member" "file owned by another user not used"
+    mark_log
+    chown root "$POLICY"
+    wait_for_log "loaded (file changed)" || return 1
+    try_submit dave -p trn1 --award=BOT-GAMMA --wrap true
+    assert_contains "$T_OUT" "award BOT-GAMMA: job accepted" "safe again: the edit takes effect"
+}
+
+case_reconfigure_reloads() {
+    mark_log
+    assert_status 0 scontrol reconfigure || return 1
+    sleep 1
+    try_submit alice -p cpu --wrap true   # the controller notices the reconfigure here
+    wait_for_log "loaded (reconfigure)"
+}
+
+case_missing_policy_at_start_closed() {
+    cluster_stop_ctld || return 1
+    rm -f "$POLICY"
+    mark_log
+    cluster_start_ctld || return 1
+    wait_for_log "cannot open the policy file" || return 1
+    wait_for_log "grants/enforce.state (saved at the last good load)) are handled as on_error=closed"
+    try_submit alice -p trn1 --award=BOT-ALPHA --wrap true
+    assert_eq "" "$JOB" "in-scope job refused"
+    assert_contains "$T_OUT" "sbatch: error: the grant policy is unavailable, so jobs on partition trn1 cannot be checked"
+    try_submit dave -p cpu --wrap true
+    assert_eq 0 "$T_STATUS" "cpu job accepted"
+    assert_not_contains "$T_OUT" "grant policy" "cpu job gets no grants message"
+    # Restoring the file restores enforcement without a restart.
+    install_policy "$BASE"
+    wait_for_log "loaded (file changed)" || return 1
+    try_submit alice -p trn1 --award=BOT-ALPHA --wrap true
+    assert_contains "$T_OUT" "award BOT-ALPHA: job accepted"
+}
+
+case_broken_policy_at_start_open() {
+    cluster_stop_ctld || return 1
+    # on_error: open, and an undefined default award elsewhere in the file.
+    install_policy "$(printf '%s\n' "$BASE" | sed 's/on_error: closed/on_error: open/; s/default_award: BOT-ALPHA/default_award: BOT-NONE/')"
+    mark_log
+    cluster_start_ctld || return 1
+    wait_for_log "default_award 'BOT-NONE' is not defined under awards" || return 1
+    wait_for_log "are handled as on_error=open"
+    try_submit dave -p trn1 --wrap true
+    assert_eq 0 "$T_STATUS" "in-scope job accepted (on_error=open)" || return 1
+    assert_contains "$T_OUT" "sbatch: the grant policy is unavailable; this job on partition trn1 was accepted without an award check."
+    assert_status nonzero job_field "$JOB" AdminComment
+    wait_for_log "accepted WITHOUT an award check"
+    try_submit dave -p cpu --wrap true
+    assert_not_contains "$T_OUT" "grant policy" "cpu job untouched"
+    install_policy "$BASE"
+}
+
+run_case "a policy edit takes effect within 2 s, no restart" case_edit_takes_effect_without_restart
+run_case "a broken edit is refused; the last good policy stays" case_broken_policy_keeps_last_good
+run_case "a policy file others can write is refused" case_unsafe_permissions_refused
+run_case "scontrol reconfigure reloads the policy" case_reconfigure_reloads
+run_case "no policy at start: in-scope jobs refused (closed), cpu fine" case_missing_policy_at_start_closed
+run_case "broken policy at start with on_error=open: accepted untagged" case_broken_policy_at_start_open
+finish
