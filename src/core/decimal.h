@@ -10,6 +10,8 @@ namespace grants {
 
 // 1.34 -> 1'340'000. Budgets and rates are stored exactly, never as double.
 using Micros = std::int64_t;
+// Wide intermediate for products of amounts (GCC/Clang extension).
+__extension__ typedef __int128 WideInt;
 inline constexpr Micros kMicrosPerUnit = 1'000'000;
 inline constexpr Micros kMaxAmountMicros = 1'000'000'000'000LL * kMicrosPerUnit;  // 10^12 units
 

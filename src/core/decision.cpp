@@ -1,6 +1,9 @@
 #include "decision.h"
 
+#include <algorithm>
+
 #include "award_id.h"
+#include "duration.h"
 
 namespace grants {
 namespace {
@@ -18,6 +21,22 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
+std::vector<std::string> in_scope_partitions(const Policy& policy, const JobRequest& job) {
+    std::vector<std::string> out;
+    for (const auto& p : job.partitions) {
+        if (policy.enforces(p) && std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    }
+    return out;
+}
+
+bool usable_for(const Award& award, const std::vector<std::string>& partitions, DayNumber today) {
+    if (!validity_problem(award, today).empty()) return false;
+    for (const auto& p : partitions) {
+        if (!award.allows_partition(p)) return false;
+    }
+    return true;
+}
+
 // "your awards: A, B" or a pointer to who can help.
 std::string awards_hint(const Policy& policy, const Identity& who) {
     auto mine = awards_of(policy, who);
@@ -25,22 +44,50 @@ std::string awards_hint(const Policy& policy, const Identity& who) {
     return "your awards: " + join(mine);
 }
 
-std::string first_in_scope_partition(const Policy& policy, const JobRequest& job) {
-    for (const auto& p : job.partitions) {
-        if (policy.enforces(p)) return p;
+std::string minutes_text(std::int64_t minutes) { return format_duration(minutes * 60); }
+
+}  // namespace
+
+bool in_scope(const Policy& policy, const JobRequest& job) { return !in_scope_partitions(policy, job).empty(); }
+
+std::string validity_problem(const Award& award, DayNumber today) {
+    if (award.valid.from && today < *award.valid.from) {
+        return "is not valid before " + format_date(*award.valid.from);
+    }
+    if (award.valid.until && today > *award.valid.until) {
+        return "expired on " + format_date(*award.valid.until);
     }
     return {};
 }
 
-}  // namespace
+std::optional<JobCost> max_job_cost(const Policy& policy, const Award& award, const JobRequest& job,
+                                    std::int64_t time_limit_minutes) {
+    std::optional<JobCost> best;
+    for (const auto& name : in_scope_partitions(policy, job)) {
+        const PartitionCost* part = policy.find_partition(name);
+        if (!part) continue;
+        auto facts_it = job.facts.find(name);
+        PartitionFacts facts = facts_it == job.facts.end() ? PartitionFacts{} : facts_it->second;
+        JobCost c;
+        c.partition = name;
+        c.nodes = charged_nodes(job.shape, facts);
+        c.chips = chips_of(*part, job.shape, c.nodes);
+        c.time_limit_minutes = time_limit_minutes;
+        c.amount = cost_micros(award.budget.unit, *part, c.chips,
+                               time_limit_minutes > kSaturatedCount / 60 ? kSaturatedCount : time_limit_minutes * 60,
+                               std::max<std::int64_t>(job.shape.array_tasks, 1));
+        if (!best || c.amount > best->amount || (c.amount == best->amount && c.chips > best->chips)) best = c;
+    }
+    return best;
+}
 
-bool in_scope(const Policy& policy, const JobRequest& job) { return !first_in_scope_partition(policy, job).empty(); }
-
-Decision decide_submit(const Policy& policy, const JobRequest& job) {
-    const std::string partition = first_in_scope_partition(policy, job);
-    if (partition.empty()) return Decision{};
-
+Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageLookup& usage) {
+    const std::vector<std::string> scoped = in_scope_partitions(policy, job);
+    if (scoped.empty()) return Decision{};
+    const std::string& partition = scoped.front();
     const Identity& who = job.who;
+
+    // 1. Which award.
     std::string award_id;
     if (job.requested.conflicting) {
         // The values come from the user's environment: quote them, they end up in slurmctld's log.
@@ -54,28 +101,137 @@ Decision decide_submit(const Policy& policy, const JobRequest& job) {
     } else if (auto it = policy.users.find(who.user); it != policy.users.end() && !it->second.default_award.empty()) {
         award_id = it->second.default_award;
     } else {
-        auto mine = awards_of(policy, who);
-        if (mine.size() == 1) {
-            award_id = mine.front();
-        } else {
+        std::vector<std::string> usable;
+        for (const auto& id : awards_of(policy, who)) {
+            if (usable_for(*policy.find_award(id), scoped, job.today)) usable.push_back(id);
+        }
+        if (usable.size() == 1) {
+            award_id = usable.front();
+        } else if (usable.empty()) {
             return reject("jobs on partition " + partition + " need an award: add --award=ID (" +
+                          awards_hint(policy, who) + ").");
+        } else {
+            return reject("jobs on partition " + partition + " need an award and you have several: add --award=ID (" +
                           awards_hint(policy, who) + ").");
         }
     }
 
+    // 2. The award exists, is valid today, the user is a member, the partition is allowed.
     const Award* award = policy.find_award(award_id);
-    if (!award) {
-        return reject("award " + award_id + " does not exist (" + awards_hint(policy, who) + ").");
-    }
+    if (!award) return reject("award " + award_id + " does not exist (" + awards_hint(policy, who) + ").");
     if (!is_member(*award, who)) {
-        return reject("user " + who.user + " is not a member of award " + award_id + " (" +
+        return reject("user " + who.user + " is not a member of award " + award_id + " (" + awards_hint(policy, who) +
+                      ").");
+    }
+    if (auto why = validity_problem(*award, job.today); !why.empty()) {
+        return reject("award " + award_id + " " + why + "; ask your PI about a current award (" +
                       awards_hint(policy, who) + ").");
     }
+    for (const auto& p : scoped) {
+        if (!award->allows_partition(p)) {
+            std::string allowed;
+            for (const auto& a : award->partitions) allowed += (allowed.empty() ? "" : ", ") + a;
+            return reject("award " + award_id + " cannot be used on partition " + p + " (it allows " + allowed +
+                          "); submit with -p " + *award->partitions.begin() + ".");
+        }
+    }
 
+    // 3. A finite time limit.
+    const auto& limits = award->limits;
+    std::optional<std::int64_t> max_minutes;
+    if (limits.max_walltime_seconds) max_minutes = *limits.max_walltime_seconds / 60;
+    std::int64_t time_limit = 0;
+    std::optional<std::int64_t> set_time_limit;
+    if (job.shape.time_limit_infinite) {
+        return reject("jobs on partition " + partition + " need a finite time limit: set --time" +
+                      (max_minutes ? " (award " + award_id + " allows at most " + minutes_text(*max_minutes) + ")"
+                                   : std::string()) +
+                      ".");
+    }
+    if (job.shape.time_limit_minutes) {
+        time_limit = *job.shape.time_limit_minutes;
+    } else {
+        std::optional<std::int64_t> def;
+        for (const auto& p : scoped) {
+            auto f = job.facts.find(p);
+            if (f != job.facts.end() && f->second.default_time_minutes) {
+                def = def ? std::min(*def, *f->second.default_time_minutes) : *f->second.default_time_minutes;
+            }
+        }
+        if (max_minutes) def = def ? std::min(*def, *max_minutes) : *max_minutes;
+        if (!def) {
+            return reject("jobs on partition " + partition +
+                          " need a time limit and the partition has no finite default: set --time.");
+        }
+        time_limit = *def;
+        set_time_limit = time_limit;
+    }
+    if (time_limit <= 0) return reject("the time limit must be at least one minute: set --time.");
+
+    // 4. Limits.
+    if (max_minutes && time_limit > *max_minutes) {
+        return reject("the time limit " + minutes_text(time_limit) + " is over award " + award_id + "'s maximum of " +
+                      minutes_text(*max_minutes) + ": lower --time.");
+    }
+    auto cost = max_job_cost(policy, *award, job, time_limit);
+    if (!cost) return reject("no enforced partition of this job is priced in the policy; ask the cluster admins.");
+    if (limits.max_chips_per_job && cost->chips > *limits.max_chips_per_job) {
+        return reject("this job would use " + std::to_string(cost->chips) + " chips; award " + award_id +
+                      " allows at most " + std::to_string(*limits.max_chips_per_job) +
+                      " per job: ask for fewer nodes or chips.");
+    }
+    AwardUsageView u = usage ? usage(award_id, who.user) : AwardUsageView{};
+    const std::int64_t new_jobs = std::max<std::int64_t>(job.shape.array_tasks, 1);
+    const std::int64_t new_chips = cost->chips > kSaturatedCount / new_jobs ? kSaturatedCount : cost->chips * new_jobs;
+    if (limits.max_jobs && u.live_jobs + new_jobs > *limits.max_jobs) {
+        return reject("award " + award_id + " has " + std::to_string(u.live_jobs) +
+                      " pending or running jobs and allows " + std::to_string(*limits.max_jobs) + "; this " +
+                      (new_jobs > 1 ? "array adds " + std::to_string(new_jobs) : std::string("job would be one more")) +
+                      ": wait for some to finish.");
+    }
+    if (limits.per_user.max_jobs && u.user_live_jobs + new_jobs > *limits.per_user.max_jobs) {
+        return reject("you have " + std::to_string(u.user_live_jobs) + " pending or running jobs on award " +
+                      award_id + ", which allows " + std::to_string(*limits.per_user.max_jobs) +
+                      " per user: wait for some to finish.");
+    }
+    if (limits.max_running_chips && u.live_chips + new_chips > *limits.max_running_chips) {
+        return reject("award " + award_id + " has " + std::to_string(u.live_chips) +
+                      " chips in pending or running jobs and allows " + std::to_string(*limits.max_running_chips) +
+                      " at once; this job needs " + std::to_string(new_chips) + ": wait for some to finish.");
+    }
+    if (limits.per_user.max_running_chips && u.user_live_chips + new_chips > *limits.per_user.max_running_chips) {
+        return reject("you have " + std::to_string(u.user_live_chips) + " chips in pending or running jobs on award " +
+                      award_id + ", which allows " + std::to_string(*limits.per_user.max_running_chips) +
+                      " per user at once; this job needs " + std::to_string(new_chips) + ": wait for some to finish.");
+    }
+
+    // 5. Budget: charged + held + this job <= budget.
+    const Budget& budget = award->budget;
+    const WideInt committed = static_cast<WideInt>(u.charged) + u.held;
+    const WideInt after = committed + cost->amount;
+    const std::string until = award->valid.until ? " (until " + format_date(*award->valid.until) + ")" : "";
+    if (after > budget.amount) {
+        const Micros left = committed >= budget.amount ? 0 : static_cast<Micros>(budget.amount - committed);
+        return reject("award " + award_id + " has " + format_left(budget.unit, left) + " of " +
+                      format_budget(budget) + " left and this job needs up to " +
+                      format_amount(budget.unit, cost->amount, true) + " (" + std::to_string(cost->chips) +
+                      " chips x " + minutes_text(time_limit) +
+                      (new_jobs > 1 ? " x " + std::to_string(new_jobs) + " tasks" : std::string()) +
+                      "): lower --time or the node count, or ask your PI.");
+    }
+
+    // 6. Accept and tag.
     Decision d;
     d.verdict = Decision::Verdict::Accept;
     d.award = award_id;
-    d.message = "award " + award_id + ": job accepted and tagged.";
+    d.hold = cost->amount;
+    d.chips = cost->chips;
+    d.time_limit_minutes = time_limit;
+    d.set_time_limit_minutes = set_time_limit;
+    if (!job.shape.max_nodes) d.set_max_nodes = cost->nodes;
+    const Micros left = static_cast<Micros>(budget.amount - after);
+    d.message = "award " + award_id + ": this job holds " + format_amount(budget.unit, cost->amount, true) + "; " +
+                format_left(budget.unit, left) + " of " + format_budget(budget) + " left" + until + ".";
     return d;
 }
 

@@ -1,11 +1,19 @@
-// The submit-time decision: pure function of the policy and the request.
+// The submit-time decision (SPEC "Enforcement"): a pure function of the
+// policy, the request, the clock and the award's usage.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "award_request.h"
+#include "cost_model.h"
+#include "date.h"
 #include "enforce_scope.h"
+#include "job_shape.h"
 #include "membership.h"
 #include "policy.h"
 
@@ -16,28 +24,64 @@ struct JobRequest {
     Identity who;
     std::vector<std::string> partitions;  // every partition the job may run in (default resolved)
     AwardRequest requested;               // from the SPANK channel (untrusted)
+    JobShape shape;
+    std::map<std::string, PartitionFacts, std::less<>> facts;  // per partition, from slurmctld
+    DayNumber today = 0;                  // controller's local date
 };
+
+// What the award already has at this moment (live = pending + running).
+struct AwardUsageView {
+    Micros charged = 0;  // ledger charges and adjustments
+    Micros held = 0;     // maximum cost of pending, running and not-yet-charged jobs
+    std::int64_t live_jobs = 0;
+    std::int64_t live_chips = 0;
+    std::int64_t user_live_jobs = 0;   // of the submitting user
+    std::int64_t user_live_chips = 0;
+};
+using UsageLookup = std::function<AwardUsageView(const std::string& award, const std::string& user)>;
 
 struct Decision {
     enum class Verdict {
-        Untouched,  // not in scope: leave the job exactly as it is
-        Accept,     // in scope and approved: tag it with award
-        Reject,     // in scope and refused: message says why
+        Untouched,       // not in scope: leave the job exactly as it is
+        Accept,          // in scope and approved: tag it with award
+        Reject,          // in scope and refused: message says why
         AcceptUntagged,  // in scope, no usable policy, on_error=open: accept without a tag
     };
     Verdict verdict = Verdict::Untouched;
     std::string award;    // Accept: the approved award
     std::string message;  // one sentence for the user (Accept and Reject)
+
+    // Accept only: what the job holds and what to write back into it.
+    Micros hold = 0;
+    std::int64_t chips = 0;  // per array task
+    std::int64_t time_limit_minutes = 0;
+    std::optional<std::int64_t> set_time_limit_minutes;  // the job gave none
+    std::optional<std::int64_t> set_max_nodes;           // the job gave none
 };
 
 // True when any of the job's partitions is enforced.
 bool in_scope(const Policy& policy, const JobRequest& job);
 
-Decision decide_submit(const Policy& policy, const JobRequest& job);
+Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageLookup& usage);
 
 // The decision when no usable policy exists (missing or invalid at start).
 // scope is what is known of enforce (see enforce_scope.h); with no scope at
 // all, no partition is known to be enforced and every job passes untouched.
 Decision decide_without_policy(const std::optional<EnforceScope>& scope, const JobRequest& job);
+
+// Award validity on day today: "" when valid, else the reason as a clause.
+std::string validity_problem(const Award& award, DayNumber today);
+
+// The maximum cost of the job for award: per in-scope partition, the most
+// expensive one. nullopt when the time limit is unbounded.
+struct JobCost {
+    Micros amount = 0;              // all array tasks
+    std::int64_t chips = 0;         // per task, on the most expensive partition
+    std::int64_t nodes = 0;
+    std::int64_t time_limit_minutes = 0;
+    std::string partition;          // the most expensive in-scope partition
+};
+std::optional<JobCost> max_job_cost(const Policy& policy, const Award& award, const JobRequest& job,
+                                    std::int64_t time_limit_minutes);
 
 }  // namespace grants

@@ -18,18 +18,19 @@ std::optional<EnforceScope> read_enforce_section(std::string_view text) {
     }
     if (!enforce || !enforce->is_mapping()) return std::nullopt;
     EnforceScope scope;
-    bool have_partitions = false;
+    bool have_partitions = false, have_on_error = false;
     for (const auto& [key, value] : enforce->entries) {
         if (!key.is_scalar()) return std::nullopt;
         if (key.value == "partitions") {
-            if (!value.is_sequence()) return std::nullopt;
+            if (have_partitions || !value.is_sequence()) return std::nullopt;  // duplicate: ambiguous
             for (const auto& item : value.items) {
                 if (!item.is_scalar() || item.value.empty()) return std::nullopt;
                 scope.partitions.insert(item.value);
             }
             have_partitions = true;
         } else if (key.value == "on_error") {
-            if (!value.is_scalar()) return std::nullopt;
+            if (have_on_error || !value.is_scalar()) return std::nullopt;  // duplicate: ambiguous
+            have_on_error = true;
             if (value.value == "open") {
                 scope.on_error = OnError::Open;
             } else if (value.value != "closed") {

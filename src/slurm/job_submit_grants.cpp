@@ -1,8 +1,10 @@
 // job_submit/grants: the slurmctld adapter. It translates a job_desc_msg_t
 // into a JobRequest, asks the core for a Decision, and writes the result back
-// (AdminComment tag, message). No exception leaves this file.
+// (AdminComment tag, time limit, node count, message). No exception leaves
+// this file; nothing here touches the disk or takes a Slurm lock.
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <new>
 #include <string>
@@ -14,6 +16,7 @@ extern "C" {
 #include <slurm/slurm_errno.h>
 }
 
+#include "accounting_thread.h"
 #include "core/admin_comment.h"
 #include "core/award_id.h"
 #include "core/decision.h"
@@ -21,10 +24,9 @@ extern "C" {
 #include "core/paths.h"
 #include "core/policy_reloader.h"
 #include "core/policy_store.h"
+#include "core/usage.h"
 #include "grants_config.h"
 #include "slurmctld_bridge.h"
-
-struct job_record;
 
 extern "C" {
 // Declared extern first: a namespace-scope const would otherwise have
@@ -47,13 +49,17 @@ namespace {
 using namespace grants;
 namespace ctld = grants::slurmctld;
 
-// How often the policy file is checked for edits (SPEC: at most once a second).
+// How often the policy file is checked for edits (SPEC: at most once a second)
+// and how often holds and charges are brought up to date.
 constexpr std::chrono::milliseconds kPolicyPollInterval{1000};
+constexpr std::chrono::milliseconds kAccountingInterval{1000};
 
 struct PluginState {
     PolicyStore policy;
     IdentityCache identities{lookup_unix_identity};
+    UsageTracker usage;
     std::unique_ptr<PolicyReloader> reloader;
+    std::unique_ptr<ctld::AccountingThread> accounting;
     long long conf_seen = 0;  // slurm_conf.last_update at the last reload request
 };
 
@@ -93,6 +99,53 @@ Identity identity_of(uint32_t uid, const char* account) {
     return who;
 }
 
+DayNumber local_today(std::time_t now) {
+    struct tm tm {};
+    localtime_r(&now, &tm);
+    return day_number(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
+}
+
+JobShape shape_of(const job_desc_msg_t* d, bool* bad_array) {
+    JobShape shape;
+    shape.min_nodes = d->min_nodes != NO_VAL && d->min_nodes > 0 ? d->min_nodes : 1;
+    if (d->max_nodes != NO_VAL && d->max_nodes > 0 && d->max_nodes != INFINITE) shape.max_nodes = d->max_nodes;
+    if (d->time_limit == INFINITE) {
+        shape.time_limit_infinite = true;
+    } else if (d->time_limit != NO_VAL) {
+        shape.time_limit_minutes = d->time_limit;
+    }
+    if (d->tres_per_node) shape.tres_per_node = d->tres_per_node;
+    if (d->tres_per_job) shape.tres_per_job = d->tres_per_job;
+    if (d->tres_per_task) shape.tres_per_task = d->tres_per_task;
+    if (d->num_tasks != NO_VAL && d->num_tasks > 0) shape.tasks = d->num_tasks;
+    *bad_array = false;
+    if (d->array_inx && *d->array_inx) {
+        auto count = array_task_count(d->array_inx);
+        if (count) {
+            shape.array_tasks = *count;
+        } else {
+            *bad_array = true;
+        }
+    }
+    return shape;
+}
+
+std::vector<std::string_view> spank_env(const job_desc_msg_t* d) {
+    std::vector<std::string_view> env;
+    if (d->spank_job_env) {
+        for (uint32_t i = 0; i < d->spank_job_env_size; ++i) {
+            if (d->spank_job_env[i]) env.emplace_back(d->spank_job_env[i]);
+        }
+    }
+    return env;
+}
+
+UsageLookup usage_lookup(const Policy& policy) {
+    return [&policy](const std::string& award, const std::string& user) {
+        return state->usage.view(policy, award, user);
+    };
+}
+
 void log_reloader(PolicyReloader::LogLevel level, const std::string& message) {
     if (level == PolicyReloader::LogLevel::Error) {
         ctld::log_error(message);
@@ -111,6 +164,11 @@ void notice_reconfigure() {
     }
 }
 
+int refuse(char** err_msg, const std::string& message) {
+    if (err_msg) *err_msg = ctld::slurm_strdup(message);
+    return ESLURM_ACCOUNTING_POLICY;
+}
+
 int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     notice_reconfigure();
     JobRequest request;
@@ -122,8 +180,7 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
         if (d.verdict == Decision::Verdict::Reject) {
             ctld::log_error("job of uid " + std::to_string(submit_uid) + " refused: no usable grant policy (" +
                             current->problem + ")");
-            if (err_msg) *err_msg = ctld::slurm_strdup(d.message);
-            return ESLURM_ACCOUNTING_POLICY;
+            return refuse(err_msg, d.message);
         }
         if (d.verdict == Decision::Verdict::AcceptUntagged) {
             ctld::log_error("on_error=open: job of uid " + std::to_string(submit_uid) +
@@ -134,41 +191,70 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     }
     if (!in_scope(*policy, request)) return SLURM_SUCCESS;
 
+    if (!state->accounting->ledger_ok()) {
+        EnforceScope scope = scope_of(*policy);
+        Decision d = decide_without_policy(scope, request);
+        std::string msg = d.verdict == Decision::Verdict::Reject
+                              ? "the grant ledger is unavailable, so budgets cannot be checked right now; please try "
+                                "again later or ask the cluster admins."
+                              : "the grant ledger is unavailable; this job was accepted without a budget check.";
+        if (d.verdict == Decision::Verdict::Reject) {
+            ctld::log_error("job of uid " + std::to_string(submit_uid) + " refused: the ledger is unusable");
+            return refuse(err_msg, msg);
+        }
+        ctld::log_error("on_error=open: job of uid " + std::to_string(submit_uid) +
+                        " accepted WITHOUT a budget check: the ledger is unusable");
+        if (err_msg) *err_msg = ctld::slurm_strdup(msg);
+        return SLURM_SUCCESS;
+    }
+
     uint32_t uid = job_desc->user_id != NO_VAL ? job_desc->user_id : submit_uid;
     request.who = identity_of(uid, job_desc->account);
-    std::vector<std::string_view> env;
-    if (job_desc->spank_job_env) {
-        for (uint32_t i = 0; i < job_desc->spank_job_env_size; ++i) {
-            if (job_desc->spank_job_env[i]) env.emplace_back(job_desc->spank_job_env[i]);
-        }
+    request.requested = award_request_from_env(spank_env(job_desc));
+    bool bad_array = false;
+    request.shape = shape_of(job_desc, &bad_array);
+    if (bad_array) {
+        return refuse(err_msg, "the job array specification " + quote_untrusted(job_desc->array_inx) +
+                                   " is not valid or has more than 10,000,000 tasks.");
     }
-    request.requested = award_request_from_env(env);
+    for (const auto& p : request.partitions) request.facts[p] = ctld::partition_facts(p);
+    const std::time_t now = std::time(nullptr);
+    request.today = local_today(now);
 
-    Decision d = decide_submit(*policy, request);
+    Decision d = decide_submit(*policy, request, usage_lookup(*policy));
     switch (d.verdict) {
         case Decision::Verdict::Untouched:
         case Decision::Verdict::AcceptUntagged:
             return SLURM_SUCCESS;
         case Decision::Verdict::Reject:
             ctld::log_info("rejected job of " + request.who.user + ": " + d.message);
-            if (err_msg) *err_msg = ctld::slurm_strdup(d.message);
-            return ESLURM_ACCOUNTING_POLICY;
+            return refuse(err_msg, d.message);
         case Decision::Verdict::Accept:
-            ctld::replace_slurm_string(&job_desc->admin_comment,
-                                       with_award_tag(job_desc->admin_comment ? job_desc->admin_comment : "", d.award));
-            if (err_msg) *err_msg = ctld::slurm_strdup(d.message);
-            return SLURM_SUCCESS;
+            break;
     }
+    ctld::replace_slurm_string(&job_desc->admin_comment,
+                               with_award_tag(job_desc->admin_comment ? job_desc->admin_comment : "", d.award));
+    if (d.set_time_limit_minutes) job_desc->time_limit = static_cast<uint32_t>(*d.set_time_limit_minutes);
+    if (d.set_max_nodes) job_desc->max_nodes = static_cast<uint32_t>(*d.set_max_nodes);
+    const std::int64_t jobs = std::max<std::int64_t>(request.shape.array_tasks, 1);
+    std::uint64_t marker = state->usage.approve(d.award, request.who.user, d.hold, jobs, d.chips * jobs, now);
+    ctld::set_spank_env(job_desc, ctld::kApprovalMarker, std::to_string(marker));
+    if (err_msg) *err_msg = ctld::slurm_strdup(d.message);
     return SLURM_SUCCESS;
 }
 
+// Re-validates a change to an existing job: the new award (admins only, via
+// AdminComment), a partition moved into scope, a longer time limit or more
+// nodes. 22.05's job_modify has no err_msg: the reason goes to the log.
 int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit_uid) {
     notice_reconfigure();
     auto current = state->policy.current();
     const Policy* policy = current->policy.get();
     if (!policy || !job_ptr) return SLURM_SUCCESS;
     ctld::JobSnapshot job = ctld::snapshot_job(job_ptr);
+    const std::string who_changes = "by uid " + std::to_string(submit_uid);
     auto current_award = award_in_admin_comment(job.admin_comment);
+    std::optional<std::string> award = current_award;
 
     if (job_desc->admin_comment) {
         // Only operators reach this (Slurm refuses AdminComment from users).
@@ -176,28 +262,71 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
         if (!wanted && current_award) {
             // An admin rewriting the comment keeps the tag unless they name another award.
             ctld::replace_slurm_string(&job_desc->admin_comment, with_award_tag(job_desc->admin_comment, *current_award));
-        } else if (wanted && wanted != current_award) {
-            const Award* award = policy->find_award(*wanted);
-            Identity owner = identity_of(job.user_id, job.account.empty() ? nullptr : job.account.c_str());
-            if (!award || !is_member(*award, owner)) {
-                ctld::log_error("job " + std::to_string(job.job_id) + ": award change to " + quote_untrusted(*wanted) +
-                                " by uid " + std::to_string(submit_uid) + " refused: " +
-                                (award ? "the job's user " + owner.user + " is not a member" : "no such award"));
-                return ESLURM_ACCOUNTING_POLICY;
-            }
-            ctld::log_info("job " + std::to_string(job.job_id) + ": award changed to " + *wanted + " by uid " +
-                           std::to_string(submit_uid));
+        } else if (wanted) {
+            award = wanted;
         }
     }
 
-    if (job_desc->partition && !current_award) {
-        JobRequest moved;
-        moved.partitions = split_partitions(job_desc->partition);
-        if (in_scope(*policy, moved)) {
-            ctld::log_error("job " + std::to_string(job.job_id) + ": move to partition " + quote_untrusted(job_desc->partition) +
-                            " by uid " + std::to_string(submit_uid) +
-                            " refused: the job carries no award; resubmit it with --award=ID");
-            return ESLURM_ACCOUNTING_POLICY;
+    JobRequest request;
+    request.partitions = job_desc->partition ? split_partitions(job_desc->partition) : split_partitions(job.partition.c_str());
+    if (!in_scope(*policy, request)) return SLURM_SUCCESS;
+    if (!award) {
+        ctld::log_error("job " + std::to_string(job.job_id) + ": move to partition " +
+                        quote_untrusted(job_desc->partition ? job_desc->partition : job.partition) + " " + who_changes +
+                        " refused: the job carries no award; resubmit it with --award=ID");
+        return ESLURM_ACCOUNTING_POLICY;
+    }
+
+    // The job as it would be after the change.
+    JobShape old_shape = ctld::shape_of_job(job_ptr);
+    request.shape = old_shape;
+    if (job_desc->time_limit != NO_VAL) {
+        request.shape.time_limit_infinite = job_desc->time_limit == INFINITE;
+        if (!request.shape.time_limit_infinite) request.shape.time_limit_minutes = job_desc->time_limit;
+    }
+    if (job_desc->min_nodes != NO_VAL && job_desc->min_nodes > 0) request.shape.min_nodes = job_desc->min_nodes;
+    if (job_desc->max_nodes != NO_VAL && job_desc->max_nodes > 0) request.shape.max_nodes = job_desc->max_nodes;
+    for (const auto& p : request.partitions) request.facts[p] = ctld::partition_facts(p);
+    request.who = identity_of(job.user_id, job.account.empty() ? nullptr : job.account.c_str());
+    request.requested.award = *award;
+    const std::time_t now = std::time(nullptr);
+    request.today = local_today(now);
+
+    // Usage without this job's own current hold, when it already counts against the same award.
+    Micros own_hold = 0;
+    std::int64_t own_chips = 0;
+    JobRequest before = request;
+    before.shape = old_shape;
+    before.partitions = split_partitions(job.partition.c_str());
+    if (current_award && *current_award == *award && in_scope(*policy, before)) {
+        if (const Award* a = policy->find_award(*award)) {
+            std::int64_t minutes = old_shape.time_limit_minutes.value_or(0);
+            if (auto c = max_job_cost(*policy, *a, before, minutes)) {
+                own_hold = c->amount;
+                own_chips = c->chips;
+            }
+        }
+    }
+    UsageLookup lookup = [&](const std::string& id, const std::string& user) {
+        AwardUsageView v = state->usage.view(*policy, id, user);
+        if (current_award && id == *current_award) {
+            v.held = std::max<Micros>(0, v.held - own_hold);
+            v.live_jobs = std::max<std::int64_t>(0, v.live_jobs - 1);
+            v.live_chips = std::max<std::int64_t>(0, v.live_chips - own_chips);
+            v.user_live_jobs = std::max<std::int64_t>(0, v.user_live_jobs - 1);
+            v.user_live_chips = std::max<std::int64_t>(0, v.user_live_chips - own_chips);
+        }
+        return v;
+    };
+    Decision d = decide_submit(*policy, request, lookup);
+    if (d.verdict != Decision::Verdict::Accept) {
+        ctld::log_error("job " + std::to_string(job.job_id) + ": update " + who_changes + " refused: " + d.message);
+        return ESLURM_ACCOUNTING_POLICY;
+    }
+    if (award != current_award) {
+        ctld::log_info("job " + std::to_string(job.job_id) + ": award changed to " + *award + " " + who_changes);
+        if (!job_desc->admin_comment) {
+            job_desc->admin_comment = ctld::slurm_strdup(with_award_tag(job.admin_comment, *award));
         }
     }
     return SLURM_SUCCESS;
@@ -232,13 +361,20 @@ extern "C" int init(void) {
         state->reloader = std::make_unique<PolicyReloader>(state->policy, options, log_reloader);
         state->reloader->check(true, "start");
         state->reloader->start(kPolicyPollInterval);
+        state->accounting = std::make_unique<ctld::AccountingThread>(
+            state->policy, state->usage, state->identities, (save.empty() ? std::string(".") : save) + "/grants/ledger.db",
+            ctld::cluster_name());
+        state->accounting->start(kAccountingInterval);
         return SLURM_SUCCESS;
     });
 }
 
 extern "C" int fini(void) {
     return guarded("fini", SLURM_SUCCESS, [] {
-        if (state && state->reloader) state->reloader->stop();
+        if (state) {
+            if (state->accounting) state->accounting->stop();
+            if (state->reloader) state->reloader->stop();
+        }
         delete state;
         state = nullptr;
         return SLURM_SUCCESS;

@@ -8,8 +8,11 @@ extern "C" {
 #include "src/common/read_config.h"
 #include "src/common/xmalloc.h"
 #include "src/common/xstring.h"
+#include "src/slurmctld/locks.h"
 #include "src/slurmctld/slurmctld.h"
 }
+
+#include <cstring>
 
 namespace grants::slurmctld {
 
@@ -48,6 +51,123 @@ JobSnapshot snapshot_job(const struct job_record* job) {
     if (job->partition) s.partition = job->partition;
     if (job->account) s.account = job->account;
     return s;
+}
+
+std::string cluster_name() { return slurm_conf.cluster_name ? slurm_conf.cluster_name : ""; }
+
+PartitionFacts partition_facts(const std::string& name) {
+    PartitionFacts f;
+    part_record_t* part = find_part_record(const_cast<char*>(name.c_str()));
+    if (!part) return f;
+    if (part->default_time != NO_VAL && part->default_time != INFINITE) f.default_time_minutes = part->default_time;
+    f.total_nodes = part->total_nodes;
+    return f;
+}
+
+namespace {
+
+std::string str(const char* s) { return s ? s : ""; }
+
+JobShape shape_from_record(const job_record_t* job) {
+    JobShape shape;
+    if (job->details) {
+        shape.min_nodes = job->details->min_nodes ? job->details->min_nodes : 1;
+        if (job->details->max_nodes && job->details->max_nodes != NO_VAL && job->details->max_nodes != INFINITE) {
+            shape.max_nodes = job->details->max_nodes;
+        }
+        if (job->details->num_tasks && job->details->num_tasks != NO_VAL) shape.tasks = job->details->num_tasks;
+    }
+    if (job->time_limit == INFINITE) {
+        shape.time_limit_infinite = true;
+    } else if (job->time_limit != NO_VAL) {
+        shape.time_limit_minutes = job->time_limit;
+    }
+    shape.tres_per_node = str(job->tres_per_node);
+    shape.tres_per_job = str(job->tres_per_job);
+    shape.tres_per_task = str(job->tres_per_task);
+    return shape;
+}
+
+struct ObserveArgs {
+    std::vector<JobObservation>* out;
+    const char* marker;
+    std::size_t marker_len;
+};
+
+int observe_one(void* object, void* arg) {
+    const job_record_t* job = static_cast<const job_record_t*>(object);
+    ObserveArgs* a = static_cast<ObserveArgs*>(arg);
+    JobObservation o;
+    o.job_id = job->job_id;
+    o.user_id = job->user_id;
+    o.account = str(job->account);
+    if (job->admin_comment) o.award = job->admin_comment;  // parsed outside the lock
+    const bool started = job->start_time > 0 && !IS_JOB_PENDING(job);
+    const bool requeued_run = (job->job_state & JOB_REQUEUE) && job->start_time > 0 && job->end_time > 0;
+    if (IS_JOB_FINISHED(job) || requeued_run) {
+        o.phase = JobObservation::Phase::Finished;
+    } else if (IS_JOB_PENDING(job)) {
+        o.phase = JobObservation::Phase::Pending;
+    } else {
+        o.phase = JobObservation::Phase::Running;
+    }
+    o.partition = (started || requeued_run) && job->part_ptr && job->part_ptr->name ? job->part_ptr->name : str(job->partition);
+    o.start_time = (started || requeued_run || IS_JOB_FINISHED(job)) ? job->start_time : 0;
+    o.end_time = job->end_time;
+    o.suspended_seconds = job->tot_sus_time;
+    if (job->details) o.requeue_time = job->details->submit_time;
+    o.shape = shape_from_record(job);
+    o.time_limit_minutes = job->time_limit == INFINITE || job->time_limit == NO_VAL ? kSaturatedCount : job->time_limit;
+    if (o.start_time > 0 && job->node_cnt > 0) {
+        o.shape.min_nodes = job->node_cnt;
+        o.shape.max_nodes = job->node_cnt;
+    }
+    if (job->array_recs && job->array_recs->task_cnt > 0 && IS_JOB_PENDING(job)) {
+        o.shape.array_tasks = job->array_recs->task_cnt;
+    }
+    for (std::uint32_t i = 0; i < job->spank_job_env_size && job->spank_job_env; ++i) {
+        const char* e = job->spank_job_env[i];
+        if (e && std::strncmp(e, a->marker, a->marker_len) == 0 && e[a->marker_len] == '=') {
+            o.approval = std::strtoull(e + a->marker_len + 1, nullptr, 10);
+        }
+    }
+    a->out->push_back(std::move(o));
+    return 0;
+}
+
+}  // namespace
+
+JobShape shape_of_job(const struct job_record* job) { return shape_from_record(job); }
+
+std::vector<JobObservation> observe_jobs(const char* marker_variable) {
+    std::vector<JobObservation> out;
+    slurmctld_lock_t lock{};
+    lock.job = READ_LOCK;
+    lock.part = READ_LOCK;
+    lock_slurmctld(lock);
+    if (job_list) {
+        out.reserve(static_cast<std::size_t>(list_count(job_list)));
+        ObserveArgs args{&out, marker_variable, std::strlen(marker_variable)};
+        list_for_each_ro(job_list, observe_one, &args);
+    }
+    unlock_slurmctld(lock);
+    return out;
+}
+
+void set_spank_env(struct job_descriptor* job_desc, const std::string& name, const std::string& value) {
+    job_desc_msg_t* d = job_desc;
+    const std::string prefix = name + "=";
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < d->spank_job_env_size; ++i) {
+        if (d->spank_job_env[i] && std::strncmp(d->spank_job_env[i], prefix.c_str(), prefix.size()) == 0) {
+            xfree(d->spank_job_env[i]);
+        } else {
+            d->spank_job_env[kept++] = d->spank_job_env[i];
+        }
+    }
+    xrecalloc(d->spank_job_env, kept + 1, sizeof(char*));
+    d->spank_job_env[kept] = xstrdup((prefix + value).c_str());
+    d->spank_job_env_size = kept + 1;
 }
 
 }  // namespace grants::slurmctld

@@ -7,8 +7,14 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
-struct job_record;  // slurmctld's job_record_t
+#include "core/cost_model.h"
+#include "core/job_shape.h"
+#include "core/usage.h"
+
+struct job_record;        // slurmctld's job_record_t
+struct job_descriptor;    // job_desc_msg_t
 
 namespace grants::slurmctld {
 
@@ -39,5 +45,22 @@ struct JobSnapshot {
     std::string account;
 };
 JobSnapshot snapshot_job(const struct job_record* job);
+
+std::string cluster_name();
+
+// A partition's DefaultTime and size; the caller holds the partition read lock.
+PartitionFacts partition_facts(const std::string& name);
+
+// The cost-relevant request of an existing job (job_modify), before changes.
+JobShape shape_of_job(const struct job_record* job);
+
+// Takes slurmctld's job and partition read locks, copies every job's
+// cost-relevant fields, and releases them. Never call it from job_submit or
+// job_modify (they already run under slurmctld's locks).
+std::vector<JobObservation> observe_jobs(const char* marker_variable);
+
+// Writes the approval marker into a job's spank environment (replacing any
+// earlier value the user may have set); Slurm frees it with the job.
+void set_spank_env(struct job_descriptor* job_desc, const std::string& name, const std::string& value);
 
 }  // namespace grants::slurmctld

@@ -66,7 +66,7 @@ case_edit_takes_effect_without_restart() {
         sleep 0.1
     done
     now=$(date +%s%N)
-    assert_contains "$T_OUT" "award BOT-GAMMA: job accepted" "dave accepted after the edit" || return 1
+    assert_contains "$T_OUT" "award BOT-GAMMA: this job holds" "dave accepted after the edit" || return 1
     assert_eq "award=BOT-GAMMA" "$(job_field "$JOB" AdminComment)" "new job tagged"
     [ $(((now - start) / 1000000)) -le 2000 ] || _t_fail "took $(((now - start) / 1000000)) ms (limit 2000)"
     assert_eq "$ctld_pid" "$(cat "$CLUSTER_DIR/pids/slurmctld")" "slurmctld was not restarted"
@@ -80,7 +80,7 @@ case_broken_policy_keeps_last_good() {
     wait_for_log "policy refused: $POLICY:4:3: unknown key \"colour\" in enforce" || return 1
     wait_for_log "the last good policy stays in force"
     try_submit dave -p trn1 --award=BOT-GAMMA --wrap true
-    assert_contains "$T_OUT" "award BOT-GAMMA: job accepted" "last good policy (with dave) still enforced"
+    assert_contains "$T_OUT" "award BOT-GAMMA: this job holds" "last good policy (with dave) still enforced"
     try_submit carol -p trn1 --award=BOT-ALPHA --wrap true
     assert_contains "$T_OUT" "user carol is not a member of award BOT-ALPHA" "and still refuses non-members"
 }
@@ -107,7 +107,7 @@ case_unsafe_permissions_refused() {
     chown root "$POLICY"
     wait_for_log "loaded (file changed)" || return 1
     try_submit dave -p trn1 --award=BOT-GAMMA --wrap true
-    assert_contains "$T_OUT" "award BOT-GAMMA: job accepted" "safe again: the edit takes effect"
+    assert_contains "$T_OUT" "award BOT-GAMMA: this job holds" "safe again: the edit takes effect"
 }
 
 case_reconfigure_reloads() {
@@ -135,7 +135,7 @@ case_missing_policy_at_start_closed() {
     install_policy "$BASE"
     wait_for_log "loaded (file changed)" || return 1
     try_submit alice -p trn1 --award=BOT-ALPHA --wrap true
-    assert_contains "$T_OUT" "award BOT-ALPHA: job accepted"
+    assert_contains "$T_OUT" "award BOT-ALPHA: this job holds"
 }
 
 case_broken_policy_at_start_open() {

@@ -42,7 +42,7 @@ output_of() {
 case_sbatch_award_tags_job() {
     submit alice -p trn1 --award=BOT-BETA -o 'out-%j.txt' --wrap 'echo "award=[$SLURM_AWARD_ID]"'
     assert_eq 0 "$T_STATUS" "sbatch exit status" || return 1
-    assert_contains "$T_OUT" "sbatch: award BOT-BETA: job accepted and tagged." "message shown on success"
+    assert_contains "$T_OUT" "sbatch: award BOT-BETA: this job holds" "message shown on success"
     assert_eq "award=BOT-BETA" "$(job_field "$JOB" AdminComment)" "AdminComment tag"
     assert_contains "$(output_of alice "$JOB")" "award=[BOT-BETA]" "task sees SLURM_AWARD_ID"
 }
@@ -60,7 +60,7 @@ case_sbatch_directive() {
 
 case_srun_award() {
     assert_status 0 as_user carol srun -p trn1 --award=BOT-GAMMA sh -c 'echo "award=[$SLURM_AWARD_ID] job=$SLURM_JOB_ID"'
-    assert_contains "$T_OUT" "srun: award BOT-GAMMA: job accepted and tagged." "message shown by srun"
+    assert_contains "$T_OUT" "srun: award BOT-GAMMA: this job holds" "message shown by srun"
     assert_contains "$T_OUT" "award=[BOT-GAMMA]" "srun task sees SLURM_AWARD_ID"
     local job
     job=$(printf '%s\n' "$T_OUT" | sed -n 's/.*job=\([0-9]*\).*/\1/p')
@@ -69,7 +69,7 @@ case_srun_award() {
 
 case_salloc_award() {
     assert_status 0 as_user bob salloc -p trn1 --award=BOT-BETA srun sh -c 'echo "award=[$SLURM_AWARD_ID] job=$SLURM_JOB_ID"'
-    assert_contains "$T_OUT" "salloc: award BOT-BETA: job accepted and tagged." "message shown by salloc"
+    assert_contains "$T_OUT" "salloc: award BOT-BETA: this job holds" "message shown by salloc"
     assert_contains "$T_OUT" "award=[BOT-BETA]" "step in salloc sees SLURM_AWARD_ID"
     local job
     job=$(printf '%s\n' "$T_OUT" | sed -n 's/.*job=\([0-9]*\).*/\1/p')
@@ -136,7 +136,7 @@ case_forged_spank_variable() {
     assert_not_contains "$T_OUT" "Submitted batch job" "no job created"
     # The same variable naming carol's own award works like --award.
     T_OUT=$(as_user carol env SLURM_SPANK__SLURM_SPANK_OPTION_grants_award=BOT-GAMMA sbatch -p trn1 --wrap true 2>&1)
-    assert_contains "$T_OUT" "award BOT-GAMMA: job accepted" "own award through the variable"
+    assert_contains "$T_OUT" "award BOT-GAMMA: this job holds" "own award through the variable"
     : "$plain"
 }
 

@@ -1,0 +1,98 @@
+#include "cost_model.h"
+
+#include <algorithm>
+
+namespace grants {
+namespace {
+
+using Wide = WideInt;
+
+std::int64_t saturate(Wide v, std::int64_t cap) { return v > cap ? cap : static_cast<std::int64_t>(v); }
+
+std::string with_separators(std::int64_t whole) {
+    std::string digits = std::to_string(whole);
+    std::string out;
+    int n = static_cast<int>(digits.size());
+    for (int i = 0; i < n; ++i) {
+        out += digits[static_cast<std::size_t>(i)];
+        if ((n - i - 1) % 3 == 0 && i != n - 1) out += ',';
+    }
+    return out;
+}
+
+// value (millionths) with `places` decimals, rounded up or down.
+std::string fixed(Micros value, int places, bool up) {
+    Micros scale = 1;
+    for (int i = places; i < 6; ++i) scale *= 10;
+    Micros q = value / scale + ((up && value % scale != 0) ? 1 : 0);
+    Micros unit = 1;
+    for (int i = 0; i < places; ++i) unit *= 10;
+    std::string out = with_separators(q / unit);
+    if (places > 0) {
+        std::string frac = std::to_string(q % unit);
+        frac.insert(0, static_cast<std::size_t>(places) - frac.size(), '0');
+        out += "." + frac;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::int64_t charged_nodes(const JobShape& shape, const PartitionFacts& facts) {
+    std::int64_t nodes = std::max<std::int64_t>(shape.min_nodes, 1);
+    if (shape.max_nodes && *shape.max_nodes > nodes) nodes = *shape.max_nodes;
+    if (facts.total_nodes > 0 && nodes > facts.total_nodes) nodes = std::max(facts.total_nodes, shape.min_nodes);
+    return nodes;
+}
+
+std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes) {
+    if (!partition.gres.empty()) {
+        if (auto per_node = gres_count(shape.tres_per_node, partition.gres)) {
+            return saturate(static_cast<Wide>(*per_node) * nodes, kSaturatedCount);
+        }
+        if (auto per_job = gres_count(shape.tres_per_job, partition.gres)) return *per_job;
+        if (auto per_task = gres_count(shape.tres_per_task, partition.gres)) {
+            return saturate(static_cast<Wide>(*per_task) * std::max<std::int64_t>(shape.tasks, 1), kSaturatedCount);
+        }
+    }
+    return saturate(static_cast<Wide>(nodes) * partition.chips_per_node, kSaturatedCount);
+}
+
+Micros cost_micros(Budget::Unit unit, const PartitionCost& partition, std::int64_t chips, std::int64_t seconds,
+                   std::int64_t multiplier) {
+    if (chips <= 0 || seconds <= 0 || multiplier <= 0) return 0;
+    Wide chip_seconds = static_cast<Wide>(chips) * seconds;
+    if (chip_seconds > static_cast<Wide>(kSaturatedMicros)) return kSaturatedMicros;
+    chip_seconds *= multiplier;
+    if (chip_seconds > static_cast<Wide>(kSaturatedMicros)) return kSaturatedMicros;
+    Wide rate = unit == Budget::Unit::Usd ? partition.usd_per_chip_hour.value_or(0) : kMicrosPerUnit;
+    Wide numerator = chip_seconds * rate;
+    Wide micros = (numerator + 3599) / 3600;
+    return saturate(micros, kSaturatedMicros);
+}
+
+std::string format_amount(Budget::Unit unit, Micros amount, bool up) {
+    if (amount >= kSaturatedMicros) return unit == Budget::Unit::Usd ? "an unbounded number of dollars" : "unbounded chip-h";
+    bool negative = amount < 0;
+    std::string text = fixed(negative ? -amount : amount, unit == Budget::Unit::Usd ? 2 : 1, up && !negative);
+    if (negative) text = "-" + text;
+    return unit == Budget::Unit::Usd ? (negative ? "-$" + text.substr(1) : "$" + text) : text + " chip-h";
+}
+
+std::string format_left(Budget::Unit unit, Micros amount) {
+    std::string text = format_amount(unit, amount);
+    const std::string suffix = " chip-h";
+    if (text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        text.resize(text.size() - suffix.size());
+    }
+    return text;
+}
+
+std::string format_budget(const Budget& budget) {
+    bool whole = budget.amount % kMicrosPerUnit == 0;
+    std::string text = whole ? with_separators(budget.amount / kMicrosPerUnit)
+                             : fixed(budget.amount, budget.unit == Budget::Unit::Usd ? 2 : 1, false);
+    return budget.unit == Budget::Unit::Usd ? "$" + text : text + " chip-h";
+}
+
+}  // namespace grants

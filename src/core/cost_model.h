@@ -1,0 +1,49 @@
+// The Trainium cost model (SPEC "Cost model"): chips, chip-hours, dollars.
+//
+// Amounts are integer millionths of the award's budget unit (chip-hours or
+// dollars), rounded up, so a hold or charge is never smaller than the exact
+// cost; arithmetic saturates instead of wrapping, so absurd requests become
+// absurdly expensive rather than cheap.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "decimal.h"
+#include "job_shape.h"
+#include "policy.h"
+
+namespace grants {
+
+// A saturated amount: larger than any budget (budgets are at most 10^12 units).
+inline constexpr Micros kSaturatedMicros = INT64_MAX / 4;
+inline constexpr std::int64_t kSaturatedCount = INT64_MAX / 4;
+
+// What slurmctld knows about a partition that the policy does not.
+struct PartitionFacts {
+    std::optional<std::int64_t> default_time_minutes;  // none: DefaultTime unset or INFINITE
+    std::int64_t total_nodes = 0;                     // 0: unknown
+};
+
+// The node count a job is charged for on a partition: max_nodes when given,
+// else min_nodes, capped by the partition's size when known.
+std::int64_t charged_nodes(const JobShape& shape, const PartitionFacts& facts);
+
+// Chips of one task of the job on a partition with nodes nodes.
+std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes);
+
+// chips x seconds (x multiplier) in millionths of unit, rounded up, saturating.
+Micros cost_micros(Budget::Unit unit, const PartitionCost& partition, std::int64_t chips, std::int64_t seconds,
+                   std::int64_t multiplier = 1);
+
+// "768.0 chip-h" / "$1,029.12" for messages: thousands separated; up rounds up
+// (what a job holds), otherwise down (what is left).
+std::string format_amount(Budget::Unit unit, Micros amount, bool up = false);
+// "12,345.6" / "$1,029.12": like format_amount, rounded down, without the
+// chip-h unit (it follows the budget: "12,345.6 of 50,000 chip-h left").
+std::string format_left(Budget::Unit unit, Micros amount);
+// "50,000 chip-h" / "$500,000": a budget, with decimals only when it has them.
+std::string format_budget(const Budget& budget);
+
+}  // namespace grants

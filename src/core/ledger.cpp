@@ -1,0 +1,212 @@
+#include "ledger.h"
+
+#include <sqlite3.h>
+
+namespace grants {
+namespace {
+
+const char kSchema[] =
+    "CREATE TABLE IF NOT EXISTS charges ("
+    "  id INTEGER PRIMARY KEY,"
+    "  cluster TEXT NOT NULL, job_id INTEGER NOT NULL, run_start INTEGER NOT NULL,"
+    "  award TEXT NOT NULL, user TEXT NOT NULL, account TEXT NOT NULL, partition TEXT NOT NULL,"
+    "  chips INTEGER NOT NULL, seconds INTEGER NOT NULL,"
+    "  chip_hours_micros INTEGER NOT NULL, usd_micros INTEGER,"
+    "  recorded_at INTEGER NOT NULL,"
+    "  UNIQUE (cluster, job_id, run_start));"
+    "CREATE INDEX IF NOT EXISTS charges_award ON charges (award);"
+    "CREATE TABLE IF NOT EXISTS adjustments ("
+    "  id INTEGER PRIMARY KEY, award TEXT NOT NULL, unit TEXT NOT NULL CHECK (unit IN ('chip_hours','usd')),"
+    "  amount_micros INTEGER NOT NULL, reason TEXT NOT NULL, who TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');";
+
+// Finalizes the statement on every path.
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    bool ok() const { return rc_ == SQLITE_OK; }
+    sqlite3_stmt* get() { return stmt_; }
+
+private:
+    sqlite3_stmt* stmt_ = nullptr;
+    int rc_;
+};
+
+bool exec(sqlite3* db, const char* sql, std::string* error) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
+    if (error) *error = msg ? msg : sqlite3_errmsg(db);
+    sqlite3_free(msg);
+    return false;
+}
+
+bool fail(sqlite3* db, std::string* error) {
+    if (error) *error = sqlite3_errmsg(db);
+    return false;
+}
+
+std::string text(sqlite3_stmt* s, int col) {
+    const unsigned char* t = sqlite3_column_text(s, col);
+    return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+}  // namespace
+
+std::unique_ptr<Ledger> Ledger::open(const std::string& path, std::string* error, bool read_only) {
+    sqlite3* db = nullptr;
+    int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    flags |= SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+        if (error) *error = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        return nullptr;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    bool ok = read_only ? exec(db, "PRAGMA query_only = ON;", error)
+                        : exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", error) &&
+                              exec(db, kSchema, error);
+    if (ok) ok = exec(db, "SELECT count(*) FROM charges;", error);  // detects a corrupt file now
+    if (!ok) {
+        sqlite3_close(db);
+        return nullptr;
+    }
+    return std::unique_ptr<Ledger>(new Ledger(db, path));
+}
+
+Ledger::~Ledger() { sqlite3_close(db_); }
+
+bool Ledger::record_charges(const std::vector<ChargeRecord>& charges, std::vector<ChargeRecord>* inserted,
+                            std::string* error) {
+    if (charges.empty()) return true;
+    if (!exec(db_, "BEGIN IMMEDIATE;", error)) return false;
+    std::vector<ChargeRecord> fresh;
+    {
+        Statement st(db_,
+                     "INSERT OR IGNORE INTO charges (cluster, job_id, run_start, award, user, account, partition,"
+                     " chips, seconds, chip_hours_micros, usd_micros, recorded_at)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12);");
+        if (!st.ok()) {
+            fail(db_, error);
+            exec(db_, "ROLLBACK;", nullptr);
+            return false;
+        }
+        for (const ChargeRecord& c : charges) {
+            sqlite3_stmt* s = st.get();
+            sqlite3_reset(s);
+            sqlite3_bind_text(s, 1, c.cluster.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(s, 2, c.job_id);
+            sqlite3_bind_int64(s, 3, c.run_start);
+            sqlite3_bind_text(s, 4, c.award.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(s, 5, c.user.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(s, 6, c.account.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(s, 7, c.partition.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(s, 8, c.chips);
+            sqlite3_bind_int64(s, 9, c.seconds);
+            sqlite3_bind_int64(s, 10, c.chip_hours);
+            if (c.usd >= 0) {
+                sqlite3_bind_int64(s, 11, c.usd);
+            } else {
+                sqlite3_bind_null(s, 11);
+            }
+            sqlite3_bind_int64(s, 12, c.recorded_at);
+            if (sqlite3_step(s) != SQLITE_DONE) {
+                fail(db_, error);
+                exec(db_, "ROLLBACK;", nullptr);
+                return false;
+            }
+            if (sqlite3_changes(db_) == 1) fresh.push_back(c);
+        }
+    }
+    if (!exec(db_, "COMMIT;", error)) {
+        exec(db_, "ROLLBACK;", nullptr);
+        return false;
+    }
+    if (inserted) *inserted = std::move(fresh);
+    return true;
+}
+
+bool Ledger::record_adjustment(const Adjustment& a, std::string* error) {
+    Statement st(db_, "INSERT INTO adjustments (award, unit, amount_micros, reason, who, at) VALUES (?1,?2,?3,?4,?5,?6);");
+    if (!st.ok()) return fail(db_, error);
+    sqlite3_stmt* s = st.get();
+    sqlite3_bind_text(s, 1, a.award.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, a.unit.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, a.amount);
+    sqlite3_bind_text(s, 4, a.reason.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, a.who.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 6, a.at);
+    if (sqlite3_step(s) != SQLITE_DONE) return fail(db_, error);
+    return true;
+}
+
+bool Ledger::totals(std::map<std::string, ChargeTotals>* out, std::string* error) const {
+    out->clear();
+    {
+        Statement st(db_, "SELECT award, sum(chip_hours_micros), sum(coalesce(usd_micros, 0)) FROM charges GROUP BY award;");
+        if (!st.ok()) return fail(db_, error);
+        int rc;
+        while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+            ChargeTotals& t = (*out)[text(st.get(), 0)];
+            t.chip_hours += sqlite3_column_int64(st.get(), 1);
+            t.usd += sqlite3_column_int64(st.get(), 2);
+        }
+        if (rc != SQLITE_DONE) return fail(db_, error);
+    }
+    Statement st(db_, "SELECT award, unit, sum(amount_micros) FROM adjustments GROUP BY award, unit;");
+    if (!st.ok()) return fail(db_, error);
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+        ChargeTotals& t = (*out)[text(st.get(), 0)];
+        (text(st.get(), 1) == "usd" ? t.usd : t.chip_hours) += sqlite3_column_int64(st.get(), 2);
+    }
+    if (rc != SQLITE_DONE) return fail(db_, error);
+    return true;
+}
+
+bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error) const {
+    out->clear();
+    Statement st(db_,
+                 "SELECT cluster, job_id, run_start, award, user, account, partition, chips, seconds,"
+                 " chip_hours_micros, coalesce(usd_micros, -1), recorded_at FROM charges ORDER BY job_id, run_start;");
+    if (!st.ok()) return fail(db_, error);
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+        sqlite3_stmt* s = st.get();
+        ChargeRecord c;
+        c.cluster = text(s, 0);
+        c.job_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+        c.run_start = sqlite3_column_int64(s, 2);
+        c.award = text(s, 3);
+        c.user = text(s, 4);
+        c.account = text(s, 5);
+        c.partition = text(s, 6);
+        c.chips = sqlite3_column_int64(s, 7);
+        c.seconds = sqlite3_column_int64(s, 8);
+        c.chip_hours = sqlite3_column_int64(s, 9);
+        c.usd = sqlite3_column_int64(s, 10);
+        c.recorded_at = sqlite3_column_int64(s, 11);
+        out->push_back(std::move(c));
+    }
+    if (rc != SQLITE_DONE) return fail(db_, error);
+    return true;
+}
+
+bool Ledger::adjustments(std::vector<Adjustment>* out, std::string* error) const {
+    out->clear();
+    Statement st(db_, "SELECT award, unit, amount_micros, reason, who, at FROM adjustments ORDER BY id;");
+    if (!st.ok()) return fail(db_, error);
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+        sqlite3_stmt* s = st.get();
+        out->push_back(Adjustment{text(s, 0), text(s, 1), sqlite3_column_int64(s, 2), text(s, 3), text(s, 4),
+                                  sqlite3_column_int64(s, 5)});
+    }
+    if (rc != SQLITE_DONE) return fail(db_, error);
+    return true;
+}
+
+}  // namespace grants

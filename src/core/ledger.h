@@ -1,0 +1,70 @@
+// The ledger: every charge and manual adjustment, in SQLite (WAL, synchronous
+// FULL), so a kill -9 at any moment loses nothing committed. A charge is keyed
+// by (cluster, job id, run start): recording it twice is a no-op, which is
+// what makes "charged exactly once" hold across crashes and restarts.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "decimal.h"
+
+struct sqlite3;
+
+namespace grants {
+
+struct ChargeRecord {
+    std::string cluster;
+    std::uint32_t job_id = 0;
+    std::int64_t run_start = 0;  // epoch seconds
+    std::string award, user, account, partition;
+    std::int64_t chips = 0;
+    std::int64_t seconds = 0;
+    Micros chip_hours = 0;       // millionths of a chip-hour, rounded up
+    Micros usd = -1;             // millionths of a dollar; -1: the partition has no rate
+    std::int64_t recorded_at = 0;
+};
+
+struct Adjustment {
+    std::string award;
+    std::string unit;  // "chip_hours" or "usd"
+    Micros amount = 0; // positive debits (uses budget), negative credits
+    std::string reason, who;
+    std::int64_t at = 0;
+};
+
+struct ChargeTotals {
+    Micros chip_hours = 0;  // charges + chip_hours adjustments
+    Micros usd = 0;         // charges with a rate + usd adjustments
+};
+
+class Ledger {
+public:
+    // Opens (creating if needed) the database; null with *error on failure.
+    static std::unique_ptr<Ledger> open(const std::string& path, std::string* error, bool read_only = false);
+    ~Ledger();
+    Ledger(const Ledger&) = delete;
+    Ledger& operator=(const Ledger&) = delete;
+
+    // One transaction. inserted receives the records that were new (already
+    // charged runs are skipped). false with *error leaves the ledger unchanged.
+    bool record_charges(const std::vector<ChargeRecord>& charges, std::vector<ChargeRecord>* inserted,
+                        std::string* error);
+    bool record_adjustment(const Adjustment& adjustment, std::string* error);
+
+    bool totals(std::map<std::string, ChargeTotals>* out, std::string* error) const;
+    bool charges(std::vector<ChargeRecord>* out, std::string* error) const;  // all, in job order
+    bool adjustments(std::vector<Adjustment>* out, std::string* error) const;
+
+    const std::string& path() const { return path_; }
+
+private:
+    Ledger(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+    sqlite3* db_;
+    std::string path_;
+};
+
+}  // namespace grants

@@ -1,0 +1,202 @@
+#include "usage.h"
+
+#include <algorithm>
+
+namespace grants {
+namespace {
+
+Micros add_saturating(Micros a, Micros b) { return a > kSaturatedMicros - b ? kSaturatedMicros : a + b; }
+
+}  // namespace
+
+Micros charged_in_unit(const ChargeTotals& totals, Budget::Unit unit) {
+    return unit == Budget::Unit::Usd ? totals.usd : totals.chip_hours;
+}
+
+ChargeRecord UsageAccountant::charge_for(const Policy& policy, const Run& run, std::uint32_t job_id, std::int64_t end,
+                                         std::int64_t now) const {
+    ChargeRecord c;
+    c.cluster = cluster_;
+    c.job_id = job_id;
+    c.run_start = run.start;
+    c.award = run.award;
+    c.user = run.user;
+    c.account = run.account;
+    c.partition = run.partition;
+    const PartitionCost* part = policy.find_partition(run.partition);
+    std::int64_t nodes = std::max<std::int64_t>(run.shape.min_nodes, 1);
+    c.chips = part ? chips_of(*part, run.shape, nodes) : 0;
+    c.seconds = std::max<std::int64_t>(0, end - run.start - run.suspended);
+    if (part) {
+        c.chip_hours = cost_micros(Budget::Unit::ChipHours, *part, c.chips, c.seconds);
+        c.usd = part->usd_per_chip_hour ? cost_micros(Budget::Unit::Usd, *part, c.chips, c.seconds) : -1;
+    }
+    c.recorded_at = now;
+    return c;
+}
+
+PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now) {
+    PassResult out;
+    std::unordered_set<std::uint32_t> present;
+    present.reserve(jobs.size());
+    for (const JobObservation& job : jobs) {
+        present.insert(job.job_id);
+        if (job.approval) out.approvals_seen.insert(job.approval);
+
+        // A run we saw earlier that is no longer this job's current run ended:
+        // Slurm requeued the job and wiped the run from its record.
+        if (auto it = runs_.find(job.job_id); it != runs_.end() && it->second.start != job.start_time) {
+            const Run& old = it->second;
+            if (!charged_.count({job.job_id, old.start})) {
+                std::int64_t end = job.requeue_time > old.start ? job.requeue_time : now;
+                out.charges.push_back(charge_for(policy, old, job.job_id, end, now));
+            }
+            runs_.erase(it);
+        }
+        if (job.award.empty()) continue;
+        const Award* award = policy.find_award(job.award);
+
+        // The partition the job runs in, or the most expensive enforced one it may run in.
+        const PartitionCost* part = nullptr;
+        std::string part_name;
+        std::string_view list = job.partition;
+        while (!list.empty()) {
+            auto comma = list.find(',');
+            std::string name(list.substr(0, comma));
+            const PartitionCost* p = policy.enforces(name) ? policy.find_partition(name) : nullptr;
+            if (p && (!part || p->chips_per_node > part->chips_per_node)) {
+                part = p;
+                part_name = name;
+            }
+            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        }
+        if (!part) continue;  // ran outside the enforced partitions: nothing held, nothing charged
+
+        std::int64_t nodes = std::max<std::int64_t>(job.shape.max_nodes.value_or(job.shape.min_nodes), 1);
+        if (job.phase != JobObservation::Phase::Pending && job.start_time > 0) nodes = std::max<std::int64_t>(job.shape.min_nodes, 1);
+        const std::int64_t chips = chips_of(*part, job.shape, nodes);
+        const std::int64_t tasks = std::max<std::int64_t>(job.shape.array_tasks, 1);
+        const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
+        const std::int64_t limit_seconds =
+            job.time_limit_minutes >= kSaturatedCount / 60 ? kSaturatedCount : job.time_limit_minutes * 60;
+        const Micros max_cost = cost_micros(unit, *part, chips, limit_seconds, tasks);
+
+        if (job.start_time > 0) {
+            Run& run = runs_[job.job_id];
+            run.start = job.start_time;
+            run.award = job.award;
+            run.user = job.user;
+            run.account = job.account;
+            run.partition = part_name;
+            run.shape = job.shape;
+            run.shape.min_nodes = nodes;
+            run.shape.max_nodes.reset();
+            run.suspended = job.suspended_seconds;
+        }
+
+        AwardTally& tally = out.snapshot.awards[job.award];
+        switch (job.phase) {
+            case JobObservation::Phase::Pending:
+            case JobObservation::Phase::Running: {
+                tally.held = add_saturating(tally.held, max_cost);
+                tally.live_jobs += tasks;
+                tally.live_chips += chips * tasks;
+                (job.phase == JobObservation::Phase::Running ? tally.running_jobs : tally.pending_jobs) += tasks;
+                UserTally& u = tally.users[job.user];
+                u.live_jobs += tasks;
+                u.live_chips += chips * tasks;
+                break;
+            }
+            case JobObservation::Phase::Finished:
+                if (job.start_time <= 0) break;  // cancelled while pending: costs nothing
+                if (charged_.count({job.job_id, job.start_time})) break;
+                tally.held = add_saturating(tally.held, max_cost);  // until the ledger has it
+                out.charges.push_back(charge_for(policy, runs_[job.job_id], job.job_id,
+                                                 job.end_time > 0 ? job.end_time : now, now));
+                break;
+        }
+    }
+    // Forget jobs Slurm has purged.
+    for (auto it = runs_.begin(); it != runs_.end();) {
+        it = present.count(it->first) ? std::next(it) : runs_.erase(it);
+    }
+    for (auto it = charged_.begin(); it != charged_.end();) {
+        it = present.count(it->first) ? std::next(it) : charged_.erase(it);
+    }
+    return out;
+}
+
+void UsageAccountant::mark_charged(const std::vector<ChargeRecord>& charges) {
+    for (const auto& c : charges) charged_.insert({c.job_id, c.run_start});
+}
+
+AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award, const std::string& user) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    AwardUsageView v;
+    const Award* a = policy.find_award(award);
+    if (auto t = totals_.find(award); t != totals_.end() && a) v.charged = charged_in_unit(t->second, a->budget.unit);
+    if (auto s = snapshot_.awards.find(award); s != snapshot_.awards.end()) {
+        v.held = s->second.held;
+        v.live_jobs = s->second.live_jobs;
+        v.live_chips = s->second.live_chips;
+        if (auto u = s->second.users.find(user); u != s->second.users.end()) {
+            v.user_live_jobs = u->second.live_jobs;
+            v.user_live_chips = u->second.live_chips;
+        }
+    }
+    for (const auto& [seq, ap] : approvals_) {
+        if (ap.award != award) continue;
+        v.held = add_saturating(v.held, ap.hold);
+        v.live_jobs += ap.jobs;
+        v.live_chips += ap.chips;
+        if (ap.user == user) {
+            v.user_live_jobs += ap.jobs;
+            v.user_live_chips += ap.chips;
+        }
+    }
+    return v;
+}
+
+std::uint64_t UsageTracker::approve(const std::string& award, const std::string& user, Micros hold, std::int64_t jobs,
+                                    std::int64_t chips, std::int64_t now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::uint64_t seq = next_approval_++;
+    approvals_.emplace(seq, Approval{award, user, hold, jobs, chips, now});
+    return seq;
+}
+
+void UsageTracker::publish(UsageSnapshot snapshot, const std::unordered_set<std::uint64_t>& seen, std::int64_t now,
+                           std::int64_t max_age) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    snapshot_ = std::move(snapshot);
+    for (auto it = approvals_.begin(); it != approvals_.end();) {
+        bool drop = seen.count(it->first) || now - it->second.at > max_age;
+        it = drop ? approvals_.erase(it) : std::next(it);
+    }
+}
+
+void UsageTracker::set_totals(std::map<std::string, ChargeTotals> totals) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    totals_ = std::move(totals);
+}
+
+void UsageTracker::add_charges(const std::vector<ChargeRecord>& inserted) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& c : inserted) {
+        ChargeTotals& t = totals_[c.award];
+        t.chip_hours += c.chip_hours;
+        if (c.usd > 0) t.usd += c.usd;
+    }
+}
+
+std::map<std::string, ChargeTotals> UsageTracker::totals() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return totals_;
+}
+
+UsageSnapshot UsageTracker::snapshot() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return snapshot_;
+}
+
+}  // namespace grants

@@ -1,0 +1,137 @@
+// Holds and charges derived from slurmctld's own job records.
+//
+// Each accounting pass copies every job's relevant fields (JobObservation,
+// filled by the adapter under slurmctld's read lock) and UsageAccountant
+// turns them, outside any Slurm lock, into a UsageSnapshot (what each award
+// holds and how many jobs and chips it has live) plus the charges of runs
+// that ended. UsageTracker combines the latest snapshot with the approvals
+// granted since (their jobs may not exist yet: slurmctld drops its read lock
+// between job_submit and creating the job) and with the ledger's totals, and
+// answers the submit path from memory.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "cost_model.h"
+#include "decision.h"
+#include "job_shape.h"
+#include "ledger.h"
+#include "policy.h"
+
+namespace grants {
+
+struct JobObservation {
+    enum class Phase { Pending, Running, Finished };
+
+    std::uint32_t job_id = 0;
+    std::uint32_t user_id = 0;
+    std::string user;           // filled from user_id outside the lock
+    std::string account;
+    std::string award;          // from the AdminComment tag; "" untagged
+    std::string partition;      // where it runs or ran; the requested list while pending
+    Phase phase = Phase::Pending;
+    std::int64_t start_time = 0;  // 0: never started (this run)
+    std::int64_t end_time = 0;
+    std::int64_t suspended_seconds = 0;
+    std::int64_t requeue_time = 0;  // submit time, reset by Slurm when it requeues the job
+    std::int64_t time_limit_minutes = 0;  // kSaturatedCount when INFINITE
+    JobShape shape;             // nodes are the allocated count once started
+    std::uint64_t approval = 0; // marker of the approval that created the job; 0 none
+};
+
+struct UserTally {
+    std::int64_t live_jobs = 0;
+    std::int64_t live_chips = 0;
+};
+
+struct AwardTally {
+    Micros held = 0;
+    std::int64_t live_jobs = 0;
+    std::int64_t live_chips = 0;
+    std::int64_t running_jobs = 0;
+    std::int64_t pending_jobs = 0;
+    std::unordered_map<std::string, UserTally> users;
+};
+
+struct UsageSnapshot {
+    std::unordered_map<std::string, AwardTally> awards;
+};
+
+struct PassResult {
+    UsageSnapshot snapshot;
+    std::vector<ChargeRecord> charges;  // runs that ended and are not known charged
+    std::unordered_set<std::uint64_t> approvals_seen;
+};
+
+// Keeps what must survive between passes: the run each job was last seen
+// in (to charge a run that a requeue has wiped from the job record) and the
+// runs known to be in the ledger.
+class UsageAccountant {
+public:
+    explicit UsageAccountant(std::string cluster) : cluster_(std::move(cluster)) {}
+
+    PassResult pass(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now);
+
+    // After the ledger committed (or already had) these runs.
+    void mark_charged(const std::vector<ChargeRecord>& charges);
+
+private:
+    struct Run {
+        std::int64_t start = 0;
+        std::string award, user, account, partition;
+        JobShape shape;
+        std::int64_t suspended = 0;
+    };
+    using RunKey = std::pair<std::uint32_t, std::int64_t>;
+
+    ChargeRecord charge_for(const Policy& policy, const Run& run, std::uint32_t job_id, std::int64_t end,
+                            std::int64_t now) const;
+
+    std::string cluster_;
+    std::unordered_map<std::uint32_t, Run> runs_;  // last started run per job
+    std::set<RunKey> charged_;
+};
+
+class UsageTracker {
+public:
+    // The submit path: everything the decision needs about one award and user.
+    AwardUsageView view(const Policy& policy, const std::string& award, const std::string& user) const;
+
+    // Records an approval (its job may not exist yet); returns its marker.
+    std::uint64_t approve(const std::string& award, const std::string& user, Micros hold, std::int64_t jobs,
+                          std::int64_t chips, std::int64_t now);
+
+    // Replaces the snapshot; approvals whose jobs it saw, and approvals older
+    // than max_age seconds (their job was never created), are dropped.
+    void publish(UsageSnapshot snapshot, const std::unordered_set<std::uint64_t>& seen, std::int64_t now,
+                 std::int64_t max_age = 60);
+
+    void set_totals(std::map<std::string, ChargeTotals> totals);
+    void add_charges(const std::vector<ChargeRecord>& inserted);
+    std::map<std::string, ChargeTotals> totals() const;
+    UsageSnapshot snapshot() const;
+
+private:
+    struct Approval {
+        std::string award, user;
+        Micros hold;
+        std::int64_t jobs, chips, at;
+    };
+    mutable std::mutex mutex_;
+    UsageSnapshot snapshot_;
+    std::map<std::uint64_t, Approval> approvals_;
+    std::map<std::string, ChargeTotals> totals_;
+    std::uint64_t next_approval_ = 1;
+};
+
+// The charged amount of a ledger total in an award's budget unit.
+Micros charged_in_unit(const ChargeTotals& totals, Budget::Unit unit);
+
+}  // namespace grants

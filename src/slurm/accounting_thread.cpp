@@ -1,0 +1,125 @@
+#include "accounting_thread.h"
+
+#include <sys/stat.h>
+
+#include <ctime>
+
+#include "core/admin_comment.h"
+#include "slurmctld_bridge.h"
+
+namespace grants::slurmctld {
+
+AccountingThread::AccountingThread(PolicyStore& policy, UsageTracker& tracker, IdentityCache& identities,
+                                   std::string ledger_path, std::string cluster)
+    : policy_(policy),
+      tracker_(tracker),
+      identities_(identities),
+      ledger_path_(std::move(ledger_path)),
+      accountant_(std::move(cluster)) {}
+
+AccountingThread::~AccountingThread() { stop(); }
+
+void AccountingThread::start(std::chrono::milliseconds interval) {
+    ensure_ledger();
+    thread_ = std::thread([this, interval] { run(interval); });
+}
+
+void AccountingThread::stop() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void AccountingThread::wake() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        woken_ = true;
+    }
+    wake_.notify_all();
+}
+
+bool AccountingThread::ensure_ledger() {
+    if (ledger_) return true;
+    auto slash = ledger_path_.rfind('/');
+    if (slash != std::string::npos && slash > 0) ::mkdir(ledger_path_.substr(0, slash).c_str(), 0700);
+    std::string error;
+    ledger_ = Ledger::open(ledger_path_, &error);
+    std::map<std::string, ChargeTotals> totals;
+    if (ledger_ && !ledger_->totals(&totals, &error)) ledger_.reset();
+    if (!ledger_) {
+        if (error != last_error_) log_error("ledger " + ledger_path_ + " unusable: " + error + "; retrying every pass");
+        last_error_ = error;
+        ledger_ok_ = false;
+        return false;
+    }
+    tracker_.set_totals(std::move(totals));
+    if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " usable again");
+    last_error_.clear();
+    ledger_ok_ = true;
+    return true;
+}
+
+void AccountingThread::run(std::chrono::milliseconds interval) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+        lock.unlock();
+        try {
+            pass();
+        } catch (const std::exception& e) {
+            try { log_error(std::string("accounting pass failed: ") + e.what()); } catch (...) {}
+        } catch (...) {
+        }
+        ++passes_;
+        lock.lock();
+        wake_.wait_for(lock, interval, [this] { return stopping_ || woken_; });
+        woken_ = false;
+    }
+}
+
+void AccountingThread::pass() {
+    auto state = policy_.current();
+    std::vector<JobObservation> jobs = observe_jobs(kApprovalMarker);
+    const std::int64_t now = std::time(nullptr);
+    for (auto& job : jobs) {
+        auto award = award_in_admin_comment(job.award);
+        job.award = award ? *award : "";
+        if (!job.award.empty()) {
+            auto who = identities_.get(job.user_id);
+            job.user = who ? who->user : "uid " + std::to_string(job.user_id);
+        }
+    }
+    if (!state->policy) return;  // nothing can be priced; holds stay as last published
+    PassResult result = accountant_.pass(*state->policy, jobs, now);
+    if (!result.charges.empty() && ensure_ledger()) {
+        std::vector<ChargeRecord> inserted;
+        std::string error;
+        if (ledger_->record_charges(result.charges, &inserted, &error)) {
+            tracker_.add_charges(inserted);
+            accountant_.mark_charged(result.charges);
+            for (const auto& c : inserted) {
+                log_info("charged job " + std::to_string(c.job_id) + " (run started " + std::to_string(c.run_start) +
+                         ") to award " + c.award + ": " + std::to_string(c.chips) + " chips x " +
+                         std::to_string(c.seconds) + " s");
+            }
+            if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " writable again; pending charges recorded");
+            last_error_.clear();
+            ledger_ok_ = true;
+        } else {
+            if (error != last_error_) {
+                log_error("cannot record " + std::to_string(result.charges.size()) + " charge(s) in " + ledger_path_ +
+                          ": " + error + "; they stay held and are retried every pass");
+            }
+            last_error_ = error;
+            ledger_ok_ = false;
+            ledger_.reset();  // reopen next time: the file may have been replaced
+        }
+    } else if (!result.charges.empty()) {
+        ledger_ok_ = false;
+    }
+    tracker_.publish(std::move(result.snapshot), result.approvals_seen, now);
+}
+
+}  // namespace grants::slurmctld

@@ -1,0 +1,60 @@
+// The controller's accounting loop: once per interval it copies the job
+// records (slurmctld_bridge::observe_jobs, under slurmctld's read locks),
+// then, with no Slurm lock held, tallies holds, writes the charges of ended
+// runs to the ledger, and publishes the new usage to the submit path.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/identity_cache.h"
+#include "core/ledger.h"
+#include "core/policy_store.h"
+#include "core/usage.h"
+
+namespace grants::slurmctld {
+
+inline constexpr char kApprovalMarker[] = "SLURM_GRANTS_APPROVAL";
+
+class AccountingThread {
+public:
+    AccountingThread(PolicyStore& policy, UsageTracker& tracker, IdentityCache& identities, std::string ledger_path,
+                     std::string cluster);
+    ~AccountingThread();
+
+    void start(std::chrono::milliseconds interval);
+    void stop();
+    void wake();  // run a pass now (e.g. after a ledger adjustment)
+
+    bool ledger_ok() const { return ledger_ok_.load(); }
+    std::size_t passes() const { return passes_.load(); }
+
+private:
+    void run(std::chrono::milliseconds interval);
+    void pass();
+    bool ensure_ledger();
+
+    PolicyStore& policy_;
+    UsageTracker& tracker_;
+    IdentityCache& identities_;
+    std::string ledger_path_;
+    UsageAccountant accountant_;
+    std::unique_ptr<Ledger> ledger_;
+    std::atomic<bool> ledger_ok_{false};
+    std::atomic<std::size_t> passes_{0};
+    std::string last_error_;
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    bool woken_ = false;
+    std::thread thread_;
+};
+
+}  // namespace grants::slurmctld
