@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <cstring>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -19,12 +21,24 @@ PolicyReloader::~PolicyReloader() { stop(); }
 bool PolicyReloader::check(bool force, const std::string& why) {
     std::lock_guard<std::mutex> guard(check_mutex_);
     FileSignature now = file_signature(options_.policy_path);
-    if (!force && attempted_ && now == last_signature_) return false;
+    if (!force && attempted_ && !unsettled_ && now == last_signature_) return false;
+    const bool recheck_only = !force && attempted_ && now == last_signature_;
     attempted_ = true;
     ++attempts_;
 
     PolicyFileLoad load = load_trusted_policy_file(options_.policy_path, options_.owners, options_.limits);
+    const std::size_t text_hash = std::hash<std::string>{}(load.text);
+    const bool same_text = text_hash == last_text_hash_;
+    last_text_hash_ = text_hash;
     last_signature_ = load.signature.exists ? load.signature : now;
+    // An in-place rewrite of the same size within one filesystem timestamp
+    // tick leaves the signature unchanged: while the file's mtime is this
+    // recent, read it again at the next poll.
+    struct timespec ts {};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    const std::int64_t now_ns = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+    unsettled_ = last_signature_.exists && now_ns - last_signature_.mtime_ns < 2'000'000'000;
+    if (recheck_only && same_text) return false;  // nothing changed after all
     auto previous = store_.current();
 
     if (load.policy) {

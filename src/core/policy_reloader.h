@@ -58,6 +58,8 @@ private:
     std::mutex check_mutex_;  // one load at a time
     FileSignature last_signature_;
     bool attempted_ = false;
+    bool unsettled_ = false;  // the file changed too recently to trust its signature
+    std::size_t last_text_hash_ = 0;
     std::atomic<std::size_t> attempts_{0};
 
     std::mutex wake_mutex_;

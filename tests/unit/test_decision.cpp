@@ -1,4 +1,5 @@
 // The submit decision: scope, award resolution order, existence and membership.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,8 +12,10 @@ using grants::Award;
 using grants::AwardRequest;
 using grants::decide_submit;
 using grants::Decision;
+using grants::EnforceScope;
 using grants::Identity;
 using grants::JobRequest;
+using grants::OnError;
 using grants::Policy;
 using Verdict = grants::Decision::Verdict;
 
@@ -30,11 +33,15 @@ const char* verdict_name(Verdict v) {
             return "Accept";
         case Verdict::Reject:
             return "Reject";
+        case Verdict::AcceptUntagged:
+            return "AcceptUntagged";
     }
     return "?";
 }
 
-// trn1 and trn2 are enforced, cpu is not.
+// trn1 and trn2 are enforced (and priced), cpu is not. Every award has a
+// budget far larger than any job here, no validity window and no limits, so
+// only scope, award resolution and membership decide.
 //   BOT-A: users alice, bob; group nlp-lab
 //   BOT-B: user alice; account bio
 //   BOT-C: user carol
@@ -42,6 +49,8 @@ const char* verdict_name(Verdict v) {
 Policy make_policy() {
     Policy p;
     p.enforced_partitions = {"trn1", "trn2"};
+    p.partitions["trn1"].chips_per_node = 16;
+    p.partitions["trn2"].chips_per_node = 16;
     Award a;
     a.id = "BOT-A";
     a.members.users = {"alice", "bob"};
@@ -53,6 +62,10 @@ Policy make_policy() {
     Award c;
     c.id = "BOT-C";
     c.members.users = {"carol"};
+    for (Award* award : {&a, &b, &c}) {
+        award->budget.unit = grants::Budget::Unit::ChipHours;
+        award->budget.amount = 1'000'000 * grants::kMicrosPerUnit;
+    }
     p.awards.emplace(a.id, a);
     p.awards.emplace(b.id, b);
     p.awards.emplace(c.id, c);
@@ -61,6 +74,9 @@ Policy make_policy() {
     p.users["erin"];  // listed without a default
     return p;
 }
+
+// Nothing charged, held or running yet.
+const grants::UsageLookup no_usage;
 
 AwardRequest asked(std::vector<std::string> values) {
     AwardRequest r;
@@ -75,6 +91,8 @@ JobRequest job(Identity who, std::vector<std::string> partitions, AwardRequest r
     j.who = std::move(who);
     j.partitions = std::move(partitions);
     j.requested = std::move(requested);
+    j.shape.time_limit_minutes = 60;  // one node for an hour: 16 chip-hours
+    j.today = grants::day_number(2025, 6, 1);
     return j;
 }
 
@@ -94,7 +112,7 @@ struct DecisionCase {
 void run_cases(const std::vector<DecisionCase>& cases) {
     const Policy policy = make_policy();
     for (const DecisionCase& c : cases) {
-        Decision d = decide_submit(policy, c.job);
+        Decision d = decide_submit(policy, c.job, no_usage);
         bool ok = d.verdict == c.verdict;
         if (ok && c.verdict == Verdict::Accept) ok = d.award == c.award;
         if (ok && c.verdict == Verdict::Untouched) ok = d.award.empty() && d.message.empty();
@@ -326,33 +344,78 @@ void test_request_from_environment(void** /*state*/) {
     const Policy policy = make_policy();
     std::vector<std::string_view> env = {"_SLURM_SPANK_OPTION_grants_award=BOT-B",
                                          "_SLURM_SPANK_OPTION_grants_award=BOT-A"};
-    Decision d = decide_submit(policy, job(user("alice"), {"trn1"}, grants::award_request_from_env(env)));
+    Decision d = decide_submit(policy, job(user("alice"), {"trn1"}, grants::award_request_from_env(env)), no_usage);
     assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Reject));
     assert_true(contains(d.message, "conflicting"));
 
     env = {"_SLURM_SPANK_OPTION_grants_award=BOT-B", "_SLURM_SPANK_OPTION_grants_award=BOT-B"};
-    d = decide_submit(policy, job(user("alice"), {"trn1"}, grants::award_request_from_env(env)));
+    d = decide_submit(policy, job(user("alice"), {"trn1"}, grants::award_request_from_env(env)), no_usage);
     assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Accept));
     assert_string_equal(d.award.c_str(), "BOT-B");
 
     // A forged look-alike is no request: alice falls back to her default.
     env = {"_SLURM_SPANK_OPTION_grants_awardX=BOT-C"};
-    d = decide_submit(policy, job(user("alice"), {"trn1"}, grants::award_request_from_env(env)));
+    d = decide_submit(policy, job(user("alice"), {"trn1"}, grants::award_request_from_env(env)), no_usage);
     assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Accept));
     assert_string_equal(d.award.c_str(), "BOT-A");
 }
 
+void check_without_policy(const char* name, const std::optional<EnforceScope>& scope, const JobRequest& j,
+                          Verdict verdict, std::vector<const char*> message) {
+    Decision d = grants::decide_without_policy(scope, j);
+    bool ok = d.verdict == verdict && d.award.empty();
+    if (ok && verdict == Verdict::Untouched) ok = d.message.empty();
+    for (const char* m : message) ok = ok && contains(d.message, m);
+    if (!ok) {
+        print_error("case '%s': verdict %s award \"%s\" message \"%s\"\n", name, verdict_name(d.verdict),
+                    d.award.c_str(), d.message.c_str());
+        fail();
+    }
+}
+
+EnforceScope scope(grants::NameSet partitions, OnError on_error) {
+    EnforceScope s;
+    s.partitions = std::move(partitions);
+    s.on_error = on_error;
+    return s;
+}
+
 void test_without_policy(void** /*state*/) {
-    Decision d = grants::decide_without_policy(job(user("alice"), {"trn1"}, asked({"BOT-A"})));
-    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Untouched));
-    assert_true(d.award.empty());
-    assert_true(d.message.empty());
+    // Nothing known about enforce: no partition is known to be enforced, every job passes untouched.
+    check_without_policy("no scope", std::nullopt, job(user("alice"), {"trn1"}, asked({"BOT-A"})), Verdict::Untouched,
+                         {});
+    check_without_policy("no scope, bad request", std::nullopt, job(user("alice"), {"trn1"}, asked({"bad id"})),
+                         Verdict::Untouched, {});
+
+    const EnforceScope closed = scope({"trn1", "trn2"}, OnError::Closed);
+    check_without_policy("closed", closed, job(user("alice"), {"trn1"}), Verdict::Reject,
+                         {"partition trn1", "grant policy is unavailable", "try again later"});
+    check_without_policy("closed, with an award", closed, job(user("alice"), {"trn2"}, asked({"BOT-A"})),
+                         Verdict::Reject, {"partition trn2"});
+    check_without_policy("closed, enforced second", closed, job(user("alice"), {"cpu", "trn2"}), Verdict::Reject,
+                         {"partition trn2"});
+    check_without_policy("closed, out of scope", closed, job(user("alice"), {"cpu"}, asked({"BOT-A"})),
+                         Verdict::Untouched, {});
+    check_without_policy("closed, no partitions", closed, job(user("alice"), {}), Verdict::Untouched, {});
+    check_without_policy("closed, names are exact", closed, job(user("alice"), {"TRN1", "trn"}), Verdict::Untouched,
+                         {});
+
+    const EnforceScope open = scope({"trn1"}, OnError::Open);
+    check_without_policy("open", open, job(user("alice"), {"trn1"}), Verdict::AcceptUntagged,
+                         {"partition trn1", "without an award check"});
+    check_without_policy("open, mixed job", open, job(user("mallory"), {"gpu", "trn1"}, asked({"X"})),
+                         Verdict::AcceptUntagged, {"partition trn1"});
+    check_without_policy("open, out of scope", open, job(user("alice"), {"trn2"}), Verdict::Untouched, {});
+
+    // An empty scope (enforce.partitions: []) touches nothing, closed or not.
+    check_without_policy("empty scope", scope({}, OnError::Closed), job(user("alice"), {"trn1"}), Verdict::Untouched,
+                         {});
 }
 
 void test_empty_policy(void** /*state*/) {
     // No enforced partitions: nothing is in scope.
     const Policy empty;
-    Decision d = decide_submit(empty, job(user("alice"), {"trn1"}, asked({"bad id"})));
+    Decision d = decide_submit(empty, job(user("alice"), {"trn1"}, asked({"bad id"})), no_usage);
     assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Untouched));
 }
 

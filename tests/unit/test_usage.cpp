@@ -1,0 +1,602 @@
+// Holds and charges from job records (UsageAccountant) and the in-memory view
+// the submit path reads (UsageTracker): what is held while jobs are live or
+// not yet charged, exactly one charge per run (requeues included), and the
+// approvals that bridge the gap until a job shows up.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "cmocka.h"
+#include "core/policy_loader.h"
+#include "core/usage.h"
+
+using grants::AwardTally;
+using grants::AwardUsageView;
+using grants::ChargeRecord;
+using grants::ChargeTotals;
+using grants::JobObservation;
+using grants::JobShape;
+using grants::Micros;
+using grants::PassResult;
+using grants::Policy;
+using grants::UsageAccountant;
+using grants::UsageSnapshot;
+using grants::UsageTracker;
+using Phase = grants::JobObservation::Phase;
+
+namespace {
+
+// trn1/trn2/trn3 enforced (trn3 has no dollar rate); spot is priced but not enforced.
+const char kPolicy[] = R"(version: 1
+enforce:
+  partitions: [trn1, trn2, trn3]
+partitions:
+  trn1: { chips_per_node: 16, usd_per_chip_hour: 1.34 }
+  trn2: { chips_per_node: 16, usd_per_chip_hour: 2.10, gres: neuron }
+  trn3: { chips_per_node: 8 }
+  spot: { chips_per_node: 1 }
+awards:
+  CH:
+    members: { users: [alice, bob] }
+    budget: { chip_hours: 1000 }
+  USD:
+    members: { users: [alice] }
+    budget: { usd: 1000 }
+    partitions: [trn1, trn2]
+)";
+
+const Policy& policy() {
+    static std::shared_ptr<const Policy> p = [] {
+        auto l = grants::load_policy_text(kPolicy, "grants.yaml");
+        for (const auto& e : l.errors) print_error("%s\n", e.to_string().c_str());
+        return l.policy;
+    }();
+    assert_non_null(p.get());
+    return *p;
+}
+
+JobObservation job(std::uint32_t id, Phase phase, std::int64_t start = 0, const char* award = "CH",
+                   const char* partition = "trn1", const char* user = "alice") {
+    JobObservation j;
+    j.job_id = id;
+    j.user_id = 1000;
+    j.user = user;
+    j.account = "nlp";
+    j.award = award;
+    j.partition = partition;
+    j.phase = phase;
+    j.start_time = start;
+    j.time_limit_minutes = 60;
+    j.requeue_time = 1;  // submit time
+    return j;
+}
+
+JobObservation finished(std::uint32_t id, std::int64_t start, std::int64_t end, const char* award = "CH",
+                        const char* partition = "trn1") {
+    JobObservation j = job(id, Phase::Finished, start, award, partition);
+    j.end_time = end;
+    return j;
+}
+
+const AwardTally& tally(const PassResult& r, const std::string& award) {
+    auto it = r.snapshot.awards.find(award);
+    if (it == r.snapshot.awards.end()) print_error("no tally for award %s\n", award.c_str());
+    assert_true(it != r.snapshot.awards.end());
+    return it->second;
+}
+
+Micros held_of(const PassResult& r, const std::string& award) {
+    auto it = r.snapshot.awards.find(award);
+    return it == r.snapshot.awards.end() ? 0 : it->second.held;
+}
+
+void expect_charge(const ChargeRecord& c, std::uint32_t job_id, std::int64_t run_start, std::int64_t chips,
+                   std::int64_t seconds, Micros chip_hours, Micros usd) {
+    bool ok = c.job_id == job_id && c.run_start == run_start && c.chips == chips && c.seconds == seconds &&
+              c.chip_hours == chip_hours && c.usd == usd;
+    if (!ok) {
+        print_error("charge: job %u run %lld chips %lld seconds %lld chip_hours %lld usd %lld\n"
+                    "  want: job %u run %lld chips %lld seconds %lld chip_hours %lld usd %lld\n",
+                    c.job_id, static_cast<long long>(c.run_start), static_cast<long long>(c.chips),
+                    static_cast<long long>(c.seconds), static_cast<long long>(c.chip_hours),
+                    static_cast<long long>(c.usd), job_id, static_cast<long long>(run_start),
+                    static_cast<long long>(chips), static_cast<long long>(seconds),
+                    static_cast<long long>(chip_hours), static_cast<long long>(usd));
+        fail();
+    }
+}
+
+// ---------------------------------------------------------------- holds of live jobs
+
+void test_live_jobs_held(void** /*state*/) {
+    UsageAccountant acc("clu");
+    std::vector<JobObservation> jobs;
+    // Pending, may get 2 nodes: 32 chips x 1 h.
+    JobObservation a = job(1, Phase::Pending);
+    a.shape.max_nodes = 2;
+    a.approval = 7;
+    jobs.push_back(a);
+    // Running on 1 node for at most 30 min: 16 chips x 0.5 h.
+    JobObservation b = job(2, Phase::Running, 1000, "CH", "trn1", "bob");
+    b.time_limit_minutes = 30;
+    jobs.push_back(b);
+    // An array's pending meta record: 10 tasks x 16 chips x 6 min.
+    JobObservation c = job(3, Phase::Pending);
+    c.shape.array_tasks = 10;
+    c.time_limit_minutes = 6;
+    jobs.push_back(c);
+    // A dollar award on trn2: 16 chips x 1 h x $2.10.
+    jobs.push_back(job(4, Phase::Pending, 0, "USD", "trn2"));
+
+    PassResult r = acc.pass(policy(), jobs, 2000);
+    assert_true(r.charges.empty());
+    const AwardTally& ch = tally(r, "CH");
+    assert_int_equal(ch.held, 32'000'000 + 8'000'000 + 16'000'000);
+    assert_int_equal(ch.live_jobs, 1 + 1 + 10);
+    assert_int_equal(ch.live_chips, 32 + 16 + 160);
+    assert_int_equal(ch.running_jobs, 1);
+    assert_int_equal(ch.pending_jobs, 11);
+    assert_int_equal(ch.users.size(), 2);
+    assert_int_equal(ch.users.at("alice").live_jobs, 11);
+    assert_int_equal(ch.users.at("alice").live_chips, 192);
+    assert_int_equal(ch.users.at("bob").live_jobs, 1);
+    assert_int_equal(ch.users.at("bob").live_chips, 16);
+    const AwardTally& usd = tally(r, "USD");
+    assert_int_equal(usd.held, 33'600'000);
+    assert_int_equal(usd.live_jobs, 1);
+    assert_int_equal(usd.live_chips, 16);
+    assert_int_equal(r.approvals_seen.size(), 1);
+    assert_true(r.approvals_seen.count(7) == 1);
+}
+
+void test_running_uses_allocated_nodes(void** /*state*/) {
+    UsageAccountant acc("clu");
+    // Asked for 2-4 nodes; once running, min_nodes is the allocated count (3).
+    JobObservation j = job(1, Phase::Running, 1000);
+    j.shape.min_nodes = 3;
+    j.shape.max_nodes = 4;
+    PassResult r = acc.pass(policy(), {j}, 2000);
+    assert_int_equal(tally(r, "CH").held, 48'000'000);
+    assert_int_equal(tally(r, "CH").live_chips, 48);
+    // While pending it holds the most it may get.
+    j.phase = Phase::Pending;
+    j.start_time = 0;
+    j.shape.min_nodes = 2;
+    UsageAccountant fresh("clu");
+    r = fresh.pass(policy(), {j}, 2000);
+    assert_int_equal(tally(r, "CH").held, 64'000'000);
+}
+
+void test_several_partitions_most_expensive(void** /*state*/) {
+    // A pending job that may run on trn1 or trn2 holds what the dearer one costs:
+    // the same 16 chips cost $2.10/h on trn2 but $1.34/h on trn1.
+    UsageAccountant acc("clu");
+    PassResult r = acc.pass(policy(), {job(1, Phase::Pending, 0, "USD", "trn1,trn2")}, 2000);
+    assert_int_equal(tally(r, "USD").held, 33'600'000);
+    r = acc.pass(policy(), {job(1, Phase::Pending, 0, "USD", "trn2,trn1")}, 2000);
+    assert_int_equal(tally(r, "USD").held, 33'600'000);
+    // With 4 neuron chips per node, trn1's whole node (16 chips) is dearer than trn2's 4.
+    JobObservation g = job(2, Phase::Pending, 0, "CH", "trn2,trn1");
+    g.shape.tres_per_node = "gres:neuron:4";
+    r = acc.pass(policy(), {g}, 2000);
+    assert_int_equal(tally(r, "CH").held, 16'000'000);
+    assert_int_equal(tally(r, "CH").live_chips, 16);
+    g.partition = "trn2";
+    r = acc.pass(policy(), {g}, 2000);
+    assert_int_equal(tally(r, "CH").held, 4'000'000);
+    assert_int_equal(tally(r, "CH").live_chips, 4);
+    // Partitions outside enforcement are skipped in the list.
+    r = acc.pass(policy(), {job(3, Phase::Pending, 0, "CH", "spot,cpu,trn3")}, 2000);
+    assert_int_equal(tally(r, "CH").held, 8'000'000);
+}
+
+// ---------------------------------------------------------------- charges
+
+void test_finished_charged_once(void** /*state*/) {
+    UsageAccountant acc("clu");
+    JobObservation running = job(10, Phase::Running, 1000);
+    running.shape.min_nodes = 2;
+    running.time_limit_minutes = 120;
+    PassResult r = acc.pass(policy(), {running}, 1100);
+    assert_true(r.charges.empty());
+    assert_int_equal(tally(r, "CH").held, 64'000'000);
+
+    JobObservation done = running;
+    done.phase = Phase::Finished;
+    done.end_time = 4600;
+    r = acc.pass(policy(), {done}, 5000);
+    assert_int_equal(r.charges.size(), 1);
+    const ChargeRecord& c = r.charges[0];
+    expect_charge(c, 10, 1000, 32, 3600, 32'000'000, 42'880'000);
+    assert_string_equal(c.cluster.c_str(), "clu");
+    assert_string_equal(c.award.c_str(), "CH");
+    assert_string_equal(c.user.c_str(), "alice");
+    assert_string_equal(c.account.c_str(), "nlp");
+    assert_string_equal(c.partition.c_str(), "trn1");
+    assert_int_equal(c.recorded_at, 5000);
+    // Held (at its maximum cost) until the ledger has it; no longer live.
+    assert_int_equal(tally(r, "CH").held, 64'000'000);
+    assert_int_equal(tally(r, "CH").live_jobs, 0);
+    assert_int_equal(tally(r, "CH").live_chips, 0);
+
+    // The ledger write failed: the next pass offers it again, still held.
+    r = acc.pass(policy(), {done}, 5100);
+    assert_int_equal(r.charges.size(), 1);
+    expect_charge(r.charges[0], 10, 1000, 32, 3600, 32'000'000, 42'880'000);
+    assert_int_equal(held_of(r, "CH"), 64'000'000);
+
+    acc.mark_charged(r.charges);
+    for (std::int64_t now : {5200, 5300, 9000}) {
+        r = acc.pass(policy(), {done}, now);
+        assert_true(r.charges.empty());
+        assert_int_equal(held_of(r, "CH"), 0);
+    }
+}
+
+void test_charge_amounts(void** /*state*/) {
+    UsageAccountant acc("clu");
+    std::vector<JobObservation> jobs;
+    // 4 neuron chips per node on 2 nodes, 4000 s with 400 s suspended.
+    JobObservation g = finished(1, 1000, 5000, "CH", "trn2");
+    g.shape.min_nodes = 2;
+    g.shape.tres_per_node = "gres:neuron:4";
+    g.suspended_seconds = 400;
+    jobs.push_back(g);
+    // 601 s on one trn1 node: 9616 chip-s, rounded up in both units.
+    jobs.push_back(finished(2, 1000, 1601));
+    // trn3 has no dollar rate.
+    jobs.push_back(finished(3, 1000, 1900, "CH", "trn3"));
+    // Still running at an end_time of 0: charged up to now.
+    jobs.push_back(finished(4, 1000, 0));
+    PassResult r = acc.pass(policy(), jobs, 2800);
+    assert_int_equal(r.charges.size(), 4);
+    expect_charge(r.charges[0], 1, 1000, 8, 3600, 8'000'000, 16'800'000);
+    expect_charge(r.charges[1], 2, 1000, 16, 601, 2'671'112, 3'579'289);
+    expect_charge(r.charges[2], 3, 1000, 8, 900, 2'000'000, -1);
+    expect_charge(r.charges[3], 4, 1000, 16, 1800, 8'000'000, 10'720'000);
+    assert_string_equal(r.charges[0].partition.c_str(), "trn2");
+}
+
+void test_nothing_charged(void** /*state*/) {
+    UsageAccountant acc("clu");
+    std::vector<JobObservation> jobs = {
+        // Cancelled while pending: never started.
+        finished(1, 0, 0),
+        // Not an enforced partition (priced or not).
+        finished(2, 1000, 2000, "CH", "spot"),
+        finished(3, 1000, 2000, "CH", "cpu"),
+        job(4, Phase::Running, 1000, "CH", "spot"),
+        job(5, Phase::Pending, 0, "CH", "cpu"),
+        // Untagged.
+        finished(6, 1000, 2000, "", "trn1"),
+        job(7, Phase::Running, 1000, "", "trn1"),
+    };
+    for (int pass = 0; pass < 2; ++pass) {
+        PassResult r = acc.pass(policy(), jobs, 3000 + pass);
+        assert_true(r.charges.empty());
+        assert_int_equal(held_of(r, "CH"), 0);
+        auto it = r.snapshot.awards.find("CH");
+        if (it != r.snapshot.awards.end()) {
+            assert_int_equal(it->second.live_jobs, 0);
+            assert_int_equal(it->second.live_chips, 0);
+        }
+        assert_true(r.snapshot.awards.find("") == r.snapshot.awards.end());
+    }
+}
+
+void test_award_gone_from_policy_still_charged(void** /*state*/) {
+    // A run tagged with an award the policy no longer has is still recorded.
+    UsageAccountant acc("clu");
+    PassResult r = acc.pass(policy(), {finished(1, 1000, 4600, "GONE")}, 5000);
+    assert_int_equal(r.charges.size(), 1);
+    expect_charge(r.charges[0], 1, 1000, 16, 3600, 16'000'000, 21'440'000);
+    assert_string_equal(r.charges[0].award.c_str(), "GONE");
+}
+
+// ---------------------------------------------------------------- requeue
+
+void test_requeue_two_runs(void** /*state*/) {
+    UsageAccountant acc("clu");
+    JobObservation j = job(20, Phase::Running, 1000);
+    j.suspended_seconds = 100;
+    PassResult r = acc.pass(policy(), {j}, 1500);
+    assert_true(r.charges.empty());
+
+    // Requeued at 2000: pending again, the run wiped from the record.
+    j.phase = Phase::Pending;
+    j.start_time = 0;
+    j.suspended_seconds = 0;
+    j.requeue_time = 2000;
+    r = acc.pass(policy(), {j}, 2100);
+    assert_int_equal(r.charges.size(), 1);
+    expect_charge(r.charges[0], 20, 1000, 16, 900, 4'000'000, 5'360'000);  // 2000 - 1000 - 100 s
+    // Pending again holds its maximum, plus the ended run until the ledger has it.
+    assert_int_equal(tally(r, "CH").held, 16'000'000 + 4'000'000);
+    assert_int_equal(tally(r, "CH").live_jobs, 1);
+    acc.mark_charged(r.charges);
+    std::vector<ChargeRecord> all = r.charges;
+
+    r = acc.pass(policy(), {j}, 2200);
+    assert_true(r.charges.empty());
+    assert_int_equal(tally(r, "CH").held, 16'000'000);
+
+    // Second run.
+    j.phase = Phase::Running;
+    j.start_time = 2500;
+    r = acc.pass(policy(), {j}, 2600);
+    assert_true(r.charges.empty());
+
+    j.phase = Phase::Finished;
+    j.end_time = 3100;
+    r = acc.pass(policy(), {j}, 3200);
+    assert_int_equal(r.charges.size(), 1);
+    expect_charge(r.charges[0], 20, 2500, 16, 600, 2'666'667, 3'573'334);
+    acc.mark_charged(r.charges);
+    all.push_back(r.charges[0]);
+
+    r = acc.pass(policy(), {j}, 3300);
+    assert_true(r.charges.empty());
+    assert_int_equal(held_of(r, "CH"), 0);
+    // Two runs, two records, distinct keys.
+    assert_int_equal(all.size(), 2);
+    assert_true(all[0].run_start != all[1].run_start);
+}
+
+void test_requeue_restarted_between_passes(void** /*state*/) {
+    // Requeued at 2000 and already running again (start 2500) when next seen.
+    UsageAccountant acc("clu");
+    JobObservation j = job(21, Phase::Running, 1000);
+    acc.pass(policy(), {j}, 1500);
+    j.start_time = 2500;
+    j.requeue_time = 2000;
+    PassResult r = acc.pass(policy(), {j}, 2600);
+    assert_int_equal(r.charges.size(), 1);
+    expect_charge(r.charges[0], 21, 1000, 16, 1000, 4'444'445, 5'955'556);
+    // No requeue time after the run started: charged up to now.
+    UsageAccountant acc2("clu");
+    JobObservation k = job(22, Phase::Running, 1000);
+    acc2.pass(policy(), {k}, 1500);
+    k.phase = Phase::Pending;
+    k.start_time = 0;
+    k.requeue_time = 500;
+    r = acc2.pass(policy(), {k}, 1900);
+    assert_int_equal(r.charges.size(), 1);
+    expect_charge(r.charges[0], 22, 1000, 16, 900, 4'000'000, 5'360'000);
+}
+
+void test_requeue_charge_retried_until_recorded(void** /*state*/) {
+    UsageAccountant acc("clu");
+    JobObservation j = job(23, Phase::Running, 1000);
+    acc.pass(policy(), {j}, 1500);
+    j.phase = Phase::Pending;
+    j.start_time = 0;
+    j.requeue_time = 2000;
+    PassResult r = acc.pass(policy(), {j}, 2100);
+    assert_int_equal(r.charges.size(), 1);
+    // The ledger write failed (no mark_charged): the run must not be lost.
+    r = acc.pass(policy(), {j}, 2200);
+    assert_int_equal(r.charges.size(), 1);
+    expect_charge(r.charges[0], 23, 1000, 16, 1000, 4'444'445, 5'955'556);
+    assert_int_equal(tally(r, "CH").held, 16'000'000 + 4'444'445);
+    // Not even when Slurm purges the job meanwhile.
+    r = acc.pass(policy(), {}, 2300);
+    assert_int_equal(r.charges.size(), 1);
+    expect_charge(r.charges[0], 23, 1000, 16, 1000, 4'444'445, 5'955'556);
+    assert_int_equal(held_of(r, "CH"), 4'444'445);
+    acc.mark_charged(r.charges);
+    r = acc.pass(policy(), {}, 2400);
+    assert_true(r.charges.empty());
+    assert_int_equal(held_of(r, "CH"), 0);
+}
+
+void test_requeue_after_charge_not_charged_twice(void** /*state*/) {
+    // A finished, charged job that is requeued (scontrol requeue of a completed job).
+    UsageAccountant acc("clu");
+    JobObservation j = finished(24, 1000, 2000);
+    PassResult r = acc.pass(policy(), {j}, 2100);
+    assert_int_equal(r.charges.size(), 1);
+    acc.mark_charged(r.charges);
+    j.phase = Phase::Pending;
+    j.start_time = 0;
+    j.end_time = 0;
+    j.requeue_time = 3000;
+    r = acc.pass(policy(), {j}, 3100);
+    assert_true(r.charges.empty());
+    assert_int_equal(tally(r, "CH").held, 16'000'000);
+}
+
+void test_usd_hold_of_ended_run(void** /*state*/) {
+    // An ended run of a dollar award is held in dollars.
+    UsageAccountant acc("clu");
+    JobObservation j = job(25, Phase::Running, 1000, "USD", "trn1");
+    acc.pass(policy(), {j}, 1500);
+    j.phase = Phase::Pending;
+    j.start_time = 0;
+    j.requeue_time = 4600;
+    PassResult r = acc.pass(policy(), {j}, 4700);
+    assert_int_equal(r.charges.size(), 1);
+    assert_int_equal(tally(r, "USD").held, 21'440'000 + 21'440'000);
+}
+
+// ---------------------------------------------------------------- purge
+
+void test_purged_jobs_forgotten(void** /*state*/) {
+    UsageAccountant acc("clu");
+    PassResult r = acc.pass(policy(), {finished(30, 1000, 2000)}, 2100);
+    assert_int_equal(r.charges.size(), 1);
+    acc.mark_charged(r.charges);
+    r = acc.pass(policy(), {finished(30, 1000, 2000)}, 2200);
+    assert_true(r.charges.empty());
+    // Purged by Slurm: forgotten (the ledger's key keeps the charge unique if it came back).
+    r = acc.pass(policy(), {}, 2300);
+    assert_true(r.charges.empty());
+    assert_true(r.snapshot.awards.empty());
+    r = acc.pass(policy(), {finished(30, 1000, 2000)}, 2400);
+    assert_int_equal(r.charges.size(), 1);
+
+    // A run of a purged job id is forgotten too: a new job with that id is not a requeue.
+    UsageAccountant acc2("clu");
+    acc2.pass(policy(), {job(31, Phase::Running, 1000)}, 1500);
+    acc2.pass(policy(), {}, 1600);
+    JobObservation again = job(31, Phase::Pending);
+    again.requeue_time = 1700;
+    r = acc2.pass(policy(), {again}, 1800);
+    assert_true(r.charges.empty());
+}
+
+// ---------------------------------------------------------------- UsageTracker
+
+void expect_view(const AwardUsageView& v, Micros charged, Micros held, std::int64_t jobs, std::int64_t chips,
+                 std::int64_t user_jobs, std::int64_t user_chips) {
+    bool ok = v.charged == charged && v.held == held && v.live_jobs == jobs && v.live_chips == chips &&
+              v.user_live_jobs == user_jobs && v.user_live_chips == user_chips;
+    if (!ok) {
+        print_error("view: charged %lld held %lld jobs %lld chips %lld user %lld/%lld\n"
+                    "want: charged %lld held %lld jobs %lld chips %lld user %lld/%lld\n",
+                    static_cast<long long>(v.charged), static_cast<long long>(v.held),
+                    static_cast<long long>(v.live_jobs), static_cast<long long>(v.live_chips),
+                    static_cast<long long>(v.user_live_jobs), static_cast<long long>(v.user_live_chips),
+                    static_cast<long long>(charged), static_cast<long long>(held), static_cast<long long>(jobs),
+                    static_cast<long long>(chips), static_cast<long long>(user_jobs),
+                    static_cast<long long>(user_chips));
+        fail();
+    }
+}
+
+UsageSnapshot snapshot_with(const std::string& award, Micros held, const std::string& user, std::int64_t jobs,
+                            std::int64_t chips) {
+    UsageSnapshot s;
+    AwardTally& t = s.awards[award];
+    t.held = held;
+    t.live_jobs = jobs;
+    t.live_chips = chips;
+    t.users[user].live_jobs = jobs;
+    t.users[user].live_chips = chips;
+    return s;
+}
+
+void test_tracker_approvals(void** /*state*/) {
+    UsageTracker t;
+    expect_view(t.view(policy(), "CH", "alice"), 0, 0, 0, 0, 0, 0);
+    std::uint64_t m1 = t.approve("CH", "alice", 5'000'000, 2, 32, 100);
+    std::uint64_t m2 = t.approve("CH", "bob", 1'000'000, 1, 16, 110);
+    assert_true(m1 != 0 && m2 != 0 && m1 != m2);
+    expect_view(t.view(policy(), "CH", "alice"), 0, 6'000'000, 3, 48, 2, 32);
+    expect_view(t.view(policy(), "CH", "bob"), 0, 6'000'000, 3, 48, 1, 16);
+    expect_view(t.view(policy(), "CH", "carol"), 0, 6'000'000, 3, 48, 0, 0);
+    expect_view(t.view(policy(), "USD", "alice"), 0, 0, 0, 0, 0, 0);
+
+    // A snapshot that has not seen the jobs yet: both count.
+    t.publish(snapshot_with("CH", 10'000'000, "bob", 1, 16), {}, 120);
+    expect_view(t.view(policy(), "CH", "alice"), 0, 16'000'000, 4, 64, 2, 32);
+    expect_view(t.view(policy(), "CH", "bob"), 0, 16'000'000, 4, 64, 2, 32);
+
+    // The snapshot saw alice's job (its marker): her approval is dropped, the snapshot counts it.
+    t.publish(snapshot_with("CH", 15'000'000, "alice", 2, 32), {m1}, 130);
+    expect_view(t.view(policy(), "CH", "alice"), 0, 16'000'000, 3, 48, 2, 32);
+    expect_view(t.view(policy(), "CH", "bob"), 0, 16'000'000, 3, 48, 1, 16);
+    t.publish(snapshot_with("CH", 15'000'000, "alice", 2, 32), {m2}, 140);
+    expect_view(t.view(policy(), "CH", "bob"), 0, 15'000'000, 2, 32, 0, 0);
+    assert_int_equal(t.snapshot().awards.at("CH").held, 15'000'000);
+}
+
+void test_tracker_approval_expiry(void** /*state*/) {
+    UsageTracker t;
+    t.approve("CH", "alice", 5'000'000, 1, 16, 100);
+    t.publish({}, {}, 160);  // 60 s old: kept
+    expect_view(t.view(policy(), "CH", "alice"), 0, 5'000'000, 1, 16, 1, 16);
+    t.publish({}, {}, 161);  // older than max_age: its job never appeared
+    expect_view(t.view(policy(), "CH", "alice"), 0, 0, 0, 0, 0, 0);
+    t.approve("CH", "alice", 5'000'000, 1, 16, 200);
+    t.publish({}, {}, 205, 5);
+    expect_view(t.view(policy(), "CH", "alice"), 0, 5'000'000, 1, 16, 1, 16);
+    t.publish({}, {}, 206, 5);
+    expect_view(t.view(policy(), "CH", "alice"), 0, 0, 0, 0, 0, 0);
+}
+
+void test_tracker_charged_in_unit(void** /*state*/) {
+    UsageTracker t;
+    std::map<std::string, ChargeTotals> totals;
+    totals["CH"] = ChargeTotals{7'000'000, 9'000'000};
+    totals["USD"] = ChargeTotals{1'000'000, 2'000'000};
+    totals["GONE"] = ChargeTotals{3'000'000, 3'000'000};
+    t.set_totals(totals);
+    expect_view(t.view(policy(), "CH", "alice"), 7'000'000, 0, 0, 0, 0, 0);   // chip-hours
+    expect_view(t.view(policy(), "USD", "alice"), 2'000'000, 0, 0, 0, 0, 0);  // dollars
+    expect_view(t.view(policy(), "GONE", "alice"), 0, 0, 0, 0, 0, 0);         // not in the policy
+    assert_int_equal(grants::charged_in_unit(totals["USD"], grants::Budget::Unit::Usd), 2'000'000);
+    assert_int_equal(grants::charged_in_unit(totals["USD"], grants::Budget::Unit::ChipHours), 1'000'000);
+
+    ChargeRecord a;
+    a.award = "CH";
+    a.chip_hours = 1'000'000;
+    a.usd = 1'340'000;
+    ChargeRecord b;
+    b.award = "USD";
+    b.chip_hours = 500'000;
+    b.usd = 1'050'000;
+    ChargeRecord norate;
+    norate.award = "CH";
+    norate.chip_hours = 250'000;
+    norate.usd = -1;  // no rate: no dollars
+    ChargeRecord fresh;
+    fresh.award = "NEW";
+    fresh.chip_hours = 1;
+    fresh.usd = 2;
+    t.add_charges({a, b, norate, fresh});
+    expect_view(t.view(policy(), "CH", "alice"), 8'250'000, 0, 0, 0, 0, 0);
+    expect_view(t.view(policy(), "USD", "alice"), 3'050'000, 0, 0, 0, 0, 0);
+    auto now = t.totals();
+    assert_int_equal(now["CH"].chip_hours, 8'250'000);
+    assert_int_equal(now["CH"].usd, 10'340'000);
+    assert_int_equal(now["USD"].chip_hours, 1'500'000);
+    assert_int_equal(now["NEW"].chip_hours, 1);
+    assert_int_equal(now["NEW"].usd, 2);
+
+    // set_totals replaces (a reload from the ledger), it does not add.
+    t.set_totals({{"CH", ChargeTotals{1, 1}}});
+    expect_view(t.view(policy(), "CH", "alice"), 1, 0, 0, 0, 0, 0);
+    expect_view(t.view(policy(), "USD", "alice"), 0, 0, 0, 0, 0, 0);
+}
+
+void test_tracker_from_accountant(void** /*state*/) {
+    // End to end: approve, the pass sees the job with its marker, publish.
+    UsageTracker t;
+    UsageAccountant acc("clu");
+    std::uint64_t m = t.approve("CH", "alice", 16'000'000, 1, 16, 1000);
+    JobObservation j = job(40, Phase::Pending);
+    j.approval = m;
+    PassResult r = acc.pass(policy(), {j}, 1001);
+    t.publish(std::move(r.snapshot), r.approvals_seen, 1001);
+    // Counted once (by the snapshot), not twice.
+    expect_view(t.view(policy(), "CH", "alice"), 0, 16'000'000, 1, 16, 1, 16);
+}
+
+}  // namespace
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_live_jobs_held),
+        cmocka_unit_test(test_running_uses_allocated_nodes),
+        cmocka_unit_test(test_several_partitions_most_expensive),
+        cmocka_unit_test(test_finished_charged_once),
+        cmocka_unit_test(test_charge_amounts),
+        cmocka_unit_test(test_nothing_charged),
+        cmocka_unit_test(test_award_gone_from_policy_still_charged),
+        cmocka_unit_test(test_requeue_two_runs),
+        cmocka_unit_test(test_requeue_restarted_between_passes),
+        cmocka_unit_test(test_requeue_charge_retried_until_recorded),
+        cmocka_unit_test(test_requeue_after_charge_not_charged_twice),
+        cmocka_unit_test(test_usd_hold_of_ended_run),
+        cmocka_unit_test(test_purged_jobs_forgotten),
+        cmocka_unit_test(test_tracker_approvals),
+        cmocka_unit_test(test_tracker_approval_expiry),
+        cmocka_unit_test(test_tracker_charged_in_unit),
+        cmocka_unit_test(test_tracker_from_accountant),
+    };
+    return cmocka_run_group_tests_name("usage", tests, nullptr, nullptr);
+}
