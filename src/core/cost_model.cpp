@@ -47,11 +47,12 @@ std::int64_t charged_nodes(const JobShape& shape, const PartitionFacts& facts) {
 
 std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes) {
     if (!partition.gres.empty()) {
-        if (auto per_node = gres_count(shape.tres_per_node, partition.gres)) {
+        // A count of 0 requests no chips: such a job is charged whole nodes, like one without the GRES.
+        if (auto per_node = gres_count(shape.tres_per_node, partition.gres); per_node && *per_node > 0) {
             return saturate(static_cast<Wide>(*per_node) * nodes, kSaturatedCount);
         }
-        if (auto per_job = gres_count(shape.tres_per_job, partition.gres)) return *per_job;
-        if (auto per_task = gres_count(shape.tres_per_task, partition.gres)) {
+        if (auto per_job = gres_count(shape.tres_per_job, partition.gres); per_job && *per_job > 0) return *per_job;
+        if (auto per_task = gres_count(shape.tres_per_task, partition.gres); per_task && *per_task > 0) {
             return saturate(static_cast<Wide>(*per_task) * std::max<std::int64_t>(shape.tasks, 1), kSaturatedCount);
         }
     }

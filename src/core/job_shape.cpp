@@ -64,8 +64,10 @@ std::optional<std::int64_t> gres_count(std::string_view tres, std::string_view n
             auto c = gres_number(parts.back());
             if (c) {
                 count = *c;
-            } else if (parts.size() == 2) {
-                count = 1;  // "neuron:trn2": a type with an implied count of 1
+            } else if (parts.size() == 2 && (parts.back().empty() || parts.back()[0] < '0' || parts.back()[0] > '9')) {
+                // "neuron:trn2": a type with an implied count of 1. Like Slurm, a field
+                // that starts with a digit is a count, so "neuron:99999999999999" is malformed.
+                count = 1;
             } else {
                 if (malformed) *malformed = true;
                 return std::nullopt;
@@ -75,7 +77,9 @@ std::optional<std::int64_t> gres_count(std::string_view tres, std::string_view n
             if (malformed) *malformed = true;
             return std::nullopt;
         }
-        total = total.value_or(0) + count;
+        // Saturate: many huge entries must not wrap around to a small or negative count.
+        constexpr std::int64_t kCap = INT64_MAX / 4;
+        total = total.value_or(0) > kCap - count ? kCap : total.value_or(0) + count;
     }
     return total;
 }

@@ -81,6 +81,7 @@ Ledger::~Ledger() { sqlite3_close(db_); }
 
 bool Ledger::record_charges(const std::vector<ChargeRecord>& charges, std::vector<ChargeRecord>* inserted,
                             std::string* error) {
+    if (inserted) inserted->clear();
     if (charges.empty()) return true;
     if (!exec(db_, "BEGIN IMMEDIATE;", error)) return false;
     std::vector<ChargeRecord> fresh;

@@ -49,37 +49,44 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
             const Run& old = it->second;
             if (!charged_.count({job.job_id, old.start})) {
                 std::int64_t end = job.requeue_time > old.start ? job.requeue_time : now;
-                out.charges.push_back(charge_for(policy, old, job.job_id, end, now));
+                // Kept until the ledger has it: the job record no longer shows this run.
+                ended_.emplace(RunKey{job.job_id, old.start}, charge_for(policy, old, job.job_id, end, now));
             }
             runs_.erase(it);
         }
         if (job.award.empty()) continue;
         const Award* award = policy.find_award(job.award);
 
-        // The partition the job runs in, or the most expensive enforced one it may run in.
-        const PartitionCost* part = nullptr;
-        std::string part_name;
-        std::string_view list = job.partition;
-        while (!list.empty()) {
-            auto comma = list.find(',');
-            std::string name(list.substr(0, comma));
-            const PartitionCost* p = policy.enforces(name) ? policy.find_partition(name) : nullptr;
-            if (p && (!part || p->chips_per_node > part->chips_per_node)) {
-                part = p;
-                part_name = name;
-            }
-            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-        }
-        if (!part) continue;  // ran outside the enforced partitions: nothing held, nothing charged
-
         std::int64_t nodes = std::max<std::int64_t>(job.shape.max_nodes.value_or(job.shape.min_nodes), 1);
         if (job.phase != JobObservation::Phase::Pending && job.start_time > 0) nodes = std::max<std::int64_t>(job.shape.min_nodes, 1);
-        const std::int64_t chips = chips_of(*part, job.shape, nodes);
         const std::int64_t tasks = std::max<std::int64_t>(job.shape.array_tasks, 1);
         const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
         const std::int64_t limit_seconds =
             job.time_limit_minutes >= kSaturatedCount / 60 ? kSaturatedCount : job.time_limit_minutes * 60;
-        const Micros max_cost = cost_micros(unit, *part, chips, limit_seconds, tasks);
+
+        // The partition the job runs in, or the most expensive enforced one it may run in
+        // (by cost, as the decision prices it: rates and GRES counts differ between partitions).
+        const PartitionCost* part = nullptr;
+        std::string part_name;
+        std::int64_t chips = 0;
+        Micros max_cost = 0;
+        std::string_view list = job.partition;
+        while (!list.empty()) {
+            auto comma = list.find(',');
+            std::string name(list.substr(0, comma));
+            if (const PartitionCost* p = policy.enforces(name) ? policy.find_partition(name) : nullptr) {
+                const std::int64_t c = chips_of(*p, job.shape, nodes);
+                const Micros m = cost_micros(unit, *p, c, limit_seconds, tasks);
+                if (!part || m > max_cost || (m == max_cost && c > chips)) {
+                    part = p;
+                    part_name = name;
+                    chips = c;
+                    max_cost = m;
+                }
+            }
+            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        }
+        if (!part) continue;  // ran outside the enforced partitions: nothing held, nothing charged
 
         if (job.start_time > 0) {
             Run& run = runs_[job.job_id];
@@ -116,6 +123,15 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
                 break;
         }
     }
+    // Runs a requeue ended: charged every pass, and held meanwhile, until the ledger has them
+    // (kept even when Slurm purges the job).
+    for (const auto& [key, charge] : ended_) {
+        out.charges.push_back(charge);
+        const Award* award = policy.find_award(charge.award);
+        const bool usd = award && award->budget.unit == Budget::Unit::Usd;
+        AwardTally& tally = out.snapshot.awards[charge.award];
+        tally.held = add_saturating(tally.held, usd ? std::max<Micros>(charge.usd, 0) : charge.chip_hours);
+    }
     // Forget jobs Slurm has purged.
     for (auto it = runs_.begin(); it != runs_.end();) {
         it = present.count(it->first) ? std::next(it) : runs_.erase(it);
@@ -127,7 +143,10 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
 }
 
 void UsageAccountant::mark_charged(const std::vector<ChargeRecord>& charges) {
-    for (const auto& c : charges) charged_.insert({c.job_id, c.run_start});
+    for (const auto& c : charges) {
+        charged_.insert({c.job_id, c.run_start});
+        ended_.erase({c.job_id, c.run_start});
+    }
 }
 
 AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award, const std::string& user) const {

@@ -97,6 +97,7 @@ private:
     std::string cluster_;
     std::unordered_map<std::uint32_t, Run> runs_;  // last started run per job
     std::set<RunKey> charged_;
+    std::map<RunKey, ChargeRecord> ended_;  // runs a requeue ended, not yet in the ledger
 };
 
 class UsageTracker {

@@ -112,15 +112,20 @@ int observe_one(void* object, void* arg) {
         o.phase = JobObservation::Phase::Running;
     }
     o.partition = (started || requeued_run) && job->part_ptr && job->part_ptr->name ? job->part_ptr->name : str(job->partition);
-    o.start_time = (started || requeued_run || IS_JOB_FINISHED(job)) ? job->start_time : 0;
+    // A job cancelled while pending gets start_time = end_time but never had nodes.
+    const bool ever_allocated = job->nodes != nullptr;
+    o.start_time = (started || requeued_run || (IS_JOB_FINISHED(job) && ever_allocated)) ? job->start_time : 0;
     o.end_time = job->end_time;
     o.suspended_seconds = job->tot_sus_time;
     if (job->details) o.requeue_time = job->details->submit_time;
     o.shape = shape_from_record(job);
     o.time_limit_minutes = job->time_limit == INFINITE || job->time_limit == NO_VAL ? kSaturatedCount : job->time_limit;
-    if (o.start_time > 0 && job->node_cnt > 0) {
-        o.shape.min_nodes = job->node_cnt;
-        o.shape.max_nodes = job->node_cnt;
+    // Allocated nodes; node_cnt falls to 0 as a finished job's nodes complete,
+    // total_nodes keeps the allocation for accounting.
+    const uint32_t allocated = job->total_nodes > 0 ? job->total_nodes : job->node_cnt;
+    if (o.start_time > 0 && allocated > 0) {
+        o.shape.min_nodes = allocated;
+        o.shape.max_nodes = allocated;
     }
     if (job->array_recs && job->array_recs->task_cnt > 0 && IS_JOB_PENDING(job)) {
         o.shape.array_tasks = job->array_recs->task_cnt;
