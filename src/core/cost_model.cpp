@@ -59,28 +59,36 @@ std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std
     return saturate(static_cast<Wide>(nodes) * partition.chips_per_node, kSaturatedCount);
 }
 
-Micros cost_micros(Budget::Unit unit, const PartitionCost& partition, std::int64_t chips, std::int64_t seconds,
-                   std::int64_t multiplier) {
-    if (chips <= 0 || seconds <= 0 || multiplier <= 0) return 0;
-    Wide chip_seconds = static_cast<Wide>(chips) * seconds;
-    if (chip_seconds > static_cast<Wide>(kSaturatedMicros)) return kSaturatedMicros;
-    chip_seconds *= multiplier;
-    if (chip_seconds > static_cast<Wide>(kSaturatedMicros)) return kSaturatedMicros;
-    Wide rate = unit == Budget::Unit::Usd ? partition.usd_per_chip_hour.value_or(0) : kMicrosPerUnit;
-    Wide numerator = chip_seconds * rate;
-    Wide micros = (numerator + 3599) / 3600;
-    return saturate(micros, kSaturatedMicros);
+Ticks add_saturating(Ticks a, Ticks b) {
+    if (a >= kSaturatedTicks || b >= kSaturatedTicks) return kSaturatedTicks;
+    Ticks sum = a + b;  // both below INT64_MAX / 2: cannot overflow
+    return sum > kSaturatedTicks ? kSaturatedTicks : sum;
 }
 
-std::string format_amount(Budget::Unit unit, Micros amount, bool up) {
-    if (amount >= kSaturatedMicros) return unit == Budget::Unit::Usd ? "an unbounded number of dollars" : "unbounded chip-h";
+Ticks cost_ticks(Budget::Unit unit, const PartitionCost& partition, std::int64_t chips, std::int64_t seconds,
+                 std::int64_t multiplier) {
+    if (chips <= 0 || seconds <= 0 || multiplier <= 0) return 0;
+    const Wide cap = static_cast<Wide>(kSaturatedTicks);
+    Wide v = static_cast<Wide>(chips) * seconds;
+    if (v > cap) return kSaturatedTicks;
+    v *= multiplier;
+    if (v > cap) return kSaturatedTicks;
+    v *= unit == Budget::Unit::Usd ? partition.usd_per_chip_hour.value_or(0) : kMicrosPerUnit;
+    return saturate(v, kSaturatedTicks);
+}
+
+std::string format_amount(Budget::Unit unit, Ticks amount, bool up) {
+    if (amount >= kSaturatedTicks) return unit == Budget::Unit::Usd ? "an unbounded number of dollars" : "unbounded chip-h";
     bool negative = amount < 0;
-    std::string text = fixed(negative ? -amount : amount, unit == Budget::Unit::Usd ? 2 : 1, up && !negative);
+    Ticks magnitude = negative ? -amount : amount;
+    const bool round_up = up && !negative;
+    Micros micros = magnitude / kTicksPerMicro + ((round_up && magnitude % kTicksPerMicro != 0) ? 1 : 0);
+    std::string text = fixed(micros, unit == Budget::Unit::Usd ? 2 : 1, round_up);
     if (negative) text = "-" + text;
     return unit == Budget::Unit::Usd ? (negative ? "-$" + text.substr(1) : "$" + text) : text + " chip-h";
 }
 
-std::string format_left(Budget::Unit unit, Micros amount) {
+std::string format_left(Budget::Unit unit, Ticks amount) {
     std::string text = format_amount(unit, amount);
     const std::string suffix = " chip-h";
     if (text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0) {

@@ -1,9 +1,8 @@
 // The Trainium cost model (SPEC "Cost model"): chips, chip-hours, dollars.
 //
-// Amounts are integer millionths of the award's budget unit (chip-hours or
-// dollars), rounded up, so a hold or charge is never smaller than the exact
-// cost; arithmetic saturates instead of wrapping, so absurd requests become
-// absurdly expensive rather than cheap.
+// Amounts are exact integer Ticks of the award's budget unit (chip-hours or
+// dollars; see decimal.h); arithmetic saturates instead of wrapping, so absurd
+// requests become absurdly expensive rather than cheap.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +15,9 @@
 
 namespace grants {
 
-// A saturated amount: larger than any budget (budgets are at most 10^12 units).
-inline constexpr Micros kSaturatedMicros = INT64_MAX / 4;
+// A saturated amount: larger than any budget (budgets are at most 10^9 units,
+// 3.6 x 10^18 ticks), and still addable to another without overflow.
+inline constexpr Ticks kSaturatedTicks = INT64_MAX / 2;
 inline constexpr std::int64_t kSaturatedCount = INT64_MAX / 4;
 
 // What slurmctld knows about a partition that the policy does not.
@@ -33,16 +33,19 @@ std::int64_t charged_nodes(const JobShape& shape, const PartitionFacts& facts);
 // Chips of one task of the job on a partition with nodes nodes.
 std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes);
 
-// chips x seconds (x multiplier) in millionths of unit, rounded up, saturating.
-Micros cost_micros(Budget::Unit unit, const PartitionCost& partition, std::int64_t chips, std::int64_t seconds,
+// chips x seconds (x multiplier) in ticks of unit: exact, saturating.
+Ticks cost_ticks(Budget::Unit unit, const PartitionCost& partition, std::int64_t chips, std::int64_t seconds,
                    std::int64_t multiplier = 1);
 
 // "768.0 chip-h" / "$1,029.12" for messages: thousands separated; up rounds up
 // (what a job holds), otherwise down (what is left).
-std::string format_amount(Budget::Unit unit, Micros amount, bool up = false);
+std::string format_amount(Budget::Unit unit, Ticks amount, bool up = false);
 // "12,345.6" / "$1,029.12": like format_amount, rounded down, without the
 // chip-h unit (it follows the budget: "12,345.6 of 50,000 chip-h left").
-std::string format_left(Budget::Unit unit, Micros amount);
+std::string format_left(Budget::Unit unit, Ticks amount);
+// Ticks of a budget amount given in millionths of its unit.
+inline Ticks ticks_of(Micros micros) { return micros * kTicksPerMicro; }
+Ticks add_saturating(Ticks a, Ticks b);
 // "50,000 chip-h" / "$500,000": a budget, with decimals only when it has them.
 std::string format_budget(const Budget& budget);
 

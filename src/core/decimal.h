@@ -10,13 +10,21 @@ namespace grants {
 
 // 1.34 -> 1'340'000. Budgets and rates are stored exactly, never as double.
 using Micros = std::int64_t;
+// Costs, holds and charges are counted in ticks: 1/3600 of a millionth of
+// the budget unit. Then chip-seconds x 10^6 (chip-hour budgets) and
+// chip-seconds x a rate in millionths of a dollar per chip-hour (dollar
+// budgets) are whole numbers, and sums of them are exact. 10^9 units are
+// 3.6 x 10^18 ticks, within int64.
+using Ticks = std::int64_t;
+inline constexpr Ticks kTicksPerMicro = 3600;
+
 // Wide intermediate for products of amounts (GCC/Clang extension).
 __extension__ typedef __int128 WideInt;
 inline constexpr Micros kMicrosPerUnit = 1'000'000;
-inline constexpr Micros kMaxAmountMicros = 1'000'000'000'000LL * kMicrosPerUnit;  // 10^12 units
+inline constexpr Micros kMaxAmountMicros = 1'000'000'000LL * kMicrosPerUnit;  // 10^9 units
 
 // Plain non-negative decimals: "500000", "1.34", "0.5", "12.000001".
-// nullopt for signs, exponents, more than 6 decimals, or values over 10^12.
+// nullopt for signs, exponents, more than 6 decimals, or values over 10^9.
 std::optional<Micros> parse_decimal(std::string_view text);
 
 // "1.34", "500000", "0.000001": trailing zeros dropped.

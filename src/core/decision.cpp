@@ -73,7 +73,7 @@ std::optional<JobCost> max_job_cost(const Policy& policy, const Award& award, co
         c.nodes = charged_nodes(job.shape, facts);
         c.chips = chips_of(*part, job.shape, c.nodes);
         c.time_limit_minutes = time_limit_minutes;
-        c.amount = cost_micros(award.budget.unit, *part, c.chips,
+        c.amount = cost_ticks(award.budget.unit, *part, c.chips,
                                time_limit_minutes > kSaturatedCount / 60 ? kSaturatedCount : time_limit_minutes * 60,
                                std::max<std::int64_t>(job.shape.array_tasks, 1));
         if (!best || c.amount > best->amount || (c.amount == best->amount && c.chips > best->chips)) best = c;
@@ -209,9 +209,10 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     const Budget& budget = award->budget;
     const WideInt committed = static_cast<WideInt>(u.charged) + u.held;
     const WideInt after = committed + cost->amount;
+    const Ticks budget_ticks = ticks_of(budget.amount);
     const std::string until = award->valid.until ? " (until " + format_date(*award->valid.until) + ")" : "";
-    if (after > budget.amount) {
-        const Micros left = committed >= budget.amount ? 0 : static_cast<Micros>(budget.amount - committed);
+    if (after > budget_ticks) {
+        const Ticks left = committed >= budget_ticks ? 0 : static_cast<Ticks>(budget_ticks - committed);
         return reject("award " + award_id + " has " + format_left(budget.unit, left) + " of " +
                       format_budget(budget) + " left and this job needs up to " +
                       format_amount(budget.unit, cost->amount, true) + " (" + std::to_string(cost->chips) +
@@ -229,7 +230,7 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     d.time_limit_minutes = time_limit;
     d.set_time_limit_minutes = set_time_limit;
     if (!job.shape.max_nodes) d.set_max_nodes = cost->nodes;
-    const Micros left = static_cast<Micros>(budget.amount - after);
+    const Ticks left = static_cast<Ticks>(budget_ticks - after);
     d.message = "award " + award_id + ": this job holds " + format_amount(budget.unit, cost->amount, true) + "; " +
                 format_left(budget.unit, left) + " of " + format_budget(budget) + " left" + until + ".";
     return d;

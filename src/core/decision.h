@@ -31,8 +31,8 @@ struct JobRequest {
 
 // What the award already has at this moment (live = pending + running).
 struct AwardUsageView {
-    Micros charged = 0;  // ledger charges and adjustments
-    Micros held = 0;     // maximum cost of pending, running and not-yet-charged jobs
+    Ticks charged = 0;  // ledger charges and adjustments
+    Ticks held = 0;     // maximum cost of pending, running and not-yet-charged jobs
     std::int64_t live_jobs = 0;
     std::int64_t live_chips = 0;
     std::int64_t user_live_jobs = 0;   // of the submitting user
@@ -52,7 +52,7 @@ struct Decision {
     std::string message;  // one sentence for the user (Accept and Reject)
 
     // Accept only: what the job holds and what to write back into it.
-    Micros hold = 0;
+    Ticks hold = 0;
     std::int64_t chips = 0;  // per array task
     std::int64_t time_limit_minutes = 0;
     std::optional<std::int64_t> set_time_limit_minutes;  // the job gave none
@@ -75,7 +75,7 @@ std::string validity_problem(const Award& award, DayNumber today);
 // The maximum cost of the job for award: per in-scope partition, the most
 // expensive one. nullopt when the time limit is unbounded.
 struct JobCost {
-    Micros amount = 0;              // all array tasks
+    Ticks amount = 0;               // all array tasks
     std::int64_t chips = 0;         // per task, on the most expensive partition
     std::int64_t nodes = 0;
     std::int64_t time_limit_minutes = 0;

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "cost_model.h"
+
 namespace grants {
 namespace {
 
@@ -11,7 +13,7 @@ const char kSchema[] =
     "  cluster TEXT NOT NULL, job_id INTEGER NOT NULL, run_start INTEGER NOT NULL,"
     "  award TEXT NOT NULL, user TEXT NOT NULL, account TEXT NOT NULL, partition TEXT NOT NULL,"
     "  chips INTEGER NOT NULL, seconds INTEGER NOT NULL,"
-    "  chip_hours_micros INTEGER NOT NULL, usd_micros INTEGER,"
+    "  chip_hours_ticks INTEGER NOT NULL, usd_ticks INTEGER,"
     "  recorded_at INTEGER NOT NULL,"
     "  UNIQUE (cluster, job_id, run_start));"
     "CREATE INDEX IF NOT EXISTS charges_award ON charges (award);"
@@ -88,7 +90,7 @@ bool Ledger::record_charges(const std::vector<ChargeRecord>& charges, std::vecto
     {
         Statement st(db_,
                      "INSERT OR IGNORE INTO charges (cluster, job_id, run_start, award, user, account, partition,"
-                     " chips, seconds, chip_hours_micros, usd_micros, recorded_at)"
+                     " chips, seconds, chip_hours_ticks, usd_ticks, recorded_at)"
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12);");
         if (!st.ok()) {
             fail(db_, error);
@@ -147,7 +149,7 @@ bool Ledger::record_adjustment(const Adjustment& a, std::string* error) {
 bool Ledger::totals(std::map<std::string, ChargeTotals>* out, std::string* error) const {
     out->clear();
     {
-        Statement st(db_, "SELECT award, sum(chip_hours_micros), sum(coalesce(usd_micros, 0)) FROM charges GROUP BY award;");
+        Statement st(db_, "SELECT award, sum(chip_hours_ticks), sum(coalesce(usd_ticks, 0)) FROM charges GROUP BY award;");
         if (!st.ok()) return fail(db_, error);
         int rc;
         while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
@@ -162,7 +164,7 @@ bool Ledger::totals(std::map<std::string, ChargeTotals>* out, std::string* error
     int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
         ChargeTotals& t = (*out)[text(st.get(), 0)];
-        (text(st.get(), 1) == "usd" ? t.usd : t.chip_hours) += sqlite3_column_int64(st.get(), 2);
+        (text(st.get(), 1) == "usd" ? t.usd : t.chip_hours) += ticks_of(sqlite3_column_int64(st.get(), 2));
     }
     if (rc != SQLITE_DONE) return fail(db_, error);
     return true;
@@ -172,7 +174,7 @@ bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error) const {
     out->clear();
     Statement st(db_,
                  "SELECT cluster, job_id, run_start, award, user, account, partition, chips, seconds,"
-                 " chip_hours_micros, coalesce(usd_micros, -1), recorded_at FROM charges ORDER BY job_id, run_start;");
+                 " chip_hours_ticks, coalesce(usd_ticks, -1), recorded_at FROM charges ORDER BY job_id, run_start;");
     if (!st.ok()) return fail(db_, error);
     int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {

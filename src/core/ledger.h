@@ -23,22 +23,22 @@ struct ChargeRecord {
     std::string award, user, account, partition;
     std::int64_t chips = 0;
     std::int64_t seconds = 0;
-    Micros chip_hours = 0;       // millionths of a chip-hour, rounded up
-    Micros usd = -1;             // millionths of a dollar; -1: the partition has no rate
+    Ticks chip_hours = 0;        // exact (decimal.h): chips x seconds x 10^6
+    Ticks usd = -1;              // chips x seconds x rate; -1: the partition has no rate
     std::int64_t recorded_at = 0;
 };
 
 struct Adjustment {
     std::string award;
     std::string unit;  // "chip_hours" or "usd"
-    Micros amount = 0; // positive debits (uses budget), negative credits
+    Micros amount = 0; // millionths of the unit; positive debits (uses budget), negative credits
     std::string reason, who;
     std::int64_t at = 0;
 };
 
 struct ChargeTotals {
-    Micros chip_hours = 0;  // charges + chip_hours adjustments
-    Micros usd = 0;         // charges with a rate + usd adjustments
+    Ticks chip_hours = 0;  // charges + chip_hours adjustments
+    Ticks usd = 0;         // charges with a rate + usd adjustments
 };
 
 class Ledger {

@@ -165,7 +165,7 @@ private:
                 return std::nullopt;
             }
         }
-        error(node, where + " must be a non-negative number (at most 6 decimals, at most 10^12), found " +
+        error(node, where + " must be a non-negative number (at most 6 decimals, at most 10^9), found " +
                         found(node));
         return std::nullopt;
     }

@@ -5,11 +5,9 @@
 namespace grants {
 namespace {
 
-Micros add_saturating(Micros a, Micros b) { return a > kSaturatedMicros - b ? kSaturatedMicros : a + b; }
-
 }  // namespace
 
-Micros charged_in_unit(const ChargeTotals& totals, Budget::Unit unit) {
+Ticks charged_in_unit(const ChargeTotals& totals, Budget::Unit unit) {
     return unit == Budget::Unit::Usd ? totals.usd : totals.chip_hours;
 }
 
@@ -28,8 +26,8 @@ ChargeRecord UsageAccountant::charge_for(const Policy& policy, const Run& run, s
     c.chips = part ? chips_of(*part, run.shape, nodes) : 0;
     c.seconds = std::max<std::int64_t>(0, end - run.start - run.suspended);
     if (part) {
-        c.chip_hours = cost_micros(Budget::Unit::ChipHours, *part, c.chips, c.seconds);
-        c.usd = part->usd_per_chip_hour ? cost_micros(Budget::Unit::Usd, *part, c.chips, c.seconds) : -1;
+        c.chip_hours = cost_ticks(Budget::Unit::ChipHours, *part, c.chips, c.seconds);
+        c.usd = part->usd_per_chip_hour ? cost_ticks(Budget::Unit::Usd, *part, c.chips, c.seconds) : -1;
     }
     c.recorded_at = now;
     return c;
@@ -69,14 +67,14 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
         const PartitionCost* part = nullptr;
         std::string part_name;
         std::int64_t chips = 0;
-        Micros max_cost = 0;
+        Ticks max_cost = 0;
         std::string_view list = job.partition;
         while (!list.empty()) {
             auto comma = list.find(',');
             std::string name(list.substr(0, comma));
             if (const PartitionCost* p = policy.enforces(name) ? policy.find_partition(name) : nullptr) {
                 const std::int64_t c = chips_of(*p, job.shape, nodes);
-                const Micros m = cost_micros(unit, *p, c, limit_seconds, tasks);
+                const Ticks m = cost_ticks(unit, *p, c, limit_seconds, tasks);
                 if (!part || m > max_cost || (m == max_cost && c > chips)) {
                     part = p;
                     part_name = name;
@@ -130,7 +128,7 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
         const Award* award = policy.find_award(charge.award);
         const bool usd = award && award->budget.unit == Budget::Unit::Usd;
         AwardTally& tally = out.snapshot.awards[charge.award];
-        tally.held = add_saturating(tally.held, usd ? std::max<Micros>(charge.usd, 0) : charge.chip_hours);
+        tally.held = add_saturating(tally.held, usd ? std::max<Ticks>(charge.usd, 0) : charge.chip_hours);
     }
     // Forget jobs Slurm has purged.
     for (auto it = runs_.begin(); it != runs_.end();) {
@@ -176,7 +174,7 @@ AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award
     return v;
 }
 
-std::uint64_t UsageTracker::approve(const std::string& award, const std::string& user, Micros hold, std::int64_t jobs,
+std::uint64_t UsageTracker::approve(const std::string& award, const std::string& user, Ticks hold, std::int64_t jobs,
                                     std::int64_t chips, std::int64_t now) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::uint64_t seq = next_approval_++;

@@ -52,7 +52,7 @@ struct UserTally {
 };
 
 struct AwardTally {
-    Micros held = 0;
+    Ticks held = 0;
     std::int64_t live_jobs = 0;
     std::int64_t live_chips = 0;
     std::int64_t running_jobs = 0;
@@ -106,7 +106,7 @@ public:
     AwardUsageView view(const Policy& policy, const std::string& award, const std::string& user) const;
 
     // Records an approval (its job may not exist yet); returns its marker.
-    std::uint64_t approve(const std::string& award, const std::string& user, Micros hold, std::int64_t jobs,
+    std::uint64_t approve(const std::string& award, const std::string& user, Ticks hold, std::int64_t jobs,
                           std::int64_t chips, std::int64_t now);
 
     // Replaces the snapshot; approvals whose jobs it saw, and approvals older
@@ -122,7 +122,7 @@ public:
 private:
     struct Approval {
         std::string award, user;
-        Micros hold;
+        Ticks hold;
         std::int64_t jobs, chips, at;
     };
     mutable std::mutex mutex_;
@@ -133,6 +133,6 @@ private:
 };
 
 // The charged amount of a ledger total in an award's budget unit.
-Micros charged_in_unit(const ChargeTotals& totals, Budget::Unit unit);
+Ticks charged_in_unit(const ChargeTotals& totals, Budget::Unit unit);
 
 }  // namespace grants

@@ -293,7 +293,7 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     request.today = local_today(now);
 
     // Usage without this job's own current hold, when it already counts against the same award.
-    Micros own_hold = 0;
+    Ticks own_hold = 0;
     std::int64_t own_chips = 0;
     JobRequest before = request;
     before.shape = old_shape;
@@ -310,7 +310,7 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     UsageLookup lookup = [&](const std::string& id, const std::string& user) {
         AwardUsageView v = state->usage.view(*policy, id, user);
         if (current_award && id == *current_award) {
-            v.held = std::max<Micros>(0, v.held - own_hold);
+            v.held = std::max<Ticks>(0, v.held - own_hold);
             v.live_jobs = std::max<std::int64_t>(0, v.live_jobs - 1);
             v.live_chips = std::max<std::int64_t>(0, v.live_chips - own_chips);
             v.user_live_jobs = std::max<std::int64_t>(0, v.user_live_jobs - 1);

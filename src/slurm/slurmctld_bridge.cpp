@@ -102,7 +102,9 @@ int observe_one(void* object, void* arg) {
     o.user_id = job->user_id;
     o.account = str(job->account);
     if (job->admin_comment) o.award = job->admin_comment;  // parsed outside the lock
-    const bool started = job->start_time > 0 && !IS_JOB_PENDING(job);
+    // A job cancelled while pending gets start_time = end_time but never had nodes.
+    const bool ever_allocated = job->nodes && job->nodes[0] != '\0';
+    const bool started = job->start_time > 0 && !IS_JOB_PENDING(job) && ever_allocated;
     const bool requeued_run = (job->job_state & JOB_REQUEUE) && job->start_time > 0 && job->end_time > 0;
     if (IS_JOB_FINISHED(job) || requeued_run) {
         o.phase = JobObservation::Phase::Finished;
@@ -112,8 +114,6 @@ int observe_one(void* object, void* arg) {
         o.phase = JobObservation::Phase::Running;
     }
     o.partition = (started || requeued_run) && job->part_ptr && job->part_ptr->name ? job->part_ptr->name : str(job->partition);
-    // A job cancelled while pending gets start_time = end_time but never had nodes.
-    const bool ever_allocated = job->nodes != nullptr;
     o.start_time = (started || requeued_run || (IS_JOB_FINISHED(job) && ever_allocated)) ? job->start_time : 0;
     o.end_time = job->end_time;
     o.suspended_seconds = job->tot_sus_time;

@@ -1,0 +1,248 @@
+#!/bin/bash
+# The quota engine against a real slurmctld: exact exhaustion, holds of
+# pending/running jobs, arrays per task, releases on cancel, charges of
+# actual elapsed time in the ledger (per run for requeued jobs, exactly once
+# across kill -9), limits, validity, re-validation of updates, and parallel
+# submitters who can never overspend an award.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/cluster.sh"
+. "$here/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "${0##*/}: must run as root (it starts Slurm daemons and creates test users)" >&2
+    exit 77
+fi
+: "${GRANTS_PLUGIN_DIR:?set GRANTS_PLUGIN_DIR to the built plugins (make check does)}"
+export GRANTS_PLUGIN_DIR
+export GRANTS_POLICY=$here/policies/quota.yaml
+
+ensure_test_users || exit 1
+cluster_install_traps
+cluster_start || exit 1
+LEDGER=$CLUSTER_DIR/state/grants/ledger.db
+
+try_submit() {
+    local u=$1
+    shift
+    T_OUT=$(as_user "$u" sbatch "$@" 2>&1 </dev/null)
+    T_STATUS=$?
+    JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
+}
+sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
+epoch() { date -d "$1" +%s; }
+# Accounting passes run every second; this waits for two.
+settle() { sleep 2.2; }
+
+case_exhaustion_is_exact() {
+    local jobs=() i
+    for i in 1 2 3; do
+        try_submit alice -p trn1 --award=Q-EXACT -t 10 --hold --wrap 'sleep 1'
+        assert_contains "$T_OUT" "award Q-EXACT: this job holds 2.7 chip-h" "job $i accepted" || return 1
+        jobs+=("$JOB")
+    done
+    assert_contains "$T_OUT" "2.0 of 10 chip-h left" "three holds of 2.67 leave 2.0"
+    try_submit alice -p trn1 --award=Q-EXACT -t 10 --hold --wrap 'sleep 1'
+    assert_eq "" "$JOB" "the fourth job is refused" || return 1
+    assert_contains "$T_OUT" "award Q-EXACT has 2.0 of 10 chip-h left and this job needs up to 2.7 chip-h (16 chips x 00:10:00)"
+    # Release them: they run about a second each and are charged what they used.
+    scontrol release "${jobs[@]}"
+    for i in "${jobs[@]}"; do assert_eq COMPLETED "$(wait_job_done "$i" 60)" "job $i ran"; done
+    settle
+    local expected=0 start end
+    for i in "${jobs[@]}"; do
+        start=$(epoch "$(job_field "$i" StartTime)")
+        end=$(epoch "$(job_field "$i" EndTime)")
+        expected=$((expected + 16 * (end - start)))
+        assert_eq "1" "$(sql "SELECT count(*) FROM charges WHERE job_id=$i")" "job $i charged once"
+        assert_eq "$((end - start))" "$(sql "SELECT seconds FROM charges WHERE job_id=$i")" "job $i charged its elapsed time"
+    done
+    assert_eq "$expected" "$(sql "SELECT sum(chips*seconds) FROM charges WHERE award='Q-EXACT'")" "chip-seconds in the ledger"
+    # The balance follows actual use, not the holds: a new job fits again.
+    try_submit alice -p trn1 --award=Q-EXACT -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-EXACT: this job holds 2.7 chip-h" "a new job fits after the others finished"
+    local used_ticks left
+    used_ticks=$(sql "SELECT sum(chip_hours_ticks) FROM charges WHERE award='Q-EXACT'")
+    assert_eq "$((expected * 1000000))" "$used_ticks" "exact ticks: chip-seconds x 10^6"
+    # left = 10 chip-h - charges - 16 chips x 600 s, in chip-seconds, shown rounded down to 0.1.
+    left=$(awk -v cs="$expected" 'BEGIN { l = 36000 - cs - 9600; printf "%.1f", int(l / 360) / 10 }')
+    assert_contains "$T_OUT" "; $left of 10 chip-h left" "left = budget - actual charges - this hold"
+    scancel "$JOB"
+}
+
+case_array_held_per_task() {
+    try_submit alice -p trn1 --award=Q-ARRAY -t 10 --hold --array=0-2 --wrap true
+    assert_contains "$T_OUT" "award Q-ARRAY: this job holds 8.0 chip-h; 2.0 of 10 chip-h left" "three tasks held" || return 1
+    local array=$JOB
+    try_submit alice -p trn1 --award=Q-ARRAY -t 10 --hold --wrap true
+    assert_eq "" "$JOB" "a single job no longer fits"
+    scancel "$array"
+    settle
+    try_submit alice -p trn1 --award=Q-ARRAY -t 10 --hold --array=0-3 --wrap true
+    assert_eq "" "$JOB" "four tasks do not fit in 10 chip-h"
+    assert_contains "$T_OUT" "(16 chips x 00:10:00 x 4 tasks)"
+}
+
+case_cancelled_pending_costs_nothing() {
+    try_submit bob -p trn1 --award=Q-CANCEL -t 10 --hold --wrap true
+    local first=$JOB
+    try_submit bob -p trn1 --award=Q-CANCEL -t 10 --hold --wrap true
+    local second=$JOB
+    try_submit bob -p trn1 --award=Q-CANCEL -t 10 --hold --wrap true
+    assert_eq "" "$JOB" "6 chip-h hold two jobs of 2.67, not three" || return 1
+    scancel "$first"
+    settle
+    try_submit bob -p trn1 --award=Q-CANCEL -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-CANCEL: this job holds 2.7 chip-h" "the cancelled job's hold was released"
+    assert_eq "0" "$(sql "SELECT count(*) FROM charges WHERE award='Q-CANCEL'")" "nothing charged"
+    scancel "$second" "$JOB"
+}
+
+case_requeue_charged_per_run() {
+    try_submit bob -p trn1 --award=Q-REQUEUE -t 10 --requeue -o /dev/null --wrap 'sleep 3'
+    local job=$JOB
+    wait_job_state "$job" RUNNING 30 || return 1
+    sleep 1.5
+    assert_status 0 scontrol requeue "$job" || return 1
+    wait_job_state "$job" PENDING 30 || return 1
+    settle
+    assert_eq "1" "$(sql "SELECT count(*) FROM charges WHERE job_id=$job")" "first run charged at requeue"
+    # Slurm delays a requeued job; start it again now.
+    scontrol update "JobId=$job" StartTime=now
+    assert_eq COMPLETED "$(wait_job_done "$job" 60)" "second run completed" || return 1
+    settle
+    assert_eq "2" "$(sql "SELECT count(*) FROM charges WHERE job_id=$job")" "each run charged once"
+    assert_eq "2" "$(sql "SELECT count(DISTINCT run_start) FROM charges WHERE job_id=$job")" "two distinct runs"
+    local second_run
+    second_run=$(sql "SELECT seconds FROM charges WHERE job_id=$job ORDER BY run_start DESC LIMIT 1")
+    assert_eq "$(( $(epoch "$(job_field "$job" EndTime)") - $(epoch "$(job_field "$job" StartTime)") ))" "$second_run" "second run's elapsed time"
+}
+
+case_parallel_submitters_never_overspend() {
+    local u i pids=() out=$CLUSTER_DIR/race
+    mkdir -p "$out"
+    for u in alice bob carol dave; do
+        for i in 1 2 3; do
+            as_user "$u" sbatch -p trn1 --award=Q-RACE -t 10 --hold --wrap true >"$out/$u.$i" 2>&1 &
+            pids+=($!)
+        done
+    done
+    wait "${pids[@]}"
+    local accepted
+    accepted=$(cat "$out"/* | grep -c '^Submitted batch job')
+    assert_eq 3 "$accepted" "exactly three of twelve parallel submissions fit in 10 chip-h"
+    assert_eq 9 "$(cat "$out"/* | grep -c 'award Q-RACE has')" "nine refused with the budget message"
+    local tagged
+    tagged=$(scontrol -o show job | grep -c 'AdminComment=award=Q-RACE')
+    assert_eq 3 "$tagged" "the job list holds three Q-RACE jobs"
+    settle
+    try_submit dave -p trn1 --award=Q-RACE -t 10 --hold --wrap true
+    assert_eq "" "$JOB" "still full after the accounting pass took over from the approvals"
+    scancel -u alice -u bob -u carol -u dave --state=PENDING 2>/dev/null
+    scontrol -o show job | awk '/AdminComment=award=Q-RACE/ {print $1}' | sed 's/JobId=//' | xargs -r scancel
+}
+
+case_kill9_charges_exactly_once() {
+    local jobs=() i fifo=$CLUSTER_DIR/ledger-lock
+    # Hold the ledger's write lock from another process so the finished jobs
+    # cannot be charged before the crash (a "kill -9 before charging" moment).
+    mkfifo "$fifo"
+    sqlite3 "$LEDGER" <"$fifo" >/dev/null 2>&1 &
+    local locker=$!
+    exec 9>"$fifo"
+    echo 'BEGIN EXCLUSIVE;' >&9
+    for i in 1 2 3; do
+        try_submit carol -p trn1 --award=Q-CRASH -t 10 -o /dev/null --wrap 'sleep 1'
+        jobs+=("$JOB")
+    done
+    for i in "${jobs[@]}"; do assert_eq COMPLETED "$(wait_job_done "$i" 60)" "job $i completed"; done
+    sleep 6   # slurmctld saves the completed state; the charges wait for the lock
+    assert_eq 0 "$(sqlite3 -readonly "$LEDGER" "SELECT count(*) FROM charges WHERE award='Q-CRASH'" 2>/dev/null || echo 0)" "not charged yet"
+    cluster_kill9_ctld || return 1
+    echo 'COMMIT;' >&9
+    exec 9>&-
+    wait "$locker"
+    cluster_start_ctld || return 1
+    settle
+    for i in "${jobs[@]}"; do
+        assert_eq 1 "$(sql "SELECT count(*) FROM charges WHERE job_id=$i")" "job $i charged once after the crash"
+    done
+    # Crash again, right after charging: nothing is charged twice.
+    cluster_kill9_ctld || return 1
+    cluster_start_ctld || return 1
+    settle
+    assert_eq 3 "$(sql "SELECT count(*) FROM charges WHERE award='Q-CRASH'")" "still one charge per job"
+    local expected=0
+    for i in "${jobs[@]}"; do
+        expected=$((expected + 16 * ($(epoch "$(job_field "$i" EndTime)") - $(epoch "$(job_field "$i" StartTime)"))))
+    done
+    assert_eq "$expected" "$(sql "SELECT sum(chips*seconds) FROM charges WHERE award='Q-CRASH'")" "charged their elapsed time"
+}
+
+case_limits_and_time_rules() {
+    try_submit carol -p trn2 --award=Q-LIMITS --gres=neuron:16 -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "this job would use 16 chips; award Q-LIMITS allows at most 8 per job" "max_chips_per_job"
+    try_submit carol -p trn2 --award=Q-LIMITS --gres=neuron:4 -t 3:00:00 --hold --wrap true
+    assert_contains "$T_OUT" "the time limit 03:00:00 is over award Q-LIMITS's maximum of 02:00:00" "max_walltime"
+    try_submit carol -p trn2 --award=Q-LIMITS --gres=neuron:4 -t UNLIMITED --hold --wrap true
+    assert_contains "$T_OUT" "need a finite time limit: set --time" "unlimited time refused"
+    try_submit carol -p trn2 --award=Q-LIMITS --gres=neuron:4 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-LIMITS: this job holds 8.0 chip-h" "no --time: max_walltime used (4 chips x 2 h)" || return 1
+    assert_eq "02:00:00" "$(job_field "$JOB" TimeLimit)" "the job's time limit is set to what was held"
+    local a=$JOB
+    try_submit carol -p trn2 --award=Q-LIMITS --gres=neuron:4 -t 10 --hold --wrap true
+    local b=$JOB
+    try_submit carol -p trn2 --award=Q-LIMITS --gres=neuron:4 -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "you have 2 pending or running jobs on award Q-LIMITS, which allows 2 per user" "per_user.max_jobs"
+    try_submit dave -p trn2 --award=Q-LIMITS --gres=neuron:4 -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "this job holds" "dave's first job fits the award's max_jobs of 3"
+    local c=$JOB
+    try_submit dave -p trn2 --award=Q-LIMITS --gres=neuron:4 -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-LIMITS has 3 pending or running jobs and allows 3" "max_jobs"
+    try_submit dave -p trn1 --award=Q-LIMITS -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-LIMITS cannot be used on partition trn1 (it allows trn2)" "partition subset"
+    try_submit dave -p trn1 --award=Q-OLD -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-OLD expired on 2020-12-31" "validity window"
+    scancel "$a" "$b" "$c" 2>/dev/null
+}
+
+case_usd_budget_and_partition_price() {
+    try_submit dave -p trn1 --award=Q-USD -t 30 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-USD: this job holds \$8.00; \$2.00 of \$10 left" "16 chips x 0.5 h x \$1.00" || return 1
+    local job=$JOB
+    try_submit dave -p trn2 --award=Q-USD -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-USD has \$2.00 of \$10 left and this job needs up to \$8.00" "trn2 costs \$3.00 per chip-hour"
+    # Moving the pending job to the pricier partition would overspend: refused.
+    assert_status nonzero as_user dave scontrol update "JobId=$job" Partition=trn2
+    assert_eq trn1 "$(job_field "$job" Partition)" "job stays on trn1"
+    assert_contains "$(cat "$CLUSTER_DIR/log/slurmctld.log")" "job $job: update by uid $(id -u dave) refused: award Q-USD has"
+    scancel "$job"
+}
+
+case_admin_updates_are_revalidated() {
+    try_submit alice -p trn1 --award=Q-EXACT -t 1 --hold --wrap true
+    assert_contains "$T_OUT" "this job holds" || return 1
+    local job=$JOB
+    # Raising the time limit beyond the budget is refused, even for root.
+    assert_status nonzero scontrol update "JobId=$job" TimeLimit=10:00:00
+    assert_eq "00:01:00" "$(job_field "$job" TimeLimit)" "time limit unchanged"
+    assert_contains "$(cat "$CLUSTER_DIR/log/slurmctld.log")" "job $job: update by uid 0 refused: award Q-EXACT has"
+    # Moving it to an award too small for it is refused; to one that fits, accepted.
+    assert_status 0 scontrol update "JobId=$job" TimeLimit=30
+    assert_status nonzero scontrol update "JobId=$job" AdminComment=award=Q-ADMIN-SMALL
+    assert_eq "award=Q-EXACT" "$(job_field "$job" AdminComment)" "award unchanged"
+    assert_status 0 scontrol update "JobId=$job" TimeLimit=2
+    assert_status 0 scontrol update "JobId=$job" AdminComment=award=Q-ADMIN-SMALL
+    assert_eq "award=Q-ADMIN-SMALL" "$(job_field "$job" AdminComment)" "admin moved the job"
+    scancel "$job"
+}
+
+run_case "exhaustion is exact; charges follow elapsed time" case_exhaustion_is_exact
+run_case "arrays are held per task" case_array_held_per_task
+run_case "a pending job cancelled costs nothing and frees its hold" case_cancelled_pending_costs_nothing
+run_case "a requeued job is charged for every run" case_requeue_charged_per_run
+run_case "parallel submitters never overspend" case_parallel_submitters_never_overspend
+run_case "kill -9 of slurmctld: each finished job charged exactly once" case_kill9_charges_exactly_once
+run_case "limits, time rules, partitions and validity" case_limits_and_time_rules
+run_case "dollar budgets follow the partition's price; moves re-validated" case_usd_budget_and_partition_price
+run_case "admin updates are re-validated against the budget" case_admin_updates_are_revalidated
+finish
