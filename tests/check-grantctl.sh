@@ -25,6 +25,17 @@ expect "unknown key reported with file:line:col" 1 "$tmp/bad.yaml:4:31: unknown 
 expect "json error output" 1 '"valid":false' -- "$GRANTCTL" check --json "$tmp/bad.yaml"
 expect "missing file" 1 "cannot open the policy file" -- "$GRANTCTL" check "$tmp/none.yaml"
 expect "default path follows SLURM_CONF" 1 "$tmp/grants.yaml" -- env SLURM_CONF="$tmp/slurm.conf" "$GRANTCTL" check
+expect "summary shows budgets" 0 "budget:     50000 chip-h" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
+expect "summary shows validity" 0 "valid:      2025-01-01 to 2027-12-31" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
+expect "summary shows dollar budgets" 0 'budget:     $250000' -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
+expect "json has budgets" 0 '"budget":{"unit":"usd","amount":250000}' -- "$GRANTCTL" check --json "$SRC/etc/grants.yaml.example"
+cp "$SRC/etc/grants.yaml.example" "$tmp/open.yaml"
+chmod 0666 "$tmp/open.yaml"
+expect "a file others can write is refused" 1 "writable by its group or by others (mode 0666)" -- "$GRANTCTL" check "$tmp/open.yaml"
+printf 'version: 1\nenforce: {partitions: [trn1]}\nawards:\n  A1:\n    members: {users: [x]}\n    budget: {chip_hours: 5, usd: 3}\n    valid: {from: 2026-02-30}\n' >"$tmp/bad2.yaml"
+expect "every error is reported: undefined partition" 1 "bad2.yaml:2:24: enforced partition 'trn1' is not defined" -- "$GRANTCTL" check "$tmp/bad2.yaml"
+expect "every error is reported: both budget units" 1 "bad2.yaml:6:13: award 'A1'.budget needs exactly one of chip_hours or usd, found both" -- "$GRANTCTL" check "$tmp/bad2.yaml"
+expect "every error is reported: bad date" 1 "bad2.yaml:7:19: award 'A1'.valid.from must be a date YYYY-MM-DD" -- "$GRANTCTL" check "$tmp/bad2.yaml"
 expect "unknown command is a usage error" 2 "unknown command" -- "$GRANTCTL" frobnicate
 expect "no command is a usage error" 2 "a command is required" -- "$GRANTCTL"
 expect "unknown option is a usage error" 2 "unknown option '--bogus'" -- "$GRANTCTL" check --bogus

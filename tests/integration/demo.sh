@@ -32,7 +32,7 @@ say "The policy (grantctl check $GRANTS_POLICY)"
 "$GRANTCTL" check "$CLUSTER_DIR/etc/grants.yaml" | sed 's/^/  /'
 
 say "alice (member of BOT-2025-0117) submits to the Trainium partition trn1"
-show alice sbatch -p trn1 --award=BOT-2025-0117 -o demo-%j.out --wrap 'echo "running under award $SLURM_AWARD_ID"'
+show alice sbatch -p trn1 --award=BOT-2025-0117 -t 30 -o demo-%j.out --wrap 'echo "running under award $SLURM_AWARD_ID"; sleep 2'
 job=$(squeue -h -u alice -o %i | tail -1)
 wait_job_done "$job" 60 >/dev/null
 printf 'root$ scontrol show job %s | grep AdminComment\n' "$job"
@@ -40,11 +40,24 @@ scontrol show job "$job" | grep AdminComment | sed 's/^/  /'
 printf 'alice$ cat demo-%s.out\n' "$job"
 sed 's/^/  /' "$(cluster_home alice)/demo-$job.out"
 
-say "alice omits --award: her default award is used"
+say "alice omits --award: her default award is used (and max_walltime as the time limit)"
 show alice srun -p trn1 sh -c 'echo "task sees SLURM_AWARD_ID=$SLURM_AWARD_ID"'
 
+say "The ledger charged what the jobs used, not what they held"
+sleep 2.5
+printf 'root$ sqlite3 %s "SELECT job_id, award, user, chips, seconds, ..."\n' "$CLUSTER_DIR/state/grants/ledger.db"
+sqlite3 -header -column "$CLUSTER_DIR/state/grants/ledger.db" \
+    "SELECT job_id, award, user, partition, chips, seconds, printf('%.4f', chip_hours_ticks / 3600e6) AS chip_hours FROM charges" |
+    sed 's/^/  /'
+
+say "alice asks for more than the award allows per job (256 chips = 16 nodes)"
+show alice sbatch -p trn1 --award=BOT-2025-0117 -N 17 -t 60 --wrap true
+
 say "carol tries an award she is not a member of"
-show carol sbatch -p trn1 --award=BOT-2025-0117 --wrap true
+show carol sbatch -p trn1 --award=BOT-2025-0117 -t 60 --wrap true
+
+say "carol's dollar award on trn2: the hold is priced at the partition's rate"
+show carol sbatch -p trn2 --award=BOT-2025-0342 -t 2:00:00 --hold --wrap true
 
 say "bob mistypes the award ID (caught by sbatch itself)"
 show bob sbatch -p trn1 '--award=BOT 2025' --wrap true
@@ -53,5 +66,7 @@ say "dave (no award) submits to trn1, then to the ordinary cpu partition"
 show dave sbatch -p trn1 --wrap true
 show dave sbatch -p cpu -o demo-%j.out --wrap 'echo "cpu jobs are never touched"'
 
-say "Budgets, holds and balances arrive with the quota engine (grantctl balance)."
+say "The balance: each accepted job's message says what it holds and what is left"
+show alice sbatch -p trn1 -t 1:00:00 --hold --wrap true
+scancel -u alice -u carol 2>/dev/null
 say "Stopping the demo cluster"
