@@ -7,28 +7,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster.sh"
 . "$here/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-    echo "${0##*/}: must run as root (it starts Slurm daemons and creates test users)" >&2
-    exit 77
-fi
-: "${GRANTS_PLUGIN_DIR:?set GRANTS_PLUGIN_DIR to the built plugins (make check does)}"
-export GRANTS_PLUGIN_DIR
-export GRANTS_POLICY=$here/policies/skeleton.yaml
-
-ensure_test_users || exit 1
-cluster_install_traps
-cluster_start || exit 1
+. "$here/suite.sh"
+grants_suite_start "$here/policies/skeleton.yaml"
 POLICY=$CLUSTER_DIR/etc/grants.yaml
 LOG=$CLUSTER_DIR/log/slurmctld.log
 
-# try_submit USER ARGS...: one sbatch; sets T_OUT, T_STATUS, JOB.
-try_submit() {
-    local u=$1
-    shift
-    T_OUT=$(as_user "$u" sbatch "$@" 2>&1 </dev/null)
-    T_STATUS=$?
-    JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
-}
 
 # install_policy TEXT: replace grants.yaml the way editors and config
 # management do (write a temp file, then rename over the old one).

@@ -8,26 +8,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster.sh"
 . "$here/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-    echo "${0##*/}: must run as root (it starts Slurm daemons and creates test users)" >&2
-    exit 77
-fi
-: "${GRANTS_PLUGIN_DIR:?set GRANTS_PLUGIN_DIR to the built plugins (make check does)}"
-export GRANTS_PLUGIN_DIR
-export GRANTS_POLICY=$here/policies/quota.yaml
-
-ensure_test_users || exit 1
-cluster_install_traps
-cluster_start || exit 1
+. "$here/suite.sh"
+grants_suite_start "$here/policies/quota.yaml"
 LEDGER=$CLUSTER_DIR/state/grants/ledger.db
 
-try_submit() {
-    local u=$1
-    shift
-    T_OUT=$(as_user "$u" sbatch "$@" 2>&1 </dev/null)
-    T_STATUS=$?
-    JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
-}
 sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
 epoch() { date -d "$1" +%s; }
 # Accounting passes run every second; this waits for two.

@@ -12,26 +12,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster.sh"
 . "$here/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-    echo "${0##*/}: must run as root (it starts Slurm daemons and creates test users)" >&2
-    exit 77
-fi
-: "${GRANTS_PLUGIN_DIR:?set GRANTS_PLUGIN_DIR to the built plugins (make check does)}"
-export GRANTS_PLUGIN_DIR
-export GRANTS_POLICY=$here/policies/skeleton.yaml
+. "$here/suite.sh"
+grants_suite_start "$here/policies/skeleton.yaml"
 
-ensure_test_users || exit 1
-cluster_install_traps
-cluster_start || exit 1
-
-# submit USER ARGS...: sbatch as USER; JOB is the new job id ("" if refused).
-submit() {
-    local u=$1
-    shift
-    T_OUT=$(as_user "$u" sbatch "$@" 2>&1 </dev/null)
-    T_STATUS=$?
-    JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
-}
 
 # output_of USER JOB: the job's stdout file, once the job has ended.
 output_of() {
@@ -40,7 +23,7 @@ output_of() {
 }
 
 case_sbatch_award_tags_job() {
-    submit alice -p trn1 --award=BOT-BETA -o 'out-%j.txt' --wrap 'echo "award=[$SLURM_AWARD_ID]"'
+    try_submit alice -p trn1 --award=BOT-BETA -o 'out-%j.txt' --wrap 'echo "award=[$SLURM_AWARD_ID]"'
     assert_eq 0 "$T_STATUS" "sbatch exit status" || return 1
     assert_contains "$T_OUT" "sbatch: award BOT-BETA: this job holds" "message shown on success"
     assert_eq "award=BOT-BETA" "$(job_field "$JOB" AdminComment)" "AdminComment tag"
@@ -52,7 +35,7 @@ case_sbatch_directive() {
     script=$(cluster_home bob)/job.sh
     printf '#!/bin/sh\n#SBATCH -p trn1\n#SBATCH --award=BOT-BETA\n#SBATCH -o out-%%j.txt\necho "award=[$SLURM_AWARD_ID]"\n' >"$script"
     chmod 0755 "$script"
-    submit bob "$script"
+    try_submit bob "$script"
     assert_eq 0 "$T_STATUS" "sbatch exit status" || return 1
     assert_eq "award=BOT-BETA" "$(job_field "$JOB" AdminComment)" "AdminComment tag"
     assert_contains "$(output_of bob "$JOB")" "award=[BOT-BETA]" "task sees SLURM_AWARD_ID"
@@ -77,7 +60,7 @@ case_salloc_award() {
 }
 
 case_unknown_award() {
-    submit alice -p trn1 --award=BOT-NOPE --wrap true
+    try_submit alice -p trn1 --award=BOT-NOPE --wrap true
     assert_eq 1 "$T_STATUS" "sbatch exit status"
     assert_eq "" "$JOB" "no job created"
     assert_contains "$T_OUT" "sbatch: error: award BOT-NOPE does not exist (your awards: BOT-ALPHA, BOT-BETA)."
@@ -86,7 +69,7 @@ case_unknown_award() {
 case_malformed_award_client_side() {
     local bad
     for bad in 'two words' ';award=BOT-ALPHA' '-leading' "$(printf 'x%.0s' $(seq 65))"; do
-        submit alice -p trn1 "--award=$bad" --wrap true
+        try_submit alice -p trn1 "--award=$bad" --wrap true
         assert_eq "" "$JOB" "no job for --award=$bad"
         assert_contains "$T_OUT" "sbatch: error: grants: award ID" "client-side message for --award=$bad"
         assert_contains "$T_OUT" "is not valid" "reason for --award=$bad"
@@ -96,25 +79,25 @@ case_malformed_award_client_side() {
 }
 
 case_non_member() {
-    submit carol -p trn1 --award=BOT-ALPHA --wrap true
+    try_submit carol -p trn1 --award=BOT-ALPHA --wrap true
     assert_eq 1 "$T_STATUS" "sbatch exit status"
     assert_eq "" "$JOB" "no job created"
     assert_contains "$T_OUT" "sbatch: error: user carol is not a member of award BOT-ALPHA (your awards: BOT-GAMMA)."
 }
 
 case_cpu_job_untouched() {
-    submit dave -p cpu -o 'out-%j.txt' --wrap 'echo "award=[${SLURM_AWARD_ID-unset}]"'
+    try_submit dave -p cpu -o 'out-%j.txt' --wrap 'echo "award=[${SLURM_AWARD_ID-unset}]"'
     assert_eq 0 "$T_STATUS" "sbatch exit status" || return 1
     assert_not_contains "$T_OUT" "award" "no grants message for a cpu job"
     assert_status nonzero job_field "$JOB" AdminComment
     assert_contains "$(output_of dave "$JOB")" "award=[unset]" "no SLURM_AWARD_ID in an untagged job"
     # The default partition (cpu) is out of scope too, even with a bogus --award.
-    submit dave --award=BOT-ALPHA --wrap true
+    try_submit dave --award=BOT-ALPHA --wrap true
     assert_eq 0 "$T_STATUS" "default-partition job with an award it cannot use"
 }
 
 case_exported_award_is_overwritten() {
-    submit carol -p trn1 --award=BOT-GAMMA -o 'out-%j.txt' --export=ALL,SLURM_AWARD_ID=BOT-ALPHA \
+    try_submit carol -p trn1 --award=BOT-GAMMA -o 'out-%j.txt' --export=ALL,SLURM_AWARD_ID=BOT-ALPHA \
         --wrap 'echo "award=[$SLURM_AWARD_ID]"; srun sh -c "echo step=[\$SLURM_AWARD_ID]"'
     assert_eq 0 "$T_STATUS" "sbatch exit status" || return 1
     local out
@@ -129,7 +112,7 @@ case_exported_award_is_overwritten() {
 }
 
 case_forged_spank_variable() {
-    submit carol -p trn1 --export=ALL --wrap true
+    try_submit carol -p trn1 --export=ALL --wrap true
     local plain=$T_OUT
     T_OUT=$(as_user carol env SLURM_SPANK__SLURM_SPANK_OPTION_grants_award=BOT-ALPHA sbatch -p trn1 --wrap true 2>&1)
     assert_contains "$T_OUT" "user carol is not a member of award BOT-ALPHA" "forged variable is only a request"
@@ -141,19 +124,19 @@ case_forged_spank_variable() {
 }
 
 case_default_and_only_award() {
-    submit alice -p trn1 --wrap true
+    try_submit alice -p trn1 --wrap true
     assert_eq 0 "$T_STATUS" "alice without --award" || return 1
     assert_eq "award=BOT-ALPHA" "$(job_field "$JOB" AdminComment)" "users.alice.default_award used"
-    submit bob -p trn2 --wrap true
+    try_submit bob -p trn2 --wrap true
     assert_eq 0 "$T_STATUS" "bob without --award" || return 1
     assert_eq "award=BOT-BETA" "$(job_field "$JOB" AdminComment)" "bob's only award used"
-    submit dave -p trn1 --wrap true
+    try_submit dave -p trn1 --wrap true
     assert_eq "" "$JOB" "dave has no award"
     assert_contains "$T_OUT" "jobs on partition trn1 need an award: add --award=ID (you are not a member of any award"
 }
 
 case_user_cannot_move_job_into_scope() {
-    submit dave -p cpu --hold --wrap true
+    try_submit dave -p cpu --hold --wrap true
     assert_eq 0 "$T_STATUS" "held cpu job" || return 1
     assert_status nonzero as_user dave scontrol update "JobId=$JOB" Partition=trn1
     assert_eq "cpu" "$(job_field "$JOB" Partition)" "job stays on cpu"
@@ -162,7 +145,7 @@ case_user_cannot_move_job_into_scope() {
 }
 
 case_user_cannot_set_admin_comment() {
-    submit carol -p trn1 --award=BOT-GAMMA --hold --wrap true
+    try_submit carol -p trn1 --award=BOT-GAMMA --hold --wrap true
     assert_eq 0 "$T_STATUS" "held trn1 job" || return 1
     assert_status nonzero as_user carol scontrol update "JobId=$JOB" AdminComment=award=BOT-ALPHA
     assert_eq "award=BOT-GAMMA" "$(job_field "$JOB" AdminComment)" "tag unchanged"
@@ -171,7 +154,7 @@ case_user_cannot_set_admin_comment() {
 }
 
 case_admin_changes_award() {
-    submit alice -p trn1 --award=BOT-ALPHA --hold --wrap true
+    try_submit alice -p trn1 --award=BOT-ALPHA --hold --wrap true
     assert_eq 0 "$T_STATUS" "held trn1 job" || return 1
     assert_status 0 scontrol update "JobId=$JOB" AdminComment=award=BOT-BETA
     assert_eq "award=BOT-BETA" "$(job_field "$JOB" AdminComment)" "admin moved the job to another award of alice"
@@ -187,12 +170,12 @@ case_admin_changes_award() {
 case_spank_defence_in_depth() {
     sed -i '/^JobSubmitPlugins=grants$/d' "$SLURM_CONF"
     cluster_restart_ctld || return 1
-    submit dave -p trn1 -o 'out-%j.txt' --wrap 'echo SCRIPT-RAN'
+    try_submit dave -p trn1 -o 'out-%j.txt' --wrap 'echo SCRIPT-RAN'
     assert_eq 0 "$T_STATUS" "controller without the plugin accepts the job" || return 1
     assert_eq "FAILED" "$(wait_job_done "$JOB" 60)" "job refused by slurmstepd"
     assert_not_contains "$(cat "$(cluster_home dave)/out-$JOB.txt" 2>/dev/null)" "SCRIPT-RAN" "the script did not run"
     assert_contains "$(cat "$CLUSTER_DIR"/log/slurmd.log)" "job $JOB runs on partition trn1, which needs an approved award"
-    submit dave -p cpu -o 'out-%j.txt' --wrap 'echo SCRIPT-RAN'
+    try_submit dave -p cpu -o 'out-%j.txt' --wrap 'echo SCRIPT-RAN'
     assert_contains "$(output_of dave "$JOB")" "SCRIPT-RAN" "cpu jobs still run"
 }
 

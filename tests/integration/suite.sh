@@ -1,0 +1,30 @@
+# shellcheck shell=bash
+# suite.sh - what every grants integration suite starts with. Source it from
+# a test script after cluster.sh and lib.sh:
+#     grants_suite_start policies/NAME.yaml   # root check, users, traps, cluster
+#     try_submit alice -p trn1 --award=X --wrap true   # sets T_OUT T_STATUS JOB
+
+# grants_suite_start POLICY: skip (exit 77) unless root; start a cluster with
+# the built plugins and POLICY as grants.yaml, stopped again on exit.
+grants_suite_start() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "${0##*/}: must run as root (it starts Slurm daemons and creates test users)" >&2
+        exit 77
+    fi
+    : "${GRANTS_PLUGIN_DIR:?set GRANTS_PLUGIN_DIR to the built plugins (make check does)}"
+    export GRANTS_PLUGIN_DIR
+    export GRANTS_POLICY=$1
+    ensure_test_users || exit 1
+    cluster_install_traps
+    cluster_start || exit 1
+}
+
+# try_submit USER ARGS...: one sbatch as USER; T_OUT, T_STATUS, and JOB (the
+# new job id, "" when refused).
+try_submit() {
+    local u=$1
+    shift
+    T_OUT=$(as_user "$u" sbatch "$@" 2>&1 </dev/null)
+    T_STATUS=$?
+    JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
+}
