@@ -201,8 +201,8 @@ void UsageTracker::add_charges(const std::vector<ChargeRecord>& inserted) {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& c : inserted) {
         ChargeTotals& t = totals_[c.award];
-        t.chip_hours += c.chip_hours;
-        if (c.usd > 0) t.usd += c.usd;
+        t.chip_hours = add_saturating(t.chip_hours, c.chip_hours);
+        if (c.usd > 0) t.usd = add_saturating(t.usd, c.usd);
     }
 }
 

@@ -1,6 +1,6 @@
 // The cost model (SPEC "Cost model"): GRES and array parsing, the charged node
-// and chip counts, exact rounded-up amounts that saturate instead of wrapping,
-// and the amounts as users read them.
+// and chip counts, exact amounts in ticks that saturate instead of wrapping and
+// add up without rounding, and the amounts as users read them.
 #include <cstdint>
 #include <cstdio>
 #include <optional>
@@ -11,21 +11,25 @@
 #include "core/cost_model.h"
 #include "core/job_shape.h"
 
+using grants::add_saturating;
 using grants::array_task_count;
 using grants::Budget;
 using grants::charged_nodes;
 using grants::chips_of;
-using grants::cost_micros;
+using grants::cost_ticks;
 using grants::format_amount;
 using grants::format_budget;
 using grants::format_left;
 using grants::gres_count;
 using grants::JobShape;
+using grants::kMaxAmountMicros;
+using grants::kMicrosPerUnit;
 using grants::kSaturatedCount;
-using grants::kSaturatedMicros;
-using grants::Micros;
+using grants::kSaturatedTicks;
 using grants::PartitionCost;
 using grants::PartitionFacts;
+using grants::Ticks;
+using grants::ticks_of;
 
 namespace {
 
@@ -320,73 +324,101 @@ void test_chips_saturate(void** /*state*/) {
     assert_int_equal(chips_of(big, nodes_shape(1), INT64_MAX / 2), kSaturatedCount);
 }
 
-// ---------------------------------------------------------------- cost_micros
+// ---------------------------------------------------------------- cost_ticks
 
-void test_cost_exact_and_rounded_up(void** /*state*/) {
-    // The SPEC exhaustion example: 16 chips x 10 minutes = 2.6666666... chip-h.
-    assert_int_equal(cost_micros(kChipHours, trn1(), 16, 600), 2'666'667);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 16, 3600), 16'000'000);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 16, 48 * 3600), 768'000'000);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 1, 3600), 1'000'000);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 1, 1), 278);     // 277.77...
-    assert_int_equal(cost_micros(kChipHours, trn1(), 9, 400), 1'000'000);  // exact: no rounding
-    assert_int_equal(cost_micros(kChipHours, trn1(), 1, 36), 10'000);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 1, 37), 10'278);  // 10277.7...
-    // The multiplier (array tasks) is applied before rounding.
-    assert_int_equal(cost_micros(kChipHours, trn1(), 16, 600, 4), 10'666'667);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 16, 600, 3), 8'000'000);
-    // Large but representable: exact.
-    assert_int_equal(cost_micros(kChipHours, trn1(), 1'000'000, 1'000'000'000), 277'777'777'777'777'778LL);
+void test_cost_exact(void** /*state*/) {
+    // The SPEC exhaustion example: 16 chips x 10 minutes = 8/3 chip-h, which no
+    // whole number of millionths is; in ticks it is 16 x 600 x 10^6, exactly.
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 600), 9'600'000'000LL);
+    assert_int_equal(3 * cost_ticks(kChipHours, trn1(), 16, 600), ticks_of(8'000'000));
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 3600), ticks_of(16'000'000));
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 48 * 3600), ticks_of(768'000'000));
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 1, 3600), ticks_of(1'000'000));
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 1, 1), 1'000'000);  // 277.77... millionths: not rounded
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 9, 400), ticks_of(1'000'000));
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 1, 36), ticks_of(10'000));
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 1, 37), 37'000'000);  // 10277.7... millionths
+    // The multiplier (array tasks) multiplies exactly: n tasks cost n times one.
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 600, 4), 38'400'000'000LL);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 600, 3), ticks_of(8'000'000));
+    for (std::int64_t tasks : {1, 2, 3, 7, 1000, 9999999}) {
+        assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 600, tasks), tasks * 9'600'000'000LL);
+        assert_int_equal(cost_ticks(kChipHours, trn1(), 1, 1, tasks), tasks * 1'000'000);
+    }
+    // Large but representable: exact (10^12 chip-seconds).
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 1'000'000, 1'000'000), 1'000'000'000'000'000'000LL);
+    // As much as the largest budget (10^9 chip-h: 10^6 chips x 1,000 h) is still a number.
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 1'000'000, 3'600'000), ticks_of(kMaxAmountMicros));
 }
 
 void test_cost_usd(void** /*state*/) {
-    assert_int_equal(cost_micros(kUsd, trn1(), 16, 3600), 21'440'000);  // 16 x $1.34
-    assert_int_equal(cost_micros(kUsd, trn1(), 16, 600), 3'573'334);    // 3.5733333...
-    assert_int_equal(cost_micros(kUsd, trn2(), 16, 3600), 33'600'000);  // 16 x $2.10
-    assert_int_equal(cost_micros(kUsd, trn1(), 1, 1), 373);             // 372.2...
-    assert_int_equal(cost_micros(kUsd, trn1(), 16, 600, 4), 14'293'334);
+    assert_int_equal(cost_ticks(kUsd, trn1(), 16, 3600), ticks_of(21'440'000));  // 16 x $1.34
+    // chips x seconds x the rate in millionths of a dollar: $3.5733333..., exactly.
+    assert_int_equal(cost_ticks(kUsd, trn1(), 16, 600), 16LL * 600 * 1'340'000);
+    assert_int_equal(cost_ticks(kUsd, trn1(), 16, 600), 12'864'000'000LL);
+    assert_int_equal(cost_ticks(kUsd, trn2(), 16, 3600), ticks_of(33'600'000));  // 16 x $2.10
+    assert_int_equal(cost_ticks(kUsd, trn2(), 16, 600), 16LL * 600 * 2'100'000);
+    assert_int_equal(cost_ticks(kUsd, trn1(), 1, 1), 1'340'000);  // $0.000372...: not rounded
+    assert_int_equal(cost_ticks(kUsd, trn1(), 16, 600, 4), 4 * 12'864'000'000LL);
+    assert_int_equal(3 * cost_ticks(kUsd, trn1(), 16, 600), ticks_of(10'720'000));  // 16 chips x 30 min
     // Chip-hours ignore the rate.
-    assert_int_equal(cost_micros(kChipHours, trn2(), 16, 3600), 16'000'000);
-    // A rate of 1 micro-dollar per chip-hour: still rounded up to a whole micro.
+    assert_int_equal(cost_ticks(kChipHours, trn2(), 16, 3600), ticks_of(16'000'000));
+    // A rate of 1 micro-dollar per chip-hour: one chip-second is one tick, never free.
     PartitionCost cheap = trn1();
     cheap.usd_per_chip_hour = 1;
-    assert_int_equal(cost_micros(kUsd, cheap, 1, 1), 1);
-    assert_int_equal(cost_micros(kUsd, cheap, 1, 7200), 2);
+    assert_int_equal(cost_ticks(kUsd, cheap, 1, 1), 1);
+    assert_int_equal(cost_ticks(kUsd, cheap, 1, 3600), ticks_of(1));
+    assert_int_equal(cost_ticks(kUsd, cheap, 1, 7200), ticks_of(2));
+    // No rate: no dollar amount.
+    PartitionCost unpriced = trn1();
+    unpriced.usd_per_chip_hour.reset();
+    assert_int_equal(cost_ticks(kUsd, unpriced, 16, 3600), 0);
+    assert_int_equal(cost_ticks(kChipHours, unpriced, 16, 3600), ticks_of(16'000'000));
 }
 
 void test_cost_zero_and_negative(void** /*state*/) {
-    assert_int_equal(cost_micros(kChipHours, trn1(), 0, 3600), 0);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 16, 0), 0);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 16, 3600, 0), 0);
-    assert_int_equal(cost_micros(kChipHours, trn1(), -16, 3600), 0);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 16, -3600), 0);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 16, 3600, -1), 0);
-    assert_int_equal(cost_micros(kChipHours, trn1(), -16, -3600), 0);
-    assert_int_equal(cost_micros(kChipHours, trn1(), INT64_MIN, INT64_MIN, INT64_MIN), 0);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 0, 3600), 0);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 0), 0);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 3600, 0), 0);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), -16, 3600), 0);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, -3600), 0);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 3600, -1), 0);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), -16, -3600), 0);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), INT64_MIN, INT64_MIN, INT64_MIN), 0);
+    assert_int_equal(cost_ticks(kUsd, trn1(), -16, -3600, -1), 0);
 }
 
 void test_cost_saturates(void** /*state*/) {
-    const Micros sat = kSaturatedMicros;
-    assert_int_equal(cost_micros(kChipHours, trn1(), INT64_MAX, INT64_MAX), sat);
-    assert_int_equal(cost_micros(kChipHours, trn1(), INT64_MAX, 1), sat);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 1, INT64_MAX), sat);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 1'000'000'000'000LL, 1'000'000'000'000LL), sat);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 16, 3600, INT64_MAX), sat);
-    assert_int_equal(cost_micros(kChipHours, trn1(), kSaturatedCount, kSaturatedCount, kSaturatedCount), sat);
-    assert_int_equal(cost_micros(kUsd, trn1(), INT64_MAX, INT64_MAX, INT64_MAX), sat);
-    // chip-seconds fit (10^16), the amount in millionths does not (2.8 x 10^18).
-    assert_int_equal(cost_micros(kChipHours, trn1(), 10'000'000, 1'000'000'000), sat);
-    assert_int_equal(cost_micros(kChipHours, trn1(), 8'000'000, 1'000'000'000), 2'222'222'222'222'222'223LL);
-    // The largest rate a policy can hold (10^12 dollars per chip-hour).
+    const Ticks sat = kSaturatedTicks;
+    assert_int_equal(cost_ticks(kChipHours, trn1(), INT64_MAX, INT64_MAX), sat);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), INT64_MAX, 1), sat);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 1, INT64_MAX), sat);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 1'000'000'000'000LL, 1'000'000'000'000LL), sat);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 3600, INT64_MAX), sat);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), kSaturatedCount, kSaturatedCount, kSaturatedCount), sat);
+    assert_int_equal(cost_ticks(kUsd, trn1(), INT64_MAX, INT64_MAX, INT64_MAX), sat);
+    // chip-seconds fit (10^13), the amount in ticks does not (10^19).
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 10'000'000, 1'000'000), sat);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 4'000'000, 1'000'000), 4'000'000'000'000'000'000LL);
+    // The edge: the most chip-seconds still below saturation, and one more.
+    const std::int64_t last = sat / kMicrosPerUnit;
+    assert_int_equal(cost_ticks(kChipHours, trn1(), last, 1), last * kMicrosPerUnit);
+    assert_true(cost_ticks(kChipHours, trn1(), last, 1) < sat);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), last + 1, 1), sat);
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 1, 1, last + 1), sat);
+    // Every budget (at most 10^9 units) is below the saturation value: a saturated cost never fits.
+    assert_true(ticks_of(kMaxAmountMicros) < sat);
+    // The largest rate a policy can hold (10^9 dollars per chip-hour).
     PartitionCost dear = trn1();
-    dear.usd_per_chip_hour = grants::kMaxAmountMicros;
-    assert_int_equal(cost_micros(kUsd, dear, 1, 3600), grants::kMaxAmountMicros);
-    assert_int_equal(cost_micros(kUsd, dear, 3, 3600), sat);
-    assert_int_equal(cost_micros(kUsd, dear, 1'000'000, 1'000'000, 1'000'000), sat);
+    dear.usd_per_chip_hour = kMaxAmountMicros;
+    assert_int_equal(cost_ticks(kUsd, dear, 1, 3600), ticks_of(kMaxAmountMicros));
+    assert_int_equal(cost_ticks(kUsd, dear, 2, 3600), sat);
+    assert_int_equal(cost_ticks(kUsd, dear, 1'000'000, 1'000'000, 1'000'000), sat);
+    assert_int_equal(cost_ticks(kUsd, dear, kSaturatedCount, kSaturatedCount, kSaturatedCount), sat);
     // Monotone near the edge: one more task never costs less.
-    Micros prev = 0;
+    Ticks prev = 0;
     for (std::int64_t tasks = 1; tasks <= INT64_MAX / 7; tasks *= 7) {
-        Micros c = cost_micros(kChipHours, trn1(), 1'000'000, 1'000'000, tasks);
+        Ticks c = cost_ticks(kChipHours, trn1(), 1'000'000, 1'000'000, tasks);
         assert_true(c >= prev);
         assert_true(c > 0);
         assert_true(c <= sat);
@@ -395,61 +427,137 @@ void test_cost_saturates(void** /*state*/) {
     assert_int_equal(prev, sat);
 }
 
+// ---------------------------------------------------------------- sums
+
+void test_add_saturating(void** /*state*/) {
+    const Ticks sat = kSaturatedTicks;
+    assert_int_equal(add_saturating(0, 0), 0);
+    assert_int_equal(add_saturating(9'600'000'000LL, 12'864'000'000LL), 22'464'000'000LL);
+    assert_int_equal(add_saturating(sat - 2, 1), sat - 1);
+    assert_int_equal(add_saturating(sat - 1, 0), sat - 1);
+    assert_int_equal(add_saturating(0, sat - 1), sat - 1);
+    assert_int_equal(add_saturating(sat - 1, 1), sat);
+    assert_int_equal(add_saturating(sat, 0), sat);
+    assert_int_equal(add_saturating(0, sat), sat);
+    assert_int_equal(add_saturating(sat, sat), sat);
+    assert_int_equal(add_saturating(sat / 2 + 1, sat / 2 + 1), sat);
+    assert_int_equal(add_saturating(sat - 1, sat - 1), sat);
+    // Inputs above the saturation value (never produced, but never wrapped either).
+    assert_int_equal(add_saturating(INT64_MAX, 1), sat);
+    assert_int_equal(add_saturating(1, INT64_MAX), sat);
+    assert_int_equal(add_saturating(INT64_MAX, INT64_MAX), sat);
+    // Saturated holds stay saturated however many are added.
+    const Ticks absurd = cost_ticks(kChipHours, trn1(), INT64_MAX, INT64_MAX);
+    Ticks sum = 0;
+    for (int i = 0; i < 100; ++i) {
+        sum = add_saturating(sum, absurd);
+        assert_int_equal(sum, sat);
+    }
+    sum = add_saturating(sum, 1);
+    assert_int_equal(sum, sat);
+}
+
+void test_sums_exact(void** /*state*/) {
+    // Three holds of 16 chips x 10 min (8/3 chip-h each) are exactly 8 chip-h:
+    // nothing is lost or gained by rounding (in rounded-up millionths they were 8.000001).
+    const Ticks hold = cost_ticks(kChipHours, trn1(), 16, 600);
+    assert_int_equal(hold, 9'600'000'000LL);
+    Ticks sum = 0;
+    for (int i = 0; i < 3; ++i) sum = add_saturating(sum, hold);
+    assert_int_equal(sum, ticks_of(8'000'000));
+    assert_int_equal(hold + hold + hold, ticks_of(8'000'000));
+    expect_text(format_amount(kChipHours, sum, true), "8.0 chip-h");
+    expect_text(format_left(kChipHours, ticks_of(8'000'000) - sum), "0.0");
+    // 3,000 of them are 8,000 chip-h.
+    for (int i = 3; i < 3000; ++i) sum = add_saturating(sum, hold);
+    assert_int_equal(sum, ticks_of(8'000'000'000LL));
+    // The same in dollars: 3 x $3.5733... = 16 chips x 30 min x $1.34 = $10.72.
+    const Ticks usd = cost_ticks(kUsd, trn1(), 16, 600);
+    assert_int_equal(add_saturating(add_saturating(usd, usd), usd), ticks_of(10'720'000));
+    // Runs split anywhere add up to the whole: 1 s + 599 s, 37 s + 563 s.
+    assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 1) + cost_ticks(kChipHours, trn1(), 16, 599), hold);
+    assert_int_equal(cost_ticks(kUsd, trn1(), 16, 37) + cost_ticks(kUsd, trn1(), 16, 563), usd);
+    // Per chip and per second: 16 x (1 chip x 600 s) == 16 chips x 600 s.
+    assert_int_equal(16 * cost_ticks(kChipHours, trn1(), 1, 600), hold);
+    assert_int_equal(600 * cost_ticks(kUsd, trn1(), 16, 1), usd);
+}
+
 // ---------------------------------------------------------------- formatting
 
 void test_format_amount_chip_hours(void** /*state*/) {
-    expect_text(format_amount(kChipHours, 768'000'000, true), "768.0 chip-h");
-    expect_text(format_amount(kChipHours, 768'000'000), "768.0 chip-h");
-    expect_text(format_amount(kChipHours, 2'666'667, true), "2.7 chip-h");
-    expect_text(format_amount(kChipHours, 2'666'667), "2.6 chip-h");
-    expect_text(format_amount(kChipHours, 2'600'000, true), "2.6 chip-h");
-    expect_text(format_amount(kChipHours, 2'600'001, true), "2.7 chip-h");
+    const Ticks eight_thirds = 9'600'000'000LL;  // 16 chips x 10 min = 2.666... chip-h
+    expect_text(format_amount(kChipHours, ticks_of(768'000'000), true), "768.0 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(768'000'000)), "768.0 chip-h");
+    expect_text(format_amount(kChipHours, eight_thirds, true), "2.7 chip-h");
+    expect_text(format_amount(kChipHours, eight_thirds), "2.6 chip-h");
+    expect_text(format_left(kChipHours, eight_thirds), "2.6");
+    expect_text(format_amount(kChipHours, ticks_of(2'600'000), true), "2.6 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(2'600'000) + 1, true), "2.7 chip-h");  // one tick over
+    expect_text(format_amount(kChipHours, ticks_of(2'600'000) - 1), "2.5 chip-h");        // one tick under
+    expect_text(format_amount(kChipHours, ticks_of(2'600'001), true), "2.7 chip-h");
     expect_text(format_amount(kChipHours, 1, true), "0.1 chip-h");
     expect_text(format_amount(kChipHours, 1), "0.0 chip-h");
     expect_text(format_amount(kChipHours, 0, true), "0.0 chip-h");
-    expect_text(format_amount(kChipHours, 999'999'999, true), "1,000.0 chip-h");
-    expect_text(format_amount(kChipHours, 999'999'999), "999.9 chip-h");
-    expect_text(format_amount(kChipHours, 12'345'678'901), "12,345.6 chip-h");
-    expect_text(format_amount(kChipHours, 12'345'678'901, true), "12,345.7 chip-h");
-    expect_text(format_amount(kChipHours, 1'234'567'000'000), "1,234,567.0 chip-h");
-    expect_text(format_amount(kChipHours, 100'000'000), "100.0 chip-h");
-    expect_text(format_amount(kChipHours, 1'000'000'000), "1,000.0 chip-h");
-    expect_text(format_amount(kChipHours, 100'000'000'000), "100,000.0 chip-h");
-    expect_text(format_amount(kChipHours, -1'500'000), "-1.5 chip-h");
-    expect_text(format_amount(kChipHours, -1'550'000, true), "-1.5 chip-h");  // negatives never round away
+    expect_text(format_amount(kChipHours, ticks_of(999'999'999), true), "1,000.0 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(1'000'000'000) - 1, true), "1,000.0 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(1'000'000'000) - 1), "999.9 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(12'345'678'901)), "12,345.6 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(12'345'678'901), true), "12,345.7 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(1'234'567'000'000)), "1,234,567.0 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(100'000'000)), "100.0 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(1'000'000'000)), "1,000.0 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(100'000'000'000)), "100,000.0 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(kMaxAmountMicros)), "1,000,000,000.0 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(-1'500'000)), "-1.5 chip-h");
+    // Negatives never round away from zero.
+    expect_text(format_amount(kChipHours, ticks_of(-1'550'000), true), "-1.5 chip-h");
+    expect_text(format_amount(kChipHours, ticks_of(-1'550'000) - 1, true), "-1.5 chip-h");
 }
 
 void test_format_amount_usd(void** /*state*/) {
-    expect_text(format_amount(kUsd, 1'029'120'000), "$1,029.12");
-    expect_text(format_amount(kUsd, 1'029'120'000, true), "$1,029.12");
-    expect_text(format_amount(kUsd, 1'029'121'000, true), "$1,029.13");
-    expect_text(format_amount(kUsd, 1'029'129'999), "$1,029.12");
-    expect_text(format_amount(kUsd, 3'573'334, true), "$3.58");
+    const Ticks ten_minutes = 12'864'000'000LL;  // 16 chips x 10 min x $1.34 = $3.5733...
+    expect_text(format_amount(kUsd, ticks_of(1'029'120'000)), "$1,029.12");
+    expect_text(format_amount(kUsd, ticks_of(1'029'120'000), true), "$1,029.12");
+    expect_text(format_amount(kUsd, ticks_of(1'029'120'000) + 1, true), "$1,029.13");
+    expect_text(format_amount(kUsd, ticks_of(1'029'121'000), true), "$1,029.13");
+    expect_text(format_amount(kUsd, ticks_of(1'029'129'999)), "$1,029.12");
+    expect_text(format_amount(kUsd, ticks_of(1'029'130'000) - 1), "$1,029.12");
+    expect_text(format_amount(kUsd, ten_minutes, true), "$3.58");
+    expect_text(format_amount(kUsd, ten_minutes), "$3.57");
     expect_text(format_amount(kUsd, 0), "$0.00");
     expect_text(format_amount(kUsd, 1, true), "$0.01");
-    expect_text(format_amount(kUsd, 500'000'000'000), "$500,000.00");
-    expect_text(format_amount(kUsd, 999'999'999'999, true), "$1,000,000.00");
-    expect_text(format_amount(kUsd, -2'500'000), "-$2.50");
+    expect_text(format_amount(kUsd, 1), "$0.00");
+    expect_text(format_amount(kUsd, ticks_of(500'000'000'000)), "$500,000.00");
+    expect_text(format_amount(kUsd, ticks_of(999'999'999'999), true), "$1,000,000.00");
+    expect_text(format_amount(kUsd, ticks_of(kMaxAmountMicros)), "$1,000,000,000.00");
+    expect_text(format_amount(kUsd, ticks_of(-2'500'000)), "-$2.50");
 }
 
 void test_format_saturated(void** /*state*/) {
-    expect_text(format_amount(kChipHours, kSaturatedMicros, true), "unbounded chip-h");
+    expect_text(format_amount(kChipHours, kSaturatedTicks, true), "unbounded chip-h");
+    expect_text(format_amount(kChipHours, kSaturatedTicks), "unbounded chip-h");
     expect_text(format_amount(kChipHours, INT64_MAX), "unbounded chip-h");
-    expect_text(format_amount(kUsd, kSaturatedMicros, true), "an unbounded number of dollars");
-    expect_text(format_left(kChipHours, kSaturatedMicros), "unbounded");
+    expect_text(format_amount(kUsd, kSaturatedTicks, true), "an unbounded number of dollars");
+    expect_text(format_left(kChipHours, kSaturatedTicks), "unbounded");
     // Just below the saturation value is still a number.
-    std::string below = format_amount(kChipHours, kSaturatedMicros - 1, true);
+    std::string below = format_amount(kChipHours, kSaturatedTicks - 1, true);
     assert_true(below.find("unbounded") == std::string::npos);
     assert_true(below.find(" chip-h") != std::string::npos);
+    below = format_amount(kUsd, kSaturatedTicks - 1);
+    assert_true(below.find("unbounded") == std::string::npos);
+    assert_true(below[0] == '$');
 }
 
 void test_format_left(void** /*state*/) {
-    expect_text(format_left(kChipHours, 12'345'678'901), "12,345.6");
-    expect_text(format_left(kChipHours, 7'333'333), "7.3");
-    expect_text(format_left(kChipHours, 1'999'999), "1.9");  // rounded down: never more than is left
+    expect_text(format_left(kChipHours, ticks_of(12'345'678'901)), "12,345.6");
+    // 10 chip-h less one 16 chips x 10 min hold: 7.333... chip-h.
+    expect_text(format_left(kChipHours, ticks_of(10'000'000) - 9'600'000'000LL), "7.3");
+    // Rounded down, even one tick short: never more than is left.
+    expect_text(format_left(kChipHours, ticks_of(2'000'000)), "2.0");
+    expect_text(format_left(kChipHours, ticks_of(2'000'000) - 1), "1.9");
     expect_text(format_left(kChipHours, 0), "0.0");
-    expect_text(format_left(kUsd, 1'029'120'000), "$1,029.12");
-    expect_text(format_left(kUsd, 96'426'666), "$96.42");
+    expect_text(format_left(kUsd, ticks_of(1'029'120'000)), "$1,029.12");
+    expect_text(format_left(kUsd, ticks_of(100'000'000) - 12'864'000'000LL), "$96.42");  // $100 - $3.5733...
 }
 
 void test_format_budget(void** /*state*/) {
@@ -470,8 +578,8 @@ void test_format_budget(void** /*state*/) {
     expect_text(format_budget(b), "$1.34");
     b.amount = 1'234'567'890'000;
     expect_text(format_budget(b), "$1,234,567.89");
-    b.amount = grants::kMaxAmountMicros;
-    expect_text(format_budget(b), "$1,000,000,000,000");
+    b.amount = kMaxAmountMicros;
+    expect_text(format_budget(b), "$1,000,000,000");
 }
 
 }  // namespace
@@ -497,10 +605,12 @@ int main(void) {
         cmocka_unit_test(test_chips_gres_partition_without_gres),
         cmocka_unit_test(test_chips_gres_zero_is_whole_nodes),
         cmocka_unit_test(test_chips_saturate),
-        cmocka_unit_test(test_cost_exact_and_rounded_up),
+        cmocka_unit_test(test_cost_exact),
         cmocka_unit_test(test_cost_usd),
         cmocka_unit_test(test_cost_zero_and_negative),
         cmocka_unit_test(test_cost_saturates),
+        cmocka_unit_test(test_add_saturating),
+        cmocka_unit_test(test_sums_exact),
         cmocka_unit_test(test_format_amount_chip_hours),
         cmocka_unit_test(test_format_amount_usd),
         cmocka_unit_test(test_format_saturated),

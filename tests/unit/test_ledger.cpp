@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cmocka.h"
+#include "core/cost_model.h"
 #include "core/ledger.h"
 
 using grants::Adjustment;
@@ -24,6 +25,8 @@ using grants::ChargeRecord;
 using grants::ChargeTotals;
 using grants::Ledger;
 using grants::Micros;
+using grants::Ticks;
+using grants::ticks_of;
 
 namespace {
 
@@ -77,8 +80,9 @@ void expect_open_fails(const std::string& path, bool read_only = false) {
     assert_false(error.empty());
 }
 
-ChargeRecord charge(std::uint32_t job_id, std::int64_t run_start, const char* award = "A", Micros chip_hours = 1'000'000,
-                    Micros usd = -1, const char* cluster = "clu") {
+// 16 chips x 225 s: 1 chip-h by default.
+ChargeRecord charge(std::uint32_t job_id, std::int64_t run_start, const char* award = "A",
+                    Ticks chip_hours = ticks_of(1'000'000), Ticks usd = -1, const char* cluster = "clu") {
     ChargeRecord c;
     c.cluster = cluster;
     c.job_id = job_id;
@@ -135,8 +139,8 @@ std::map<std::string, ChargeTotals> totals_of(const Ledger& ledger) {
     return out;
 }
 
-void expect_total(const std::map<std::string, ChargeTotals>& totals, const std::string& award, Micros chip_hours,
-                  Micros usd) {
+void expect_total(const std::map<std::string, ChargeTotals>& totals, const std::string& award, Ticks chip_hours,
+                  Ticks usd) {
     auto it = totals.find(award);
     if (it == totals.end() || it->second.chip_hours != chip_hours || it->second.usd != usd) {
         print_error("totals[%s]: got %lld / %lld, want %lld / %lld\n", award.c_str(),
@@ -208,8 +212,8 @@ void test_record_exactly_once(void** state) {
     std::string error;
     std::vector<ChargeRecord> inserted;
 
-    const ChargeRecord c1 = charge(1, 1000, "A", 1'000'000, 1'340'000);
-    const ChargeRecord c2 = charge(2, 1000, "B", 2'000'000, -1);
+    const ChargeRecord c1 = charge(1, 1000, "A", ticks_of(1'000'000), ticks_of(1'340'000));
+    const ChargeRecord c2 = charge(2, 1000, "B", ticks_of(2'000'000), -1);
     assert_true(ledger->record_charges({c1, c2}, &inserted, &error));
     assert_int_equal(inserted.size(), 2);
     assert_true(same(inserted[0], c1));
@@ -220,8 +224,8 @@ void test_record_exactly_once(void** state) {
     c1_again.chip_hours = 999'000'000;
     c1_again.recorded_at = 99;
     // The same job's next run (a requeue) is a new charge; so is the same id on another cluster.
-    const ChargeRecord c3 = charge(1, 2000, "A", 3'000'000, 4'020'000);
-    const ChargeRecord c4 = charge(1, 1000, "A", 5'000'000, -1, "other");
+    const ChargeRecord c3 = charge(1, 2000, "A", ticks_of(3'000'000), ticks_of(4'020'000));
+    const ChargeRecord c4 = charge(1, 1000, "A", ticks_of(5'000'000), -1, "other");
     inserted = {c2};  // stale content must be replaced
     assert_true(ledger->record_charges({c1_again, c3, c2, c4}, &inserted, &error));
     assert_int_equal(inserted.size(), 2);
@@ -246,7 +250,7 @@ void test_record_exactly_once(void** state) {
     // In job, run order; the first version of c1 was kept; a missing rate reads back as -1.
     expect_charges(*ledger, {c1, c4, c3, c2, c5, charge(6, 1000)});
     assert_string_equal(query_text(db_path(state), "SELECT count(*) FROM charges;").c_str(), "6");
-    assert_string_equal(query_text(db_path(state), "SELECT usd_micros FROM charges WHERE job_id = 2;").c_str(),
+    assert_string_equal(query_text(db_path(state), "SELECT usd_ticks FROM charges WHERE job_id = 2;").c_str(),
                         "NULL");
 }
 
@@ -255,16 +259,16 @@ void test_totals_and_adjustments(void** state) {
     std::string error;
     assert_true(ledger->record_charges(
         {
-            charge(1, 1000, "A", 1'000'000, 1'340'000),
-            charge(2, 1000, "A", 2'000'000, -1),  // no rate: counts as $0
-            charge(3, 1000, "B", 500'000, 1'050'000),
-            charge(4, 1000, "B", 500'000, 0),
+            charge(1, 1000, "A", ticks_of(1'000'000), ticks_of(1'340'000)),
+            charge(2, 1000, "A", ticks_of(2'000'000), -1),  // no rate: counts as $0
+            charge(3, 1000, "B", ticks_of(500'000), ticks_of(1'050'000)),
+            charge(4, 1000, "B", ticks_of(500'000), 0),
         },
         nullptr, &error));
     auto t = totals_of(*ledger);
     assert_int_equal(t.size(), 2);
-    expect_total(t, "A", 3'000'000, 1'340'000);
-    expect_total(t, "B", 1'000'000, 1'050'000);
+    expect_total(t, "A", ticks_of(3'000'000), ticks_of(1'340'000));
+    expect_total(t, "B", ticks_of(1'000'000), ticks_of(1'050'000));
 
     // Debits add, credits (negative) subtract, each in its own unit.
     const std::vector<Adjustment> adjustments = {
@@ -277,9 +281,9 @@ void test_totals_and_adjustments(void** state) {
     for (const auto& a : adjustments) assert_true(ledger->record_adjustment(a, &error));
     t = totals_of(*ledger);
     assert_int_equal(t.size(), 3);
-    expect_total(t, "A", 3'000'000 + 5'000'000 - 2'500'000, 1'340'000 - 1'000'000);
-    expect_total(t, "B", 1'000'000, 1'050'000);
-    expect_total(t, "C", -3'000'000, 7);
+    expect_total(t, "A", ticks_of(3'000'000 + 5'000'000 - 2'500'000), ticks_of(1'340'000 - 1'000'000));
+    expect_total(t, "B", ticks_of(1'000'000), ticks_of(1'050'000));
+    expect_total(t, "C", ticks_of(-3'000'000), ticks_of(7));
 
     std::vector<Adjustment> got;
     assert_true(ledger->adjustments(&got, &error));
@@ -301,10 +305,54 @@ void test_totals_and_adjustments(void** state) {
     assert_int_equal(got.size(), adjustments.size());
 }
 
+void test_ticks_exact(void** state) {
+    // Charges are stored in ticks, exactly: three runs of 16 chips x 600 s (8/3
+    // chip-h, $3.5733... each) total 8 chip-h and $10.72, with nothing rounded.
+    const std::string path = db_path(state);
+    auto ledger = open_ok(path);
+    std::string error;
+    const Ticks chip_hours = 16LL * 600 * 1'000'000;
+    const Ticks usd = 16LL * 600 * 1'340'000;
+    std::vector<ChargeRecord> charges;
+    for (std::uint32_t job = 1; job <= 3; ++job) {
+        ChargeRecord c = charge(job, 1000, "T", chip_hours, usd);
+        c.seconds = 600;
+        charges.push_back(c);
+    }
+    // The largest amount a charge can have (saturated) reads back unchanged.
+    const ChargeRecord huge = charge(4, 1000, "H", grants::kSaturatedTicks, grants::kSaturatedTicks - 1);
+    charges.push_back(huge);
+    assert_true(ledger->record_charges(charges, nullptr, &error));
+    expect_charges(*ledger, charges);
+    auto t = totals_of(*ledger);
+    expect_total(t, "T", ticks_of(8'000'000), ticks_of(10'720'000));
+    expect_total(t, "H", grants::kSaturatedTicks, grants::kSaturatedTicks - 1);
+    // The columns hold ticks (adjustments keep millionths of the unit).
+    assert_string_equal(query_text(path, "SELECT chip_hours_ticks FROM charges WHERE job_id = 1;").c_str(),
+                        "9600000000");
+    assert_string_equal(query_text(path, "SELECT usd_ticks FROM charges WHERE job_id = 1;").c_str(), "12864000000");
+    assert_string_equal(query_text(path, "SELECT sum(chip_hours_ticks) FROM charges WHERE award = 'T';").c_str(),
+                        "28800000000");
+
+    // Adjustments in millionths become ticks in the totals: a credit of 8 chip-h and
+    // of $10.72 cancels the three charges exactly; a one-millionth debit is 3600 ticks.
+    assert_true(ledger->record_adjustment(adjustment("T", "chip_hours", -8'000'000, "credit"), &error));
+    assert_true(ledger->record_adjustment(adjustment("T", "usd", -10'720'000, "credit"), &error));
+    expect_total(totals_of(*ledger), "T", 0, 0);
+    assert_true(ledger->record_adjustment(adjustment("T", "chip_hours", 1, "debit"), &error));
+    expect_total(totals_of(*ledger), "T", 3600, 0);
+    assert_string_equal(
+        query_text(path, "SELECT group_concat(amount_micros, ',') FROM adjustments WHERE award = 'T';").c_str(),
+        "-8000000,-10720000,1");
+    // An adjustment to an award without charges.
+    assert_true(ledger->record_adjustment(adjustment("NEW", "usd", 1'340'000, "debit"), &error));
+    expect_total(totals_of(*ledger), "NEW", 0, ticks_of(1'340'000));
+}
+
 void test_durable_across_close(void** state) {
     const std::string path = db_path(state);
-    const std::vector<ChargeRecord> charges = {charge(7, 100, "A", 1'000'000, 2'000'000),
-                                               charge(7, 200, "A", 3'000'000, 4'000'000)};
+    const std::vector<ChargeRecord> charges = {charge(7, 100, "A", ticks_of(1'000'000), ticks_of(2'000'000)),
+                                               charge(7, 200, "A", ticks_of(3'000'000), ticks_of(4'000'000))};
     std::string error;
     {
         auto ledger = open_ok(path);
@@ -317,7 +365,7 @@ void test_durable_across_close(void** state) {
         std::vector<Adjustment> adj;
         assert_true(ledger->adjustments(&adj, &error));
         assert_int_equal(adj.size(), 1);
-        expect_total(totals_of(*ledger), "A", 4'000'000, 5'500'000);
+        expect_total(totals_of(*ledger), "A", ticks_of(4'000'000), ticks_of(5'500'000));
         // After a restart, recording the same runs again charges nothing.
         std::vector<ChargeRecord> inserted;
         assert_true(ledger->record_charges(charges, &inserted, &error));
@@ -367,12 +415,13 @@ void test_read_only(void** state) {
     const std::string path = db_path(state);
     std::string error;
     auto writer = open_ok(path);
-    assert_true(writer->record_charges({charge(1, 1000, "A", 1'000'000, 1'340'000)}, nullptr, &error));
+    assert_true(
+        writer->record_charges({charge(1, 1000, "A", ticks_of(1'000'000), ticks_of(1'340'000))}, nullptr, &error));
     assert_true(writer->record_adjustment(adjustment("A", "chip_hours", 1, "x"), &error));
 
     auto reader = open_ok(path, true);
-    expect_charges(*reader, {charge(1, 1000, "A", 1'000'000, 1'340'000)});
-    expect_total(totals_of(*reader), "A", 1'000'001, 1'340'000);
+    expect_charges(*reader, {charge(1, 1000, "A", ticks_of(1'000'000), ticks_of(1'340'000))});
+    expect_total(totals_of(*reader), "A", ticks_of(1'000'001), ticks_of(1'340'000));
 
     // Writes are refused with an error and change nothing.
     std::vector<ChargeRecord> inserted = {charge(9, 9)};
@@ -382,12 +431,12 @@ void test_read_only(void** state) {
     error.clear();
     assert_false(reader->record_adjustment(adjustment("A", "usd", 1, "y"), &error));
     assert_false(error.empty());
-    expect_charges(*writer, {charge(1, 1000, "A", 1'000'000, 1'340'000)});
-    expect_total(totals_of(*writer), "A", 1'000'001, 1'340'000);
+    expect_charges(*writer, {charge(1, 1000, "A", ticks_of(1'000'000), ticks_of(1'340'000))});
+    expect_total(totals_of(*writer), "A", ticks_of(1'000'001), ticks_of(1'340'000));
 
     // The reader sees what the writer commits later.
     assert_true(writer->record_charges({charge(3, 1000)}, nullptr, &error));
-    expect_charges(*reader, {charge(1, 1000, "A", 1'000'000, 1'340'000), charge(3, 1000)});
+    expect_charges(*reader, {charge(1, 1000, "A", ticks_of(1'000'000), ticks_of(1'340'000)), charge(3, 1000)});
 
     // Read-only never creates a ledger.
     const std::string none = dir_of(state) + "/none.db";
@@ -418,6 +467,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_open_creates_schema, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_record_exactly_once, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_totals_and_adjustments, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_ticks_exact, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_durable_across_close, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_corrupt_file, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_corrupt_header_of_real_ledger, make_dir, remove_dir),

@@ -100,7 +100,7 @@ void test_error_fixtures(void** /*state*/) {
           // Quoted numbers are strings.
           {5, 52, "partition 'trn1'.cores_per_chip must be a whole number, found \"2\""},
           {5, 76, "partition 'trn1'.usd_per_chip_hour must be a non-negative number (at most 6 decimals, at most "
-                  "10^12), found \"cheap\""}}},
+                  "10^9), found \"cheap\""}}},
         {"err-type-list-for-string.yaml",
          {{3, 15, "enforce.partitions must be a list such as [a, b], found a scalar value"},
           {6, 12, "award 'A1'.title must be a string, found a list"}}},
@@ -130,7 +130,7 @@ void test_error_fixtures(void** /*state*/) {
           {14, 25, "default_award 'NOPE' is not defined under awards"}}},
         // Found by fuzz_policy: a 13-digit amount overflowed int64 before it was range checked.
         {"regress-decimal-overflow.yaml",
-         {{5, 59, "award 'A1'.budget.chip_hours must be a non-negative number (at most 6 decimals, at most 10^12), "
+         {{5, 59, "award 'A1'.budget.chip_hours must be a non-negative number (at most 6 decimals, at most 10^9), "
                   "found \"9999999999999\""}}},
     };
     int failures = 0;
@@ -221,7 +221,7 @@ void test_error_snippets(void** /*state*/) {
         {"nan rate",
          "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
          "  a: {chips_per_node: 1, usd_per_chip_hour: nan}\nawards: {}\n",
-         {{4, 45, "usd_per_chip_hour must be a non-negative number (at most 6 decimals, at most 10^12), found "
+         {{4, 45, "usd_per_chip_hour must be a non-negative number (at most 6 decimals, at most 10^9), found "
                   "\"nan\""}}},
         {"infinite rate",
          "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
@@ -231,12 +231,17 @@ void test_error_snippets(void** /*state*/) {
         {"exponent rate",
          "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
          "  a: {chips_per_node: 1, usd_per_chip_hour: 1.5e1}\nawards: {}\n",
-         {{4, 45, "usd_per_chip_hour must be a non-negative number (at most 6 decimals, at most 10^12), found "
+         {{4, 45, "usd_per_chip_hour must be a non-negative number (at most 6 decimals, at most 10^9), found "
                   "\"1.5e1\""}}},
+        {"rate over 10^9",
+         "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
+         "  a: {chips_per_node: 1, usd_per_chip_hour: 1000000000.000001}\nawards: {}\n",
+         {{4, 45, "usd_per_chip_hour must be a non-negative number (at most 6 decimals, at most 10^9), found "
+                  "\"1000000000.000001\""}}},
         {"quoted rate",
          "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
          "  a: {chips_per_node: 1, usd_per_chip_hour: '1.5'}\nawards: {}\n",
-         {{4, 45, "usd_per_chip_hour must be a non-negative number (at most 6 decimals, at most 10^12), found "
+         {{4, 45, "usd_per_chip_hour must be a non-negative number (at most 6 decimals, at most 10^9), found "
                   "\"1.5\""}}},
         {"unknown partition key",
          "version: 1\nenforce: {partitions: [a]}\npartitions:\n"

@@ -85,7 +85,7 @@ void run_fixtures(const std::vector<FixtureCase>& cases) {
 }
 
 constexpr const char* kDate = "must be a date YYYY-MM-DD (1970 or later), found ";
-constexpr const char* kAmount = "must be a non-negative number (at most 6 decimals, at most 10^12), found ";
+constexpr const char* kAmount = "must be a non-negative number (at most 6 decimals, at most 10^9), found ";
 constexpr const char* kDuration =
     ".limits.max_walltime must be a Slurm duration (M, M:S, H:M:S, D-H, D-H:M or D-H:M:S; more than 0, at most "
     "3650 days), found ";
@@ -126,9 +126,10 @@ void test_budget_units(void** /*state*/) {
 
 void test_budget_amounts(void** /*state*/) {
     const std::string lots = s(kAmount, "\"lots\""), decimals = s(kAmount, "\"1.0000001\""),
-                      big = s(kAmount, "\"1000000000000.01\""), quoted = s(kAmount, "\"100\""),
-                      exponent = s(kAmount, "\"1e6\""), list = s(kAmount, "a list"), dollar = s(kAmount, "\"$1000\"");
-    // OK (exactly 10^12 dollars) is not reported.
+                      big = s(kAmount, "\"1000000000.01\""), quoted = s(kAmount, "\"100\""),
+                      exponent = s(kAmount, "\"1e6\""), list = s(kAmount, "a list"), dollar = s(kAmount, "\"$1000\""),
+                      old_max = s(kAmount, "\"1000000000000\"");
+    // OK (exactly 10^9 dollars) is not reported; 10^12 (the limit before ticks) is.
     run_fixtures({
         {"err-budget-amount.yaml",
          {{7, 56, "award 'A1'.budget.chip_hours must not be negative, found -5"},
@@ -139,7 +140,8 @@ void test_budget_amounts(void** /*state*/) {
           {12, 49, ("award 'A6'.budget.usd " + exponent).c_str()},
           {13, 56, ("award 'A7'.budget.chip_hours " + list).c_str()},
           {14, 49, "award 'A8'.budget.usd must not be negative, found -0.5"},
-          {15, 49, ("award 'A9'.budget.usd " + dollar).c_str()}}},
+          {15, 49, ("award 'A9'.budget.usd " + dollar).c_str()},
+          {17, 57, ("award 'A10'.budget.chip_hours " + old_max).c_str()}}},
     });
 }
 
@@ -325,7 +327,7 @@ void test_valid_schema(void** /*state*/) {
     };
     const Expected forms[] = {
         {"M", Budget::Unit::ChipHours, 1, 60},
-        {"MS", Budget::Unit::ChipHours, 1'000'000'000'000 * kMicrosPerUnit, 90 * 60 + 30},
+        {"MS", Budget::Unit::ChipHours, 1'000'000'000 * kMicrosPerUnit, 90 * 60 + 30},
         {"HMS", Budget::Unit::Usd, 499'999'999'999, 36 * 3600 + 1},
         {"DH", Budget::Unit::Usd, 0, 2 * 86400 + 12 * 3600},
         {"DHM", Budget::Unit::ChipHours, 1'340'000, 60},

@@ -20,9 +20,10 @@ using grants::decide_submit;
 using grants::Decision;
 using grants::JobRequest;
 using grants::JobShape;
-using grants::Micros;
 using grants::PartitionFacts;
 using grants::Policy;
+using grants::Ticks;
+using grants::ticks_of;
 using grants::UsageLookup;
 using Verdict = grants::Decision::Verdict;
 
@@ -40,6 +41,10 @@ awards:
     members: { users: [alice] }
     valid: { from: 2025-01-01, until: 2026-12-31 }
     budget: { chip_hours: 10 }
+    partitions: [trn1]
+  EIGHT:
+    members: { users: [alice] }
+    budget: { chip_hours: 8 }
     partitions: [trn1]
   TL:
     members: { users: [alice] }
@@ -150,7 +155,11 @@ const Policy& resolution_policy() {
 
 const DayNumber kToday = day_number(2025, 6, 1);
 
-// One node, 10 minutes: 16 chips x 1/6 h = 2.666667 chip-h.
+// What one node (16 chips) for 10 minutes holds, exactly: 8/3 chip-h, $3.5733... at $1.34.
+constexpr Ticks kTenMinutes = 16LL * 600 * 1'000'000;
+constexpr Ticks kTenMinutesUsd = 16LL * 600 * 1'340'000;
+
+// One node, 10 minutes: 16 chips x 1/6 h = 8/3 chip-h (kTenMinutes ticks).
 JobShape shape(std::int64_t nodes = 1, std::optional<std::int64_t> minutes = 10) {
     JobShape s;
     s.min_nodes = nodes;
@@ -212,7 +221,7 @@ void expect(const char* name, const Decision& d, Verdict want, const std::vector
     if (!check(name, d, want, fragments)) fail();
 }
 
-AwardUsageView held(Micros amount) {
+AwardUsageView held(Ticks amount) {
     AwardUsageView v;
     v.held = amount;
     return v;
@@ -221,8 +230,9 @@ AwardUsageView held(Micros amount) {
 // ---------------------------------------------------------------- (a) budget exhaustion
 
 void test_exhaustion_example(void** /*state*/) {
-    // SPEC: budget 10 chip-h, 1 node x 10 min on trn1 (16 chips/node) holds 2.666667 chip-h.
-    const Micros hold = 2'666'667;
+    // SPEC: budget 10 chip-h, 1 node x 10 min on trn1 (16 chips/node) holds 8/3 chip-h, exactly:
+    // three such jobs leave 2.0 chip-h (not 1.999999), too little for a fourth.
+    const Ticks hold = kTenMinutes;
     struct Case {
         int k;  // jobs already held
         Verdict want;
@@ -230,8 +240,8 @@ void test_exhaustion_example(void** /*state*/) {
     } cases[] = {
         {0, Verdict::Accept, "7.3 of 10 chip-h left"},
         {1, Verdict::Accept, "4.6 of 10 chip-h left"},
-        {2, Verdict::Accept, "1.9 of 10 chip-h left"},
-        {3, Verdict::Reject, "1.9 of 10 chip-h left"},
+        {2, Verdict::Accept, "2.0 of 10 chip-h left"},
+        {3, Verdict::Reject, "2.0 of 10 chip-h left"},
     };
     int failures = 0;
     for (const Case& c : cases) {
@@ -254,33 +264,84 @@ void test_exhaustion_example(void** /*state*/) {
 }
 
 void test_exhaustion_message(void** /*state*/) {
-    Decision d = decide(policy(), job("alice", "EXH"), held(3 * 2'666'667));
+    Decision d = decide(policy(), job("alice", "EXH"), held(3 * kTenMinutes));
     expect("k=3", d, Verdict::Reject);
     assert_string_equal(d.message.c_str(),
-                        "award EXH has 1.9 of 10 chip-h left and this job needs up to 2.7 chip-h (16 chips x "
+                        "award EXH has 2.0 of 10 chip-h left and this job needs up to 2.7 chip-h (16 chips x "
                         "00:10:00): lower --time or the node count, or ask your PI.");
 }
 
 void test_budget_boundary(void** /*state*/) {
-    // charged + held + this job == budget is accepted; one millionth more is not.
+    // charged + held + this job == budget is accepted; one tick more is not.
     AwardUsageView v;
-    v.charged = 5'000'000;
-    v.held = 10'000'000 - 5'000'000 - 2'666'667;
+    v.charged = ticks_of(5'000'000);
+    v.held = ticks_of(10'000'000) - ticks_of(5'000'000) - kTenMinutes;
     Decision d = decide(policy(), job("alice", "EXH"), v);
     expect("exactly the budget", d, Verdict::Accept, {"0.0 of 10 chip-h left"});
+    assert_int_equal(d.hold, kTenMinutes);
     v.held += 1;
-    expect("one millionth over", decide(policy(), job("alice", "EXH"), v), Verdict::Reject,
-           {"2.6 of 10 chip-h left"});
+    expect("one tick over", decide(policy(), job("alice", "EXH"), v), Verdict::Reject, {"2.6 of 10 chip-h left"});
     // Charges alone count (including adjustments that overdraw the award).
     v = AwardUsageView{};
-    v.charged = 7'333'334;
+    v.charged = ticks_of(10'000'000) - kTenMinutes;
+    expect("charged exactly", decide(policy(), job("alice", "EXH"), v), Verdict::Accept, {"0.0 of 10 chip-h left"});
+    v.charged += 1;
+    expect("charged one tick over", decide(policy(), job("alice", "EXH"), v), Verdict::Reject,
+           {"2.6 of 10 chip-h left"});
+    v.charged = ticks_of(7'333'334);
     expect("charged", decide(policy(), job("alice", "EXH"), v), Verdict::Reject, {"2.6 of 10 chip-h left"});
-    v.charged = 11'000'000;
+    v.charged = ticks_of(11'000'000);
     expect("overdrawn", decide(policy(), job("alice", "EXH"), v), Verdict::Reject, {"0.0 of 10 chip-h left"});
     // Absurd requests are never cheap.
     expect("absurd nodes", decide(policy(), job("bob", "BIG", shape(1'000'000'000'000'000LL))), Verdict::Reject,
            {"unbounded chip-h"});
     expect("absurd time", decide(policy(), job("bob", "BIG", shape(8, 1'000'000'000'000LL))), Verdict::Reject);
+    // A saturated usage never lets anything through, even with a huge budget.
+    expect("saturated held", decide(policy(), job("bob", "BIG"), held(grants::kSaturatedTicks)), Verdict::Reject,
+           {"0.0 of 1,000,000 chip-h left"});
+    v = AwardUsageView{};
+    v.charged = grants::kSaturatedTicks;
+    v.held = grants::kSaturatedTicks;
+    expect("saturated both", decide(policy(), job("bob", "BIG"), v), Verdict::Reject);
+}
+
+void test_three_thirds_fill_the_budget(void** /*state*/) {
+    // Budget 8 chip-h, jobs of 16 chips x 10 min (8/3 chip-h each): with two
+    // jobs' exact holds held, the third fits exactly and leaves 0.0; one tick
+    // more and it does not (rounded-up millionths made it 8.000001 and refused it).
+    Decision first = decide(policy(), job("alice", "EIGHT"));
+    expect("first", first, Verdict::Accept, {"this job holds 2.7 chip-h", "5.3 of 8 chip-h left"});
+    assert_int_equal(first.hold, kTenMinutes);
+    assert_int_equal(3 * first.hold, ticks_of(8'000'000));
+
+    Decision second = decide(policy(), job("alice", "EIGHT"), held(first.hold));
+    expect("second", second, Verdict::Accept, {"2.6 of 8 chip-h left"});
+    assert_int_equal(second.hold, kTenMinutes);
+
+    Decision third = decide(policy(), job("alice", "EIGHT"), held(first.hold + second.hold));
+    expect("third", third, Verdict::Accept);
+    assert_string_equal(third.message.c_str(), "award EIGHT: this job holds 2.7 chip-h; 0.0 of 8 chip-h left.");
+    assert_string_equal(third.award.c_str(), "EIGHT");
+    assert_int_equal(third.hold, kTenMinutes);
+
+    Decision over = decide(policy(), job("alice", "EIGHT"), held(first.hold + second.hold + 1));
+    expect("one tick over", over, Verdict::Reject, {"2.6 of 8 chip-h left", "2.7 chip-h"});
+    assert_int_equal(over.hold, 0);
+    // The same when part of it is charged rather than held.
+    AwardUsageView v;
+    v.charged = first.hold;
+    v.held = second.hold;
+    expect("charged + held", decide(policy(), job("alice", "EIGHT"), v), Verdict::Accept, {"0.0 of 8 chip-h left"});
+    v.charged += 1;
+    expect("charged + held + 1", decide(policy(), job("alice", "EIGHT"), v), Verdict::Reject);
+    // A fourth never fits; an array of three fits an empty award exactly.
+    expect("fourth", decide(policy(), job("alice", "EIGHT"), held(3 * kTenMinutes)), Verdict::Reject,
+           {"0.0 of 8 chip-h left"});
+    JobShape three = shape();
+    three.array_tasks = 3;
+    Decision array = decide(policy(), job("alice", "EIGHT", three));
+    expect("array of 3", array, Verdict::Accept, {"8.0 chip-h", "0.0 of 8 chip-h left"});
+    assert_int_equal(array.hold, ticks_of(8'000'000));
 }
 
 // ---------------------------------------------------------------- (b) time limits
@@ -323,7 +384,7 @@ void test_time_limit(void** /*state*/) {
         bool ok = check(c.name, d, c.want, c.fragments);
         if (ok && c.want == Verdict::Accept) {
             ok = d.time_limit_minutes == c.time_limit && d.set_time_limit_minutes == c.set_time &&
-                 d.hold == grants::cost_micros(grants::Budget::Unit::ChipHours, *policy().find_partition("trn1"), 16,
+                 d.hold == grants::cost_ticks(grants::Budget::Unit::ChipHours, *policy().find_partition("trn1"), 16,
                                                c.time_limit * 60);
             if (!ok) {
                 print_error("case '%s': time limit %lld (set %lld), hold %lld\n", c.name,
@@ -502,7 +563,7 @@ void test_max_running_chips(void** /*state*/) {
 void test_array_costs_per_task(void** /*state*/) {
     Decision d = decide(policy(), job("bob", "BIG", array_shape(4)));
     expect("array of 4", d, Verdict::Accept);
-    assert_int_equal(d.hold, 10'666'667);  // 4 x 16 chips x 10 min, rounded once
+    assert_int_equal(d.hold, 4 * kTenMinutes);  // 4 x 16 chips x 10 min, exactly
     assert_int_equal(d.chips, 16);         // per task
     expect("3 tasks fit in 10 chip-h", decide(policy(), job("alice", "EXH", array_shape(3))), Verdict::Accept,
            {"8.0 chip-h", "2.0 of 10 chip-h left"});
@@ -511,7 +572,7 @@ void test_array_costs_per_task(void** /*state*/) {
     // array_tasks 0 (unknown) counts as one job.
     Decision one = decide(policy(), job("bob", "BIG", array_shape(0)));
     expect("array_tasks 0", one, Verdict::Accept);
-    assert_int_equal(one.hold, 2'666'667);
+    assert_int_equal(one.hold, kTenMinutes);
 }
 
 // ---------------------------------------------------------------- (g) several partitions
@@ -524,19 +585,19 @@ void test_most_expensive_partition(void** /*state*/) {
         const char* award;
         JobShape shape;
         std::vector<std::string> partitions;
-        Micros hold;
+        Ticks hold;
         std::int64_t chips;
     } cases[] = {
         // trn1 counts whole nodes (16 chips), trn2 the 4 requested neuron chips.
-        {"chip-h: trn1 whole node", "BIG", gres4, {"trn1", "trn2"}, 16'000'000, 16},
-        {"chip-h: order does not matter", "BIG", gres4, {"trn2", "trn1"}, 16'000'000, 16},
-        {"chip-h: trn2 alone", "BIG", gres4, {"trn2"}, 4'000'000, 4},
+        {"chip-h: trn1 whole node", "BIG", gres4, {"trn1", "trn2"}, ticks_of(16'000'000), 16},
+        {"chip-h: order does not matter", "BIG", gres4, {"trn2", "trn1"}, ticks_of(16'000'000), 16},
+        {"chip-h: trn2 alone", "BIG", gres4, {"trn2"}, ticks_of(4'000'000), 4},
         // Same chips, dollars differ: trn2's $2.10 beats trn1's $1.34.
-        {"usd: trn2 rate", "USDBIG", shape(1, 60), {"trn1", "trn2"}, 33'600'000, 16},
-        {"usd: trn2 rate, reversed", "USDBIG", shape(1, 60), {"trn2", "trn1"}, 33'600'000, 16},
+        {"usd: trn2 rate", "USDBIG", shape(1, 60), {"trn1", "trn2"}, ticks_of(33'600'000), 16},
+        {"usd: trn2 rate, reversed", "USDBIG", shape(1, 60), {"trn2", "trn1"}, ticks_of(33'600'000), 16},
         // 16 chips x $1.34 beats 4 chips x $2.10.
-        {"usd: trn1 whole node", "USDBIG", gres4, {"trn2", "trn1"}, 21'440'000, 16},
-        {"outside enforcement ignored", "BIG", shape(1, 60), {"cpu", "trn1"}, 16'000'000, 16},
+        {"usd: trn1 whole node", "USDBIG", gres4, {"trn2", "trn1"}, ticks_of(21'440'000), 16},
+        {"outside enforcement ignored", "BIG", shape(1, 60), {"cpu", "trn1"}, ticks_of(16'000'000), 16},
     };
     int failures = 0;
     for (const Case& c : cases) {
@@ -558,7 +619,7 @@ void test_most_expensive_partition(void** /*state*/) {
     j.facts["trn1"].total_nodes = 2;
     Decision d = decide(policy(), j);
     expect("sizes", d, Verdict::Accept);
-    assert_int_equal(d.hold, 64'000'000);
+    assert_int_equal(d.hold, ticks_of(64'000'000));
     assert_int_equal(d.chips, 64);
 }
 
@@ -567,18 +628,21 @@ void test_most_expensive_partition(void** /*state*/) {
 void test_usd_budget(void** /*state*/) {
     Decision d = decide(policy(), job("alice", "USD"));
     expect("usd", d, Verdict::Accept);
-    assert_int_equal(d.hold, 3'573'334);  // 16 chips x 1/6 h x $1.34, rounded up
+    assert_int_equal(d.hold, kTenMinutesUsd);  // 16 chips x 1/6 h x $1.34 = $3.5733..., exactly
     assert_string_equal(d.message.c_str(), "award USD: this job holds $3.58; $96.42 of $100 left (until 2026-12-31).");
     Decision d2 = decide(policy(), job("alice", "USD", shape(), {"trn2"}));
     expect("usd trn2", d2, Verdict::Accept);
-    assert_int_equal(d2.hold, 5'600'000);  // at $2.10
+    assert_int_equal(d2.hold, ticks_of(5'600'000));  // at $2.10
     AwardUsageView v;
-    v.charged = 95'000'000;
-    v.held = 2'000'000;
+    v.charged = ticks_of(95'000'000);
+    v.held = ticks_of(2'000'000);
     expect("usd exhausted", decide(policy(), job("alice", "USD"), v), Verdict::Reject,
            {"$3.00 of $100 left", "$3.58"});
-    v.held = 100'000'000 - 95'000'000 - 3'573'334;
+    v.held = ticks_of(100'000'000) - ticks_of(95'000'000) - kTenMinutesUsd;
     expect("usd exactly", decide(policy(), job("alice", "USD"), v), Verdict::Accept, {"$0.00 of $100 left"});
+    v.held += 1;
+    expect("usd one tick over", decide(policy(), job("alice", "USD"), v), Verdict::Reject,
+           {"$3.57 of $100 left", "$3.58"});
 }
 
 // ---------------------------------------------------------------- (i) accept message
@@ -595,7 +659,7 @@ void test_accept_message(void** /*state*/) {
                         "award BIG: this job holds 2.7 chip-h; 999,997.3 of 1,000,000 chip-h left.");
     // The SPEC's example numbers: 768.0 chip-h held (16 chips x 2 days), 12,345.6 left.
     AwardUsageView v;
-    v.charged = 1'000'000'000'000 - 768'000'000 - 12'345'650'000;
+    v.charged = ticks_of(1'000'000'000'000 - 768'000'000 - 12'345'650'000);
     d = decide(policy(), job("bob", "BIG", shape(1, 48 * 60)), v);
     expect("768", d, Verdict::Accept);
     assert_string_equal(d.message.c_str(),
@@ -690,6 +754,7 @@ int main(void) {
         cmocka_unit_test(test_exhaustion_example),
         cmocka_unit_test(test_exhaustion_message),
         cmocka_unit_test(test_budget_boundary),
+        cmocka_unit_test(test_three_thirds_fill_the_budget),
         cmocka_unit_test(test_time_limit),
         cmocka_unit_test(test_time_limit_several_partitions),
         cmocka_unit_test(test_validity_window),

@@ -281,9 +281,9 @@ void test_parse_decimal_exact(void** /*state*/) {
         {"50000.000000", 50'000'000'000},
         {"0001.5", 1'500'000},
         {"0.0", 0},
-        {"999999999999.999999", kMaxAmountMicros - 1},
-        {"1000000000000", kMaxAmountMicros},  // 10^12 units is the limit
-        {"1000000000000.000000", kMaxAmountMicros},
+        {"999999999.999999", kMaxAmountMicros - 1},
+        {"1000000000", kMaxAmountMicros},  // 10^9 units is the limit
+        {"1000000000.000000", kMaxAmountMicros},
     };
     for (const Case& c : cases) want_value("parse_decimal", c.text, parse_decimal(c.text), c.micros);
     finish();
@@ -298,7 +298,9 @@ void test_parse_decimal_refused(void** /*state*/) {
         // Separators, spaces, other notations.
         "1,5", "1_000", "1 000", " 1", "1 ", "1\n", "0x10", "0b1", "nan", "NaN", "inf", "-inf", "Infinity", "one",
         "1$", "$1",
-        // Over 10^12, including values that would overflow int64 if multiplied first.
+        // Over 10^9 (the old limit of 10^12 included), and values that would overflow int64
+        // if multiplied first.
+        "1000000000.000001", "1000000001", "1000000001.0", "9999999999", "999999999999.999999", "1000000000000",
         "1000000000000.000001", "1000000000001", "9999999999999", "99999999999999", "9223372036854775807",
         "9223372036854775808", "18446744073709551616", "99999999999999999999999999999999999999",
     };
@@ -318,9 +320,9 @@ void test_format_decimal(void** /*state*/) {
     want_string("format_decimal", 2100000, format_decimal(2'100'000), "2.1");
     want_string("format_decimal", 12000001, format_decimal(12'000'001), "12.000001");
     want_string("format_decimal", 500000000000, format_decimal(500'000'000'000), "500000");
-    want_string("format_decimal", kMaxAmountMicros, format_decimal(kMaxAmountMicros), "1000000000000");
+    want_string("format_decimal", kMaxAmountMicros, format_decimal(kMaxAmountMicros), "1000000000");
     want_string("format_decimal", kMaxAmountMicros - 1, format_decimal(kMaxAmountMicros - 1),
-                  "999999999999.999999");
+                  "999999999.999999");
     // Balances can go below zero (overspent by actual usage).
     want_string("format_decimal", -1500000, format_decimal(-1'500'000), "-1.5");
     want_string("format_decimal", -1, format_decimal(-1), "-0.000001");

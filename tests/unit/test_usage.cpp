@@ -20,9 +20,10 @@ using grants::ChargeRecord;
 using grants::ChargeTotals;
 using grants::JobObservation;
 using grants::JobShape;
-using grants::Micros;
 using grants::PassResult;
 using grants::Policy;
+using grants::Ticks;
+using grants::ticks_of;
 using grants::UsageAccountant;
 using grants::UsageSnapshot;
 using grants::UsageTracker;
@@ -82,6 +83,10 @@ JobObservation finished(std::uint32_t id, std::int64_t start, std::int64_t end, 
     return j;
 }
 
+// A run of 16 chips for 1000 s: 4.444... chip-h, $5.9555... at $1.34; exact in ticks.
+constexpr Ticks kThousandSeconds = 16LL * 1000 * 1'000'000;
+constexpr Ticks kThousandSecondsUsd = 16LL * 1000 * 1'340'000;
+
 const AwardTally& tally(const PassResult& r, const std::string& award) {
     auto it = r.snapshot.awards.find(award);
     if (it == r.snapshot.awards.end()) print_error("no tally for award %s\n", award.c_str());
@@ -89,13 +94,13 @@ const AwardTally& tally(const PassResult& r, const std::string& award) {
     return it->second;
 }
 
-Micros held_of(const PassResult& r, const std::string& award) {
+Ticks held_of(const PassResult& r, const std::string& award) {
     auto it = r.snapshot.awards.find(award);
     return it == r.snapshot.awards.end() ? 0 : it->second.held;
 }
 
 void expect_charge(const ChargeRecord& c, std::uint32_t job_id, std::int64_t run_start, std::int64_t chips,
-                   std::int64_t seconds, Micros chip_hours, Micros usd) {
+                   std::int64_t seconds, Ticks chip_hours, Ticks usd) {
     bool ok = c.job_id == job_id && c.run_start == run_start && c.chips == chips && c.seconds == seconds &&
               c.chip_hours == chip_hours && c.usd == usd;
     if (!ok) {
@@ -135,7 +140,7 @@ void test_live_jobs_held(void** /*state*/) {
     PassResult r = acc.pass(policy(), jobs, 2000);
     assert_true(r.charges.empty());
     const AwardTally& ch = tally(r, "CH");
-    assert_int_equal(ch.held, 32'000'000 + 8'000'000 + 16'000'000);
+    assert_int_equal(ch.held, ticks_of(32'000'000 + 8'000'000 + 16'000'000));
     assert_int_equal(ch.live_jobs, 1 + 1 + 10);
     assert_int_equal(ch.live_chips, 32 + 16 + 160);
     assert_int_equal(ch.running_jobs, 1);
@@ -146,7 +151,7 @@ void test_live_jobs_held(void** /*state*/) {
     assert_int_equal(ch.users.at("bob").live_jobs, 1);
     assert_int_equal(ch.users.at("bob").live_chips, 16);
     const AwardTally& usd = tally(r, "USD");
-    assert_int_equal(usd.held, 33'600'000);
+    assert_int_equal(usd.held, ticks_of(33'600'000));
     assert_int_equal(usd.live_jobs, 1);
     assert_int_equal(usd.live_chips, 16);
     assert_int_equal(r.approvals_seen.size(), 1);
@@ -160,7 +165,7 @@ void test_running_uses_allocated_nodes(void** /*state*/) {
     j.shape.min_nodes = 3;
     j.shape.max_nodes = 4;
     PassResult r = acc.pass(policy(), {j}, 2000);
-    assert_int_equal(tally(r, "CH").held, 48'000'000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(48'000'000));
     assert_int_equal(tally(r, "CH").live_chips, 48);
     // While pending it holds the most it may get.
     j.phase = Phase::Pending;
@@ -168,7 +173,7 @@ void test_running_uses_allocated_nodes(void** /*state*/) {
     j.shape.min_nodes = 2;
     UsageAccountant fresh("clu");
     r = fresh.pass(policy(), {j}, 2000);
-    assert_int_equal(tally(r, "CH").held, 64'000'000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(64'000'000));
 }
 
 void test_several_partitions_most_expensive(void** /*state*/) {
@@ -176,22 +181,22 @@ void test_several_partitions_most_expensive(void** /*state*/) {
     // the same 16 chips cost $2.10/h on trn2 but $1.34/h on trn1.
     UsageAccountant acc("clu");
     PassResult r = acc.pass(policy(), {job(1, Phase::Pending, 0, "USD", "trn1,trn2")}, 2000);
-    assert_int_equal(tally(r, "USD").held, 33'600'000);
+    assert_int_equal(tally(r, "USD").held, ticks_of(33'600'000));
     r = acc.pass(policy(), {job(1, Phase::Pending, 0, "USD", "trn2,trn1")}, 2000);
-    assert_int_equal(tally(r, "USD").held, 33'600'000);
+    assert_int_equal(tally(r, "USD").held, ticks_of(33'600'000));
     // With 4 neuron chips per node, trn1's whole node (16 chips) is dearer than trn2's 4.
     JobObservation g = job(2, Phase::Pending, 0, "CH", "trn2,trn1");
     g.shape.tres_per_node = "gres:neuron:4";
     r = acc.pass(policy(), {g}, 2000);
-    assert_int_equal(tally(r, "CH").held, 16'000'000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000));
     assert_int_equal(tally(r, "CH").live_chips, 16);
     g.partition = "trn2";
     r = acc.pass(policy(), {g}, 2000);
-    assert_int_equal(tally(r, "CH").held, 4'000'000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(4'000'000));
     assert_int_equal(tally(r, "CH").live_chips, 4);
     // Partitions outside enforcement are skipped in the list.
     r = acc.pass(policy(), {job(3, Phase::Pending, 0, "CH", "spot,cpu,trn3")}, 2000);
-    assert_int_equal(tally(r, "CH").held, 8'000'000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(8'000'000));
 }
 
 // ---------------------------------------------------------------- charges
@@ -203,7 +208,7 @@ void test_finished_charged_once(void** /*state*/) {
     running.time_limit_minutes = 120;
     PassResult r = acc.pass(policy(), {running}, 1100);
     assert_true(r.charges.empty());
-    assert_int_equal(tally(r, "CH").held, 64'000'000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(64'000'000));
 
     JobObservation done = running;
     done.phase = Phase::Finished;
@@ -211,7 +216,7 @@ void test_finished_charged_once(void** /*state*/) {
     r = acc.pass(policy(), {done}, 5000);
     assert_int_equal(r.charges.size(), 1);
     const ChargeRecord& c = r.charges[0];
-    expect_charge(c, 10, 1000, 32, 3600, 32'000'000, 42'880'000);
+    expect_charge(c, 10, 1000, 32, 3600, ticks_of(32'000'000), ticks_of(42'880'000));
     assert_string_equal(c.cluster.c_str(), "clu");
     assert_string_equal(c.award.c_str(), "CH");
     assert_string_equal(c.user.c_str(), "alice");
@@ -219,15 +224,15 @@ void test_finished_charged_once(void** /*state*/) {
     assert_string_equal(c.partition.c_str(), "trn1");
     assert_int_equal(c.recorded_at, 5000);
     // Held (at its maximum cost) until the ledger has it; no longer live.
-    assert_int_equal(tally(r, "CH").held, 64'000'000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(64'000'000));
     assert_int_equal(tally(r, "CH").live_jobs, 0);
     assert_int_equal(tally(r, "CH").live_chips, 0);
 
     // The ledger write failed: the next pass offers it again, still held.
     r = acc.pass(policy(), {done}, 5100);
     assert_int_equal(r.charges.size(), 1);
-    expect_charge(r.charges[0], 10, 1000, 32, 3600, 32'000'000, 42'880'000);
-    assert_int_equal(held_of(r, "CH"), 64'000'000);
+    expect_charge(r.charges[0], 10, 1000, 32, 3600, ticks_of(32'000'000), ticks_of(42'880'000));
+    assert_int_equal(held_of(r, "CH"), ticks_of(64'000'000));
 
     acc.mark_charged(r.charges);
     for (std::int64_t now : {5200, 5300, 9000}) {
@@ -246,7 +251,7 @@ void test_charge_amounts(void** /*state*/) {
     g.shape.tres_per_node = "gres:neuron:4";
     g.suspended_seconds = 400;
     jobs.push_back(g);
-    // 601 s on one trn1 node: 9616 chip-s, rounded up in both units.
+    // 601 s on one trn1 node: 9616 chip-s, exact in both units (2.6711... chip-h, $3.5792...).
     jobs.push_back(finished(2, 1000, 1601));
     // trn3 has no dollar rate.
     jobs.push_back(finished(3, 1000, 1900, "CH", "trn3"));
@@ -254,10 +259,10 @@ void test_charge_amounts(void** /*state*/) {
     jobs.push_back(finished(4, 1000, 0));
     PassResult r = acc.pass(policy(), jobs, 2800);
     assert_int_equal(r.charges.size(), 4);
-    expect_charge(r.charges[0], 1, 1000, 8, 3600, 8'000'000, 16'800'000);
-    expect_charge(r.charges[1], 2, 1000, 16, 601, 2'671'112, 3'579'289);
-    expect_charge(r.charges[2], 3, 1000, 8, 900, 2'000'000, -1);
-    expect_charge(r.charges[3], 4, 1000, 16, 1800, 8'000'000, 10'720'000);
+    expect_charge(r.charges[0], 1, 1000, 8, 3600, ticks_of(8'000'000), ticks_of(16'800'000));
+    expect_charge(r.charges[1], 2, 1000, 16, 601, 9616LL * 1'000'000, 9616LL * 1'340'000);
+    expect_charge(r.charges[2], 3, 1000, 8, 900, ticks_of(2'000'000), -1);
+    expect_charge(r.charges[3], 4, 1000, 16, 1800, ticks_of(8'000'000), ticks_of(10'720'000));
     assert_string_equal(r.charges[0].partition.c_str(), "trn2");
 }
 
@@ -293,7 +298,7 @@ void test_award_gone_from_policy_still_charged(void** /*state*/) {
     UsageAccountant acc("clu");
     PassResult r = acc.pass(policy(), {finished(1, 1000, 4600, "GONE")}, 5000);
     assert_int_equal(r.charges.size(), 1);
-    expect_charge(r.charges[0], 1, 1000, 16, 3600, 16'000'000, 21'440'000);
+    expect_charge(r.charges[0], 1, 1000, 16, 3600, ticks_of(16'000'000), ticks_of(21'440'000));
     assert_string_equal(r.charges[0].award.c_str(), "GONE");
 }
 
@@ -313,16 +318,16 @@ void test_requeue_two_runs(void** /*state*/) {
     j.requeue_time = 2000;
     r = acc.pass(policy(), {j}, 2100);
     assert_int_equal(r.charges.size(), 1);
-    expect_charge(r.charges[0], 20, 1000, 16, 900, 4'000'000, 5'360'000);  // 2000 - 1000 - 100 s
+    expect_charge(r.charges[0], 20, 1000, 16, 900, ticks_of(4'000'000), ticks_of(5'360'000));  // 2000 - 1000 - 100 s
     // Pending again holds its maximum, plus the ended run until the ledger has it.
-    assert_int_equal(tally(r, "CH").held, 16'000'000 + 4'000'000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000 + 4'000'000));
     assert_int_equal(tally(r, "CH").live_jobs, 1);
     acc.mark_charged(r.charges);
     std::vector<ChargeRecord> all = r.charges;
 
     r = acc.pass(policy(), {j}, 2200);
     assert_true(r.charges.empty());
-    assert_int_equal(tally(r, "CH").held, 16'000'000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000));
 
     // Second run.
     j.phase = Phase::Running;
@@ -334,7 +339,7 @@ void test_requeue_two_runs(void** /*state*/) {
     j.end_time = 3100;
     r = acc.pass(policy(), {j}, 3200);
     assert_int_equal(r.charges.size(), 1);
-    expect_charge(r.charges[0], 20, 2500, 16, 600, 2'666'667, 3'573'334);
+    expect_charge(r.charges[0], 20, 2500, 16, 600, 16LL * 600 * 1'000'000, 16LL * 600 * 1'340'000);
     acc.mark_charged(r.charges);
     all.push_back(r.charges[0]);
 
@@ -355,7 +360,7 @@ void test_requeue_restarted_between_passes(void** /*state*/) {
     j.requeue_time = 2000;
     PassResult r = acc.pass(policy(), {j}, 2600);
     assert_int_equal(r.charges.size(), 1);
-    expect_charge(r.charges[0], 21, 1000, 16, 1000, 4'444'445, 5'955'556);
+    expect_charge(r.charges[0], 21, 1000, 16, 1000, kThousandSeconds, kThousandSecondsUsd);
     // No requeue time after the run started: charged up to now.
     UsageAccountant acc2("clu");
     JobObservation k = job(22, Phase::Running, 1000);
@@ -365,7 +370,7 @@ void test_requeue_restarted_between_passes(void** /*state*/) {
     k.requeue_time = 500;
     r = acc2.pass(policy(), {k}, 1900);
     assert_int_equal(r.charges.size(), 1);
-    expect_charge(r.charges[0], 22, 1000, 16, 900, 4'000'000, 5'360'000);
+    expect_charge(r.charges[0], 22, 1000, 16, 900, ticks_of(4'000'000), ticks_of(5'360'000));
 }
 
 void test_requeue_charge_retried_until_recorded(void** /*state*/) {
@@ -380,13 +385,13 @@ void test_requeue_charge_retried_until_recorded(void** /*state*/) {
     // The ledger write failed (no mark_charged): the run must not be lost.
     r = acc.pass(policy(), {j}, 2200);
     assert_int_equal(r.charges.size(), 1);
-    expect_charge(r.charges[0], 23, 1000, 16, 1000, 4'444'445, 5'955'556);
-    assert_int_equal(tally(r, "CH").held, 16'000'000 + 4'444'445);
+    expect_charge(r.charges[0], 23, 1000, 16, 1000, kThousandSeconds, kThousandSecondsUsd);
+    assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000) + kThousandSeconds);
     // Not even when Slurm purges the job meanwhile.
     r = acc.pass(policy(), {}, 2300);
     assert_int_equal(r.charges.size(), 1);
-    expect_charge(r.charges[0], 23, 1000, 16, 1000, 4'444'445, 5'955'556);
-    assert_int_equal(held_of(r, "CH"), 4'444'445);
+    expect_charge(r.charges[0], 23, 1000, 16, 1000, kThousandSeconds, kThousandSecondsUsd);
+    assert_int_equal(held_of(r, "CH"), kThousandSeconds);
     acc.mark_charged(r.charges);
     r = acc.pass(policy(), {}, 2400);
     assert_true(r.charges.empty());
@@ -406,7 +411,7 @@ void test_requeue_after_charge_not_charged_twice(void** /*state*/) {
     j.requeue_time = 3000;
     r = acc.pass(policy(), {j}, 3100);
     assert_true(r.charges.empty());
-    assert_int_equal(tally(r, "CH").held, 16'000'000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000));
 }
 
 void test_usd_hold_of_ended_run(void** /*state*/) {
@@ -419,7 +424,7 @@ void test_usd_hold_of_ended_run(void** /*state*/) {
     j.requeue_time = 4600;
     PassResult r = acc.pass(policy(), {j}, 4700);
     assert_int_equal(r.charges.size(), 1);
-    assert_int_equal(tally(r, "USD").held, 21'440'000 + 21'440'000);
+    assert_int_equal(tally(r, "USD").held, ticks_of(21'440'000 + 21'440'000));
 }
 
 // ---------------------------------------------------------------- purge
@@ -450,7 +455,7 @@ void test_purged_jobs_forgotten(void** /*state*/) {
 
 // ---------------------------------------------------------------- UsageTracker
 
-void expect_view(const AwardUsageView& v, Micros charged, Micros held, std::int64_t jobs, std::int64_t chips,
+void expect_view(const AwardUsageView& v, Ticks charged, Ticks held, std::int64_t jobs, std::int64_t chips,
                  std::int64_t user_jobs, std::int64_t user_chips) {
     bool ok = v.charged == charged && v.held == held && v.live_jobs == jobs && v.live_chips == chips &&
               v.user_live_jobs == user_jobs && v.user_live_chips == user_chips;
@@ -467,7 +472,7 @@ void expect_view(const AwardUsageView& v, Micros charged, Micros held, std::int6
     }
 }
 
-UsageSnapshot snapshot_with(const std::string& award, Micros held, const std::string& user, std::int64_t jobs,
+UsageSnapshot snapshot_with(const std::string& award, Ticks held, const std::string& user, std::int64_t jobs,
                             std::int64_t chips) {
     UsageSnapshot s;
     AwardTally& t = s.awards[award];
@@ -482,38 +487,38 @@ UsageSnapshot snapshot_with(const std::string& award, Micros held, const std::st
 void test_tracker_approvals(void** /*state*/) {
     UsageTracker t;
     expect_view(t.view(policy(), "CH", "alice"), 0, 0, 0, 0, 0, 0);
-    std::uint64_t m1 = t.approve("CH", "alice", 5'000'000, 2, 32, 100);
-    std::uint64_t m2 = t.approve("CH", "bob", 1'000'000, 1, 16, 110);
+    std::uint64_t m1 = t.approve("CH", "alice", ticks_of(5'000'000), 2, 32, 100);
+    std::uint64_t m2 = t.approve("CH", "bob", ticks_of(1'000'000), 1, 16, 110);
     assert_true(m1 != 0 && m2 != 0 && m1 != m2);
-    expect_view(t.view(policy(), "CH", "alice"), 0, 6'000'000, 3, 48, 2, 32);
-    expect_view(t.view(policy(), "CH", "bob"), 0, 6'000'000, 3, 48, 1, 16);
-    expect_view(t.view(policy(), "CH", "carol"), 0, 6'000'000, 3, 48, 0, 0);
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(6'000'000), 3, 48, 2, 32);
+    expect_view(t.view(policy(), "CH", "bob"), 0, ticks_of(6'000'000), 3, 48, 1, 16);
+    expect_view(t.view(policy(), "CH", "carol"), 0, ticks_of(6'000'000), 3, 48, 0, 0);
     expect_view(t.view(policy(), "USD", "alice"), 0, 0, 0, 0, 0, 0);
 
     // A snapshot that has not seen the jobs yet: both count.
-    t.publish(snapshot_with("CH", 10'000'000, "bob", 1, 16), {}, 120);
-    expect_view(t.view(policy(), "CH", "alice"), 0, 16'000'000, 4, 64, 2, 32);
-    expect_view(t.view(policy(), "CH", "bob"), 0, 16'000'000, 4, 64, 2, 32);
+    t.publish(snapshot_with("CH", ticks_of(10'000'000), "bob", 1, 16), {}, 120);
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(16'000'000), 4, 64, 2, 32);
+    expect_view(t.view(policy(), "CH", "bob"), 0, ticks_of(16'000'000), 4, 64, 2, 32);
 
     // The snapshot saw alice's job (its marker): her approval is dropped, the snapshot counts it.
-    t.publish(snapshot_with("CH", 15'000'000, "alice", 2, 32), {m1}, 130);
-    expect_view(t.view(policy(), "CH", "alice"), 0, 16'000'000, 3, 48, 2, 32);
-    expect_view(t.view(policy(), "CH", "bob"), 0, 16'000'000, 3, 48, 1, 16);
-    t.publish(snapshot_with("CH", 15'000'000, "alice", 2, 32), {m2}, 140);
-    expect_view(t.view(policy(), "CH", "bob"), 0, 15'000'000, 2, 32, 0, 0);
-    assert_int_equal(t.snapshot().awards.at("CH").held, 15'000'000);
+    t.publish(snapshot_with("CH", ticks_of(15'000'000), "alice", 2, 32), {m1}, 130);
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(16'000'000), 3, 48, 2, 32);
+    expect_view(t.view(policy(), "CH", "bob"), 0, ticks_of(16'000'000), 3, 48, 1, 16);
+    t.publish(snapshot_with("CH", ticks_of(15'000'000), "alice", 2, 32), {m2}, 140);
+    expect_view(t.view(policy(), "CH", "bob"), 0, ticks_of(15'000'000), 2, 32, 0, 0);
+    assert_int_equal(t.snapshot().awards.at("CH").held, ticks_of(15'000'000));
 }
 
 void test_tracker_approval_expiry(void** /*state*/) {
     UsageTracker t;
-    t.approve("CH", "alice", 5'000'000, 1, 16, 100);
+    t.approve("CH", "alice", ticks_of(5'000'000), 1, 16, 100);
     t.publish({}, {}, 160);  // 60 s old: kept
-    expect_view(t.view(policy(), "CH", "alice"), 0, 5'000'000, 1, 16, 1, 16);
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(5'000'000), 1, 16, 1, 16);
     t.publish({}, {}, 161);  // older than max_age: its job never appeared
     expect_view(t.view(policy(), "CH", "alice"), 0, 0, 0, 0, 0, 0);
-    t.approve("CH", "alice", 5'000'000, 1, 16, 200);
+    t.approve("CH", "alice", ticks_of(5'000'000), 1, 16, 200);
     t.publish({}, {}, 205, 5);
-    expect_view(t.view(policy(), "CH", "alice"), 0, 5'000'000, 1, 16, 1, 16);
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(5'000'000), 1, 16, 1, 16);
     t.publish({}, {}, 206, 5);
     expect_view(t.view(policy(), "CH", "alice"), 0, 0, 0, 0, 0, 0);
 }
@@ -521,39 +526,39 @@ void test_tracker_approval_expiry(void** /*state*/) {
 void test_tracker_charged_in_unit(void** /*state*/) {
     UsageTracker t;
     std::map<std::string, ChargeTotals> totals;
-    totals["CH"] = ChargeTotals{7'000'000, 9'000'000};
-    totals["USD"] = ChargeTotals{1'000'000, 2'000'000};
-    totals["GONE"] = ChargeTotals{3'000'000, 3'000'000};
+    totals["CH"] = ChargeTotals{ticks_of(7'000'000), ticks_of(9'000'000)};
+    totals["USD"] = ChargeTotals{ticks_of(1'000'000), ticks_of(2'000'000)};
+    totals["GONE"] = ChargeTotals{ticks_of(3'000'000), ticks_of(3'000'000)};
     t.set_totals(totals);
-    expect_view(t.view(policy(), "CH", "alice"), 7'000'000, 0, 0, 0, 0, 0);   // chip-hours
-    expect_view(t.view(policy(), "USD", "alice"), 2'000'000, 0, 0, 0, 0, 0);  // dollars
+    expect_view(t.view(policy(), "CH", "alice"), ticks_of(7'000'000), 0, 0, 0, 0, 0);   // chip-hours
+    expect_view(t.view(policy(), "USD", "alice"), ticks_of(2'000'000), 0, 0, 0, 0, 0);  // dollars
     expect_view(t.view(policy(), "GONE", "alice"), 0, 0, 0, 0, 0, 0);         // not in the policy
-    assert_int_equal(grants::charged_in_unit(totals["USD"], grants::Budget::Unit::Usd), 2'000'000);
-    assert_int_equal(grants::charged_in_unit(totals["USD"], grants::Budget::Unit::ChipHours), 1'000'000);
+    assert_int_equal(grants::charged_in_unit(totals["USD"], grants::Budget::Unit::Usd), ticks_of(2'000'000));
+    assert_int_equal(grants::charged_in_unit(totals["USD"], grants::Budget::Unit::ChipHours), ticks_of(1'000'000));
 
     ChargeRecord a;
     a.award = "CH";
-    a.chip_hours = 1'000'000;
-    a.usd = 1'340'000;
+    a.chip_hours = ticks_of(1'000'000);
+    a.usd = ticks_of(1'340'000);
     ChargeRecord b;
     b.award = "USD";
-    b.chip_hours = 500'000;
-    b.usd = 1'050'000;
+    b.chip_hours = ticks_of(500'000);
+    b.usd = ticks_of(1'050'000);
     ChargeRecord norate;
     norate.award = "CH";
-    norate.chip_hours = 250'000;
+    norate.chip_hours = ticks_of(250'000);
     norate.usd = -1;  // no rate: no dollars
     ChargeRecord fresh;
     fresh.award = "NEW";
     fresh.chip_hours = 1;
     fresh.usd = 2;
     t.add_charges({a, b, norate, fresh});
-    expect_view(t.view(policy(), "CH", "alice"), 8'250'000, 0, 0, 0, 0, 0);
-    expect_view(t.view(policy(), "USD", "alice"), 3'050'000, 0, 0, 0, 0, 0);
+    expect_view(t.view(policy(), "CH", "alice"), ticks_of(8'250'000), 0, 0, 0, 0, 0);
+    expect_view(t.view(policy(), "USD", "alice"), ticks_of(3'050'000), 0, 0, 0, 0, 0);
     auto now = t.totals();
-    assert_int_equal(now["CH"].chip_hours, 8'250'000);
-    assert_int_equal(now["CH"].usd, 10'340'000);
-    assert_int_equal(now["USD"].chip_hours, 1'500'000);
+    assert_int_equal(now["CH"].chip_hours, ticks_of(8'250'000));
+    assert_int_equal(now["CH"].usd, ticks_of(10'340'000));
+    assert_int_equal(now["USD"].chip_hours, ticks_of(1'500'000));
     assert_int_equal(now["NEW"].chip_hours, 1);
     assert_int_equal(now["NEW"].usd, 2);
 
@@ -567,13 +572,56 @@ void test_tracker_from_accountant(void** /*state*/) {
     // End to end: approve, the pass sees the job with its marker, publish.
     UsageTracker t;
     UsageAccountant acc("clu");
-    std::uint64_t m = t.approve("CH", "alice", 16'000'000, 1, 16, 1000);
+    std::uint64_t m = t.approve("CH", "alice", ticks_of(16'000'000), 1, 16, 1000);
     JobObservation j = job(40, Phase::Pending);
     j.approval = m;
     PassResult r = acc.pass(policy(), {j}, 1001);
     t.publish(std::move(r.snapshot), r.approvals_seen, 1001);
     // Counted once (by the snapshot), not twice.
-    expect_view(t.view(policy(), "CH", "alice"), 0, 16'000'000, 1, 16, 1, 16);
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(16'000'000), 1, 16, 1, 16);
+}
+
+void test_tracker_exact_and_saturating(void** /*state*/) {
+    // Three approvals of 16 chips x 10 min (8/3 chip-h) hold exactly 8 chip-h.
+    const Ticks ten_minutes = 16LL * 600 * 1'000'000;
+    UsageTracker t;
+    for (int i = 0; i < 3; ++i) t.approve("CH", "alice", ten_minutes, 1, 16, 100);
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(8'000'000), 3, 48, 3, 48);
+    // So do three such pending jobs in a pass.
+    UsageAccountant acc("clu");
+    std::vector<JobObservation> jobs;
+    for (std::uint32_t id = 1; id <= 3; ++id) {
+        JobObservation j = job(id, Phase::Pending);
+        j.time_limit_minutes = 10;
+        jobs.push_back(j);
+    }
+    PassResult r = acc.pass(policy(), jobs, 100);
+    assert_int_equal(tally(r, "CH").held, ticks_of(8'000'000));
+    // Charges in ticks add up exactly as well: 3 x (16 chips x 600 s) on trn1.
+    std::vector<ChargeRecord> charges(3);
+    for (ChargeRecord& c : charges) {
+        c.award = "USD";
+        c.chip_hours = ten_minutes;
+        c.usd = 16LL * 600 * 1'340'000;
+    }
+    UsageTracker charged;
+    charged.add_charges(charges);
+    expect_view(charged.view(policy(), "USD", "alice"), ticks_of(10'720'000), 0, 0, 0, 0, 0);  // $10.72
+    assert_int_equal(charged.totals()["USD"].chip_hours, ticks_of(8'000'000));
+
+    // Saturated holds (an absurd job) stay saturated: never wrap around to cheap.
+    UsageTracker s;
+    s.approve("CH", "alice", grants::kSaturatedTicks, 1, 16, 100);
+    s.approve("CH", "bob", grants::kSaturatedTicks, 1, 16, 100);
+    s.approve("CH", "bob", ten_minutes, 1, 16, 100);
+    expect_view(s.view(policy(), "CH", "alice"), 0, grants::kSaturatedTicks, 3, 48, 1, 16);
+    s.publish(snapshot_with("CH", grants::kSaturatedTicks, "carol", 1, 16), {}, 100);
+    expect_view(s.view(policy(), "CH", "alice"), 0, grants::kSaturatedTicks, 4, 64, 1, 16);
+    JobObservation absurd = job(9, Phase::Pending);
+    absurd.time_limit_minutes = grants::kSaturatedCount;
+    UsageAccountant acc2("clu");
+    r = acc2.pass(policy(), {absurd, absurd, job(10, Phase::Pending)}, 100);
+    assert_int_equal(tally(r, "CH").held, grants::kSaturatedTicks);
 }
 
 }  // namespace
@@ -597,6 +645,7 @@ int main(void) {
         cmocka_unit_test(test_tracker_approval_expiry),
         cmocka_unit_test(test_tracker_charged_in_unit),
         cmocka_unit_test(test_tracker_from_accountant),
+        cmocka_unit_test(test_tracker_exact_and_saturating),
     };
     return cmocka_run_group_tests_name("usage", tests, nullptr, nullptr);
 }
