@@ -5,14 +5,16 @@
 // in src/core: keep the reproducer as tests/unit/fixtures/regress-*.yaml.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <string_view>
 
 #include "core/admin_comment.h"
 #include "core/award_id.h"
+#include "core/decimal.h"
+#include "core/duration.h"
 #include "core/policy_loader.h"
 
 namespace {
@@ -53,8 +55,21 @@ void fuzz_loader(std::string_view text) {
             check(id == award.id, "award stored under another id");
             check(grants::is_valid_award_id(id), "policy accepted an invalid award id");
             check(p->find_award(id) == &award, "find_award does not find an award");
-            n += award.title.size() + award.pi.size() + award.members.users.size() +
-                 award.members.groups.size() + award.members.accounts.size();
+            n += award.title.size() + award.pi.size() + award.members.users.size() + award.members.groups.size() +
+                 award.members.accounts.size();
+            // What the loader promises about the quota fields.
+            check(award.budget.amount >= 0 && award.budget.amount <= grants::kMaxAmountMicros,
+                  "budget amount out of range");
+            if (award.valid.from && award.valid.until) {
+                check(*award.valid.from <= *award.valid.until, "validity window ends before it starts");
+            }
+            for (const auto& part : award.partitions) {
+                check(p->enforces(part), "award partition is not enforced");
+            }
+            if (const auto& w = award.limits.max_walltime_seconds) {
+                check(*w > 0 && *w <= grants::kMaxDurationSeconds, "max_walltime out of range");
+            }
+            n += static_cast<std::size_t>(award.budget.amount) + award.partitions.size();
         }
         for (const auto& [name, settings] : p->users) {
             n += name.size();
@@ -62,7 +77,10 @@ void fuzz_loader(std::string_view text) {
                 check(p->find_award(settings.default_award) != nullptr, "default_award names no award");
             }
         }
-        for (const auto& part : p->enforced_partitions) n += p->enforces(part);
+        for (const auto& part : p->enforced_partitions) {
+            check(p->find_partition(part) != nullptr, "enforced partition has no cost model");
+            n += p->enforces(part);
+        }
     }
     g_sink = n;
 }
@@ -79,7 +97,8 @@ void fuzz_award_id(std::string_view text) {
 
 void fuzz_admin_comment(std::string_view text) {
     auto found = grants::award_in_admin_comment(text);
-    if (found) check(text.find("award=" + *found) != std::string_view::npos, "award_in_admin_comment invented an award");
+    if (found)
+        check(text.find("award=" + *found) != std::string_view::npos, "award_in_admin_comment invented an award");
 
     // Use the input as the comment and its first line (if a valid ID) as the award.
     std::string_view award = text.substr(0, text.find('\n'));

@@ -13,10 +13,15 @@
 #                   artifacts (default: a temporary directory, removed after a
 #                   clean run and kept after a crash)
 #   FUZZ_SECONDS    how long to fuzz (default 60)
-#   FUZZ_MERGE      1: merge new interesting inputs back into
+#   FUZZ_MERGE      1: merge inputs that reach new code back into
 #                   tests/fuzz/corpus/policy (never done by default)
 #   FUZZ_CXX        the compiler (default clang++)
 #   FUZZ_ARGS       extra libFuzzer options, e.g. "-jobs=2 -workers=2"
+#   FUZZ_LIBYAML_SRC  an unpacked libyaml source tree (apt-get source libyaml):
+#                   compile it with the same instrumentation instead of linking
+#                   the system -lyaml, so the fuzzer also sees libyaml's branches
+#   FUZZ_CC         the C compiler for FUZZ_LIBYAML_SRC (default clang)
+#   FUZZ_BUILD_JOBS parallel compiles (default: nproc)
 #
 # Exit status: 0 no crash, 1 a crash/leak/sanitizer report or a build
 # failure, 77 (automake SKIP) when clang++ or libFuzzer is missing.
@@ -27,15 +32,20 @@ SRC=$(cd "${GRANTS_SRCDIR:-$here/../..}" && pwd) || exit 1
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_MERGE=${FUZZ_MERGE:-0}
 CXX=${FUZZ_CXX:-clang++}
+CC=${FUZZ_CC:-clang}
 FUZZ_ARGS=${FUZZ_ARGS:-}
 
 fuzzdir=$SRC/tests/fuzz
 seeds=$fuzzdir/corpus/policy
+fixtures=$SRC/tests/unit/fixtures  # also read as seeds (never written), so regress-*.yaml are replayed
 dict=$fuzzdir/policy.dict
 target=$fuzzdir/fuzz_policy.cpp
 
 summary() {  # summary PASSED FAILED
     echo "$1 passed, $2 failed"
+}
+count() {  # count DIR: files in DIR
+    find "$1" -type f | wc -l
 }
 
 case $FUZZ_SECONDS in
@@ -57,6 +67,7 @@ else
     build=$(mktemp -d "${TMPDIR:-/tmp}/grants-fuzz.XXXXXX") || exit 1
     keep=0
 fi
+# shellcheck disable=SC2317 # invoked by the trap
 cleanup() {
     [ "$keep" = 1 ] || rm -rf "$build"
 }
@@ -71,8 +82,13 @@ fi
 FLAGS="-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 # The same checked-container assertions as the real build (HARDEN_CPPFLAGS).
 CPPFLAGS="-I$SRC/src -D_GLIBCXX_ASSERTIONS"
-YAML_CFLAGS=$(pkg-config --cflags yaml-0.1 2>/dev/null || true)
-YAML_LIBS=$(pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+if [ -n "${FUZZ_LIBYAML_SRC:-}" ]; then
+    YAML_CFLAGS="-I$FUZZ_LIBYAML_SRC/include"
+    YAML_LIBS=
+else
+    YAML_CFLAGS=$(pkg-config --cflags yaml-0.1 2>/dev/null || true)
+    YAML_LIBS=$(pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+fi
 
 mkdir -p "$build/obj" || exit 1
 cat >"$build/probe.cpp" <<'EOF'
@@ -86,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t*, std::size_t) {
 }
 EOF
 # shellcheck disable=SC2086
-if ! "$CXX" $FLAGS $YAML_CFLAGS "$build/probe.cpp" -o "$build/probe" $YAML_LIBS >"$build/probe.log" 2>&1; then
+if ! "$CXX" $FLAGS $YAML_CFLAGS "$build/probe.cpp" -o "$build/probe" ${YAML_LIBS:--lyaml} >"$build/probe.log" 2>&1; then
     echo "SKIP: $CXX cannot build a libFuzzer binary with ASan/UBSan and libyaml; install"
     echo "      clang and libclang-rt-dev (libFuzzer) and libyaml-dev. Compiler output:"
     sed -n '1,15s/^/      /p' "$build/probe.log"
@@ -95,28 +111,47 @@ fi
 
 # ------------------------------------------------------------------ build
 # Every core source goes into an archive; the linker takes only what the
-# target needs, so new files in src/core need no change here.
+# target needs, so new files in src/core need no change here. A core file that
+# does not compile stand-alone (say, a missing optional header) only matters
+# if the target needs it: its errors are shown when the link fails.
 bin=$build/fuzz_policy
 stale=1
-if [ -x "$bin" ] && [ -z "$(find "$SRC/src/core" "$target" -newer "$bin" 2>/dev/null | head -n 1)" ]; then
+if [ -x "$bin" ] && [ "$(cat "$build/libyaml.stamp" 2>/dev/null)" = "${FUZZ_LIBYAML_SRC:-system}" ] &&
+    [ -z "$(find "$SRC/src/core" "$target" -newer "$bin" 2>/dev/null | head -n 1)" ]; then
     stale=0
 fi
 if [ "$stale" = 1 ]; then
     echo "run-fuzz: building $bin from $SRC"
-    rm -f "$build"/obj/*.o "$build/libcore.a" "$bin"
-    for cpp in "$SRC"/src/core/*.cpp; do
-        obj=$build/obj/$(basename "$cpp" .cpp).o
+    rm -f "$build"/obj/* "$build/libcore.a" "$bin"
+    jobs=${FUZZ_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
+    export CXX FLAGS CPPFLAGS YAML_CFLAGS build
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    printf '%s\n' "$SRC"/src/core/*.cpp | xargs -P "$jobs" -I{} sh -c '
+        o=$build/obj/$(basename "$1" .cpp).o
         # shellcheck disable=SC2086
-        if ! "$CXX" $FLAGS $CPPFLAGS $YAML_CFLAGS -c "$cpp" -o "$obj"; then
-            echo "run-fuzz: compiling $cpp failed" >&2
-            summary 0 1
-            exit 1
-        fi
-    done
+        $CXX $FLAGS $CPPFLAGS $YAML_CFLAGS -c "$1" -o "$o" 2>"$o.err" || rm -f "$o"' sh {}
+    if [ -n "${FUZZ_LIBYAML_SRC:-}" ]; then
+        cflags_c=$(echo "$FLAGS" | sed 's/-std=c++17//')
+        for c in "$FUZZ_LIBYAML_SRC"/src/*.c; do
+            # shellcheck disable=SC2086
+            if ! "$CC" $cflags_c -I"$FUZZ_LIBYAML_SRC/include" -DYAML_VERSION_MAJOR=0 -DYAML_VERSION_MINOR=2 \
+                -DYAML_VERSION_PATCH=5 -DYAML_VERSION_STRING='"0.2.5"' -c "$c" -o "$build/obj/yaml_$(basename "$c" .c).o"; then
+                echo "run-fuzz: compiling $c failed" >&2
+                summary 0 1
+                exit 1
+            fi
+        done
+    fi
+    echo "${FUZZ_LIBYAML_SRC:-system}" >"$build/libyaml.stamp"
     # shellcheck disable=SC2086
     if ! ar rcs "$build/libcore.a" "$build"/obj/*.o ||
         ! "$CXX" $FLAGS $CPPFLAGS $YAML_CFLAGS "$target" "$build/libcore.a" -o "$bin" $YAML_LIBS; then
         echo "run-fuzz: building the fuzz target failed" >&2
+        for err in "$build"/obj/*.o.err; do
+            [ -e "${err%.err}" ] && continue
+            echo "run-fuzz: $(basename "${err%.o.err}").cpp did not compile:" >&2
+            head -n 20 "$err" >&2
+        done
         summary 0 1
         exit 1
     fi
@@ -124,13 +159,20 @@ fi
 
 # ------------------------------------------------------------------ run
 # libFuzzer writes new inputs into the first corpus directory: give it a copy.
+# Later directories are only read.
 work=$build/corpus
 artifacts=$build/artifacts
 rm -rf "$work" "$artifacts"
 mkdir -p "$work" "$artifacts" || exit 1
 cp "$seeds"/* "$work"/ 2>/dev/null
 log=$build/fuzz.log
-echo "run-fuzz: fuzzing for ${FUZZ_SECONDS}s (seeds: $(ls "$seeds" | wc -l) files; log: $log)"
+set -- "$work"
+nfix=0
+if [ -d "$fixtures" ]; then
+    set -- "$@" "$fixtures"
+    nfix=$(count "$fixtures")
+fi
+echo "run-fuzz: fuzzing for ${FUZZ_SECONDS}s (seeds: $(count "$seeds") + $nfix unit fixtures; log: $log)"
 
 ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=1:allocator_may_return_null=0:abort_on_error=0
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-}${UBSAN_OPTIONS:+:}print_stacktrace=1:halt_on_error=1
@@ -138,23 +180,23 @@ export ASAN_OPTIONS UBSAN_OPTIONS
 # shellcheck disable=SC2086
 "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
     -dict="$dict" -artifact_prefix="$artifacts/" -print_final_stats=1 \
-    -error_exitcode=1 -timeout_exitcode=1 $FUZZ_ARGS "$work" >"$log" 2>&1
+    -error_exitcode=1 -timeout_exitcode=1 $FUZZ_ARGS "$@" >"$log" 2>&1
 rc=$?
 
-crash=$(ls "$artifacts" 2>/dev/null | head -n 1)
+crash=$(find "$artifacts" -type f | head -n 1)
 if [ "$rc" != 0 ] || [ -n "$crash" ]; then
     keep=1
     echo "FAIL: the fuzzer found a problem (exit $rc)."
     if [ -n "$crash" ]; then
-        echo "reproducer: $artifacts/$crash"
-        echo "rerun:      $bin $artifacts/$crash"
-        echo "keep it as a regression fixture: cp $artifacts/$crash $SRC/tests/unit/fixtures/regress-NAME.yaml"
+        echo "reproducer: $crash"
+        echo "rerun:      $bin $crash"
+        echo "keep it as a regression fixture: cp $crash $SRC/tests/unit/fixtures/regress-NAME.yaml"
     fi
     echo "log:        $log"
     echo "---- first lines of the report ----"
     start=$(grep -n -m 1 -E '^==[0-9]+==|runtime error:|^ERROR: libFuzzer|^fuzz_policy:|deadly signal|^INFO: .*(leak|timeout)' "$log" |
         cut -d: -f1)
-    sed -n "${start:-1},$(( ${start:-1} + 40 ))p" "$log"
+    sed -n "${start:-1},$(( ${start:-1} + 40 ))p" "$log" | cut -c1-300
     echo "-----------------------------------"
     summary 0 1
     exit 1
@@ -164,19 +206,21 @@ stats=$(grep -E '^#[0-9]+.* cov: ' "$log" | tail -n 1 | sed 's/ *MS: .*//')
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 echo "run-fuzz: last status: ${stats:-none}"
-echo "run-fuzz: ${execs:-?} executions, ${rate:-?} exec/s, corpus now $(ls "$work" | wc -l) files"
+echo "run-fuzz: ${execs:-?} executions, ${rate:-?} exec/s, corpus now $(count "$work") files"
 
 if [ "$FUZZ_MERGE" = 1 ]; then
-    before=$(ls "$seeds" | wc -l)
+    before=$(count "$seeds")
+    # Edges only (-use_counters=0): hit-count features would add hundreds of files.
     # shellcheck disable=SC2086
-    if ! "$bin" -merge=1 -max_len=65536 -rss_limit_mb=2048 -timeout=10 $FUZZ_ARGS "$seeds" "$work" \
+    if ! "$bin" -merge=1 -use_counters=0 -max_len=65536 -rss_limit_mb=2048 -timeout=10 $FUZZ_ARGS "$seeds" "$work" \
         >"$build/merge.log" 2>&1; then
         echo "run-fuzz: merging into $seeds failed; see $build/merge.log"
         keep=1
         summary 0 1
         exit 1
     fi
-    echo "run-fuzz: merged $(( $(ls "$seeds" | wc -l) - before )) new inputs into $seeds (review before committing)"
+    echo "run-fuzz: merged $(( $(count "$seeds") - before )) new inputs into $seeds (review before committing;"
+    echo "          keep the committed corpus under 60 files and 200 KB)"
 fi
 
 summary 1 0
