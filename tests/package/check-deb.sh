@@ -1,0 +1,173 @@
+#!/bin/bash
+# check-deb.sh TARBALL - the Debian package, end to end, on this machine:
+#   1. dpkg-buildpackage -us -uc -b in an unpacked copy of the release tarball
+#   2. the .deb holds both plugins in Slurm's PluginDir, grantctl in /usr/bin,
+#      the examples, and depends on exactly the Slurm it was built against
+#   3. dpkg -i, then check-exports.sh, check-grantctl.sh and the integration
+#      suite run against the installed files
+#   4. dpkg --purge, and nothing of the package is left
+# Root only (exit 77 otherwise).  It refuses to start when slurm-grants is
+# installed, or its files exist, already: the machine is left as it was.
+# Environment:
+#   SLURM_SOURCE  configured Slurm source tree (default: build-aux/get-slurm-source)
+#   PACKAGE_INTEGRATION_TESTS  suites to run, relative to the tarball
+#                 (default tests/integration/test-skeleton.sh)
+#   DEB_BUILD_OPTIONS  default nocheck: `make check` and `make distcheck`
+#                 already ran the unit tests on this tarball (set it to '' to
+#                 run them in the package build too, as debian/rules does)
+#   KEEP=1        keep the work directory (it is kept anyway when a check fails)
+set -u
+me=${0##*/}
+pass=0 fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
+finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
+die() { echo "$me: $*" >&2; not_ok "$1"; finish; }
+
+tarball=${1:-}
+[ -f "$tarball" ] || { echo "usage: $me slurm-grants-VERSION.tar.gz" >&2; exit 2; }
+tarball=$(realpath "$tarball")
+if [ "$(id -u)" != 0 ]; then
+    echo "$me: skipped: must run as root (it installs and removes a Debian package)" >&2
+    exit 77
+fi
+for tool in dpkg-buildpackage dh dh_autoreconf; do
+    command -v "$tool" >/dev/null ||
+        die "$tool not found: install debhelper and dpkg-dev (build-aux/install-deps does)"
+done
+
+name=$(basename "$tarball" .tar.gz)            # slurm-grants-0.1.0
+version=${name#slurm-grants-}
+arch=$(dpkg --print-architecture)
+slurm_deb_version=$(dpkg-query -W -f='${Version}' libslurm-dev 2>/dev/null)
+[ -n "$slurm_deb_version" ] || die "libslurm-dev is not installed"
+sysdir=$(dirname "$(dpkg -L slurm-wlm-basic-plugins 2>/dev/null | grep -m1 '/select_cons_tres\.so$')")
+[ -f "$sysdir/select_cons_tres.so" ] || die "cannot find Slurm's plugin directory (slurm-wlm-basic-plugins)"
+
+# Leave the machine as it was: never replace, then purge, someone's install.
+status=$(dpkg-query -W -f='${Status}' slurm-grants 2>/dev/null)
+case $status in
+    "" | *not-installed) ;;
+    *) die "slurm-grants is already on this machine ($status): remove it first (dpkg --purge slurm-grants)" ;;
+esac
+for f in "$sysdir/job_submit_grants.so" "$sysdir/spank_grants.so" /usr/bin/grantctl; do
+    [ -e "$f" ] && die "$f exists (installed from source?): remove it first (make uninstall)"
+done
+
+work=$(mktemp -d /tmp/slurm-grants-deb.XXXXXX) || exit 1
+installed=0
+cleanup() {
+    if [ "$installed" = 1 ]; then
+        echo "$me: purging slurm-grants" >&2
+        dpkg --purge slurm-grants >>"$work/dpkg.log" 2>&1
+    fi
+    if [ "$fail" = 0 ] && [ "${KEEP:-0}" != 1 ]; then
+        rm -rf -- "$work"
+    else
+        echo "$me: work directory kept: $work" >&2
+    fi
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- 1. build
+tar -xzf "$tarball" -C "$work" || die "cannot unpack $tarball"
+src=$work/$name
+changelog_version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
+if [ "$changelog_version" = "$version" ] || [ "${changelog_version%-*}" = "$version" ]; then
+    ok "debian/changelog version $changelog_version matches the tarball $version"
+else
+    not_ok "debian/changelog version $changelog_version differs from the tarball $version (add a changelog entry: dch -v $version)"
+fi
+export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS-nocheck}
+start=$(date +%s)
+if (cd "$src" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
+    ok "dpkg-buildpackage -us -uc -b (DEB_BUILD_OPTIONS='$DEB_BUILD_OPTIONS', $(($(date +%s) - start)) s)"
+else
+    not_ok "dpkg-buildpackage -us -uc -b failed; last lines of $work/build.log:"
+    tail -n 40 "$work/build.log" | sed 's/^/    /'
+    finish
+fi
+deb=$work/slurm-grants_${changelog_version}_$arch.deb
+[ -f "$deb" ] || die "no $deb after the build"
+
+# ---- 2. contents and dependencies
+contents=$(dpkg-deb -c "$deb" | awk '{print $NF}')
+for f in "$sysdir/job_submit_grants.so" "$sysdir/spank_grants.so" /usr/bin/grantctl \
+    /usr/share/doc/slurm-grants/examples/grants.yaml.example \
+    /usr/share/doc/slurm-grants/examples/slurm.conf.grants \
+    /usr/share/doc/slurm-grants/examples/plugstack.conf.d/grants.conf \
+    /usr/share/doc/slurm-grants/copyright; do
+    if printf '%s\n' "$contents" | grep -qxF ".$f"; then ok "package contains $f"; else not_ok "package lacks $f"; fi
+done
+if printf '%s\n' "$contents" | grep -q '\.la$'; then
+    not_ok "package contains libtool archives: $(printf '%s\n' "$contents" | grep '\.la$' | tr '\n' ' ')"
+else
+    ok "package contains no libtool archives"
+fi
+depends=$(dpkg-deb -f "$deb" Depends)
+want="slurm-wlm-basic-plugins (= $slurm_deb_version)"
+case ", $depends," in
+    *", $want,"*) ok "Depends: $want" ;;
+    *) not_ok "Depends lacks '$want': $depends" ;;
+esac
+
+# ---- 3. install and test
+if dpkg -i "$deb" >"$work/dpkg.log" 2>&1; then
+    installed=1
+    ok "dpkg -i $(basename "$deb")"
+else
+    installed=1    # half-installed: purge it on exit
+    not_ok "dpkg -i failed:"
+    sed 's/^/    /' "$work/dpkg.log"
+    finish
+fi
+plugindir=$(dirname "$(dpkg -L slurm-grants | grep -m1 '/job_submit_grants\.so$')")
+if [ "$plugindir" = "$sysdir" ]; then
+    ok "plugins installed in Slurm's plugin directory $sysdir"
+else
+    not_ok "plugins installed in '$plugindir', Slurm's plugin directory is $sysdir"
+fi
+
+# run_suite NAME CMD...: one sub-suite, output indented, one ok/not ok line.
+run_suite() {
+    local name=$1 rc t0
+    shift
+    t0=$(date +%s)
+    "$@" >"$work/suite.log" 2>&1
+    rc=$?
+    sed 's/^/    /' "$work/suite.log"
+    if [ "$rc" = 0 ]; then
+        ok "$name against the installed package ($(($(date +%s) - t0)) s)"
+    else
+        not_ok "$name against the installed package (exit $rc)"
+    fi
+}
+export GRANTS_PLUGIN_DIR=$plugindir GRANTCTL=/usr/bin/grantctl GRANTS_SRCDIR=$src
+run_suite tests/check-exports.sh "$src/tests/check-exports.sh"
+run_suite tests/check-grantctl.sh "$src/tests/check-grantctl.sh"
+for t in ${PACKAGE_INTEGRATION_TESTS:-tests/integration/test-skeleton.sh}; do
+    run_suite "$t" "$src/$t"
+done
+
+# ---- 4. remove
+if dpkg --purge slurm-grants >>"$work/dpkg.log" 2>&1; then
+    installed=0
+    ok "dpkg --purge slurm-grants"
+else
+    not_ok "dpkg --purge slurm-grants failed:"
+    sed 's/^/    /' "$work/dpkg.log"
+fi
+status=$(dpkg-query -W -f='${Status}' slurm-grants 2>/dev/null)
+case $status in
+    "" | *not-installed) ok "slurm-grants is no longer known to dpkg" ;;
+    *) not_ok "dpkg still lists slurm-grants: $status" ;;
+esac
+left=
+for f in "$sysdir/job_submit_grants.so" "$sysdir/spank_grants.so" /usr/bin/grantctl /usr/share/doc/slurm-grants; do
+    [ -e "$f" ] && left="$left $f"
+done
+if [ -z "$left" ]; then ok "no file of the package is left"; else not_ok "left behind:$left"; fi
+finish

@@ -1,0 +1,114 @@
+#!/bin/bash
+# check-rpm.sh TARBALL - the RPM package builds from the release tarball:
+#   rpmbuild -tb --nodeps TARBALL  with slurm_source and slurm_version defined
+# and the binary RPM holds both plugins in %{_libdir}/slurm, grantctl and the
+# examples, requires exactly the Slurm it was built for, and its plugins pass
+# tests/check-exports.sh (plugin_version = the installed Slurm's).
+# On Debian, rpmbuild comes from the `rpm` package and there is no
+# slurm-devel RPM: --nodeps skips the BuildRequires, and slurm_version is the
+# upstream version of libslurm-dev.  Nothing is installed.
+# Environment:
+#   SLURM_SOURCE  configured Slurm source tree (default: build-aux/get-slurm-source)
+#   RPM_CHECK_TESTS=1  also run the spec's %check (unit tests); by default
+#                 --without tests, as `make check`, distcheck and
+#                 dpkg-buildpackage already ran them on the same tarball
+#   KEEP=1        keep the work directory (it is kept anyway when a check fails)
+set -u
+me=${0##*/}
+pass=0 fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
+finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
+die() { echo "$me: $*" >&2; not_ok "$1"; finish; }
+
+tarball=${1:-}
+[ -f "$tarball" ] || { echo "usage: $me slurm-grants-VERSION.tar.gz" >&2; exit 2; }
+tarball=$(realpath "$tarball")
+command -v rpmbuild >/dev/null ||
+    die "rpmbuild not found: apt-get install rpm (build-aux/install-deps does)"
+command -v rpm2archive >/dev/null || die "rpm2archive not found: apt-get install rpm2cpio"
+
+name=$(basename "$tarball" .tar.gz)            # slurm-grants-0.1.0
+version=${name#slurm-grants-}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+if rpm -q slurm-devel >/dev/null 2>&1; then
+    slurm_version=$(rpm -q --qf '%{VERSION}-%{RELEASE}' slurm-devel)
+    want_requires="slurm$(rpm --eval '%{?_isa}') = $slurm_version"
+else
+    slurm_version=$(dpkg-query -W -f='${Version}' libslurm-dev 2>/dev/null)
+    slurm_version=${slurm_version#*:}
+    slurm_version=${slurm_version%-*}           # 22.05.8-4+deb12u3 -> 22.05.8
+    [ -n "$slurm_version" ] || die "neither slurm-devel nor libslurm-dev is installed"
+fi
+src=${SLURM_SOURCE:-}
+[ -n "$src" ] || src=$("$top/build-aux/get-slurm-source") || die "no Slurm source tree (set SLURM_SOURCE)"
+
+work=$(mktemp -d /tmp/slurm-grants-rpm.XXXXXX) || exit 1
+cleanup() {
+    if [ "$fail" = 0 ] && [ "${KEEP:-0}" != 1 ]; then
+        rm -rf -- "$work"
+    else
+        echo "$me: work directory kept: $work" >&2
+    fi
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+rpmbuild_args=(--nodeps --define "_topdir $work/rpmbuild")
+[ "${RPM_CHECK_TESTS:-0}" = 1 ] || rpmbuild_args+=(--without tests)
+
+# The spec refuses to build without slurm_source, with a plain message.
+if out=$(rpmbuild -tb "${rpmbuild_args[@]}" "$tarball" 2>&1); then
+    not_ok "rpmbuild without slurm_source should fail"
+else
+    case $out in
+        *"define slurm_source"*) ok "rpmbuild without slurm_source fails and says: define slurm_source" ;;
+        *) not_ok "rpmbuild without slurm_source failed without saying why:"; printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /' ;;
+    esac
+fi
+
+start=$(date +%s)
+if rpmbuild -tb "${rpmbuild_args[@]}" --define "slurm_source $src" --define "slurm_version $slurm_version" \
+    "$tarball" >"$work/build.log" 2>&1; then
+    ok "rpmbuild -tb --nodeps $(basename "$tarball") ($(($(date +%s) - start)) s)"
+else
+    not_ok "rpmbuild -tb failed; last lines of $work/build.log:"
+    tail -n 40 "$work/build.log" | sed 's/^/    /'
+    finish
+fi
+rpmfile=$(find "$work/rpmbuild/RPMS" -name "slurm-grants-$version-*.rpm" ! -name '*debuginfo*' | head -n 1)
+[ -f "$rpmfile" ] || die "no slurm-grants-$version RPM under $work/rpmbuild/RPMS"
+ok "built $(basename "$rpmfile")"
+
+libdir=$(rpm --eval '%{_libdir}')
+files=$(rpm -qpl "$rpmfile" 2>/dev/null)
+for f in "$libdir/slurm/job_submit_grants.so" "$libdir/slurm/spank_grants.so" /usr/bin/grantctl \
+    /usr/share/doc/slurm-grants/examples/grants.yaml.example \
+    /usr/share/doc/slurm-grants/examples/slurm.conf.grants \
+    /usr/share/doc/slurm-grants/examples/plugstack.conf.d/grants.conf; do
+    if printf '%s\n' "$files" | grep -qxF "$f"; then ok "RPM contains $f"; else not_ok "RPM lacks $f"; fi
+done
+if printf '%s\n' "$files" | grep -q '\.la$'; then not_ok "RPM contains libtool archives"; else ok "RPM contains no libtool archives"; fi
+requires=$(rpm -qp --requires "$rpmfile" 2>/dev/null)
+want=${want_requires:-"slurm$(rpm --eval '%{?_isa}') = $slurm_version"}
+if printf '%s\n' "$requires" | grep -qxF "$want"; then
+    ok "Requires: $want"
+else
+    not_ok "Requires lacks '$want':"; printf '%s\n' "$requires" | sed 's/^/    /'
+fi
+
+# The packaged plugins export what Slurm looks up, for this Slurm version.
+mkdir -p "$work/root"
+if rpm2archive - <"$rpmfile" | tar -xzf - -C "$work/root"; then
+    GRANTS_PLUGIN_DIR=$work/root$libdir/slurm "$top/tests/check-exports.sh" >"$work/exports.log" 2>&1
+    rc=$?
+    sed 's/^/    /' "$work/exports.log"
+    if [ "$rc" = 0 ]; then ok "the RPM's plugins pass check-exports.sh"; else not_ok "the RPM's plugins fail check-exports.sh"; fi
+else
+    not_ok "cannot unpack $rpmfile with rpm2archive"
+fi
+finish
