@@ -81,6 +81,13 @@ _cluster_log_tail() {
 }
 
 # Directory of the system's Slurm plugins (where select_cons_tres.so lives).
+# The shipped example configuration (etc/ of the source tree or tarball).
+_cluster_examples() {
+    local here
+    here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    printf '%s\n' "${GRANTS_SRCDIR:-$here/../..}/etc"
+}
+
 cluster_system_plugin_dir() {
     local f
     f=$(dpkg -L slurm-wlm-basic-plugins 2>/dev/null | grep -m1 '/select_cons_tres\.so$')
@@ -319,7 +326,9 @@ TCPTimeout=5
 GresTypes=neuron
 EOF
     if [ -n "${GRANTS_PLUGIN_DIR:-}" ]; then
-        echo "JobSubmitPlugins=grants" >>"$d/etc/slurm.conf"
+        # The shipped slurm.conf lines, as an admin would add them.
+        grep '^JobSubmitPlugins=' "$(_cluster_examples)/slurm.conf.grants" >>"$d/etc/slurm.conf" ||
+            { _cluster_die "no JobSubmitPlugins line in $(_cluster_examples)/slurm.conf.grants"; return 1; }
     fi
     cat >>"$d/etc/slurm.conf" <<EOF
 NodeName=$CLUSTER_NODE NodeAddr=127.0.0.1 NodeHostname=$CLUSTER_NODE CPUs=$cpus Boards=$boards SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem Gres=neuron:16 State=UNKNOWN
@@ -335,13 +344,24 @@ EOF
 
     : >"$d/etc/plugstack.conf"
     if [ -n "${GRANTS_PLUGIN_DIR:-}" ]; then
-        echo "required $GRANTS_PLUGIN_DIR/spank_grants.so policy=$d/etc/grants.yaml" \
-            >"$d/etc/plugstack.conf"
+        # The shipped plugstack.conf.d snippet, with this cluster's plugin and
+        # policy paths, included the way the admin guide says.
+        mkdir -p "$d/etc/plugstack.conf.d"
+        sed -e "s|^\([a-z]*[[:space:]]\{1,\}\)spank_grants.so|\1$GRANTS_PLUGIN_DIR/spank_grants.so|" \
+            -e "s|policy=/etc/slurm/grants.yaml|policy=$d/etc/grants.yaml|" \
+            "$(_cluster_examples)/plugstack.conf.d/grants.conf" >"$d/etc/plugstack.conf.d/grants.conf"
+        grep -q "^required $GRANTS_PLUGIN_DIR/spank_grants.so policy=$d/etc/grants.yaml\$" \
+            "$d/etc/plugstack.conf.d/grants.conf" ||
+            { _cluster_die "unexpected plugstack snippet $(_cluster_examples)/plugstack.conf.d/grants.conf"; return 1; }
+        echo "include $d/etc/plugstack.conf.d/*.conf" >"$d/etc/plugstack.conf"
+        chmod 0755 "$d/etc/plugstack.conf.d"
+        chmod 0644 "$d/etc/plugstack.conf.d/grants.conf"
     fi
     if [ -n "${GRANTS_POLICY:-}" ]; then
         install -o root -g root -m 0644 "$GRANTS_POLICY" "$d/etc/grants.yaml" || return 1
     fi
     chmod 0644 "$d"/etc/*
+    if [ -d "$d/etc/plugstack.conf.d" ]; then chmod 0755 "$d/etc/plugstack.conf.d"; fi
 }
 
 # Create $CLUSTER_DIR, write the configuration, start munged, slurmctld and

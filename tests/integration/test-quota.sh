@@ -206,7 +206,10 @@ case_admin_updates_are_revalidated() {
     try_submit alice -p trn1 --award=Q-EXACT -t 1 --hold --wrap true
     assert_contains "$T_OUT" "this job holds" || return 1
     local job=$JOB
-    # Raising the time limit beyond the budget is refused, even for root.
+    # The owner cannot raise it (Slurm refuses users longer limits; the plugin would too)...
+    assert_status nonzero as_user alice scontrol update "JobId=$job" TimeLimit=10:00:00
+    assert_eq "00:01:00" "$(job_field "$job" TimeLimit)" "user could not raise the time limit"
+    # ...and raising it beyond the budget is refused even for root.
     assert_status nonzero scontrol update "JobId=$job" TimeLimit=10:00:00
     assert_eq "00:01:00" "$(job_field "$job" TimeLimit)" "time limit unchanged"
     assert_contains "$(cat "$CLUSTER_DIR/log/slurmctld.log")" "job $job: update by uid 0 refused: award Q-EXACT has"

@@ -46,6 +46,7 @@ src=${SLURM_SOURCE:-}
 [ -n "$src" ] || src=$("$top/build-aux/get-slurm-source") || die "no Slurm source tree (set SLURM_SOURCE)"
 
 work=$(mktemp -d /tmp/slurm-grants-rpm.XXXXXX) || exit 1
+# shellcheck disable=SC2317 # invoked by the trap
 cleanup() {
     if [ "$fail" = 0 ] && [ "${KEEP:-0}" != 1 ]; then
         rm -rf -- "$work"
@@ -69,6 +70,18 @@ else
         *"define slurm_source"*) ok "rpmbuild without slurm_source fails and says: define slurm_source" ;;
         *) not_ok "rpmbuild without slurm_source failed without saying why:"; printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /' ;;
     esac
+fi
+
+# ... and, with no slurm-devel RPM to ask, without slurm_version.
+if [ -z "${want_requires:-}" ]; then
+    if out=$(rpmbuild -tb "${rpmbuild_args[@]}" --define "slurm_source $src" "$tarball" 2>&1); then
+        not_ok "rpmbuild without slurm_version (and no slurm-devel) should fail"
+    else
+        case $out in
+            *"define 'slurm_version"*) ok "rpmbuild without slurm_version fails and says: define slurm_version" ;;
+            *) not_ok "rpmbuild without slurm_version failed without saying why:"; printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /' ;;
+        esac
+    fi
 fi
 
 start=$(date +%s)
