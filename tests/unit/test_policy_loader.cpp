@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cmocka.h"
+#include "policy_expect.h"
 #include "core/policy_loader.h"
 
 using grants::Budget;
@@ -21,52 +22,12 @@ using grants::YamlLimits;
 
 namespace {
 
-std::string fixture(const char* name) {
-    return std::string(FIXTURES_DIR) + "/" + name;
-}
-
-std::string read_fixture(const char* name) {
-    std::ifstream in(fixture(name), std::ios::binary);
-    assert_true(in.good());
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-bool contains(const std::string& haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
-void print_errors(const PolicyLoad& load) {
-    for (const Diagnostic& d : load.errors) print_error("  %s\n", d.to_string().c_str());
-}
-
-// One expected diagnostic: where, and a part of what it says.
-struct Expect {
-    std::size_t line;
-    std::size_t column;
-    const char* message;
-};
-
-// True when load failed with exactly the expected diagnostics, in this order;
-// otherwise prints both lists.
-bool errors_match(const char* name, const PolicyLoad& load, const std::string& file,
-                  const std::vector<Expect>& expected) {
-    bool ok = load.policy == nullptr && load.errors.size() == expected.size();
-    for (std::size_t i = 0; ok && i < expected.size(); ++i) {
-        const Diagnostic& d = load.errors[i];
-        ok = d.file == file && d.mark.line == expected[i].line && d.mark.column == expected[i].column &&
-             contains(d.message, expected[i].message);
-    }
-    if (!ok) {
-        print_error("case '%s': policy %s, %zu error(s), want %zu:\n", name, load.policy ? "loaded" : "refused",
-                    load.errors.size(), expected.size());
-        print_errors(load);
-        print_error(" expected:\n");
-        for (const Expect& e : expected) print_error("  %zu:%zu: ...%s...\n", e.line, e.column, e.message);
-    }
-    return ok;
-}
+using policy_expect::contains;
+using policy_expect::errors_match;
+using policy_expect::Expect;
+using policy_expect::fixture;
+using policy_expect::print_errors;
+using policy_expect::read_fixture;
 
 void check_errors(const char* name, const PolicyLoad& load, const std::string& file,
                   const std::vector<Expect>& expected) {
