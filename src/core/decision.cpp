@@ -48,6 +48,18 @@ std::string minutes_text(std::int64_t minutes) { return format_duration(minutes 
 
 }  // namespace
 
+std::vector<std::string> split_partition_list(std::string_view list) {
+    std::vector<std::string> out;
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        auto name = list.substr(0, comma);
+        if (!name.empty()) out.emplace_back(name);
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
 bool in_scope(const Policy& policy, const JobRequest& job) { return !in_scope_partitions(policy, job).empty(); }
 
 std::string validity_problem(const Award& award, DayNumber today) {

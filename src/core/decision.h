@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "award_request.h"
@@ -58,6 +59,9 @@ struct Decision {
     std::optional<std::int64_t> set_time_limit_minutes;  // the job gave none
     std::optional<std::int64_t> set_max_nodes;           // the job gave none
 };
+
+// "trn1,trn2" -> {"trn1", "trn2"}: Slurm's comma-separated partition list, empty names dropped.
+std::vector<std::string> split_partition_list(std::string_view list);
 
 // True when any of the job's partitions is enforced.
 bool in_scope(const Policy& policy, const JobRequest& job);

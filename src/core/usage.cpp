@@ -68,10 +68,7 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
         std::string part_name;
         std::int64_t chips = 0;
         Ticks max_cost = 0;
-        std::string_view list = job.partition;
-        while (!list.empty()) {
-            auto comma = list.find(',');
-            std::string name(list.substr(0, comma));
+        for (const std::string& name : split_partition_list(job.partition)) {
             if (const PartitionCost* p = policy.enforces(name) ? policy.find_partition(name) : nullptr) {
                 const std::int64_t c = chips_of(*p, job.shape, nodes);
                 const Ticks m = cost_ticks(unit, *p, c, limit_seconds, tasks);
@@ -82,7 +79,6 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
                     max_cost = m;
                 }
             }
-            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
         }
         if (!part) continue;  // ran outside the enforced partitions: nothing held, nothing charged
 

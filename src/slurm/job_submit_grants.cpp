@@ -65,18 +65,7 @@ struct PluginState {
 
 PluginState* state = nullptr;
 
-std::vector<std::string> split_partitions(const char* list) {
-    std::vector<std::string> out;
-    std::string_view s = list ? list : "";
-    while (!s.empty()) {
-        auto comma = s.find(',');
-        auto name = s.substr(0, comma);
-        if (!name.empty()) out.emplace_back(name);
-        if (comma == std::string_view::npos) break;
-        s.remove_prefix(comma + 1);
-    }
-    return out;
-}
+std::vector<std::string> split_partitions(const char* list) { return split_partition_list(list ? list : ""); }
 
 std::vector<std::string> job_partitions(const char* requested) {
     auto parts = split_partitions(requested);
