@@ -10,6 +10,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/json.h"
+#include "cli/slurm_conf.h"
 #include "core/date.h"
 #include "core/decimal.h"
 #include "core/duration.h"
@@ -159,24 +160,6 @@ void print_json(const std::string& file, const Policy& p) {
 }
 
 // root plus SlurmUser from slurm.conf (a plain "SlurmUser=name" line), as slurmctld trusts them.
-PolicyFileOwners trusted_owners(const std::string& slurm_conf) {
-    PolicyFileOwners owners;
-    std::ifstream in(slurm_conf);
-    std::string line;
-    while (std::getline(in, line)) {
-        auto eq = line.find('=');
-        if (eq == std::string::npos) continue;
-        std::string key = line.substr(0, eq);
-        key.erase(0, key.find_first_not_of(" \t"));
-        for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (key != "slurmuser") continue;
-        std::string name = line.substr(eq + 1);
-        name = name.substr(0, name.find_first_of(" \t#"));
-        if (const struct passwd* pw = getpwnam(name.c_str())) owners.uids.push_back(pw->pw_uid);
-    }
-    return owners;
-}
-
 int usage_error(const std::string& sentence) {
     std::cerr << "grantctl: " << sentence << " See 'grantctl check --help'.\n";
     return kExitUsage;
@@ -201,8 +184,7 @@ int run_check(const std::vector<std::string>& args) {
             return usage_error("check takes at most one FILE.");
         }
     }
-    const char* conf_env = std::getenv("SLURM_CONF");
-    const std::string slurm_conf = conf_env && *conf_env ? conf_env : GRANTS_DEFAULT_SLURM_CONF;
+    const std::string slurm_conf = slurm_conf_path();
     if (file.empty()) file = policy_path_next_to(slurm_conf);
     PolicyFileLoad load = load_trusted_policy_file(file, trusted_owners(slurm_conf));
     if (!load.policy) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/check_command.h"
+#include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "grants_config.h"
 
@@ -26,6 +27,13 @@ const char kUsage[] =
     "\n"
     "Commands:\n"
     "  check [FILE]   validate a grants.yaml policy (default: grants.yaml next to slurm.conf)\n"
+    "  balance        your awards: budget, charged, held, left, valid until\n"
+    "  quote          what a job would cost and whether it would be accepted now\n"
+    "  report         usage from the ledger by user, job or day (admins, PIs)\n"
+    "  adjust         credit or debit an award, with a reason (admins)\n"
+    "  metrics        every award in Prometheus text format (admins)\n"
+    "\n"
+    "'grantctl COMMAND --help' describes a command.\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help\n"
@@ -47,6 +55,11 @@ int run(int argc, char** argv) {
         return kExitOk;
     }
     if (cmd == "check") return grants::cli::run_check(rest);
+    if (cmd == "balance") return grants::cli::run_balance(rest);
+    if (cmd == "quote") return grants::cli::run_quote(rest);
+    if (cmd == "report") return grants::cli::run_report(rest);
+    if (cmd == "adjust") return grants::cli::run_adjust(rest);
+    if (cmd == "metrics") return grants::cli::run_metrics(rest);
     return usage_error("unknown command '" + cmd + "'.");
 }
 

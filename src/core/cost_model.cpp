@@ -61,8 +61,10 @@ std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std
 
 Ticks add_saturating(Ticks a, Ticks b) {
     if (a >= kSaturatedTicks || b >= kSaturatedTicks) return kSaturatedTicks;
-    Ticks sum = a + b;  // both below INT64_MAX / 2: cannot overflow
-    return sum > kSaturatedTicks ? kSaturatedTicks : sum;
+    const WideInt sum = static_cast<WideInt>(a) + b;  // credits (adjustments) may be negative
+    if (sum > kSaturatedTicks) return kSaturatedTicks;
+    if (sum < -kSaturatedTicks) return -kSaturatedTicks;
+    return static_cast<Ticks>(sum);
 }
 
 Ticks cost_ticks(Budget::Unit unit, const PartitionCost& partition, std::int64_t chips, std::int64_t seconds,

@@ -46,4 +46,12 @@ std::string format_decimal(Micros value) {
     return out;
 }
 
+Micros micros_of_ticks(Ticks value) {
+    const WideInt half = kTicksPerMicro / 2;
+    const WideInt v = value;
+    return static_cast<Micros>(v >= 0 ? (v + half) / kTicksPerMicro : -((-v + half) / kTicksPerMicro));
+}
+
+std::string format_ticks(Ticks value) { return format_decimal(micros_of_ticks(value)); }
+
 }  // namespace grants

@@ -30,4 +30,10 @@ std::optional<Micros> parse_decimal(std::string_view text);
 // "1.34", "500000", "0.000001": trailing zeros dropped.
 std::string format_decimal(Micros value);
 
+// Ticks rounded to the nearest millionth of the unit (halves away from zero).
+Micros micros_of_ticks(Ticks value);
+// An amount in ticks as a plain decimal of its unit, to the millionth:
+// micros_of_ticks, then format_decimal. Used for JSON, CSV and metrics.
+std::string format_ticks(Ticks value);
+
 }  // namespace grants

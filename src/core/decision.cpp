@@ -187,34 +187,42 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     }
     auto cost = max_job_cost(policy, *award, job, time_limit);
     if (!cost) return reject("no enforced partition of this job is priced in the policy; ask the cluster admins.");
+    // Refusals from here on know the award and the job's cost (grantctl quote shows them).
+    auto costed = [&](Decision d) {
+        d.award = award_id;
+        d.hold = cost->amount;
+        d.chips = cost->chips;
+        d.time_limit_minutes = time_limit;
+        return d;
+    };
     if (limits.max_chips_per_job && cost->chips > *limits.max_chips_per_job) {
-        return reject("this job would use " + std::to_string(cost->chips) + " chips; award " + award_id +
+        return costed(reject("this job would use " + std::to_string(cost->chips) + " chips; award " + award_id +
                       " allows at most " + std::to_string(*limits.max_chips_per_job) +
-                      " per job: ask for fewer nodes or chips.");
+                      " per job: ask for fewer nodes or chips."));
     }
     AwardUsageView u = usage ? usage(award_id, who.user) : AwardUsageView{};
     const std::int64_t new_jobs = std::max<std::int64_t>(job.shape.array_tasks, 1);
     const std::int64_t new_chips = cost->chips > kSaturatedCount / new_jobs ? kSaturatedCount : cost->chips * new_jobs;
     if (limits.max_jobs && u.live_jobs + new_jobs > *limits.max_jobs) {
-        return reject("award " + award_id + " has " + std::to_string(u.live_jobs) +
+        return costed(reject("award " + award_id + " has " + std::to_string(u.live_jobs) +
                       " pending or running jobs and allows " + std::to_string(*limits.max_jobs) + "; this " +
                       (new_jobs > 1 ? "array adds " + std::to_string(new_jobs) : std::string("job would be one more")) +
-                      ": wait for some to finish.");
+                      ": wait for some to finish."));
     }
     if (limits.per_user.max_jobs && u.user_live_jobs + new_jobs > *limits.per_user.max_jobs) {
-        return reject("you have " + std::to_string(u.user_live_jobs) + " pending or running jobs on award " +
+        return costed(reject("you have " + std::to_string(u.user_live_jobs) + " pending or running jobs on award " +
                       award_id + ", which allows " + std::to_string(*limits.per_user.max_jobs) +
-                      " per user: wait for some to finish.");
+                      " per user: wait for some to finish."));
     }
     if (limits.max_running_chips && u.live_chips + new_chips > *limits.max_running_chips) {
-        return reject("award " + award_id + " has " + std::to_string(u.live_chips) +
+        return costed(reject("award " + award_id + " has " + std::to_string(u.live_chips) +
                       " chips in pending or running jobs and allows " + std::to_string(*limits.max_running_chips) +
-                      " at once; this job needs " + std::to_string(new_chips) + ": wait for some to finish.");
+                      " at once; this job needs " + std::to_string(new_chips) + ": wait for some to finish."));
     }
     if (limits.per_user.max_running_chips && u.user_live_chips + new_chips > *limits.per_user.max_running_chips) {
-        return reject("you have " + std::to_string(u.user_live_chips) + " chips in pending or running jobs on award " +
+        return costed(reject("you have " + std::to_string(u.user_live_chips) + " chips in pending or running jobs on award " +
                       award_id + ", which allows " + std::to_string(*limits.per_user.max_running_chips) +
-                      " per user at once; this job needs " + std::to_string(new_chips) + ": wait for some to finish.");
+                      " per user at once; this job needs " + std::to_string(new_chips) + ": wait for some to finish."));
     }
 
     // 5. Budget: charged + held + this job <= budget.
@@ -225,12 +233,12 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     const std::string until = award->valid.until ? " (until " + format_date(*award->valid.until) + ")" : "";
     if (after > budget_ticks) {
         const Ticks left = committed >= budget_ticks ? 0 : static_cast<Ticks>(budget_ticks - committed);
-        return reject("award " + award_id + " has " + format_left(budget.unit, left) + " of " +
+        return costed(reject("award " + award_id + " has " + format_left(budget.unit, left) + " of " +
                       format_budget(budget) + " left and this job needs up to " +
                       format_amount(budget.unit, cost->amount, true) + " (" + std::to_string(cost->chips) +
                       " chips x " + minutes_text(time_limit) +
                       (new_jobs > 1 ? " x " + std::to_string(new_jobs) + " tasks" : std::string()) +
-                      "): lower --time or the node count, or ask your PI.");
+                      "): lower --time or the node count, or ask your PI."));
     }
 
     // 6. Accept and tag.

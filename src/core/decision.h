@@ -38,6 +38,8 @@ struct AwardUsageView {
     std::int64_t live_chips = 0;
     std::int64_t user_live_jobs = 0;   // of the submitting user
     std::int64_t user_live_chips = 0;
+    std::int64_t running_jobs = 0;     // of the award (balance, metrics)
+    std::int64_t pending_jobs = 0;     // of the award, approvals whose job is not yet seen included
 };
 using UsageLookup = std::function<AwardUsageView(const std::string& award, const std::string& user)>;
 

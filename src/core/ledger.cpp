@@ -170,12 +170,55 @@ bool Ledger::totals(std::map<std::string, ChargeTotals>* out, std::string* error
     return true;
 }
 
-bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error) const {
+namespace {
+
+// " WHERE ..." for filter over the given time column, with its values bound from index 1.
+struct Where {
+    std::string sql;
+    std::vector<std::string> texts;
+    std::vector<std::int64_t> numbers;  // after the texts
+};
+
+Where where_of(const LedgerFilter& f, const char* time_column, bool with_user) {
+    Where w;
+    auto add = [&w](const std::string& clause) { w.sql += (w.sql.empty() ? " WHERE " : " AND ") + clause; };
+    if (f.award) {
+        add("award = ?");
+        w.texts.push_back(*f.award);
+    }
+    if (with_user && f.user) {
+        add("user = ?");
+        w.texts.push_back(*f.user);
+    }
+    if (f.since) {
+        add(std::string(time_column) + " >= ?");
+        w.numbers.push_back(*f.since);
+    }
+    if (f.until) {
+        add(std::string(time_column) + " < ?");
+        w.numbers.push_back(*f.until);
+    }
+    return w;
+}
+
+void bind(sqlite3_stmt* s, const Where& w) {
+    int i = 1;
+    for (const auto& t : w.texts) sqlite3_bind_text(s, i++, t.c_str(), -1, SQLITE_TRANSIENT);
+    for (auto n : w.numbers) sqlite3_bind_int64(s, i++, n);
+}
+
+}  // namespace
+
+bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
-    Statement st(db_,
-                 "SELECT cluster, job_id, run_start, award, user, account, partition, chips, seconds,"
-                 " chip_hours_ticks, coalesce(usd_ticks, -1), recorded_at FROM charges ORDER BY job_id, run_start;");
+    Where w = where_of(filter, "recorded_at", true);
+    const std::string sql =
+        "SELECT cluster, job_id, run_start, award, user, account, partition, chips, seconds,"
+        " chip_hours_ticks, coalesce(usd_ticks, -1), recorded_at FROM charges" +
+        w.sql + " ORDER BY job_id, run_start;";
+    Statement st(db_, sql.c_str());
     if (!st.ok()) return fail(db_, error);
+    bind(st.get(), w);
     int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
         sqlite3_stmt* s = st.get();
@@ -198,10 +241,14 @@ bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error) const {
     return true;
 }
 
-bool Ledger::adjustments(std::vector<Adjustment>* out, std::string* error) const {
+bool Ledger::adjustments(std::vector<Adjustment>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
-    Statement st(db_, "SELECT award, unit, amount_micros, reason, who, at FROM adjustments ORDER BY id;");
+    if (filter.user) return true;
+    Where w = where_of(filter, "at", false);
+    const std::string sql = "SELECT award, unit, amount_micros, reason, who, at FROM adjustments" + w.sql + " ORDER BY id;";
+    Statement st(db_, sql.c_str());
     if (!st.ok()) return fail(db_, error);
+    bind(st.get(), w);
     int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
         sqlite3_stmt* s = st.get();
@@ -209,6 +256,14 @@ bool Ledger::adjustments(std::vector<Adjustment>* out, std::string* error) const
                                   sqlite3_column_int64(s, 5)});
     }
     if (rc != SQLITE_DONE) return fail(db_, error);
+    return true;
+}
+
+bool Ledger::data_version(std::int64_t* out, std::string* error) const {
+    Statement st(db_, "PRAGMA data_version;");
+    if (!st.ok()) return fail(db_, error);
+    if (sqlite3_step(st.get()) != SQLITE_ROW) return fail(db_, error);
+    *out = sqlite3_column_int64(st.get(), 0);
     return true;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,14 @@ struct ChargeTotals {
     Ticks usd = 0;         // charges with a rate + usd adjustments
 };
 
+// Which charges and adjustments a report reads. Times are epoch seconds of
+// recorded_at / at, since inclusive, until exclusive. Adjustments have no
+// user: a user filter leaves them out.
+struct LedgerFilter {
+    std::optional<std::string> award, user;
+    std::optional<std::int64_t> since, until;
+};
+
 class Ledger {
 public:
     // Opens (creating if needed) the database; null with *error on failure.
@@ -56,8 +65,13 @@ public:
     bool record_adjustment(const Adjustment& adjustment, std::string* error);
 
     bool totals(std::map<std::string, ChargeTotals>* out, std::string* error) const;
-    bool charges(std::vector<ChargeRecord>* out, std::string* error) const;  // all, in job order
-    bool adjustments(std::vector<Adjustment>* out, std::string* error) const;
+    // In job order (charges) and in the order they were made (adjustments).
+    bool charges(std::vector<ChargeRecord>* out, std::string* error, const LedgerFilter& filter = {}) const;
+    bool adjustments(std::vector<Adjustment>* out, std::string* error, const LedgerFilter& filter = {}) const;
+
+    // Changes whenever another connection commits (PRAGMA data_version):
+    // slurmctld re-reads its totals after `grantctl adjust`.
+    bool data_version(std::int64_t* out, std::string* error) const;
 
     const std::string& path() const { return path_; }
 

@@ -152,6 +152,8 @@ AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award
         v.held = s->second.held;
         v.live_jobs = s->second.live_jobs;
         v.live_chips = s->second.live_chips;
+        v.running_jobs = s->second.running_jobs;
+        v.pending_jobs = s->second.pending_jobs;
         if (auto u = s->second.users.find(user); u != s->second.users.end()) {
             v.user_live_jobs = u->second.live_jobs;
             v.user_live_chips = u->second.live_chips;
@@ -162,6 +164,7 @@ AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award
         v.held = add_saturating(v.held, ap.hold);
         v.live_jobs += ap.jobs;
         v.live_chips += ap.chips;
+        v.pending_jobs += ap.jobs;
         if (ap.user == user) {
             v.user_live_jobs += ap.jobs;
             v.user_live_chips += ap.chips;

@@ -56,10 +56,28 @@ bool AccountingThread::ensure_ledger() {
         return false;
     }
     tracker_.set_totals(std::move(totals));
+    if (!ledger_->data_version(&data_version_, &error)) data_version_ = -1;
     if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " usable again");
     last_error_.clear();
     ledger_ok_ = true;
     return true;
+}
+
+// `grantctl adjust` commits from another process: re-read the totals so that
+// balances and the next decisions include the adjustment within a pass.
+void AccountingThread::notice_other_writers() {
+    if (!ledger_) return;
+    std::int64_t version = 0;
+    std::string error;
+    if (!ledger_->data_version(&version, &error) || version == data_version_) return;
+    std::map<std::string, ChargeTotals> totals;
+    if (!ledger_->totals(&totals, &error)) {
+        log_error("cannot re-read the totals of " + ledger_path_ + " after another writer's change: " + error);
+        return;
+    }
+    tracker_.set_totals(std::move(totals));
+    data_version_ = version;
+    log_info("ledger " + ledger_path_ + " changed by another writer (grantctl adjust); totals re-read");
 }
 
 void AccountingThread::run(std::chrono::milliseconds interval) {
@@ -92,6 +110,9 @@ void AccountingThread::pass() {
         }
     }
     if (!state->policy) return;  // nothing can be priced; holds stay as last published
+    // Reopen a ledger that failed (it may be usable again even with nothing to charge).
+    if (!ledger_) ensure_ledger();
+    notice_other_writers();
     PassResult result = accountant_.pass(*state->policy, jobs, now);
     if (!result.charges.empty() && ensure_ledger()) {
         std::vector<ChargeRecord> inserted;

@@ -39,6 +39,7 @@ private:
     void run(std::chrono::milliseconds interval);
     void pass();
     bool ensure_ledger();
+    void notice_other_writers();
 
     PolicyStore& policy_;
     UsageTracker& tracker_;
@@ -49,6 +50,7 @@ private:
     std::atomic<bool> ledger_ok_{false};
     std::atomic<std::size_t> passes_{0};
     std::string last_error_;
+    std::int64_t data_version_ = -1;  // of ledger_, when its totals were read
 
     std::mutex mutex_;
     std::condition_variable wake_;

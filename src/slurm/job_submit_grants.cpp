@@ -24,6 +24,7 @@ extern "C" {
 #include "core/paths.h"
 #include "core/policy_reloader.h"
 #include "core/policy_store.h"
+#include "core/query.h"
 #include "core/usage.h"
 #include "grants_config.h"
 #include "slurmctld_bridge.h"
@@ -158,43 +159,50 @@ int refuse(char** err_msg, const std::string& message) {
     return ESLURM_ACCOUNTING_POLICY;
 }
 
-int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
-    notice_reconfigure();
+// What the submit path concludes about a job before anything is written
+// back: sbatch and `grantctl quote` share it, so they agree.
+struct Outcome {
+    Decision decision;   // Untouched, Accept (apply it), Reject, AcceptUntagged
+    std::string log;     // submit logs this (a refusal or a degraded acceptance)
+    bool log_is_error = false;
     JobRequest request;
+    Budget::Unit unit = Budget::Unit::ChipHours;  // of decision.award, when known
+};
+
+Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_t now) {
+    Outcome o;
+    JobRequest& request = o.request;
     request.partitions = job_partitions(job_desc->partition);
     auto current = state->policy.current();
     const Policy* policy = current->policy.get();
     if (!policy) {
-        Decision d = decide_without_policy(current->fallback, request);
-        if (d.verdict == Decision::Verdict::Reject) {
-            ctld::log_error("job of uid " + std::to_string(submit_uid) + " refused: no usable grant policy (" +
-                            current->problem + ")");
-            return refuse(err_msg, d.message);
+        o.decision = decide_without_policy(current->fallback, request);
+        o.log_is_error = true;
+        if (o.decision.verdict == Decision::Verdict::Reject) {
+            o.log = "job of uid " + std::to_string(submit_uid) + " refused: no usable grant policy (" +
+                    current->problem + ")";
+        } else if (o.decision.verdict == Decision::Verdict::AcceptUntagged) {
+            o.log = "on_error=open: job of uid " + std::to_string(submit_uid) +
+                    " accepted WITHOUT an award check: no usable grant policy (" + current->problem + ")";
         }
-        if (d.verdict == Decision::Verdict::AcceptUntagged) {
-            ctld::log_error("on_error=open: job of uid " + std::to_string(submit_uid) +
-                            " accepted WITHOUT an award check: no usable grant policy (" + current->problem + ")");
-            if (err_msg) *err_msg = ctld::slurm_strdup(d.message);
-        }
-        return SLURM_SUCCESS;
+        return o;
     }
-    if (!in_scope(*policy, request)) return SLURM_SUCCESS;
+    if (!in_scope(*policy, request)) return o;
 
     if (!state->accounting->ledger_ok()) {
-        EnforceScope scope = scope_of(*policy);
-        Decision d = decide_without_policy(scope, request);
-        std::string msg = d.verdict == Decision::Verdict::Reject
-                              ? "the grant ledger is unavailable, so budgets cannot be checked right now; please try "
-                                "again later or ask the cluster admins."
-                              : "the grant ledger is unavailable; this job was accepted without a budget check.";
-        if (d.verdict == Decision::Verdict::Reject) {
-            ctld::log_error("job of uid " + std::to_string(submit_uid) + " refused: the ledger is unusable");
-            return refuse(err_msg, msg);
+        o.decision = decide_without_policy(scope_of(*policy), request);
+        o.log_is_error = true;
+        if (o.decision.verdict == Decision::Verdict::Reject) {
+            o.decision.message =
+                "the grant ledger is unavailable, so budgets cannot be checked right now; please try again later or "
+                "ask the cluster admins.";
+            o.log = "job of uid " + std::to_string(submit_uid) + " refused: the ledger is unusable";
+        } else {
+            o.decision.message = "the grant ledger is unavailable; this job was accepted without a budget check.";
+            o.log = "on_error=open: job of uid " + std::to_string(submit_uid) +
+                    " accepted WITHOUT a budget check: the ledger is unusable";
         }
-        ctld::log_error("on_error=open: job of uid " + std::to_string(submit_uid) +
-                        " accepted WITHOUT a budget check: the ledger is unusable");
-        if (err_msg) *err_msg = ctld::slurm_strdup(msg);
-        return SLURM_SUCCESS;
+        return o;
     }
 
     uint32_t uid = job_desc->user_id != NO_VAL ? job_desc->user_id : submit_uid;
@@ -203,20 +211,96 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     bool bad_array = false;
     request.shape = shape_of(job_desc, &bad_array);
     if (bad_array) {
-        return refuse(err_msg, "the job array specification " + quote_untrusted(job_desc->array_inx) +
-                                   " is not valid or has more than 10,000,000 tasks.");
+        o.decision.verdict = Decision::Verdict::Reject;
+        o.decision.message = "the job array specification " + quote_untrusted(job_desc->array_inx) +
+                             " is not valid or has more than 10,000,000 tasks.";
+        return o;
     }
     for (const auto& p : request.partitions) request.facts[p] = ctld::partition_facts(p);
-    const std::time_t now = std::time(nullptr);
     request.today = local_today(now);
 
-    Decision d = decide_submit(*policy, request, usage_lookup(*policy));
+    o.decision = decide_submit(*policy, request, usage_lookup(*policy));
+    if (o.decision.verdict == Decision::Verdict::Reject) o.log = "rejected job of " + request.who.user + ": " + o.decision.message;
+    if (const Award* a = policy->find_award(o.decision.award)) o.unit = a->budget.unit;
+    return o;
+}
+
+// grantctl's questions (core/query.h): answered from memory, always refused
+// so that slurmctld creates and schedules nothing.
+int answer_query(const std::string& question, const job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
+    const std::time_t now = std::time(nullptr);
+    Answer answer;
+    auto kind = parse_query_kind(question);
+    uint32_t uid = job_desc->user_id != NO_VAL ? job_desc->user_id : submit_uid;
+    Identity who = identity_of(uid, job_desc->account);
+    answer.user = who.user;
+    if (!kind) {
+        answer.refused = "this version of job_submit/grants does not know the question " + quote_untrusted(question) + ".";
+    } else {
+        answer.kind = *kind;
+    }
+    auto current = state->policy.current();
+    const Policy* policy = current->policy.get();
+    if (!kind) {
+        // answered above
+    } else if (*kind == QueryKind::Quote) {
+        Outcome o = evaluate(job_desc, submit_uid, now);
+        QuoteResult q;
+        switch (o.decision.verdict) {
+            case Decision::Verdict::Untouched: q.verdict = "untouched"; break;
+            case Decision::Verdict::Accept:
+            case Decision::Verdict::AcceptUntagged: q.verdict = "accept"; break;
+            case Decision::Verdict::Reject: q.verdict = "reject"; break;
+        }
+        q.award = o.decision.award;
+        q.message = o.decision.message;
+        if (!o.decision.award.empty()) q.cost = o.decision.hold;
+        q.unit = o.unit;
+        q.chips = o.decision.chips;
+        q.time_limit_minutes = o.decision.time_limit_minutes;
+        answer.quote = std::move(q);
+    } else if (!policy) {
+        answer.refused = "slurmctld has no usable grant policy right now (" + current->problem + "); ask the cluster admins.";
+    } else if (*kind == QueryKind::Metrics && !ctld::is_operator(submit_uid)) {
+        answer.refused = "grantctl metrics shows every award: only root, SlurmUser and Slurm operators may run it.";
+    } else {
+        const DayNumber today = local_today(now);
+        std::vector<std::string> ids;
+        if (*kind == QueryKind::Metrics) {
+            for (const auto& [id, award] : policy->awards) ids.push_back(id);
+        } else {
+            ids = awards_of(*policy, who);
+        }
+        for (const auto& id : ids) {
+            const Award* a = policy->find_award(id);
+            if (a) answer.awards.push_back(award_status(*a, state->usage.view(*policy, id, who.user), today));
+        }
+    }
+    if (err_msg) *err_msg = ctld::slurm_strdup(encode_answer(answer));
+    return ESLURM_ACCOUNTING_POLICY;
+}
+
+int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
+    notice_reconfigure();
+    if (auto question = query_in_env(spank_env(job_desc))) return answer_query(*question, job_desc, submit_uid, err_msg);
+
+    const std::time_t now = std::time(nullptr);
+    Outcome o = evaluate(job_desc, submit_uid, now);
+    const Decision& d = o.decision;
+    if (!o.log.empty()) {
+        if (o.log_is_error) {
+            ctld::log_error(o.log);
+        } else {
+            ctld::log_info(o.log);
+        }
+    }
     switch (d.verdict) {
         case Decision::Verdict::Untouched:
+            return SLURM_SUCCESS;
         case Decision::Verdict::AcceptUntagged:
+            if (err_msg && !d.message.empty()) *err_msg = ctld::slurm_strdup(d.message);
             return SLURM_SUCCESS;
         case Decision::Verdict::Reject:
-            ctld::log_info("rejected job of " + request.who.user + ": " + d.message);
             return refuse(err_msg, d.message);
         case Decision::Verdict::Accept:
             break;
@@ -225,8 +309,8 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
                                with_award_tag(job_desc->admin_comment ? job_desc->admin_comment : "", d.award));
     if (d.set_time_limit_minutes) job_desc->time_limit = static_cast<uint32_t>(*d.set_time_limit_minutes);
     if (d.set_max_nodes) job_desc->max_nodes = static_cast<uint32_t>(*d.set_max_nodes);
-    const std::int64_t jobs = std::max<std::int64_t>(request.shape.array_tasks, 1);
-    std::uint64_t marker = state->usage.approve(d.award, request.who.user, d.hold, jobs, d.chips * jobs, now);
+    const std::int64_t jobs = std::max<std::int64_t>(o.request.shape.array_tasks, 1);
+    std::uint64_t marker = state->usage.approve(d.award, o.request.who.user, d.hold, jobs, d.chips * jobs, now);
     ctld::set_spank_env(job_desc, ctld::kApprovalMarker, std::to_string(marker));
     if (err_msg) *err_msg = ctld::slurm_strdup(d.message);
     return SLURM_SUCCESS;

@@ -1,0 +1,93 @@
+// grantctl balance: the caller's awards, asked of slurmctld (controller_query.h).
+#include <iostream>
+
+#include "cli/award_status_json.h"
+#include "cli/commands.h"
+#include "cli/controller_query.h"
+#include "cli/exit_codes.h"
+#include "cli/options.h"
+#include "cli/table.h"
+#include "core/award_id.h"
+#include "core/cost_model.h"
+
+namespace grants::cli {
+
+namespace {
+
+const char kBalanceUsage[] =
+    "Usage: grantctl balance [--award ID] [--account NAME] [--user NAME] [--json]\n"
+    "\n"
+    "Show your awards: budget, charged, held (the maximum cost of your award's\n"
+    "pending and running jobs), left, and the validity window. The numbers come\n"
+    "from slurmctld, as they stand for the next job submission; this works on any\n"
+    "node with slurm.conf and munge, without admin rights.\n"
+    "\n"
+    "Options:\n"
+    "  --award ID       only this award\n"
+    "  -A, --account    also awards you use through this Slurm account\n"
+    "  --user NAME      another user's awards (root and SlurmUser only)\n"
+    "  --json           print JSON\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "Exit status: 0 success, 1 refused (e.g. not a member of --award), 2 usage error.\n";
+
+}  // namespace
+
+int run_balance(const std::vector<std::string>& args) {
+    ParsedArgs a;
+    std::string bad = parse_options(args,
+                                    {{"award", 0, true},
+                                     {"account", 'A', true},
+                                     {"user", 0, true},
+                                     {"json", 0, false},
+                                     {"help", 'h', false}},
+                                    &a);
+    if (!bad.empty()) return usage_error("balance", bad);
+    if (a.has("help")) {
+        std::cout << kBalanceUsage;
+        return kExitOk;
+    }
+    if (!a.positionals.empty()) return usage_error("balance", "unexpected argument '" + a.positionals.front() + "'.");
+    if (const std::string* award = a.value("award"); award && !is_valid_award_id(*award)) {
+        return usage_error("balance", award_id_problem(*award));
+    }
+    QueryJob job;
+    if (auto v = a.value("account")) job.account = *v;
+    if (auto v = a.value("user")) job.user = *v;
+    std::string error;
+    auto answer = ask_controller(QueryKind::Balance, job, &error);
+    if (!answer) return refused(error);
+    if (!answer->refused.empty()) return refused(answer->refused);
+
+    std::vector<AwardStatus> shown;
+    for (const auto& s : answer->awards) {
+        if (!a.value("award") || s.id == *a.value("award")) shown.push_back(s);
+    }
+    if (a.value("award") && shown.empty()) {
+        return refused("you (" + answer->user + ") are not a member of award " + *a.value("award") +
+                       ", or it does not exist.");
+    }
+    if (a.has("json")) {
+        std::cout << "{\"user\":" << json_string(answer->user) << ",\"awards\":[";
+        for (std::size_t i = 0; i < shown.size(); ++i) std::cout << (i ? "," : "") << award_status_json(shown[i]);
+        std::cout << "]}\n";
+        return kExitOk;
+    }
+    if (shown.empty()) {
+        std::cout << "No award lists " << answer->user << " as a member.\n";
+        return kExitOk;
+    }
+    Table t({"AWARD", "BUDGET", "CHARGED", "HELD", "LEFT", "JOBS(R/P)", "VALID UNTIL", "STATE"},
+            {false, true, true, true, true, true, false, false});
+    for (const auto& s : shown) {
+        Budget b{s.unit, micros_of_ticks(s.budget)};
+        t.add({s.id, format_budget(b), format_amount(s.unit, s.charged), format_amount(s.unit, s.held, true),
+               format_amount(s.unit, s.left()),
+               std::to_string(s.running_jobs) + "/" + std::to_string(s.pending_jobs),
+               s.valid_until ? format_date(*s.valid_until) : "-", s.state});
+    }
+    t.print(std::cout);
+    return kExitOk;
+}
+
+}  // namespace grants::cli

@@ -1,0 +1,141 @@
+// grantctl metrics: every award's numbers in Prometheus text format, for
+// node_exporter's textfile collector (--output writes the file atomically).
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/award_status_json.h"
+#include "cli/commands.h"
+#include "cli/controller_query.h"
+#include "cli/exit_codes.h"
+#include "cli/options.h"
+
+namespace grants::cli {
+
+namespace {
+
+const char kMetricsUsage[] =
+    "Usage: grantctl metrics [--output FILE] [--json]\n"
+    "\n"
+    "Print every award's budget, charged, held and left amounts and its running and\n"
+    "pending jobs in Prometheus text format, as slurmctld enforces them now. For\n"
+    "node_exporter's textfile collector, run it from cron with\n"
+    "--output /var/lib/prometheus/node-exporter/slurm_grants.prom.\n"
+    "Only root, SlurmUser and Slurm operators may run it.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE   write FILE atomically (a temporary file, then rename)\n"
+    "  --json              print JSON instead\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Exit status: 0 success, 1 refused, 2 usage error.\n";
+
+// Prometheus label values escape backslash, double quote and newline.
+std::string label(const std::string& v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string exposition(const std::vector<AwardStatus>& awards) {
+    std::ostringstream out;
+    struct Gauge {
+        const char* name;
+        const char* help;
+        Ticks (*value)(const AwardStatus&);
+    };
+    const Gauge gauges[] = {
+        {"slurm_grants_budget", "Budget of the award, in its unit (label unit).",
+         [](const AwardStatus& s) { return s.budget; }},
+        {"slurm_grants_charged", "Charged to the award: ledger charges and adjustments, in its unit.",
+         [](const AwardStatus& s) { return s.charged; }},
+        {"slurm_grants_held", "Maximum cost of the award's pending, running and not yet charged jobs.",
+         [](const AwardStatus& s) { return s.held; }},
+        {"slurm_grants_left", "Budget minus charged minus held: what new jobs may still hold.",
+         [](const AwardStatus& s) { return s.left(); }},
+    };
+    for (const auto& g : gauges) {
+        out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n";
+        for (const auto& s : awards) {
+            out << g.name << "{award=\"" << label(s.id) << "\",unit=\"" << label(unit_name(s.unit)) << "\"} "
+                << format_ticks(g.value(s)) << "\n";
+        }
+    }
+    out << "# HELP slurm_grants_jobs Jobs of the award by state (pending includes approved jobs not yet created).\n"
+        << "# TYPE slurm_grants_jobs gauge\n";
+    for (const auto& s : awards) {
+        out << "slurm_grants_jobs{award=\"" << label(s.id) << "\",state=\"running\"} " << s.running_jobs << "\n";
+        out << "slurm_grants_jobs{award=\"" << label(s.id) << "\",state=\"pending\"} " << s.pending_jobs << "\n";
+    }
+    out << "# HELP slurm_grants_active 1 when the award is inside its validity window today.\n"
+        << "# TYPE slurm_grants_active gauge\n";
+    for (const auto& s : awards) {
+        out << "slurm_grants_active{award=\"" << label(s.id) << "\"} " << (s.state == "active" ? 1 : 0) << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace
+
+int run_metrics(const std::vector<std::string>& args) {
+    ParsedArgs a;
+    std::string bad =
+        parse_options(args, {{"output", 'o', true}, {"json", 0, false}, {"help", 'h', false}}, &a);
+    if (!bad.empty()) return usage_error("metrics", bad);
+    if (a.has("help")) {
+        std::cout << kMetricsUsage;
+        return kExitOk;
+    }
+    if (!a.positionals.empty()) return usage_error("metrics", "unexpected argument '" + a.positionals.front() + "'.");
+    if (auto v = a.value("output"); v && v->empty()) return usage_error("metrics", "--output needs a file name.");
+
+    std::string error;
+    auto answer = ask_controller(QueryKind::Metrics, QueryJob{}, &error);
+    if (!answer) return refused(error);
+    if (!answer->refused.empty()) return refused(answer->refused);
+
+    std::string text;
+    if (a.has("json")) {
+        text = "{\"awards\":[";
+        for (std::size_t i = 0; i < answer->awards.size(); ++i) {
+            text += (i ? "," : "") + award_status_json(answer->awards[i]);
+        }
+        text += "]}\n";
+    } else {
+        text = exposition(answer->awards);
+    }
+    const std::string* output = a.value("output");
+    if (!output) {
+        std::cout << text;
+        return kExitOk;
+    }
+    const std::string tmp = *output + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream f(tmp, std::ios::trunc);
+        f << text;
+        f.flush();
+        if (!f) {
+            std::remove(tmp.c_str());
+            return refused("cannot write " + tmp + ".");
+        }
+    }
+    if (std::rename(tmp.c_str(), output->c_str()) != 0) {
+        std::remove(tmp.c_str());
+        return refused("cannot rename " + tmp + " to " + *output + ".");
+    }
+    return kExitOk;
+}
+
+}  // namespace grants::cli

@@ -1,0 +1,82 @@
+#include "cli/options.h"
+
+#include <cctype>
+#include <iostream>
+
+#include "cli/exit_codes.h"
+
+namespace grants::cli {
+
+namespace {
+
+bool looks_negative_number(const std::string& a) {
+    return a.size() > 1 && a[0] == '-' && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.');
+}
+
+}  // namespace
+
+std::string parse_options(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs,
+                          ParsedArgs* out) {
+    bool only_positionals = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (only_positionals || a.empty() || a[0] != '-' || a == "-" || looks_negative_number(a)) {
+            out->positionals.push_back(a);
+            continue;
+        }
+        if (a == "--") {
+            only_positionals = true;
+            continue;
+        }
+        const OptionSpec* spec = nullptr;
+        std::string inline_value;
+        bool has_inline = false;
+        if (a.rfind("--", 0) == 0) {
+            std::string name = a.substr(2);
+            auto eq = name.find('=');
+            if (eq != std::string::npos) {
+                inline_value = name.substr(eq + 1);
+                name = name.substr(0, eq);
+                has_inline = true;
+            }
+            for (const auto& s : specs) {
+                if (name == s.long_name) spec = &s;
+            }
+            if (!spec) return "unknown option '--" + name + "'.";
+        } else {
+            for (const auto& s : specs) {
+                if (s.short_name && a[1] == s.short_name) spec = &s;
+            }
+            if (!spec) return "unknown option '" + a.substr(0, 2) + "'.";
+            if (a.size() > 2) {
+                if (!spec->takes_value) return "option '" + a.substr(0, 2) + "' takes no value.";
+                inline_value = a.substr(2);
+                has_inline = true;
+            }
+        }
+        const std::string display = std::string("--") + spec->long_name;
+        if (!spec->takes_value) {
+            if (has_inline) return "option '" + display + "' takes no value.";
+            out->flags.insert(spec->long_name);
+            continue;
+        }
+        if (!has_inline) {
+            if (i + 1 >= args.size()) return "option '" + display + "' needs a value.";
+            inline_value = args[++i];
+        }
+        out->values[spec->long_name] = inline_value;
+    }
+    return "";
+}
+
+int usage_error(const std::string& command, const std::string& sentence) {
+    std::cerr << "grantctl: " << sentence << " See 'grantctl " << command << " --help'.\n";
+    return kExitUsage;
+}
+
+int refused(const std::string& sentence) {
+    std::cerr << "grantctl: " << sentence << "\n";
+    return kExitRefused;
+}
+
+}  // namespace grants::cli

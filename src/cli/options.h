@@ -1,0 +1,41 @@
+// A small, strict command-line parser shared by grantctl's commands:
+// --long VALUE, --long=VALUE, -s VALUE, -sVALUE, flags, positionals, and "--".
+// A word that looks like a negative number ("-100", "-2.5") is a positional.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace grants::cli {
+
+struct OptionSpec {
+    const char* long_name;  // without "--"
+    char short_name;        // 0: none
+    bool takes_value;
+};
+
+struct ParsedArgs {
+    std::map<std::string, std::string> values;  // by long name; the last one given wins
+    std::set<std::string> flags;                // by long name
+    std::vector<std::string> positionals;
+
+    bool has(const std::string& name) const { return values.count(name) || flags.count(name); }
+    const std::string* value(const std::string& name) const {
+        auto it = values.find(name);
+        return it == values.end() ? nullptr : &it->second;
+    }
+};
+
+// "" on success, else one sentence saying what is wrong.
+std::string parse_options(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs,
+                          ParsedArgs* out);
+
+// Prints "grantctl: SENTENCE See 'grantctl COMMAND --help'." and returns 2.
+int usage_error(const std::string& command, const std::string& sentence);
+
+// Prints "grantctl: SENTENCE" and returns 1.
+int refused(const std::string& sentence);
+
+}  // namespace grants::cli

@@ -1,0 +1,247 @@
+// grantctl report: usage from the ledger, for admins and PIs.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/json.h"
+#include "cli/local_time.h"
+#include "cli/options.h"
+#include "cli/slurm_conf.h"
+#include "cli/table.h"
+#include "core/award_id.h"
+#include "core/cost_model.h"
+#include "core/policy_file.h"
+#include "core/query.h"
+#include "core/report.h"
+
+namespace grants::cli {
+
+namespace {
+
+const char kReportUsage[] =
+    "Usage: grantctl report [--award ID] [--user NAME] [--since WHEN] [--until WHEN]\n"
+    "                       [--by user|job|day] [--format table|csv|json] [--json]\n"
+    "                       [--ledger FILE] [--policy FILE]\n"
+    "\n"
+    "Usage charged to awards, from the ledger: per award, grouped by user (default),\n"
+    "job or day, with the award's manual adjustments and its total. With no filter\n"
+    "the total in the award's unit is exactly what grantctl balance shows as charged.\n"
+    "A charge is dated when it was recorded (within seconds of the job's end).\n"
+    "It reads the ledger directly: run it on the controller host (or on a copy).\n"
+    "\n"
+    "Options:\n"
+    "  --award ID          only this award\n"
+    "  --user NAME         only this user's charges (adjustments are left out)\n"
+    "  --since WHEN        from YYYY-MM-DD (start of day) or YYYY-MM-DDTHH:MM[:SS]\n"
+    "  --until WHEN        to YYYY-MM-DD (inclusive) or YYYY-MM-DDTHH:MM[:SS] (exclusive)\n"
+    "  --by GROUP          user, job or day\n"
+    "  --format FORMAT     table (default), csv or json\n"
+    "  --json              same as --format json\n"
+    "  --ledger FILE       default: <StateSaveLocation>/grants/ledger.db from slurm.conf\n"
+    "  --policy FILE       for the awards' units; default: grants.yaml next to slurm.conf\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Exit status: 0 success, 1 refused (e.g. the ledger cannot be read), 2 usage error.\n";
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string unit_text(const AwardReport& r) { return r.unit ? unit_name(*r.unit) : "unknown"; }
+
+// Adjustments are stored as debits; reports show them as the ledger has them.
+std::string adjustment_amount(const Adjustment& a) { return format_decimal(a.amount); }
+
+void print_table(const std::vector<AwardReport>& reports, const std::string& by) {
+    std::string head = by == "job" ? "JOB" : by == "day" ? "DAY" : "USER";
+    Table t({"AWARD", head, "RUNS", "CHIP-HOURS", "USD", "NOTE"}, {false, false, true, true, true, false});
+    for (const auto& r : reports) {
+        for (const auto& row : r.rows) {
+            t.add({r.award, row.key, std::to_string(row.runs), format_left(Budget::Unit::ChipHours, row.chip_hours),
+                   format_amount(Budget::Unit::Usd, row.usd), ""});
+        }
+        for (const auto& a : r.adjustments) {
+            Ticks t_amount = ticks_of(a.amount);
+            bool usd = a.unit == "usd";
+            t.add({r.award, "adjustment", "", usd ? "" : format_left(Budget::Unit::ChipHours, t_amount),
+                   usd ? format_amount(Budget::Unit::Usd, t_amount) : "",
+                   local_timestamp(a.at) + " " + a.who + ": " + a.reason});
+        }
+        const Ticks ch = add_saturating(r.charges.chip_hours, r.adjusted_chip_hours);
+        const Ticks usd = add_saturating(r.charges.usd, r.adjusted_usd);
+        t.add({r.award, "TOTAL", std::to_string(r.charges.runs), format_left(Budget::Unit::ChipHours, ch),
+               format_amount(Budget::Unit::Usd, usd),
+               "charged " + (r.unit ? format_amount(*r.unit, r.total) : format_left(Budget::Unit::ChipHours, r.total) +
+                                                                            " (unit unknown: not in the policy)")});
+    }
+    if (t.empty()) {
+        std::cout << "No charges or adjustments match.\n";
+        return;
+    }
+    t.print(std::cout);
+}
+
+void print_csv(const std::vector<AwardReport>& reports, const std::string& by) {
+    std::cout << "kind,award," << by << ",runs,chip_seconds,chip_hours,usd,unit,charged,who,at,reason\n";
+    for (const auto& r : reports) {
+        for (const auto& row : r.rows) {
+            std::cout << "charge," << csv_field(r.award) << "," << csv_field(row.key) << "," << row.runs << ","
+                      << row.chip_seconds << "," << format_ticks(row.chip_hours) << "," << format_ticks(row.usd)
+                      << ",,,,,\n";
+        }
+        for (const auto& a : r.adjustments) {
+            bool usd = a.unit == "usd";
+            std::cout << "adjustment," << csv_field(r.award) << ",,,," << (usd ? "0" : adjustment_amount(a)) << ","
+                      << (usd ? adjustment_amount(a) : "0") << "," << a.unit << ",," << csv_field(a.who) << ","
+                      << local_timestamp(a.at) << "," << csv_field(a.reason) << "\n";
+        }
+        std::cout << "total," << csv_field(r.award) << ",," << r.charges.runs << "," << r.charges.chip_seconds << ","
+                  << format_ticks(add_saturating(r.charges.chip_hours, r.adjusted_chip_hours)) << ","
+                  << format_ticks(add_saturating(r.charges.usd, r.adjusted_usd)) << "," << unit_text(r) << ","
+                  << format_ticks(r.total) << ",,,\n";
+    }
+}
+
+void print_json(const std::vector<AwardReport>& reports, const std::string& by, const LedgerFilter& f) {
+    std::cout << "{\"by\":" << json_string(by) << ",\"filter\":{\"award\":"
+              << (f.award ? json_string(*f.award) : "null") << ",\"user\":" << (f.user ? json_string(*f.user) : "null")
+              << ",\"since\":" << (f.since ? json_string(local_timestamp(*f.since)) : "null")
+              << ",\"until\":" << (f.until ? json_string(local_timestamp(*f.until)) : "null") << "},\"awards\":[";
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        const auto& r = reports[i];
+        std::cout << (i ? "," : "") << "{\"award\":" << json_string(r.award) << ",\"unit\":"
+                  << (r.unit ? json_string(unit_name(*r.unit)) : "null") << ",\"rows\":[";
+        for (std::size_t j = 0; j < r.rows.size(); ++j) {
+            const auto& row = r.rows[j];
+            std::cout << (j ? "," : "") << "{" << json_string(by) << ":" << json_string(row.key)
+                      << ",\"runs\":" << row.runs << ",\"chip_seconds\":" << row.chip_seconds
+                      << ",\"chip_hours\":" << format_ticks(row.chip_hours) << ",\"usd\":" << format_ticks(row.usd)
+                      << "}";
+        }
+        std::cout << "],\"adjustments\":[";
+        for (std::size_t j = 0; j < r.adjustments.size(); ++j) {
+            const auto& a = r.adjustments[j];
+            std::cout << (j ? "," : "") << "{\"amount\":" << adjustment_amount(a) << ",\"unit\":" << json_string(a.unit)
+                      << ",\"who\":" << json_string(a.who) << ",\"at\":" << json_string(local_timestamp(a.at))
+                      << ",\"reason\":" << json_string(a.reason) << "}";
+        }
+        std::cout << "],\"total\":{\"runs\":" << r.charges.runs << ",\"chip_seconds\":" << r.charges.chip_seconds
+                  << ",\"chip_hours\":" << format_ticks(add_saturating(r.charges.chip_hours, r.adjusted_chip_hours))
+                  << ",\"usd\":" << format_ticks(add_saturating(r.charges.usd, r.adjusted_usd))
+                  << ",\"charged\":" << format_ticks(r.total) << "}}";
+    }
+    std::cout << "]}\n";
+}
+
+}  // namespace
+
+int run_report(const std::vector<std::string>& args) {
+    ParsedArgs a;
+    std::string bad = parse_options(args,
+                                    {{"award", 0, true},
+                                     {"user", 0, true},
+                                     {"since", 0, true},
+                                     {"until", 0, true},
+                                     {"by", 0, true},
+                                     {"format", 0, true},
+                                     {"json", 0, false},
+                                     {"ledger", 0, true},
+                                     {"policy", 0, true},
+                                     {"help", 'h', false}},
+                                    &a);
+    if (!bad.empty()) return usage_error("report", bad);
+    if (a.has("help")) {
+        std::cout << kReportUsage;
+        return kExitOk;
+    }
+    if (!a.positionals.empty()) return usage_error("report", "unexpected argument '" + a.positionals.front() + "'.");
+    LedgerFilter filter;
+    if (auto v = a.value("award")) {
+        if (!is_valid_award_id(*v)) return usage_error("report", award_id_problem(*v));
+        filter.award = *v;
+    }
+    if (auto v = a.value("user")) {
+        if (v->empty()) return usage_error("report", "--user needs a user name.");
+        filter.user = *v;
+    }
+    for (const char* bound : {"since", "until"}) {
+        if (auto v = a.value(bound)) {
+            auto t = parse_report_time(*v, std::string(bound) == "until");
+            if (!t) {
+                return usage_error("report", std::string("--") + bound + " wants YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], not '" +
+                                                 *v + "'.");
+            }
+            (std::string(bound) == "since" ? filter.since : filter.until) = *t;
+        }
+    }
+    if (filter.since && filter.until && *filter.until <= *filter.since) {
+        return usage_error("report", "--until must be later than --since.");
+    }
+    std::string by = a.value("by") ? *a.value("by") : "user";
+    auto group = parse_report_group(by);
+    if (!group) return usage_error("report", "--by wants user, job or day, not '" + by + "'.");
+    std::string format = a.has("json") ? "json" : a.value("format") ? *a.value("format") : "table";
+    if (format != "table" && format != "csv" && format != "json") {
+        return usage_error("report", "--format wants table, csv or json, not '" + format + "'.");
+    }
+    if (a.has("json") && a.value("format") && *a.value("format") != "json") {
+        return usage_error("report", "--json and --format " + *a.value("format") + " disagree.");
+    }
+
+    std::string ledger_path;
+    if (auto v = a.value("ledger")) {
+        ledger_path = *v;
+    } else if (auto d = default_ledger_path()) {
+        ledger_path = *d;
+    } else {
+        return refused("slurm.conf (" + slurm_conf_path() + ") names no StateSaveLocation: pass --ledger FILE.");
+    }
+    if (::access(ledger_path.c_str(), R_OK) != 0) {
+        return refused("cannot read the ledger " + ledger_path + ": " + std::strerror(errno) +
+                       " (run report on the controller host as root or SlurmUser, or pass --ledger).");
+    }
+    std::string error;
+    auto ledger = Ledger::open(ledger_path, &error, true);
+    if (!ledger) return refused("cannot open the ledger " + ledger_path + ": " + error + ".");
+    ReportInput in;
+    in.group = *group;
+    if (!ledger->charges(&in.charges, &error, filter) || !ledger->adjustments(&in.adjustments, &error, filter)) {
+        return refused("cannot read the ledger " + ledger_path + ": " + error + ".");
+    }
+
+    // Units come from the policy when it can be read; the ledger keeps both amounts.
+    const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
+    PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));
+    if (!load.policy) {
+        std::cerr << "grantctl: cannot use the policy " << policy_path
+                  << " for the awards' units; totals are shown in chip-hours and dollars.\n";
+    }
+    in.unit_of = [policy = load.policy](const std::string& id) -> std::optional<Budget::Unit> {
+        if (!policy) return std::nullopt;
+        const Award* award = policy->find_award(id);
+        if (!award) return std::nullopt;
+        return award->budget.unit;
+    };
+    in.day_of = local_day_of;
+    auto reports = build_report(in);
+    if (format == "json") {
+        print_json(reports, by, filter);
+    } else if (format == "csv") {
+        print_csv(reports, by);
+    } else {
+        print_table(reports, by);
+    }
+    return kExitOk;
+}
+
+}  // namespace grants::cli

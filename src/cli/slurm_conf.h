@@ -1,0 +1,28 @@
+// What grantctl reads from slurm.conf on the local node: the paths of the
+// policy and the ledger, and who may own the policy.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/policy_file.h"
+
+namespace grants::cli {
+
+// $SLURM_CONF, else the default slurm.conf.
+std::string slurm_conf_path();
+
+// The value of KEY (case-insensitive) in slurm.conf; the last one wins.
+// Include lines are not followed.
+std::optional<std::string> slurm_conf_value(const std::string& slurm_conf, const std::string& key);
+
+// grants.yaml next to slurm.conf.
+std::string default_policy_path();
+
+// <StateSaveLocation>/grants/ledger.db, or nullopt when slurm.conf names no StateSaveLocation.
+std::optional<std::string> default_ledger_path();
+
+// root and SlurmUser (as slurmctld trusts them).
+PolicyFileOwners trusted_owners(const std::string& slurm_conf);
+
+}  // namespace grants::cli

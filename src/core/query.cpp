@@ -1,0 +1,317 @@
+#include "query.h"
+
+#include <charconv>
+#include <map>
+
+#include "cost_model.h"
+
+namespace grants {
+
+namespace {
+
+constexpr std::string_view kTag = "@slurm-grants ";
+constexpr int kWireVersion = 1;
+
+bool plain_byte(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-' || c == ':' || c == ',' || c == '/' || c == '+';
+}
+
+std::string encode_value(std::string_view v) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(v.size());
+    for (unsigned char c : v) {
+        if (plain_byte(c)) {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+std::optional<std::string> decode_value(std::string_view v) {
+    std::string out;
+    out.reserve(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] != '%') {
+            out += v[i];
+            continue;
+        }
+        if (i + 2 >= v.size()) return std::nullopt;
+        int hi = hex_digit(v[i + 1]), lo = hex_digit(v[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return out;
+}
+
+using Fields = std::map<std::string, std::string, std::less<>>;
+
+struct Record {
+    std::string type;
+    Fields fields;
+};
+
+std::optional<Record> parse_record(std::string_view line) {
+    Record r;
+    std::size_t pos = 0;
+    bool first = true;
+    while (pos <= line.size()) {
+        std::size_t end = line.find(' ', pos);
+        if (end == std::string_view::npos) end = line.size();
+        std::string_view token = line.substr(pos, end - pos);
+        pos = end + 1;
+        if (token.empty()) {
+            if (end == line.size()) break;
+            continue;
+        }
+        if (first) {
+            r.type = std::string(token);
+            first = false;
+            continue;
+        }
+        auto eq = token.find('=');
+        if (eq == std::string_view::npos || eq == 0) return std::nullopt;
+        auto value = decode_value(token.substr(eq + 1));
+        if (!value) return std::nullopt;
+        r.fields.emplace(std::string(token.substr(0, eq)), std::move(*value));
+    }
+    if (r.type.empty()) return std::nullopt;
+    return r;
+}
+
+std::optional<std::int64_t> to_int(const Fields& f, std::string_view key) {
+    auto it = f.find(key);
+    if (it == f.end() || it->second.empty()) return std::nullopt;
+    std::int64_t v = 0;
+    const char* b = it->second.data();
+    const char* e = b + it->second.size();
+    auto [p, ec] = std::from_chars(b, e, v);
+    if (ec != std::errc() || p != e) return std::nullopt;
+    return v;
+}
+
+std::string get(const Fields& f, std::string_view key) {
+    auto it = f.find(key);
+    return it == f.end() ? std::string() : it->second;
+}
+
+class Line {
+public:
+    explicit Line(std::string_view type) : text_(std::string(kTag) + std::string(type)) {}
+    Line& add(std::string_view key, std::string_view value) {
+        text_ += ' ';
+        text_ += key;
+        text_ += '=';
+        text_ += encode_value(value);
+        return *this;
+    }
+    Line& add(std::string_view key, std::int64_t value) { return add(key, std::to_string(value)); }
+    std::string done() const { return text_ + "\n"; }
+
+private:
+    std::string text_;
+};
+
+}  // namespace
+
+std::string_view query_kind_name(QueryKind kind) {
+    switch (kind) {
+        case QueryKind::Balance: return "balance";
+        case QueryKind::Quote: return "quote";
+        case QueryKind::Metrics: return "metrics";
+    }
+    return "balance";
+}
+
+std::optional<QueryKind> parse_query_kind(std::string_view name) {
+    for (QueryKind k : {QueryKind::Balance, QueryKind::Quote, QueryKind::Metrics}) {
+        if (query_kind_name(k) == name) return k;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> query_in_env(const std::vector<std::string_view>& env) {
+    const std::string prefix = std::string(kQueryVariable) + "=";
+    std::optional<std::string> found;
+    for (std::string_view e : env) {
+        if (e.substr(0, prefix.size()) != prefix) continue;
+        if (found) return std::string();
+        found = std::string(e.substr(prefix.size()));
+    }
+    return found;
+}
+
+Ticks AwardStatus::left() const {
+    WideInt l = static_cast<WideInt>(budget) - charged - held;
+    if (l > kSaturatedTicks) return kSaturatedTicks;
+    if (l < -kSaturatedTicks) return -kSaturatedTicks;
+    return static_cast<Ticks>(l);
+}
+
+std::string unit_name(Budget::Unit unit) { return unit == Budget::Unit::Usd ? "usd" : "chip_hours"; }
+
+std::optional<Budget::Unit> parse_unit_name(std::string_view name) {
+    if (name == "usd") return Budget::Unit::Usd;
+    if (name == "chip_hours") return Budget::Unit::ChipHours;
+    return std::nullopt;
+}
+
+std::string validity_state(const Validity& valid, DayNumber today) {
+    if (valid.from && today < *valid.from) return "not yet valid";
+    if (valid.until && today > *valid.until) return "expired";
+    return "active";
+}
+
+AwardStatus award_status(const Award& award, const AwardUsageView& usage, DayNumber today) {
+    AwardStatus s;
+    s.id = award.id;
+    s.title = award.title;
+    s.pi = award.pi;
+    s.unit = award.budget.unit;
+    s.budget = ticks_of(award.budget.amount);
+    s.charged = usage.charged;
+    s.held = usage.held;
+    s.running_jobs = usage.running_jobs;
+    s.pending_jobs = usage.pending_jobs;
+    s.valid_from = award.valid.from;
+    s.valid_until = award.valid.until;
+    s.state = validity_state(award.valid, today);
+    return s;
+}
+
+std::string encode_answer(const Answer& a) {
+    std::string out = Line("answer")
+                          .add("v", kWireVersion)
+                          .add("kind", query_kind_name(a.kind))
+                          .add("user", a.user)
+                          .done();
+    if (!a.refused.empty()) out += Line("refused").add("message", a.refused).done();
+    for (const auto& s : a.awards) {
+        Line l("award");
+        l.add("id", s.id).add("title", s.title).add("pi", s.pi).add("unit", unit_name(s.unit));
+        l.add("budget", s.budget).add("charged", s.charged).add("held", s.held);
+        l.add("running", s.running_jobs).add("pending", s.pending_jobs);
+        if (s.valid_from) l.add("from", format_date(*s.valid_from));
+        if (s.valid_until) l.add("until", format_date(*s.valid_until));
+        l.add("state", s.state);
+        out += l.done();
+    }
+    if (a.quote) {
+        const QuoteResult& q = *a.quote;
+        Line l("quote");
+        l.add("verdict", q.verdict).add("award", q.award).add("message", q.message);
+        if (q.cost) l.add("cost", *q.cost);
+        l.add("unit", unit_name(q.unit)).add("chips", q.chips).add("minutes", q.time_limit_minutes);
+        out += l.done();
+    }
+    out += Line("end").add("awards", static_cast<std::int64_t>(a.awards.size())).done();
+    return out;
+}
+
+std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
+    auto fail = [error](std::string why) -> std::optional<Answer> {
+        if (error) *error = std::move(why);
+        return std::nullopt;
+    };
+    Answer a;
+    bool started = false, ended = false;
+    std::size_t pos = 0;
+    while (pos < text.size() && !ended) {
+        std::size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos) nl = text.size();
+        std::string_view line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        auto at = line.find(kTag);
+        if (at == std::string_view::npos) continue;
+        auto rec = parse_record(line.substr(at + kTag.size()));
+        if (!rec) return fail("a malformed line in the controller's answer");
+        const Fields& f = rec->fields;
+        if (rec->type == "answer") {
+            auto v = to_int(f, "v");
+            if (!v || *v != kWireVersion) return fail("the controller answered in another format version");
+            auto kind = parse_query_kind(get(f, "kind"));
+            if (!kind) return fail("the controller's answer names an unknown kind");
+            a = Answer{};
+            a.kind = *kind;
+            a.user = get(f, "user");
+            started = true;
+            continue;
+        }
+        if (!started) continue;
+        if (rec->type == "refused") {
+            a.refused = get(f, "message");
+            if (a.refused.empty()) a.refused = "the controller refused the request";
+        } else if (rec->type == "award") {
+            AwardStatus s;
+            s.id = get(f, "id");
+            s.title = get(f, "title");
+            s.pi = get(f, "pi");
+            auto unit = parse_unit_name(get(f, "unit"));
+            auto budget = to_int(f, "budget"), charged = to_int(f, "charged"), held = to_int(f, "held");
+            auto running = to_int(f, "running"), pending = to_int(f, "pending");
+            if (s.id.empty() || !unit || !budget || !charged || !held || !running || !pending) {
+                return fail("an award line of the controller's answer lacks a field");
+            }
+            s.unit = *unit;
+            s.budget = *budget;
+            s.charged = *charged;
+            s.held = *held;
+            s.running_jobs = *running;
+            s.pending_jobs = *pending;
+            if (f.count("from")) {
+                s.valid_from = parse_date(get(f, "from"));
+                if (!s.valid_from) return fail("an award line of the controller's answer has a bad date");
+            }
+            if (f.count("until")) {
+                s.valid_until = parse_date(get(f, "until"));
+                if (!s.valid_until) return fail("an award line of the controller's answer has a bad date");
+            }
+            s.state = get(f, "state");
+            a.awards.push_back(std::move(s));
+        } else if (rec->type == "quote") {
+            QuoteResult q;
+            q.verdict = get(f, "verdict");
+            q.award = get(f, "award");
+            q.message = get(f, "message");
+            if (f.count("cost")) {
+                q.cost = to_int(f, "cost");
+                if (!q.cost) return fail("the quote line of the controller's answer has a bad cost");
+            }
+            auto unit = parse_unit_name(get(f, "unit"));
+            auto chips = to_int(f, "chips"), minutes = to_int(f, "minutes");
+            if (q.verdict.empty() || !unit || !chips || !minutes) {
+                return fail("the quote line of the controller's answer lacks a field");
+            }
+            q.unit = *unit;
+            q.chips = *chips;
+            q.time_limit_minutes = *minutes;
+            a.quote = std::move(q);
+        } else if (rec->type == "end") {
+            auto count = to_int(f, "awards");
+            if (!count || *count != static_cast<std::int64_t>(a.awards.size())) {
+                return fail("the controller's answer arrived incomplete");
+            }
+            ended = true;
+        }
+        // Other record types: from a newer plugin; ignored.
+    }
+    if (!started) return fail("no answer from job_submit/grants in the controller's reply");
+    if (!ended) return fail("the controller's answer arrived incomplete");
+    return a;
+}
+
+}  // namespace grants

@@ -1,0 +1,87 @@
+// Questions that grantctl asks slurmctld, and their answers (docs/design.md
+// "grantctl's channel to the controller").
+//
+// grantctl sends a job-will-run request carrying SLURM_GRANTS_QUERY=<kind> in
+// the job's spank environment. slurmctld authenticates the caller (munge) and
+// hands the request to job_submit/grants, which answers from its in-memory
+// state and refuses the "job", so nothing is scheduled or created. The answer
+// travels back as the refusal's message, in the line format below; grantctl
+// decodes it. The text is plain ASCII: every value is percent-encoded.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "date.h"
+#include "decimal.h"
+#include "decision.h"
+#include "policy.h"
+
+namespace grants {
+
+inline constexpr char kQueryVariable[] = "SLURM_GRANTS_QUERY";
+
+enum class QueryKind { Balance, Quote, Metrics };
+
+std::string_view query_kind_name(QueryKind kind);
+std::optional<QueryKind> parse_query_kind(std::string_view name);
+
+// The value of SLURM_GRANTS_QUERY in a spank environment: nullopt when the
+// variable is absent, "" when it is present more than once.
+std::optional<std::string> query_in_env(const std::vector<std::string_view>& env);
+
+// One award as balance and metrics show it. Amounts are exact ticks of unit.
+struct AwardStatus {
+    std::string id, title, pi;
+    Budget::Unit unit = Budget::Unit::ChipHours;
+    Ticks budget = 0;
+    Ticks charged = 0;  // ledger charges and adjustments
+    Ticks held = 0;     // maximum cost of pending, running and not-yet-charged jobs
+    std::int64_t running_jobs = 0;
+    std::int64_t pending_jobs = 0;
+    std::optional<DayNumber> valid_from, valid_until;
+    std::string state;  // "active", "expired", "not yet valid"
+
+    Ticks left() const;  // budget - charged - held, may be negative after a debit
+};
+
+// What a job would cost and whether it would be accepted now.
+struct QuoteResult {
+    std::string verdict;   // "accept", "reject", or "untouched" (no enforced partition)
+    std::string award;     // the award the decision used, when known
+    std::string message;   // the sentence sbatch would print
+    std::optional<Ticks> cost;  // the job's maximum cost, when the award is known
+    Budget::Unit unit = Budget::Unit::ChipHours;
+    std::int64_t chips = 0;  // per array task
+    std::int64_t time_limit_minutes = 0;
+};
+
+struct Answer {
+    QueryKind kind = QueryKind::Balance;
+    std::string user;                  // whom the answer is about
+    std::string refused;               // non-empty: the controller refused the question (why)
+    std::vector<AwardStatus> awards;   // balance, metrics
+    std::optional<QuoteResult> quote;  // quote
+};
+
+std::string unit_name(Budget::Unit unit);  // "chip_hours" / "usd"
+std::optional<Budget::Unit> parse_unit_name(std::string_view name);
+
+// Lines "@slurm-grants ..." ending with "@slurm-grants end".
+std::string encode_answer(const Answer& answer);
+
+// Reads an answer out of text that may hold other lines, and prefixes before
+// "@slurm-grants" on each line (libslurm prints the message with its own
+// prefix). nullopt with *error when no complete, well-formed answer is there.
+std::optional<Answer> decode_answer(std::string_view text, std::string* error);
+
+// "active" / "expired" / "not yet valid" on day today.
+std::string validity_state(const Validity& valid, DayNumber today);
+
+// An award's status from the policy and its usage on day today.
+AwardStatus award_status(const Award& award, const AwardUsageView& usage, DayNumber today);
+
+}  // namespace grants
