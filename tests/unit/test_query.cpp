@@ -1,0 +1,242 @@
+// grantctl's questions and slurmctld's answers (core/query.h): the marker in
+// the spank environment, the line format with percent-encoded values, exact
+// amounts, detection of truncated or malformed answers, and rounding.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cmocka.h"
+#include "core/cost_model.h"
+#include "core/date.h"
+#include "core/decimal.h"
+#include "core/query.h"
+
+using namespace grants;
+
+namespace {
+
+AwardStatus sample_status() {
+    AwardStatus s;
+    s.id = "BOT-2025-0117";
+    s.title = "Sparse MoE pretraining: 50% of \"budget\"\nline two\ttab";
+    s.pi = "alice";
+    s.unit = Budget::Unit::ChipHours;
+    s.budget = ticks_of(50'000LL * kMicrosPerUnit);
+    s.charged = 123'456'789'012LL;  // not a whole number of micros
+    s.held = 7;
+    s.running_jobs = 2;
+    s.pending_jobs = 5;
+    s.valid_from = *parse_date("2025-01-01");
+    s.valid_until = *parse_date("2026-12-31");
+    s.state = "active";
+    return s;
+}
+
+void test_query_in_env(void**) {
+    std::vector<std::string_view> none{"A=1", "SLURM_GRANTS_QUERYX=1"};
+    assert_false(query_in_env(none).has_value());
+    std::vector<std::string_view> one{"A=1", "SLURM_GRANTS_QUERY=balance"};
+    assert_string_equal(query_in_env(one)->c_str(), "balance");
+    std::vector<std::string_view> twice{"SLURM_GRANTS_QUERY=balance", "SLURM_GRANTS_QUERY=metrics"};
+    assert_string_equal(query_in_env(twice)->c_str(), "");  // present but ambiguous: not a known kind
+    assert_false(parse_query_kind("").has_value());
+    assert_true(parse_query_kind("quote") == QueryKind::Quote);
+    assert_false(parse_query_kind("Balance").has_value());
+}
+
+void test_round_trip(void**) {
+    Answer a;
+    a.kind = QueryKind::Balance;
+    a.user = "alice smith";
+    a.awards.push_back(sample_status());
+    AwardStatus usd = sample_status();
+    usd.id = "DOL-1";
+    usd.unit = Budget::Unit::Usd;
+    usd.valid_from.reset();
+    usd.valid_until.reset();
+    usd.charged = -ticks_of(5 * kMicrosPerUnit);  // credits can make it negative
+    usd.title = "";
+    a.awards.push_back(usd);
+    const std::string text = encode_answer(a);
+    // Plain ASCII lines, nothing that a logger could mangle.
+    for (unsigned char c : text) assert_true(c == '\n' || (c >= 0x20 && c < 0x7f));
+
+    std::string error;
+    auto back = decode_answer(text, &error);
+    assert_true(back.has_value());
+    assert_true(back->kind == QueryKind::Balance);
+    assert_string_equal(back->user.c_str(), "alice smith");
+    assert_int_equal(back->awards.size(), 2);
+    const AwardStatus& s = back->awards[0];
+    assert_string_equal(s.title.c_str(), sample_status().title.c_str());
+    assert_int_equal(s.charged, 123'456'789'012LL);
+    assert_int_equal(s.held, 7);
+    assert_int_equal(s.budget, ticks_of(50'000LL * kMicrosPerUnit));
+    assert_int_equal(s.running_jobs, 2);
+    assert_int_equal(s.pending_jobs, 5);
+    assert_string_equal(format_date(*s.valid_until).c_str(), "2026-12-31");
+    assert_string_equal(s.state.c_str(), "active");
+    assert_true(back->awards[1].unit == Budget::Unit::Usd);
+    assert_false(back->awards[1].valid_until.has_value());
+    assert_int_equal(back->awards[1].charged, -ticks_of(5 * kMicrosPerUnit));
+    assert_false(back->quote.has_value());
+}
+
+void test_quote_round_trip(void**) {
+    Answer a;
+    a.kind = QueryKind::Quote;
+    a.user = "bob";
+    QuoteResult q;
+    q.verdict = "reject";
+    q.award = "G-SMALL";
+    q.message = "award G-SMALL has 1.0 of 1 chip-h left and this job needs up to 16.0 chip-h (16 chips x 01:00:00): "
+                "lower --time or the node count, or ask your PI.";
+    q.cost = ticks_of(16 * kMicrosPerUnit);
+    q.unit = Budget::Unit::Usd;
+    q.chips = 16;
+    q.time_limit_minutes = 60;
+    a.quote = q;
+    std::string error;
+    auto back = decode_answer(encode_answer(a), &error);
+    assert_true(back.has_value());
+    assert_true(back->kind == QueryKind::Quote);
+    assert_string_equal(back->quote->message.c_str(), q.message.c_str());
+    assert_int_equal(*back->quote->cost, *q.cost);
+    assert_true(back->quote->unit == Budget::Unit::Usd);
+    assert_int_equal(back->quote->chips, 16);
+    assert_int_equal(back->quote->time_limit_minutes, 60);
+    // No cost (the award was never resolved).
+    a.quote->cost.reset();
+    back = decode_answer(encode_answer(a), &error);
+    assert_true(back.has_value());
+    assert_false(back->quote->cost.has_value());
+}
+
+void test_refused_answer(void**) {
+    Answer a;
+    a.kind = QueryKind::Metrics;
+    a.user = "alice";
+    a.refused = "grantctl metrics shows every award: only root, SlurmUser and Slurm operators may run it.";
+    std::string error;
+    auto back = decode_answer(encode_answer(a), &error);
+    assert_true(back.has_value());
+    assert_string_equal(back->refused.c_str(), a.refused.c_str());
+}
+
+void test_prefixes_and_noise(void**) {
+    Answer a;
+    a.user = "carol";
+    a.awards.push_back(sample_status());
+    // libslurm prints each line with its own prefix, among other messages.
+    std::string text = "grantctl: error: slurm_persist_conn_open_without_init: noise\n";
+    std::string encoded = encode_answer(a);
+    std::size_t pos = 0;
+    while (pos < encoded.size()) {
+        std::size_t nl = encoded.find('\n', pos);
+        text += "grantctl: error: " + encoded.substr(pos, nl - pos) + "\r\n";
+        pos = nl + 1;
+    }
+    text += "grantctl: error: Job violates accounting/QOS policy\n";
+    std::string error;
+    auto back = decode_answer(text, &error);
+    assert_true(back.has_value());
+    assert_string_equal(back->user.c_str(), "carol");
+    assert_int_equal(back->awards.size(), 1);
+}
+
+void expect_bad(const std::string& text, const char* why) {
+    std::string error;
+    auto back = decode_answer(text, &error);
+    assert_false(back.has_value());
+    if (error.find(why) == std::string::npos) fail_msg("expected '%s', got '%s'", why, error.c_str());
+}
+
+void test_incomplete_and_malformed(void**) {
+    Answer a;
+    a.user = "alice";
+    a.awards.push_back(sample_status());
+    a.awards.push_back(sample_status());
+    const std::string full = encode_answer(a);
+    // Truncated: the end line is missing, or an award line was lost.
+    expect_bad(full.substr(0, full.rfind("@slurm-grants end")), "incomplete");
+    std::string lost = full;
+    auto second = lost.find("@slurm-grants award", lost.find("@slurm-grants award") + 1);
+    lost.erase(second, lost.find('\n', second) + 1 - second);
+    expect_bad(lost, "incomplete");
+    expect_bad("", "no answer from job_submit/grants");
+    expect_bad("sbatch: error: Batch job submission failed\n", "no answer from job_submit/grants");
+    expect_bad("@slurm-grants answer v=2 kind=balance user=x\n@slurm-grants end awards=0\n", "format version");
+    expect_bad("@slurm-grants answer v=1 kind=bogus user=x\n@slurm-grants end awards=0\n", "unknown kind");
+    expect_bad("@slurm-grants answer v=1 kind=balance user=%4\n@slurm-grants end awards=0\n", "malformed");
+    expect_bad("@slurm-grants answer v=1 kind=balance user=%zz\n@slurm-grants end awards=0\n", "malformed");
+    expect_bad("@slurm-grants answer v=1 kind=balance novalue\n@slurm-grants end awards=0\n", "malformed");
+    expect_bad("@slurm-grants answer v=1 kind=balance user=x\n@slurm-grants award id=A unit=usd budget=1\n"
+               "@slurm-grants end awards=1\n",
+               "lacks a field");
+    expect_bad("@slurm-grants answer v=1 kind=balance user=x\n@slurm-grants award id=A unit=usd budget=1x charged=0 "
+               "held=0 running=0 pending=0\n@slurm-grants end awards=1\n",
+               "lacks a field");
+    expect_bad("@slurm-grants answer v=1 kind=balance user=x\n@slurm-grants award id=A unit=usd budget=1 charged=0 "
+               "held=0 running=0 pending=0 until=2026-02-30\n@slurm-grants end awards=1\n",
+               "bad date");
+    // Unknown records and keys from a newer plugin are ignored.
+    std::string error;
+    auto ok = decode_answer("@slurm-grants answer v=1 kind=balance user=x extra=1\n@slurm-grants future a=b\n"
+                            "@slurm-grants end awards=0\n",
+                            &error);
+    assert_true(ok.has_value());
+}
+
+void test_award_status_and_left(void**) {
+    Award award;
+    award.id = "A";
+    award.title = "T";
+    award.budget = Budget{Budget::Unit::ChipHours, 10 * kMicrosPerUnit};
+    award.valid.from = *parse_date("2025-01-01");
+    award.valid.until = *parse_date("2025-12-31");
+    AwardUsageView u;
+    u.charged = ticks_of(3 * kMicrosPerUnit);
+    u.held = ticks_of(8 * kMicrosPerUnit);
+    u.running_jobs = 1;
+    u.pending_jobs = 4;
+    AwardStatus s = award_status(award, u, *parse_date("2025-06-01"));
+    assert_string_equal(s.state.c_str(), "active");
+    assert_int_equal(s.left(), -ticks_of(1 * kMicrosPerUnit));  // over-committed after a debit
+    assert_int_equal(s.pending_jobs, 4);
+    assert_string_equal(award_status(award, u, *parse_date("2024-12-31")).state.c_str(), "not yet valid");
+    assert_string_equal(award_status(award, u, *parse_date("2025-12-31")).state.c_str(), "active");  // inclusive
+    assert_string_equal(award_status(award, u, *parse_date("2026-01-01")).state.c_str(), "expired");
+    // Saturated holds do not wrap.
+    u.held = kSaturatedTicks;
+    u.charged = kSaturatedTicks;
+    assert_true(award_status(award, u, 0).left() == -kSaturatedTicks);
+}
+
+void test_rounding_to_millionths(void**) {
+    assert_int_equal(micros_of_ticks(0), 0);
+    assert_int_equal(micros_of_ticks(1799), 0);
+    assert_int_equal(micros_of_ticks(1800), 1);  // halves away from zero
+    assert_int_equal(micros_of_ticks(-1800), -1);
+    assert_int_equal(micros_of_ticks(-1799), 0);
+    assert_string_equal(format_ticks(ticks_of(16 * kMicrosPerUnit) / 6).c_str(), "2.666667");
+    assert_string_equal(format_ticks(-ticks_of(5 * kMicrosPerUnit)).c_str(), "-5");
+    assert_string_equal(format_ticks(ticks_of(2'144'000)).c_str(), "2.144");
+    assert_string_equal(format_ticks(INT64_MIN).c_str(), "-2562047788.015216");  // no overflow
+}
+
+}  // namespace
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_query_in_env),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_quote_round_trip),
+        cmocka_unit_test(test_refused_answer),
+        cmocka_unit_test(test_prefixes_and_noise),
+        cmocka_unit_test(test_incomplete_and_malformed),
+        cmocka_unit_test(test_award_status_and_left),
+        cmocka_unit_test(test_rounding_to_millionths),
+    };
+    return cmocka_run_group_tests_name("query", tests, nullptr, nullptr);
+}
