@@ -38,6 +38,7 @@ private:
             if (i) line += "  ";
             line += right_[i] ? pad + r[i] : (i + 1 == r.size() ? r[i] : r[i] + pad);
         }
+        line.erase(line.find_last_not_of(' ') + 1);
         out << line << "\n";
     }
     std::vector<std::string> headers_;

@@ -27,6 +27,9 @@ show() {  # show USER CMD...: print the command as the user would type it, then 
 ensure_test_users || exit 1
 cluster_install_traps
 cluster_start || exit 1
+# Users run a copy they can reach (the build tree may be under a private home).
+install -m 0755 "$GRANTCTL" "$CLUSTER_DIR/grantctl"
+GC=$CLUSTER_DIR/grantctl
 
 say "The policy (grantctl check $GRANTS_POLICY)"
 "$GRANTCTL" check "$CLUSTER_DIR/etc/grants.yaml" | sed 's/^/  /'
@@ -68,5 +71,20 @@ show dave sbatch -p cpu -o demo-%j.out --wrap 'echo "cpu jobs are never touched"
 
 say "The balance: each accepted job's message says what it holds and what is left"
 show alice sbatch -p trn1 -t 1:00:00 --hold --wrap true
+sleep 1.2
+
+say "grantctl balance, from any node, through slurmctld (users see only their awards)"
+show alice "$GC" balance
+show carol "$GC" balance
+
+say "grantctl quote: the decision sbatch would get, without submitting"
+show alice "$GC" quote -p trn1 -N 4 -t 12:00:00 --award=BOT-2025-0117
+show alice "$GC" quote -p trn1 -N 16 -t 2-00:00:00 --award=BOT-2025-0117
+
+say "grantctl report (admins and PIs, from the ledger) and metrics (Prometheus)"
+printf 'root$ grantctl report --by user\n'
+"$GC" report --by user 2>&1 | sed 's/^/  /'
+printf 'root$ grantctl metrics | grep BOT-2025-0117\n'
+"$GC" metrics 2>&1 | grep 'BOT-2025-0117' | sed 's/^/  /'
 scancel -u alice -u carol 2>/dev/null
 say "Stopping the demo cluster"

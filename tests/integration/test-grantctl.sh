@@ -124,6 +124,11 @@ case_quote_agrees_with_sbatch() {
     quote_vs_sbatch alice 1 -p trn1 -t 10                      # several awards, none named
     quote_vs_sbatch alice 1 -p trn1 -t 4:00:00 -a 0-99 --award=G-MAIN  # array per task
     quote_vs_sbatch carol 0 -p trn1 -t 10 --award=G-CAROL      # dollars
+    quote_vs_sbatch carol 1 -p trn2 -t 10 --award=G-CAROL      # partition not allowed
+    quote_vs_sbatch alice 0 -p trn2 -t 30 --gres=neuron:4 --award=G-MAIN  # GRES chips
+    quote_vs_sbatch alice 0 -p trn1,trn2 -N 1 -t 30 --award=G-MAIN       # most expensive partition
+    assert_status 0 as_user alice "$GC" quote -p trn2 -t 30 --gres=neuron:4 --award=G-MAIN --json
+    assert_eq "2" "$(json 'j["cost"]' <<<"$T_OUT")" "4 chips x 30 min = 2 chip-h"
     # Cost and JSON.
     assert_status 0 as_user alice "$GC" quote -p trn1 -N 1 -t 30 --award=G-MAIN --json
     assert_eq "accept" "$(json 'j["verdict"]' <<<"$T_OUT")"
