@@ -2,7 +2,8 @@
 # check-deb.sh TARBALL - the Debian package, end to end, on this machine:
 #   1. dpkg-buildpackage -us -uc -b in an unpacked copy of the release tarball
 #   2. the .deb holds both plugins in Slurm's PluginDir, grantctl in /usr/bin,
-#      the examples, and depends on exactly the Slurm it was built against
+#      the man pages, the examples, and depends on exactly the Slurm it was
+#      built against
 #   3. dpkg -i, then check-exports.sh, check-grantctl.sh and the integration
 #      suite run against the installed files
 #   4. dpkg --purge, and nothing of the package is left
@@ -97,12 +98,16 @@ deb=$work/slurm-grants_${changelog_version}_$arch.deb
 [ -f "$deb" ] || die "no $deb after the build"
 
 # ---- 2. contents and dependencies
+# dh_compress gzips the man pages that `make install` put in place.
+man_pages=(/usr/share/man/man1/grantctl.1.gz /usr/share/man/man5/grants.yaml.5.gz
+    /usr/share/man/man8/job_submit_grants.8.gz /usr/share/man/man8/spank_grants.8.gz)
 contents=$(dpkg-deb -c "$deb" | awk '{print $NF}')
 for f in "$sysdir/job_submit_grants.so" "$sysdir/spank_grants.so" /usr/bin/grantctl \
     /usr/share/doc/slurm-grants/examples/grants.yaml.example \
     /usr/share/doc/slurm-grants/examples/slurm.conf.grants \
     /usr/share/doc/slurm-grants/examples/plugstack.conf.d/grants.conf \
-    /usr/share/doc/slurm-grants/copyright; do
+    /usr/share/doc/slurm-grants/copyright \
+    "${man_pages[@]}"; do
     if printf '%s\n' "$contents" | grep -qxF ".$f"; then ok "package contains $f"; else not_ok "package lacks $f"; fi
 done
 if printf '%s\n' "$contents" | grep -q '\.la$'; then
@@ -127,7 +132,17 @@ else
     sed 's/^/    /' "$work/dpkg.log"
     finish
 fi
-plugindir=$(dirname "$(dpkg -L slurm-grants | grep -m1 '/job_submit_grants\.so$')")
+listed=$(dpkg -L slurm-grants)
+missing=
+for f in "${man_pages[@]}"; do
+    printf '%s\n' "$listed" | grep -qxF "$f" || missing="$missing $f"
+done
+if [ -z "$missing" ]; then
+    ok "dpkg -L slurm-grants lists the man pages"
+else
+    not_ok "dpkg -L slurm-grants lacks:$missing"
+fi
+plugindir=$(dirname "$(printf '%s\n' "$listed" | grep -m1 '/job_submit_grants\.so$')")
 if [ "$plugindir" = "$sysdir" ]; then
     ok "plugins installed in Slurm's plugin directory $sysdir"
 else
@@ -174,7 +189,8 @@ case $status in
     *) not_ok "dpkg still lists slurm-grants: $status" ;;
 esac
 left=
-for f in "$sysdir/job_submit_grants.so" "$sysdir/spank_grants.so" /usr/bin/grantctl /usr/share/doc/slurm-grants; do
+for f in "$sysdir/job_submit_grants.so" "$sysdir/spank_grants.so" /usr/bin/grantctl /usr/share/doc/slurm-grants \
+    "${man_pages[@]}"; do
     [ -e "$f" ] && left="$left $f"
 done
 if [ -z "$left" ]; then ok "no file of the package is left"; else not_ok "left behind:$left"; fi

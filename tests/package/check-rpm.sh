@@ -1,8 +1,9 @@
 #!/bin/bash
 # check-rpm.sh TARBALL - the RPM package builds from the release tarball:
 #   rpmbuild -tb --nodeps TARBALL  with slurm_source and slurm_version defined
-# and the binary RPM holds both plugins in %{_libdir}/slurm, grantctl and the
-# examples, requires exactly the Slurm it was built for, and its plugins pass
+# and the binary RPM holds both plugins in %{_libdir}/slurm, grantctl, the man
+# pages and the examples, requires exactly the Slurm it was built for, and its
+# plugins pass
 # tests/check-exports.sh (plugin_version = the installed Slurm's).
 # On Debian, rpmbuild comes from the `rpm` package and there is no
 # slurm-devel RPM: --nodeps skips the BuildRequires, and slurm_version is the
@@ -104,6 +105,15 @@ for f in "$libdir/slurm/job_submit_grants.so" "$libdir/slurm/spank_grants.so" /u
     /usr/share/doc/slurm-grants/examples/slurm.conf.grants \
     /usr/share/doc/slurm-grants/examples/plugstack.conf.d/grants.conf; do
     if printf '%s\n' "$files" | grep -qxF "$f"; then ok "RPM contains $f"; else not_ok "RPM lacks $f"; fi
+done
+# The man pages, compressed or not (brp-compress usually gzips them).
+mandir=$(rpm --eval '%{_mandir}')
+for m in man1/grantctl.1 man5/grants.yaml.5 man8/job_submit_grants.8 man8/spank_grants.8; do
+    if printf '%s\n' "$files" | grep -qE "^${mandir//./\\.}/${m//./\\.}(\.(gz|bz2|xz|zst))?\$"; then
+        ok "RPM contains $mandir/$m"
+    else
+        not_ok "RPM lacks $mandir/$m"
+    fi
 done
 if printf '%s\n' "$files" | grep -q '\.la$'; then not_ok "RPM contains libtool archives"; else ok "RPM contains no libtool archives"; fi
 requires=$(rpm -qp --requires "$rpmfile" 2>/dev/null)
