@@ -271,7 +271,7 @@ int run_decision(int rounds, int per_round) {
         for (auto& s : sizes) all.insert(all.end(), s.by_mode[m].begin(), s.by_mode[m].end());
         std::printf("%-14s %10.2f %10.2f\n", mode_name(m), percentile(all, 0.5) / 1000.0, percentile(all, 0.99) / 1000.0);
     }
-    double r = percentile(sizes.back().ns, 0.5) / percentile(sizes.front().ns, 0.5);
+    double r = static_cast<double>(percentile(sizes.back().ns, 0.5)) / static_cast<double>(percentile(sizes.front().ns, 0.5));
     std::printf("# median ratio 100,000 / 1,000 live jobs: %.2f\n", r);
     return 0;
 }
