@@ -230,7 +230,7 @@ int run_decision(int rounds, int per_round) {
 
     // The accounting thread publishes once a second; at a sustained 200
     // submissions/s that is every 200 approvals (done outside the timing).
-    constexpr int kPublishEvery = 200;
+    const int kPublishEvery = getenv("BENCH_PUBLISH_EVERY") ? atoi(getenv("BENCH_PUBLISH_EVERY")) : 200;
     std::size_t next = 0;
     for (int round = 0; round < rounds; ++round) {
         for (auto& s : sizes) {
@@ -270,6 +270,42 @@ int run_decision(int rounds, int per_round) {
         std::vector<std::uint32_t> all;
         for (auto& s : sizes) all.insert(all.end(), s.by_mode[m].begin(), s.by_mode[m].end());
         std::printf("%-14s %10.2f %10.2f\n", mode_name(m), percentile(all, 0.5) / 1000.0, percentile(all, 0.99) / 1000.0);
+    }
+    // Where the time goes (10,000 live jobs): each phase alone, same requests.
+    {
+        Size& s = sizes[1];
+        std::vector<std::uint32_t> t_translate, t_decide, t_approve;
+        const Policy* p = store.current()->policy.get();
+        for (int i = 0; i < per_round; ++i) {
+            if (i % kPublishEvery == 0) s.tracker->publish(s.snapshot, {}, std::time(nullptr) + 3600);
+            OwnedJobDesc& j = *pool[next++ % pool.size()];
+            auto a = Clock::now();
+            JobRequest request;
+            request.partitions = slurmctld::job_partitions(j.desc.partition, fake_default_partition);
+            std::string error;
+            slurmctld::fill_request(&j.desc, 0, ids, fake_facts, std::time(nullptr), &request, &error);
+            auto b = Clock::now();
+            UsageLookup lookup = [&](const std::string& award, const std::string& user) {
+                return s.tracker->view(*p, award, user);
+            };
+            Decision dec = decide_submit(*p, request, lookup);
+            auto c = Clock::now();
+            if (dec.verdict == Decision::Verdict::Accept) {
+                s.tracker->approve(dec.award, request.who.user, dec.hold, 1, dec.chips, std::time(nullptr));
+            }
+            auto e = Clock::now();
+            auto ns = [](Clock::time_point x, Clock::time_point y) {
+                return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(y - x).count());
+            };
+            t_translate.push_back(ns(a, b));
+            t_decide.push_back(ns(b, c));
+            t_approve.push_back(ns(c, e));
+        }
+        std::printf("# breakdown at 10,000 live jobs (median / p99 us): translation %.2f / %.2f, decision %.2f / %.2f, "
+                    "approval %.2f / %.2f\n",
+                    percentile(t_translate, 0.5) / 1000.0, percentile(t_translate, 0.99) / 1000.0,
+                    percentile(t_decide, 0.5) / 1000.0, percentile(t_decide, 0.99) / 1000.0,
+                    percentile(t_approve, 0.5) / 1000.0, percentile(t_approve, 0.99) / 1000.0);
     }
     double r = static_cast<double>(percentile(sizes.back().ns, 0.5)) / static_cast<double>(percentile(sizes.front().ns, 0.5));
     std::printf("# median ratio 100,000 / 1,000 live jobs: %.2f\n", r);
