@@ -13,13 +13,13 @@
 # cluster directory and unmounted before the directory is removed.
 #
 # Environment: GRANTS_PLUGIN_DIR (built plugins), BENCH_BIN (bench programs),
-# GRANTS_SRCDIR; BENCH_ROUNDS (5), BENCH_PER_ROUND (200 submissions),
+# GRANTS_SRCDIR; BENCH_ROUNDS (7), BENCH_PER_ROUND (200 submissions),
 # BENCH_QUEUE (5000), BENCH_AWARDS (200), BENCH_USERS (2000).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=${GRANTS_SRCDIR:-$here/..}
 bin=${BENCH_BIN:-$here}
-rounds=${BENCH_ROUNDS:-5}
+rounds=${BENCH_ROUNDS:-7}
 per_round=${BENCH_PER_ROUND:-200}
 queue=${BENCH_QUEUE:-5000}
 awards=${BENCH_AWARDS:-200}
