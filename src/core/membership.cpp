@@ -1,5 +1,7 @@
 #include "membership.h"
 
+#include <algorithm>
+
 namespace grants {
 
 bool is_member(const Award& award, const Identity& who) {
@@ -14,10 +16,34 @@ bool is_member(const Award& award, const Identity& who) {
 
 std::vector<std::string> awards_of(const Policy& policy, const Identity& who) {
     std::vector<std::string> out;
-    for (const auto& [id, award] : policy.awards) {
-        if (is_member(award, who)) out.push_back(id);
+    const MemberIndex& index = policy.member_index;
+    if (!index.built) {
+        for (const auto& [id, award] : policy.awards) {
+            if (is_member(award, who)) out.push_back(id);
+        }
+        return out;
     }
+    auto add = [&out](const std::unordered_map<std::string, std::vector<std::string>>& map, const std::string& key) {
+        if (auto it = map.find(key); it != map.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+    };
+    if (!who.user.empty()) add(index.by_user, who.user);
+    if (!who.account.empty()) add(index.by_account, who.account);
+    for (const auto& g : who.groups) add(index.by_group, g);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
+}
+
+void index_members(Policy& policy) {
+    MemberIndex index;
+    // policy.awards is ordered by ID, so every list comes out sorted.
+    for (const auto& [id, award] : policy.awards) {
+        for (const auto& u : award.members.users) index.by_user[u].push_back(id);
+        for (const auto& g : award.members.groups) index.by_group[g].push_back(id);
+        for (const auto& a : award.members.accounts) index.by_account[a].push_back(id);
+    }
+    index.built = true;
+    policy.member_index = std::move(index);
 }
 
 }  // namespace grants

@@ -20,4 +20,7 @@ bool is_member(const Award& award, const Identity& who);
 // IDs of the awards who belongs to, sorted.
 std::vector<std::string> awards_of(const Policy& policy, const Identity& who);
 
+// Builds policy.member_index from the awards' members (call after the awards are final).
+void index_members(Policy& policy);
+
 }  // namespace grants

@@ -1,5 +1,7 @@
 #include "policy_loader.h"
 
+#include "membership.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -43,6 +45,7 @@ public:
         });
         PolicyLoad out;
         if (errors_.empty()) {
+            index_members(*policy);
             out.policy = std::move(policy);
         } else {
             out.errors = std::move(errors_);

@@ -99,7 +99,8 @@ void AccountingThread::run(std::chrono::milliseconds interval) {
 
 void AccountingThread::pass() {
     auto state = policy_.current();
-    std::vector<JobObservation> jobs = observe_jobs(kApprovalMarker);
+    std::vector<JobObservation>& jobs = observed_;
+    observe_jobs(kApprovalMarker, &jobs);
     const std::int64_t now = std::time(nullptr);
     for (auto& job : jobs) {
         auto award = award_in_admin_comment(job.award);

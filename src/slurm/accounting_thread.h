@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/identity_cache.h"
 #include "core/ledger.h"
@@ -46,6 +47,7 @@ private:
     IdentityCache& identities_;
     std::string ledger_path_;
     UsageAccountant accountant_;
+    std::vector<JobObservation> observed_;  // reused every pass (see observe_jobs)
     std::unique_ptr<Ledger> ledger_;
     std::atomic<bool> ledger_ok_{false};
     std::atomic<std::size_t> passes_{0};

@@ -17,6 +17,7 @@ extern "C" {
 }
 
 #include "accounting_thread.h"
+#include "job_desc_request.h"
 #include "core/admin_comment.h"
 #include "core/award_id.h"
 #include "core/decision.h"
@@ -68,68 +69,6 @@ PluginState* state = nullptr;
 
 std::vector<std::string> split_partitions(const char* list) { return split_partition_list(list ? list : ""); }
 
-std::vector<std::string> job_partitions(const char* requested) {
-    auto parts = split_partitions(requested);
-    if (parts.empty()) {
-        auto def = ctld::default_partition();
-        if (!def.empty()) parts.push_back(def);
-    }
-    return parts;
-}
-
-Identity identity_of(uint32_t uid, const char* account) {
-    Identity who;
-    if (auto unix_id = state->identities.get(uid)) {
-        who.user = unix_id->user;
-        who.groups = unix_id->groups;
-    } else {
-        who.user = "uid " + std::to_string(uid);
-    }
-    if (account) who.account = account;
-    return who;
-}
-
-DayNumber local_today(std::time_t now) {
-    struct tm tm {};
-    localtime_r(&now, &tm);
-    return day_number(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
-}
-
-JobShape shape_of(const job_desc_msg_t* d, bool* bad_array) {
-    JobShape shape;
-    shape.min_nodes = d->min_nodes != NO_VAL && d->min_nodes > 0 ? d->min_nodes : 1;
-    if (d->max_nodes != NO_VAL && d->max_nodes > 0 && d->max_nodes != INFINITE) shape.max_nodes = d->max_nodes;
-    if (d->time_limit == INFINITE) {
-        shape.time_limit_infinite = true;
-    } else if (d->time_limit != NO_VAL) {
-        shape.time_limit_minutes = d->time_limit;
-    }
-    if (d->tres_per_node) shape.tres_per_node = d->tres_per_node;
-    if (d->tres_per_job) shape.tres_per_job = d->tres_per_job;
-    if (d->tres_per_task) shape.tres_per_task = d->tres_per_task;
-    if (d->num_tasks != NO_VAL && d->num_tasks > 0) shape.tasks = d->num_tasks;
-    *bad_array = false;
-    if (d->array_inx && *d->array_inx) {
-        auto count = array_task_count(d->array_inx);
-        if (count) {
-            shape.array_tasks = *count;
-        } else {
-            *bad_array = true;
-        }
-    }
-    return shape;
-}
-
-std::vector<std::string_view> spank_env(const job_desc_msg_t* d) {
-    std::vector<std::string_view> env;
-    if (d->spank_job_env) {
-        for (uint32_t i = 0; i < d->spank_job_env_size; ++i) {
-            if (d->spank_job_env[i]) env.emplace_back(d->spank_job_env[i]);
-        }
-    }
-    return env;
-}
-
 UsageLookup usage_lookup(const Policy& policy) {
     return [&policy](const std::string& award, const std::string& user) {
         return state->usage.view(policy, award, user);
@@ -172,7 +111,7 @@ struct Outcome {
 Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_t now) {
     Outcome o;
     JobRequest& request = o.request;
-    request.partitions = job_partitions(job_desc->partition);
+    request.partitions = ctld::job_partitions(job_desc->partition, ctld::default_partition);
     auto current = state->policy.current();
     const Policy* policy = current->policy.get();
     if (!policy) {
@@ -205,19 +144,12 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
         return o;
     }
 
-    uint32_t uid = job_desc->user_id != NO_VAL ? job_desc->user_id : submit_uid;
-    request.who = identity_of(uid, job_desc->account);
-    request.requested = award_request_from_env(spank_env(job_desc));
-    bool bad_array = false;
-    request.shape = shape_of(job_desc, &bad_array);
-    if (bad_array) {
+    std::string error;
+    if (!ctld::fill_request(job_desc, submit_uid, state->identities, ctld::partition_facts, now, &request, &error)) {
         o.decision.verdict = Decision::Verdict::Reject;
-        o.decision.message = "the job array specification " + quote_untrusted(job_desc->array_inx) +
-                             " is not valid or has more than 10,000,000 tasks.";
+        o.decision.message = error;
         return o;
     }
-    for (const auto& p : request.partitions) request.facts[p] = ctld::partition_facts(p);
-    request.today = local_today(now);
 
     o.decision = decide_submit(*policy, request, usage_lookup(*policy));
     if (o.decision.verdict == Decision::Verdict::Reject) o.log = "rejected job of " + request.who.user + ": " + o.decision.message;
@@ -232,7 +164,7 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
     Answer answer;
     auto kind = parse_query_kind(question);
     uint32_t uid = job_desc->user_id != NO_VAL ? job_desc->user_id : submit_uid;
-    Identity who = identity_of(uid, job_desc->account);
+    Identity who = ctld::identity_of(state->identities, uid, job_desc->account);
     answer.user = who.user;
     if (!kind) {
         answer.refused = "this version of job_submit/grants does not know the question " + quote_untrusted(question) + ".";
@@ -264,7 +196,7 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
     } else if (*kind == QueryKind::Metrics && !ctld::is_operator(submit_uid)) {
         answer.refused = "grantctl metrics shows every award: only root, SlurmUser and Slurm operators may run it.";
     } else {
-        const DayNumber today = local_today(now);
+        const DayNumber today = ctld::local_today(now);
         std::vector<std::string> ids;
         if (*kind == QueryKind::Metrics) {
             for (const auto& [id, award] : policy->awards) ids.push_back(id);
@@ -282,7 +214,7 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
 
 int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     notice_reconfigure();
-    if (auto question = query_in_env(spank_env(job_desc))) return answer_query(*question, job_desc, submit_uid, err_msg);
+    if (auto question = query_in_env(ctld::spank_env(job_desc))) return answer_query(*question, job_desc, submit_uid, err_msg);
 
     const std::time_t now = std::time(nullptr);
     Outcome o = evaluate(job_desc, submit_uid, now);
@@ -360,10 +292,10 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     if (job_desc->min_nodes != NO_VAL && job_desc->min_nodes > 0) request.shape.min_nodes = job_desc->min_nodes;
     if (job_desc->max_nodes != NO_VAL && job_desc->max_nodes > 0) request.shape.max_nodes = job_desc->max_nodes;
     for (const auto& p : request.partitions) request.facts[p] = ctld::partition_facts(p);
-    request.who = identity_of(job.user_id, job.account.empty() ? nullptr : job.account.c_str());
+    request.who = ctld::identity_of(state->identities, job.user_id, job.account.empty() ? nullptr : job.account.c_str());
     request.requested.award = *award;
     const std::time_t now = std::time(nullptr);
-    request.today = local_today(now);
+    request.today = ctld::local_today(now);
 
     // Usage without this job's own current hold, when it already counts against the same award.
     Ticks own_hold = 0;

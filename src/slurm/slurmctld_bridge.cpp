@@ -66,10 +66,21 @@ PartitionFacts partition_facts(const std::string& name) {
 
 namespace {
 
-std::string str(const char* s) { return s ? s : ""; }
+// Assigns in place: a reused string keeps its buffer, so a pass over a
+// large queue allocates nothing under the lock once the buffers exist.
+void assign(std::string& to, const char* s) {
+    if (s) {
+        to.assign(s);
+    } else {
+        to.clear();
+    }
+}
 
-JobShape shape_from_record(const job_record_t* job) {
-    JobShape shape;
+void fill_shape(JobShape& shape, const job_record_t* job) {
+    shape.min_nodes = 1;
+    shape.max_nodes.reset();
+    shape.tasks = 1;
+    shape.array_tasks = 1;
     if (job->details) {
         shape.min_nodes = job->details->min_nodes ? job->details->min_nodes : 1;
         if (job->details->max_nodes && job->details->max_nodes != NO_VAL && job->details->max_nodes != INFINITE) {
@@ -77,19 +88,27 @@ JobShape shape_from_record(const job_record_t* job) {
         }
         if (job->details->num_tasks && job->details->num_tasks != NO_VAL) shape.tasks = job->details->num_tasks;
     }
+    shape.time_limit_infinite = false;
+    shape.time_limit_minutes.reset();
     if (job->time_limit == INFINITE) {
         shape.time_limit_infinite = true;
     } else if (job->time_limit != NO_VAL) {
         shape.time_limit_minutes = job->time_limit;
     }
-    shape.tres_per_node = str(job->tres_per_node);
-    shape.tres_per_job = str(job->tres_per_job);
-    shape.tres_per_task = str(job->tres_per_task);
+    assign(shape.tres_per_node, job->tres_per_node);
+    assign(shape.tres_per_job, job->tres_per_job);
+    assign(shape.tres_per_task, job->tres_per_task);
+}
+
+JobShape shape_from_record(const job_record_t* job) {
+    JobShape shape;
+    fill_shape(shape, job);
     return shape;
 }
 
 struct ObserveArgs {
     std::vector<JobObservation>* out;
+    std::size_t next;
     const char* marker;
     std::size_t marker_len;
 };
@@ -97,11 +116,13 @@ struct ObserveArgs {
 int observe_one(void* object, void* arg) {
     const job_record_t* job = static_cast<const job_record_t*>(object);
     ObserveArgs* a = static_cast<ObserveArgs*>(arg);
-    JobObservation o;
+    if (a->next == a->out->size()) a->out->emplace_back();
+    JobObservation& o = (*a->out)[a->next++];
     o.job_id = job->job_id;
     o.user_id = job->user_id;
-    o.account = str(job->account);
-    if (job->admin_comment) o.award = job->admin_comment;  // parsed outside the lock
+    o.user.clear();
+    assign(o.account, job->account);
+    assign(o.award, job->admin_comment);  // parsed outside the lock
     // A job cancelled while pending gets start_time = end_time but never had nodes.
     const bool ever_allocated = job->nodes && job->nodes[0] != '\0';
     const bool started = job->start_time > 0 && !IS_JOB_PENDING(job) && ever_allocated;
@@ -113,12 +134,16 @@ int observe_one(void* object, void* arg) {
     } else {
         o.phase = JobObservation::Phase::Running;
     }
-    o.partition = (started || requeued_run) && job->part_ptr && job->part_ptr->name ? job->part_ptr->name : str(job->partition);
+    if ((started || requeued_run) && job->part_ptr && job->part_ptr->name) {
+        o.partition.assign(job->part_ptr->name);
+    } else {
+        assign(o.partition, job->partition);
+    }
     o.start_time = (started || requeued_run || (IS_JOB_FINISHED(job) && ever_allocated)) ? job->start_time : 0;
     o.end_time = job->end_time;
     o.suspended_seconds = job->tot_sus_time;
-    if (job->details) o.requeue_time = job->details->submit_time;
-    o.shape = shape_from_record(job);
+    o.requeue_time = job->details ? job->details->submit_time : 0;
+    fill_shape(o.shape, job);
     o.time_limit_minutes = job->time_limit == INFINITE || job->time_limit == NO_VAL ? kSaturatedCount : job->time_limit;
     // Allocated nodes; node_cnt falls to 0 as a finished job's nodes complete,
     // total_nodes keeps the allocation for accounting.
@@ -130,13 +155,13 @@ int observe_one(void* object, void* arg) {
     if (job->array_recs && job->array_recs->task_cnt > 0 && IS_JOB_PENDING(job)) {
         o.shape.array_tasks = job->array_recs->task_cnt;
     }
+    o.approval = 0;
     for (std::uint32_t i = 0; i < job->spank_job_env_size && job->spank_job_env; ++i) {
         const char* e = job->spank_job_env[i];
         if (e && std::strncmp(e, a->marker, a->marker_len) == 0 && e[a->marker_len] == '=') {
             o.approval = std::strtoull(e + a->marker_len + 1, nullptr, 10);
         }
     }
-    a->out->push_back(std::move(o));
     return 0;
 }
 
@@ -144,19 +169,18 @@ int observe_one(void* object, void* arg) {
 
 JobShape shape_of_job(const struct job_record* job) { return shape_from_record(job); }
 
-std::vector<JobObservation> observe_jobs(const char* marker_variable) {
-    std::vector<JobObservation> out;
+void observe_jobs(const char* marker_variable, std::vector<JobObservation>* out) {
+    ObserveArgs args{out, 0, marker_variable, std::strlen(marker_variable)};
     slurmctld_lock_t lock{};
     lock.job = READ_LOCK;
     lock.part = READ_LOCK;
     lock_slurmctld(lock);
     if (job_list) {
-        out.reserve(static_cast<std::size_t>(list_count(job_list)));
-        ObserveArgs args{&out, marker_variable, std::strlen(marker_variable)};
+        out->reserve(static_cast<std::size_t>(list_count(job_list)));
         list_for_each_ro(job_list, observe_one, &args);
     }
     unlock_slurmctld(lock);
-    return out;
+    out->resize(args.next);  // shrinking keeps the capacity (and the strings' buffers) for the next pass
 }
 
 void set_spank_env(struct job_descriptor* job_desc, const std::string& name, const std::string& value) {

@@ -55,9 +55,11 @@ PartitionFacts partition_facts(const std::string& name);
 JobShape shape_of_job(const struct job_record* job);
 
 // Takes slurmctld's job and partition read locks, copies every job's
-// cost-relevant fields, and releases them. Never call it from job_submit or
-// job_modify (they already run under slurmctld's locks).
-std::vector<JobObservation> observe_jobs(const char* marker_variable);
+// cost-relevant fields into *out, and releases them. *out is reused from the
+// previous pass: its elements are overwritten in place (no allocation under
+// the lock once the buffers exist) and it is resized to the job count. Never
+// call it from job_submit or job_modify (they already run under slurmctld's locks).
+void observe_jobs(const char* marker_variable, std::vector<JobObservation>* out);
 
 // Writes the approval marker into a job's spank environment (replacing any
 // earlier value the user may have set); Slurm frees it with the job.

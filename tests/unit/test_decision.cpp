@@ -421,6 +421,27 @@ void test_empty_policy(void** /*state*/) {
 
 }  // namespace
 
+// The member index (built by the loader) finds exactly the awards a scan of
+// every award finds, for names, groups, accounts and combinations of them.
+void test_member_index_matches_scan(void** /*state*/) {
+    Policy scanned = make_policy();
+    Policy indexed = make_policy();
+    grants::index_members(indexed);
+    assert_true(indexed.member_index.built);
+    assert_false(scanned.member_index.built);
+    const std::vector<Identity> people = {
+        {"alice", {}, ""},       {"bob", {}, ""},          {"carol", {"nlp-lab"}, "bio"}, {"erin", {"nlp-lab"}, ""},
+        {"zoe", {}, "bio"},      {"", {"nlp-lab"}, ""},    {"", {}, ""},                  {"alice", {"nlp-lab", "x"}, "bio"},
+        {"mallory", {"other"}, "other"}};
+    for (const auto& who : people) {
+        auto a = grants::awards_of(scanned, who);
+        auto b = grants::awards_of(indexed, who);
+        assert_true(a == b);
+    }
+    assert_true((grants::awards_of(indexed, {"carol", {"nlp-lab"}, "bio"}) ==
+                 std::vector<std::string>{"BOT-A", "BOT-B", "BOT-C"}));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scope),
@@ -432,6 +453,7 @@ int main(void) {
         cmocka_unit_test(test_request_from_environment),
         cmocka_unit_test(test_without_policy),
         cmocka_unit_test(test_empty_policy),
+        cmocka_unit_test(test_member_index_matches_scan),
     };
     return cmocka_run_group_tests_name("decision", tests, nullptr, nullptr);
 }

@@ -1,0 +1,37 @@
+#!/bin/bash
+# Runs every benchmark of docs/PERFORMANCE.md and writes bench/results/*.txt
+# (make bench). Needs root for the slurmctld benchmarks (items 3 and 4).
+# BENCH_ONLY="decision policy accounting ledger startup submit" picks a subset.
+# BENCH_WORK (default bench/work next to the programs) keeps the generated
+# policy and the 1,000,000-charge ledger between runs.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${BENCH_BIN:-$here}
+results=${BENCH_RESULTS:-$here/results}
+work=${BENCH_WORK:-$bin/work}
+only=${BENCH_ONLY:-decision policy accounting ledger startup submit}
+mkdir -p "$results" "$work" || exit 1
+export BENCH_BIN=$bin
+
+header() {
+    echo "# $(date -u '+%Y-%m-%d %H:%M:%SZ')  commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')  $(nproc) cores  load $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+run() {  # run NAME CMD...: output to the terminal and results/NAME.txt
+    local name=$1 t0 rc
+    shift
+    case " $only " in *" $name "*) ;; *) return 0 ;; esac
+    echo "==> $name: $*"
+    t0=$(date +%s)
+    { header; "$@"; rc=$?; echo "# $name took $(($(date +%s) - t0)) s"; } 2>&1 | tee "$results/$name.txt"
+    return "${rc:-0}"
+}
+
+total0=$(date +%s)
+run decision "$bin/bench_core" decision 5 20000
+[ -s "$work/policy-10k.yaml" ] || "$bin/bench_core" gen-policy 10000 100000 "$work/policy-10k.yaml"
+run policy bash -c "ls -l '$work/policy-10k.yaml' | awk '{ print \"# file: \" \$5 \" bytes\" }'; '$bin/bench_core' policy-load '$work/policy-10k.yaml' 5"
+run accounting "$bin/bench_accounting" 10
+run ledger "$bin/bench_core" ledger "$work/ledger-1m.db" 1000000 5
+run startup env BENCH_LEDGER="$work/ledger-1m.db" "$here/ctld-startup.sh"
+run submit "$here/slurmctld-submit.sh"
+echo "==> all benchmarks took $(($(date +%s) - total0)) s; results in $results"

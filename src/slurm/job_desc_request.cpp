@@ -1,0 +1,95 @@
+#include "job_desc_request.h"
+
+extern "C" {
+#include <slurm/slurm.h>
+}
+
+#include "core/award_id.h"
+#include "core/award_request.h"
+
+namespace grants::slurmctld {
+
+std::vector<std::string> job_partitions(const char* requested, std::string (*default_partition)()) {
+    auto parts = split_partition_list(requested ? requested : "");
+    if (parts.empty()) {
+        auto def = default_partition();
+        if (!def.empty()) parts.push_back(def);
+    }
+    return parts;
+}
+
+Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* account) {
+    Identity who;
+    if (auto unix_id = identities.get(uid)) {
+        who.user = unix_id->user;
+        who.groups = unix_id->groups;
+    } else {
+        who.user = "uid " + std::to_string(uid);
+    }
+    if (account) who.account = account;
+    return who;
+}
+
+DayNumber local_today(std::time_t now) {
+    struct tm tm {};
+    localtime_r(&now, &tm);
+    return day_number(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
+}
+
+JobShape shape_of(const job_descriptor* job_desc, bool* bad_array) {
+    const job_desc_msg_t* d = job_desc;
+    JobShape shape;
+    shape.min_nodes = d->min_nodes != NO_VAL && d->min_nodes > 0 ? d->min_nodes : 1;
+    if (d->max_nodes != NO_VAL && d->max_nodes > 0 && d->max_nodes != INFINITE) shape.max_nodes = d->max_nodes;
+    if (d->time_limit == INFINITE) {
+        shape.time_limit_infinite = true;
+    } else if (d->time_limit != NO_VAL) {
+        shape.time_limit_minutes = d->time_limit;
+    }
+    if (d->tres_per_node) shape.tres_per_node = d->tres_per_node;
+    if (d->tres_per_job) shape.tres_per_job = d->tres_per_job;
+    if (d->tres_per_task) shape.tres_per_task = d->tres_per_task;
+    if (d->num_tasks != NO_VAL && d->num_tasks > 0) shape.tasks = d->num_tasks;
+    *bad_array = false;
+    if (d->array_inx && *d->array_inx) {
+        auto count = array_task_count(d->array_inx);
+        if (count) {
+            shape.array_tasks = *count;
+        } else {
+            *bad_array = true;
+        }
+    }
+    return shape;
+}
+
+std::vector<std::string_view> spank_env(const job_descriptor* job_desc) {
+    const job_desc_msg_t* d = job_desc;
+    std::vector<std::string_view> env;
+    if (d->spank_job_env) {
+        for (uint32_t i = 0; i < d->spank_job_env_size; ++i) {
+            if (d->spank_job_env[i]) env.emplace_back(d->spank_job_env[i]);
+        }
+    }
+    return env;
+}
+
+bool fill_request(const job_descriptor* job_desc, std::uint32_t submit_uid, IdentityCache& identities,
+                  PartitionFacts (*partition_facts)(const std::string&), std::time_t now, JobRequest* request,
+                  std::string* error) {
+    const job_desc_msg_t* d = job_desc;
+    uint32_t uid = d->user_id != NO_VAL ? d->user_id : submit_uid;
+    request->who = identity_of(identities, uid, d->account);
+    request->requested = award_request_from_env(spank_env(d));
+    bool bad_array = false;
+    request->shape = shape_of(d, &bad_array);
+    if (bad_array) {
+        *error = "the job array specification " + quote_untrusted(d->array_inx) +
+                 " is not valid or has more than 10,000,000 tasks.";
+        return false;
+    }
+    for (const auto& p : request->partitions) request->facts[p] = partition_facts(p);
+    request->today = local_today(now);
+    return true;
+}
+
+}  // namespace grants::slurmctld

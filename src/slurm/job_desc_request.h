@@ -1,0 +1,47 @@
+// job_desc_msg_t -> JobRequest: the job_submit adapter's translation of a
+// submission into the core's plain request. Compiled against Slurm's public
+// slurm.h only, and free of slurmctld calls (what slurmctld knows comes in as
+// parameters), so benchmarks can run it on a real job_desc_msg_t without a
+// controller.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cost_model.h"
+#include "core/date.h"
+#include "core/decision.h"
+#include "core/identity_cache.h"
+#include "core/job_shape.h"
+
+struct job_descriptor;  // job_desc_msg_t
+
+namespace grants::slurmctld {
+
+// The job's partitions: its comma list, or default_partition() (called only
+// when the job names none; "" when none is configured).
+std::vector<std::string> job_partitions(const char* requested, std::string (*default_partition)());
+
+// Who submits: user name and groups from the identity cache, the Slurm account.
+Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* account);
+
+// The controller's local date.
+DayNumber local_today(std::time_t now);
+
+// The cost-relevant request; *bad_array when array_inx does not parse.
+JobShape shape_of(const job_descriptor* job_desc, bool* bad_array);
+
+// The job's spank_job_env entries (views into job_desc: use them before returning to Slurm).
+std::vector<std::string_view> spank_env(const job_descriptor* job_desc);
+
+// Fills everything but request->partitions (set first, to check the scope):
+// identity, award request, shape, partition facts and today. false with the
+// user's message in *error when the job cannot be priced (bad array spec).
+bool fill_request(const job_descriptor* job_desc, std::uint32_t submit_uid, IdentityCache& identities,
+                  PartitionFacts (*partition_facts)(const std::string&), std::time_t now, JobRequest* request,
+                  std::string* error);
+
+}  // namespace grants::slurmctld
