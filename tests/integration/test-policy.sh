@@ -139,10 +139,32 @@ case_broken_policy_at_start_open() {
     install_policy "$BASE"
 }
 
+case_open_ledger_fault_jobs_run() {
+    # A valid policy with on_error: open, and a ledger slurmctld cannot open:
+    # in-scope jobs are accepted untagged, and the nodes let them run.
+    local ledger=$CLUSTER_DIR/state/grants/ledger.db job
+    cluster_stop_ctld || return 1
+    install_policy "$(printf '%s\n' "$BASE" | sed 's/on_error: closed/on_error: open/')"
+    mv "$ledger" "$ledger.saved" && rm -f "$ledger-wal" "$ledger-shm" && mkdir "$ledger"
+    mark_log
+    cluster_start_ctld || return 1
+    wait_for_log "unusable" || return 1
+    try_submit dave -p trn1 -t 5 --wrap 'echo ran'
+    assert_contains "$T_OUT" "the grant ledger is unavailable; this job was accepted without a budget check."
+    job=$JOB
+    assert_eq COMPLETED "$(wait_job_done "$job" 60)" "the untagged job ran (slurmstepd honours on_error=open)"
+    assert_contains "$(cat "$(cluster_home dave)/slurm-$job.out")" "ran"
+    cluster_stop_ctld || return 1
+    rmdir "$ledger" && mv "$ledger.saved" "$ledger"
+    install_policy "$BASE"
+    cluster_start_ctld
+}
+
 run_case "a policy edit takes effect within 2 s, no restart" case_edit_takes_effect_without_restart
 run_case "a broken edit is refused; the last good policy stays" case_broken_policy_keeps_last_good
 run_case "a policy file others can write is refused" case_unsafe_permissions_refused
 run_case "scontrol reconfigure reloads the policy" case_reconfigure_reloads
 run_case "no policy at start: in-scope jobs refused (closed), cpu fine" case_missing_policy_at_start_closed
 run_case "broken policy at start with on_error=open: accepted untagged" case_broken_policy_at_start_open
+run_case "ledger unusable with on_error=open: accepted untagged and run" case_open_ledger_fault_jobs_run
 finish
