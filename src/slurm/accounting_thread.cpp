@@ -17,20 +17,30 @@ AccountingThread::AccountingThread(PolicyStore& policy, UsageTracker& tracker, I
       ledger_path_(std::move(ledger_path)),
       accountant_(std::move(cluster)) {}
 
-AccountingThread::~AccountingThread() { stop(); }
+AccountingThread::~AccountingThread() {
+    if (!stop(std::chrono::milliseconds(10'000))) log_error("accounting thread did not stop; left running");
+}
 
 void AccountingThread::start(std::chrono::milliseconds interval) {
     ensure_ledger();
     thread_ = std::thread([this, interval] { run(interval); });
 }
 
-void AccountingThread::stop() {
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        stopping_ = true;
-    }
+bool AccountingThread::stop(std::chrono::milliseconds patience) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    stopping_ = true;
     wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    if (!thread_.joinable()) return true;
+    // A pass waiting for slurmctld's locks cannot finish while our caller
+    // holds them (fini() under `scontrol reconfigure` of JobSubmitPlugins):
+    // give up after patience instead of hanging slurmctld.
+    if (!finished_cv_.wait_for(lock, patience, [this] { return finished_; })) {
+        thread_.detach();
+        return false;
+    }
+    lock.unlock();
+    thread_.join();
+    return true;
 }
 
 void AccountingThread::wake() {
@@ -95,6 +105,8 @@ void AccountingThread::run(std::chrono::milliseconds interval) {
         wake_.wait_for(lock, interval, [this] { return stopping_ || woken_; });
         woken_ = false;
     }
+    finished_ = true;
+    finished_cv_.notify_all();
 }
 
 void AccountingThread::pass() {

@@ -30,7 +30,9 @@ public:
     ~AccountingThread();
 
     void start(std::chrono::milliseconds interval);
-    void stop();
+    // Stops the loop; false when the thread did not finish within patience
+    // (it is then detached, and everything it uses must be kept alive).
+    bool stop(std::chrono::milliseconds patience = std::chrono::milliseconds(10'000));
     void wake();  // run a pass now (e.g. after a ledger adjustment)
 
     bool ledger_ok() const { return ledger_ok_.load(); }
@@ -58,6 +60,8 @@ private:
     std::condition_variable wake_;
     bool stopping_ = false;
     bool woken_ = false;
+    bool finished_ = false;
+    std::condition_variable finished_cv_;
     std::thread thread_;
 };
 

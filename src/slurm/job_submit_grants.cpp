@@ -376,9 +376,17 @@ extern "C" int init(void) {
 
 extern "C" int fini(void) {
     return guarded("fini", SLURM_SUCCESS, [] {
-        if (state) {
-            if (state->accounting) state->accounting->stop();
-            if (state->reloader) state->reloader->stop();
+        if (!state) return SLURM_SUCCESS;
+        bool stopped = !state->accounting || state->accounting->stop();
+        if (state->reloader) state->reloader->stop();
+        if (!stopped) {
+            // slurmctld calls fini() holding its locks when `scontrol
+            // reconfigure` changes JobSubmitPlugins; a pass waiting for them
+            // cannot end. Leave it running on state and code kept alive.
+            ctld::log_error("the accounting thread is waiting for slurmctld's locks; it is left to finish on its own");
+            ctld::keep_module_loaded(reinterpret_cast<void*>(&fini));
+            state = nullptr;
+            return SLURM_SUCCESS;
         }
         delete state;
         state = nullptr;

@@ -1,6 +1,8 @@
 // Slurm 22.05 internals. Keep this file small: it is what changes when Slurm does.
 #include "slurmctld_bridge.h"
 
+#include <dlfcn.h>
+
 extern "C" {
 #include "config.h"
 #include "slurm/slurm.h"
@@ -197,6 +199,16 @@ void set_spank_env(struct job_descriptor* job_desc, const std::string& name, con
     xrecalloc(d->spank_job_env, kept + 1, sizeof(char*));
     d->spank_job_env[kept] = xstrdup((prefix + value).c_str());
     d->spank_job_env_size = kept + 1;
+}
+
+void keep_module_loaded(void* address) {
+    Dl_info info{};
+    if (dladdr(address, &info) && info.dli_fname) {
+        // RTLD_NOLOAD: only mark the already loaded object NODELETE.
+        if (!dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE)) {
+            log_error(std::string("cannot pin ") + info.dli_fname + " in memory");
+        }
+    }
 }
 
 }  // namespace grants::slurmctld

@@ -48,6 +48,10 @@ JobSnapshot snapshot_job(const struct job_record* job);
 
 std::string cluster_name();
 
+// Marks the shared object holding address as never to be unloaded (a thread
+// of ours outlives fini()).
+void keep_module_loaded(void* address);
+
 // A partition's DefaultTime and size; the caller holds the partition read lock.
 PartitionFacts partition_facts(const std::string& name);
 

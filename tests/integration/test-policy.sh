@@ -160,6 +160,31 @@ case_open_ledger_fault_jobs_run() {
     cluster_start_ctld
 }
 
+case_reconfigure_plugin_list_change() {
+    # `scontrol reconfigure` after JobSubmitPlugins changed unloads and loads
+    # job_submit/grants while slurmctld holds its locks (fini, then init). A
+    # burst of queued jobs keeps the accounting pass busy under those locks.
+    local conf=$CLUSTER_DIR/etc/slurm.conf i ok=0
+    for i in $(seq 1 20); do try_submit alice -p trn1 --award=BOT-ALPHA -t 1 --hold --wrap true; done
+    mark_log
+    for i in 1 2 3; do
+        sed -i 's/^JobSubmitPlugins=.*/JobSubmitPlugins=logging,grants/' "$conf"
+        assert_status 0 timeout 30 scontrol reconfigure || return 1
+        sed -i 's/^JobSubmitPlugins=.*/JobSubmitPlugins=grants/' "$conf"
+        assert_status 0 timeout 30 scontrol reconfigure || return 1
+    done
+    assert_status 0 timeout 10 scontrol ping
+    local inits
+    inits=$(tail -n "+$((LOG_MARK + 1))" "$LOG" | grep -c "loaded (start)")
+    [ "$inits" -ge 6 ] || _t_fail "the plugin was not re-initialised at each reconfigure ($inits inits)"
+    # Still enforcing after the reloads.
+    try_submit dave -p trn1 -t 5 --wrap true
+    assert_contains "$T_OUT" "need an award" "in-scope job without an award refused after the reloads"
+    try_submit alice -p trn1 --award=BOT-ALPHA -t 1 --hold --wrap true
+    assert_contains "$T_OUT" "award BOT-ALPHA: this job holds"
+    scancel -u alice
+}
+
 run_case "a policy edit takes effect within 2 s, no restart" case_edit_takes_effect_without_restart
 run_case "a broken edit is refused; the last good policy stays" case_broken_policy_keeps_last_good
 run_case "a policy file others can write is refused" case_unsafe_permissions_refused
@@ -167,4 +192,5 @@ run_case "scontrol reconfigure reloads the policy" case_reconfigure_reloads
 run_case "no policy at start: in-scope jobs refused (closed), cpu fine" case_missing_policy_at_start_closed
 run_case "broken policy at start with on_error=open: accepted untagged" case_broken_policy_at_start_open
 run_case "ledger unusable with on_error=open: accepted untagged and run" case_open_ledger_fault_jobs_run
+run_case "JobSubmitPlugins changed by reconfigure: no hang, still enforcing" case_reconfigure_plugin_list_change
 finish
