@@ -109,8 +109,28 @@ void AccountingThread::run(std::chrono::milliseconds interval) {
     finished_cv_.notify_all();
 }
 
+// A controller that takes over from another recovers the jobs into a new
+// list; the other one charged jobs meanwhile, so the totals are re-read.
+void AccountingThread::notice_takeover() {
+    const std::uintptr_t identity = job_list_identity();
+    if (identity == job_list_identity_) return;
+    const bool first = job_list_identity_ == 0;
+    job_list_identity_ = identity;
+    if (!ledger_) return;  // ensure_ledger reads them when it opens
+    std::map<std::string, ChargeTotals> totals;
+    std::string error;
+    if (!ledger_->totals(&totals, &error)) {
+        log_error("cannot re-read the totals of " + ledger_path_ + ": " + error);
+        ledger_.reset();  // reopen (and re-read) next pass
+        return;
+    }
+    tracker_.set_totals(std::move(totals));
+    if (!first) log_info("slurmctld's job list was replaced (this controller took over); ledger totals re-read");
+}
+
 void AccountingThread::pass() {
     auto state = policy_.current();
+    notice_takeover();
     std::vector<JobObservation>& jobs = observed_;
     observe_jobs(kApprovalMarker, &jobs);
     const std::int64_t now = std::time(nullptr);

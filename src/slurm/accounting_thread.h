@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -43,6 +44,7 @@ private:
     void pass();
     bool ensure_ledger();
     void notice_other_writers();
+    void notice_takeover();
 
     PolicyStore& policy_;
     UsageTracker& tracker_;
@@ -54,7 +56,8 @@ private:
     std::atomic<bool> ledger_ok_{false};
     std::atomic<std::size_t> passes_{0};
     std::string last_error_;
-    std::int64_t data_version_ = -1;  // of ledger_, when its totals were read
+    std::int64_t data_version_ = -1;
+    std::uintptr_t job_list_identity_ = 0;  // of ledger_, when its totals were read
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -65,6 +65,10 @@ JobShape shape_of_job(const struct job_record* job);
 // call it from job_submit or job_modify (they already run under slurmctld's locks).
 void observe_jobs(const char* marker_variable, std::vector<JobObservation>* out);
 
+// Identifies slurmctld's current job list (0: none yet). It changes when a
+// backup controller takes over: it then recovers the jobs into a new list.
+std::uintptr_t job_list_identity();
+
 // Writes the approval marker into a job's spank environment (replacing any
 // earlier value the user may have set); Slurm frees it with the job.
 void set_spank_env(struct job_descriptor* job_desc, const std::string& name, const std::string& value);
