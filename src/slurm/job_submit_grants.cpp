@@ -290,6 +290,11 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
         if (!request.shape.time_limit_infinite) request.shape.time_limit_minutes = job_desc->time_limit;
     }
     if (job_desc->min_nodes != NO_VAL && job_desc->min_nodes > 0) request.shape.min_nodes = job_desc->min_nodes;
+    // GRES and task counts decide the chips on partitions that name a gres.
+    if (job_desc->tres_per_node) request.shape.tres_per_node = job_desc->tres_per_node;
+    if (job_desc->tres_per_job) request.shape.tres_per_job = job_desc->tres_per_job;
+    if (job_desc->tres_per_task) request.shape.tres_per_task = job_desc->tres_per_task;
+    if (job_desc->num_tasks != NO_VAL && job_desc->num_tasks > 0) request.shape.tasks = job_desc->num_tasks;
     if (job_desc->max_nodes != NO_VAL && job_desc->max_nodes > 0) request.shape.max_nodes = job_desc->max_nodes;
     for (const auto& p : request.partitions) request.facts[p] = ctld::partition_facts(p);
     request.who = ctld::identity_of(state->identities, job.user_id, job.account.empty() ? nullptr : job.account.c_str());

@@ -180,6 +180,10 @@ case_limits_and_time_rules() {
     try_submit dave -p trn2 --award=Q-LIMITS --gres=neuron:4 -t 10 --hold --wrap true
     assert_contains "$T_OUT" "this job holds" "dave's first job fits the award's max_jobs of 3"
     local c=$JOB
+    # Raising the GRES of a pending job is re-validated like a submission (16 chips > 8).
+    assert_status nonzero as_user dave scontrol update "JobId=$c" TresPerNode=gres:neuron:16
+    assert_contains "$(job_field "$c" TresPerNode)" "neuron:4" "the job's GRES stayed at 4"
+    assert_contains "$(cat "$CLUSTER_DIR/log/slurmctld.log")" "job $c: update by uid $(id -u dave) refused: this job would use 16 chips"
     try_submit dave -p trn2 --award=Q-LIMITS --gres=neuron:4 -t 10 --hold --wrap true
     assert_contains "$T_OUT" "award Q-LIMITS has 3 pending or running jobs and allows 3" "max_jobs"
     try_submit dave -p trn1 --award=Q-LIMITS -t 10 --hold --wrap true
