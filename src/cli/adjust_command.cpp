@@ -108,14 +108,10 @@ int run_adjust(const std::vector<std::string>& args) {
     const Award* award = load.policy->find_award(award_id);
     if (!award) return refused("award " + award_id + " is not in the policy " + policy_path + ".");
 
-    std::string ledger_path;
-    if (auto v = a.value("ledger")) {
-        ledger_path = *v;
-    } else if (auto d = default_ledger_path()) {
-        ledger_path = *d;
-    } else {
-        return refused("slurm.conf (" + slurm_conf_path() + ") names no StateSaveLocation: pass --ledger FILE.");
-    }
+    std::string why;
+    auto path = ledger_path_or_default(a.value("ledger"), &why);
+    if (!path) return refused(why);
+    const std::string ledger_path = *path;
     struct stat st {};
     if (::stat(ledger_path.c_str(), &st) != 0) {
         return refused("there is no ledger at " + ledger_path + " (" + std::strerror(errno) +

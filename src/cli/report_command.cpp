@@ -198,14 +198,10 @@ int run_report(const std::vector<std::string>& args) {
         return usage_error("report", "--json and --format " + *a.value("format") + " disagree.");
     }
 
-    std::string ledger_path;
-    if (auto v = a.value("ledger")) {
-        ledger_path = *v;
-    } else if (auto d = default_ledger_path()) {
-        ledger_path = *d;
-    } else {
-        return refused("slurm.conf (" + slurm_conf_path() + ") names no StateSaveLocation: pass --ledger FILE.");
-    }
+    std::string why;
+    auto path = ledger_path_or_default(a.value("ledger"), &why);
+    if (!path) return refused(why);
+    const std::string ledger_path = *path;
     if (::access(ledger_path.c_str(), R_OK) != 0) {
         return refused("cannot read the ledger " + ledger_path + ": " + std::strerror(errno) +
                        " (run report on the controller host as root or SlurmUser, or pass --ledger).");

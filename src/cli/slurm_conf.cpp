@@ -57,6 +57,13 @@ std::optional<std::string> default_ledger_path() {
     return *save + "/grants/ledger.db";
 }
 
+std::optional<std::string> ledger_path_or_default(const std::string* given, std::string* why) {
+    if (given) return *given;
+    if (auto path = default_ledger_path()) return path;
+    *why = "slurm.conf (" + slurm_conf_path() + ") names no StateSaveLocation: pass --ledger FILE.";
+    return std::nullopt;
+}
+
 PolicyFileOwners trusted_owners(const std::string& slurm_conf) {
     PolicyFileOwners owners;
     if (auto name = slurm_conf_value(slurm_conf, "SlurmUser")) {

@@ -22,6 +22,10 @@ std::string default_policy_path();
 // <StateSaveLocation>/grants/ledger.db, or nullopt when slurm.conf names no StateSaveLocation.
 std::optional<std::string> default_ledger_path();
 
+// The ledger a command reads or writes: --ledger's value (given), else the
+// default; nullopt with the sentence to print in *why.
+std::optional<std::string> ledger_path_or_default(const std::string* given, std::string* why);
+
 // root and SlurmUser (as slurmctld trusts them).
 PolicyFileOwners trusted_owners(const std::string& slurm_conf);
 

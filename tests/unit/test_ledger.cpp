@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cmocka.h"
+#include "temp_dir.h"
 #include "core/cost_model.h"
 #include "core/ledger.h"
 
@@ -30,26 +31,9 @@ using grants::ticks_of;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-};
-
-int make_dir(void** state) {
-    char tmpl[] = "/tmp/grants-ledger-XXXXXX";
-    if (!mkdtemp(tmpl)) return -1;
-    *state = new TempDir{tmpl};
-    return 0;
-}
-
-int remove_dir(void** state) {
-    auto* dir = static_cast<TempDir*>(*state);
-    const std::string cmd = "rm -rf '" + dir->path + "'";
-    int rc = std::system(cmd.c_str());
-    delete dir;
-    return rc == 0 ? 0 : -1;
-}
-
-const std::string& dir_of(void** state) { return static_cast<TempDir*>(*state)->path; }
+using grants::test::dir_of;
+using grants::test::make_dir;
+using grants::test::remove_dir;
 std::string db_path(void** state) { return dir_of(state) + "/ledger.db"; }
 
 bool exists(const std::string& path) {

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "cmocka.h"
+#include "temp_dir.h"
 #include "core/policy_file.h"
 
 using grants::file_signature;
@@ -33,26 +34,9 @@ bool contains(const std::string& haystack, std::string_view needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-struct TempDir {
-    std::string path;
-};
-
-int make_dir(void** state) {
-    char tmpl[] = "/tmp/grants-policy-file-XXXXXX";
-    if (!mkdtemp(tmpl)) return -1;
-    *state = new TempDir{tmpl};
-    return 0;
-}
-
-int remove_dir(void** state) {
-    auto* dir = static_cast<TempDir*>(*state);
-    const std::string cmd = "rm -rf '" + dir->path + "'";
-    int rc = std::system(cmd.c_str());
-    delete dir;
-    return rc == 0 ? 0 : -1;
-}
-
-const std::string& dir_of(void** state) { return static_cast<TempDir*>(*state)->path; }
+using grants::test::dir_of;
+using grants::test::make_dir;
+using grants::test::remove_dir;
 
 void write_file(const std::string& path, std::string_view text, mode_t mode = 0644) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cmocka.h"
+#include "temp_dir.h"
 #include "core/cost_model.h"
 #include "core/date.h"
 #include "core/ledger.h"
@@ -108,26 +109,11 @@ void test_group_by_job_and_day(void**) {
 }
 
 // ---------------------------------------------------------------- ledger
-struct TempDir {
-    std::string path;
-};
+using grants::test::dir_of;
+using grants::test::make_dir;
+using grants::test::remove_dir;
 
-int make_dir(void** state) {
-    char tmpl[] = "/tmp/grants-report-XXXXXX";
-    if (!mkdtemp(tmpl)) return -1;
-    *state = new TempDir{tmpl};
-    return 0;
-}
-
-int remove_dir(void** state) {
-    auto* dir = static_cast<TempDir*>(*state);
-    const std::string cmd = "rm -rf '" + dir->path + "'";
-    int rc = std::system(cmd.c_str());
-    delete dir;
-    return rc == 0 ? 0 : -1;
-}
-
-std::string db_path(void** state) { return static_cast<TempDir*>(*state)->path + "/ledger.db"; }
+std::string db_path(void** state) { return dir_of(state) + "/ledger.db"; }
 
 void test_ledger_filters(void** state) {
     std::string error;
