@@ -17,6 +17,7 @@ extern "C" {
 }
 
 #include "accounting_thread.h"
+#include "job_request_from_desc.h"
 #include "core/admin_comment.h"
 #include "core/award_id.h"
 #include "core/decision.h"
@@ -67,15 +68,6 @@ PluginState* state = nullptr;
 
 std::vector<std::string> split_partitions(const char* list) { return split_partition_list(list ? list : ""); }
 
-std::vector<std::string> job_partitions(const char* requested) {
-    auto parts = split_partitions(requested);
-    if (parts.empty()) {
-        auto def = ctld::default_partition();
-        if (!def.empty()) parts.push_back(def);
-    }
-    return parts;
-}
-
 Identity identity_of(uint32_t uid, const char* account) {
     Identity who;
     if (auto unix_id = state->identities.get(uid)) {
@@ -94,39 +86,14 @@ DayNumber local_today(std::time_t now) {
     return day_number(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
 }
 
-JobShape shape_of(const job_desc_msg_t* d, bool* bad_array) {
-    JobShape shape;
-    shape.min_nodes = d->min_nodes != NO_VAL && d->min_nodes > 0 ? d->min_nodes : 1;
-    if (d->max_nodes != NO_VAL && d->max_nodes > 0 && d->max_nodes != INFINITE) shape.max_nodes = d->max_nodes;
-    if (d->time_limit == INFINITE) {
-        shape.time_limit_infinite = true;
-    } else if (d->time_limit != NO_VAL) {
-        shape.time_limit_minutes = d->time_limit;
-    }
-    if (d->tres_per_node) shape.tres_per_node = d->tres_per_node;
-    if (d->tres_per_job) shape.tres_per_job = d->tres_per_job;
-    if (d->tres_per_task) shape.tres_per_task = d->tres_per_task;
-    if (d->num_tasks != NO_VAL && d->num_tasks > 0) shape.tasks = d->num_tasks;
-    *bad_array = false;
-    if (d->array_inx && *d->array_inx) {
-        auto count = array_task_count(d->array_inx);
-        if (count) {
-            shape.array_tasks = *count;
-        } else {
-            *bad_array = true;
-        }
-    }
-    return shape;
-}
-
-std::vector<std::string_view> spank_env(const job_desc_msg_t* d) {
-    std::vector<std::string_view> env;
-    if (d->spank_job_env) {
-        for (uint32_t i = 0; i < d->spank_job_env_size; ++i) {
-            if (d->spank_job_env[i]) env.emplace_back(d->spank_job_env[i]);
-        }
-    }
-    return env;
+// slurmctld's answers for the translation (job_request_from_desc.h).
+DescContext desc_context(DayNumber today) {
+    DescContext ctx;
+    ctx.default_partition = [] { return ctld::default_partition(); };
+    ctx.identity = [](std::uint32_t uid, const char* account) { return identity_of(uid, account); };
+    ctx.partition_facts = [](const std::string& p) { return ctld::partition_facts(p); };
+    ctx.today = today;
+    return ctx;
 }
 
 UsageLookup usage_lookup(const Policy& policy) {
@@ -160,8 +127,10 @@ int refuse(char** err_msg, const std::string& message) {
 
 int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     notice_reconfigure();
+    const std::time_t now = std::time(nullptr);
+    const DescContext ctx = desc_context(local_today(now));
     JobRequest request;
-    request.partitions = job_partitions(job_desc->partition);
+    request.partitions = job_partitions_from_desc(job_desc, ctx);
     auto current = state->policy.current();
     const Policy* policy = current->policy.get();
     if (!policy) {
@@ -197,18 +166,9 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
         return SLURM_SUCCESS;
     }
 
-    uint32_t uid = job_desc->user_id != NO_VAL ? job_desc->user_id : submit_uid;
-    request.who = identity_of(uid, job_desc->account);
-    request.requested = award_request_from_env(spank_env(job_desc));
-    bool bad_array = false;
-    request.shape = shape_of(job_desc, &bad_array);
-    if (bad_array) {
-        return refuse(err_msg, "the job array specification " + quote_untrusted(job_desc->array_inx) +
-                                   " is not valid or has more than 10,000,000 tasks.");
+    if (auto problem = fill_job_request_from_desc(job_desc, submit_uid, ctx, &request)) {
+        return refuse(err_msg, *problem);
     }
-    for (const auto& p : request.partitions) request.facts[p] = ctld::partition_facts(p);
-    const std::time_t now = std::time(nullptr);
-    request.today = local_today(now);
 
     Decision d = decide_submit(*policy, request, usage_lookup(*policy));
     switch (d.verdict) {
