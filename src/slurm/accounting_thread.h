@@ -15,6 +15,7 @@
 
 #include "core/identity_cache.h"
 #include "core/ledger.h"
+#include "core/ledger_health.h"
 #include "core/policy_store.h"
 #include "core/usage.h"
 
@@ -39,6 +40,7 @@ private:
     void run(std::chrono::milliseconds interval);
     void pass();
     bool ensure_ledger();
+    void report_problem(const std::string& problem);
 
     PolicyStore& policy_;
     UsageTracker& tracker_;
@@ -49,6 +51,8 @@ private:
     std::atomic<bool> ledger_ok_{false};
     std::atomic<std::size_t> passes_{0};
     std::string last_error_;
+    FileIdentity opened_;      // of the file ledger_ has open
+    bool had_ledger_ = false;  // opened once: never re-create it empty
 
     std::mutex mutex_;
     std::condition_variable wake_;
