@@ -25,6 +25,7 @@ extern "C" {
 #include "core/admin_comment.h"
 #include "core/award_id.h"
 #include "core/decision.h"
+#include "core/job_shape.h"
 #include "core/policy_loader.h"
 #include "slurm/job_request_from_desc.h"
 
@@ -181,6 +182,17 @@ void run(const std::uint8_t* data, std::size_t size) {
             check(usage.charged <= budget && usage.held <= budget - usage.charged &&
                       dec.hold <= budget - usage.charged - usage.held,
                   "accepted a job that overspends the award");
+            // A chip count we cannot read is never priced (as whole nodes or otherwise).
+            for (const auto& part : request.partitions) {
+                const grants::PartitionCost* cost = p.find_partition(part);
+                if (!p.enforces(part) || !cost || cost->gres.empty()) continue;
+                for (const std::string* tres : {&request.shape.tres_per_node, &request.shape.tres_per_job,
+                                                &request.shape.tres_per_task}) {
+                    bool malformed = false;
+                    grants::gres_count(*tres, cost->gres, &malformed);
+                    check(!malformed, "accepted a job whose GRES count cannot be read");
+                }
+            }
             if (request.requested.award) check(*request.requested.award == dec.award, "approved another award than requested");
             std::string tagged = grants::with_award_tag(d.admin_comment ? d.admin_comment : "", dec.award);
             auto back = grants::award_in_admin_comment(tagged);

@@ -94,7 +94,14 @@ case_full_filesystem() {
     fault_then_recover "full filesystem" fill_fs free_fs "unusable: its filesystem is full"
 }
 
-ro_fs() { mount -o remount,ro "$GDIR"; }
+# Linux refuses to remount a filesystem read-only while slurmctld has the
+# ledger open for writing (EBUSY), so the fault is a filesystem that is
+# read-only when slurmctld (re)starts, with a job running meanwhile; it is
+# repaired by remounting it read-write while slurmctld runs.
+ro_fs() {
+    cluster_stop_ctld && mount -o remount,ro "$GDIR" && cluster_start_ctld &&
+        CTLD_PID=$(cat "$CLUSTER_DIR/pids/slurmctld")
+}
 rw_fs() { mount -o remount,rw "$GDIR"; }
 case_read_only_filesystem() {
     fault_then_recover "read-only filesystem" ro_fs rw_fs "unusable: its filesystem is read-only"
