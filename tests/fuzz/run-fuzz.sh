@@ -250,7 +250,7 @@ for t in $FUZZ_TARGETS; do
             continue
         fi
         echo "run-fuzz: $t: merged $(( $(count "$seeds") - before )) new inputs into $seeds (review before committing;"
-        echo "          keep each committed corpus under 60 files and 200 KB)"
+        echo "          keep each committed corpus under 200 files and 200 KB)"
     fi
 done
 

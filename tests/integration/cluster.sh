@@ -277,7 +277,9 @@ cluster_start_ctld() {
         local maps
         maps=$(cat "/proc/$(cat "$CLUSTER_DIR/pids/slurmctld")/maps" 2>/dev/null)
         case $maps in *libasan*) ;; *) _cluster_die "slurmctld runs without the preloaded sanitizer runtime"; return 1 ;; esac
-        case $maps in *job_submit_grants.so*) ;; *) _cluster_die "slurmctld did not load job_submit_grants.so"; return 1 ;; esac
+        if grep -q '^JobSubmitPlugins=.*grants' "$SLURM_CONF"; then
+            case $maps in *job_submit_grants.so*) ;; *) _cluster_die "slurmctld did not load job_submit_grants.so"; return 1 ;; esac
+        fi
     fi
 }
 
