@@ -185,6 +185,21 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
         return reject("the time limit " + minutes_text(time_limit) + " is over award " + award_id + "'s maximum of " +
                       minutes_text(*max_minutes) + ": lower --time.");
     }
+    // A chip count we cannot read must not be priced as "no GRES" (whole
+    // nodes): Slurm may read it differently. Refuse it instead.
+    for (const auto& p : scoped) {
+        const PartitionCost* part = policy.find_partition(p);
+        if (!part || part->gres.empty()) continue;
+        for (const std::string* tres : {&job.shape.tres_per_node, &job.shape.tres_per_job, &job.shape.tres_per_task}) {
+            bool malformed = false;
+            gres_count(*tres, part->gres, &malformed);
+            if (malformed) {
+                return reject("the " + part->gres + " request " + quote_untrusted(*tres) +
+                              " has a count that cannot be read: ask for a whole number, e.g. --gres=" + part->gres +
+                              ":4.");
+            }
+        }
+    }
     auto cost = max_job_cost(policy, *award, job, time_limit);
     if (!cost) return reject("no enforced partition of this job is priced in the policy; ask the cluster admins.");
     // Refusals from here on know the award and the job's cost (grantctl quote shows them).

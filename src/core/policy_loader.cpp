@@ -20,6 +20,19 @@
 namespace grants {
 namespace {
 
+// An admin-chosen name (key, partition, award, user) inside a message:
+// 'name' as written when it is plain printable text, else escaped and cut
+// by quote_untrusted, so a crafted key cannot put a newline or terminal
+// escape into slurmctld.log or grantctl's output.
+std::string named(std::string_view name) {
+    bool plain = !name.empty() && name.size() <= 80;
+    for (char c : name) {
+        auto b = static_cast<unsigned char>(c);
+        if (b < 0x20 || b >= 0x7f || c == '\'') plain = false;
+    }
+    return plain ? "'" + std::string(name) + "'" : quote_untrusted(name);
+}
+
 struct Field {
     const char* key;
     std::function<void(const YamlNode&)> handle;
@@ -76,7 +89,7 @@ private:
             }
             auto [it, fresh] = seen.emplace(key.value, key.mark);
             if (!fresh) {
-                error(key, "duplicate key '" + key.value + "' in " + where + " (first given at line " +
+                error(key, "duplicate key " + named(key.value) + " in " + where + " (first given at line " +
                                std::to_string(it->second.line) + ")");
                 continue;
             }
@@ -94,7 +107,7 @@ private:
             field->handle(value);
         }
         for (const Field& f : fields) {
-            if (f.required && !seen.count(f.key)) error(node, where + " is missing the key '" + f.key + "'");
+            if (f.required && !seen.count(f.key)) error(node, where + " is missing the key " + named(f.key));
         }
     }
 
@@ -114,7 +127,7 @@ private:
             }
             auto [it, fresh] = seen.emplace(key.value, key.mark);
             if (!fresh) {
-                error(key, "duplicate entry '" + key.value + "' in " + where + " (first given at line " +
+                error(key, "duplicate entry " + named(key.value) + " in " + where + " (first given at line " +
                                std::to_string(it->second.line) + ")");
                 continue;
             }
@@ -238,28 +251,28 @@ private:
                      });
         for (const auto& [name, mark] : enforced) {
             if (!policy.find_partition(name)) {
-                error(mark, "enforced partition '" + name +
-                                "' is not defined under partitions (chips_per_node is needed to count its chips)");
+                error(mark, "enforced partition " + named(name) +
+                                " is not defined under partitions (chips_per_node is needed to count its chips)");
             }
         }
         for (const auto& [id, mark] : default_awards) {
-            if (!policy.find_award(id)) error(mark, "default_award '" + id + "' is not defined under awards");
+            if (!policy.find_award(id)) error(mark, "default_award " + named(id) + " is not defined under awards");
         }
         for (const auto& [id, refs] : award_refs_) {
             const Award* award = policy.find_award(id);
             if (!award) continue;
             for (const auto& [part, mark] : refs) {
                 if (!policy.enforces(part)) {
-                    error(mark, "award '" + id + "' lists partition '" + part +
-                                    "', which is not in enforce.partitions");
+                    error(mark, "award " + named(id) + " lists partition " + named(part) +
+                                    ", which is not in enforce.partitions");
                 }
             }
             if (award->budget.unit == Budget::Unit::Usd) {
                 for (const auto& part : policy.enforced_partitions) {
                     const PartitionCost* cost = policy.find_partition(part);
                     if (award->allows_partition(part) && cost && !cost->usd_per_chip_hour) {
-                        error(budget_marks_[id], "award '" + id + "' has a usd budget but partition '" + part +
-                                                     "' has no usd_per_chip_hour; add a rate or restrict the "
+                        error(budget_marks_[id], "award " + named(id) + " has a usd budget but partition " + named(part) +
+                                                     " has no usd_per_chip_hour; add a rate or restrict the "
                                                      "award's partitions");
                     }
                 }
@@ -290,7 +303,7 @@ private:
 
     void read_partitions(const YamlNode& node, Policy& policy) {
         read_named_entries(node, "partitions", [&](const YamlNode& key, const YamlNode& value) {
-            const std::string where = "partition '" + key.value + "'";
+            const std::string where = "partition " + named(key.value);
             PartitionCost cost;
             read_mapping(value, where,
                          {{"chips_per_node",
@@ -320,7 +333,7 @@ private:
     void read_users(const YamlNode& node, Policy& policy, std::vector<std::pair<std::string, Mark>>& default_awards) {
         read_named_entries(node, "users", [&](const YamlNode& key, const YamlNode& value) {
             UserSettings settings;
-            read_mapping(value, "user '" + key.value + "'",
+            read_mapping(value, "user " + named(key.value),
                          {{"default_award", [&](const YamlNode& d) {
                                auto id = string_value(d, "default_award");
                                if (!id) return;
@@ -388,7 +401,7 @@ private:
             }
             Award award;
             award.id = key.value;
-            const std::string where = "award '" + key.value + "'";
+            const std::string where = "award " + named(key.value);
             auto& refs = award_refs_[award.id];
             read_mapping(value, where,
                          {{"title",

@@ -1,6 +1,7 @@
 #include "accounting_thread.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ctime>
 
@@ -51,20 +52,58 @@ void AccountingThread::wake() {
     wake_.notify_all();
 }
 
+void AccountingThread::report_problem(const std::string& problem) {
+    if (problem != last_error_) {
+        log_error("ledger " + ledger_path_ + " unusable: " + problem +
+                  "; new in-scope jobs follow enforce.on_error, charges stay held and are retried every pass");
+    }
+    last_error_ = problem;
+    ledger_ok_ = false;
+}
+
+// Before every pass: the file at the path must still be the one we opened, a
+// regular file nobody else can write, on a writable filesystem with room.
+// A ledger that existed once is never silently re-created empty (that would
+// forget every charge): the admin restores it, or creates an empty file to
+// start a new one.
 bool AccountingThread::ensure_ledger() {
-    if (ledger_) return true;
+    std::vector<uid_t> owners{::geteuid()};
+    if (slurm_user_id() != 0) owners.push_back(slurm_user_id());
+    LedgerHealth health = check_ledger_file(ledger_path_, ledger_ ? &opened_ : nullptr, owners);
+    if (health.replaced) {
+        log_info("ledger " + ledger_path_ + " was replaced by another file; reopening it");
+        ledger_.reset();
+    }
+    const bool first_creation = health.missing && !had_ledger_;
+    if (!health.problem.empty() && !first_creation) {
+        if (health.missing) health.problem += ": restore it, or create an empty file there to start a new ledger";
+        ledger_.reset();
+        report_problem(health.problem);
+        return false;
+    }
+    if (ledger_) {
+        if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " usable again");
+        last_error_.clear();
+        ledger_ok_ = true;
+        return true;
+    }
     auto slash = ledger_path_.rfind('/');
     if (slash != std::string::npos && slash > 0) ::mkdir(ledger_path_.substr(0, slash).c_str(), 0700);
     std::string error;
     ledger_ = Ledger::open(ledger_path_, &error);
     std::map<std::string, ChargeTotals> totals;
     if (ledger_ && !ledger_->totals(&totals, &error)) ledger_.reset();
+    struct stat st {};
+    if (ledger_ && ::lstat(ledger_path_.c_str(), &st) != 0) {
+        error = "it vanished while it was opened";
+        ledger_.reset();
+    }
     if (!ledger_) {
-        if (error != last_error_) log_error("ledger " + ledger_path_ + " unusable: " + error + "; retrying every pass");
-        last_error_ = error;
-        ledger_ok_ = false;
+        report_problem(error);
         return false;
     }
+    opened_ = FileIdentity{st.st_dev, st.st_ino};
+    had_ledger_ = true;
     tracker_.set_totals(std::move(totals));
     if (!ledger_->data_version(&data_version_, &error)) data_version_ = -1;
     if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " usable again");
@@ -142,12 +181,13 @@ void AccountingThread::pass() {
             job.user = who ? who->user : "uid " + std::to_string(job.user_id);
         }
     }
+    // Every pass, so that new in-scope jobs follow enforce.on_error as soon as
+    // the ledger becomes unusable, not only once a charge fails.
+    const bool ledger_usable = ensure_ledger();
     if (!state->policy) return;  // nothing can be priced; holds stay as last published
-    // Reopen a ledger that failed (it may be usable again even with nothing to charge).
-    if (!ledger_) ensure_ledger();
     notice_other_writers();
     PassResult result = accountant_.pass(*state->policy, jobs, now);
-    if (!result.charges.empty() && ensure_ledger()) {
+    if (!result.charges.empty() && ledger_usable) {
         std::vector<ChargeRecord> inserted;
         std::string error;
         if (ledger_->record_charges(result.charges, &inserted, &error)) {
@@ -164,7 +204,8 @@ void AccountingThread::pass() {
         } else {
             if (error != last_error_) {
                 log_error("cannot record " + std::to_string(result.charges.size()) + " charge(s) in " + ledger_path_ +
-                          ": " + error + "; they stay held and are retried every pass");
+                          ": " + error + "; they stay held and are retried every pass; new in-scope jobs follow "
+                          "enforce.on_error meanwhile");
             }
             last_error_ = error;
             ledger_ok_ = false;

@@ -17,6 +17,7 @@
 
 #include "core/identity_cache.h"
 #include "core/ledger.h"
+#include "core/ledger_health.h"
 #include "core/policy_store.h"
 #include "core/usage.h"
 
@@ -45,6 +46,7 @@ private:
     bool ensure_ledger();
     void notice_other_writers();
     void notice_takeover();
+    void report_problem(const std::string& problem);
 
     PolicyStore& policy_;
     UsageTracker& tracker_;
@@ -56,8 +58,10 @@ private:
     std::atomic<bool> ledger_ok_{false};
     std::atomic<std::size_t> passes_{0};
     std::string last_error_;
-    std::int64_t data_version_ = -1;
-    std::uintptr_t job_list_identity_ = 0;  // of ledger_, when its totals were read
+    std::int64_t data_version_ = -1;        // of ledger_, when its totals were read
+    std::uintptr_t job_list_identity_ = 0;  // slurmctld's job list at the last pass
+    FileIdentity opened_;      // of the file ledger_ has open
+    bool had_ledger_ = false;  // opened once: never re-create it empty
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -1,20 +1,29 @@
 #!/bin/sh
-# Builds the policy-loader libFuzzer target and runs it for a while.
+# Builds the libFuzzer targets and runs each for a while, one after another.
 #
-#   tests/fuzz/run-fuzz.sh                      # part of `make check`: 60 s
-#   FUZZ_SECONDS=600 tests/fuzz/run-fuzz.sh     # a longer run
-#   FUZZ_SECONDS=3600 FUZZ_MERGE=1 tests/fuzz/run-fuzz.sh
-#                                               # ...and merge new inputs into
-#                                               # the committed seed corpus
+#   tests/fuzz/run-fuzz.sh                      # part of `make check`: 10 s per target
+#   FUZZ_SECONDS=600 tests/fuzz/run-fuzz.sh     # a longer run (make fuzz)
+#   FUZZ_TARGETS=tres FUZZ_SECONDS=3600 FUZZ_MERGE=1 tests/fuzz/run-fuzz.sh
+#                                               # one target, merging new inputs
+#                                               # into its committed seed corpus
+#
+# Targets (tests/fuzz/fuzz_TARGET.cpp, seeds in tests/fuzz/corpus/TARGET/,
+# optional dictionary tests/fuzz/TARGET.dict):
+#   policy    the policy loader, award IDs, AdminComment tags
+#   parsers   Slurm durations, dates, decimal amounts
+#   tres      GRES/TRES requests, job arrays, the saturating cost arithmetic
+#   job_desc  job_desc_msg_t -> JobRequest (src/slurm/job_desc_request.cpp)
+#             -> decision, with arbitrary strings and numbers in every field read
 #
 # Environment:
 #   GRANTS_SRCDIR   source tree (default: this script's ../..)
-#   FUZZ_BUILDDIR   where to build and keep the binary, work corpus and crash
+#   FUZZ_TARGETS    which targets, space separated (default: all four)
+#   FUZZ_BUILDDIR   where to build and keep the binaries, work corpora and crash
 #                   artifacts (default: a temporary directory, removed after a
 #                   clean run and kept after a crash)
-#   FUZZ_SECONDS    how long to fuzz (default 60)
+#   FUZZ_SECONDS    how long to fuzz each target (default 10)
 #   FUZZ_MERGE      1: merge inputs that reach new code back into
-#                   tests/fuzz/corpus/policy (never done by default)
+#                   tests/fuzz/corpus/TARGET (never done by default)
 #   FUZZ_CXX        the compiler (default clang++)
 #   FUZZ_ARGS       extra libFuzzer options, e.g. "-jobs=2 -workers=2"
 #   FUZZ_LIBYAML_SRC  an unpacked libyaml source tree (apt-get source libyaml):
@@ -23,23 +32,24 @@
 #   FUZZ_CC         the C compiler for FUZZ_LIBYAML_SRC (default clang)
 #   FUZZ_BUILD_JOBS parallel compiles (default: nproc)
 #
+# Every file in a target's corpus directory is replayed first, so a committed
+# regress-* reproducer fails the run again if its bug comes back.
+#
 # Exit status: 0 no crash, 1 a crash/leak/sanitizer report or a build
 # failure, 77 (automake SKIP) when clang++ or libFuzzer is missing.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "${GRANTS_SRCDIR:-$here/../..}" && pwd) || exit 1
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 FUZZ_MERGE=${FUZZ_MERGE:-0}
+FUZZ_TARGETS=${FUZZ_TARGETS:-policy parsers tres job_desc}
 CXX=${FUZZ_CXX:-clang++}
 CC=${FUZZ_CC:-clang}
 FUZZ_ARGS=${FUZZ_ARGS:-}
 
 fuzzdir=$SRC/tests/fuzz
-seeds=$fuzzdir/corpus/policy
-fixtures=$SRC/tests/unit/fixtures  # also read as seeds (never written), so regress-*.yaml are replayed
-dict=$fuzzdir/policy.dict
-target=$fuzzdir/fuzz_policy.cpp
+fixtures=$SRC/tests/unit/fixtures  # also read as policy seeds (never written), so regress-*.yaml are replayed
 
 summary() {  # summary PASSED FAILED
     echo "$1 passed, $2 failed"
@@ -51,12 +61,14 @@ count() {  # count DIR: files in DIR
 case $FUZZ_SECONDS in
     '' | *[!0-9]*) echo "run-fuzz: FUZZ_SECONDS must be a whole number of seconds, not '$FUZZ_SECONDS'" >&2; summary 0 1; exit 1 ;;
 esac
-for f in "$target" "$dict" "$seeds"; do
-    if [ ! -e "$f" ]; then
-        echo "run-fuzz: $f is missing (is GRANTS_SRCDIR=$SRC right?)" >&2
-        summary 0 1
-        exit 1
-    fi
+for t in $FUZZ_TARGETS; do
+    for f in "$fuzzdir/fuzz_$t.cpp" "$fuzzdir/corpus/$t"; do
+        if [ ! -e "$f" ]; then
+            echo "run-fuzz: $f is missing (is GRANTS_SRCDIR=$SRC right? FUZZ_TARGETS=$FUZZ_TARGETS)" >&2
+            summary 0 1
+            exit 1
+        fi
+    done
 done
 
 if [ -n "${FUZZ_BUILDDIR:-}" ]; then
@@ -114,19 +126,20 @@ fi
 # target needs, so new files in src/core need no change here. A core file that
 # does not compile stand-alone (say, a missing optional header) only matters
 # if the target needs it: its errors are shown when the link fails.
-bin=$build/fuzz_policy
+# The adapter's translation (public slurm/slurm.h only) goes in as well.
+lib=$build/libcore.a
 stale=1
-if [ -x "$bin" ] && [ "$(cat "$build/libyaml.stamp" 2>/dev/null)" = "${FUZZ_LIBYAML_SRC:-system}" ] &&
-    [ -z "$(find "$SRC/src/core" "$target" -newer "$bin" 2>/dev/null | head -n 1)" ]; then
+if [ -f "$lib" ] && [ "$(cat "$build/libyaml.stamp" 2>/dev/null)" = "${FUZZ_LIBYAML_SRC:-system}" ] &&
+    [ -z "$(find "$SRC/src/core" "$SRC"/src/slurm/job_desc_request.* -newer "$lib" 2>/dev/null | head -n 1)" ]; then
     stale=0
 fi
 if [ "$stale" = 1 ]; then
-    echo "run-fuzz: building $bin from $SRC"
-    rm -f "$build"/obj/* "$build/libcore.a" "$bin"
+    echo "run-fuzz: building $lib from $SRC"
+    rm -f "$build"/obj/* "$lib" "$build"/fuzz_*
     jobs=${FUZZ_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
     export CXX FLAGS CPPFLAGS YAML_CFLAGS build
     # shellcheck disable=SC2016 # expanded by the inner shell
-    printf '%s\n' "$SRC"/src/core/*.cpp | xargs -P "$jobs" -I{} sh -c '
+    printf '%s\n' "$SRC"/src/core/*.cpp "$SRC"/src/slurm/job_desc_request.cpp | xargs -P "$jobs" -I{} sh -c '
         o=$build/obj/$(basename "$1" .cpp).o
         # shellcheck disable=SC2086
         $CXX $FLAGS $CPPFLAGS $YAML_CFLAGS -c "$1" -o "$o" 2>"$o.err" || rm -f "$o"' sh {}
@@ -144,9 +157,19 @@ if [ "$stale" = 1 ]; then
     fi
     echo "${FUZZ_LIBYAML_SRC:-system}" >"$build/libyaml.stamp"
     # shellcheck disable=SC2086
-    if ! ar rcs "$build/libcore.a" "$build"/obj/*.o ||
-        ! "$CXX" $FLAGS $CPPFLAGS $YAML_CFLAGS "$target" "$build/libcore.a" -o "$bin" $YAML_LIBS; then
-        echo "run-fuzz: building the fuzz target failed" >&2
+    if ! ar rcs "$lib" "$build"/obj/*.o; then
+        echo "run-fuzz: building $lib failed" >&2
+        summary 0 1
+        exit 1
+    fi
+fi
+for t in $FUZZ_TARGETS; do
+    bin=$build/fuzz_$t
+    [ -x "$bin" ] && [ "$bin" -nt "$lib" ] && [ "$bin" -nt "$fuzzdir/fuzz_$t.cpp" ] && continue
+    echo "run-fuzz: linking $bin"
+    # shellcheck disable=SC2086
+    if ! "$CXX" $FLAGS $CPPFLAGS $YAML_CFLAGS "$fuzzdir/fuzz_$t.cpp" "$lib" -o "$bin" $YAML_LIBS; then
+        echo "run-fuzz: building the fuzz target $t failed" >&2
         for err in "$build"/obj/*.o.err; do
             [ -e "${err%.err}" ] && continue
             echo "run-fuzz: $(basename "${err%.o.err}").cpp did not compile:" >&2
@@ -155,73 +178,81 @@ if [ "$stale" = 1 ]; then
         summary 0 1
         exit 1
     fi
-fi
+done
 
 # ------------------------------------------------------------------ run
-# libFuzzer writes new inputs into the first corpus directory: give it a copy.
-# Later directories are only read.
-work=$build/corpus
-artifacts=$build/artifacts
-rm -rf "$work" "$artifacts"
-mkdir -p "$work" "$artifacts" || exit 1
-cp "$seeds"/* "$work"/ 2>/dev/null
-log=$build/fuzz.log
-set -- "$work"
-nfix=0
-if [ -d "$fixtures" ]; then
-    set -- "$@" "$fixtures"
-    nfix=$(count "$fixtures")
-fi
-echo "run-fuzz: fuzzing for ${FUZZ_SECONDS}s (seeds: $(count "$seeds") + $nfix unit fixtures; log: $log)"
-
 ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=1:allocator_may_return_null=0:abort_on_error=0
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-}${UBSAN_OPTIONS:+:}print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS UBSAN_OPTIONS
-# shellcheck disable=SC2086
-"$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-    -dict="$dict" -artifact_prefix="$artifacts/" -print_final_stats=1 \
-    -error_exitcode=1 -timeout_exitcode=1 $FUZZ_ARGS "$@" >"$log" 2>&1
-rc=$?
-
-crash=$(find "$artifacts" -type f | head -n 1)
-if [ "$rc" != 0 ] || [ -n "$crash" ]; then
-    keep=1
-    echo "FAIL: the fuzzer found a problem (exit $rc)."
-    if [ -n "$crash" ]; then
-        echo "reproducer: $crash"
-        echo "rerun:      $bin $crash"
-        echo "keep it as a regression fixture: cp $crash $SRC/tests/unit/fixtures/regress-NAME.yaml"
+passed=0
+failed=0
+for t in $FUZZ_TARGETS; do
+    bin=$build/fuzz_$t
+    seeds=$fuzzdir/corpus/$t
+    # libFuzzer writes new inputs into the first corpus directory: give it a copy.
+    # Later directories are only read.
+    work=$build/corpus-$t
+    artifacts=$build/artifacts-$t
+    log=$build/fuzz-$t.log
+    rm -rf "$work" "$artifacts"
+    mkdir -p "$work" "$artifacts" || exit 1
+    cp "$seeds"/* "$work"/ 2>/dev/null
+    set -- "$work"
+    nfix=
+    if [ "$t" = policy ] && [ -d "$fixtures" ]; then
+        set -- "$@" "$fixtures"
+        nfix=$(count "$fixtures")
     fi
-    echo "log:        $log"
-    echo "---- first lines of the report ----"
-    start=$(grep -n -m 1 -E '^==[0-9]+==|runtime error:|^ERROR: libFuzzer|^fuzz_policy:|deadly signal|^INFO: .*(leak|timeout)' "$log" |
-        cut -d: -f1)
-    sed -n "${start:-1},$(( ${start:-1} + 40 ))p" "$log" | cut -c1-300
-    echo "-----------------------------------"
-    summary 0 1
-    exit 1
-fi
-
-stats=$(grep -E '^#[0-9]+.* cov: ' "$log" | tail -n 1 | sed 's/ *MS: .*//')
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-echo "run-fuzz: last status: ${stats:-none}"
-echo "run-fuzz: ${execs:-?} executions, ${rate:-?} exec/s, corpus now $(count "$work") files"
-
-if [ "$FUZZ_MERGE" = 1 ]; then
-    before=$(count "$seeds")
-    # Edges only (-use_counters=0): hit-count features would add hundreds of files.
+    dictarg=
+    [ -f "$fuzzdir/$t.dict" ] && dictarg=-dict=$fuzzdir/$t.dict
+    echo "run-fuzz: $t: fuzzing for ${FUZZ_SECONDS}s (seeds: $(count "$seeds")${nfix:+ + $nfix unit fixtures}; log: $log)"
     # shellcheck disable=SC2086
-    if ! "$bin" -merge=1 -use_counters=0 -max_len=65536 -rss_limit_mb=2048 -timeout=10 $FUZZ_ARGS "$seeds" "$work" \
-        >"$build/merge.log" 2>&1; then
-        echo "run-fuzz: merging into $seeds failed; see $build/merge.log"
-        keep=1
-        summary 0 1
-        exit 1
-    fi
-    echo "run-fuzz: merged $(( $(count "$seeds") - before )) new inputs into $seeds (review before committing;"
-    echo "          keep the committed corpus under 60 files and 200 KB)"
-fi
+    "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+        $dictarg -artifact_prefix="$artifacts/" -print_final_stats=1 \
+        -error_exitcode=1 -timeout_exitcode=1 $FUZZ_ARGS "$@" >"$log" 2>&1
+    rc=$?
 
-summary 1 0
-exit 0
+    crash=$(find "$artifacts" -type f | head -n 1)
+    if [ "$rc" != 0 ] || [ -n "$crash" ]; then
+        keep=1
+        failed=$((failed + 1))
+        echo "FAIL: $t: the fuzzer found a problem (exit $rc)."
+        if [ -n "$crash" ]; then
+            echo "reproducer: $crash"
+            echo "rerun:      $bin $crash"
+            echo "keep it as a regression input: cp $crash $seeds/regress-NAME"
+        fi
+        echo "log:        $log"
+        echo "---- first lines of the report ----"
+        start=$(grep -n -m 1 -E '^==[0-9]+==|runtime error:|^ERROR: libFuzzer|^fuzz_[a-z_]*:|deadly signal|^INFO: .*(leak|timeout)' "$log" |
+            cut -d: -f1)
+        sed -n "${start:-1},$(( ${start:-1} + 40 ))p" "$log" | cut -c1-300
+        echo "-----------------------------------"
+        continue
+    fi
+
+    stats=$(grep -E '^#[0-9]+.* cov: ' "$log" | tail -n 1 | sed 's/ *MS: .*//')
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+    echo "run-fuzz: $t: last status: ${stats:-none}"
+    echo "run-fuzz: $t: ${execs:-?} executions in ${FUZZ_SECONDS}s, ${rate:-?} exec/s, corpus now $(count "$work") files"
+    passed=$((passed + 1))
+
+    if [ "$FUZZ_MERGE" = 1 ]; then
+        before=$(count "$seeds")
+        # Edges only (-use_counters=0): hit-count features would add hundreds of files.
+        # shellcheck disable=SC2086
+        if ! "$bin" -merge=1 -use_counters=0 -max_len=65536 -rss_limit_mb=2048 -timeout=10 $FUZZ_ARGS "$seeds" "$work" \
+            >"$build/merge-$t.log" 2>&1; then
+            echo "run-fuzz: merging into $seeds failed; see $build/merge-$t.log"
+            keep=1
+            failed=$((failed + 1))
+            continue
+        fi
+        echo "run-fuzz: $t: merged $(( $(count "$seeds") - before )) new inputs into $seeds (review before committing;"
+        echo "          keep each committed corpus under 200 files and 200 KB)"
+    fi
+done
+
+summary "$passed" "$failed"
+[ "$failed" = 0 ]

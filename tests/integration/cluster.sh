@@ -26,12 +26,23 @@
 #   GRANTS_POLICY       file copied to $CLUSTER_DIR/etc/grants.yaml (root, 0644).
 #                       Unset: no grants.yaml is created.
 #   CLUSTER_EXTRA_CONF  extra lines appended to slurm.conf.
+#   CLUSTER_GRANTS_TMPFS  a size (e.g. 8m): mount a tmpfs of that size on
+#                       $CLUSTER_DIR/state/grants (the ledger's directory)
+#                       before slurmctld starts; cluster_stop unmounts it.
 #   CLUSTER_CTLD_PORT, CLUSTER_SLURMD_PORT
 #                       fixed ports (default: random free ports in 10000-32000,
 #                       below the kernel's ephemeral range).
 #   CLUSTER_START_TIMEOUT  seconds to wait for each daemon (default 30).
 #   CLUSTER_STOP_TIMEOUT   seconds before SIGKILL in cluster_stop (default 15).
 #   CLUSTER_CTLD_DEBUG, CLUSTER_SLURMD_DEBUG  SlurmctldDebug/SlurmdDebug (info).
+#   GRANTS_SANITIZER_PRELOAD  sanitizer runtimes (configure --enable-sanitizers
+#                       sets it for make check): preloaded into slurmctld,
+#                       slurmd (and so slurmstepd) and every client run by
+#                       as_user, so that Slurm's uninstrumented binaries can load
+#                       the instrumented plugins.  Reports go to
+#                       GRANTS_SANITIZER_LOG_DIR (default $CLUSTER_DIR/log/sanitizer)
+#                       as asan.PID / ubsan.PID; leak checking is off (Slurm's
+#                       own daemons leak at exit by design).
 #   CLUSTER_KEEP        1: keep $CLUSTER_DIR after cluster_stop; 0: always
 #                       remove it.  Unset: removed, unless the start failed,
 #                       the script exits non-zero (cluster_exit_trap), or a
@@ -178,15 +189,30 @@ _cluster_stop_daemon() {
     return 0
 }
 
+# The environment assignments that load the sanitizer runtimes (none unless
+# GRANTS_SANITIZER_PRELOAD is set), one per line.
+_cluster_sanitizer_env() {
+    [ -n "${GRANTS_SANITIZER_PRELOAD:-}" ] || return 0
+    local dir=${GRANTS_SANITIZER_LOG_DIR:-$CLUSTER_DIR/log/sanitizer}
+    if [ ! -d "$dir" ]; then
+        mkdir -p "$dir" && chmod 1777 "$dir"
+    fi
+    printf '%s\n' "LD_PRELOAD=$GRANTS_SANITIZER_PRELOAD" \
+        "ASAN_OPTIONS=log_path=$dir/asan:detect_leaks=0:abort_on_error=0:allocator_may_return_null=1:handle_segv=1" \
+        "UBSAN_OPTIONS=log_path=$dir/ubsan:print_stacktrace=1:halt_on_error=1"
+}
+
 # Run a daemon in the foreground in the background, recording its PID.
 # Usage: _cluster_spawn NAME CMD ARGS...   (args must mention $CLUSTER_DIR)
 _cluster_spawn() {
-    local name=$1 pid
+    local name=$1 pid san=()
     shift
+    # Slurm's daemons (not munged) load our plugins: sanitizer runtimes if asked.
+    case $name in slurm*) mapfile -t san < <(_cluster_sanitizer_env) ;; esac
     # A clean environment; SLURM_GRANTS_CLUSTER tags the daemons and what
     # they fork (slurmstepd, slurmscriptd) as belonging to this cluster.
     env -i PATH="$CLUSTER_SYS_PATH" LANG=C.UTF-8 SLURM_CONF="$SLURM_CONF" \
-        SLURM_GRANTS_CLUSTER="$CLUSTER_DIR" "$@" </dev/null >>"$CLUSTER_DIR/log/$name.out" 2>&1 &
+        SLURM_GRANTS_CLUSTER="$CLUSTER_DIR" "${san[@]}" "$@" </dev/null >>"$CLUSTER_DIR/log/$name.out" 2>&1 &
     pid=$!
     # No "Killed" job notices from bash; bash still reaps it when it exits.
     disown "$pid" 2>/dev/null
@@ -245,6 +271,16 @@ cluster_start_ctld() {
         _cluster_log_tail "$CLUSTER_DIR/log/slurmctld.log" "$CLUSTER_DIR/log/slurmctld.out"
         return 1
     }
+    # Under the sanitizers, prove the runtime is really in the daemon that
+    # loaded our plugin (a silently ignored LD_PRELOAD would check nothing).
+    if [ -n "${GRANTS_SANITIZER_PRELOAD:-}" ] && [ -n "${GRANTS_PLUGIN_DIR:-}" ]; then
+        local maps
+        maps=$(cat "/proc/$(cat "$CLUSTER_DIR/pids/slurmctld")/maps" 2>/dev/null)
+        case $maps in *libasan*) ;; *) _cluster_die "slurmctld runs without the preloaded sanitizer runtime"; return 1 ;; esac
+        if grep -q '^JobSubmitPlugins=.*grants' "$SLURM_CONF"; then
+            case $maps in *job_submit_grants.so*) ;; *) _cluster_die "slurmctld did not load job_submit_grants.so"; return 1 ;; esac
+        fi
+    fi
 }
 
 cluster_stop_ctld() {
@@ -424,6 +460,13 @@ cluster_start() {
         dd if=/dev/urandom of="$d/munge/munge.key" bs=1024 count=1 status=none
     chmod 0600 "$d/munge/munge.key"
 
+    # A small filesystem of its own for the ledger (fault tests fill it or
+    # make it read-only); unmounted by cluster_stop.
+    if [ -n "${CLUSTER_GRANTS_TMPFS:-}" ]; then
+        mkdir -p "$d/state/grants" &&
+            mount -t tmpfs -o "size=$CLUSTER_GRANTS_TMPFS,mode=0700" grants-ledger "$d/state/grants" ||
+            { _cluster_msg "cannot mount a tmpfs on $d/state/grants"; _cluster_start_failed; return 1; }
+    fi
     _cluster_start_munged || { _cluster_start_failed; return 1; }
     cluster_start_ctld || { _cluster_start_failed; return 1; }
 
@@ -525,6 +568,18 @@ cluster_stop() {
         [ -z "$left" ] || _cluster_msg "processes not reaped yet:$left"
         _cluster_msg "cluster in $d stopped"
     fi
+    # Under the sanitizers, the daemons' stderr (GCC's UBSan reports go there)
+    # is kept for check-sanitizers.sh before the directory goes.
+    if [ -n "${GRANTS_SANITIZER_PRELOAD:-}" ] && [ -n "${GRANTS_SANITIZER_LOG_DIR:-}" ] && [ -d "$d/log" ]; then
+        for f in "$d"/log/*.out "$d"/log/*.log; do
+            [ -f "$f" ] && cp "$f" "$GRANTS_SANITIZER_LOG_DIR/$(basename "$d").$(basename "$f")" 2>/dev/null
+        done
+    fi
+    # The ledger's own filesystem (CLUSTER_GRANTS_TMPFS), after every daemon is gone.
+    if [ -d "$d/state/grants" ] && mountpoint -q "$d/state/grants"; then
+        umount "$d/state/grants" 2>/dev/null || umount -l "$d/state/grants" ||
+            _cluster_msg "could not unmount $d/state/grants"
+    fi
     for p in ${_CLUSTER_AUTO_PORTS:-}; do unset "$p"; done
     _CLUSTER_AUTO_PORTS=
     [ -d "$d" ] || return 0
@@ -592,12 +647,21 @@ cluster_home() {
 # LOGNAME, PATH, LANG, SLURM_CONF) from $CLUSTER_DIR/home/USER.  stdin is
 # passed through.  Extra variables: as_user alice env FOO=1 sbatch ...
 as_user() {
-    local u=$1 h
+    local u=$1 h san=()
     shift
     [ -n "${CLUSTER_DIR:-}" ] || { _cluster_die "as_user: no cluster"; return 1; }
     h=$(cluster_home "$u") || { _cluster_die "as_user: no home for $u"; return 1; }
+    mapfile -t san < <(_cluster_sanitizer_env)
+    if [ "${#san[@]}" = 0 ]; then
+        runuser -u "$u" -- env -i -C "$h" HOME="$h" USER="$u" LOGNAME="$u" \
+            PATH="$CLUSTER_SYS_PATH" LANG=C.UTF-8 SLURM_CONF="$SLURM_CONF" "$@"
+        return
+    fi
+    # GCC's UBSan writes to stderr whatever log_path says: keep a copy of the
+    # client's stderr for check-sanitizers.sh (the caller still sees it).
     runuser -u "$u" -- env -i -C "$h" HOME="$h" USER="$u" LOGNAME="$u" \
-        PATH="$CLUSTER_SYS_PATH" LANG=C.UTF-8 SLURM_CONF="$SLURM_CONF" "$@"
+        PATH="$CLUSTER_SYS_PATH" LANG=C.UTF-8 SLURM_CONF="$SLURM_CONF" "${san[@]}" "$@" \
+        2> >(tee -a "${GRANTS_SANITIZER_LOG_DIR:-$CLUSTER_DIR/log/sanitizer}/clients.stderr" >&2)
 }
 
 # job_field JOBID FIELD: value of FIELD (e.g. JobState, Partition,

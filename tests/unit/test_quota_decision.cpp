@@ -531,6 +531,24 @@ void test_max_chips_per_job(void** /*state*/) {
     expect("capped by partition size", decide(policy(), small), Verdict::Accept);
 }
 
+// Regression (test-attacks.sh, --gres=neuron:9223372036854775807): a GRES
+// count the parser cannot read was priced as whole nodes (16 chips) and the
+// job accepted. It is refused now, whichever TRES field carries it.
+void test_unreadable_gres_count_refused(void** /*state*/) {
+    for (const char* bad : {"gres:neuron:9223372036854775807", "gres:neuron:99999999999999", "gres:neuron:4,gres:neuron:x:y:z"}) {
+        for (int field = 0; field < 3; ++field) {
+            JobShape s = shape(1);
+            (field == 0 ? s.tres_per_node : field == 1 ? s.tres_per_job : s.tres_per_task) = bad;
+            JobRequest j = job("alice", "PERJOB", std::move(s), {"trn2"});
+            expect(bad, decide(policy(), j), Verdict::Reject, {"has a count that cannot be read"});
+        }
+    }
+    // On a partition without a GRES the field is not read at all.
+    JobShape s = shape(1);
+    s.tres_per_node = "gres:neuron:9223372036854775807";
+    expect("trn1 counts whole nodes", decide(policy(), job("alice", "PERJOB", std::move(s))), Verdict::Accept);
+}
+
 void test_max_jobs(void** /*state*/) {
     run_limit_cases({
         {"4 live + 1", "JOBS", shape(), live(4, 0, 4, 0), Verdict::Accept, {}},
@@ -769,6 +787,7 @@ int main(void) {
         cmocka_unit_test(test_accept_message),
         cmocka_unit_test(test_resolution),
         cmocka_unit_test(test_set_max_nodes),
+        cmocka_unit_test(test_unreadable_gres_count_refused),
     };
     return cmocka_run_group_tests_name("quota_decision", tests, nullptr, nullptr);
 }

@@ -1,0 +1,43 @@
+// Is the ledger file still the one we write, and can it be written?
+//
+// Checked by the accounting thread before every pass (a few stat calls, no
+// I/O on the database): a ledger deleted, replaced by a symlink or another
+// file, made writable by others, or on a read-only or full filesystem makes
+// the ledger unusable, so new in-scope jobs follow enforce.on_error and
+// charges stay held (and are retried) instead of going to a deleted inode or
+// a file an attacker controls.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace grants {
+
+// Identity of an opened ledger file (device and inode).
+struct FileIdentity {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    bool operator==(const FileIdentity& o) const { return dev == o.dev && ino == o.ino; }
+    bool operator!=(const FileIdentity& o) const { return !(*this == o); }
+};
+
+struct LedgerHealth {
+    std::string problem;     // "" when usable; else one clause for the log
+    bool missing = false;    // the file does not exist
+    bool replaced = false;   // it exists, but is not the file opened before
+    FileIdentity identity;   // of the file now at the path (when it exists)
+};
+
+// Below this much free space the ledger counts as full: a charge must never
+// be the write that fails half-way.
+inline constexpr std::uint64_t kLedgerMinFreeBytes = 1024 * 1024;
+
+// path: the ledger; opened: identity of the file the caller has open (null if
+// none); owners: uids allowed to own the file and its directory (root is
+// always allowed).
+LedgerHealth check_ledger_file(const std::string& path, const FileIdentity* opened, const std::vector<uid_t>& owners);
+
+}  // namespace grants

@@ -1,0 +1,249 @@
+#!/bin/bash
+# Injected faults against the real daemons (docs/SECURITY.md, threats F1-F4):
+# the ledger on a full or read-only filesystem, corrupt, deleted or swapped
+# for a symlink; the policy deleted or broken, and reconfigure storms, during
+# submission bursts; kill -9 of slurmctld in the middle of charging.
+# Throughout: slurmctld never crashes, new in-scope jobs follow
+# enforce.on_error (closed here), jobs outside the enforced partitions are
+# untouched, no charge is lost (each is retried until the ledger is usable)
+# and none is recorded twice, and each fault gives one clear log line.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/cluster.sh"
+. "$here/lib.sh"
+
+. "$here/suite.sh"
+# The ledger's directory is a tmpfs of its own, so it can be filled and made read-only.
+export CLUSTER_GRANTS_TMPFS=8m
+grants_suite_start "$here/policies/faults.yaml"
+LOG=$CLUSTER_DIR/log/slurmctld.log
+GDIR=$CLUSTER_DIR/state/grants
+LEDGER=$GDIR/ledger.db
+POLICY=$CLUSTER_DIR/etc/grants.yaml
+
+sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
+charges_of() { sql "SELECT count(*) FROM charges WHERE job_id=$1"; }
+settle() { sleep 2.2; }
+mark_log() { LOG_MARK=$(wc -l <"$LOG"); }
+new_log() { tail -n +"$((LOG_MARK + 1))" "$LOG"; }
+wait_for_log() {  # wait_for_log TEXT [SECONDS]
+    local i
+    for ((i = 0; i < ${2:-5} * 10; i++)); do
+        new_log | grep -qF -- "$1" && return 0
+        sleep 0.1
+    done
+    _t_fail "slurmctld.log has no new line with '$1'"$'\n'"$(new_log | tail -n 15 | sed 's/^/  | /')"
+}
+# count_log TEXT: new lines containing TEXT.
+count_log() { new_log | grep -cF -- "$1"; }
+# The slurmctld we expect (cases that restart it on purpose record the new one).
+EXPECTED_CTLD=$CLUSTER_DIR/expected-slurmctld-pid
+ctld_alive() {
+    local want
+    want=$(cat "$EXPECTED_CTLD")
+    assert_eq "$want" "$(cat "$CLUSTER_DIR/pids/slurmctld")" "slurmctld never restarted except on purpose"
+    assert_status 0 kill -0 "$want"
+}
+# While the ledger is unusable: in-scope jobs refused (on_error closed), cpu jobs untouched.
+follows_on_error() {
+    try_submit alice -p trn1 --award=F-1 -t 5 --hold --wrap true
+    assert_eq "" "$JOB" "$1: an in-scope job is refused"
+    assert_contains "$T_OUT" "the grant ledger is unavailable" "$1: the user is told why"
+    try_submit alice -p cpu -t 5 --hold --wrap true
+    assert_contains "$T_OUT" "Submitted batch job" "$1: a cpu job is untouched"
+    [ -n "$JOB" ] && scancel "$JOB"
+}
+# A job that runs ~1 s, waited for; prints its id.
+finished_job() {
+    try_submit bob -p trn1 --award=F-1 -t 5 -o /dev/null --wrap 'sleep 1'
+    [ -n "$JOB" ] || { echo "submit failed: $T_OUT" >&2; return 1; }
+    wait_job_done "$JOB" 60 >/dev/null || return 1
+    echo "$JOB"
+}
+
+cp "$CLUSTER_DIR/pids/slurmctld" "$EXPECTED_CTLD"
+
+# fault_then_recover NAME BREAK-FUNCTION REPAIR-FUNCTION LOG-TEXT
+# A job runs while the ledger is broken: it must not be charged then, the
+# ledger must follow on_error with one log line, and after the repair the job
+# must be charged exactly once and new jobs accepted again.
+fault_then_recover() {
+    local name=$1 break_fn=$2 repair_fn=$3 text=$4 job before
+    before=$(sql "SELECT count(*) FROM charges")
+    try_submit bob -p trn1 --award=F-1 -t 5 -o /dev/null --wrap 'sleep 3'
+    job=$JOB
+    [ -n "$job" ] || { _t_fail "$name: setup job refused: $T_OUT"; return 1; }
+    wait_job_state "$job" RUNNING 30 || return 1
+    mark_log
+    "$break_fn" || { _t_fail "$name: could not inject the fault"; return 1; }
+    wait_for_log "$text" 5 || return 1
+    follows_on_error "$name"
+    assert_eq COMPLETED "$(wait_job_done "$job" 60)" "$name: the job ran to the end"
+    settle
+    settle
+    assert_eq 1 "$(count_log "unusable: ")" "$name: one log line for the fault, not one per pass"
+    "$repair_fn" || { _t_fail "$name: could not repair"; return 1; }
+    wait_for_log "usable again" 5
+    settle
+    assert_eq 1 "$(charges_of "$job")" "$name: the job held during the fault is charged exactly once after it"
+    assert_eq $((before + 1)) "$(sql "SELECT count(*) FROM charges")" "$name: no charge lost or duplicated"
+    try_submit alice -p trn1 --award=F-1 -t 5 --hold --wrap true
+    assert_contains "$T_OUT" "this job holds" "$name: in-scope jobs accepted again"
+    [ -n "$JOB" ] && scancel "$JOB"
+    ctld_alive
+}
+
+fill_fs() { dd if=/dev/zero of="$GDIR/filler" bs=64k status=none 2>/dev/null; [ -f "$GDIR/filler" ]; }
+free_fs() { rm -f "$GDIR/filler"; }
+case_full_filesystem() {
+    fault_then_recover "full filesystem" fill_fs free_fs "unusable: its filesystem is full"
+}
+
+# Linux refuses to remount a filesystem read-only while slurmctld has the
+# ledger open for writing (EBUSY), so the fault is a filesystem that is
+# read-only when slurmctld (re)starts, with a job running meanwhile; it is
+# repaired by remounting it read-write while slurmctld runs.
+ro_fs() {
+    cluster_stop_ctld && mount -o remount,ro "$GDIR" && cluster_start_ctld &&
+        cp "$CLUSTER_DIR/pids/slurmctld" "$EXPECTED_CTLD"
+}
+rw_fs() { mount -o remount,rw "$GDIR"; }
+case_read_only_filesystem() {
+    fault_then_recover "read-only filesystem" ro_fs rw_fs "unusable: its filesystem is read-only"
+}
+
+delete_ledger() {
+    sql ".backup '$CLUSTER_DIR/ledger.backup'" && rm -f "$LEDGER" "$LEDGER-wal" "$LEDGER-shm"
+}
+restore_ledger() { install -m 0600 "$CLUSTER_DIR/ledger.backup" "$LEDGER.new" && mv "$LEDGER.new" "$LEDGER"; }
+case_ledger_deleted() {
+    fault_then_recover "ledger deleted" delete_ledger restore_ledger "unusable: the file is missing (deleted?)"
+    assert_status 0 test ! -L "$LEDGER"
+}
+
+swap_symlink() {
+    sql ".backup '$CLUSTER_DIR/ledger.backup'" && : >"$CLUSTER_DIR/victim" && chmod 0644 "$CLUSTER_DIR/victim" &&
+        mv "$LEDGER" "$CLUSTER_DIR/ledger.moved" && rm -f "$LEDGER-wal" "$LEDGER-shm" && ln -s "$CLUSTER_DIR/victim" "$LEDGER"
+}
+unswap_symlink() { rm -f "$LEDGER" && restore_ledger; }
+case_symlink_swapped_in() {
+    fault_then_recover "symlink swapped in" swap_symlink unswap_symlink "unusable: it is a symbolic link"
+    assert_eq 0 "$(stat -c %s "$CLUSTER_DIR/victim")" "the symlink's target was never written"
+}
+
+corrupt_ledger() {
+    sql ".backup '$CLUSTER_DIR/ledger.backup'" && cp "$LEDGER" "$CLUSTER_DIR/corrupt" &&
+        dd if=/dev/urandom of="$CLUSTER_DIR/corrupt" bs=1024 count=4 conv=notrunc status=none &&
+        chmod 0600 "$CLUSTER_DIR/corrupt" && mv "$CLUSTER_DIR/corrupt" "$LEDGER" && rm -f "$LEDGER-wal" "$LEDGER-shm"
+}
+case_corrupt_ledger() {
+    fault_then_recover "corrupt ledger" corrupt_ledger restore_ledger "unusable: file is not a database"
+}
+
+# Submitters in the background while FN runs; waits for them. Leaves the
+# outputs in $CLUSTER_DIR/burst/.
+burst() {
+    local fn=$1 n=$2 i pids=() out=$CLUSTER_DIR/burst
+    rm -rf "$out"
+    mkdir -p "$out"
+    for ((i = 0; i < n; i++)); do
+        as_user "$(echo alice bob carol dave | cut -d' ' -f$((i % 4 + 1)))" \
+            sbatch -p trn1 --award=F-BURST -t 10 --hold --wrap true >"$out/$i" 2>&1 </dev/null &
+        pids+=($!)
+    done
+    "$fn"
+    wait "${pids[@]}"
+}
+burst_verdicts() {  # every submission got an answer: accepted with the tag, or refused with a sentence
+    local f out=$CLUSTER_DIR/burst accepted=0 job
+    for f in "$out"/*; do
+        if grep -q '^Submitted batch job' "$f"; then
+            accepted=$((accepted + 1))
+            job=$(sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p' "$f")
+            assert_eq "award=F-BURST" "$(job_field "$job" AdminComment)" "$1: accepted job $job is tagged"
+        else
+            grep -q 'sbatch: error: ' "$f" || _t_fail "$1: submission without a verdict: $(cat "$f")"
+        fi
+    done
+    # F-BURST is 10 chip-h; each job holds 2.67: never more than three at once,
+    # and the policy stayed in force throughout, so three fit.
+    assert_eq 3 "$accepted" "$1: jobs accepted (F-BURST fits exactly 3)"
+}
+# Cancel the burst's jobs and wait until their holds are released.
+burst_cancel() {
+    sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p' "$CLUSTER_DIR"/burst/* | xargs -r scancel
+    settle
+}
+
+break_policy_repeatedly() {
+    local i good
+    good=$(cat "$POLICY")
+    for i in 1 2 3; do
+        rm -f "$POLICY"; sleep 0.3
+        printf 'version: 1\nawards: [broken\n' >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv "$POLICY.new" "$POLICY"; sleep 0.3
+        printf '%s\n' "$good" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv "$POLICY.new" "$POLICY"; sleep 0.3
+    done
+}
+case_policy_broken_during_burst() {
+    mark_log
+    burst break_policy_repeatedly 16
+    burst_verdicts "policy deleted/broken"
+    assert_contains "$(new_log)" "policy refused: $POLICY" "the broken file was noticed and refused"
+    # The last good policy never lapsed: no job went through untagged.
+    assert_eq "" "$(scontrol -o show job | grep -E 'Partition=trn[12] ' | grep -v 'AdminComment=award=' | cut -c1-60)" "no untagged in-scope job"
+    burst_cancel
+    ctld_alive
+}
+
+reconfigure_storm() {
+    local i
+    for i in 1 2 3 4 5 6 7 8; do scontrol reconfigure >/dev/null 2>&1; sleep 0.2; done
+}
+case_reconfigure_storm() {
+    burst reconfigure_storm 16
+    burst_verdicts "reconfigure storm"
+    assert_eq "" "$(scontrol -o show job | grep -E 'Partition=trn[12] ' | grep -v 'AdminComment=award=' | cut -c1-60)" "no untagged in-scope job"
+    burst_cancel
+    ctld_alive
+}
+
+case_kill9_mid_charging() {
+    # Eight runs end together; their charges are held back behind a lock, then
+    # slurmctld is killed a moment after the lock is released, while it writes.
+    local fifo=$CLUSTER_DIR/lock-fifo jobs=() i
+    try_submit carol -p trn1 --award=F-1 -t 5 -o /dev/null --array=0-7 --wrap 'sleep 1'
+    local array=$JOB
+    [ -n "$array" ] || return 1
+    mkfifo "$fifo"
+    sqlite3 "$LEDGER" <"$fifo" >/dev/null 2>&1 &
+    local locker=$!
+    exec 9>"$fifo"
+    echo 'BEGIN EXCLUSIVE;' >&9
+    for ((i = 0; i < 60; i++)); do
+        [ -z "$(squeue -h -j "$array" -t all -o %T 2>/dev/null | grep -v COMPLETED)" ] && break
+        sleep 1
+    done
+    mapfile -t jobs < <(squeue -h -j "$array" -t all -o %A)
+    assert_eq 8 "${#jobs[@]}" "eight array tasks" || return 1
+    sleep 4
+    echo 'COMMIT;' >&9
+    exec 9>&-
+    wait "$locker"
+    sleep 0.3
+    cluster_kill9_ctld || return 1
+    cluster_start_ctld || return 1
+    cp "$CLUSTER_DIR/pids/slurmctld" "$EXPECTED_CTLD"
+    settle
+    for i in "${jobs[@]}"; do
+        assert_eq 1 "$(charges_of "$i")" "task $i charged exactly once after kill -9 mid-charging"
+    done
+}
+
+run_case "ledger on a full filesystem" case_full_filesystem
+run_case "ledger on a read-only filesystem" case_read_only_filesystem
+run_case "ledger deleted while running" case_ledger_deleted
+run_case "a symlink swapped in under the ledger path" case_symlink_swapped_in
+run_case "a corrupt ledger file" case_corrupt_ledger
+run_case "policy deleted and broken during a submission burst" case_policy_broken_during_burst
+run_case "scontrol reconfigure storm during a submission burst" case_reconfigure_storm
+run_case "kill -9 of slurmctld in the middle of charging" case_kill9_mid_charging
+finish
