@@ -32,6 +32,25 @@ extern "C" {
 #include "slurm/job_desc_request.h"
 
 namespace {
+// What slurmctld would answer, set per input (the translation takes plain function pointers).
+int g_default_part = 0;
+std::int64_t g_default_time = -1;
+std::int64_t g_total_nodes = 0;
+// 2025-06-01 12:00 UTC: fill_request derives the day from it; the decision uses request.today.
+constexpr std::time_t kToday = 1748779200;
+
+std::string fuzz_default_partition() { return g_default_part == 0 ? "" : g_default_part == 1 ? "cpu" : "trn1"; }
+
+grants::PartitionFacts fuzz_partition_facts(const std::string&) {
+    grants::PartitionFacts f;
+    if (g_default_time >= 0) f.default_time_minutes = g_default_time;
+    f.total_nodes = g_total_nodes;
+    return f;
+}
+}  // namespace
+
+
+namespace {
 
 void check(bool ok, const char* what) {
     if (!ok) {
@@ -202,24 +221,6 @@ void run(const std::uint8_t* data, std::size_t size) {
     }
 }
 
-}  // namespace
-
-namespace {
-// What slurmctld would answer, set per input (the translation takes plain function pointers).
-int g_default_part = 0;
-std::int64_t g_default_time = -1;
-std::int64_t g_total_nodes = 0;
-// 2025-06-01 12:00 UTC: fill_request derives the day from it; the decision uses request.today.
-constexpr std::time_t kToday = 1748779200;
-
-std::string fuzz_default_partition() { return g_default_part == 0 ? "" : g_default_part == 1 ? "cpu" : "trn1"; }
-
-grants::PartitionFacts fuzz_partition_facts(const std::string&) {
-    grants::PartitionFacts f;
-    if (g_default_time >= 0) f.default_time_minutes = g_default_time;
-    f.total_nodes = g_total_nodes;
-    return f;
-}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
