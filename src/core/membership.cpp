@@ -44,6 +44,14 @@ void index_members(Policy& policy) {
     }
     index.built = true;
     policy.member_index = std::move(index);
+
+    NameIndex names;
+    names.awards.reserve(policy.awards.size());
+    for (const auto& [id, award] : policy.awards) names.awards.emplace(id, &award);
+    names.users.reserve(policy.users.size());
+    for (const auto& [name, settings] : policy.users) names.users.emplace(name, &settings);
+    names.built = true;
+    policy.name_index = std::move(names);
 }
 
 }  // namespace grants
