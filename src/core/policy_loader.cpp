@@ -11,6 +11,8 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "award_id.h"
 #include "date.h"
@@ -106,7 +108,8 @@ private:
             error(node, where + " must be a mapping, found " + std::string(node.kind_name()));
             return;
         }
-        std::map<std::string, Mark> seen;
+        std::unordered_map<std::string_view, Mark> seen;  // views into the tree, alive for the whole read
+        seen.reserve(node.entries.size());
         for (const auto& [key, value] : node.entries) {
             if (!key.is_scalar() || key.value.empty()) {
                 error(key, "names in " + where + " must be non-empty plain strings");
@@ -200,15 +203,19 @@ private:
             error(node, where + " must be a list such as [a, b], found " + std::string(node.kind_name()));
             return;
         }
+        const std::string each_entry = "each entry of " + where;  // once per list, not per entry
         for (const YamlNode& item : node.items) {
-            auto s = string_value(item, "each entry of " + where);
+            auto s = string_value(item, each_entry);
             if (!s) continue;
             if (s->empty()) {
                 error(item, "entries of " + where + " must not be empty");
-            } else if (!out.insert(*s).second) {
-                error(item, quote_untrusted(*s) + " is listed twice in " + where);
+                continue;
+            }
+            auto [it, fresh] = out.insert(std::move(*s));
+            if (!fresh) {
+                error(item, quote_untrusted(*it) + " is listed twice in " + where);
             } else if (marks) {
-                marks->emplace_back(*s, item.mark);
+                marks->emplace_back(*it, item.mark);
             }
         }
     }
@@ -445,7 +452,7 @@ private:
 PolicyLoad load_policy_text(std::string_view text, const std::string& file, const YamlLimits& limits) {
     YamlParse parsed = parse_yaml(text, file, limits);
     if (!parsed.errors.empty()) return PolicyLoad{nullptr, std::move(parsed.errors)};
-    return PolicyReader(file).read(parsed.root.get());
+    return PolicyReader(file).read(parsed.root);
 }
 
 PolicyLoad load_policy_file(const std::string& path, const YamlLimits& limits) {
