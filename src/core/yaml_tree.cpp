@@ -164,10 +164,9 @@ public:
                     const std::size_t count = pending.size() - at - 1;
                     for (std::size_t i = at + 1; i < pending.size(); ++i) out.nodes.push_back(std::move(pending[i]));
                     pending.resize(at + 1);
-                    // Until link(): the child count in items.size(), the first child's offset in
-                    // entries.size(). The collection itself moves with its own parent's children.
-                    pending[at].items = YamlItems(nullptr, count);
-                    pending[at].entries = YamlEntries(nullptr, first);
+                    // An offset until link(); the collection itself moves with its parent's children.
+                    pending[at].child_count = static_cast<std::uint32_t>(count);  // <= max_nodes
+                    pending[at].child_offset = first;
                     break;
                 }
                 case YAML_NO_EVENT:
@@ -182,15 +181,8 @@ private:
         YamlNode* base = out.nodes.data();
         for (YamlNode& n : out.nodes) {
             if (n.kind == YamlNode::Kind::Scalar) continue;
-            const std::size_t count = n.items.size();
-            const YamlNode* first = base + n.entries.size();
-            if (n.kind == YamlNode::Kind::Sequence) {
-                n.items = YamlItems(first, count);
-                n.entries = YamlEntries();
-            } else {
-                n.items = YamlItems();
-                n.entries = YamlEntries(first, count / 2);
-            }
+            const std::size_t offset = n.child_offset;
+            n.first_child = base + offset;
         }
     }
 

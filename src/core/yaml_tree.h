@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -75,10 +76,16 @@ struct YamlNode {
 
     Kind kind = Kind::Scalar;
     bool quoted = false; // scalar written in quotes (never a number/bool/null)
+    std::uint32_t child_count = 0;  // set by the parser: children (sequences) or keys + values (mappings)
     Mark mark;
     std::string value;   // scalars only
-    YamlItems items;     // sequences
-    YamlEntries entries; // mappings, in file order
+    union {
+        const YamlNode* first_child = nullptr;  // set by the parser
+        std::size_t child_offset;               // used by the parser until the tree is complete
+    };
+
+    YamlItems items() const;      // sequences (empty for anything else)
+    YamlEntries entries() const;  // mappings, in file order (empty for anything else)
 
     bool is_scalar() const { return kind == Kind::Scalar; }
     bool is_sequence() const { return kind == Kind::Sequence; }
@@ -88,6 +95,12 @@ struct YamlNode {
 };
 
 // Defined here: they need YamlNode complete.
+inline YamlItems YamlNode::items() const {
+    return kind == Kind::Sequence ? YamlItems(first_child, child_count) : YamlItems();
+}
+inline YamlEntries YamlNode::entries() const {
+    return kind == Kind::Mapping ? YamlEntries(first_child, child_count / 2) : YamlEntries();
+}
 inline const YamlNode* YamlItems::end() const { return first_ + count_; }
 inline std::pair<const YamlNode&, const YamlNode&> YamlEntries::iterator::operator*() const {
     return {at_[0], at_[1]};
