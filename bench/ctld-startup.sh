@@ -63,23 +63,28 @@ grep -h 'job_submit/grants' "$CLUSTER_DIR/log/slurmctld.log" | grep -i 'ledger' 
 # The grantctl read commands against the big ledger (the controller is up
 # with it). Each line runs only when this grantctl has the command: add one
 # line here when a new read command lands.
-timed() {  # timed LABEL CMD...
-    local t0 t
-    t0=$(date +%s.%N)
-    "${@:2}" >/dev/null 2>&1 || { echo "grantctl $1: failed or not available"; return 0; }
-    t=$(echo "$(date +%s.%N) - $t0" | bc)
-    echo "grantctl $1 seconds=$t"
+timed() {  # timed LABEL CMD...: BENCH_REPEAT (default 3) runs, each time and the median
+    local t0 t all="" i
+    for ((i = 0; i < ${BENCH_REPEAT:-3}; i++)); do
+        t0=$(date +%s.%N)
+        "${@:2}" >/dev/null 2>&1 || { echo "grantctl $1: failed or not available"; return 0; }
+        t=$(echo "$(date +%s.%N) - $t0" | bc)
+        all="$all $t"
+    done
+    echo "grantctl $1 median_seconds=$(echo "$all" | median) runs:$all"
 }
 has() { "$grantctl" "$1" --help >/dev/null 2>&1; }
 if has report; then
     timed "report --award" "$grantctl" report --award BOT-2025-00007
     timed "report --user" "$grantctl" report --user u5
+    timed "report --since --until (1 day)" "$grantctl" report --since 2023-11-20 --until 2023-11-21
     timed "report --by day" "$grantctl" report --by day
 else
     echo "grantctl report: not in this build (measure with this script once it lands)"
 fi
 if has balance; then
     timed "balance (as alice)" as_user alice "$grantctl" balance
+    timed "balance --award (as alice)" as_user alice "$grantctl" balance --award BOT-2025-00000
 else
     echo "grantctl balance: not in this build (measure with this script once it lands)"
 fi

@@ -9,29 +9,74 @@ using Wide = WideInt;
 
 std::int64_t saturate(Wide v, std::int64_t cap) { return v > cap ? cap : static_cast<std::int64_t>(v); }
 
+// Appends whole with a comma every three digits ("1,234,567").
+// Only non-negative values reach it from the formatters below.
+void append_with_separators(std::string& out, std::int64_t whole) {
+    char digits[24];
+    int n = 0;
+    std::uint64_t v = whole < 0 ? 0 : static_cast<std::uint64_t>(whole);
+    do {
+        digits[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (int i = n - 1; i >= 0; --i) {
+        out += digits[i];
+        if (i % 3 == 0 && i != 0) out += ',';
+    }
+}
+
+std::string fixed_signed(Micros value, int places, bool up);
+
 std::string with_separators(std::int64_t whole) {
-    std::string digits = std::to_string(whole);
+    if (whole < 0) return fixed_signed(whole * kMicrosPerUnit, 0, false);
+    std::string out;
+    append_with_separators(out, whole);
+    return out;
+}
+
+// The original formatting, kept for negative values (no caller passes one:
+// amounts are formatted by magnitude and budgets are positive).
+std::string fixed_signed(Micros value, int places, bool up) {
+    Micros scale = 1;
+    for (int i = places; i < 6; ++i) scale *= 10;
+    Micros q = value / scale + ((up && value % scale != 0) ? 1 : 0);
+    Micros unit = 1;
+    for (int i = 0; i < places; ++i) unit *= 10;
+    std::string digits = std::to_string(q / unit);
     std::string out;
     int n = static_cast<int>(digits.size());
     for (int i = 0; i < n; ++i) {
         out += digits[static_cast<std::size_t>(i)];
         if ((n - i - 1) % 3 == 0 && i != n - 1) out += ',';
     }
+    if (places > 0) {
+        std::string frac = std::to_string(q % unit);
+        frac.insert(0, static_cast<std::size_t>(places) - frac.size(), '0');
+        out += "." + frac;
+    }
     return out;
 }
 
 // value (millionths) with `places` decimals, rounded up or down.
 std::string fixed(Micros value, int places, bool up) {
+    if (value < 0) return fixed_signed(value, places, up);
     Micros scale = 1;
     for (int i = places; i < 6; ++i) scale *= 10;
     Micros q = value / scale + ((up && value % scale != 0) ? 1 : 0);
     Micros unit = 1;
     for (int i = 0; i < places; ++i) unit *= 10;
-    std::string out = with_separators(q / unit);
+    std::string out;
+    out.reserve(32);
+    append_with_separators(out, q / unit);
     if (places > 0) {
-        std::string frac = std::to_string(q % unit);
-        frac.insert(0, static_cast<std::size_t>(places) - frac.size(), '0');
-        out += "." + frac;
+        out += '.';
+        Micros frac = q % unit;
+        char buf[8];
+        for (int i = places - 1; i >= 0; --i) {
+            buf[i] = static_cast<char>('0' + frac % 10);
+            frac /= 10;
+        }
+        out.append(buf, static_cast<std::size_t>(places));
     }
     return out;
 }

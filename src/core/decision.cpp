@@ -60,7 +60,12 @@ std::vector<std::string> split_partition_list(std::string_view list) {
     return out;
 }
 
-bool in_scope(const Policy& policy, const JobRequest& job) { return !in_scope_partitions(policy, job).empty(); }
+bool in_scope(const Policy& policy, const JobRequest& job) {
+    for (const auto& p : job.partitions) {
+        if (policy.enforces(p)) return true;
+    }
+    return false;
+}
 
 std::string validity_problem(const Award& award, DayNumber today) {
     if (award.valid.from && today < *award.valid.from) {
@@ -72,14 +77,16 @@ std::string validity_problem(const Award& award, DayNumber today) {
     return {};
 }
 
-std::optional<JobCost> max_job_cost(const Policy& policy, const Award& award, const JobRequest& job,
-                                    std::int64_t time_limit_minutes) {
+namespace {
+
+std::optional<JobCost> max_cost_over(const Policy& policy, const Award& award, const JobRequest& job,
+                                     const std::vector<std::string>& scoped, std::int64_t time_limit_minutes) {
     std::optional<JobCost> best;
-    for (const auto& name : in_scope_partitions(policy, job)) {
+    for (const auto& name : scoped) {
         const PartitionCost* part = policy.find_partition(name);
         if (!part) continue;
         auto facts_it = job.facts.find(name);
-        PartitionFacts facts = facts_it == job.facts.end() ? PartitionFacts{} : facts_it->second;
+        const PartitionFacts facts = facts_it == job.facts.end() ? PartitionFacts{} : facts_it->second;
         JobCost c;
         c.partition = name;
         c.nodes = charged_nodes(job.shape, facts);
@@ -88,9 +95,16 @@ std::optional<JobCost> max_job_cost(const Policy& policy, const Award& award, co
         c.amount = cost_ticks(award.budget.unit, *part, c.chips,
                                time_limit_minutes > kSaturatedCount / 60 ? kSaturatedCount : time_limit_minutes * 60,
                                std::max<std::int64_t>(job.shape.array_tasks, 1));
-        if (!best || c.amount > best->amount || (c.amount == best->amount && c.chips > best->chips)) best = c;
+        if (!best || c.amount > best->amount || (c.amount == best->amount && c.chips > best->chips)) best = std::move(c);
     }
     return best;
+}
+
+}  // namespace
+
+std::optional<JobCost> max_job_cost(const Policy& policy, const Award& award, const JobRequest& job,
+                                    std::int64_t time_limit_minutes) {
+    return max_cost_over(policy, award, job, in_scope_partitions(policy, job), time_limit_minutes);
 }
 
 Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageLookup& usage) {
@@ -110,8 +124,8 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     if (job.requested.award) {
         award_id = *job.requested.award;
         if (!is_valid_award_id(award_id)) return reject(award_id_problem(award_id));
-    } else if (auto it = policy.users.find(who.user); it != policy.users.end() && !it->second.default_award.empty()) {
-        award_id = it->second.default_award;
+    } else if (const UserSettings* settings = policy.find_user(who.user); settings && !settings->default_award.empty()) {
+        award_id = settings->default_award;
     } else {
         std::vector<std::string> usable;
         for (const auto& id : awards_of(policy, who)) {
@@ -200,7 +214,7 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
             }
         }
     }
-    auto cost = max_job_cost(policy, *award, job, time_limit);
+    auto cost = max_cost_over(policy, *award, job, scoped, time_limit);
     if (!cost) return reject("no enforced partition of this job is priced in the policy; ask the cluster admins.");
     // Refusals from here on know the award and the job's cost (grantctl quote shows them).
     auto costed = [&](Decision d) {
@@ -245,7 +259,6 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     const WideInt committed = static_cast<WideInt>(u.charged) + u.held;
     const WideInt after = committed + cost->amount;
     const Ticks budget_ticks = ticks_of(budget.amount);
-    const std::string until = award->valid.until ? " (until " + format_date(*award->valid.until) + ")" : "";
     if (after > budget_ticks) {
         const Ticks left = committed >= budget_ticks ? 0 : static_cast<Ticks>(budget_ticks - committed);
         return costed(reject("award " + award_id + " has " + format_left(budget.unit, left) + " of " +
@@ -259,15 +272,31 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     // 6. Accept and tag.
     Decision d;
     d.verdict = Decision::Verdict::Accept;
-    d.award = award_id;
     d.hold = cost->amount;
     d.chips = cost->chips;
     d.time_limit_minutes = time_limit;
     d.set_time_limit_minutes = set_time_limit;
     if (!job.shape.max_nodes) d.set_max_nodes = cost->nodes;
     const Ticks left = static_cast<Ticks>(budget_ticks - after);
-    d.message = "award " + award_id + ": this job holds " + format_amount(budget.unit, cost->amount, true) + "; " +
-                format_left(budget.unit, left) + " of " + format_budget(budget) + " left" + until + ".";
+    // Appended in place: this message is formatted on every accepted submission.
+    std::string& m = d.message;
+    m.reserve(128);
+    m += "award ";
+    m += award_id;
+    m += ": this job holds ";
+    m += format_amount(budget.unit, cost->amount, true);
+    m += "; ";
+    m += format_left(budget.unit, left);
+    m += " of ";
+    m += format_budget(budget);
+    m += " left";
+    if (award->valid.until) {
+        m += " (until ";
+        m += format_date(*award->valid.until);
+        m += ')';
+    }
+    m += '.';
+    d.award = std::move(award_id);
     return d;
 }
 

@@ -10,7 +10,7 @@ std::optional<EnforceScope> read_enforce_section(std::string_view text) {
     YamlParse parsed = parse_yaml(text, "policy");
     if (!parsed.root || !parsed.root->is_mapping()) return std::nullopt;
     const YamlNode* enforce = nullptr;
-    for (const auto& [key, value] : parsed.root->entries) {
+    for (const auto& [key, value] : parsed.root->entries()) {
         if (key.is_scalar() && key.value == "enforce") {
             if (enforce) return std::nullopt;  // duplicate: ambiguous
             enforce = &value;
@@ -19,11 +19,11 @@ std::optional<EnforceScope> read_enforce_section(std::string_view text) {
     if (!enforce || !enforce->is_mapping()) return std::nullopt;
     EnforceScope scope;
     bool have_partitions = false, have_on_error = false;
-    for (const auto& [key, value] : enforce->entries) {
+    for (const auto& [key, value] : enforce->entries()) {
         if (!key.is_scalar()) return std::nullopt;
         if (key.value == "partitions") {
             if (have_partitions || !value.is_sequence()) return std::nullopt;  // duplicate: ambiguous
-            for (const auto& item : value.items) {
+            for (const auto& item : value.items()) {
                 if (!item.is_scalar() || item.value.empty()) return std::nullopt;
                 scope.partitions.insert(item.value);
             }

@@ -8,15 +8,22 @@ namespace grants {
 
 IdentityCache::IdentityCache(Lookup lookup, std::chrono::seconds ttl) : lookup_(std::move(lookup)), ttl_(ttl) {}
 
-std::optional<UnixIdentity> IdentityCache::get(std::uint32_t uid, Clock::time_point now) {
+std::shared_ptr<const UnixIdentity> IdentityCache::find(std::uint32_t uid, Clock::time_point now) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(uid);
     if (it != entries_.end() && now - it->second.fetched < ttl_) return it->second.identity;
     ++lookups_;
-    Entry entry{lookup_(uid), now};
+    std::optional<UnixIdentity> found = lookup_(uid);
+    Entry entry{found ? std::make_shared<const UnixIdentity>(std::move(*found)) : nullptr, now};
     if (entries_.size() > 100000) entries_.clear();  // bound memory on huge sites
     entries_[uid] = entry;
     return entry.identity;
+}
+
+std::optional<UnixIdentity> IdentityCache::get(std::uint32_t uid, Clock::time_point now) {
+    auto identity = find(uid, now);
+    if (!identity) return std::nullopt;
+    return *identity;
 }
 
 namespace {

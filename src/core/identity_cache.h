@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -32,11 +33,15 @@ public:
     // (failures are cached for the same period as successes).
     std::optional<UnixIdentity> get(std::uint32_t uid, Clock::time_point now = Clock::now());
 
+    // The same, without copying the names under the cache's lock (the submit
+    // path and the accounting pass share it): null when unknown.
+    std::shared_ptr<const UnixIdentity> find(std::uint32_t uid, Clock::time_point now = Clock::now());
+
     std::size_t lookups() const { return lookups_; }  // calls to the name service so far
 
 private:
     struct Entry {
-        std::optional<UnixIdentity> identity;
+        std::shared_ptr<const UnixIdentity> identity;  // null: unknown
         Clock::time_point fetched;
     };
     Lookup lookup_;

@@ -36,6 +36,15 @@ std::vector<std::string> awards_of(const Policy& policy, const Identity& who) {
 
 void index_members(Policy& policy) {
     MemberIndex index;
+    std::size_t users = 0, groups = 0, accounts = 0;
+    for (const auto& entry : policy.awards) {
+        users += entry.second.members.users.size();
+        groups += entry.second.members.groups.size();
+        accounts += entry.second.members.accounts.size();
+    }
+    index.by_user.reserve(users);
+    index.by_group.reserve(groups);
+    index.by_account.reserve(accounts);
     // policy.awards is ordered by ID, so every list comes out sorted.
     for (const auto& [id, award] : policy.awards) {
         for (const auto& u : award.members.users) index.by_user[u].push_back(id);
@@ -44,6 +53,14 @@ void index_members(Policy& policy) {
     }
     index.built = true;
     policy.member_index = std::move(index);
+
+    NameIndex names;
+    names.awards.reserve(policy.awards.size());
+    for (const auto& [id, award] : policy.awards) names.awards.emplace(id, &award);
+    names.users.reserve(policy.users.size());
+    for (const auto& [name, settings] : policy.users) names.users.emplace(name, &settings);
+    names.built = true;
+    policy.name_index = std::move(names);
 }
 
 }  // namespace grants

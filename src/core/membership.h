@@ -20,7 +20,8 @@ bool is_member(const Award& award, const Identity& who);
 // IDs of the awards who belongs to, sorted.
 std::vector<std::string> awards_of(const Policy& policy, const Identity& who);
 
-// Builds policy.member_index from the awards' members (call after the awards are final).
+// Builds policy.member_index from the awards' members and policy.name_index
+// (call after the awards and users are final).
 void index_members(Policy& policy);
 
 }  // namespace grants

@@ -88,6 +88,42 @@ struct MemberIndex {
     std::unordered_map<std::string, std::vector<std::string>> by_user, by_group, by_account;
 };
 
+// Hash lookups of awards and users by name for the submit path (a std::map of
+// 10,000 award IDs that share their first 9 characters costs 14 string
+// comparisons per lookup; docs/PERFORMANCE.md). Filled by index_members()
+// after the awards and users are final. The views and pointers point into the
+// Policy's own maps, so a copy of a Policy starts without them (and looks up
+// in the maps) rather than point into the original; a move keeps them (map
+// nodes do not move).
+struct NameIndex {
+    bool built = false;
+    std::unordered_map<std::string_view, const Award*> awards;
+    std::unordered_map<std::string_view, const UserSettings*> users;
+
+    NameIndex() = default;
+    NameIndex(const NameIndex&) {}
+    NameIndex& operator=(const NameIndex&) {
+        clear();
+        return *this;
+    }
+    NameIndex(NameIndex&& other) noexcept
+        : built(other.built), awards(std::move(other.awards)), users(std::move(other.users)) {
+        other.clear();
+    }
+    NameIndex& operator=(NameIndex&& other) noexcept {
+        built = other.built;
+        awards = std::move(other.awards);
+        users = std::move(other.users);
+        other.clear();
+        return *this;
+    }
+    void clear() noexcept {
+        built = false;
+        awards.clear();
+        users.clear();
+    }
+};
+
 struct Policy {
     int version = 1;
     NameSet enforced_partitions;
@@ -96,13 +132,26 @@ struct Policy {
     std::map<std::string, Award, std::less<>> awards;
     std::map<std::string, UserSettings, std::less<>> users;
     MemberIndex member_index;
+    NameIndex name_index;
 
     bool enforces(std::string_view partition) const {
         return enforced_partitions.find(partition) != enforced_partitions.end();
     }
     const Award* find_award(std::string_view id) const {
+        if (name_index.built) {
+            auto it = name_index.awards.find(id);
+            return it == name_index.awards.end() ? nullptr : it->second;
+        }
         auto it = awards.find(id);
         return it == awards.end() ? nullptr : &it->second;
+    }
+    const UserSettings* find_user(std::string_view name) const {
+        if (name_index.built) {
+            auto it = name_index.users.find(name);
+            return it == name_index.users.end() ? nullptr : it->second;
+        }
+        auto it = users.find(name);
+        return it == users.end() ? nullptr : &it->second;
     }
     const PartitionCost* find_partition(std::string_view name) const {
         auto it = partitions.find(name);

@@ -11,6 +11,8 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "award_id.h"
 #include "date.h"
@@ -44,13 +46,18 @@ class PolicyReader {
 public:
     explicit PolicyReader(const std::string& file) : file_(file) {}
 
-    PolicyLoad read(const YamlNode* root) {
+    // Consumes parsed: the tree is freed before the indexes are built, so
+    // that the two are never in memory together (peak RSS, docs/PERFORMANCE.md).
+    PolicyLoad read(YamlParse& parsed) {
         auto policy = std::make_shared<Policy>();
-        if (!root) {
+        if (!parsed.root) {
             error(Mark{}, "the policy file is empty; expected a mapping with version, enforce and awards");
         } else {
-            read_root(*root, *policy);
+            read_root(*parsed.root, *policy);
         }
+        parsed = YamlParse();
+        award_refs_.clear();
+        budget_marks_.clear();
         // Checks that run after a mapping is walked (missing keys, undefined
         // references) find problems out of order; callers are promised file order.
         std::stable_sort(errors_.begin(), errors_.end(), [](const Diagnostic& a, const Diagnostic& b) {
@@ -82,7 +89,7 @@ private:
             return;
         }
         std::map<std::string, Mark> seen;
-        for (const auto& [key, value] : node.entries) {
+        for (const auto& [key, value] : node.entries()) {
             if (!key.is_scalar()) {
                 error(key, "keys in " + where + " must be plain names");
                 continue;
@@ -119,8 +126,9 @@ private:
             error(node, where + " must be a mapping, found " + std::string(node.kind_name()));
             return;
         }
-        std::map<std::string, Mark> seen;
-        for (const auto& [key, value] : node.entries) {
+        std::unordered_map<std::string_view, Mark> seen;  // views into the tree, alive for the whole read
+        seen.reserve(node.entries().size());
+        for (const auto& [key, value] : node.entries()) {
             if (!key.is_scalar() || key.value.empty()) {
                 error(key, "names in " + where + " must be non-empty plain strings");
                 continue;
@@ -213,15 +221,19 @@ private:
             error(node, where + " must be a list such as [a, b], found " + std::string(node.kind_name()));
             return;
         }
-        for (const YamlNode& item : node.items) {
-            auto s = string_value(item, "each entry of " + where);
+        const std::string each_entry = "each entry of " + where;  // once per list, not per entry
+        for (const YamlNode& item : node.items()) {
+            auto s = string_value(item, each_entry);
             if (!s) continue;
             if (s->empty()) {
                 error(item, "entries of " + where + " must not be empty");
-            } else if (!out.insert(*s).second) {
-                error(item, quote_untrusted(*s) + " is listed twice in " + where);
+                continue;
+            }
+            auto [it, fresh] = out.insert(std::move(*s));
+            if (!fresh) {
+                error(item, quote_untrusted(*it) + " is listed twice in " + where);
             } else if (marks) {
-                marks->emplace_back(*s, item.mark);
+                marks->emplace_back(*it, item.mark);
             }
         }
     }
@@ -437,7 +449,7 @@ private:
                           {"partitions",
                            [&](const YamlNode& v) {
                                string_list(v, where + ".partitions", award.partitions, &refs);
-                               if (v.is_sequence() && v.items.empty()) {
+                               if (v.is_sequence() && v.items().empty()) {
                                    error(v, where + ".partitions is empty; omit it to allow every enforced "
                                                     "partition");
                                }
@@ -458,7 +470,7 @@ private:
 PolicyLoad load_policy_text(std::string_view text, const std::string& file, const YamlLimits& limits) {
     YamlParse parsed = parse_yaml(text, file, limits);
     if (!parsed.errors.empty()) return PolicyLoad{nullptr, std::move(parsed.errors)};
-    return PolicyReader(file).read(parsed.root.get());
+    return PolicyReader(file).read(parsed);
 }
 
 PolicyLoad load_policy_file(const std::string& path, const YamlLimits& limits) {
@@ -481,7 +493,10 @@ PolicyLoad load_policy_file(const std::string& path, const YamlLimits& limits) {
     if (in.bad()) {
         return PolicyLoad{nullptr, {Diagnostic{path, Mark{}, "cannot read the policy file"}}};
     }
-    return load_policy_text(text, path, limits);
+    YamlParse parsed = parse_yaml(text, path, limits);
+    std::string().swap(text);  // the tree holds copies of every scalar: free the text before the Policy is built
+    if (!parsed.errors.empty()) return PolicyLoad{nullptr, std::move(parsed.errors)};
+    return PolicyReader(path).read(parsed);
 }
 
 }  // namespace grants

@@ -144,11 +144,13 @@ void UsageAccountant::mark_charged(const std::vector<ChargeRecord>& charges) {
 }
 
 AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award, const std::string& user) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    AwardUsageView v;
     const Award* a = policy.find_award(award);
-    if (auto t = totals_.find(award); t != totals_.end() && a) v.charged = charged_in_unit(t->second, a->budget.unit);
-    if (auto s = snapshot_.awards.find(award); s != snapshot_.awards.end()) {
+    AwardUsageView v;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (a) {
+        if (auto t = totals_.find(award); t != totals_.end()) v.charged = charged_in_unit(t->second, a->budget.unit);
+    }
+    if (auto s = snapshot_->awards.find(award); s != snapshot_->awards.end()) {
         v.held = s->second.held;
         v.live_jobs = s->second.live_jobs;
         v.live_chips = s->second.live_chips;
@@ -159,41 +161,80 @@ AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award
             v.user_live_chips = u->second.live_chips;
         }
     }
-    for (const auto& [seq, ap] : approvals_) {
-        if (ap.award != award) continue;
-        v.held = add_saturating(v.held, ap.hold);
+    if (auto it = approved_.find(award); it != approved_.end()) {
+        const ApprovedSums& ap = it->second;
+        // Holds are never negative, so adding them one by one with saturation
+        // (as a walk over the approvals would) equals adding the sum once.
+        const Ticks held = ap.saturated || ap.held >= kSaturatedTicks ? kSaturatedTicks : static_cast<Ticks>(ap.held);
+        v.held = add_saturating(v.held, held);
         v.live_jobs += ap.jobs;
         v.live_chips += ap.chips;
         v.pending_jobs += ap.jobs;
-        if (ap.user == user) {
-            v.user_live_jobs += ap.jobs;
-            v.user_live_chips += ap.chips;
+        if (auto u = ap.users.find(user); u != ap.users.end()) {
+            v.user_live_jobs += u->second.live_jobs;
+            v.user_live_chips += u->second.live_chips;
         }
     }
     return v;
+}
+
+void UsageTracker::add_approval(const Approval& ap, int sign) {
+    ApprovedSums& sums = approved_[ap.award];
+    if (sign < 0 && sums.count <= 1) {
+        approved_.erase(ap.award);
+        return;
+    }
+    sums.count += sign;
+    if (ap.hold >= kSaturatedTicks) {
+        sums.saturated += sign;
+    } else {
+        sums.held += static_cast<WideInt>(sign) * ap.hold;
+    }
+    sums.jobs += sign * ap.jobs;
+    sums.chips += sign * ap.chips;
+    UserTally& u = sums.users[ap.user];
+    u.live_jobs += sign * ap.jobs;
+    u.live_chips += sign * ap.chips;
+    if (sign < 0 && u.live_jobs == 0 && u.live_chips == 0) sums.users.erase(ap.user);
 }
 
 std::uint64_t UsageTracker::approve(const std::string& award, const std::string& user, Ticks hold, std::int64_t jobs,
                                     std::int64_t chips, std::int64_t now) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::uint64_t seq = next_approval_++;
-    approvals_.emplace(seq, Approval{award, user, hold, jobs, chips, now});
+    auto it = approvals_.emplace(seq, Approval{award, user, hold, jobs, chips, now}).first;
+    add_approval(it->second, +1);
     return seq;
 }
 
 void UsageTracker::publish(UsageSnapshot snapshot, const std::unordered_set<std::uint64_t>& seen, std::int64_t now,
                            std::int64_t max_age) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    snapshot_ = std::move(snapshot);
-    for (auto it = approvals_.begin(); it != approvals_.end();) {
-        bool drop = seen.count(it->first) || now - it->second.at > max_age;
-        it = drop ? approvals_.erase(it) : std::next(it);
+    // Built before and freed after the lock: destroying a snapshot of
+    // 100,000 jobs takes milliseconds, and every submission waits on mutex_.
+    std::shared_ptr<const UsageSnapshot> fresh = std::make_shared<const UsageSnapshot>(std::move(snapshot));
+    std::vector<Approval> dropped;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        snapshot_.swap(fresh);
+        for (auto it = approvals_.begin(); it != approvals_.end();) {
+            if (seen.count(it->first) || now - it->second.at > max_age) {
+                add_approval(it->second, -1);
+                dropped.push_back(std::move(it->second));
+                it = approvals_.erase(it);
+            } else {
+                ++it;
+            }
+        }
     }
 }
 
 void UsageTracker::set_totals(std::map<std::string, ChargeTotals> totals) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    totals_ = std::move(totals);
+    std::unordered_map<std::string, ChargeTotals> fresh(totals.size());
+    for (auto& [award, t] : totals) fresh.emplace(award, t);
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        totals_.swap(fresh);
+    }
 }
 
 void UsageTracker::add_charges(const std::vector<ChargeRecord>& inserted) {
@@ -207,12 +248,16 @@ void UsageTracker::add_charges(const std::vector<ChargeRecord>& inserted) {
 
 std::map<std::string, ChargeTotals> UsageTracker::totals() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return totals_;
+    return std::map<std::string, ChargeTotals>(totals_.begin(), totals_.end());
 }
 
 UsageSnapshot UsageTracker::snapshot() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return snapshot_;
+    std::shared_ptr<const UsageSnapshot> s;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        s = snapshot_;
+    }
+    return *s;
 }
 
 }  // namespace grants

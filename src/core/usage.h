@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -103,6 +104,7 @@ private:
 class UsageTracker {
 public:
     // The submit path: everything the decision needs about one award and user.
+    // Constant time: a few hash lookups, whatever the number of jobs or approvals.
     AwardUsageView view(const Policy& policy, const std::string& award, const std::string& user) const;
 
     // Records an approval (its job may not exist yet); returns its marker.
@@ -125,10 +127,26 @@ private:
         Ticks hold;
         std::int64_t jobs, chips, at;
     };
+    // The sum of the outstanding approvals of one award (and per user), kept
+    // as approvals come and go so that view() never walks the approvals.
+    struct ApprovedSums {
+        std::size_t count = 0;        // approvals
+        std::size_t saturated = 0;    // approvals whose hold is saturated
+        WideInt held = 0;             // sum of the other holds
+        std::int64_t jobs = 0;
+        std::int64_t chips = 0;
+        std::unordered_map<std::string, UserTally> users;
+    };
+    void add_approval(const Approval& ap, int sign);
+
+    // Everything the submit path reads sits behind mutex_, and nothing big is
+    // built or destroyed while holding it: the snapshot is swapped as a
+    // pointer and the old one freed after unlocking.
     mutable std::mutex mutex_;
-    UsageSnapshot snapshot_;
+    std::shared_ptr<const UsageSnapshot> snapshot_ = std::make_shared<const UsageSnapshot>();
     std::map<std::uint64_t, Approval> approvals_;
-    std::map<std::string, ChargeTotals> totals_;
+    std::unordered_map<std::string, ApprovedSums> approved_;  // approvals_ summed per award
+    std::unordered_map<std::string, ChargeTotals> totals_;
     std::uint64_t next_approval_ = 1;
 };
 

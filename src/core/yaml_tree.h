@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,15 +24,68 @@ struct YamlLimits {
     std::size_t max_nodes = 2'000'000;
 };
 
+struct YamlNode;
+
+// A node's children: a contiguous run of nodes owned by the YamlParse.
+class YamlItems {
+public:
+    YamlItems() = default;
+    YamlItems(const YamlNode* first, std::size_t count) : first_(first), count_(count) {}
+    const YamlNode* begin() const { return first_; }
+    const YamlNode* end() const;
+    std::size_t size() const { return count_; }
+    bool empty() const { return count_ == 0; }
+
+private:
+    const YamlNode* first_ = nullptr;
+    std::size_t count_ = 0;
+};
+
+// A mapping's entries: key, value, key, value, ... in file order; iterating
+// gives (key, value) pairs of references: `for (const auto& [key, value] : node.entries)`.
+class YamlEntries {
+public:
+    class iterator {
+    public:
+        explicit iterator(const YamlNode* at) : at_(at) {}
+        std::pair<const YamlNode&, const YamlNode&> operator*() const;
+        iterator& operator++();
+        bool operator!=(const iterator& other) const { return at_ != other.at_; }
+        bool operator==(const iterator& other) const { return at_ == other.at_; }
+
+    private:
+        const YamlNode* at_;
+    };
+    YamlEntries() = default;
+    YamlEntries(const YamlNode* first, std::size_t pairs) : first_(first), pairs_(pairs) {}
+    iterator begin() const { return iterator(first_); }
+    iterator end() const;
+    std::size_t size() const { return pairs_; }
+    bool empty() const { return pairs_ == 0; }
+
+private:
+    const YamlNode* first_ = nullptr;
+    std::size_t pairs_ = 0;
+};
+
+// One node. All nodes of a document live in one vector (YamlParse::nodes)
+// and every collection's children are a contiguous run of it: no per-node
+// containers, one allocation for the whole tree (docs/PERFORMANCE.md item 2).
 struct YamlNode {
-    enum class Kind { Scalar, Sequence, Mapping };
+    enum class Kind : unsigned char { Scalar, Sequence, Mapping };
 
     Kind kind = Kind::Scalar;
+    bool quoted = false; // scalar written in quotes (never a number/bool/null)
+    std::uint32_t child_count = 0;  // set by the parser: children (sequences) or keys + values (mappings)
     Mark mark;
     std::string value;   // scalars only
-    bool quoted = false; // scalar written in quotes (never a number/bool/null)
-    std::vector<YamlNode> items;                          // sequences
-    std::vector<std::pair<YamlNode, YamlNode>> entries;  // mappings, in file order
+    union {
+        const YamlNode* first_child = nullptr;  // set by the parser
+        std::size_t child_offset;               // used by the parser until the tree is complete
+    };
+
+    YamlItems items() const;      // sequences (empty for anything else)
+    YamlEntries entries() const;  // mappings, in file order (empty for anything else)
 
     bool is_scalar() const { return kind == Kind::Scalar; }
     bool is_sequence() const { return kind == Kind::Sequence; }
@@ -40,9 +94,33 @@ struct YamlNode {
     const char* kind_name() const;
 };
 
+// Defined here: they need YamlNode complete.
+inline YamlItems YamlNode::items() const {
+    return kind == Kind::Sequence ? YamlItems(first_child, child_count) : YamlItems();
+}
+inline YamlEntries YamlNode::entries() const {
+    return kind == Kind::Mapping ? YamlEntries(first_child, child_count / 2) : YamlEntries();
+}
+inline const YamlNode* YamlItems::end() const { return first_ + count_; }
+inline std::pair<const YamlNode&, const YamlNode&> YamlEntries::iterator::operator*() const {
+    return {at_[0], at_[1]};
+}
+inline YamlEntries::iterator& YamlEntries::iterator::operator++() {
+    at_ += 2;
+    return *this;
+}
+inline YamlEntries::iterator YamlEntries::end() const { return iterator(first_ + 2 * pairs_); }
+
 struct YamlParse {
-    std::unique_ptr<YamlNode> root;  // null when errors is not empty or the file is empty
+    std::vector<YamlNode> nodes;     // the tree; root and children point into it
+    const YamlNode* root = nullptr;  // null when errors is not empty or the file is empty
     Diagnostics errors;
+
+    YamlParse() = default;
+    YamlParse(YamlParse&&) = default;  // a moved vector keeps its buffer: the pointers stay valid
+    YamlParse& operator=(YamlParse&&) = default;
+    YamlParse(const YamlParse&) = delete;
+    YamlParse& operator=(const YamlParse&) = delete;
 };
 
 // Parse one YAML document. file names the source in diagnostics.

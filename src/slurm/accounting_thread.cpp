@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <memory>
+#include <unordered_map>
 
 #include "core/admin_comment.h"
 #include "slurmctld_bridge.h"
@@ -173,11 +175,15 @@ void AccountingThread::pass() {
     std::vector<JobObservation>& jobs = observed_;
     observe_jobs(kApprovalMarker, &jobs);
     const std::int64_t now = std::time(nullptr);
+    // Many jobs share a user: one cache lookup (and lock) per user per pass.
+    std::unordered_map<std::uint32_t, std::shared_ptr<const UnixIdentity>> users;
     for (auto& job : jobs) {
         auto award = award_in_admin_comment(job.award);
         job.award = award ? *award : "";
         if (!job.award.empty()) {
-            auto who = identities_.get(job.user_id);
+            auto it = users.find(job.user_id);
+            if (it == users.end()) it = users.emplace(job.user_id, identities_.find(job.user_id)).first;
+            const auto& who = it->second;
             job.user = who ? who->user : "uid " + std::to_string(job.user_id);
         }
     }

@@ -20,7 +20,7 @@ std::vector<std::string> job_partitions(const char* requested, std::string (*def
 
 Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* account) {
     Identity who;
-    if (auto unix_id = identities.get(uid)) {
+    if (auto unix_id = identities.find(uid)) {
         who.user = unix_id->user;
         who.groups = unix_id->groups;
     } else {
