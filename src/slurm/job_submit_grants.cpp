@@ -120,6 +120,13 @@ void notice_reconfigure() {
     }
 }
 
+// on_error=open let an in-scope job through unchecked: say so in its
+// AdminComment, so that slurmstepd starts its tasks (see admin_comment.h).
+void mark_unchecked(job_desc_msg_t* job_desc) {
+    ctld::replace_slurm_string(&job_desc->admin_comment,
+                               with_unchecked_mark(job_desc->admin_comment ? job_desc->admin_comment : ""));
+}
+
 int refuse(char** err_msg, const std::string& message) {
     if (err_msg) *err_msg = ctld::slurm_strdup(message);
     return ESLURM_ACCOUNTING_POLICY;
@@ -143,6 +150,7 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
         if (d.verdict == Decision::Verdict::AcceptUntagged) {
             ctld::log_error("on_error=open: job of uid " + std::to_string(submit_uid) +
                             " accepted WITHOUT an award check: no usable grant policy (" + current->problem + ")");
+            mark_unchecked(job_desc);
             if (err_msg) *err_msg = ctld::slurm_strdup(d.message);
         }
         return SLURM_SUCCESS;
@@ -162,6 +170,7 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
         }
         ctld::log_error("on_error=open: job of uid " + std::to_string(submit_uid) +
                         " accepted WITHOUT a budget check: the ledger is unusable");
+        mark_unchecked(job_desc);
         if (err_msg) *err_msg = ctld::slurm_strdup(msg);
         return SLURM_SUCCESS;
     }

@@ -78,7 +78,7 @@ int remote_init(spank_t sp, const SpankSettings& settings) {
     }
     JobRequest job;
     job.partitions.push_back(tag.partition);
-    if (in_scope(*load.policy, job) && !approved_award) {
+    if (in_scope(*load.policy, job) && !approved_award && !has_unchecked_mark(tag.admin_comment)) {
         // Refused in each task, not here: a failure in slurmstepd's plugin
         // initialisation drains the node, which would let users drain nodes.
         refusal = "job " + std::to_string(job_id) + " runs on partition " + tag.partition +

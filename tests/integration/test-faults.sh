@@ -139,6 +139,34 @@ case_corrupt_ledger() {
     fault_then_recover "corrupt ledger" corrupt_ledger restore_ledger "unusable: file is not a database"
 }
 
+# enforce.on_error=open: while the ledger is unusable an in-scope job is
+# accepted without a budget check, marked grants=unchecked in AdminComment,
+# logged, and its tasks run (slurmstepd would refuse an untagged in-scope job
+# without the mark: before this was fixed, on_error=open jobs failed at start).
+case_on_error_open_ledger_unusable() {
+    local good
+    good=$(cat "$POLICY")
+    mark_log
+    printf '%s\n' "${good/on_error: closed/on_error: open}" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
+    wait_for_log "loaded (" 5
+    fill_fs || return 1
+    wait_for_log "unusable: its filesystem is full" 5
+    try_submit dave -p trn1 -t 5 -o /dev/null --wrap 'echo RAN'
+    assert_contains "$T_OUT" "the grant ledger is unavailable; this job was accepted without a budget check" "user told"
+    if [ -n "$JOB" ]; then
+        assert_eq "grants=unchecked" "$(job_field "$JOB" AdminComment)" "marked, not tagged with an award"
+        assert_eq COMPLETED "$(wait_job_done "$JOB" 60)" "its tasks ran"
+        assert_contains "$(new_log)" "on_error=open: job of uid $(id -u dave) accepted WITHOUT a budget check" "logged"
+    else
+        _t_fail "on_error=open refused the job"
+    fi
+    free_fs
+    printf '%s\n' "$good" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
+    wait_for_log "usable again" 5
+    sleep 1.5
+    ctld_alive
+}
+
 # Submitters in the background while FN runs; waits for them. Leaves the
 # outputs in $CLUSTER_DIR/burst/.
 burst() {
@@ -245,5 +273,6 @@ run_case "a symlink swapped in under the ledger path" case_symlink_swapped_in
 run_case "a corrupt ledger file" case_corrupt_ledger
 run_case "policy deleted and broken during a submission burst" case_policy_broken_during_burst
 run_case "scontrol reconfigure storm during a submission burst" case_reconfigure_storm
+run_case "on_error=open: accepted unchecked while the ledger is unusable, and runs" case_on_error_open_ledger_unusable
 run_case "kill -9 of slurmctld in the middle of charging" case_kill9_mid_charging
 finish
