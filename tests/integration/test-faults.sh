@@ -167,19 +167,23 @@ case_on_error_open_ledger_unusable() {
     ctld_alive
 }
 
-# Submitters in the background while FN runs; waits for them. Leaves the
-# outputs in $CLUSTER_DIR/burst/.
+# N submissions, one every 0.2 s in the background, while FN runs; waits for
+# them. Leaves the outputs in $CLUSTER_DIR/burst/.
 burst() {
-    local fn=$1 n=$2 i pids=() out=$CLUSTER_DIR/burst
+    local fn=$1 n=$2 out=$CLUSTER_DIR/burst sub
     rm -rf "$out"
     mkdir -p "$out"
-    for ((i = 0; i < n; i++)); do
-        as_user "$(echo alice bob carol dave | cut -d' ' -f$((i % 4 + 1)))" \
-            sbatch -p trn1 --award=F-BURST -t 10 --hold --wrap true >"$out/$i" 2>&1 </dev/null &
-        pids+=($!)
-    done
+    (
+        for ((i = 0; i < n; i++)); do
+            as_user "$(echo alice bob carol dave | cut -d' ' -f$((i % 4 + 1)))" \
+                sbatch -p trn1 --award=F-BURST -t 10 --hold --wrap true >"$out/$i" 2>&1 </dev/null &
+            sleep 0.2
+        done
+        wait
+    ) &
+    sub=$!
     "$fn"
-    wait "${pids[@]}"
+    wait "$sub"
 }
 burst_verdicts() {  # every submission got an answer: accepted with the tag, or refused with a sentence
     local f out=$CLUSTER_DIR/burst accepted=0 job
@@ -202,12 +206,13 @@ burst_cancel() {
     settle
 }
 
+# Each state lasts longer than the reloader's 1 s poll, so each is seen.
 break_policy_repeatedly() {
     local i good
     good=$(cat "$POLICY")
-    for i in 1 2 3; do
-        rm -f "$POLICY"; sleep 0.3
-        printf 'version: 1\nawards: [broken\n' >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv "$POLICY.new" "$POLICY"; sleep 0.3
+    for i in 1 2; do
+        rm -f "$POLICY"; sleep 0.6
+        printf 'version: 1\nawards: [broken\n' >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv "$POLICY.new" "$POLICY"; sleep 1.2
         printf '%s\n' "$good" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv "$POLICY.new" "$POLICY"; sleep 0.3
     done
 }
