@@ -54,4 +54,19 @@ std::string with_award_tag(std::string_view comment, std::string_view award) {
     return kept;
 }
 
+bool has_unchecked_mark(std::string_view comment) {
+    for (const Piece& p : split(comment)) {
+        if (p.token && p.text == kUncheckedMark) return true;
+    }
+    return false;
+}
+
+std::string with_unchecked_mark(std::string_view comment) {
+    if (has_unchecked_mark(comment)) return std::string(comment);
+    std::string out(comment);
+    if (!out.empty()) out += ' ';
+    out += kUncheckedMark;
+    return out;
+}
+
 }  // namespace grants

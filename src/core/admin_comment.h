@@ -15,4 +15,14 @@ std::optional<std::string> award_in_admin_comment(std::string_view comment);
 // whatever else an admin wrote there.
 std::string with_award_tag(std::string_view comment, std::string_view award);
 
+// The mark job_submit/grants leaves on an in-scope job it accepted WITHOUT a
+// check because enforce.on_error is open and the policy or ledger was
+// unusable. slurmstepd lets such a job's tasks start (it refuses untagged
+// in-scope jobs otherwise). Users cannot write AdminComment, so they cannot
+// forge it.
+inline constexpr std::string_view kUncheckedMark = "grants=unchecked";
+bool has_unchecked_mark(std::string_view comment);
+// comment with the mark added once.
+std::string with_unchecked_mark(std::string_view comment);
+
 }  // namespace grants

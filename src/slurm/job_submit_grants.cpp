@@ -93,6 +93,13 @@ void notice_reconfigure() {
     }
 }
 
+// on_error=open let an in-scope job through unchecked: say so in its
+// AdminComment, so that slurmstepd starts its tasks (see admin_comment.h).
+void mark_unchecked(job_desc_msg_t* job_desc) {
+    ctld::replace_slurm_string(&job_desc->admin_comment,
+                               with_unchecked_mark(job_desc->admin_comment ? job_desc->admin_comment : ""));
+}
+
 int refuse(char** err_msg, const std::string& message) {
     if (err_msg) *err_msg = ctld::slurm_strdup(message);
     return ESLURM_ACCOUNTING_POLICY;
@@ -230,6 +237,8 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
         case Decision::Verdict::Untouched:
             return SLURM_SUCCESS;
         case Decision::Verdict::AcceptUntagged:
+            // on_error=open: slurmstepd lets a job with this mark run untagged.
+            mark_unchecked(job_desc);
             if (err_msg && !d.message.empty()) *err_msg = ctld::slurm_strdup(d.message);
             return SLURM_SUCCESS;
         case Decision::Verdict::Reject:

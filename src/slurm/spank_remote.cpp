@@ -78,12 +78,7 @@ int remote_init(spank_t sp, const SpankSettings& settings) {
     }
     JobRequest job;
     job.partitions.push_back(tag.partition);
-    if (in_scope(*load.policy, job) && !approved_award && load.policy->on_error == OnError::Open) {
-        // on_error=open: the controller accepts in-scope jobs untagged while
-        // its policy or ledger is unusable; the admins chose to let them run.
-        slurm_info("grants: job %u on partition %s carries no award; on_error=open lets it run", job_id,
-                   tag.partition.c_str());
-    } else if (in_scope(*load.policy, job) && !approved_award) {
+    if (in_scope(*load.policy, job) && !approved_award && !has_unchecked_mark(tag.admin_comment)) {
         // Refused in each task, not here: a failure in slurmstepd's plugin
         // initialisation drains the node, which would let users drain nodes.
         refusal = "job " + std::to_string(job_id) + " runs on partition " + tag.partition +

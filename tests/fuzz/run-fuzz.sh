@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the libFuzzer targets and runs each for a while, one after another.
 #
-#   tests/fuzz/run-fuzz.sh                      # part of `make check`: 10 s per target
+#   tests/fuzz/run-fuzz.sh                      # part of `make check`: 5 s per target
 #   FUZZ_SECONDS=600 tests/fuzz/run-fuzz.sh     # a longer run (make fuzz)
 #   FUZZ_TARGETS=tres FUZZ_SECONDS=3600 FUZZ_MERGE=1 tests/fuzz/run-fuzz.sh
 #                                               # one target, merging new inputs
@@ -21,7 +21,7 @@
 #   FUZZ_BUILDDIR   where to build and keep the binaries, work corpora and crash
 #                   artifacts (default: a temporary directory, removed after a
 #                   clean run and kept after a crash)
-#   FUZZ_SECONDS    how long to fuzz each target (default 10)
+#   FUZZ_SECONDS    how long to fuzz each target (default 5)
 #   FUZZ_MERGE      1: merge inputs that reach new code back into
 #                   tests/fuzz/corpus/TARGET (never done by default)
 #   FUZZ_CXX        the compiler (default clang++)
@@ -41,7 +41,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "${GRANTS_SRCDIR:-$here/../..}" && pwd) || exit 1
-FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+FUZZ_SECONDS=${FUZZ_SECONDS:-5}
 FUZZ_MERGE=${FUZZ_MERGE:-0}
 FUZZ_TARGETS=${FUZZ_TARGETS:-policy parsers tres job_desc}
 CXX=${FUZZ_CXX:-clang++}

@@ -209,6 +209,14 @@ _cluster_spawn() {
     shift
     # Slurm's daemons (not munged) load our plugins: sanitizer runtimes if asked.
     case $name in slurm*) mapfile -t san < <(_cluster_sanitizer_env) ;; esac
+    # slurmstepd (forked by slurmd) forks each task and frees memory in the
+    # child before exec; GCC 12's ASan takes no allocator locks around fork,
+    # so a quarantine refill there can deadlock on a lock another thread held
+    # (seen once: Slurm's setup_env -> xfree). Without the quarantine that
+    # path is gone; use-after-free detection in slurmstepd is what we give up.
+    if [ "$name" = slurmd ] && [ "${#san[@]}" != 0 ]; then
+        san[1]="${san[1]}:quarantine_size_mb=0"
+    fi
     # A clean environment; SLURM_GRANTS_CLUSTER tags the daemons and what
     # they fork (slurmstepd, slurmscriptd) as belonging to this cluster.
     env -i PATH="$CLUSTER_SYS_PATH" LANG=C.UTF-8 SLURM_CONF="$SLURM_CONF" \

@@ -139,19 +139,51 @@ case_corrupt_ledger() {
     fault_then_recover "corrupt ledger" corrupt_ledger restore_ledger "unusable: file is not a database"
 }
 
-# Submitters in the background while FN runs; waits for them. Leaves the
-# outputs in $CLUSTER_DIR/burst/.
+# enforce.on_error=open: while the ledger is unusable an in-scope job is
+# accepted without a budget check, marked grants=unchecked in AdminComment,
+# logged, and its tasks run (slurmstepd would refuse an untagged in-scope job
+# without the mark: before this was fixed, on_error=open jobs failed at start).
+case_on_error_open_ledger_unusable() {
+    local good
+    good=$(cat "$POLICY")
+    mark_log
+    printf '%s\n' "${good/on_error: closed/on_error: open}" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
+    wait_for_log "loaded (" 5
+    fill_fs || return 1
+    wait_for_log "unusable: its filesystem is full" 5
+    try_submit dave -p trn1 -t 5 -o /dev/null --wrap 'echo RAN'
+    assert_contains "$T_OUT" "the grant ledger is unavailable; this job was accepted without a budget check" "user told"
+    if [ -n "$JOB" ]; then
+        assert_eq "grants=unchecked" "$(job_field "$JOB" AdminComment)" "marked, not tagged with an award"
+        assert_eq COMPLETED "$(wait_job_done "$JOB" 60)" "its tasks ran"
+        assert_contains "$(new_log)" "on_error=open: job of uid $(id -u dave) accepted WITHOUT a budget check" "logged"
+    else
+        _t_fail "on_error=open refused the job"
+    fi
+    free_fs
+    printf '%s\n' "$good" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
+    wait_for_log "usable again" 5
+    sleep 1.5
+    ctld_alive
+}
+
+# N submissions, one every 0.2 s in the background, while FN runs; waits for
+# them. Leaves the outputs in $CLUSTER_DIR/burst/.
 burst() {
-    local fn=$1 n=$2 i pids=() out=$CLUSTER_DIR/burst
+    local fn=$1 n=$2 out=$CLUSTER_DIR/burst sub
     rm -rf "$out"
     mkdir -p "$out"
-    for ((i = 0; i < n; i++)); do
-        as_user "$(echo alice bob carol dave | cut -d' ' -f$((i % 4 + 1)))" \
-            sbatch -p trn1 --award=F-BURST -t 10 --hold --wrap true >"$out/$i" 2>&1 </dev/null &
-        pids+=($!)
-    done
+    (
+        for ((i = 0; i < n; i++)); do
+            as_user "$(echo alice bob carol dave | cut -d' ' -f$((i % 4 + 1)))" \
+                sbatch -p trn1 --award=F-BURST -t 10 --hold --wrap true >"$out/$i" 2>&1 </dev/null &
+            sleep 0.2
+        done
+        wait
+    ) &
+    sub=$!
     "$fn"
-    wait "${pids[@]}"
+    wait "$sub"
 }
 burst_verdicts() {  # every submission got an answer: accepted with the tag, or refused with a sentence
     local f out=$CLUSTER_DIR/burst accepted=0 job
@@ -174,12 +206,13 @@ burst_cancel() {
     settle
 }
 
+# Each state lasts longer than the reloader's 1 s poll, so each is seen.
 break_policy_repeatedly() {
     local i good
     good=$(cat "$POLICY")
-    for i in 1 2 3; do
-        rm -f "$POLICY"; sleep 0.3
-        printf 'version: 1\nawards: [broken\n' >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv "$POLICY.new" "$POLICY"; sleep 0.3
+    for i in 1 2; do
+        rm -f "$POLICY"; sleep 0.6
+        printf 'version: 1\nawards: [broken\n' >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv "$POLICY.new" "$POLICY"; sleep 1.2
         printf '%s\n' "$good" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv "$POLICY.new" "$POLICY"; sleep 0.3
     done
 }
@@ -245,5 +278,6 @@ run_case "a symlink swapped in under the ledger path" case_symlink_swapped_in
 run_case "a corrupt ledger file" case_corrupt_ledger
 run_case "policy deleted and broken during a submission burst" case_policy_broken_during_burst
 run_case "scontrol reconfigure storm during a submission burst" case_reconfigure_storm
+run_case "on_error=open: accepted unchecked while the ledger is unusable, and runs" case_on_error_open_ledger_unusable
 run_case "kill -9 of slurmctld in the middle of charging" case_kill9_mid_charging
 finish

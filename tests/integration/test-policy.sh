@@ -132,7 +132,7 @@ case_broken_policy_at_start_open() {
     try_submit dave -p trn1 --wrap true
     assert_eq 0 "$T_STATUS" "in-scope job accepted (on_error=open)" || return 1
     assert_contains "$T_OUT" "sbatch: the grant policy is unavailable; this job on partition trn1 was accepted without an award check."
-    assert_status nonzero job_field "$JOB" AdminComment
+    assert_eq "grants=unchecked" "$(job_field "$JOB" AdminComment)" "marked unchecked, no award tag"
     wait_for_log "accepted WITHOUT an award check"
     try_submit dave -p cpu --wrap true
     assert_not_contains "$T_OUT" "grant policy" "cpu job untouched"

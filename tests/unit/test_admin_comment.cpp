@@ -8,6 +8,8 @@
 
 using grants::award_in_admin_comment;
 using grants::with_award_tag;
+using grants::has_unchecked_mark;
+using grants::with_unchecked_mark;
 
 namespace {
 
@@ -81,6 +83,20 @@ void test_with_award_tag(void** /*state*/) {
     }
 }
 
+// The on_error=open mark: a whole token only, added once, kept with notes.
+void test_unchecked_mark(void** /*state*/) {
+    assert_false(has_unchecked_mark(""));
+    assert_false(has_unchecked_mark("grants=uncheckedx"));
+    assert_false(has_unchecked_mark("xgrants=unchecked"));
+    assert_false(has_unchecked_mark("award=grants=unchecked"));
+    assert_true(has_unchecked_mark("grants=unchecked"));
+    assert_true(has_unchecked_mark("note;grants=unchecked"));
+    assert_string_equal(with_unchecked_mark("").c_str(), "grants=unchecked");
+    assert_string_equal(with_unchecked_mark("ops note").c_str(), "ops note grants=unchecked");
+    assert_string_equal(with_unchecked_mark("ops grants=unchecked").c_str(), "ops grants=unchecked");
+    assert_false(award_in_admin_comment(with_unchecked_mark("x")).has_value());
+}
+
 void test_tag_round_trips(void** /*state*/) {
     for (const TagCase& c : kTagCases) {
         std::string tagged = with_award_tag(c.comment, c.award);
@@ -104,6 +120,7 @@ int main(void) {
         cmocka_unit_test(test_find_award_token),
         cmocka_unit_test(test_with_award_tag),
         cmocka_unit_test(test_tag_round_trips),
+        cmocka_unit_test(test_unchecked_mark),
     };
     return cmocka_run_group_tests_name("admin_comment", tests, nullptr, nullptr);
 }
