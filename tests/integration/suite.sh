@@ -8,8 +8,8 @@
 # the built plugins and POLICY as grants.yaml, stopped again on exit.
 grants_suite_start() {
     # GRANTS_SKIP_SUITES="test-x.sh ...": report these as SKIP (automake 77);
-    # build-aux/quickstart uses it for make distcheck, where the attack and
-    # fault suites would only repeat what make check ran in the source tree.
+    # build-aux/quickstart uses it for make distcheck, where the long suites
+    # would only repeat what make check ran from the same sources.
     case " ${GRANTS_SKIP_SUITES:-} " in
         *" ${0##*/} "*)
             echo "SKIP: ${0##*/} is in GRANTS_SKIP_SUITES"
