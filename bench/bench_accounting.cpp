@@ -9,6 +9,11 @@
 // rwlock and record how long it was held.
 //
 //   bench_accounting [PASSES]      queues of 1,000 / 10,000 / 100,000 jobs, interleaved
+//   bench_accounting idle [SECONDS] [JOBS]
+//                                  the real AccountingThread (its own ledger in a
+//                                  temporary directory, one pass per second) over a
+//                                  queue of JOBS (100,000) in which nothing changes:
+//                                  CPU per second and time under the read lock
 extern "C" {
 #include "config.h"
 #include "slurm/slurm.h"
@@ -20,6 +25,7 @@ extern "C" {
 }
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -28,6 +34,7 @@ extern "C" {
 #include <ctime>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "accounting_thread.h"
@@ -35,6 +42,7 @@ extern "C" {
 #include "core/admin_comment.h"
 #include "core/identity_cache.h"
 #include "core/policy_loader.h"
+#include "core/policy_store.h"
 #include "core/usage.h"
 #include "slurmctld_bridge.h"
 
@@ -45,17 +53,25 @@ namespace {
 pthread_rwlock_t g_job_lock = PTHREAD_RWLOCK_INITIALIZER;
 Clock::time_point g_locked_at;
 double g_held_ms = 0;
+// Totals over every lock taken (idle mode: only the accounting thread takes it).
+double g_held_total_ms = 0;
+double g_held_max_ms = 0;
+long g_locks = 0;
 }  // namespace
 
 extern "C" {
 List job_list = nullptr;
 char* default_part_name = nullptr;
+time_t last_job_update = 0;  // slurmctld's: when any job last changed
 void lock_slurmctld(slurmctld_lock_t) {
     pthread_rwlock_rdlock(&g_job_lock);
     g_locked_at = Clock::now();
 }
 void unlock_slurmctld(slurmctld_lock_t) {
     g_held_ms = std::chrono::duration<double, std::milli>(Clock::now() - g_locked_at).count();
+    g_held_total_ms += g_held_ms;
+    g_held_max_ms = std::max(g_held_max_ms, g_held_ms);
+    ++g_locks;
     pthread_rwlock_unlock(&g_job_lock);
 }
 part_record_t* find_part_record(char*) { return nullptr; }
@@ -123,14 +139,64 @@ struct Queue {
     std::vector<double> locked_ms, outside_ms, total_ms;
 };
 
+double cpu_ms() {
+    struct timespec ts {};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+// The real AccountingThread over a queue nobody touches (an idle cluster, or
+// a full one between events): what it costs per second.
+int idle(std::shared_ptr<const Policy> policy, int seconds, int jobs) {
+    char dir[] = "/tmp/bench-accounting-XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    IdentityCache identities(fake_lookup);
+    PolicyStore store;
+    auto state = std::make_shared<PolicyState>();
+    state->policy = std::move(policy);
+    store.replace(state);
+    UsageTracker tracker;
+    job_list = list_create(nullptr);
+    for (int i = 1; i <= jobs; ++i) list_append(job_list, make_job(static_cast<std::uint32_t>(i)));
+    last_job_update = std::time(nullptr) - 60;  // the last change, a minute ago
+    std::printf("# item 4: idle accounting, real AccountingThread (1 pass/s), %d jobs (10%% running), nothing "
+                "changes; %d s measured after 3 s of warm-up\n", jobs, seconds);
+    {
+        slurmctld::AccountingThread thread(store, tracker, identities, std::string(dir) + "/ledger.db", "bench");
+        thread.start(std::chrono::milliseconds(1000));
+        std::this_thread::sleep_for(std::chrono::seconds(3));
+        const double cpu0 = cpu_ms(), held0 = g_held_total_ms;
+        const long locks0 = g_locks;
+        const std::size_t passes0 = thread.passes();
+        g_held_max_ms = 0;
+        const auto t0 = Clock::now();
+        std::this_thread::sleep_for(std::chrono::seconds(seconds));
+        const double wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+        const double cpu = cpu_ms() - cpu0, held = g_held_total_ms - held0;
+        const long locks = g_locks - locks0;
+        const std::size_t passes = thread.passes() - passes0;
+        thread.stop();
+        std::printf("%-8s %8s %14s %16s %14s %12s\n", "jobs", "passes", "cpu_ms_per_s", "locked_ms_per_s",
+                    "locked_ms_max", "locks_per_s");
+        std::printf("%-8d %8zu %14.2f %16.3f %14.3f %12.2f\n", jobs, passes, cpu / wall_s, held / wall_s,
+                    g_held_max_ms, locks / wall_s);
+    }
+    const std::string rm = std::string("rm -rf '") + dir + "'";
+    return std::system(rm.c_str()) == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    const int passes = argc > 1 ? std::atoi(argv[1]) : 10;
+    const bool idle_mode = argc > 1 && std::string(argv[1]) == "idle";
+    const int passes = argc > 1 && !idle_mode ? std::atoi(argv[1]) : 10;
     auto loaded = load_policy_text(generate_policy(kAwards, kUsers), "generated.yaml");
     if (!loaded.policy) {
         std::fprintf(stderr, "policy did not load\n");
         return 1;
+    }
+    if (idle_mode) {
+        return idle(loaded.policy, argc > 2 ? std::atoi(argv[2]) : 10, argc > 3 ? std::atoi(argv[3]) : 100000);
     }
     const Policy& policy = *loaded.policy;
     IdentityCache identities(fake_lookup);

@@ -74,11 +74,22 @@ timed() {  # timed LABEL CMD...: BENCH_REPEAT (default 3) runs, each time and th
     echo "grantctl $1 median_seconds=$(echo "$all" | median) runs:$all"
 }
 has() { "$grantctl" "$1" --help >/dev/null 2>&1; }
+peak() {  # peak LABEL CMD...: maximum resident set size of one run (GNU time)
+    [ -x /usr/bin/time ] || return 0
+    local kb
+    kb=$(/usr/bin/time -f %M "${@:2}" 2>&1 >/dev/null | tail -1)
+    echo "grantctl $1 peak_rss_kb=$kb"
+}
 if has report; then
     timed "report --award" "$grantctl" report --award BOT-2025-00007
     timed "report --user" "$grantctl" report --user u5
     timed "report --since --until (1 day)" "$grantctl" report --since 2023-11-20 --until 2023-11-21
     timed "report --by day" "$grantctl" report --by day
+    timed "report --by user" "$grantctl" report --by user
+    timed "report --by job" "$grantctl" report --by job
+    peak "report --by day" "$grantctl" report --by day
+    peak "report --by user" "$grantctl" report --by user
+    peak "report --by job" "$grantctl" report --by job
 else
     echo "grantctl report: not in this build (measure with this script once it lands)"
 fi

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs every benchmark of docs/PERFORMANCE.md and writes bench/results/*.txt
 # (make bench). Needs root for the slurmctld benchmarks (items 3 and 4).
-# BENCH_ONLY="decision policy accounting ledger startup submit" picks a subset.
+# BENCH_ONLY="decision policy accounting accounting-idle ledger startup submit" picks a subset.
 # BENCH_WORK (default bench/work next to the programs) keeps the generated
 # policy and the 1,000,000-charge ledger between runs.
 set -u
@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${BENCH_BIN:-$here}
 results=${BENCH_RESULTS:-$here/results}
 work=${BENCH_WORK:-$bin/work}
-only=${BENCH_ONLY:-decision policy accounting ledger startup submit}
+only=${BENCH_ONLY:-decision policy accounting accounting-idle ledger startup submit}
 mkdir -p "$results" "$work" || exit 1
 export BENCH_BIN=$bin
 
@@ -31,6 +31,7 @@ run decision "$bin/bench_core" decision 5 20000
 [ -s "$work/policy-10k.yaml" ] || "$bin/bench_core" gen-policy 10000 100000 "$work/policy-10k.yaml"
 run policy bash -c "ls -l '$work/policy-10k.yaml' | awk '{ print \"# file: \" \$5 \" bytes\" }'; '$bin/bench_core' policy-load '$work/policy-10k.yaml' 5"
 run accounting "$bin/bench_accounting" 10
+run accounting-idle "$bin/bench_accounting" idle 60
 run ledger "$bin/bench_core" ledger "$work/ledger-1m.db" 1000000 5
 run startup env BENCH_LEDGER="$work/ledger-1m.db" "$here/ctld-startup.sh"
 run submit "$here/slurmctld-submit.sh"

@@ -62,43 +62,68 @@ std::string unit_text(const AwardReport& r) { return r.unit ? unit_name(*r.unit)
 // Adjustments are stored as debits; reports show them as the ledger has them.
 std::string adjustment_amount(const Adjustment& a) { return format_decimal(a.amount); }
 
-void print_table(const std::vector<AwardReport>& reports, const std::string& by) {
-    std::string head = by == "job" ? "JOB" : by == "day" ? "DAY" : "USER";
-    Table t({"AWARD", head, "RUNS", "CHIP-HOURS", "USD", "NOTE"}, {false, false, true, true, true, false});
-    for (const auto& r : reports) {
-        for (const auto& row : r.rows) {
-            t.add({r.award, row.key, std::to_string(row.runs), format_left(Budget::Unit::ChipHours, row.chip_hours),
-                   format_amount(Budget::Unit::Usd, row.usd), ""});
-        }
+// The table needs every row's width before its first line: its rows are
+// handed over twice, measured, then printed (nothing is kept in between).
+class TableSink : public ReportSink {
+public:
+    TableSink(Table& table, bool print) : table_(table), print_(print), cells_(6) {}
+    void begin_award(const AwardReport&) override {}
+    void row(const AwardReport& r, const ReportRow& row) override {
+        emit(r.award, row.key, std::to_string(row.runs), format_left(Budget::Unit::ChipHours, row.chip_hours),
+             format_amount(Budget::Unit::Usd, row.usd), "");
+    }
+    void end_award(const AwardReport& r) override {
         for (const auto& a : r.adjustments) {
             Ticks t_amount = ticks_of(a.amount);
             bool usd = a.unit == "usd";
-            t.add({r.award, "adjustment", "", usd ? "" : format_left(Budget::Unit::ChipHours, t_amount),
-                   usd ? format_amount(Budget::Unit::Usd, t_amount) : "",
-                   local_timestamp(a.at) + " " + a.who + ": " + a.reason});
+            emit(r.award, "adjustment", "", usd ? "" : format_left(Budget::Unit::ChipHours, t_amount),
+                 usd ? format_amount(Budget::Unit::Usd, t_amount) : "",
+                 local_timestamp(a.at) + " " + a.who + ": " + a.reason);
         }
         const Ticks ch = add_saturating(r.charges.chip_hours, r.adjusted_chip_hours);
         const Ticks usd = add_saturating(r.charges.usd, r.adjusted_usd);
-        t.add({r.award, "TOTAL", std::to_string(r.charges.runs), format_left(Budget::Unit::ChipHours, ch),
-               format_amount(Budget::Unit::Usd, usd),
-               "charged " + (r.unit ? format_amount(*r.unit, r.total) : format_left(Budget::Unit::ChipHours, r.total) +
-                                                                            " (unit unknown: not in the policy)")});
+        emit(r.award, "TOTAL", std::to_string(r.charges.runs), format_left(Budget::Unit::ChipHours, ch),
+             format_amount(Budget::Unit::Usd, usd),
+             "charged " + (r.unit ? format_amount(*r.unit, r.total)
+                                  : format_left(Budget::Unit::ChipHours, r.total) + " (unit unknown: not in the policy)"));
     }
-    if (t.empty()) {
-        std::cout << "No charges or adjustments match.\n";
-        return;
+
+private:
+    void emit(const std::string& award, const std::string& key, std::string runs, std::string chip_hours,
+              std::string usd, std::string note) {
+        cells_[0] = award;
+        cells_[1] = key;
+        cells_[2] = std::move(runs);
+        cells_[3] = std::move(chip_hours);
+        cells_[4] = std::move(usd);
+        cells_[5] = std::move(note);
+        if (print_) {
+            table_.print_line(std::cout, cells_);
+        } else {
+            table_.measure(cells_);
+        }
     }
-    t.print(std::cout);
+    Table& table_;
+    bool print_;
+    std::vector<std::string> cells_;
+};
+
+Table report_table(const std::string& by) {
+    std::string head = by == "job" ? "JOB" : by == "day" ? "DAY" : "USER";
+    return Table({"AWARD", head, "RUNS", "CHIP-HOURS", "USD", "NOTE"}, {false, false, true, true, true, false});
 }
 
-void print_csv(const std::vector<AwardReport>& reports, const std::string& by) {
-    std::cout << "kind,award," << by << ",runs,chip_seconds,chip_hours,usd,unit,charged,who,at,reason\n";
-    for (const auto& r : reports) {
-        for (const auto& row : r.rows) {
-            std::cout << "charge," << csv_field(r.award) << "," << csv_field(row.key) << "," << row.runs << ","
-                      << row.chip_seconds << "," << format_ticks(row.chip_hours) << "," << format_ticks(row.usd)
-                      << ",,,,,\n";
-        }
+class CsvSink : public ReportSink {
+public:
+    explicit CsvSink(const std::string& by) {
+        std::cout << "kind,award," << by << ",runs,chip_seconds,chip_hours,usd,unit,charged,who,at,reason\n";
+    }
+    void begin_award(const AwardReport& r) override { award_ = csv_field(r.award); }
+    void row(const AwardReport&, const ReportRow& row) override {
+        std::cout << "charge," << award_ << "," << csv_field(row.key) << "," << row.runs << "," << row.chip_seconds
+                  << "," << format_ticks(row.chip_hours) << "," << format_ticks(row.usd) << ",,,,,\n";
+    }
+    void end_award(const AwardReport& r) override {
         for (const auto& a : r.adjustments) {
             bool usd = a.unit == "usd";
             std::cout << "adjustment," << csv_field(r.award) << ",,,," << (usd ? "0" : adjustment_amount(a)) << ","
@@ -110,24 +135,30 @@ void print_csv(const std::vector<AwardReport>& reports, const std::string& by) {
                   << format_ticks(add_saturating(r.charges.usd, r.adjusted_usd)) << "," << unit_text(r) << ","
                   << format_ticks(r.total) << ",,,\n";
     }
-}
 
-void print_json(const std::vector<AwardReport>& reports, const std::string& by, const LedgerFilter& f) {
-    std::cout << "{\"by\":" << json_string(by) << ",\"filter\":{\"award\":"
-              << (f.award ? json_string(*f.award) : "null") << ",\"user\":" << (f.user ? json_string(*f.user) : "null")
-              << ",\"since\":" << (f.since ? json_string(local_timestamp(*f.since)) : "null")
-              << ",\"until\":" << (f.until ? json_string(local_timestamp(*f.until)) : "null") << "},\"awards\":[";
-    for (std::size_t i = 0; i < reports.size(); ++i) {
-        const auto& r = reports[i];
-        std::cout << (i ? "," : "") << "{\"award\":" << json_string(r.award) << ",\"unit\":"
+private:
+    std::string award_;
+};
+
+class JsonSink : public ReportSink {
+public:
+    JsonSink(const std::string& by, const LedgerFilter& f) : by_(json_string(by)) {
+        std::cout << "{\"by\":" << by_ << ",\"filter\":{\"award\":" << (f.award ? json_string(*f.award) : "null")
+                  << ",\"user\":" << (f.user ? json_string(*f.user) : "null")
+                  << ",\"since\":" << (f.since ? json_string(local_timestamp(*f.since)) : "null")
+                  << ",\"until\":" << (f.until ? json_string(local_timestamp(*f.until)) : "null") << "},\"awards\":[";
+    }
+    void begin_award(const AwardReport& r) override {
+        std::cout << (awards_++ ? "," : "") << "{\"award\":" << json_string(r.award) << ",\"unit\":"
                   << (r.unit ? json_string(unit_name(*r.unit)) : "null") << ",\"rows\":[";
-        for (std::size_t j = 0; j < r.rows.size(); ++j) {
-            const auto& row = r.rows[j];
-            std::cout << (j ? "," : "") << "{" << json_string(by) << ":" << json_string(row.key)
-                      << ",\"runs\":" << row.runs << ",\"chip_seconds\":" << row.chip_seconds
-                      << ",\"chip_hours\":" << format_ticks(row.chip_hours) << ",\"usd\":" << format_ticks(row.usd)
-                      << "}";
-        }
+        rows_ = 0;
+    }
+    void row(const AwardReport&, const ReportRow& row) override {
+        std::cout << (rows_++ ? "," : "") << "{" << by_ << ":" << json_string(row.key) << ",\"runs\":" << row.runs
+                  << ",\"chip_seconds\":" << row.chip_seconds << ",\"chip_hours\":" << format_ticks(row.chip_hours)
+                  << ",\"usd\":" << format_ticks(row.usd) << "}";
+    }
+    void end_award(const AwardReport& r) override {
         std::cout << "],\"adjustments\":[";
         for (std::size_t j = 0; j < r.adjustments.size(); ++j) {
             const auto& a = r.adjustments[j];
@@ -140,7 +171,46 @@ void print_json(const std::vector<AwardReport>& reports, const std::string& by, 
                   << ",\"usd\":" << format_ticks(add_saturating(r.charges.usd, r.adjusted_usd))
                   << ",\"charged\":" << format_ticks(r.total) << "}}";
     }
-    std::cout << "]}\n";
+    void finish() { std::cout << "]}\n"; }
+
+private:
+    std::string by_;
+    std::size_t awards_ = 0, rows_ = 0;
+};
+
+// Prints the report in format. By user and by day the ledger's sums are
+// collected first (one row per group), so a failed read prints nothing; by
+// job the rows are printed as they are read (the table reads them twice).
+bool print_report(const Ledger& ledger, const ReportQuery& q, const std::string& by, const std::string& format,
+                  std::string* error) {
+    std::vector<AwardReport> grouped;
+    const bool streamed = q.group == ReportGroup::Job;
+    if (!streamed && !report_from_ledger(ledger, q, &grouped, error)) return false;
+    auto pass = [&](ReportSink& sink) {
+        if (streamed) return stream_report(ledger, q, sink, error);
+        replay_report(grouped, sink);
+        return true;
+    };
+    if (format == "json") {
+        JsonSink sink(by, q.filter);
+        if (!pass(sink)) return false;
+        sink.finish();
+    } else if (format == "csv") {
+        CsvSink sink(by);
+        if (!pass(sink)) return false;
+    } else {
+        Table table = report_table(by);
+        TableSink measure(table, false);
+        if (!pass(measure)) return false;
+        if (table.measured() == 0) {
+            std::cout << "No charges or adjustments match.\n";
+            return true;
+        }
+        table.print_header(std::cout);
+        TableSink print(table, true);
+        if (!pass(print)) return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -209,12 +279,6 @@ int run_report(const std::vector<std::string>& args) {
     std::string error;
     auto ledger = Ledger::open(ledger_path, &error, true);
     if (!ledger) return refused("cannot open the ledger " + ledger_path + ": " + error + ".");
-    ReportInput in;
-    in.group = *group;
-    if (!ledger->charges(&in.charges, &error, filter) || !ledger->adjustments(&in.adjustments, &error, filter)) {
-        return refused("cannot read the ledger " + ledger_path + ": " + error + ".");
-    }
-
     // Units come from the policy when it can be read; the ledger keeps both amounts.
     const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
     PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));
@@ -222,20 +286,30 @@ int run_report(const std::vector<std::string>& args) {
         std::cerr << "grantctl: cannot use the policy " << policy_path
                   << " for the awards' units; totals are shown in chip-hours and dollars.\n";
     }
-    in.unit_of = [policy = load.policy](const std::string& id) -> std::optional<Budget::Unit> {
+    ReportQuery query;
+    query.filter = filter;
+    query.group = *group;
+    query.unit_of = [policy = load.policy](const std::string& id) -> std::optional<Budget::Unit> {
         if (!policy) return std::nullopt;
         const Award* award = policy->find_award(id);
         if (!award) return std::nullopt;
         return award->budget.unit;
     };
-    in.day_of = local_day_of;
-    auto reports = build_report(in);
-    if (format == "json") {
-        print_json(reports, by, filter);
-    } else if (format == "csv") {
-        print_csv(reports, by);
-    } else {
-        print_table(reports, by);
+    query.day_of = local_day_of;
+    // One read transaction: the adjustments and every pass over the charges
+    // see the same ledger while the controller goes on charging.
+    bool ok = ledger->begin_read(&error);
+    if (ok) {
+        ok = print_report(*ledger, query, by, format, &error);
+        ledger->end_read();
+    }
+    std::cout.flush();
+    if (!ok) {
+        if (error == "integer overflow") {
+            return refused("cannot total the ledger " + ledger_path +
+                           ": a sum of its charges overflows 64-bit integers, so it holds amounts no job can be charged.");
+        }
+        return refused("cannot read the ledger " + ledger_path + ": " + error + ".");
     }
     return kExitOk;
 }

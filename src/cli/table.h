@@ -14,6 +14,7 @@ public:
     explicit Table(std::vector<std::string> headers, std::vector<bool> right = {})
         : headers_(std::move(headers)), right_(std::move(right)) {
         right_.resize(headers_.size(), false);
+        for (const auto& h : headers_) width_.push_back(h.size());
     }
     void add(std::vector<std::string> row) {
         row.resize(headers_.size());
@@ -30,6 +31,25 @@ public:
         for (const auto& r : rows_) print_row(out, r, width);
     }
 
+    // Instead of add() and print() when there are too many rows to keep: hand
+    // every row to measure(), then print_header() and every row again, in the
+    // same order, to print_line(). The output is the same as print()'s.
+    void measure(const std::vector<std::string>& row) {
+        for (std::size_t i = 0; i < row.size() && i < width_.size(); ++i) width_[i] = std::max(width_[i], row[i].size());
+        ++measured_;
+    }
+    std::size_t measured() const { return measured_; }
+    void print_header(std::ostream& out) const { print_row(out, headers_, width_); }
+    void print_line(std::ostream& out, const std::vector<std::string>& row) const {
+        if (row.size() == headers_.size()) {
+            print_row(out, row, width_);
+        } else {
+            std::vector<std::string> r = row;
+            r.resize(headers_.size());
+            print_row(out, r, width_);
+        }
+    }
+
 private:
     void print_row(std::ostream& out, const std::vector<std::string>& r, const std::vector<std::size_t>& width) const {
         std::string line;
@@ -44,6 +64,8 @@ private:
     std::vector<std::string> headers_;
     std::vector<bool> right_;
     std::vector<std::vector<std::string>> rows_;
+    std::vector<std::size_t> width_;  // of the headers and the measured rows
+    std::size_t measured_ = 0;
 };
 
 }  // namespace grants::cli

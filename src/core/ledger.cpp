@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <string>
+
 #include "cost_model.h"
 
 namespace grants {
@@ -266,6 +269,125 @@ bool Ledger::adjustments(std::vector<Adjustment>* out, std::string* error, const
     if (rc != SQLITE_DONE) return fail(db_, error);
     return true;
 }
+
+namespace {
+
+// grants_report_day(recorded_at): the caller's day_of, so that the database
+// groups by exactly the calendar day the C++ code would compute (localtime_r
+// in the controller's time zone, DST included), not by SQLite's own idea of
+// local time.
+void report_day_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    const auto* day_of = static_cast<const std::function<std::int64_t(std::int64_t)>*>(sqlite3_user_data(ctx));
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    sqlite3_result_int64(ctx, (*day_of)(sqlite3_value_int64(argv[0])));
+}
+
+// Registers grants_report_day on the connection for one query.
+class DayFunction {
+public:
+    DayFunction(sqlite3* db, const std::function<std::int64_t(std::int64_t)>* day_of) : db_(db) {
+        rc_ = sqlite3_create_function_v2(db, "grants_report_day", 1,
+                                         SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                                         const_cast<std::function<std::int64_t(std::int64_t)>*>(day_of),
+                                         report_day_function, nullptr, nullptr, nullptr);
+    }
+    ~DayFunction() {
+        if (rc_ == SQLITE_OK) {
+            sqlite3_create_function_v2(db_, "grants_report_day", 1, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr,
+                                       nullptr);
+        }
+    }
+    DayFunction(const DayFunction&) = delete;
+    DayFunction& operator=(const DayFunction&) = delete;
+    bool ok() const { return rc_ == SQLITE_OK; }
+
+private:
+    sqlite3* db_;
+    int rc_;
+};
+
+}  // namespace
+
+bool Ledger::charge_sums(ChargeGrouping by, const LedgerFilter& filter,
+                         const std::function<std::int64_t(std::int64_t)>& day_of,
+                         const std::function<void(const ChargeSum&)>& each, std::string* error) const {
+    const bool per_day = by == ChargeGrouping::Day;
+    if (per_day && !day_of) {
+        if (error) *error = "no day function for a report by day";
+        return false;
+    }
+    // Each charge is capped as build_report's saturating additions cap it
+    // (amounts are never negative), then summed exactly by SQLite (integer
+    // sum(); it fails rather than wrap on overflow). "+award" keeps SQLite
+    // from walking the award index for the grouping, which fetches every row
+    // by rowid (5 s at 1,000,000 charges instead of 0.8 s for a scan and a
+    // sort); a filter still uses its index.
+    const std::string cap_count = std::to_string(kSaturatedCount);
+    const std::string cap_ticks = std::to_string(kSaturatedTicks);
+    const char* key = per_day ? "grants_report_day(recorded_at)" : "user";
+    Where w = where_of(filter, "recorded_at", true);
+    const std::string sql = std::string("SELECT award, ") + key + " AS grp, count(*), sum(min(chips * seconds, " +
+                            cap_count + ")), sum(min(chip_hours_ticks, " + cap_ticks +
+                            ")), sum(CASE WHEN usd_ticks > 0 THEN min(usd_ticks, " + cap_ticks +
+                            ") ELSE 0 END) FROM charges" + w.sql + " GROUP BY +award, grp ORDER BY +award, grp;";
+    DayFunction function(db_, per_day ? &day_of : nullptr);
+    if (per_day && !function.ok()) return fail(db_, error);
+    Statement st(db_, sql.c_str());
+    if (!st.ok()) return fail(db_, error);
+    bind(st.get(), w);
+    ChargeSum sum;
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+        sqlite3_stmt* s = st.get();
+        sum.award = text(s, 0);
+        if (per_day) {
+            sum.day = sqlite3_column_int64(s, 1);
+        } else {
+            sum.user = text(s, 1);
+        }
+        sum.runs = sqlite3_column_int64(s, 2);
+        sum.chip_seconds = std::min<std::int64_t>(sqlite3_column_int64(s, 3), kSaturatedCount);
+        sum.chip_hours = std::min<Ticks>(sqlite3_column_int64(s, 4), kSaturatedTicks);
+        sum.usd = std::min<Ticks>(sqlite3_column_int64(s, 5), kSaturatedTicks);
+        each(sum);
+    }
+    if (rc != SQLITE_DONE) return fail(db_, error);
+    return true;
+}
+
+bool Ledger::each_charge_by_award(const LedgerFilter& filter, const std::function<void(const ChargeRecord&)>& each,
+                                  std::string* error) const {
+    Where w = where_of(filter, "recorded_at", true);
+    const std::string sql =
+        "SELECT award, job_id, run_start, chips, seconds, chip_hours_ticks, coalesce(usd_ticks, -1) FROM charges" +
+        w.sql + " ORDER BY +award, job_id, run_start, id;";
+    Statement st(db_, sql.c_str());
+    if (!st.ok()) return fail(db_, error);
+    bind(st.get(), w);
+    ChargeRecord c;
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+        sqlite3_stmt* s = st.get();
+        const unsigned char* award = sqlite3_column_text(s, 0);
+        c.award.assign(award ? reinterpret_cast<const char*>(award) : "");
+        c.job_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+        c.run_start = sqlite3_column_int64(s, 2);
+        c.chips = sqlite3_column_int64(s, 3);
+        c.seconds = sqlite3_column_int64(s, 4);
+        c.chip_hours = sqlite3_column_int64(s, 5);
+        c.usd = sqlite3_column_int64(s, 6);
+        each(c);
+    }
+    if (rc != SQLITE_DONE) return fail(db_, error);
+    return true;
+}
+
+bool Ledger::begin_read(std::string* error) const { return exec(db_, "BEGIN;", error); }
+
+void Ledger::end_read() const { exec(db_, "COMMIT;", nullptr); }
 
 bool Ledger::data_version(std::int64_t* out, std::string* error) const {
     Statement st(db_, "PRAGMA data_version;");

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,6 +51,22 @@ struct LedgerFilter {
     std::optional<std::int64_t> since, until;
 };
 
+// The charges of one group summed by the database (grantctl report without
+// loading every charge): per award and user, or per award and local day.
+// Every charge adds min(chips x seconds, kSaturatedCount) and
+// min(ticks, kSaturatedTicks) (cost_model.h), so a sum at or above the cap
+// means saturated, as build_report's saturating additions would have it.
+struct ChargeSum {
+    std::string award;
+    std::string user;             // ChargeGrouping::User
+    std::int64_t day = 0;         // ChargeGrouping::Day: day_of(recorded_at)
+    std::int64_t runs = 0;
+    std::int64_t chip_seconds = 0;
+    Ticks chip_hours = 0;
+    Ticks usd = 0;                // charges with a rate (NULL: none, adds 0)
+};
+enum class ChargeGrouping { User, Day };
+
 class Ledger {
 public:
     // Opens (creating if needed) the database; null with *error on failure.
@@ -68,6 +85,25 @@ public:
     // In job order (charges) and in the order they were made (adjustments).
     bool charges(std::vector<ChargeRecord>* out, std::string* error, const LedgerFilter& filter = {}) const;
     bool adjustments(std::vector<Adjustment>* out, std::string* error, const LedgerFilter& filter = {}) const;
+
+    // Sums per (award, user) or (award, day_of(recorded_at)) in that order
+    // (byte order of the text, then the day), one call of each per group:
+    // memory for one group, whatever the number of charges. day_of (Day only)
+    // is called by SQLite once per charge. An integer overflow of a sum is an
+    // error (it cannot happen with amounts the accountant writes).
+    bool charge_sums(ChargeGrouping by, const LedgerFilter& filter,
+                     const std::function<std::int64_t(std::int64_t)>& day_of,
+                     const std::function<void(const ChargeSum&)>& each, std::string* error) const;
+    // Charges one at a time in award order, then job order (job id, run
+    // start, then the order they were recorded). Only award, job_id,
+    // run_start, chips, seconds, chip_hours and usd are filled.
+    bool each_charge_by_award(const LedgerFilter& filter, const std::function<void(const ChargeRecord&)>& each,
+                              std::string* error) const;
+
+    // A read transaction: every query between them sees the same ledger
+    // (report reads the adjustments and, for a table, the charges twice).
+    bool begin_read(std::string* error) const;
+    void end_read() const;
 
     // Changes whenever another connection commits (PRAGMA data_version):
     // slurmctld re-reads its totals after `grantctl adjust`.

@@ -51,4 +51,37 @@ struct ReportInput {
 // One AwardReport per award that has charges or adjustments, sorted by award.
 std::vector<AwardReport> build_report(const ReportInput& input);
 
+// The same report straight from the ledger, without loading every charge:
+// by user and by day the database sums the charges per group (memory for
+// one group at a time), by job the charges come one at a time in award and
+// job order. The sink sees exactly what build_report makes of
+// ledger.charges(filter) and ledger.adjustments(filter), award by award.
+class ReportSink {
+public:
+    virtual ~ReportSink() = default;
+    // award and unit are set; no rows, adjustments or totals yet.
+    virtual void begin_award(const AwardReport& award) = 0;
+    virtual void row(const AwardReport& award, const ReportRow& row) = 0;
+    // Everything but rows: adjustments, charges (the sum of the rows), totals.
+    virtual void end_award(const AwardReport& award) = 0;
+};
+
+struct ReportQuery {
+    LedgerFilter filter;
+    ReportGroup group = ReportGroup::User;
+    std::function<std::optional<Budget::Unit>(const std::string& award)> unit_of;
+    std::function<DayNumber(std::int64_t epoch)> day_of;  // local calendar day of a time
+};
+
+// false with *error when the ledger cannot be read (the sink may have seen
+// part of the report: by job, rows are handed over as they are read).
+// Run it inside ledger.begin_read() / end_read() to read one consistent ledger.
+bool stream_report(const Ledger& ledger, const ReportQuery& query, ReportSink& sink, std::string* error);
+
+// stream_report into AwardReports (by user or day: one row per group).
+bool report_from_ledger(const Ledger& ledger, const ReportQuery& query, std::vector<AwardReport>* out,
+                        std::string* error);
+// Hands reports to a sink as stream_report would.
+void replay_report(const std::vector<AwardReport>& reports, ReportSink& sink);
+
 }  // namespace grants

@@ -216,14 +216,25 @@ void UsageTracker::publish(UsageSnapshot snapshot, const std::unordered_set<std:
     {
         std::lock_guard<std::mutex> lock(mutex_);
         snapshot_.swap(fresh);
-        for (auto it = approvals_.begin(); it != approvals_.end();) {
-            if (seen.count(it->first) || now - it->second.at > max_age) {
-                add_approval(it->second, -1);
-                dropped.push_back(std::move(it->second));
-                it = approvals_.erase(it);
-            } else {
-                ++it;
-            }
+        drop_approvals(&seen, now, max_age, &dropped);
+    }
+}
+
+void UsageTracker::expire_approvals(std::int64_t now, std::int64_t max_age) {
+    std::vector<Approval> dropped;  // freed after unlocking
+    std::lock_guard<std::mutex> lock(mutex_);
+    drop_approvals(nullptr, now, max_age, &dropped);
+}
+
+void UsageTracker::drop_approvals(const std::unordered_set<std::uint64_t>* seen, std::int64_t now,
+                                  std::int64_t max_age, std::vector<Approval>* dropped) {
+    for (auto it = approvals_.begin(); it != approvals_.end();) {
+        if ((seen && seen->count(it->first)) || now - it->second.at > max_age) {
+            add_approval(it->second, -1);
+            dropped->push_back(std::move(it->second));
+            it = approvals_.erase(it);
+        } else {
+            ++it;
         }
     }
 }

@@ -115,6 +115,10 @@ public:
     // than max_age seconds (their job was never created), are dropped.
     void publish(UsageSnapshot snapshot, const std::unordered_set<std::uint64_t>& seen, std::int64_t now,
                  std::int64_t max_age = 60);
+    // What publish does to the approvals when no job changed: only those
+    // older than max_age are dropped (their job was never created); the
+    // snapshot stays.
+    void expire_approvals(std::int64_t now, std::int64_t max_age = 60);
 
     void set_totals(std::map<std::string, ChargeTotals> totals);
     void add_charges(const std::vector<ChargeRecord>& inserted);
@@ -138,6 +142,9 @@ private:
         std::unordered_map<std::string, UserTally> users;
     };
     void add_approval(const Approval& ap, int sign);
+    // Under mutex_: drops the approvals seen (may be null) or older than max_age into *dropped.
+    void drop_approvals(const std::unordered_set<std::uint64_t>* seen, std::int64_t now, std::int64_t max_age,
+                        std::vector<Approval>* dropped);
 
     // Everything the submit path reads sits behind mutex_, and nothing big is
     // built or destroyed while holding it: the snapshot is swapped as a

@@ -169,11 +169,45 @@ void AccountingThread::notice_takeover() {
     if (!first) log_info("slurmctld's job list was replaced (this controller took over); ledger totals re-read");
 }
 
+// Whether this pass can skip copying the jobs: nothing a pass derives from
+// them can have changed since the last full pass. slurmctld sets
+// last_job_update to time(NULL) whenever any job changes (22.05: creation,
+// start, state changes, completion, requeue, update, suspend, purge, ...).
+// Its one-second resolution is why the full pass must have read it at least
+// kSettle seconds after it was last set: a change in the same second as
+// the copy would leave it unchanged. Holds depend only on the job records
+// and the policy (a running job holds its maximum cost, whatever its elapsed
+// time); charges are made when a job ends, which changes last_job_update.
+// Anything missed anyway (a Slurm code path that changes a job without
+// setting it, a clock stepping back) is caught by a full pass at least every
+// kFullPassEvery seconds.
+bool AccountingThread::nothing_changed(const std::shared_ptr<const PolicyState>& state, std::int64_t now) {
+    constexpr long long kSettle = 2;
+    const FullPass& last = last_full_;
+    if (!last.valid || state != last.state) return false;
+    if (now < last.at || now - last.at >= kFullPassEvery) return false;
+    if (last.stamp.last_update + kSettle > last.stamp.read_at) return false;
+    const JobListStamp stamp = job_list_stamp();
+    return stamp.list == last.stamp.list && stamp.last_update == last.stamp.last_update;
+}
+
 void AccountingThread::pass() {
     auto state = policy_.current();
     notice_takeover();
+    if (nothing_changed(state, std::time(nullptr))) {
+        // The last snapshot still stands and nothing waits to be charged:
+        // only what time or other processes change.
+        ensure_ledger();
+        if (!state->policy) return;
+        notice_other_writers();
+        tracker_.expire_approvals(std::time(nullptr));
+        ++idle_passes_;
+        return;
+    }
+    last_full_.valid = false;
     std::vector<JobObservation>& jobs = observed_;
-    observe_jobs(kApprovalMarker, &jobs);
+    JobListStamp stamp;
+    observe_jobs(kApprovalMarker, &jobs, &stamp);
     const std::int64_t now = std::time(nullptr);
     // Many jobs share a user: one cache lookup (and lock) per user per pass.
     std::unordered_map<std::uint32_t, std::shared_ptr<const UnixIdentity>> users;
@@ -220,7 +254,12 @@ void AccountingThread::pass() {
     } else if (!result.charges.empty()) {
         ledger_ok_ = false;
     }
+    // A pass that had charges to make is never the base of a skipped one:
+    // the snapshot it publishes still holds them (recorded or not), and
+    // charges that failed are retried by the next full pass.
+    const bool settled = result.charges.empty();
     tracker_.publish(std::move(result.snapshot), result.approvals_seen, now);
+    if (settled) last_full_ = FullPass{true, stamp, state, now};
 }
 
 }  // namespace grants::slurmctld

@@ -20,6 +20,7 @@
 #include "core/ledger_health.h"
 #include "core/policy_store.h"
 #include "core/usage.h"
+#include "slurmctld_bridge.h"
 
 namespace grants::slurmctld {
 
@@ -39,10 +40,16 @@ public:
 
     bool ledger_ok() const { return ledger_ok_.load(); }
     std::size_t passes() const { return passes_.load(); }
+    std::size_t idle_passes() const { return idle_passes_.load(); }  // passes that copied no job
+
+    // A pass may skip copying the jobs when no job changed since the last
+    // full pass, but one pass in this many seconds is a full one anyway.
+    static constexpr std::int64_t kFullPassEvery = 30;
 
 private:
     void run(std::chrono::milliseconds interval);
     void pass();
+    bool nothing_changed(const std::shared_ptr<const PolicyState>& state, std::int64_t now);
     bool ensure_ledger();
     void notice_other_writers();
     void notice_takeover();
@@ -57,6 +64,16 @@ private:
     std::unique_ptr<Ledger> ledger_;
     std::atomic<bool> ledger_ok_{false};
     std::atomic<std::size_t> passes_{0};
+    std::atomic<std::size_t> idle_passes_{0};
+    // The last full pass that completed with nothing left to charge: what it
+    // saw (a skipped pass needs the same job list, last_job_update and policy).
+    struct FullPass {
+        bool valid = false;
+        JobListStamp stamp;
+        std::shared_ptr<const PolicyState> state;
+        std::int64_t at = 0;
+    };
+    FullPass last_full_;
     std::string last_error_;
     std::int64_t data_version_ = -1;        // of ledger_, when its totals were read
     std::uintptr_t job_list_identity_ = 0;  // slurmctld's job list at the last pass

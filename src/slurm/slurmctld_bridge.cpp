@@ -171,12 +171,35 @@ int observe_one(void* object, void* arg) {
 
 JobShape shape_of_job(const struct job_record* job) { return shape_from_record(job); }
 
-void observe_jobs(const char* marker_variable, std::vector<JobObservation>* out) {
+namespace {
+
+// Under the job read lock: no job can change while it is held.
+JobListStamp stamp_now() {
+    JobListStamp s;
+    s.list = reinterpret_cast<std::uintptr_t>(job_list);
+    s.last_update = static_cast<long long>(last_job_update);
+    s.read_at = static_cast<long long>(time(nullptr));
+    return s;
+}
+
+}  // namespace
+
+JobListStamp job_list_stamp() {
+    slurmctld_lock_t lock{};
+    lock.job = READ_LOCK;
+    lock_slurmctld(lock);
+    JobListStamp s = stamp_now();
+    unlock_slurmctld(lock);
+    return s;
+}
+
+void observe_jobs(const char* marker_variable, std::vector<JobObservation>* out, JobListStamp* stamp) {
     ObserveArgs args{out, 0, marker_variable, std::strlen(marker_variable)};
     slurmctld_lock_t lock{};
     lock.job = READ_LOCK;
     lock.part = READ_LOCK;
     lock_slurmctld(lock);
+    if (stamp) *stamp = stamp_now();
     if (job_list) {
         out->reserve(static_cast<std::size_t>(list_count(job_list)));
         list_for_each_ro(job_list, observe_one, &args);

@@ -58,12 +58,22 @@ PartitionFacts partition_facts(const std::string& name);
 // The cost-relevant request of an existing job (job_modify), before changes.
 JobShape shape_of_job(const struct job_record* job);
 
+// slurmctld's job list as seen under one job read lock.
+struct JobListStamp {
+    std::uintptr_t list = 0;      // job_list_identity()
+    long long last_update = 0;    // slurmctld's last_job_update: set to time(NULL) by every change to any job
+    long long read_at = 0;        // time(NULL) while the lock was held
+};
+// Takes the job read lock only to read the stamp (no job is looked at).
+JobListStamp job_list_stamp();
+
 // Takes slurmctld's job and partition read locks, copies every job's
 // cost-relevant fields into *out, and releases them. *out is reused from the
 // previous pass: its elements are overwritten in place (no allocation under
-// the lock once the buffers exist) and it is resized to the job count. Never
-// call it from job_submit or job_modify (they already run under slurmctld's locks).
-void observe_jobs(const char* marker_variable, std::vector<JobObservation>* out);
+// the lock once the buffers exist) and it is resized to the job count.
+// *stamp (when given) is read under the same lock. Never call it from
+// job_submit or job_modify (they already run under slurmctld's locks).
+void observe_jobs(const char* marker_variable, std::vector<JobObservation>* out, JobListStamp* stamp = nullptr);
 
 // Identifies slurmctld's current job list (0: none yet). It changes when a
 // backup controller takes over: it then recovers the jobs into a new list.

@@ -4,6 +4,7 @@
 // slurmctld that grantctl adjust committed.
 #include <unistd.h>
 
+#include <ctime>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -183,6 +184,235 @@ void test_data_version_sees_other_writers(void** state) {
     assert_true(v2 != v1);
 }
 
+// ------------------------------------------------ the SQL path (stream_report)
+// The ledger groups by user and day and streams jobs; it must give exactly
+// what build_report makes of every charge, rows, order and totals alike.
+
+void assert_same_row(const ReportRow& a, const ReportRow& b) {
+    assert_string_equal(a.key.c_str(), b.key.c_str());
+    assert_int_equal(a.runs, b.runs);
+    assert_int_equal(a.chip_seconds, b.chip_seconds);
+    assert_int_equal(a.chip_hours, b.chip_hours);
+    assert_int_equal(a.usd, b.usd);
+}
+
+void assert_same_reports(const std::vector<AwardReport>& want, const std::vector<AwardReport>& got) {
+    assert_int_equal(want.size(), got.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        const AwardReport& w = want[i];
+        const AwardReport& g = got[i];
+        assert_string_equal(w.award.c_str(), g.award.c_str());
+        assert_true(w.unit == g.unit);
+        assert_int_equal(w.rows.size(), g.rows.size());
+        for (std::size_t j = 0; j < w.rows.size(); ++j) assert_same_row(w.rows[j], g.rows[j]);
+        assert_int_equal(w.adjustments.size(), g.adjustments.size());
+        for (std::size_t j = 0; j < w.adjustments.size(); ++j) {
+            assert_string_equal(w.adjustments[j].award.c_str(), g.adjustments[j].award.c_str());
+            assert_string_equal(w.adjustments[j].unit.c_str(), g.adjustments[j].unit.c_str());
+            assert_int_equal(w.adjustments[j].amount, g.adjustments[j].amount);
+            assert_string_equal(w.adjustments[j].reason.c_str(), g.adjustments[j].reason.c_str());
+            assert_int_equal(w.adjustments[j].at, g.adjustments[j].at);
+        }
+        assert_same_row(w.charges, g.charges);
+        assert_int_equal(w.adjusted_chip_hours, g.adjusted_chip_hours);
+        assert_int_equal(w.adjusted_usd, g.adjusted_usd);
+        assert_int_equal(w.total, g.total);
+    }
+}
+
+// A ledger of several awards, users and days: requeued runs (recorded out
+// of job order), runs without a rate, zero-length runs, a saturated charge,
+// the same job id on another cluster, and adjustments on awards with
+// charges and on awards without (sorting before, between and after them).
+void fill_generated_ledger(Ledger& ledger) {
+    std::vector<ChargeRecord> charges;
+    std::uint64_t seed = 12345;
+    auto next = [&seed](std::uint64_t n) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        return (seed >> 33) % n;
+    };
+    const char* awards[] = {"B-01", "B-02", "D-07", "a-lower", "Z-9"};
+    const char* users[] = {"alice", "bob", "carol", "dave", "Eve", "bob2"};
+    const std::int64_t t0 = 1'700'000'000;  // 2023-11-14; the run spans DST changes in most zones
+    for (std::uint32_t job = 100; job < 700; ++job) {
+        const std::string award = awards[next(5)];
+        const std::string user = users[next(6)];
+        const std::int64_t chips = static_cast<std::int64_t>(next(4)) * 16;  // 0 chips now and then
+        const std::int64_t seconds = static_cast<std::int64_t>(next(7200));
+        const std::int64_t start = t0 + job * 47'000 + static_cast<std::int64_t>(next(40'000));
+        const Micros rate = next(5) == 0 ? -1 : 1'340'000;
+        charges.push_back(charge(job, start, award, user, chips, seconds, start + seconds + 3, rate));
+        if (next(6) == 0) {  // requeued: a later run of the same job, sometimes recorded first
+            charges.push_back(charge(job, start + 5000, award, user, 16, static_cast<std::int64_t>(next(3600)),
+                                     start + 9000, next(2) ? -1 : 2'100'000));
+        }
+    }
+    ChargeRecord other = charge(150, t0 + 150 * 47'000, "B-02", "alice", 16, 60, t0 + 150 * 47'000 + 70);
+    other.cluster = "other";  // the same job id on another cluster
+    charges.push_back(other);
+    ChargeRecord huge = charge(900, t0 + 400 * 47'000, "D-07", "carol", 16, 60, t0 + 400 * 47'000 + 70);
+    huge.chip_hours = kSaturatedTicks;  // an absurd (saturated) charge stays saturated in every sum
+    huge.usd = kSaturatedTicks;
+    charges.push_back(huge);
+    // Recorded in an order unrelated to job order.
+    for (std::size_t i = charges.size() - 1; i > 0; --i) std::swap(charges[i], charges[next(i + 1)]);
+    std::vector<ChargeRecord> inserted;
+    std::string error;
+    for (std::size_t i = 0; i < charges.size(); i += 100) {
+        std::vector<ChargeRecord> batch(charges.begin() + static_cast<std::ptrdiff_t>(i),
+                                        charges.begin() + static_cast<std::ptrdiff_t>(std::min(i + 100, charges.size())));
+        assert_true(ledger.record_charges(batch, &inserted, &error));
+    }
+    const Adjustment adjustments[] = {
+        {"B-02", "chip_hours", -2'500'000, "fault", "root", t0 + 10 * 86400},
+        {"A-00", "usd", 7'000'000, "before every award", "root", t0 + 11 * 86400},
+        {"B-02", "usd", 1'250'000, "outside, \"quoted\"", "admin", t0 + 12 * 86400},
+        {"C-00", "chip_hours", 3'000'000, "between awards", "root", t0 + 13 * 86400},
+        {"zz-last", "chip_hours", -1, "after every award", "root", t0 + 200 * 86400},
+        {"Z-9", "usd", -4'000'000, "credit", "root", t0 + 300 * 86400},
+    };
+    for (const auto& a : adjustments) assert_true(ledger.record_adjustment(a, &error));
+}
+
+std::optional<Budget::Unit> generated_unit(const std::string& id) {
+    if (id == "B-01" || id == "Z-9" || id == "A-00") return Budget::Unit::Usd;
+    if (id == "B-02" || id == "D-07") return Budget::Unit::ChipHours;
+    return std::nullopt;
+}
+
+// A local day with an offset that is not a whole number of hours.
+DayNumber shifted_day(std::int64_t epoch) {
+    std::int64_t t = epoch - 5 * 3600 - 45 * 60;
+    return static_cast<DayNumber>(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+}
+
+DayNumber localtime_day(std::int64_t epoch) {
+    std::time_t t = static_cast<std::time_t>(epoch);
+    struct tm tm {};
+    localtime_r(&t, &tm);
+    return day_number(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
+}
+
+void check_sql_path(const Ledger& ledger, const LedgerFilter& filter, const std::function<DayNumber(std::int64_t)>& day_of) {
+    std::string error;
+    for (ReportGroup group : {ReportGroup::User, ReportGroup::Job, ReportGroup::Day}) {
+        ReportInput in;
+        in.group = group;
+        in.unit_of = generated_unit;
+        in.day_of = day_of;
+        assert_true(ledger.charges(&in.charges, &error, filter));
+        assert_true(ledger.adjustments(&in.adjustments, &error, filter));
+        const auto want = build_report(in);
+
+        ReportQuery q;
+        q.filter = filter;
+        q.group = group;
+        q.unit_of = generated_unit;
+        q.day_of = day_of;
+        std::vector<AwardReport> got;
+        assert_true(ledger.begin_read(&error));
+        const bool ok = report_from_ledger(ledger, q, &got, &error);
+        ledger.end_read();
+        if (!ok) fail_msg("report_from_ledger: %s", error.c_str());
+        assert_same_reports(want, got);
+    }
+}
+
+void test_sql_path_matches_build_report(void** state) {
+    std::string error;
+    auto ledger = Ledger::open(db_path(state), &error);
+    assert_non_null(ledger.get());
+    fill_generated_ledger(*ledger);
+
+    std::vector<ChargeRecord> all;
+    assert_true(ledger->charges(&all, &error));
+    assert_true(all.size() > 650);
+    std::size_t requeued = 0, no_rate = 0;
+    for (std::size_t i = 1; i < all.size(); ++i) requeued += all[i].job_id == all[i - 1].job_id;
+    for (const auto& c : all) no_rate += c.usd < 0;
+    assert_true(requeued >= 50);
+    assert_true(no_rate >= 50);
+
+    check_sql_path(*ledger, {}, shifted_day);
+    check_sql_path(*ledger, {}, localtime_day);
+    LedgerFilter f;
+    f.award = "B-02";
+    check_sql_path(*ledger, f, shifted_day);
+    f = {};
+    f.user = "bob";
+    check_sql_path(*ledger, f, shifted_day);
+    f = {};
+    f.since = 1'700'000'000 + 30 * 86400;
+    f.until = 1'700'000'000 + 90 * 86400;
+    check_sql_path(*ledger, f, shifted_day);
+    f.award = "nothing";
+    check_sql_path(*ledger, f, shifted_day);
+
+    // Whatever the grouping, the totals are the ledger's exact sums.
+    std::vector<AwardReport> reports;
+    ReportQuery q;
+    q.unit_of = generated_unit;
+    q.day_of = shifted_day;
+    assert_true(report_from_ledger(*ledger, q, &reports, &error));
+    std::map<std::string, ChargeTotals> totals;
+    assert_true(ledger->totals(&totals, &error));
+    for (const auto& r : reports) {
+        if (r.award == "D-07") {
+            assert_int_equal(r.charges.chip_hours, kSaturatedTicks);  // saturated stays saturated
+            continue;
+        }
+        const ChargeTotals& t = totals[r.award];
+        assert_int_equal(add_saturating(r.charges.chip_hours, r.adjusted_chip_hours), t.chip_hours);
+        assert_int_equal(add_saturating(r.charges.usd, r.adjusted_usd), t.usd);
+    }
+}
+
+// The same days as localtime_r in zones with DST (and a 30-minute one).
+void test_sql_path_days_in_local_time(void** state) {
+    std::string error;
+    auto ledger = Ledger::open(db_path(state), &error);
+    assert_non_null(ledger.get());
+    fill_generated_ledger(*ledger);
+    const char* old = std::getenv("TZ");
+    const std::string saved = old ? old : "";
+    for (const char* tz : {"America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"}) {
+        setenv("TZ", tz, 1);
+        tzset();
+        check_sql_path(*ledger, {}, localtime_day);
+    }
+    if (old) {
+        setenv("TZ", saved.c_str(), 1);
+    } else {
+        unsetenv("TZ");
+    }
+    tzset();
+}
+
+// Sums that overflow 64 bits (only a hand-made ledger can hold them) are an
+// error, never a wrapped number.
+void test_sql_path_overflow_is_an_error(void** state) {
+    std::string error;
+    auto ledger = Ledger::open(db_path(state), &error);
+    assert_non_null(ledger.get());
+    std::vector<ChargeRecord> batch, inserted;
+    for (std::uint32_t job = 1; job <= 3; ++job) {
+        ChargeRecord c = charge(job, 1000, "A", "alice", 1, 1, 5000);
+        c.chip_hours = kSaturatedTicks;
+        batch.push_back(c);
+    }
+    assert_true(ledger->record_charges(batch, &inserted, &error));
+    ReportQuery q;
+    q.day_of = utc_day;
+    std::vector<AwardReport> got;
+    assert_false(report_from_ledger(*ledger, q, &got, &error));
+    assert_string_equal(error.c_str(), "integer overflow");
+    // By job every row is one charge: no SQL sum, and the award's total saturates.
+    q.group = ReportGroup::Job;
+    assert_true(report_from_ledger(*ledger, q, &got, &error));
+    assert_int_equal(got.size(), 1);
+    assert_int_equal(got[0].charges.chip_hours, kSaturatedTicks);
+}
+
 }  // namespace
 
 int main(void) {
@@ -191,6 +421,9 @@ int main(void) {
         cmocka_unit_test(test_group_by_job_and_day),
         cmocka_unit_test_setup_teardown(test_ledger_filters, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_data_version_sees_other_writers, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sql_path_matches_build_report, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sql_path_days_in_local_time, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sql_path_overflow_is_an_error, make_dir, remove_dir),
     };
     return cmocka_run_group_tests_name("report", tests, nullptr, nullptr);
 }

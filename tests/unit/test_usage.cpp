@@ -523,6 +523,23 @@ void test_tracker_approval_expiry(void** /*state*/) {
     expect_view(t.view(policy(), "CH", "alice"), 0, 0, 0, 0, 0, 0);
 }
 
+// A pass that copied no job (nothing changed in slurmctld) only expires
+// approvals by age; the snapshot and the younger approvals stay.
+void test_tracker_expire_approvals_keeps_snapshot(void** /*state*/) {
+    UsageTracker t;
+    t.publish(snapshot_with("CH", ticks_of(10'000'000), "bob", 1, 16), {}, 90);
+    t.approve("CH", "alice", ticks_of(5'000'000), 1, 16, 100);
+    t.approve("CH", "alice", ticks_of(2'000'000), 1, 16, 150);
+    t.expire_approvals(160);  // both at most 60 s old
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(17'000'000), 3, 48, 2, 32);
+    t.expire_approvals(161);  // the first one's job never appeared
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(12'000'000), 2, 32, 1, 16);
+    expect_view(t.view(policy(), "CH", "bob"), 0, ticks_of(12'000'000), 2, 32, 1, 16);
+    t.expire_approvals(215, 5);
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(10'000'000), 1, 16, 0, 0);
+    assert_int_equal(t.snapshot().awards.at("CH").held, ticks_of(10'000'000));
+}
+
 void test_tracker_charged_in_unit(void** /*state*/) {
     UsageTracker t;
     std::map<std::string, ChargeTotals> totals;
@@ -643,6 +660,7 @@ int main(void) {
         cmocka_unit_test(test_purged_jobs_forgotten),
         cmocka_unit_test(test_tracker_approvals),
         cmocka_unit_test(test_tracker_approval_expiry),
+        cmocka_unit_test(test_tracker_expire_approvals_keeps_snapshot),
         cmocka_unit_test(test_tracker_charged_in_unit),
         cmocka_unit_test(test_tracker_from_accountant),
         cmocka_unit_test(test_tracker_exact_and_saturating),
