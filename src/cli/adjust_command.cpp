@@ -70,18 +70,10 @@ std::string who_am_i() {
 
 int run_adjust(const std::vector<std::string>& args) {
     ParsedArgs a;
-    std::string bad = parse_options(args,
-                                    {{"reason", 'r', true},
-                                     {"json", 0, false},
-                                     {"ledger", 0, true},
-                                     {"policy", 0, true},
-                                     {"help", 'h', false}},
-                                    &a);
-    if (!bad.empty()) return usage_error("adjust", bad);
-    if (a.has("help")) {
-        std::cout << kAdjustUsage;
-        return kExitOk;
-    }
+    if (auto stop =
+            parse_command(args, {{"reason", 'r', true}, {"json", 0, false}, {"ledger", 0, true}, {"policy", 0, true}},
+                          kAdjustUsage, "adjust", &a, Positionals::Allowed))
+        return *stop;
     if (a.positionals.size() != 2) return usage_error("adjust", "adjust takes an AWARD and an AMOUNT.");
     const std::string& award_id = a.positionals[0];
     if (!is_valid_award_id(award_id)) return usage_error("adjust", award_id_problem(award_id));

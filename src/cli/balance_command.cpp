@@ -35,19 +35,10 @@ const char kBalanceUsage[] =
 
 int run_balance(const std::vector<std::string>& args) {
     ParsedArgs a;
-    std::string bad = parse_options(args,
-                                    {{"award", 0, true},
-                                     {"account", 'A', true},
-                                     {"user", 0, true},
-                                     {"json", 0, false},
-                                     {"help", 'h', false}},
-                                    &a);
-    if (!bad.empty()) return usage_error("balance", bad);
-    if (a.has("help")) {
-        std::cout << kBalanceUsage;
-        return kExitOk;
-    }
-    if (!a.positionals.empty()) return usage_error("balance", "unexpected argument '" + a.positionals.front() + "'.");
+    if (auto stop =
+            parse_command(args, {{"award", 0, true}, {"account", 'A', true}, {"user", 0, true}, {"json", 0, false}},
+                          kBalanceUsage, "balance", &a))
+        return *stop;
     if (const std::string* award = a.value("award"); award && !is_valid_award_id(*award)) {
         return usage_error("balance", award_id_problem(*award));
     }

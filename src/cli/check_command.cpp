@@ -10,6 +10,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/json.h"
+#include "cli/options.h"
 #include "cli/slurm_conf.h"
 #include "core/date.h"
 #include "core/decimal.h"
@@ -159,14 +160,11 @@ void print_json(const std::string& file, const Policy& p) {
     std::cout << "}}\n";
 }
 
-// root plus SlurmUser from slurm.conf (a plain "SlurmUser=name" line), as slurmctld trusts them.
-int usage_error(const std::string& sentence) {
-    std::cerr << "grantctl: " << sentence << " See 'grantctl check --help'.\n";
-    return kExitUsage;
-}
-
 }  // namespace
 
+// Not parse_command: check reads its words itself, and its answers to them
+// ("unknown option '-' for check.", "--" and "-5" refused, --help only
+// before a mistake) differ from parse_options'; byte for byte as they were.
 int run_check(const std::vector<std::string>& args) {
     bool json = false;
     std::string file;
@@ -177,11 +175,11 @@ int run_check(const std::vector<std::string>& args) {
         } else if (a == "--json") {
             json = true;
         } else if (!a.empty() && a[0] == '-') {
-            return usage_error("unknown option '" + a + "' for check.");
+            return usage_error("check", "unknown option '" + a + "' for check.");
         } else if (file.empty()) {
             file = a;
         } else {
-            return usage_error("check takes at most one FILE.");
+            return usage_error("check", "check takes at most one FILE.");
         }
     }
     const std::string slurm_conf = slurm_conf_path();

@@ -91,14 +91,8 @@ std::string exposition(const std::vector<AwardStatus>& awards) {
 
 int run_metrics(const std::vector<std::string>& args) {
     ParsedArgs a;
-    std::string bad =
-        parse_options(args, {{"output", 'o', true}, {"json", 0, false}, {"help", 'h', false}}, &a);
-    if (!bad.empty()) return usage_error("metrics", bad);
-    if (a.has("help")) {
-        std::cout << kMetricsUsage;
-        return kExitOk;
-    }
-    if (!a.positionals.empty()) return usage_error("metrics", "unexpected argument '" + a.positionals.front() + "'.");
+    if (auto stop = parse_command(args, {{"output", 'o', true}, {"json", 0, false}}, kMetricsUsage, "metrics", &a))
+        return *stop;
     if (auto v = a.value("output"); v && v->empty()) return usage_error("metrics", "--output needs a file name.");
 
     std::string error;

@@ -69,6 +69,21 @@ std::string parse_options(const std::vector<std::string>& args, const std::vecto
     return "";
 }
 
+std::optional<int> parse_command(const std::vector<std::string>& args, std::vector<OptionSpec> specs, const char* usage,
+                                 const std::string& command, ParsedArgs* out, Positionals positionals) {
+    specs.push_back({"help", 'h', false});
+    std::string bad = parse_options(args, specs, out);
+    if (!bad.empty()) return usage_error(command, bad);
+    if (out->has("help")) {
+        std::cout << usage;
+        return kExitOk;
+    }
+    if (positionals == Positionals::None && !out->positionals.empty()) {
+        return usage_error(command, "unexpected argument '" + out->positionals.front() + "'.");
+    }
+    return std::nullopt;
+}
+
 int usage_error(const std::string& command, const std::string& sentence) {
     std::cerr << "grantctl: " << sentence << " See 'grantctl " << command << " --help'.\n";
     return kExitUsage;

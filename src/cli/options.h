@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +32,18 @@ struct ParsedArgs {
 // "" on success, else one sentence saying what is wrong.
 std::string parse_options(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs,
                           ParsedArgs* out);
+
+// What a command does with the words that are not options.
+enum class Positionals { None, Allowed };
+
+// The start every grantctl command shares: parses ARGS against SPECS plus
+// -h/--help into *OUT. Returns the exit status when the command must stop
+// here: 0 after printing USAGE for --help, 2 after a usage_error for a bad
+// option or, with Positionals::None, for the first word that is not one.
+// nullopt: go on with *OUT.
+std::optional<int> parse_command(const std::vector<std::string>& args, std::vector<OptionSpec> specs, const char* usage,
+                                 const std::string& command, ParsedArgs* out,
+                                 Positionals positionals = Positionals::None);
 
 // Prints "grantctl: SENTENCE See 'grantctl COMMAND --help'." and returns 2.
 int usage_error(const std::string& command, const std::string& sentence);

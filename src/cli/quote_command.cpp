@@ -54,25 +54,19 @@ std::optional<std::uint32_t> count(const std::string& text) {
 
 int run_quote(const std::vector<std::string>& args) {
     ParsedArgs a;
-    std::string bad = parse_options(args,
-                                    {{"partition", 'p', true},
-                                     {"nodes", 'N', true},
-                                     {"time", 't', true},
-                                     {"gres", 0, true},
-                                     {"array", 'a', true},
-                                     {"award", 0, true},
-                                     {"account", 'A', true},
-                                     {"ntasks", 'n', true},
-                                     {"user", 0, true},
-                                     {"json", 0, false},
-                                     {"help", 'h', false}},
-                                    &a);
-    if (!bad.empty()) return usage_error("quote", bad);
-    if (a.has("help")) {
-        std::cout << kQuoteUsage;
-        return kExitOk;
-    }
-    if (!a.positionals.empty()) return usage_error("quote", "unexpected argument '" + a.positionals.front() + "'.");
+    if (auto stop = parse_command(args,
+                                  {{"partition", 'p', true},
+                                   {"nodes", 'N', true},
+                                   {"time", 't', true},
+                                   {"gres", 0, true},
+                                   {"array", 'a', true},
+                                   {"award", 0, true},
+                                   {"account", 'A', true},
+                                   {"ntasks", 'n', true},
+                                   {"user", 0, true},
+                                   {"json", 0, false}},
+                                  kQuoteUsage, "quote", &a))
+        return *stop;
 
     QueryJob job;
     if (auto v = a.value("partition")) {

@@ -217,24 +217,18 @@ bool print_report(const Ledger& ledger, const ReportQuery& q, const std::string&
 
 int run_report(const std::vector<std::string>& args) {
     ParsedArgs a;
-    std::string bad = parse_options(args,
-                                    {{"award", 0, true},
-                                     {"user", 0, true},
-                                     {"since", 0, true},
-                                     {"until", 0, true},
-                                     {"by", 0, true},
-                                     {"format", 0, true},
-                                     {"json", 0, false},
-                                     {"ledger", 0, true},
-                                     {"policy", 0, true},
-                                     {"help", 'h', false}},
-                                    &a);
-    if (!bad.empty()) return usage_error("report", bad);
-    if (a.has("help")) {
-        std::cout << kReportUsage;
-        return kExitOk;
-    }
-    if (!a.positionals.empty()) return usage_error("report", "unexpected argument '" + a.positionals.front() + "'.");
+    if (auto stop = parse_command(args,
+                                  {{"award", 0, true},
+                                   {"user", 0, true},
+                                   {"since", 0, true},
+                                   {"until", 0, true},
+                                   {"by", 0, true},
+                                   {"format", 0, true},
+                                   {"json", 0, false},
+                                   {"ledger", 0, true},
+                                   {"policy", 0, true}},
+                                  kReportUsage, "report", &a))
+        return *stop;
     LedgerFilter filter;
     if (auto v = a.value("award")) {
         if (!is_valid_award_id(*v)) return usage_error("report", award_id_problem(*v));
