@@ -62,6 +62,15 @@ bool fail(sqlite3* db, std::string* error) {
     return false;
 }
 
+// Steps ST to its end, calling row(sqlite3_stmt*) on each row. False, with
+// SQLite's message in *error, when a step fails.
+template <typename Row>
+bool for_each_row(sqlite3* db, Statement& st, const Row& row, std::string* error) {
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) row(st.get());
+    return rc == SQLITE_DONE || fail(db, error);
+}
+
 std::string text(sqlite3_stmt* s, int col) {
     const unsigned char* t = sqlite3_column_text(s, col);
     return t ? reinterpret_cast<const char*>(t) : "";
@@ -162,23 +171,25 @@ bool Ledger::totals(std::map<std::string, ChargeTotals>* out, std::string* error
     {
         Statement st(db_, "SELECT award, sum(chip_hours_ticks), sum(coalesce(usd_ticks, 0)) FROM charges GROUP BY award;");
         if (!st.ok()) return fail(db_, error);
-        int rc;
-        while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-            ChargeTotals& t = (*out)[text(st.get(), 0)];
-            t.chip_hours += sqlite3_column_int64(st.get(), 1);
-            t.usd += sqlite3_column_int64(st.get(), 2);
-        }
-        if (rc != SQLITE_DONE) return fail(db_, error);
+        const bool ok = for_each_row(
+            db_, st,
+            [out](sqlite3_stmt* s) {
+                ChargeTotals& t = (*out)[text(s, 0)];
+                t.chip_hours += sqlite3_column_int64(s, 1);
+                t.usd += sqlite3_column_int64(s, 2);
+            },
+            error);
+        if (!ok) return false;
     }
     Statement st(db_, "SELECT award, unit, sum(amount_micros) FROM adjustments GROUP BY award, unit;");
     if (!st.ok()) return fail(db_, error);
-    int rc;
-    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-        ChargeTotals& t = (*out)[text(st.get(), 0)];
-        (text(st.get(), 1) == "usd" ? t.usd : t.chip_hours) += ticks_of(sqlite3_column_int64(st.get(), 2));
-    }
-    if (rc != SQLITE_DONE) return fail(db_, error);
-    return true;
+    return for_each_row(
+        db_, st,
+        [out](sqlite3_stmt* s) {
+            ChargeTotals& t = (*out)[text(s, 0)];
+            (text(s, 1) == "usd" ? t.usd : t.chip_hours) += ticks_of(sqlite3_column_int64(s, 2));
+        },
+        error);
 }
 
 namespace {
@@ -230,26 +241,25 @@ bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error, const L
     Statement st(db_, sql.c_str());
     if (!st.ok()) return fail(db_, error);
     bind(st.get(), w);
-    int rc;
-    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-        sqlite3_stmt* s = st.get();
-        ChargeRecord c;
-        c.cluster = text(s, 0);
-        c.job_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
-        c.run_start = sqlite3_column_int64(s, 2);
-        c.award = text(s, 3);
-        c.user = text(s, 4);
-        c.account = text(s, 5);
-        c.partition = text(s, 6);
-        c.chips = sqlite3_column_int64(s, 7);
-        c.seconds = sqlite3_column_int64(s, 8);
-        c.chip_hours = sqlite3_column_int64(s, 9);
-        c.usd = sqlite3_column_int64(s, 10);
-        c.recorded_at = sqlite3_column_int64(s, 11);
-        out->push_back(std::move(c));
-    }
-    if (rc != SQLITE_DONE) return fail(db_, error);
-    return true;
+    return for_each_row(
+        db_, st,
+        [out](sqlite3_stmt* s) {
+            ChargeRecord c;
+            c.cluster = text(s, 0);
+            c.job_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+            c.run_start = sqlite3_column_int64(s, 2);
+            c.award = text(s, 3);
+            c.user = text(s, 4);
+            c.account = text(s, 5);
+            c.partition = text(s, 6);
+            c.chips = sqlite3_column_int64(s, 7);
+            c.seconds = sqlite3_column_int64(s, 8);
+            c.chip_hours = sqlite3_column_int64(s, 9);
+            c.usd = sqlite3_column_int64(s, 10);
+            c.recorded_at = sqlite3_column_int64(s, 11);
+            out->push_back(std::move(c));
+        },
+        error);
 }
 
 bool Ledger::adjustments(std::vector<Adjustment>* out, std::string* error, const LedgerFilter& filter) const {
@@ -260,14 +270,13 @@ bool Ledger::adjustments(std::vector<Adjustment>* out, std::string* error, const
     Statement st(db_, sql.c_str());
     if (!st.ok()) return fail(db_, error);
     bind(st.get(), w);
-    int rc;
-    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-        sqlite3_stmt* s = st.get();
-        out->push_back(Adjustment{text(s, 0), text(s, 1), sqlite3_column_int64(s, 2), text(s, 3), text(s, 4),
-                                  sqlite3_column_int64(s, 5)});
-    }
-    if (rc != SQLITE_DONE) return fail(db_, error);
-    return true;
+    return for_each_row(
+        db_, st,
+        [out](sqlite3_stmt* s) {
+            out->push_back(Adjustment{text(s, 0), text(s, 1), sqlite3_column_int64(s, 2), text(s, 3), text(s, 4),
+                                      sqlite3_column_int64(s, 5)});
+        },
+        error);
 }
 
 namespace {
@@ -339,23 +348,22 @@ bool Ledger::charge_sums(ChargeGrouping by, const LedgerFilter& filter,
     if (!st.ok()) return fail(db_, error);
     bind(st.get(), w);
     ChargeSum sum;
-    int rc;
-    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-        sqlite3_stmt* s = st.get();
-        sum.award = text(s, 0);
-        if (per_day) {
-            sum.day = sqlite3_column_int64(s, 1);
-        } else {
-            sum.user = text(s, 1);
-        }
-        sum.runs = sqlite3_column_int64(s, 2);
-        sum.chip_seconds = std::min<std::int64_t>(sqlite3_column_int64(s, 3), kSaturatedCount);
-        sum.chip_hours = std::min<Ticks>(sqlite3_column_int64(s, 4), kSaturatedTicks);
-        sum.usd = std::min<Ticks>(sqlite3_column_int64(s, 5), kSaturatedTicks);
-        each(sum);
-    }
-    if (rc != SQLITE_DONE) return fail(db_, error);
-    return true;
+    return for_each_row(
+        db_, st,
+        [&](sqlite3_stmt* s) {
+            sum.award = text(s, 0);
+            if (per_day) {
+                sum.day = sqlite3_column_int64(s, 1);
+            } else {
+                sum.user = text(s, 1);
+            }
+            sum.runs = sqlite3_column_int64(s, 2);
+            sum.chip_seconds = std::min<std::int64_t>(sqlite3_column_int64(s, 3), kSaturatedCount);
+            sum.chip_hours = std::min<Ticks>(sqlite3_column_int64(s, 4), kSaturatedTicks);
+            sum.usd = std::min<Ticks>(sqlite3_column_int64(s, 5), kSaturatedTicks);
+            each(sum);
+        },
+        error);
 }
 
 bool Ledger::each_charge_by_award(const LedgerFilter& filter, const std::function<void(const ChargeRecord&)>& each,
@@ -368,21 +376,20 @@ bool Ledger::each_charge_by_award(const LedgerFilter& filter, const std::functio
     if (!st.ok()) return fail(db_, error);
     bind(st.get(), w);
     ChargeRecord c;
-    int rc;
-    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-        sqlite3_stmt* s = st.get();
-        const unsigned char* award = sqlite3_column_text(s, 0);
-        c.award.assign(award ? reinterpret_cast<const char*>(award) : "");
-        c.job_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
-        c.run_start = sqlite3_column_int64(s, 2);
-        c.chips = sqlite3_column_int64(s, 3);
-        c.seconds = sqlite3_column_int64(s, 4);
-        c.chip_hours = sqlite3_column_int64(s, 5);
-        c.usd = sqlite3_column_int64(s, 6);
-        each(c);
-    }
-    if (rc != SQLITE_DONE) return fail(db_, error);
-    return true;
+    return for_each_row(
+        db_, st,
+        [&](sqlite3_stmt* s) {
+            const unsigned char* award = sqlite3_column_text(s, 0);
+            c.award.assign(award ? reinterpret_cast<const char*>(award) : "");
+            c.job_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+            c.run_start = sqlite3_column_int64(s, 2);
+            c.chips = sqlite3_column_int64(s, 3);
+            c.seconds = sqlite3_column_int64(s, 4);
+            c.chip_hours = sqlite3_column_int64(s, 5);
+            c.usd = sqlite3_column_int64(s, 6);
+            each(c);
+        },
+        error);
 }
 
 bool Ledger::begin_read(std::string* error) const { return exec(db_, "BEGIN;", error); }
