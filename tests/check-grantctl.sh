@@ -25,9 +25,9 @@ expect "unknown key reported with file:line:col" 1 "$tmp/bad.yaml:4:31: unknown 
 expect "json error output" 1 '"valid":false' -- "$GRANTCTL" check --json "$tmp/bad.yaml"
 expect "missing file" 1 "cannot open the policy file" -- "$GRANTCTL" check "$tmp/none.yaml"
 expect "default path follows SLURM_CONF" 1 "$tmp/grants.yaml" -- env SLURM_CONF="$tmp/slurm.conf" "$GRANTCTL" check
-expect "summary shows budgets" 0 "budget:     50000 chip-h" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
+expect "summary shows budgets" 0 "budget:     50,000 chip-h" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
 expect "summary shows validity" 0 "valid:      2025-01-01 to 2027-12-31" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
-expect "summary shows dollar budgets" 0 'budget:     $250000' -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
+expect "summary shows dollar budgets" 0 'budget:     $250,000' -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
 expect "json has budgets" 0 '"budget":{"unit":"usd","amount":250000}' -- "$GRANTCTL" check --json "$SRC/etc/grants.yaml.example"
 cp "$SRC/etc/grants.yaml.example" "$tmp/open.yaml"
 chmod 0666 "$tmp/open.yaml"

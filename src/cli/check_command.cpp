@@ -12,6 +12,7 @@
 #include "cli/json.h"
 #include "cli/options.h"
 #include "cli/slurm_conf.h"
+#include "core/cost_model.h"
 #include "core/date.h"
 #include "core/decimal.h"
 #include "core/duration.h"
@@ -39,10 +40,6 @@ std::string join(const NameSet& names, const char* sep = ", ") {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : sep) + n;
     return out;
-}
-
-std::string budget_text(const Budget& b) {
-    return b.unit == Budget::Unit::Usd ? "$" + format_decimal(b.amount) : format_decimal(b.amount) + " chip-h";
 }
 
 std::string validity_text(const Validity& v) {
@@ -95,7 +92,7 @@ void print_summary(const std::string& file, const Policy& p) {
         std::cout << "  " << id;
         if (!a.title.empty()) std::cout << "  " << a.title;
         if (!a.pi.empty()) std::cout << "  (PI " << a.pi << ")";
-        std::cout << "\n    budget:     " << budget_text(a.budget) << "\n    valid:      " << validity_text(a.valid)
+        std::cout << "\n    budget:     " << format_budget(a.budget) << "\n    valid:      " << validity_text(a.valid)
                   << "\n    partitions: " << (a.partitions.empty() ? join(p.enforced_partitions) : join(a.partitions))
                   << "\n    members:    " << members_text(a.members) << "\n    limits:     " << limits_text(a.limits)
                   << "\n";
