@@ -229,15 +229,30 @@ void bind(sqlite3_stmt* s, const Where& w) {
     for (auto n : w.numbers) sqlite3_bind_int64(s, i++, n);
 }
 
+// What charges() and each_charge_by_award() both select first, in read_charge's order.
+const char kChargeColumns[] = "award, job_id, run_start, chips, seconds, chip_hours_ticks, coalesce(usd_ticks, -1)";
+
+// Reads kChargeColumns into c. The award is assigned in place, so a record
+// reused across rows keeps its buffer.
+void read_charge(sqlite3_stmt* s, ChargeRecord& c) {
+    const unsigned char* award = sqlite3_column_text(s, 0);
+    c.award.assign(award ? reinterpret_cast<const char*>(award) : "");
+    c.job_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+    c.run_start = sqlite3_column_int64(s, 2);
+    c.chips = sqlite3_column_int64(s, 3);
+    c.seconds = sqlite3_column_int64(s, 4);
+    c.chip_hours = sqlite3_column_int64(s, 5);
+    c.usd = sqlite3_column_int64(s, 6);
+}
+
 }  // namespace
 
 bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
     Where w = where_of(filter, "recorded_at", true);
-    const std::string sql =
-        "SELECT cluster, job_id, run_start, award, user, account, partition, chips, seconds,"
-        " chip_hours_ticks, coalesce(usd_ticks, -1), recorded_at FROM charges" +
-        w.sql + " ORDER BY job_id, run_start;";
+    const std::string sql = std::string("SELECT ") + kChargeColumns +
+                            ", cluster, user, account, partition, recorded_at FROM charges" + w.sql +
+                            " ORDER BY job_id, run_start;";
     Statement st(db_, sql.c_str());
     if (!st.ok()) return fail(db_, error);
     bind(st.get(), w);
@@ -245,17 +260,11 @@ bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error, const L
         db_, st,
         [out](sqlite3_stmt* s) {
             ChargeRecord c;
-            c.cluster = text(s, 0);
-            c.job_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
-            c.run_start = sqlite3_column_int64(s, 2);
-            c.award = text(s, 3);
-            c.user = text(s, 4);
-            c.account = text(s, 5);
-            c.partition = text(s, 6);
-            c.chips = sqlite3_column_int64(s, 7);
-            c.seconds = sqlite3_column_int64(s, 8);
-            c.chip_hours = sqlite3_column_int64(s, 9);
-            c.usd = sqlite3_column_int64(s, 10);
+            read_charge(s, c);
+            c.cluster = text(s, 7);
+            c.user = text(s, 8);
+            c.account = text(s, 9);
+            c.partition = text(s, 10);
             c.recorded_at = sqlite3_column_int64(s, 11);
             out->push_back(std::move(c));
         },
@@ -370,8 +379,7 @@ bool Ledger::each_charge_by_award(const LedgerFilter& filter, const std::functio
                                   std::string* error) const {
     Where w = where_of(filter, "recorded_at", true);
     const std::string sql =
-        "SELECT award, job_id, run_start, chips, seconds, chip_hours_ticks, coalesce(usd_ticks, -1) FROM charges" +
-        w.sql + " ORDER BY +award, job_id, run_start, id;";
+        std::string("SELECT ") + kChargeColumns + " FROM charges" + w.sql + " ORDER BY +award, job_id, run_start, id;";
     Statement st(db_, sql.c_str());
     if (!st.ok()) return fail(db_, error);
     bind(st.get(), w);
@@ -379,14 +387,7 @@ bool Ledger::each_charge_by_award(const LedgerFilter& filter, const std::functio
     return for_each_row(
         db_, st,
         [&](sqlite3_stmt* s) {
-            const unsigned char* award = sqlite3_column_text(s, 0);
-            c.award.assign(award ? reinterpret_cast<const char*>(award) : "");
-            c.job_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
-            c.run_start = sqlite3_column_int64(s, 2);
-            c.chips = sqlite3_column_int64(s, 3);
-            c.seconds = sqlite3_column_int64(s, 4);
-            c.chip_hours = sqlite3_column_int64(s, 5);
-            c.usd = sqlite3_column_int64(s, 6);
+            read_charge(s, c);
             each(c);
         },
         error);
