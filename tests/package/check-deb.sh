@@ -20,16 +20,10 @@
 #                 run them in the package build too, as debian/rules does)
 #   KEEP=1        keep the work directory (it is kept anyway when a check fails)
 set -u
-me=${0##*/}
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
-die() { echo "$me: $*" >&2; not_ok "$1"; finish; }
-
-tarball=${1:-}
-[ -f "$tarball" ] || { echo "usage: $me slurm-grants-VERSION.tar.gz" >&2; exit 2; }
-tarball=$(realpath "$tarball")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+tarball_arg "${1:-}"
 if [ "$(id -u)" != 0 ]; then
     echo "$me: skipped: must run as root (it installs and removes a Debian package)" >&2
     exit 77
@@ -39,8 +33,6 @@ for tool in dpkg-buildpackage dh dh_autoreconf; do
         die "$tool not found: install debhelper and dpkg-dev (build-aux/install-deps does)"
 done
 
-name=$(basename "$tarball" .tar.gz)            # slurm-grants-0.1.0
-version=${name#slurm-grants-}
 arch=$(dpkg --print-architecture)
 slurm_deb_version=$(dpkg-query -W -f='${Version}' libslurm-dev 2>/dev/null)
 [ -n "$slurm_deb_version" ] || die "libslurm-dev is not installed"
@@ -57,24 +49,15 @@ for f in "$sysdir/job_submit_grants.so" "$sysdir/spank_grants.so" /usr/bin/grant
     [ -e "$f" ] && die "$f exists (installed from source?): remove it first (make uninstall)"
 done
 
-work=$(mktemp -d /tmp/slurm-grants-deb.XXXXXX) || exit 1
 installed=0
-# shellcheck disable=SC2317 # invoked by the trap
-cleanup() {
+# shellcheck disable=SC2317 # invoked by lib.sh's cleanup, on exit
+before_cleanup() {
     if [ "$installed" = 1 ]; then
         echo "$me: purging slurm-grants" >&2
         dpkg --purge slurm-grants >>"$work/dpkg.log" 2>&1
     fi
-    if [ "$fail" = 0 ] && [ "${KEEP:-0}" != 1 ]; then
-        rm -rf -- "$work"
-    else
-        echo "$me: work directory kept: $work" >&2
-    fi
 }
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+make_work_dir deb
 
 # ---- 1. build
 tar -xzf "$tarball" -C "$work" || die "cannot unpack $tarball"

@@ -15,23 +15,14 @@
 #                 dpkg-buildpackage already ran them on the same tarball
 #   KEEP=1        keep the work directory (it is kept anyway when a check fails)
 set -u
-me=${0##*/}
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
-die() { echo "$me: $*" >&2; not_ok "$1"; finish; }
-
-tarball=${1:-}
-[ -f "$tarball" ] || { echo "usage: $me slurm-grants-VERSION.tar.gz" >&2; exit 2; }
-tarball=$(realpath "$tarball")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+tarball_arg "${1:-}"
 command -v rpmbuild >/dev/null ||
     die "rpmbuild not found: apt-get install rpm (build-aux/install-deps does)"
 command -v rpm2archive >/dev/null || die "rpm2archive not found: apt-get install rpm2cpio"
 
-name=$(basename "$tarball" .tar.gz)            # slurm-grants-0.1.0
-version=${name#slurm-grants-}
-here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 if rpm -q slurm-devel >/dev/null 2>&1; then
@@ -46,19 +37,7 @@ fi
 src=${SLURM_SOURCE:-}
 [ -n "$src" ] || src=$("$top/build-aux/get-slurm-source") || die "no Slurm source tree (set SLURM_SOURCE)"
 
-work=$(mktemp -d /tmp/slurm-grants-rpm.XXXXXX) || exit 1
-# shellcheck disable=SC2317 # invoked by the trap
-cleanup() {
-    if [ "$fail" = 0 ] && [ "${KEEP:-0}" != 1 ]; then
-        rm -rf -- "$work"
-    else
-        echo "$me: work directory kept: $work" >&2
-    fi
-}
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+make_work_dir rpm
 
 rpmbuild_args=(--nodeps --define "_topdir $work/rpmbuild")
 [ "${RPM_CHECK_TESTS:-0}" = 1 ] || rpmbuild_args+=(--without tests)
