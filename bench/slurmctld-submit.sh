@@ -14,7 +14,9 @@
 #
 # Environment: GRANTS_PLUGIN_DIR (built plugins), BENCH_BIN (bench programs),
 # GRANTS_SRCDIR; BENCH_ROUNDS (7), BENCH_PER_ROUND (200 submissions),
-# BENCH_QUEUE (5000), BENCH_AWARDS (200), BENCH_USERS (2000).
+# BENCH_QUEUE (5000), BENCH_AWARDS (200), BENCH_USERS (2000), BENCH_SETTLE
+# (1.5 s between the previous round's cancellation and the next round; it
+# was 0.5 s before 2026-11-28, see docs/PERFORMANCE.md item 3).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=${GRANTS_SRCDIR:-$here/..}
@@ -110,9 +112,13 @@ measure() {  # measure LABEL
     for ((r = 1; r <= rounds; r++)); do
         for c in $configs; do
             use "$c"
+            # The previous round's cancellation (and sdiag's reset of its job
+            # counters) is cleanup, not this round's work: let each controller
+            # finish reacting to it (job_submit/grants: one full accounting pass)
+            # before the round starts. Same wait for every configuration.
             scancel --name=round 2>/dev/null
-            sleep 0.5
             sdiag --reset >/dev/null
+            sleep "${BENCH_SETTLE:-1.5}"
             out=$(submit "$per_round" round)
             line=$(sdiag_submit)
             case $out in submitted\ "$per_round"\ failed\ 0*) ;; *) echo "# $c round $r: $out" >&2 ;; esac
