@@ -160,6 +160,19 @@ for q in 0 "$queue"; do
     l=$(echo "${MEANS[queue=$q,lua]}" | median)
     printf '%-12s %10s %10s %10s %13.3f %11.3f\n' "$q" "$n" "$g" "$l" "$(echo "$g / $n" | bc -l)" "$(echo "$g / $l" | bc -l)"
 done
+# Paired: the ratio within each round (the three configurations ran back to
+# back), then the median over rounds; slow drifts of the machine cancel out.
+ratios() {  # ratios "A-MEANS" "B-MEANS": a_r / b_r per round
+    paste -d' ' <(echo "$1" | tr ' ' '\n' | grep -v '^$') <(echo "$2" | tr ' ' '\n' | grep -v '^$') |
+        awk '{ printf "%.3f ", $1 / $2 }'
+}
+echo "# paired: median of the per-round ratios (rounds: ratios)"
+printf '%-12s %13s %11s\n' queue grants/none grants/lua
+for q in 0 "$queue"; do
+    gn=$(ratios "${MEANS[queue=$q,grants]}" "${MEANS[queue=$q,none]}")
+    gl=$(ratios "${MEANS[queue=$q,grants]}" "${MEANS[queue=$q,lua]}")
+    printf '%-12s %13s %11s   (grants/none: %s)\n' "$q" "$(echo "$gn" | median)" "$(echo "$gl" | median)" "$gn"
+done
 echo "# per-round means (us):"
 for q in 0 "$queue"; do
     for c in $configs; do echo "#   queue=$q $c:${MEANS[queue=$q,$c]}"; done
