@@ -14,7 +14,9 @@
 #
 # Environment: GRANTS_PLUGIN_DIR (built plugins), BENCH_BIN (bench programs),
 # GRANTS_SRCDIR; BENCH_ROUNDS (7), BENCH_PER_ROUND (200 submissions),
-# BENCH_QUEUE (5000), BENCH_AWARDS (200), BENCH_USERS (2000).
+# BENCH_QUEUE (5000), BENCH_AWARDS (200), BENCH_USERS (2000), BENCH_SETTLE
+# (1.5 s between the previous round's cancellation and the next round; it
+# was 0.5 s before 2026-11-28, see docs/PERFORMANCE.md item 3).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=${GRANTS_SRCDIR:-$here/..}
@@ -110,9 +112,13 @@ measure() {  # measure LABEL
     for ((r = 1; r <= rounds; r++)); do
         for c in $configs; do
             use "$c"
+            # The previous round's cancellation (and sdiag's reset of its job
+            # counters) is cleanup, not this round's work: let each controller
+            # finish reacting to it (job_submit/grants: one full accounting pass)
+            # before the round starts. Same wait for every configuration.
             scancel --name=round 2>/dev/null
-            sleep 0.5
             sdiag --reset >/dev/null
+            sleep "${BENCH_SETTLE:-1.5}"
             out=$(submit "$per_round" round)
             line=$(sdiag_submit)
             case $out in submitted\ "$per_round"\ failed\ 0*) ;; *) echo "# $c round $r: $out" >&2 ;; esac
@@ -153,6 +159,19 @@ for q in 0 "$queue"; do
     g=$(echo "${MEANS[queue=$q,grants]}" | median)
     l=$(echo "${MEANS[queue=$q,lua]}" | median)
     printf '%-12s %10s %10s %10s %13.3f %11.3f\n' "$q" "$n" "$g" "$l" "$(echo "$g / $n" | bc -l)" "$(echo "$g / $l" | bc -l)"
+done
+# Paired: the ratio within each round (the three configurations ran back to
+# back), then the median over rounds; slow drifts of the machine cancel out.
+ratios() {  # ratios "A-MEANS" "B-MEANS": a_r / b_r per round
+    paste -d' ' <(echo "$1" | tr ' ' '\n' | grep -v '^$') <(echo "$2" | tr ' ' '\n' | grep -v '^$') |
+        awk '{ printf "%.3f ", $1 / $2 }'
+}
+echo "# paired: median of the per-round ratios (rounds: ratios)"
+printf '%-12s %13s %11s\n' queue grants/none grants/lua
+for q in 0 "$queue"; do
+    gn=$(ratios "${MEANS[queue=$q,grants]}" "${MEANS[queue=$q,none]}")
+    gl=$(ratios "${MEANS[queue=$q,grants]}" "${MEANS[queue=$q,lua]}")
+    printf '%-12s %13s %11s   (grants/none: %s)\n' "$q" "$(echo "$gn" | median)" "$(echo "$gl" | median)" "$gn"
 done
 echo "# per-round means (us):"
 for q in 0 "$queue"; do

@@ -1,6 +1,7 @@
 #include "policy_reloader.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -98,7 +99,10 @@ void PolicyReloader::start(std::chrono::milliseconds interval) {
         std::lock_guard<std::mutex> lock(wake_mutex_);
         stopping_ = false;
     }
-    thread_ = std::thread([this, interval] { run(interval); });
+    thread_ = std::thread([this, interval] {
+        pthread_setname_np(pthread_self(), "grants_policy");  // for `top -H` and `ps -L`
+        run(interval);
+    });
 }
 
 void PolicyReloader::stop() {

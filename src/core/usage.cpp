@@ -5,6 +5,12 @@
 namespace grants {
 namespace {
 
+bool same_shape(const JobShape& a, const JobShape& b) {
+    return a.min_nodes == b.min_nodes && a.max_nodes == b.max_nodes && a.time_limit_minutes == b.time_limit_minutes &&
+           a.time_limit_infinite == b.time_limit_infinite && a.tasks == b.tasks && a.array_tasks == b.array_tasks &&
+           a.tres_per_node == b.tres_per_node && a.tres_per_job == b.tres_per_job && a.tres_per_task == b.tres_per_task;
+}
+
 }  // namespace
 
 Ticks charged_in_unit(const ChargeTotals& totals, Budget::Unit unit) {
@@ -33,13 +39,90 @@ ChargeRecord UsageAccountant::charge_for(const Policy& policy, const Run& run, s
     return c;
 }
 
+bool UsageAccountant::Price::same_inputs(const JobObservation& job, bool job_started) const {
+    return started == job_started && time_limit_minutes == job.time_limit_minutes && award == job.award &&
+           partitions == job.partition && same_shape(shape, job.shape);
+}
+
+// The partition the job runs in, or the most expensive enforced one it may run in
+// (by cost, as the decision prices it: rates and GRES counts differ between partitions).
+void UsageAccountant::price(const Policy& policy, const JobObservation& job, bool started, Price* out) {
+    out->award = job.award;
+    out->partitions = job.partition;
+    out->shape = job.shape;
+    out->started = started;
+    out->time_limit_minutes = job.time_limit_minutes;
+
+    const Award* award = policy.find_award(job.award);
+    std::int64_t nodes = std::max<std::int64_t>(job.shape.max_nodes.value_or(job.shape.min_nodes), 1);
+    if (started) nodes = std::max<std::int64_t>(job.shape.min_nodes, 1);
+    const std::int64_t tasks = std::max<std::int64_t>(job.shape.array_tasks, 1);
+    const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
+    const std::int64_t limit_seconds =
+        job.time_limit_minutes >= kSaturatedCount / 60 ? kSaturatedCount : job.time_limit_minutes * 60;
+    out->part = nullptr;
+    out->part_name.clear();
+    out->nodes = nodes;
+    out->tasks = tasks;
+    out->chips = 0;
+    out->max_cost = 0;
+    for (const std::string& name : split_partition_list(job.partition)) {
+        if (const PartitionCost* p = policy.enforces(name) ? policy.find_partition(name) : nullptr) {
+            const std::int64_t c = chips_of(*p, job.shape, nodes);
+            const Ticks m = cost_ticks(unit, *p, c, limit_seconds, tasks);
+            if (!out->part || m > out->max_cost || (m == out->max_cost && c > out->chips)) {
+                out->part = p;
+                out->part_name = name;
+                out->chips = c;
+                out->max_cost = m;
+            }
+        }
+    }
+}
+
 PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now) {
+    priced_policy_.reset();
+    prices_.clear();
+    approvals_reported_.clear();
+    return run_pass(policy, jobs, now, false);
+}
+
+PassResult UsageAccountant::pass(std::shared_ptr<const Policy> policy, const std::vector<JobObservation>& jobs,
+                                 std::int64_t now) {
+    if (policy != priced_policy_) {
+        prices_.clear();
+        priced_policy_ = std::move(policy);
+    }
+    return run_pass(*priced_policy_, jobs, now, true);
+}
+
+PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now,
+                                     bool remember) {
     PassResult out;
-    std::unordered_set<std::uint32_t> present;
-    present.reserve(jobs.size());
+    out.snapshot.awards.reserve(awards_seen_);
+    // The jobs present in this pass, sorted (a reused vector: no allocation per job).
+    std::vector<std::uint32_t>& present = present_;
+    present.clear();
+    for (const JobObservation& job : jobs) present.push_back(job.job_id);
+    std::sort(present.begin(), present.end());
+    auto is_present = [&present](std::uint32_t id) { return std::binary_search(present.begin(), present.end(), id); };
+    Price scratch;
+    // Consecutive jobs mostly share an award and a user (a burst, an array):
+    // the last tallies found are tried before the hash lookups.
+    AwardTally* last_tally = nullptr;
+    const std::string* last_award = nullptr;
+    UserTally* last_user_tally = nullptr;
+    const std::string* last_user = nullptr;
     for (const JobObservation& job : jobs) {
-        present.insert(job.job_id);
-        if (job.approval) out.approvals_seen.insert(job.approval);
+        // Reported once per job when prices are remembered: the tracker drops
+        // an approval the first time its job is seen, and a job's marker never changes.
+        if (job.approval && !remember) {
+            out.approvals_seen.insert(job.approval);
+        } else if (job.approval) {
+            std::uint64_t& reported = approvals_reported_[job.job_id];
+            if (reported != job.approval) out.approvals_seen.insert(job.approval);
+            reported = job.approval;
+        }
 
         // A run we saw earlier that is no longer this job's current run ended:
         // Slurm requeued the job and wiped the run from its record.
@@ -53,33 +136,19 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
             runs_.erase(it);
         }
         if (job.award.empty()) continue;
-        const Award* award = policy.find_award(job.award);
 
-        std::int64_t nodes = std::max<std::int64_t>(job.shape.max_nodes.value_or(job.shape.min_nodes), 1);
-        if (job.phase != JobObservation::Phase::Pending && job.start_time > 0) nodes = std::max<std::int64_t>(job.shape.min_nodes, 1);
-        const std::int64_t tasks = std::max<std::int64_t>(job.shape.array_tasks, 1);
-        const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
-        const std::int64_t limit_seconds =
-            job.time_limit_minutes >= kSaturatedCount / 60 ? kSaturatedCount : job.time_limit_minutes * 60;
-
-        // The partition the job runs in, or the most expensive enforced one it may run in
-        // (by cost, as the decision prices it: rates and GRES counts differ between partitions).
-        const PartitionCost* part = nullptr;
-        std::string part_name;
-        std::int64_t chips = 0;
-        Ticks max_cost = 0;
-        for (const std::string& name : split_partition_list(job.partition)) {
-            if (const PartitionCost* p = policy.enforces(name) ? policy.find_partition(name) : nullptr) {
-                const std::int64_t c = chips_of(*p, job.shape, nodes);
-                const Ticks m = cost_ticks(unit, *p, c, limit_seconds, tasks);
-                if (!part || m > max_cost || (m == max_cost && c > chips)) {
-                    part = p;
-                    part_name = name;
-                    chips = c;
-                    max_cost = m;
-                }
-            }
+        const bool started = job.phase != JobObservation::Phase::Pending && job.start_time > 0;
+        Price* priced = &scratch;
+        if (remember) {
+            priced = &prices_[job.job_id];
+            if (priced->award.empty() || !priced->same_inputs(job, started)) price(policy, job, started, priced);
+        } else {
+            price(policy, job, started, priced);
         }
+        const PartitionCost* part = priced->part;
+        const std::string& part_name = priced->part_name;
+        const std::int64_t nodes = priced->nodes, tasks = priced->tasks, chips = priced->chips;
+        const Ticks max_cost = priced->max_cost;
         if (!part) continue;  // ran outside the enforced partitions: nothing held, nothing charged
 
         if (job.start_time > 0) {
@@ -95,7 +164,12 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
             run.suspended = job.suspended_seconds;
         }
 
-        AwardTally& tally = out.snapshot.awards[job.award];
+        if (!last_award || *last_award != job.award) {
+            last_tally = &out.snapshot.awards[job.award];
+            last_award = &job.award;
+            last_user = nullptr;
+        }
+        AwardTally& tally = *last_tally;
         switch (job.phase) {
             case JobObservation::Phase::Pending:
             case JobObservation::Phase::Running: {
@@ -103,7 +177,11 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
                 tally.live_jobs += tasks;
                 tally.live_chips += chips * tasks;
                 (job.phase == JobObservation::Phase::Running ? tally.running_jobs : tally.pending_jobs) += tasks;
-                UserTally& u = tally.users[job.user];
+                if (!last_user || *last_user != job.user) {
+                    last_user_tally = &tally.users[job.user];
+                    last_user = &job.user;
+                }
+                UserTally& u = *last_user_tally;
                 u.live_jobs += tasks;
                 u.live_chips += chips * tasks;
                 break;
@@ -127,12 +205,19 @@ PassResult UsageAccountant::pass(const Policy& policy, const std::vector<JobObse
         tally.held = add_saturating(tally.held, usd ? std::max<Ticks>(charge.usd, 0) : charge.chip_hours);
     }
     // Forget jobs Slurm has purged.
+    for (auto it = prices_.begin(); it != prices_.end();) {
+        it = is_present(it->first) ? std::next(it) : prices_.erase(it);
+    }
+    for (auto it = approvals_reported_.begin(); it != approvals_reported_.end();) {
+        it = is_present(it->first) ? std::next(it) : approvals_reported_.erase(it);
+    }
     for (auto it = runs_.begin(); it != runs_.end();) {
-        it = present.count(it->first) ? std::next(it) : runs_.erase(it);
+        it = is_present(it->first) ? std::next(it) : runs_.erase(it);
     }
     for (auto it = charged_.begin(); it != charged_.end();) {
-        it = present.count(it->first) ? std::next(it) : charged_.erase(it);
+        it = is_present(it->first) ? std::next(it) : charged_.erase(it);
     }
+    awards_seen_ = out.snapshot.awards.size();
     return out;
 }
 

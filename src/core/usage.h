@@ -78,7 +78,14 @@ class UsageAccountant {
 public:
     explicit UsageAccountant(std::string cluster) : cluster_(std::move(cluster)) {}
 
+    // Prices every job.
     PassResult pass(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now);
+    // The same result, but each job's price is remembered until the job's
+    // priced fields or the policy change, so a pass over a large queue during
+    // a submission burst prices only the new and changed jobs
+    // (docs/PERFORMANCE.md, item 3). The policy is kept alive here, so a new
+    // policy can never reuse the remembered one's address.
+    PassResult pass(std::shared_ptr<const Policy> policy, const std::vector<JobObservation>& jobs, std::int64_t now);
 
     // After the ledger committed (or already had) these runs.
     void mark_charged(const std::vector<ChargeRecord>& charges);
@@ -92,6 +99,21 @@ private:
     };
     using RunKey = std::pair<std::uint32_t, std::int64_t>;
 
+    // A job's maximum cost on the most expensive enforced partition it may
+    // run in (or runs in), and what it depends on besides the policy.
+    struct Price {
+        std::string award, partitions;  // inputs (with shape, started, time limit)
+        JobShape shape;
+        bool started = false;
+        std::int64_t time_limit_minutes = 0;
+        const PartitionCost* part = nullptr;  // outputs; null: no enforced partition
+        std::string part_name;
+        std::int64_t nodes = 0, chips = 0, tasks = 1;
+        Ticks max_cost = 0;
+        bool same_inputs(const JobObservation& job, bool job_started) const;
+    };
+    PassResult run_pass(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now, bool remember);
+    static void price(const Policy& policy, const JobObservation& job, bool started, Price* out);
     ChargeRecord charge_for(const Policy& policy, const Run& run, std::uint32_t job_id, std::int64_t end,
                             std::int64_t now) const;
 
@@ -99,6 +121,11 @@ private:
     std::unordered_map<std::uint32_t, Run> runs_;  // last started run per job
     std::set<RunKey> charged_;
     std::map<RunKey, ChargeRecord> ended_;  // runs a requeue ended, not yet in the ledger
+    std::shared_ptr<const Policy> priced_policy_;  // the policy prices_ were computed with
+    std::unordered_map<std::uint32_t, Price> prices_;
+    std::unordered_map<std::uint32_t, std::uint64_t> approvals_reported_;  // per job, the marker reported seen
+    std::vector<std::uint32_t> present_;  // job IDs of the pass, sorted; reused by every pass
+    std::size_t awards_seen_ = 0;               // awards in the last snapshot (to reserve)
 };
 
 class UsageTracker {

@@ -37,19 +37,31 @@ public:
     // (it is then detached, and everything it uses must be kept alive).
     bool stop(std::chrono::milliseconds patience = std::chrono::milliseconds(10'000));
     void wake();  // run a pass now (e.g. after a ledger adjustment)
+    // Run a full pass now, even within kBusyPassEvery of the last one (an
+    // accepted job update may have raised the job's hold).
+    void request_full_pass();
 
     bool ledger_ok() const { return ledger_ok_.load(); }
     std::size_t passes() const { return passes_.load(); }
     std::size_t idle_passes() const { return idle_passes_.load(); }  // passes that copied no job
+    std::size_t deferred_passes() const { return deferred_passes_.load(); }  // of those: only submissions since
 
     // A pass may skip copying the jobs when no job changed since the last
     // full pass, but one pass in this many seconds is a full one anyway.
     static constexpr std::int64_t kFullPassEvery = 30;
+    // While the only change to the jobs is new submissions (no job started,
+    // completed, was cancelled or failed, no accepted update, same policy),
+    // full passes are at least this many seconds apart: the new jobs are held
+    // through their approvals meanwhile (docs/PERFORMANCE.md, item 3).
+    static constexpr std::int64_t kBusyPassEvery = 5;
 
 private:
     void run(std::chrono::milliseconds interval);
     void pass();
-    bool nothing_changed(const std::shared_ptr<const PolicyState>& state, std::int64_t now);
+    bool nothing_changed(const std::shared_ptr<const PolicyState>& state, const JobListStamp& stamp,
+                         std::int64_t now) const;
+    bool only_submissions(const std::shared_ptr<const PolicyState>& state, const JobListStamp& stamp,
+                          std::int64_t now) const;
     bool ensure_ledger();
     void notice_other_writers();
     void notice_takeover();
@@ -65,6 +77,8 @@ private:
     std::atomic<bool> ledger_ok_{false};
     std::atomic<std::size_t> passes_{0};
     std::atomic<std::size_t> idle_passes_{0};
+    std::atomic<std::size_t> deferred_passes_{0};
+    std::atomic<bool> full_pass_requested_{false};
     // The last full pass that completed with nothing left to charge: what it
     // saw (a skipped pass needs the same job list, last_job_update and policy).
     struct FullPass {

@@ -348,6 +348,9 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
             job_desc->admin_comment = ctld::slurm_strdup(with_award_tag(job.admin_comment, *award));
         }
     }
+    // The hold follows the job record: the next pass (which waits for the
+    // job write lock this update holds) reads the job as changed.
+    state->accounting->request_full_pass();
     return SLURM_SUCCESS;
 }
 

@@ -179,6 +179,10 @@ JobListStamp stamp_now() {
     s.list = reinterpret_cast<std::uintptr_t>(job_list);
     s.last_update = static_cast<long long>(last_job_update);
     s.read_at = static_cast<long long>(time(nullptr));
+    s.started = slurmctld_diag_stats.jobs_started;
+    s.completed = slurmctld_diag_stats.jobs_completed;
+    s.canceled = slurmctld_diag_stats.jobs_canceled;
+    s.failed = slurmctld_diag_stats.jobs_failed;
     return s;
 }
 

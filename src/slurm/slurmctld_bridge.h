@@ -63,6 +63,13 @@ struct JobListStamp {
     std::uintptr_t list = 0;      // job_list_identity()
     long long last_update = 0;    // slurmctld's last_job_update: set to time(NULL) by every change to any job
     long long read_at = 0;        // time(NULL) while the lock was held
+    // slurmctld's counts of jobs started, completed, cancelled and failed
+    // (sdiag's; reset to 0 by `sdiag --reset`). A submission changes none of them.
+    std::uint32_t started = 0, completed = 0, canceled = 0, failed = 0;
+    bool same_activity(const JobListStamp& o) const {
+        return list == o.list && started == o.started && completed == o.completed && canceled == o.canceled &&
+               failed == o.failed;
+    }
 };
 // Takes the job read lock only to read the stamp (no job is looked at).
 JobListStamp job_list_stamp();

@@ -227,6 +227,32 @@ case_admin_updates_are_revalidated() {
     scancel "$job"
 }
 
+# While only submissions happen, the accounting thread copies the queue at
+# most every 5 s (docs/PERFORMANCE.md, item 3); an accepted update must not
+# wait for that: it requests a full pass, so its new hold counts at once.
+case_accepted_update_held_at_once() {
+    # Users run a copy they can reach (the build tree may be under a private home).
+    local gc=$CLUSTER_DIR/grantctl
+    install -m 0755 "${GRANTCTL:?set GRANTCTL to the grantctl binary (make check does)}" "$gc" || return 1
+    try_submit alice -p trn1 --award=Q-UPDATE -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-UPDATE: this job holds 2.7 chip-h; 17.3 of 20 chip-h left" || return 1
+    local job=$JOB
+    try_submit alice -p trn1 --award=Q-UPDATE -t 1 --hold --wrap true
+    local other=$JOB
+    settle
+    # A cancellation makes the next pass a full one; after it, passes while
+    # nothing but submissions happen would skip the copy for 5 s.
+    scancel "$other"
+    sleep 1.2
+    assert_status 0 scontrol update "JobId=$job" TimeLimit=60
+    sleep 1.2
+    local out
+    out=$(as_user alice "$gc" quote -p trn1 -t 10 --award=Q-UPDATE 2>&1)
+    assert_contains "$out" "award Q-UPDATE: this job holds 2.7 chip-h; 1.3 of 20 chip-h left" \
+        "the update's hold (16 chip-h) counts within a second" || return 1
+    scancel "$job"
+}
+
 run_case "exhaustion is exact; charges follow elapsed time" case_exhaustion_is_exact
 run_case "arrays are held per task" case_array_held_per_task
 run_case "a pending job cancelled costs nothing and frees its hold" case_cancelled_pending_costs_nothing
@@ -236,4 +262,5 @@ run_case "kill -9 of slurmctld: each finished job charged exactly once" case_kil
 run_case "limits, time rules, partitions and validity" case_limits_and_time_rules
 run_case "dollar budgets follow the partition's price; moves re-validated" case_usd_budget_and_partition_price
 run_case "admin updates are re-validated against the budget" case_admin_updates_are_revalidated
+run_case "an accepted update is held at once, also while passes are spaced out" case_accepted_update_held_at_once
 finish

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -50,13 +51,15 @@ awards:
     partitions: [trn1, trn2]
 )";
 
+std::shared_ptr<const Policy> load(const std::string& text) {
+    auto l = grants::load_policy_text(text, "grants.yaml");
+    for (const auto& e : l.errors) print_error("%s\n", e.to_string().c_str());
+    assert_non_null(l.policy.get());
+    return l.policy;
+}
+
 const Policy& policy() {
-    static std::shared_ptr<const Policy> p = [] {
-        auto l = grants::load_policy_text(kPolicy, "grants.yaml");
-        for (const auto& e : l.errors) print_error("%s\n", e.to_string().c_str());
-        return l.policy;
-    }();
-    assert_non_null(p.get());
+    static std::shared_ptr<const Policy> p = load(kPolicy);
     return *p;
 }
 
@@ -643,6 +646,137 @@ void test_tracker_exact_and_saturating(void** /*state*/) {
 
 }  // namespace
 
+// ---------------------------------------------------------------- remembered prices
+
+void expect_same_snapshot(const UsageSnapshot& want, const UsageSnapshot& got, int pass) {
+    bool same = want.awards.size() == got.awards.size();
+    for (const auto& [award, w] : want.awards) {
+        auto it = got.awards.find(award);
+        if (it == got.awards.end()) {
+            same = false;
+            break;
+        }
+        const AwardTally& g = it->second;
+        same = same && w.held == g.held && w.live_jobs == g.live_jobs && w.live_chips == g.live_chips &&
+               w.running_jobs == g.running_jobs && w.pending_jobs == g.pending_jobs && w.users.size() == g.users.size();
+        for (const auto& [user, wu] : w.users) {
+            auto u = g.users.find(user);
+            same = same && u != g.users.end() && u->second.live_jobs == wu.live_jobs &&
+                   u->second.live_chips == wu.live_chips;
+        }
+    }
+    if (!same) print_error("pass %d: remembered prices give another snapshot than pricing every job\n", pass);
+    assert_true(same);
+}
+
+void expect_same_charges(const std::vector<ChargeRecord>& want, const std::vector<ChargeRecord>& got, int pass) {
+    assert_int_equal(want.size(), got.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        if (want[i].job_id != got[i].job_id || want[i].run_start != got[i].run_start || want[i].award != got[i].award ||
+            want[i].chips != got[i].chips || want[i].seconds != got[i].seconds ||
+            want[i].chip_hours != got[i].chip_hours || want[i].usd != got[i].usd) {
+            print_error("pass %d: charge %zu of job %u differs\n", pass, i, want[i].job_id);
+            fail();
+        }
+    }
+}
+
+// The accounting thread's pass remembers each job's price until one of its
+// priced fields or the policy changes. A random walk over 60 jobs (every
+// field a price depends on changes at random, jobs start, end, are requeued
+// and purged, the policy is replaced by an equal one and by one with other
+// prices) must give exactly what pricing every job every pass gives; each
+// approval marker is reported the first time its job is seen, once.
+void test_remembered_prices_match_pricing_every_pass(void** /*state*/) {
+    std::string cheaper = kPolicy;
+    cheaper.replace(cheaper.find("trn1: { chips_per_node: 16"), 26, "trn1: { chips_per_node: 8");
+    const std::vector<std::shared_ptr<const Policy>> policies{load(kPolicy), load(kPolicy), load(cheaper)};
+    const char* partitions[] = {"trn1", "trn2", "trn1,trn2", "spot", "trn3,trn1", "trn2,trn3"};
+    const char* gres[] = {"", "gres:neuron:4", "gres/neuron:16", "gres:neuron:2k"};
+    const char* awards[] = {"CH", "USD", "", "GONE"};
+    const char* users[] = {"alice", "bob"};
+    std::uint64_t seed = 12345;
+    auto rnd = [&seed](std::uint64_t n) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<std::size_t>((seed >> 33) % n);
+    };
+    UsageAccountant ref("clu"), remembered("clu");
+    std::map<std::uint32_t, JobObservation> jobs;
+    std::uint32_t next_id = 1;
+    std::uint64_t next_approval = 1;
+    std::set<std::uint64_t> reported_ref, reported;
+    std::size_t policy_index = 0;
+    for (int pass = 0; pass < 400; ++pass) {
+        const std::int64_t now = 10'000 + pass * 10;
+        if (pass % 97 == 96) policy_index = (policy_index + 1) % policies.size();
+        while (jobs.size() < 60) {
+            JobObservation j = job(next_id++, Phase::Pending, 0, awards[rnd(4)], partitions[rnd(6)], users[rnd(2)]);
+            j.approval = rnd(4) ? next_approval++ : 0;
+            jobs[j.job_id] = j;
+        }
+        for (auto it = jobs.begin(); it != jobs.end();) {
+            JobObservation& j = it->second;
+            switch (rnd(24)) {
+                case 0: j.time_limit_minutes = 1 + static_cast<std::int64_t>(rnd(300)); break;
+                case 1: j.partition = partitions[rnd(6)]; break;
+                case 2: j.shape.tres_per_node = gres[rnd(4)]; break;
+                case 3: j.shape.tres_per_job = gres[rnd(4)]; break;
+                case 4: j.shape.min_nodes = 1 + static_cast<std::int64_t>(rnd(4)); break;
+                case 5: j.shape.max_nodes = 1 + static_cast<std::int64_t>(rnd(8)); break;
+                case 6: j.shape.array_tasks = 1 + static_cast<std::int64_t>(rnd(5)); break;
+                case 7: j.award = awards[rnd(4)]; break;
+                case 8: j.user = users[rnd(2)]; break;
+                case 9: j.shape.tasks = 1 + static_cast<std::int64_t>(rnd(64)); break;
+                case 10: case 11:
+                    if (j.phase == Phase::Pending) {
+                        j.phase = Phase::Running;
+                        j.start_time = now;
+                        j.shape.min_nodes = j.shape.max_nodes.value_or(j.shape.min_nodes);
+                        j.shape.max_nodes = j.shape.min_nodes;
+                    } else if (j.phase == Phase::Running) {
+                        j.phase = Phase::Finished;
+                        j.end_time = now;
+                    }
+                    break;
+                case 12:  // requeued: the run is wiped from the record
+                    if (j.phase != Phase::Pending) {
+                        j.phase = Phase::Pending;
+                        j.start_time = 0;
+                        j.end_time = 0;
+                        j.requeue_time = now;
+                    }
+                    break;
+                case 13:
+                    if (j.phase == Phase::Finished) {  // purged
+                        it = jobs.erase(it);
+                        continue;
+                    }
+                    break;
+                default: break;
+            }
+            ++it;
+        }
+        std::vector<JobObservation> observed;
+        for (const auto& [id, j] : jobs) observed.push_back(j);
+        PassResult want = ref.pass(*policies[policy_index], observed, now);
+        PassResult got = remembered.pass(policies[policy_index], observed, now);
+        expect_same_snapshot(want.snapshot, got.snapshot, pass);
+        expect_same_charges(want.charges, got.charges, pass);
+        reported_ref.insert(want.approvals_seen.begin(), want.approvals_seen.end());
+        for (std::uint64_t a : got.approvals_seen) {
+            assert_true(want.approvals_seen.count(a));  // only markers of jobs in this pass
+            if (!reported.insert(a).second) {
+                print_error("pass %d: approval %llu reported twice\n", pass, static_cast<unsigned long long>(a));
+                fail();
+            }
+        }
+        assert_true(reported == reported_ref);  // every marker seen so far, reported
+        ref.mark_charged(want.charges);
+        remembered.mark_charged(got.charges);
+    }
+    assert_true(reported.size() > 200);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live_jobs_held),
@@ -664,6 +798,7 @@ int main(void) {
         cmocka_unit_test(test_tracker_charged_in_unit),
         cmocka_unit_test(test_tracker_from_accountant),
         cmocka_unit_test(test_tracker_exact_and_saturating),
+        cmocka_unit_test(test_remembered_prices_match_pricing_every_pass),
     };
     return cmocka_run_group_tests_name("usage", tests, nullptr, nullptr);
 }
