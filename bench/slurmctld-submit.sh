@@ -29,61 +29,18 @@ users=${BENCH_USERS:-2000}
 : "${GRANTS_PLUGIN_DIR:?set GRANTS_PLUGIN_DIR to the built plugins}"
 [ "$(id -u)" = 0 ] || { echo "$0: must run as root (starts Slurm daemons)" >&2; exit 77; }
 
-# shellcheck source=../tests/integration/cluster.sh
-. "$src/tests/integration/cluster.sh"
-ensure_test_users || exit 1
-
-work=$(mktemp -d /tmp/slurm-grants-bench.XXXXXX) && chmod 0755 "$work" || exit 1
 configs="none grants lua"
-declare -A C_DIR C_PORT C_SPORT
-
-# Make cluster $1 the current one for cluster.sh and the Slurm clients.
-use() {
-    export CLUSTER_DIR=${C_DIR[$1]} SLURM_CONF=${C_DIR[$1]}/etc/slurm.conf
-    export CLUSTER_MUNGE_SOCKET=${C_DIR[$1]}/run/munge.socket
-    CLUSTER_CTLD_PORT=${C_PORT[$1]} CLUSTER_SLURMD_PORT=${C_SPORT[$1]}
+# lua: job_submit/lua with bench/job_submit.lua and the policy as Lua tables.
+configure_cluster() {
+    [ "$1" = lua ] || return 0
+    sed -i 's/^JobSubmitPlugins=.*/JobSubmitPlugins=lua/' "$SLURM_CONF"
+    install -m 0644 "$here/job_submit.lua" "$CLUSTER_DIR/etc/job_submit.lua"
+    [ -f "$work/grants_policy.lua" ] || "$bin/bench_core" gen-lua "$work/grants.yaml" "$work/grants_policy.lua" || return 1
+    install -m 0644 "$work/grants_policy.lua" "$CLUSTER_DIR/etc/grants_policy.lua"
 }
-
-stop_all() {
-    local c
-    for c in $configs; do
-        [ -n "${C_DIR[$c]:-}" ] || continue
-        use "$c"
-        cluster_stop_ctld
-        mountpoint -q "$CLUSTER_DIR/state" && umount "$CLUSTER_DIR/state"
-        CLUSTER_KEEP=0 cluster_stop
-        unset "C_DIR[$c]"
-    done
-    rm -rf "$work"
-}
-trap stop_all EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# The realistic policy: BENCH_AWARDS awards, BENCH_USERS users; alice and bob
-# are members of award 0 (BOT-2025-00000), which the benchmark submits to.
-"$bin/bench_core" gen-policy "$awards" "$users" "$work/grants.yaml" "alice, bob" || exit 1
-"$bin/bench_core" gen-lua "$work/grants.yaml" "$work/grants_policy.lua" || exit 1
-award=BOT-2025-00000
-
-for c in $configs; do
-    unset CLUSTER_DIR CLUSTER_CTLD_PORT CLUSTER_SLURMD_PORT
-    GRANTS_POLICY=$work/grants.yaml CLUSTER_EXTRA_CONF="MaxJobCount=50000" cluster_start || exit 1
-    C_DIR[$c]=$CLUSTER_DIR C_PORT[$c]=$CLUSTER_CTLD_PORT C_SPORT[$c]=$CLUSTER_SLURMD_PORT
-    # StateSaveLocation on a tmpfs, and this configuration's job_submit plugin.
-    cluster_stop_ctld || exit 1
-    mount -t tmpfs -o size=1g,mode=0700 "slurm-grants-bench-$c" "$CLUSTER_DIR/state" || exit 1
-    case $c in
-        none) sed -i '/^JobSubmitPlugins=/d' "$SLURM_CONF" ;;
-        lua)
-            sed -i 's/^JobSubmitPlugins=.*/JobSubmitPlugins=lua/' "$SLURM_CONF"
-            install -m 0644 "$here/job_submit.lua" "$CLUSTER_DIR/etc/job_submit.lua"
-            install -m 0644 "$work/grants_policy.lua" "$CLUSTER_DIR/etc/grants_policy.lua" ;;
-    esac
-    cluster_start_ctld || exit 1
-    echo "# $c: $(grep -h '^JobSubmitPlugins=' "$SLURM_CONF" || echo 'no JobSubmitPlugins'), state on tmpfs, $CLUSTER_DIR" >&2
-done
+# shellcheck source=clusters.sh
+. "$here/clusters.sh"
+bench_clusters_start slurm-grants-bench
 
 # One check that each controller answers as configured.
 for c in $configs; do
@@ -92,19 +49,6 @@ for c in $configs; do
     echo "# $c: sbatch: $(printf '%s' "$out" | tr '\n' ' ')"
     scancel --name=check 2>/dev/null
 done
-
-# submit N NAME HOLD: N submissions through libslurm as alice (see submit_many.c).
-submit() {
-    (cd "$(cluster_home alice)" && as_user alice "$bin/submit_many" "$1" trn1 "$award" 1 10 "$2")
-}
-
-# The mean server time (us) and count of REQUEST_SUBMIT_BATCH_JOB since the last reset.
-sdiag_submit() {
-    sdiag 2>/dev/null | awk '/^Remote Procedure Call statistics by message type/ { on = 1 }
-        on && /REQUEST_SUBMIT_BATCH_JOB/ {
-            for (i = 1; i <= NF; i++) { if ($i ~ /^count:/) c = substr($i, 7); if ($i ~ /^ave_time:/) a = substr($i, 10) }
-            print a, c; exit }'
-}
 
 declare -A MEANS
 measure() {  # measure LABEL
@@ -137,19 +81,9 @@ echo "# policy: $awards awards, $users users; submissions: held, trn1, --award=$
 measure queue=0
 
 echo "# filling each queue with $queue held jobs (two parallel submitters per cluster)"
-for c in $configs; do
-    use "$c"
-    t0=$(date +%s.%N)
-    submit $((queue / 2)) queued >"$work/fill1.$c" &
-    p1=$!
-    submit $((queue - queue / 2)) queued >"$work/fill2.$c" &
-    p2=$!
-    wait "$p1" "$p2"
-    n=$(squeue -h -t PD -o %i | wc -l)
-    echo "# $c: $n pending jobs after $(echo "$(date +%s.%N) - $t0" | bc) s ($(cat "$work/fill1.$c" "$work/fill2.$c" | tr '\n' ' '))"
-done
+fill_queues "$queue"
 sleep 2
-measure queue=$queue
+measure "queue=$queue"
 
 echo
 echo "# summary: median of the per-round means (us); ratios of medians"
