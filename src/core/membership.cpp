@@ -1,7 +1,7 @@
 #include "membership.h"
 
 #include <algorithm>
-#include <unordered_map>
+#include <utility>
 
 namespace grants {
 
@@ -60,35 +60,30 @@ std::vector<std::string> awards_of(const Policy& policy, const Identity& who) {
 
 namespace {
 
-// Interns the member names of one kind (users, groups or accounts), plus extra names with no awards.
+// Interns the member names of one kind (users, groups or accounts), plus
+// extra names with no awards, and lists each name's award numbers.
 void index_kind(MemberLists& lists, const Policy& policy, const NameSet Members::*kind,
                 const std::vector<std::string_view>& extra) {
-    std::unordered_map<std::string_view, std::uint32_t> number;
-    std::vector<std::string_view> names;
-    std::vector<std::vector<std::uint32_t>> awards;
-    auto number_of = [&](std::string_view name) {
-        auto [it, added] = number.emplace(name, static_cast<std::uint32_t>(names.size()));
-        if (added) {
-            names.push_back(name);
-            awards.emplace_back();
-        }
-        return it->second;
-    };
+    std::size_t entries = 0;
+    for (const auto& entry : policy.awards) entries += (entry.second.members.*kind).size();
+    lists.names = NameTable();
+    lists.names.reserve(entries);
+    // (name number, award number), in award order.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+    pairs.reserve(entries);
     std::uint32_t award_number = 0;
     for (const auto& entry : policy.awards) {
-        for (const auto& name : entry.second.members.*kind) awards[number_of(name)].push_back(award_number);
+        for (const auto& name : entry.second.members.*kind) pairs.emplace_back(lists.names.insert(name), award_number);
         ++award_number;
     }
-    for (std::string_view name : extra) number_of(name);
-    // names are distinct, so name i gets number i; its awards come out sorted
-    // (the awards were visited in number order).
-    lists.names.build(names);
-    lists.begin.assign(1, 0);
-    lists.awards.clear();
-    for (const auto& list : awards) {
-        lists.awards.insert(lists.awards.end(), list.begin(), list.end());
-        lists.begin.push_back(static_cast<std::uint32_t>(lists.awards.size()));
-    }
+    for (std::string_view name : extra) lists.names.insert(name);
+    // A counting sort by name keeps the award order: every list comes out sorted.
+    lists.begin.assign(lists.names.size() + 1, 0);
+    for (const auto& p : pairs) ++lists.begin[p.first + 1];
+    for (std::size_t i = 1; i < lists.begin.size(); ++i) lists.begin[i] += lists.begin[i - 1];
+    std::vector<std::uint32_t> next(lists.begin.begin(), lists.begin.end() - 1);
+    lists.awards.assign(pairs.size(), 0);
+    for (const auto& p : pairs) lists.awards[next[p.first]++] = p.second;
 }
 
 }  // namespace

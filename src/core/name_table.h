@@ -16,8 +16,13 @@ class NameTable {
 public:
     static constexpr std::uint32_t kNone = 0xffffffffu;
 
-    // Number i is names[i]; duplicate names keep their first number.
+    // Numbers in order of first appearance: with distinct names, number i is names[i].
     void build(const std::vector<std::string_view>& names);
+
+    // Sizes the table for count names (it also grows as needed).
+    void reserve(std::size_t count);
+    // The number of name, added as the next number when new.
+    std::uint32_t insert(std::string_view name);
 
     // The number of name, or kNone.
     std::uint32_t find(std::string_view name) const;
@@ -27,6 +32,7 @@ public:
 
 private:
     static constexpr std::size_t kInline = 16;
+    void rehash(std::size_t capacity);
     struct Slot {
         std::uint64_t hash = 0;
         std::uint32_t number = kNone;  // kNone: empty slot

@@ -483,6 +483,18 @@ void test_name_table(void** /*state*/) {
         assert_int_equal(table.find(names[i]), i);
         assert_string_equal(table.name(static_cast<std::uint32_t>(i)).c_str(), names[i].c_str());
     }
+    // Filled one name at a time from empty (the table grows), with duplicates.
+    grants::NameTable grown;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::uint32_t n = grown.insert(names[i]);
+        assert_int_equal(n, i);
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        assert_int_equal(grown.insert(names[i]), i);
+        assert_int_equal(grown.find(names[i]), i);
+    }
+    assert_int_equal(grown.size(), names.size());
+    assert_int_equal(grown.find("BOT-2025-3000"), grants::NameTable::kNone);
     assert_int_equal(table.find("BOT-2025-3000"), grants::NameTable::kNone);
     assert_int_equal(table.find("BOT-2025-"), grants::NameTable::kNone);
     assert_int_equal(table.find("a-name-longer-than-sixteen-character"), grants::NameTable::kNone);
