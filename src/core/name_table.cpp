@@ -7,7 +7,9 @@ namespace grants {
 
 namespace {
 
-std::uint64_t hash_of(std::string_view name) { return std::hash<std::string_view>{}(name); }
+std::uint64_t hash_of(std::string_view name) {
+    return std::hash<std::string_view>{}(name);
+}
 
 }  // namespace
 

@@ -37,7 +37,7 @@ private:
         std::uint64_t hash = 0;
         std::uint32_t number = kNone;  // kNone: empty slot
         std::uint32_t size = 0;
-        char text[kInline] = {};       // the name when it fits
+        char text[kInline] = {};  // the name when it fits
     };
     std::vector<Slot> slots_;  // a power of two, at most half full
     std::vector<std::string> names_;

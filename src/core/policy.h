@@ -86,9 +86,9 @@ struct UserSettings {
 // (membership.h), which the loader calls; a Policy built by hand without it is
 // scanned instead. It holds no pointers: a copy of a Policy keeps it.
 struct MemberLists {
-    NameTable names;                     // member name -> its number here
-    std::vector<std::uint32_t> begin;    // per name, into awards; one more entry than names
-    std::vector<std::uint32_t> awards;   // award numbers, sorted per name
+    NameTable names;                    // member name -> its number here
+    std::vector<std::uint32_t> begin;   // per name, into awards; one more entry than names
+    std::vector<std::uint32_t> awards;  // award numbers, sorted per name
 
     const std::uint32_t* first(std::uint32_t name) const { return awards.data() + begin[name]; }
     const std::uint32_t* last(std::uint32_t name) const { return awards.data() + begin[name + 1]; }
@@ -117,8 +117,8 @@ struct MemberIndex {
 // nodes do not move).
 struct NameIndex {
     bool built = false;
-    std::vector<const Award*> award_at;         // by award number
-    std::vector<const UserSettings*> user_at;   // by MemberIndex::by_user number; null: no settings
+    std::vector<const Award*> award_at;        // by award number
+    std::vector<const UserSettings*> user_at;  // by MemberIndex::by_user number; null: no settings
 
     NameIndex() = default;
     NameIndex(const NameIndex&) {}
