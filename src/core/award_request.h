@@ -6,6 +6,7 @@
 // decision checks membership. Conflicting values are refused.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,5 +24,8 @@ struct AwardRequest {
 
 // Scans NAME=VALUE entries (a job's spank_job_env or environment).
 AwardRequest award_request_from_env(const std::vector<std::string_view>& env);
+// The same over a C array (a job_desc_msg_t's spank_job_env; null entries
+// skipped), without building a vector on the submit path.
+AwardRequest award_request_from_env(const char* const* env, std::size_t count);
 
 }  // namespace grants

@@ -127,13 +127,21 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     } else if (const UserSettings* settings = policy.find_user(who.user); settings && !settings->default_award.empty()) {
         award_id = settings->default_award;
     } else {
-        std::vector<std::string> usable;
-        for (const auto& id : awards_of(policy, who)) {
-            if (usable_for(*policy.find_award(id), scoped, job.today)) usable.push_back(id);
+        std::size_t usable = 0;
+        if (policy.name_index.built) {
+            for (std::uint32_t n : award_numbers_of(policy, who)) {
+                if (usable_for(*policy.name_index.award_at[n], scoped, job.today) && ++usable == 1) {
+                    award_id = policy.member_index.awards.name(n);
+                }
+            }
+        } else {
+            for (const auto& id : awards_of(policy, who)) {
+                if (usable_for(*policy.find_award(id), scoped, job.today) && ++usable == 1) award_id = id;
+            }
         }
-        if (usable.size() == 1) {
-            award_id = usable.front();
-        } else if (usable.empty()) {
+        if (usable == 1) {
+            // award_id is the only usable award
+        } else if (usable == 0) {
             return reject("jobs on partition " + partition + " need an award: add --award=ID (" +
                           awards_hint(policy, who) + ").");
         } else {
@@ -143,9 +151,19 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     }
 
     // 2. The award exists, is valid today, the user is a member, the partition is allowed.
-    const Award* award = policy.find_award(award_id);
+    const Award* award = nullptr;
+    bool member = false;
+    if (policy.name_index.built) {
+        const std::uint32_t n = policy.member_index.awards.find(award_id);
+        if (n != NameTable::kNone) {
+            award = policy.name_index.award_at[n];
+            member = is_member(policy, n, who);
+        }
+    } else if ((award = policy.find_award(award_id))) {
+        member = is_member(*award, who);
+    }
     if (!award) return reject("award " + award_id + " does not exist (" + awards_hint(policy, who) + ").");
-    if (!is_member(*award, who)) {
+    if (!member) {
         return reject("user " + who.user + " is not a member of award " + award_id + " (" + awards_hint(policy, who) +
                       ").");
     }

@@ -1,6 +1,7 @@
 // Who may use an award: by user name, Unix group, or Slurm account.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ bool is_member(const Award& award, const Identity& who);
 
 // IDs of the awards who belongs to, sorted.
 std::vector<std::string> awards_of(const Policy& policy, const Identity& who);
+
+// With policy.member_index built: the same by award number (the submit path
+// works on numbers and formats IDs only for messages).
+bool is_member(const Policy& policy, std::uint32_t award, const Identity& who);
+std::vector<std::uint32_t> award_numbers_of(const Policy& policy, const Identity& who);
 
 // Builds policy.member_index from the awards' members and policy.name_index
 // (call after the awards and users are final).

@@ -12,6 +12,7 @@
 
 #include "date.h"
 #include "decimal.h"
+#include "name_table.h"
 
 namespace grants {
 
@@ -78,27 +79,46 @@ struct UserSettings {
     std::string default_award;  // empty: none
 };
 
-// Award IDs (sorted) per member user name, group and account, so finding a
-// user's awards costs a few hash lookups instead of a scan of every award
-// (1.4 ms with 10,000 awards; docs/PERFORMANCE.md). Filled by index_members()
+// Award numbers per member user name, group and account, so finding a user's
+// awards costs a few hash lookups instead of a scan of every award (1.4 ms
+// with 10,000 awards; docs/PERFORMANCE.md). An award's number is its position
+// in Policy::awards, so numbers sort as the IDs do. Filled by index_members()
 // (membership.h), which the loader calls; a Policy built by hand without it is
-// scanned instead.
-struct MemberIndex {
-    bool built = false;
-    std::unordered_map<std::string, std::vector<std::string>> by_user, by_group, by_account;
+// scanned instead. It holds no pointers: a copy of a Policy keeps it.
+struct MemberLists {
+    NameTable names;                    // member name -> its number here
+    std::vector<std::uint32_t> begin;   // per name, into awards; one more entry than names
+    std::vector<std::uint32_t> awards;  // award numbers, sorted per name
+
+    const std::uint32_t* first(std::uint32_t name) const { return awards.data() + begin[name]; }
+    const std::uint32_t* last(std::uint32_t name) const { return awards.data() + begin[name + 1]; }
+    bool has(std::uint32_t name, std::uint32_t award) const {
+        for (const std::uint32_t* a = first(name); a != last(name); ++a) {
+            if (*a == award) return true;
+        }
+        return false;
+    }
 };
 
-// Hash lookups of awards and users by name for the submit path (a std::map of
-// 10,000 award IDs that share their first 9 characters costs 14 string
-// comparisons per lookup; docs/PERFORMANCE.md). Filled by index_members()
-// after the awards and users are final. The views and pointers point into the
+struct MemberIndex {
+    bool built = false;
+    NameTable awards;  // award ID -> award number
+    // by_user also numbers the users that have settings but no membership,
+    // so one lookup of a user name answers both (NameIndex::user_at).
+    MemberLists by_user, by_group, by_account;
+};
+
+// Awards and users by number for the submit path (a std::map of 10,000 award
+// IDs that share their first 9 characters costs 14 string comparisons per
+// lookup; docs/PERFORMANCE.md). Filled by index_members() with the member
+// index, after the awards and users are final. The pointers point into the
 // Policy's own maps, so a copy of a Policy starts without them (and looks up
 // in the maps) rather than point into the original; a move keeps them (map
 // nodes do not move).
 struct NameIndex {
     bool built = false;
-    std::unordered_map<std::string_view, const Award*> awards;
-    std::unordered_map<std::string_view, const UserSettings*> users;
+    std::vector<const Award*> award_at;        // by award number
+    std::vector<const UserSettings*> user_at;  // by MemberIndex::by_user number; null: no settings
 
     NameIndex() = default;
     NameIndex(const NameIndex&) {}
@@ -107,20 +127,20 @@ struct NameIndex {
         return *this;
     }
     NameIndex(NameIndex&& other) noexcept
-        : built(other.built), awards(std::move(other.awards)), users(std::move(other.users)) {
+        : built(other.built), award_at(std::move(other.award_at)), user_at(std::move(other.user_at)) {
         other.clear();
     }
     NameIndex& operator=(NameIndex&& other) noexcept {
         built = other.built;
-        awards = std::move(other.awards);
-        users = std::move(other.users);
+        award_at = std::move(other.award_at);
+        user_at = std::move(other.user_at);
         other.clear();
         return *this;
     }
     void clear() noexcept {
         built = false;
-        awards.clear();
-        users.clear();
+        award_at.clear();
+        user_at.clear();
     }
 };
 
@@ -139,16 +159,16 @@ struct Policy {
     }
     const Award* find_award(std::string_view id) const {
         if (name_index.built) {
-            auto it = name_index.awards.find(id);
-            return it == name_index.awards.end() ? nullptr : it->second;
+            std::uint32_t n = member_index.awards.find(id);
+            return n == NameTable::kNone ? nullptr : name_index.award_at[n];
         }
         auto it = awards.find(id);
         return it == awards.end() ? nullptr : &it->second;
     }
     const UserSettings* find_user(std::string_view name) const {
         if (name_index.built) {
-            auto it = name_index.users.find(name);
-            return it == name_index.users.end() ? nullptr : it->second;
+            std::uint32_t n = member_index.by_user.names.find(name);
+            return n == NameTable::kNone ? nullptr : name_index.user_at[n];
         }
         auto it = users.find(name);
         return it == users.end() ? nullptr : &it->second;

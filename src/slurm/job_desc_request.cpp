@@ -79,7 +79,7 @@ bool fill_request(const job_descriptor* job_desc, std::uint32_t submit_uid, Iden
     const job_desc_msg_t* d = job_desc;
     uint32_t uid = d->user_id != NO_VAL ? d->user_id : submit_uid;
     request->who = identity_of(identities, uid, d->account);
-    request->requested = award_request_from_env(spank_env(d));
+    request->requested = award_request_from_env(d->spank_job_env, d->spank_job_env_size);
     bool bad_array = false;
     request->shape = shape_of(d, &bad_array);
     if (bad_array) {

@@ -86,6 +86,14 @@ void test_request_table(void** /*state*/) {
         AwardRequest r = award_request_from_env(c.env);
         bool ok = r.award.has_value() == c.has_award && (!c.has_award || *r.award == c.award) &&
                   r.conflicting == c.conflicting && r.values == c.values;
+        // The adapter's form: a C array as in job_desc_msg_t, with a null entry thrown in.
+        std::vector<std::string> storage(c.env.begin(), c.env.end());
+        std::vector<const char*> array;
+        for (const auto& e : storage) array.push_back(e.c_str());
+        array.push_back(nullptr);
+        AwardRequest from_array = award_request_from_env(array.data(), array.size());
+        ok = ok && from_array.award == r.award && from_array.conflicting == r.conflicting &&
+             from_array.values == r.values;
         if (!ok) {
             print_error("case '%s': award=%s conflicting=%d values=%zu\n", c.name,
                         r.award ? r.award->c_str() : "(none)", r.conflicting, r.values.size());
@@ -111,6 +119,10 @@ void test_many_entries(void** /*state*/) {
     assert_string_equal(r.award->c_str(), "BOT-1");
     assert_false(r.conflicting);
     assert_int_equal(r.values.size(), 1);
+    // A job without a spank environment.
+    AwardRequest none = award_request_from_env(nullptr, 3);
+    assert_false(none.award.has_value());
+    assert_false(none.conflicting);
 }
 
 }  // namespace

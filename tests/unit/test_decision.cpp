@@ -7,6 +7,7 @@
 #include "cmocka.h"
 #include "core/award_request.h"
 #include "core/decision.h"
+#include "core/name_table.h"
 
 using grants::Award;
 using grants::AwardRequest;
@@ -109,10 +110,30 @@ struct DecisionCase {
     std::vector<const char*> absent;   // substrings it must not contain
 };
 
+// The same policy with the loader's derived indexes (award and member names
+// interned to numbers): every case must decide byte-for-byte as without them.
+Policy make_indexed_policy() {
+    Policy p = make_policy();
+    grants::index_members(p);
+    return p;
+}
+
+void check_same_decision(const char* name, const Decision& d, const Decision& e) {
+    if (d.verdict != e.verdict || d.award != e.award || d.message != e.message || d.hold != e.hold ||
+        d.chips != e.chips || d.time_limit_minutes != e.time_limit_minutes ||
+        d.set_time_limit_minutes != e.set_time_limit_minutes || d.set_max_nodes != e.set_max_nodes) {
+        print_error("case '%s': scanned \"%s\" / \"%s\", indexed \"%s\" / \"%s\"\n", name, d.award.c_str(),
+                    d.message.c_str(), e.award.c_str(), e.message.c_str());
+        fail();
+    }
+}
+
 void run_cases(const std::vector<DecisionCase>& cases) {
     const Policy policy = make_policy();
+    const Policy indexed = make_indexed_policy();
     for (const DecisionCase& c : cases) {
         Decision d = decide_submit(policy, c.job, no_usage);
+        check_same_decision(c.name, d, decide_submit(indexed, c.job, no_usage));
         bool ok = d.verdict == c.verdict;
         if (ok && c.verdict == Verdict::Accept) ok = d.award == c.award;
         if (ok && c.verdict == Verdict::Untouched) ok = d.award.empty() && d.message.empty();
@@ -442,6 +463,75 @@ void test_member_index_matches_scan(void** /*state*/) {
                  std::vector<std::string>{"BOT-A", "BOT-B", "BOT-C"}));
 }
 
+// The interned names: every name finds its number, whatever its length
+// (inline in the slot or not) and however the probes collide; absent names,
+// prefixes and the empty string find nothing.
+void test_name_table(void** /*state*/) {
+    grants::NameTable empty;
+    assert_int_equal(empty.find("x"), grants::NameTable::kNone);
+    std::vector<std::string> names;
+    for (int i = 0; i < 3000; ++i) names.push_back("BOT-2025-" + std::to_string(i));
+    names.push_back("a-name-longer-than-sixteen-characters");
+    names.push_back("a-name-longer-than-sixteen-characterz");
+    names.push_back("sixteen-chars-xx");
+    names.push_back("x");
+    std::vector<std::string_view> views(names.begin(), names.end());
+    views.push_back("x");  // a duplicate keeps its first number
+    grants::NameTable table;
+    table.build(views);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        assert_int_equal(table.find(names[i]), i);
+        assert_string_equal(table.name(static_cast<std::uint32_t>(i)).c_str(), names[i].c_str());
+    }
+    // Filled one name at a time from empty (the table grows), with duplicates.
+    grants::NameTable grown;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::uint32_t n = grown.insert(names[i]);
+        assert_int_equal(n, i);
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        assert_int_equal(grown.insert(names[i]), i);
+        assert_int_equal(grown.find(names[i]), i);
+    }
+    assert_int_equal(grown.size(), names.size());
+    assert_int_equal(grown.find("BOT-2025-3000"), grants::NameTable::kNone);
+    assert_int_equal(table.find("BOT-2025-3000"), grants::NameTable::kNone);
+    assert_int_equal(table.find("BOT-2025-"), grants::NameTable::kNone);
+    assert_int_equal(table.find("a-name-longer-than-sixteen-character"), grants::NameTable::kNone);
+    assert_int_equal(table.find(""), grants::NameTable::kNone);
+}
+
+// The interned member index answers membership by number as the award's own
+// member sets do, and numbers awards in the order of their IDs.
+void test_interned_membership_matches_sets(void** /*state*/) {
+    const Policy p = make_indexed_policy();
+    assert_true(p.name_index.built);
+    std::uint32_t n = 0;
+    for (const auto& [id, award] : p.awards) {
+        assert_int_equal(p.member_index.awards.find(id), n);
+        assert_ptr_equal(p.find_award(id), &award);
+        for (const auto& who : {user("alice"), user("bob"), user("carol"), user("erin", {"nlp-lab"}),
+                                user("zoe", {}, "bio"), user("", {"nlp-lab"}), user(""), user("mallory", {"x"}, "y"),
+                                user("dave", {"other", "nlp-lab"}, "bio")}) {
+            assert_int_equal(grants::is_member(p, n, who), grants::is_member(award, who));
+        }
+        ++n;
+    }
+    assert_null(p.find_award("BOT-D"));
+    assert_non_null(p.find_user("erin"));  // settings without membership
+    assert_true(p.find_user("erin")->default_award.empty());
+    assert_string_equal(p.find_user("dave")->default_award.c_str(), "BOT-C");
+    assert_null(p.find_user("bob"));  // a member without settings
+    assert_null(p.find_user("nobody"));
+    // A copy keeps the member index and drops the pointers, and decides the same.
+    const Policy copy = p;
+    assert_true(copy.member_index.built);
+    assert_false(copy.name_index.built);
+    assert_ptr_equal(copy.find_award("BOT-B"), &copy.awards.at("BOT-B"));
+    assert_true((grants::awards_of(copy, user("carol", {"nlp-lab"}, "bio")) ==
+                 std::vector<std::string>{"BOT-A", "BOT-B", "BOT-C"}));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scope),
@@ -454,6 +544,8 @@ int main(void) {
         cmocka_unit_test(test_without_policy),
         cmocka_unit_test(test_empty_policy),
         cmocka_unit_test(test_member_index_matches_scan),
+        cmocka_unit_test(test_name_table),
+        cmocka_unit_test(test_interned_membership_matches_sets),
     };
     return cmocka_run_group_tests_name("decision", tests, nullptr, nullptr);
 }
