@@ -3,10 +3,13 @@
 #include "membership.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <memory>
+#include <type_traits>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -72,14 +75,66 @@ private:
     std::vector<std::uint32_t> slots_;                        // 1 + index into names_; 0: empty
 };
 
-struct Field {
-    const char* key;
-    std::function<void(const YamlNode&)> handle;
-    bool required = false;
-    std::function<void(YamlStream&)> stream = nullptr;
+// A non-owning reference to a callable. A schema table lives only for the
+// call that reads one mapping, so its handlers need not be copied: a
+// std::function allocates for every lambda that captures more than two
+// references, about twenty per award (docs/PERFORMANCE.md item 2).
+template <class Signature>
+class FunctionRef;
+
+template <class R, class... Args>
+class FunctionRef<R(Args...)> {
+public:
+    FunctionRef() = default;
+    FunctionRef(std::nullptr_t) {}
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef>>>
+    FunctionRef(F&& f)  // f must outlive this reference: a lambda written in the same full-expression does
+        : callable_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* callable, Args... args) -> R {
+              return (*static_cast<std::remove_reference_t<F>*>(callable))(std::forward<Args>(args)...);
+          }) {}
+    R operator()(Args... args) const { return call_(callable_, std::forward<Args>(args)...); }
+    explicit operator bool() const { return call_ != nullptr; }
+
+private:
+    void* callable_ = nullptr;
+    R (*call_)(void*, Args...) = nullptr;
 };
 
-using KeysSeen = std::map<std::string, Mark, std::less<>>;
+// One key of a mapping's schema. handle reads the value as a tree; stream,
+// when set, reads it from the YamlStream instead (the awards and users of a
+// streamed root: one entry's tree at a time).
+struct Field {
+    const char* key;
+    FunctionRef<void(const YamlNode&)> handle;
+    bool required = false;
+    FunctionRef<void(YamlStream&)> stream = nullptr;
+};
+
+// The keys given in one mapping, with where each was first given: the
+// schema's keys by their position in it, any other key by name.
+class KeysSeen {
+public:
+    static constexpr std::size_t kNotInSchema = static_cast<std::size_t>(-1);
+
+    // Where key was first given, or null after recording it as given at mark.
+    const Mark* first(std::size_t field, const std::string& key, Mark mark) {
+        if (field < fields_.size()) {
+            if (fields_[field].line != 0) return &fields_[field];
+            fields_[field] = mark;
+            return nullptr;
+        }
+        auto [it, fresh] = others_.emplace(key, mark);
+        return fresh ? nullptr : &it->second;
+    }
+    bool has(std::size_t field, const char* key) const {
+        return field < fields_.size() ? fields_[field].line != 0 : others_.count(key) != 0;
+    }
+
+private:
+    std::array<Mark, 8> fields_{};  // line 0: not given (a node's line is at least 1)
+    std::map<std::string, Mark, std::less<>> others_;
+};
 
 // An award's marks that the checks after the walk need; map nodes do not move.
 struct AwardChecks {
@@ -138,25 +193,34 @@ private:
             error(key, "keys in " + where + " must be plain names");
             return nullptr;
         }
-        auto [it, fresh] = seen.emplace(key.value, key.mark);
-        if (!fresh) {
+        const Field* field = nullptr;
+        std::size_t index = 0;
+        for (const Field& f : fields) {
+            if (key.value == f.key) {
+                field = &f;
+                break;
+            }
+            ++index;
+        }
+        if (const Mark* first = seen.first(field ? index : KeysSeen::kNotInSchema, key.value, key.mark)) {
             error(key, "duplicate key " + named(key.value) + " in " + where + " (first given at line " +
-                           std::to_string(it->second.line) + ")");
+                           std::to_string(first->line) + ")");
             return nullptr;
         }
-        for (const Field& f : fields) {
-            if (key.value == f.key) return &f;
+        if (!field) {
+            std::string expected;
+            for (const Field& f : fields) expected += std::string(expected.empty() ? "" : ", ") + f.key;
+            error(key, "unknown key " + quote_untrusted(key.value) + " in " + where + "; expected one of: " + expected);
         }
-        std::string expected;
-        for (const Field& f : fields) expected += std::string(expected.empty() ? "" : ", ") + f.key;
-        error(key, "unknown key " + quote_untrusted(key.value) + " in " + where + "; expected one of: " + expected);
-        return nullptr;
+        return field;
     }
 
     void report_missing(Mark mark, const std::string& where, std::initializer_list<Field> fields,
                         const KeysSeen& seen) {
+        std::size_t index = 0;
         for (const Field& f : fields) {
-            if (f.required && !seen.count(f.key)) error(mark, where + " is missing the key " + named(f.key));
+            if (f.required && !seen.has(index, f.key)) error(mark, where + " is missing the key " + named(f.key));
+            ++index;
         }
     }
 
@@ -214,7 +278,7 @@ private:
         return true;
     }
 
-    using EntryReader = std::function<void(const YamlNode& key, const YamlNode& value)>;
+    using EntryReader = FunctionRef<void(const YamlNode& key, const YamlNode& value)>;
 
     // Like read_mapping, for maps whose keys are names chosen by the admin.
     void read_named_entries(const YamlNode& node, const std::string& where, const EntryReader& each) {
@@ -491,21 +555,25 @@ private:
     }
 
     void read_limits(const YamlNode& node, const std::string& where, Limits& limits) {
-        constexpr std::int64_t kMaxCount = 100'000'000;
-        auto count = [&](const char* key, std::optional<std::int64_t>& out, const std::string& prefix) {
-            return Field{key, [&, key, prefix](const YamlNode& v) { out = integer_value(v, prefix + "." + key, 0, kMaxCount); }};
+        // A handler for a count; the Field refers to it, so it is returned to
+        // the full-expression that reads the mapping and lives as long.
+        auto count = [this](const char* key, std::optional<std::int64_t>& out, const std::string& prefix) {
+            return [this, key, &out, &prefix](const YamlNode& v) {
+                out = integer_value(v, prefix + "." + key, 0, 100'000'000);
+            };
         };
         read_mapping(node, where,
-                     {count("max_chips_per_job", limits.max_chips_per_job, where),
+                     {{"max_chips_per_job", count("max_chips_per_job", limits.max_chips_per_job, where)},
                       {"max_walltime",
                        [&](const YamlNode& v) { limits.max_walltime_seconds = duration_value(v, where + ".max_walltime"); }},
-                      count("max_running_chips", limits.max_running_chips, where),
-                      count("max_jobs", limits.max_jobs, where),
+                      {"max_running_chips", count("max_running_chips", limits.max_running_chips, where)},
+                      {"max_jobs", count("max_jobs", limits.max_jobs, where)},
                       {"per_user", [&](const YamlNode& v) {
                            const std::string pu = where + ".per_user";
                            read_mapping(v, pu,
-                                        {count("max_running_chips", limits.per_user.max_running_chips, pu),
-                                         count("max_jobs", limits.per_user.max_jobs, pu)});
+                                        {{"max_running_chips",
+                                          count("max_running_chips", limits.per_user.max_running_chips, pu)},
+                                         {"max_jobs", count("max_jobs", limits.per_user.max_jobs, pu)}});
                        }}});
     }
 
