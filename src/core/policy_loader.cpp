@@ -518,7 +518,9 @@ private:
                                auto id = string_value(d, "default_award");
                                if (!id) return;
                                settings.default_award = *id;
-                               default_awards_.emplace_back(*id, d.mark);
+                               // Awards are only ever added: one defined by now stays defined, and
+                               // only the others need their mark kept (50,000 users usually come last).
+                               if (!policy.find_award(*id)) default_awards_.emplace_back(*id, d.mark);
                            }}});
             policy.users.emplace(key.value, std::move(settings));
         });
@@ -637,7 +639,7 @@ private:
 
     std::vector<AwardChecks> award_checks_;
     std::vector<std::pair<std::string, Mark>> enforced_;        // enforce.partitions
-    std::vector<std::pair<std::string, Mark>> default_awards_;  // users' default_award
+    std::vector<std::pair<std::string, Mark>> default_awards_;  // users' default_award not defined when read
     const std::string& file_;
     Diagnostics errors_;
 };
