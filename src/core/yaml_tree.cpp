@@ -82,7 +82,7 @@ void link(YamlParse& tree) {
     }
 }
 
-const YamlNode kNoNode;  // what read_tree returns once the stream has failed
+const YamlNode kNoNode{};  // what read_tree returns once the stream has failed
 
 }  // namespace
 
