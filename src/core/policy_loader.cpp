@@ -8,14 +8,13 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <memory>
-#include <type_traits>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string_view>
-#include <unordered_map>
+#include <type_traits>
 
 #include "award_id.h"
 #include "date.h"
@@ -38,9 +37,6 @@ std::string named(std::string_view name) {
     return plain ? "'" + std::string(name) + "'" : quote_untrusted(name);
 }
 
-// One key of a mapping's schema. handle reads the value as a tree; stream,
-// when set, reads it from the YamlStream instead (the awards and users of a
-// streamed root: one entry's tree at a time).
 // The names given in one mapping, each with the line it was first given at:
 // an open-addressing table of indexes into a vector, so that 50,000 user
 // names cost no allocation each (docs/PERFORMANCE.md item 2).
@@ -185,7 +181,7 @@ private:
         return n.is_scalar() && !n.quoted && (n.value.empty() || n.value == "~" || n.value == "null");
     }
 
-    // The field key names, or null after reporting why the key is refused
+    // The schema's field for key, or null after reporting why the key is refused
     // (not a plain name, given twice, not in the schema).
     const Field* field_for(const YamlNode& key, const std::string& where, std::initializer_list<Field> fields,
                            KeysSeen& seen) {
