@@ -3,16 +3,18 @@
 #include "membership.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string_view>
-#include <unordered_map>
+#include <type_traits>
 
 #include "award_id.h"
 #include "date.h"
@@ -35,42 +37,140 @@ std::string named(std::string_view name) {
     return plain ? "'" + std::string(name) + "'" : quote_untrusted(name);
 }
 
-struct Field {
-    const char* key;
-    std::function<void(const YamlNode&)> handle;
-    bool required = false;
+// The names given in one mapping, each with the line it was first given at:
+// an open-addressing table of indexes into a vector, so that 50,000 user
+// names cost no allocation each (docs/PERFORMANCE.md item 2).
+class SeenNames {
+public:
+    // The line name was first given at, or 0 after recording it as given at line.
+    std::size_t first_line(std::string_view name, std::size_t line) {
+        if (2 * (names_.size() + 1) > slots_.size()) grow();
+        std::size_t slot = find(name);
+        if (slots_[slot] != 0) return names_[slots_[slot] - 1].second;
+        names_.emplace_back(std::string(name), line);
+        slots_[slot] = static_cast<std::uint32_t>(names_.size());  // <= max_nodes
+        return 0;
+    }
+
+private:
+    // The slot holding name, or the empty slot where it belongs.
+    std::size_t find(std::string_view name) const {
+        const std::size_t mask = slots_.size() - 1;
+        std::size_t slot = std::hash<std::string_view>{}(name) & mask;
+        while (slots_[slot] != 0 && names_[slots_[slot] - 1].first != name) slot = (slot + 1) & mask;
+        return slot;
+    }
+    void grow() {
+        slots_.assign(std::max<std::size_t>(64, 2 * slots_.size()), 0);
+        for (std::size_t i = 0; i < names_.size(); ++i) {
+            slots_[find(names_[i].first)] = static_cast<std::uint32_t>(i + 1);
+        }
+    }
+
+    std::vector<std::pair<std::string, std::size_t>> names_;  // in file order
+    std::vector<std::uint32_t> slots_;                        // 1 + index into names_; 0: empty
 };
 
-// Walks the YAML tree against the schema; collects errors instead of stopping.
+// A non-owning reference to a callable. A schema table lives only for the
+// call that reads one mapping, so its handlers need not be copied: a
+// std::function allocates for every lambda that captures more than two
+// references, about twenty per award (docs/PERFORMANCE.md item 2).
+template <class Signature>
+class FunctionRef;
+
+template <class R, class... Args>
+class FunctionRef<R(Args...)> {
+public:
+    FunctionRef() = default;
+    FunctionRef(std::nullptr_t) {}
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef>>>
+    FunctionRef(F&& f)  // f must outlive this reference: a lambda written in the same full-expression does
+        : callable_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* callable, Args... args) -> R {
+              return (*static_cast<std::remove_reference_t<F>*>(callable))(std::forward<Args>(args)...);
+          }) {}
+    R operator()(Args... args) const { return call_(callable_, std::forward<Args>(args)...); }
+    explicit operator bool() const { return call_ != nullptr; }
+
+private:
+    void* callable_ = nullptr;
+    R (*call_)(void*, Args...) = nullptr;
+};
+
+// One key of a mapping's schema. handle reads the value as a tree; stream,
+// when set, reads it from the YamlStream instead (the awards and users of a
+// streamed root: one entry's tree at a time).
+struct Field {
+    const char* key;
+    FunctionRef<void(const YamlNode&)> handle;
+    bool required = false;
+    FunctionRef<void(YamlStream&)> stream = nullptr;
+};
+
+// The keys given in one mapping, with where each was first given: the
+// schema's keys by their position in it, any other key by name.
+class KeysSeen {
+public:
+    static constexpr std::size_t kNotInSchema = static_cast<std::size_t>(-1);
+
+    // Where key was first given, or null after recording it as given at mark.
+    const Mark* first(std::size_t field, const std::string& key, Mark mark) {
+        if (field < fields_.size()) {
+            if (fields_[field].line != 0) return &fields_[field];
+            fields_[field] = mark;
+            return nullptr;
+        }
+        auto [it, fresh] = others_.emplace(key, mark);
+        return fresh ? nullptr : &it->second;
+    }
+    bool has(std::size_t field, const char* key) const {
+        return field < fields_.size() ? fields_[field].line != 0 : others_.count(key) != 0;
+    }
+
+private:
+    std::array<Mark, 8> fields_{};  // line 0: not given (a node's line is at least 1)
+    std::map<std::string, Mark, std::less<>> others_;
+};
+
+// An award's marks that the checks after the walk need; map nodes do not move.
+struct AwardChecks {
+    const Award* award = nullptr;
+    std::vector<std::pair<std::string, Mark>> partitions;  // as listed
+    Mark budget;
+};
+
+// The Policy before index_members, with every error found, in file order.
+struct ReadPolicy {
+    std::shared_ptr<Policy> policy;  // null whenever errors is not empty
+    Diagnostics errors;
+};
+
+// Walks the YAML document against the schema; collects errors instead of
+// stopping. The root, awards and users are streamed: only one award's or
+// user's tree is in memory at a time, never the whole document's.
 class PolicyReader {
 public:
     explicit PolicyReader(const std::string& file) : file_(file) {}
 
-    // Consumes parsed: the tree is freed before the indexes are built, so
-    // that the two are never in memory together (peak RSS, docs/PERFORMANCE.md).
-    PolicyLoad read(YamlParse& parsed) {
+    // Reads the whole stream. A YAML problem (syntax, alias, a limit) is the
+    // only error reported, as when the document was parsed before the walk.
+    ReadPolicy read(YamlStream& in) {
         auto policy = std::make_shared<Policy>();
-        if (!parsed.root) {
+        if (in.peek() == YamlStream::Next::End) {
             error(Mark{}, "the policy file is empty; expected a mapping with version, enforce and awards");
         } else {
-            read_root(*parsed.root, *policy);
+            read_root(in, *policy);
         }
-        parsed = YamlParse();
-        award_refs_.clear();
-        budget_marks_.clear();
+        if (!in.finish()) return ReadPolicy{nullptr, std::move(in.errors())};
+        check_references(*policy);
+        award_checks_.clear();
         // Checks that run after a mapping is walked (missing keys, undefined
         // references) find problems out of order; callers are promised file order.
         std::stable_sort(errors_.begin(), errors_.end(), [](const Diagnostic& a, const Diagnostic& b) {
             return a.mark.line != b.mark.line ? a.mark.line < b.mark.line : a.mark.column < b.mark.column;
         });
-        PolicyLoad out;
-        if (errors_.empty()) {
-            index_members(*policy);
-            out.policy = std::move(policy);
-        } else {
-            out.errors = std::move(errors_);
-        }
-        return out;
+        if (!errors_.empty()) return ReadPolicy{nullptr, std::move(errors_)};
+        return ReadPolicy{std::move(policy), {}};
     }
 
 private:
@@ -81,6 +181,45 @@ private:
         return n.is_scalar() && !n.quoted && (n.value.empty() || n.value == "~" || n.value == "null");
     }
 
+    // The schema's field for key, or null after reporting why the key is refused
+    // (not a plain name, given twice, not in the schema).
+    const Field* field_for(const YamlNode& key, const std::string& where, std::initializer_list<Field> fields,
+                           KeysSeen& seen) {
+        if (!key.is_scalar()) {
+            error(key, "keys in " + where + " must be plain names");
+            return nullptr;
+        }
+        const Field* field = nullptr;
+        std::size_t index = 0;
+        for (const Field& f : fields) {
+            if (key.value == f.key) {
+                field = &f;
+                break;
+            }
+            ++index;
+        }
+        if (const Mark* first = seen.first(field ? index : KeysSeen::kNotInSchema, key.value, key.mark)) {
+            error(key, "duplicate key " + named(key.value) + " in " + where + " (first given at line " +
+                           std::to_string(first->line) + ")");
+            return nullptr;
+        }
+        if (!field) {
+            std::string expected;
+            for (const Field& f : fields) expected += std::string(expected.empty() ? "" : ", ") + f.key;
+            error(key, "unknown key " + quote_untrusted(key.value) + " in " + where + "; expected one of: " + expected);
+        }
+        return field;
+    }
+
+    void report_missing(Mark mark, const std::string& where, std::initializer_list<Field> fields,
+                        const KeysSeen& seen) {
+        std::size_t index = 0;
+        for (const Field& f : fields) {
+            if (f.required && !seen.has(index, f.key)) error(mark, where + " is missing the key " + named(f.key));
+            ++index;
+        }
+    }
+
     // Checks that node is a mapping, dispatches each key, and reports unknown,
     // duplicate and missing keys. where names the mapping in messages.
     void read_mapping(const YamlNode& node, const std::string& where, std::initializer_list<Field> fields) {
@@ -88,59 +227,86 @@ private:
             error(node, where + " must be a mapping, found " + std::string(node.kind_name()));
             return;
         }
-        std::map<std::string, Mark> seen;
+        KeysSeen seen;
         for (const auto& [key, value] : node.entries()) {
-            if (!key.is_scalar()) {
-                error(key, "keys in " + where + " must be plain names");
-                continue;
-            }
-            auto [it, fresh] = seen.emplace(key.value, key.mark);
-            if (!fresh) {
-                error(key, "duplicate key " + named(key.value) + " in " + where + " (first given at line " +
-                               std::to_string(it->second.line) + ")");
-                continue;
-            }
-            const Field* field = nullptr;
-            for (const Field& f : fields) {
-                if (key.value == f.key) field = &f;
-            }
-            if (!field) {
-                std::string expected;
-                for (const Field& f : fields) expected += std::string(expected.empty() ? "" : ", ") + f.key;
-                error(key, "unknown key " + quote_untrusted(key.value) + " in " + where + "; expected one of: " +
-                               expected);
-                continue;
-            }
-            field->handle(value);
+            const Field* field = field_for(key, where, fields, seen);
+            if (field && field->handle) field->handle(value);  // stream-only fields are read only from a stream
         }
-        for (const Field& f : fields) {
-            if (f.required && !seen.count(f.key)) error(node, where + " is missing the key " + named(f.key));
-        }
+        report_missing(node.mark, where, fields, seen);
     }
 
+    // The same, for the next node of the stream: a mapping is read one key
+    // and one value at a time, anything else as a tree.
+    void read_mapping(YamlStream& in, const std::string& where, std::initializer_list<Field> fields) {
+        YamlParse key_tree, value_tree;  // buffers reused by every entry
+        if (!in.next_is_mapping()) {
+            read_mapping(in.read_tree(value_tree), where, fields);
+            return;
+        }
+        const Mark mark = in.mark();
+        in.enter();
+        KeysSeen seen;
+        while (in.peek() == YamlStream::Next::Node) {
+            const Field* field = field_for(in.read_tree(key_tree), where, fields, seen);
+            if (!field) {
+                in.skip_node();
+            } else if (field->stream) {
+                field->stream(in);
+            } else {
+                field->handle(in.read_tree(value_tree));
+            }
+        }
+        in.leave();
+        report_missing(mark, where, fields, seen);
+    }
+
+    // True when key is a usable, first-seen name of an entry of where; else reports why not.
+    bool check_name(const YamlNode& key, const std::string& where, SeenNames& seen) {
+        if (!key.is_scalar() || key.value.empty()) {
+            error(key, "names in " + where + " must be non-empty plain strings");
+            return false;
+        }
+        if (std::size_t first = seen.first_line(key.value, key.mark.line)) {
+            error(key, "duplicate entry " + named(key.value) + " in " + where + " (first given at line " +
+                           std::to_string(first) + ")");
+            return false;
+        }
+        return true;
+    }
+
+    using EntryReader = FunctionRef<void(const YamlNode& key, const YamlNode& value)>;
+
     // Like read_mapping, for maps whose keys are names chosen by the admin.
-    void read_named_entries(const YamlNode& node, const std::string& where,
-                            const std::function<void(const YamlNode& key, const YamlNode& value)>& each) {
+    void read_named_entries(const YamlNode& node, const std::string& where, const EntryReader& each) {
         if (is_null(node)) return;
         if (!node.is_mapping()) {
             error(node, where + " must be a mapping, found " + std::string(node.kind_name()));
             return;
         }
-        std::unordered_map<std::string_view, Mark> seen;  // views into the tree, alive for the whole read
-        seen.reserve(node.entries().size());
+        SeenNames seen;
         for (const auto& [key, value] : node.entries()) {
-            if (!key.is_scalar() || key.value.empty()) {
-                error(key, "names in " + where + " must be non-empty plain strings");
-                continue;
-            }
-            auto [it, fresh] = seen.emplace(key.value, key.mark);
-            if (!fresh) {
-                error(key, "duplicate entry " + named(key.value) + " in " + where + " (first given at line " +
-                               std::to_string(it->second.line) + ")");
-                continue;
-            }
-            each(key, value);
+            if (check_name(key, where, seen)) each(key, value);
         }
+    }
+
+    // The same, for the next node of the stream: one entry's tree at a time.
+    void read_named_entries(YamlStream& in, const std::string& where, const EntryReader& each) {
+        YamlParse key_tree, value_tree;  // buffers reused by every entry
+        if (!in.next_is_mapping()) {
+            read_named_entries(in.read_tree(value_tree), where, each);
+            return;
+        }
+        in.enter();
+        SeenNames seen;
+        while (in.peek() == YamlStream::Next::Node) {
+            const YamlNode& key = in.read_tree(key_tree);
+            if (check_name(key, where, seen)) {
+                each(key, in.read_tree(value_tree));
+            } else {
+                in.skip_node();
+            }
+        }
+        in.leave();
     }
 
     std::optional<std::string> string_value(const YamlNode& node, const std::string& where) {
@@ -238,11 +404,8 @@ private:
         }
     }
 
-    void read_root(const YamlNode& root, Policy& policy) {
-        std::vector<std::pair<std::string, Mark>> default_awards;
-        std::vector<std::pair<std::string, Mark>> enforced;
-        Mark partitions_mark = root.mark;
-        read_mapping(root, "the policy file",
+    void read_root(YamlStream& in, Policy& policy) {
+        read_mapping(in, "the policy file",
                      {
                          {"version",
                           [&](const YamlNode& v) {
@@ -252,45 +415,46 @@ private:
                               if (n) policy.version = static_cast<int>(*n);
                           },
                           true},
-                         {"enforce", [&](const YamlNode& v) { read_enforce(v, policy, enforced); }, true},
-                         {"partitions",
-                          [&](const YamlNode& v) {
-                              partitions_mark = v.mark;
-                              read_partitions(v, policy);
-                          }},
-                         {"awards", [&](const YamlNode& v) { read_awards(v, policy); }, true},
-                         {"users", [&](const YamlNode& v) { read_users(v, policy, default_awards); }},
+                         {"enforce", [&](const YamlNode& v) { read_enforce(v, policy, enforced_); }, true},
+                         {"partitions", [&](const YamlNode& v) { read_partitions(v, policy); }},
+                         {"awards", nullptr, true, [&](YamlStream& s) { read_awards(s, policy); }},
+                         {"users", nullptr, false, [&](YamlStream& s) { read_users(s, policy); }},
                      });
-        for (const auto& [name, mark] : enforced) {
+    }
+
+    // What can only be checked once the whole file is read: references
+    // between sections that may come in any order.
+    void check_references(const Policy& policy) {
+        for (const auto& [name, mark] : enforced_) {
             if (!policy.find_partition(name)) {
                 error(mark, "enforced partition " + named(name) +
                                 " is not defined under partitions (chips_per_node is needed to count its chips)");
             }
         }
-        for (const auto& [id, mark] : default_awards) {
+        for (const auto& [id, mark] : default_awards_) {
             if (!policy.find_award(id)) error(mark, "default_award " + named(id) + " is not defined under awards");
         }
-        for (const auto& [id, refs] : award_refs_) {
-            const Award* award = policy.find_award(id);
-            if (!award) continue;
-            for (const auto& [part, mark] : refs) {
-                if (!policy.enforces(part)) {
-                    error(mark, "award " + named(id) + " lists partition " + named(part) +
-                                    ", which is not in enforce.partitions");
-                }
-            }
-            if (award->budget.unit == Budget::Unit::Usd) {
-                for (const auto& part : policy.enforced_partitions) {
-                    const PartitionCost* cost = policy.find_partition(part);
-                    if (award->allows_partition(part) && cost && !cost->usd_per_chip_hour) {
-                        error(budget_marks_[id], "award " + named(id) + " has a usd budget but partition " + named(part) +
-                                                     " has no usd_per_chip_hour; add a rate or restrict the "
-                                                     "award's partitions");
-                    }
-                }
+        // In file order rather than ID order: each award's errors have marks of
+        // its own, so the sort by position gives the same list either way.
+        for (const AwardChecks& checks : award_checks_) check_award(policy, checks);
+    }
+
+    void check_award(const Policy& policy, const AwardChecks& checks) {
+        const Award& award = *checks.award;
+        for (const auto& [part, mark] : checks.partitions) {
+            if (!policy.enforces(part)) {
+                error(mark, "award " + named(award.id) + " lists partition " + named(part) +
+                                ", which is not in enforce.partitions");
             }
         }
-        (void)partitions_mark;
+        if (award.budget.unit != Budget::Unit::Usd) return;
+        for (const auto& part : policy.enforced_partitions) {
+            const PartitionCost* cost = policy.find_partition(part);
+            if (award.allows_partition(part) && cost && !cost->usd_per_chip_hour) {
+                error(checks.budget, "award " + named(award.id) + " has a usd budget but partition " + named(part) +
+                                         " has no usd_per_chip_hour; add a rate or restrict the award's partitions");
+            }
+        }
     }
 
     void read_enforce(const YamlNode& node, Policy& policy, std::vector<std::pair<std::string, Mark>>& enforced) {
@@ -342,15 +506,17 @@ private:
         });
     }
 
-    void read_users(const YamlNode& node, Policy& policy, std::vector<std::pair<std::string, Mark>>& default_awards) {
-        read_named_entries(node, "users", [&](const YamlNode& key, const YamlNode& value) {
+    void read_users(YamlStream& in, Policy& policy) {
+        read_named_entries(in, "users", [&](const YamlNode& key, const YamlNode& value) {
             UserSettings settings;
             read_mapping(value, "user " + named(key.value),
                          {{"default_award", [&](const YamlNode& d) {
                                auto id = string_value(d, "default_award");
                                if (!id) return;
                                settings.default_award = *id;
-                               default_awards.emplace_back(*id, d.mark);
+                               // Awards are only ever added: one defined by now stays defined, and
+                               // only the others need their mark kept (50,000 users usually come last).
+                               if (!policy.find_award(*id)) default_awards_.emplace_back(*id, d.mark);
                            }}});
             policy.users.emplace(key.value, std::move(settings));
         });
@@ -387,26 +553,30 @@ private:
     }
 
     void read_limits(const YamlNode& node, const std::string& where, Limits& limits) {
-        constexpr std::int64_t kMaxCount = 100'000'000;
-        auto count = [&](const char* key, std::optional<std::int64_t>& out, const std::string& prefix) {
-            return Field{key, [&, key, prefix](const YamlNode& v) { out = integer_value(v, prefix + "." + key, 0, kMaxCount); }};
+        // A handler for a count; the Field refers to it, so it is returned to
+        // the full-expression that reads the mapping and lives as long.
+        auto count = [this](const char* key, std::optional<std::int64_t>& out, const std::string& prefix) {
+            return [this, key, &out, &prefix](const YamlNode& v) {
+                out = integer_value(v, prefix + "." + key, 0, 100'000'000);
+            };
         };
         read_mapping(node, where,
-                     {count("max_chips_per_job", limits.max_chips_per_job, where),
+                     {{"max_chips_per_job", count("max_chips_per_job", limits.max_chips_per_job, where)},
                       {"max_walltime",
                        [&](const YamlNode& v) { limits.max_walltime_seconds = duration_value(v, where + ".max_walltime"); }},
-                      count("max_running_chips", limits.max_running_chips, where),
-                      count("max_jobs", limits.max_jobs, where),
+                      {"max_running_chips", count("max_running_chips", limits.max_running_chips, where)},
+                      {"max_jobs", count("max_jobs", limits.max_jobs, where)},
                       {"per_user", [&](const YamlNode& v) {
                            const std::string pu = where + ".per_user";
                            read_mapping(v, pu,
-                                        {count("max_running_chips", limits.per_user.max_running_chips, pu),
-                                         count("max_jobs", limits.per_user.max_jobs, pu)});
+                                        {{"max_running_chips",
+                                          count("max_running_chips", limits.per_user.max_running_chips, pu)},
+                                         {"max_jobs", count("max_jobs", limits.per_user.max_jobs, pu)}});
                        }}});
     }
 
-    void read_awards(const YamlNode& node, Policy& policy) {
-        read_named_entries(node, "awards", [&](const YamlNode& key, const YamlNode& value) {
+    void read_awards(YamlStream& in, Policy& policy) {
+        read_named_entries(in, "awards", [&](const YamlNode& key, const YamlNode& value) {
             if (!is_valid_award_id(key.value)) {
                 error(key, award_id_problem(key.value));
                 return;
@@ -414,7 +584,7 @@ private:
             Award award;
             award.id = key.value;
             const std::string where = "award " + named(key.value);
-            auto& refs = award_refs_[award.id];
+            AwardChecks checks;
             read_mapping(value, where,
                          {{"title",
                            [&](const YamlNode& v) {
@@ -442,35 +612,57 @@ private:
                           {"valid", [&](const YamlNode& v) { read_validity(v, where + ".valid", award.valid); }},
                           {"budget",
                            [&](const YamlNode& v) {
-                               budget_marks_[award.id] = v.mark;
+                               checks.budget = v.mark;
                                read_budget(v, where + ".budget", award.budget);
                            },
                            true},
                           {"partitions",
                            [&](const YamlNode& v) {
-                               string_list(v, where + ".partitions", award.partitions, &refs);
+                               string_list(v, where + ".partitions", award.partitions, &checks.partitions);
                                if (v.is_sequence() && v.items().empty()) {
                                    error(v, where + ".partitions is empty; omit it to allow every enforced "
                                                     "partition");
                                }
                            }},
                           {"limits", [&](const YamlNode& v) { read_limits(v, where + ".limits", award.limits); }}});
-            policy.awards.emplace(award.id, std::move(award));
+            auto [it, fresh] = policy.awards.emplace(award.id, std::move(award));
+            checks.award = &it->second;
+            if (fresh && (!checks.partitions.empty() || checks.award->budget.unit == Budget::Unit::Usd)) {
+                award_checks_.push_back(std::move(checks));
+            }
         });
     }
 
-    std::map<std::string, std::vector<std::pair<std::string, Mark>>> award_refs_;
-    std::map<std::string, Mark> budget_marks_;
+    std::vector<AwardChecks> award_checks_;
+    std::vector<std::pair<std::string, Mark>> enforced_;        // enforce.partitions
+    std::vector<std::pair<std::string, Mark>> default_awards_;  // users' default_award not defined when read
     const std::string& file_;
     Diagnostics errors_;
 };
 
+// Indexes a policy that read without errors; a PolicyLoad either way.
+PolicyLoad finish_load(ReadPolicy read) {
+    if (!read.policy) return PolicyLoad{nullptr, std::move(read.errors)};
+    index_members(*read.policy);
+    return PolicyLoad{std::move(read.policy), {}};
+}
+
+// The file's size when the stream can tell it (0 otherwise); the stream is
+// left at the start with its state cleared, so reading reports errors as before.
+std::size_t size_hint(std::ifstream& in) {
+    in.seekg(0, std::ios::end);
+    const std::streamoff end = in.tellg();
+    in.clear();
+    in.seekg(0, std::ios::beg);
+    in.clear();
+    return end > 0 ? static_cast<std::size_t>(end) : 0;
+}
+
 }  // namespace
 
 PolicyLoad load_policy_text(std::string_view text, const std::string& file, const YamlLimits& limits) {
-    YamlParse parsed = parse_yaml(text, file, limits);
-    if (!parsed.errors.empty()) return PolicyLoad{nullptr, std::move(parsed.errors)};
-    return PolicyReader(file).read(parsed);
+    YamlStream in(text, file, limits);
+    return finish_load(PolicyReader(file).read(in));
 }
 
 PolicyLoad load_policy_file(const std::string& path, const YamlLimits& limits) {
@@ -481,6 +673,7 @@ PolicyLoad load_policy_file(const std::string& path, const YamlLimits& limits) {
                                                                  std::strerror(err)}}};
     }
     std::string text;
+    text.reserve(std::min(size_hint(in), limits.max_bytes + 1));  // one buffer: no copies, no new pages per doubling
     char buf[65536];
     while (in.read(buf, sizeof buf) || in.gcount() > 0) {
         text.append(buf, static_cast<std::size_t>(in.gcount()));
@@ -493,10 +686,13 @@ PolicyLoad load_policy_file(const std::string& path, const YamlLimits& limits) {
     if (in.bad()) {
         return PolicyLoad{nullptr, {Diagnostic{path, Mark{}, "cannot read the policy file"}}};
     }
-    YamlParse parsed = parse_yaml(text, path, limits);
-    std::string().swap(text);  // the tree holds copies of every scalar: free the text before the Policy is built
-    if (!parsed.errors.empty()) return PolicyLoad{nullptr, std::move(parsed.errors)};
-    return PolicyReader(path).read(parsed);
+    ReadPolicy read;
+    {
+        YamlStream stream(text, path, limits);
+        read = PolicyReader(path).read(stream);
+    }
+    std::string().swap(text);  // the Policy holds copies of what it needs: free the text before the indexes
+    return finish_load(std::move(read));
 }
 
 }  // namespace grants

@@ -1,9 +1,10 @@
 // A small, bounded YAML document tree built from libyaml events.
 //
-// The policy loader walks this tree rather than libyaml events so that every
+// The policy loader walks trees rather than libyaml events so that every
 // node keeps its line and column, duplicate keys can be reported, and hostile
 // input is bounded in one place: aliases are refused (no alias bombs), and
-// size, depth and node count are capped.
+// size, depth and node count are capped. YamlStream hands out one subtree at
+// a time; parse_yaml builds the whole document.
 #pragma once
 
 #include <cstddef>
@@ -125,5 +126,44 @@ struct YamlParse {
 
 // Parse one YAML document. file names the source in diagnostics.
 YamlParse parse_yaml(std::string_view text, const std::string& file, const YamlLimits& limits = {});
+
+// Pulls one YAML document from libyaml node by node, under the same limits
+// and with the same messages as parse_yaml. The caller reads a node whole
+// (read_tree) or steps into a collection (enter), takes its children one at
+// a time, and steps out (leave): the policy loader holds one award's tree at
+// a time instead of the whole document's (docs/PERFORMANCE.md item 2).
+// After the first problem the stream stays failed, every step is a no-op,
+// and errors() holds that one problem.
+class YamlStream {
+public:
+    enum class Next { Node, End, Failed };  // End: the current collection, or the document, ends
+
+    YamlStream(std::string_view text, const std::string& file, const YamlLimits& limits = {});
+    ~YamlStream();
+    YamlStream(const YamlStream&) = delete;
+    YamlStream& operator=(const YamlStream&) = delete;
+
+    Next peek();                   // what comes next, without consuming it
+    YamlNode::Kind kind() const;   // of the next node (peek() == Node)
+    Mark mark() const;             // of the next node (peek() == Node)
+    bool next_is_mapping() { return peek() == Next::Node && kind() == YamlNode::Kind::Mapping; }
+
+    // Reads the next node and everything in it into into (reusing its
+    // buffer); the node stays valid until into is read into again.
+    const YamlNode& read_tree(YamlParse& into);
+    void skip_node();  // the next node and everything in it, unbuilt
+    void enter();  // consumes the start of the next collection
+    void leave();  // consumes the end of the current collection
+    // Reads to the end of the stream (a second document or trailing garbage
+    // is an error); true when the whole stream was well formed.
+    bool finish();
+
+    bool failed() const;
+    Diagnostics& errors();
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
 
 }  // namespace grants

@@ -516,6 +516,65 @@ void test_errors_in_file_order(void** /*state*/) {
                   {6, 35, "award 'A1'.pi must be a string, found a list"}});
 }
 
+void test_errors_in_several_awards(void** /*state*/) {
+    // The loader reads one award and one user at a time: errors inside
+    // awards and users, duplicates of earlier entries, and checks of
+    // references made after the walk all still come out, in file order.
+    PolicyLoad load = load_policy_text(
+        "version: 1\n"
+        "enforce:\n"
+        "  partitions: [trn1]\n"
+        "partitions:\n"
+        "  trn1: { chips_per_node: 16 }\n"
+        "awards:\n"
+        "  A1:\n"
+        "    members: { users: [alice] }\n"
+        "    budget: { usd: 10 }\n"
+        "    partitions: [trn9]\n"
+        "  A2:\n"
+        "    members: { users: [bob, bob] }\n"
+        "    budget: { chip_hours: -1 }\n"
+        "  \"bad id\":\n"
+        "    budget: { chip_hours: 1 }\n"
+        "  A1:\n"
+        "    title: [not, a, string]\n"
+        "  A3:\n"
+        "    pi: p\n"
+        "    budget: { usd: 1 }\n"
+        "users:\n"
+        "  bob: { default_award: A9 }\n"
+        "  bob: { default_award: [x] }\n"
+        "  carol: { colour: red }\n",
+        "g.yaml");
+    check_errors("several awards", load, "g.yaml",
+                 {{10, 18, "award 'A1' lists partition 'trn9', which is not in enforce.partitions"},
+                  {12, 29, "\"bob\" is listed twice in award 'A2'.members.users"},
+                  {13, 27, "award 'A2'.budget.chip_hours must not be negative, found -1"},
+                  {14, 3, "award ID \"bad id\" is not valid"},
+                  {16, 3, "duplicate entry 'A1' in awards (first given at line 7)"},
+                  {19, 5, "award 'A3' is missing the key 'members'"},
+                  {20, 13, "award 'A3' has a usd budget but partition 'trn1' has no usd_per_chip_hour"},
+                  {22, 25, "default_award 'A9' is not defined under awards"},
+                  {23, 3, "duplicate entry 'bob' in users (first given at line 22)"},
+                  {24, 12, "unknown key \"colour\" in user 'carol'; expected one of: default_award"}});
+}
+
+void test_yaml_problem_after_schema_errors(void** /*state*/) {
+    // A YAML problem anywhere is the only error reported, also when the
+    // loader has already found schema errors earlier in the file.
+    const std::string head = "version: 2\nawards:\n  A1: { budget: { usd: -1 } }\n  A2: { title: [x] }\n";
+    check_errors("syntax", load_policy_text(head + "  A3: [\n", "g.yaml"), "g.yaml",
+                 {{6, 1, "YAML syntax error"}});
+    check_errors("alias", load_policy_text(head + "  A3: &a { pi: p }\n  A4: *a\n", "g.yaml"), "g.yaml",
+                 {{6, 7, "YAML aliases (*name) are not allowed"}});
+    check_errors("second document", load_policy_text(head + "---\nversion: 1\n", "g.yaml"), "g.yaml",
+                 {{5, 1, "only one YAML document is allowed"}});
+    YamlLimits limits;
+    limits.max_nodes = 12;
+    check_errors("node cap", load_policy_text(head + "users: { bob: {} }\n", "g.yaml", limits), "g.yaml",
+                 {{4, 7, "the file has more than 12 YAML nodes; refusing it"}});
+}
+
 }  // namespace
 
 int main(void) {
@@ -531,6 +590,8 @@ int main(void) {
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_diagnostic_format),
         cmocka_unit_test(test_errors_in_file_order),
+        cmocka_unit_test(test_errors_in_several_awards),
+        cmocka_unit_test(test_yaml_problem_after_schema_errors),
     };
     return cmocka_run_group_tests_name("policy_loader", tests, nullptr, nullptr);
 }
