@@ -263,12 +263,12 @@ AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award
     return v;
 }
 
-void UsageTracker::add_approval(const Approval& ap, int sign) {
-    ApprovedSums& sums = approved_[ap.award];
-    if (sign < 0 && sums.count <= 1) {
-        approved_.erase(ap.award);
-        return;
+void UsageTracker::add_approval(Approval& ap, int sign) {
+    if (!ap.sums) {
+        ap.sums = &approved_[ap.award];
+        ap.user_sums = &ap.sums->users[ap.user];
     }
+    ApprovedSums& sums = *ap.sums;
     sums.count += sign;
     if (ap.hold >= kSaturatedTicks) {
         sums.saturated += sign;
@@ -277,17 +277,20 @@ void UsageTracker::add_approval(const Approval& ap, int sign) {
     }
     sums.jobs += sign * ap.jobs;
     sums.chips += sign * ap.chips;
-    UserTally& u = sums.users[ap.user];
-    u.live_jobs += sign * ap.jobs;
-    u.live_chips += sign * ap.chips;
-    if (sign < 0 && u.live_jobs == 0 && u.live_chips == 0) sums.users.erase(ap.user);
+    ap.user_sums->live_jobs += sign * ap.jobs;
+    ap.user_sums->live_chips += sign * ap.chips;
 }
 
 std::uint64_t UsageTracker::approve(const std::string& award, const std::string& user, Ticks hold, std::int64_t jobs,
                                     std::int64_t chips, std::int64_t now) {
+    // The map node (and its strings) is built before taking the lock every submission waits on.
+    Approvals one;
+    one.emplace(0, Approval{award, user, hold, jobs, chips, now});
+    Approvals::node_type node = one.extract(one.begin());
     std::lock_guard<std::mutex> lock(mutex_);
     std::uint64_t seq = next_approval_++;
-    auto it = approvals_.emplace(seq, Approval{award, user, hold, jobs, chips, now}).first;
+    node.key() = seq;
+    auto it = approvals_.insert(approvals_.end(), std::move(node));  // markers only grow: at the end
     add_approval(it->second, +1);
     return seq;
 }
@@ -297,7 +300,8 @@ void UsageTracker::publish(UsageSnapshot snapshot, const std::unordered_set<std:
     // Built before and freed after the lock: destroying a snapshot of
     // 100,000 jobs takes milliseconds, and every submission waits on mutex_.
     std::shared_ptr<const UsageSnapshot> fresh = std::make_shared<const UsageSnapshot>(std::move(snapshot));
-    std::vector<Approval> dropped;
+    std::vector<Approvals::node_type> dropped;
+    dropped.reserve(256);
     {
         std::lock_guard<std::mutex> lock(mutex_);
         snapshot_.swap(fresh);
@@ -306,21 +310,21 @@ void UsageTracker::publish(UsageSnapshot snapshot, const std::unordered_set<std:
 }
 
 void UsageTracker::expire_approvals(std::int64_t now, std::int64_t max_age) {
-    std::vector<Approval> dropped;  // freed after unlocking
+    std::vector<Approvals::node_type> dropped;  // freed after unlocking
+    dropped.reserve(256);
     std::lock_guard<std::mutex> lock(mutex_);
     drop_approvals(nullptr, now, max_age, &dropped);
 }
 
 void UsageTracker::drop_approvals(const std::unordered_set<std::uint64_t>* seen, std::int64_t now,
-                                  std::int64_t max_age, std::vector<Approval>* dropped) {
+                                  std::int64_t max_age, std::vector<Approvals::node_type>* dropped) {
     for (auto it = approvals_.begin(); it != approvals_.end();) {
+        auto next = std::next(it);
         if ((seen && seen->count(it->first)) || now - it->second.at > max_age) {
             add_approval(it->second, -1);
-            dropped->push_back(std::move(it->second));
-            it = approvals_.erase(it);
-        } else {
-            ++it;
+            dropped->push_back(approvals_.extract(it));
         }
+        it = next;
     }
 }
 

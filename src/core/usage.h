@@ -153,13 +153,11 @@ public:
     UsageSnapshot snapshot() const;
 
 private:
-    struct Approval {
-        std::string award, user;
-        Ticks hold;
-        std::int64_t jobs, chips, at;
-    };
     // The sum of the outstanding approvals of one award (and per user), kept
     // as approvals come and go so that view() never walks the approvals.
+    // Entries are never erased (all zero once their approvals are gone; at
+    // most one per award and member that ever had an approval), so an
+    // approval can point at its sums and dropping it hashes nothing.
     struct ApprovedSums {
         std::size_t count = 0;        // approvals
         std::size_t saturated = 0;    // approvals whose hold is saturated
@@ -168,17 +166,26 @@ private:
         std::int64_t chips = 0;
         std::unordered_map<std::string, UserTally> users;
     };
-    void add_approval(const Approval& ap, int sign);
-    // Under mutex_: drops the approvals seen (may be null) or older than max_age into *dropped.
+    struct Approval {
+        std::string award, user;
+        Ticks hold;
+        std::int64_t jobs, chips, at;
+        ApprovedSums* sums = nullptr;      // approved_[award], once added
+        UserTally* user_sums = nullptr;    // sums->users[user]
+    };
+    using Approvals = std::map<std::uint64_t, Approval>;
+    void add_approval(Approval& ap, int sign);
+    // Under mutex_: takes the approvals seen (may be null) or older than
+    // max_age out of approvals_ into *dropped, to be freed after unlocking.
     void drop_approvals(const std::unordered_set<std::uint64_t>* seen, std::int64_t now, std::int64_t max_age,
-                        std::vector<Approval>* dropped);
+                        std::vector<Approvals::node_type>* dropped);
 
     // Everything the submit path reads sits behind mutex_, and nothing big is
     // built or destroyed while holding it: the snapshot is swapped as a
     // pointer and the old one freed after unlocking.
     mutable std::mutex mutex_;
     std::shared_ptr<const UsageSnapshot> snapshot_ = std::make_shared<const UsageSnapshot>();
-    std::map<std::uint64_t, Approval> approvals_;
+    Approvals approvals_;
     std::unordered_map<std::string, ApprovedSums> approved_;  // approvals_ summed per award
     std::unordered_map<std::string, ChargeTotals> totals_;
     std::uint64_t next_approval_ = 1;
