@@ -283,15 +283,11 @@ void UsageTracker::add_approval(Approval& ap, int sign) {
 
 std::uint64_t UsageTracker::approve(const std::string& award, const std::string& user, Ticks hold, std::int64_t jobs,
                                     std::int64_t chips, std::int64_t now) {
-    // The map node (and its strings) is built before taking the lock every submission waits on.
-    Approvals one;
-    one.emplace(0, Approval{award, user, hold, jobs, chips, now});
-    Approvals::node_type node = one.extract(one.begin());
     std::lock_guard<std::mutex> lock(mutex_);
     std::uint64_t seq = next_approval_++;
-    node.key() = seq;
-    auto it = approvals_.insert(approvals_.end(), std::move(node));  // markers only grow: at the end
-    add_approval(it->second, +1);
+    if (approvals_.empty()) first_marker_ = seq;
+    approvals_.push_back(Approval{award, user, hold, jobs, chips, now});
+    add_approval(approvals_.back(), +1);
     return seq;
 }
 
@@ -300,31 +296,38 @@ void UsageTracker::publish(UsageSnapshot snapshot, const std::unordered_set<std:
     // Built before and freed after the lock: destroying a snapshot of
     // 100,000 jobs takes milliseconds, and every submission waits on mutex_.
     std::shared_ptr<const UsageSnapshot> fresh = std::make_shared<const UsageSnapshot>(std::move(snapshot));
-    std::vector<Approvals::node_type> dropped;
-    dropped.reserve(256);
     {
         std::lock_guard<std::mutex> lock(mutex_);
         snapshot_.swap(fresh);
-        drop_approvals(&seen, now, max_age, &dropped);
+        drop_approvals(&seen, now, max_age);
     }
 }
 
 void UsageTracker::expire_approvals(std::int64_t now, std::int64_t max_age) {
-    std::vector<Approvals::node_type> dropped;  // freed after unlocking
-    dropped.reserve(256);
     std::lock_guard<std::mutex> lock(mutex_);
-    drop_approvals(nullptr, now, max_age, &dropped);
+    drop_approvals(nullptr, now, max_age);
 }
 
 void UsageTracker::drop_approvals(const std::unordered_set<std::uint64_t>* seen, std::int64_t now,
-                                  std::int64_t max_age, std::vector<Approvals::node_type>* dropped) {
-    for (auto it = approvals_.begin(); it != approvals_.end();) {
-        auto next = std::next(it);
-        if ((seen && seen->count(it->first)) || now - it->second.at > max_age) {
-            add_approval(it->second, -1);
-            dropped->push_back(approvals_.extract(it));
+                                  std::int64_t max_age) {
+    auto drop = [this](Approval& ap) {
+        if (!ap.outstanding) return;
+        add_approval(ap, -1);
+        ap.outstanding = false;
+    };
+    if (seen) {
+        for (std::uint64_t marker : *seen) {
+            if (marker >= first_marker_ && marker - first_marker_ < approvals_.size()) {
+                drop(approvals_[static_cast<std::size_t>(marker - first_marker_)]);
+            }
         }
-        it = next;
+    }
+    for (Approval& ap : approvals_) {
+        if (now - ap.at > max_age) drop(ap);
+    }
+    while (!approvals_.empty() && !approvals_.front().outstanding) {
+        approvals_.pop_front();
+        ++first_marker_;
     }
 }
 
