@@ -162,8 +162,7 @@ void AccountingThread::run(std::chrono::milliseconds interval) {
 
 // A controller that takes over from another recovers the jobs into a new
 // list; the other one charged jobs meanwhile, so the totals are re-read.
-void AccountingThread::notice_takeover() {
-    const std::uintptr_t identity = job_list_identity();
+void AccountingThread::notice_takeover(std::uintptr_t identity) {
     if (identity == job_list_identity_) return;
     const bool first = job_list_identity_ == 0;
     job_list_identity_ = identity;
@@ -216,10 +215,10 @@ bool AccountingThread::only_submissions(const std::shared_ptr<const PolicyState>
 
 void AccountingThread::pass() {
     auto state = policy_.current();
-    notice_takeover();
+    const JobListStamp current = job_list_stamp();
+    notice_takeover(current.list);
     const std::int64_t started = std::time(nullptr);
     const bool requested = full_pass_requested_.exchange(false);
-    const JobListStamp current = job_list_stamp();
     const bool deferred = !requested && only_submissions(state, current, started);
     if (deferred || (!requested && nothing_changed(state, current, started))) {
         // The last snapshot still stands and nothing waits to be charged:

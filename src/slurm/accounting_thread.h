@@ -64,7 +64,7 @@ private:
                           std::int64_t now) const;
     bool ensure_ledger();
     void notice_other_writers();
-    void notice_takeover();
+    void notice_takeover(std::uintptr_t job_list);  // job_list: JobListStamp::list of this pass
     void report_problem(const std::string& problem);
 
     PolicyStore& policy_;

@@ -228,15 +228,6 @@ void set_spank_env(struct job_descriptor* job_desc, const std::string& name, con
     d->spank_job_env_size = kept + 1;
 }
 
-std::uintptr_t job_list_identity() {
-    slurmctld_lock_t lock{};
-    lock.job = READ_LOCK;
-    lock_slurmctld(lock);
-    auto identity = reinterpret_cast<std::uintptr_t>(job_list);
-    unlock_slurmctld(lock);
-    return identity;
-}
-
 void keep_module_loaded(void* address) {
     Dl_info info{};
     if (dladdr(address, &info) && info.dli_fname) {

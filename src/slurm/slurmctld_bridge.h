@@ -60,7 +60,9 @@ JobShape shape_of_job(const struct job_record* job);
 
 // slurmctld's job list as seen under one job read lock.
 struct JobListStamp {
-    std::uintptr_t list = 0;      // job_list_identity()
+    // Identifies slurmctld's job list (0: none yet). It changes when a backup
+    // controller takes over: it then recovers the jobs into a new list.
+    std::uintptr_t list = 0;
     long long last_update = 0;    // slurmctld's last_job_update: set to time(NULL) by every change to any job
     long long read_at = 0;        // time(NULL) while the lock was held
     // slurmctld's counts of jobs started, completed, cancelled and failed
@@ -81,10 +83,6 @@ JobListStamp job_list_stamp();
 // *stamp (when given) is read under the same lock. Never call it from
 // job_submit or job_modify (they already run under slurmctld's locks).
 void observe_jobs(const char* marker_variable, std::vector<JobObservation>* out, JobListStamp* stamp = nullptr);
-
-// Identifies slurmctld's current job list (0: none yet). It changes when a
-// backup controller takes over: it then recovers the jobs into a new list.
-std::uintptr_t job_list_identity();
 
 // Writes the approval marker into a job's spank environment (replacing any
 // earlier value the user may have set); Slurm frees it with the job.
