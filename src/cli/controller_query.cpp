@@ -154,7 +154,7 @@ std::optional<Answer> ask_controller(QueryKind kind, const QueryJob& job, std::s
     StderrCapture capture;
     errno = 0;
     int rc = slurm_job_will_run2(&desc, &response);
-    int err = slurm_get_errno();
+    int err = errno;  // libslurm sets errno (slurm_get_errno() is gone from 24.11)
     std::string captured = capture.finish();
     if (response) slurm_free_will_run_response_msg(response);
     slurm_fini();

@@ -234,7 +234,11 @@ void AccountingThread::pass() {
     last_full_.valid = false;
     std::vector<JobObservation>& jobs = observed_;
     JobListStamp stamp;
-    observe_jobs(kApprovalMarker, &jobs, &stamp);
+    if (!observe_jobs(kApprovalMarker, &jobs, &stamp)) {
+        // Holds stay as last published; the next pass tries again.
+        log_error("could not copy slurmctld's job list (out of memory); holds stay as last published");
+        return;
+    }
     const std::int64_t now = std::time(nullptr);
     // Many jobs share a user: one cache lookup (and lock) per user per pass.
     std::unordered_map<std::uint32_t, std::shared_ptr<const UnixIdentity>> users;

@@ -2,10 +2,12 @@
 // into a JobRequest, asks the core for a Decision, and writes the result back
 // (AdminComment tag, time limit, node count, message). No exception leaves
 // this file; nothing here touches the disk or takes a Slurm lock.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
@@ -14,6 +16,7 @@
 extern "C" {
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
+#include <slurm/slurm_version.h>
 }
 
 #include "accounting_thread.h"
@@ -43,7 +46,15 @@ const uint32_t plugin_version = GRANTS_VERSION_NUMBER_SLURM;
 int init(void);
 int fini(void);
 int job_submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg);
+// 23.02 gave job_modify an err_msg: a refused `scontrol update` then shows
+// our sentence instead of Slurm's generic one.
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)
+#define GRANTS_MODIFY_HAS_ERR_MSG 1
+int job_modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit_uid, char** err_msg);
+#else
+#define GRANTS_MODIFY_HAS_ERR_MSG 0
 int job_modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit_uid);
+#endif
 }
 
 namespace {
@@ -62,7 +73,11 @@ struct PluginState {
     UsageTracker usage;
     std::unique_ptr<PolicyReloader> reloader;
     std::unique_ptr<ctld::AccountingThread> accounting;
-    long long conf_seen = 0;  // slurm_conf.last_update at the last reload request
+    std::atomic<long long> conf_seen{0};  // slurm_conf.last_update at the last reload request
+    // From 23.02 slurmctld may call job_submit and job_modify concurrently.
+    // A decision and the approval it leads to must be one step, or two jobs
+    // could both be approved against the same remaining budget.
+    std::mutex decide;
 };
 
 PluginState* state = nullptr;
@@ -86,11 +101,9 @@ void log_reloader(PolicyReloader::LogLevel level, const std::string& message) {
 // `scontrol reconfigure` bumps slurm_conf.last_update; the reload itself
 // happens on the reloader's thread, never here.
 void notice_reconfigure() {
-    long long now = ctld::conf_last_update();
-    if (now != state->conf_seen) {
-        if (state->conf_seen != 0) state->reloader->request_reload();
-        state->conf_seen = now;
-    }
+    const long long now = ctld::conf_last_update();
+    const long long seen = state->conf_seen.exchange(now);
+    if (seen != now && seen != 0) state->reloader->request_reload();
 }
 
 // on_error=open let an in-scope job through unchecked: say so in its
@@ -224,6 +237,7 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     if (auto question = query_in_env(ctld::spank_env(job_desc))) return answer_query(*question, job_desc, submit_uid, err_msg);
 
     const std::time_t now = std::time(nullptr);
+    std::lock_guard<std::mutex> decide(state->decide);
     Outcome o = evaluate(job_desc, submit_uid, now);
     const Decision& d = o.decision;
     if (!o.log.empty()) {
@@ -259,9 +273,11 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
 
 // Re-validates a change to an existing job: the new award (admins only, via
 // AdminComment), a partition moved into scope, a longer time limit or more
-// nodes. 22.05's job_modify has no err_msg: the reason goes to the log.
-int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit_uid) {
+// nodes. A refusal's reason goes to the log and, from 23.02, to the user
+// (*reason; 22.05's job_modify has no err_msg).
+int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit_uid, std::string* reason) {
     notice_reconfigure();
+    std::lock_guard<std::mutex> decide(state->decide);
     auto current = state->policy.current();
     const Policy* policy = current->policy.get();
     if (!policy || !job_ptr) return SLURM_SUCCESS;
@@ -285,9 +301,11 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     request.partitions = job_desc->partition ? split_partitions(job_desc->partition) : split_partitions(job.partition.c_str());
     if (!in_scope(*policy, request)) return SLURM_SUCCESS;
     if (!award) {
-        ctld::log_error("job " + std::to_string(job.job_id) + ": move to partition " +
-                        quote_untrusted(job_desc->partition ? job_desc->partition : job.partition) + " " + who_changes +
+        const std::string where = quote_untrusted(job_desc->partition ? job_desc->partition : job.partition);
+        ctld::log_error("job " + std::to_string(job.job_id) + ": move to partition " + where + " " + who_changes +
                         " refused: the job carries no award; resubmit it with --award=ID");
+        *reason = "job " + std::to_string(job.job_id) + " cannot move to partition " + where +
+                  ": it carries no award; resubmit it with --award=ID.";
         return ESLURM_ACCOUNTING_POLICY;
     }
 
@@ -340,6 +358,7 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     Decision d = decide_submit(*policy, request, lookup);
     if (d.verdict != Decision::Verdict::Accept) {
         ctld::log_error("job " + std::to_string(job.job_id) + ": update " + who_changes + " refused: " + d.message);
+        *reason = "update of job " + std::to_string(job.job_id) + " refused: " + d.message;
         return ESLURM_ACCOUNTING_POLICY;
     }
     if (award != current_award) {
@@ -418,9 +437,22 @@ extern "C" int job_submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** 
     });
 }
 
+#if GRANTS_MODIFY_HAS_ERR_MSG
+extern "C" int job_modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit_uid, char** err_msg) {
+    return guarded("job_modify", SLURM_ERROR, [&] {
+        if (!state || !job_desc) return SLURM_SUCCESS;
+        std::string reason;
+        const int rc = modify(job_desc, job_ptr, submit_uid, &reason);
+        if (rc != SLURM_SUCCESS && err_msg && !reason.empty()) *err_msg = ctld::slurm_strdup(reason);
+        return rc;
+    });
+}
+#else
 extern "C" int job_modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit_uid) {
     return guarded("job_modify", SLURM_ERROR, [&] {
         if (!state || !job_desc) return SLURM_SUCCESS;
-        return modify(job_desc, job_ptr, submit_uid);
+        std::string reason;  // 22.05 cannot show it: it is in the log
+        return modify(job_desc, job_ptr, submit_uid, &reason);
     });
 }
+#endif

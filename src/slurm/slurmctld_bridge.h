@@ -1,8 +1,8 @@
 // The only door into slurmctld internals, as a plain C++ API.
 //
-// slurmctld_bridge.cpp is the single translation unit that includes Slurm's
-// internal headers (job_record_t, slurm_conf, xmalloc). Everything that
-// depends on the exact Slurm version lives there; 23.02+ changes stay here.
+// slurmctld_bridge.cpp wraps slurmctld_internals.c, the single (C) file that
+// includes Slurm's internal headers (job_record_t, slurm_conf, xmalloc).
+// Everything that depends on the exact Slurm version lives there.
 #pragma once
 
 #include <cstdint>
@@ -82,7 +82,9 @@ JobListStamp job_list_stamp();
 // the lock once the buffers exist) and it is resized to the job count.
 // *stamp (when given) is read under the same lock. Never call it from
 // job_submit or job_modify (they already run under slurmctld's locks).
-void observe_jobs(const char* marker_variable, std::vector<JobObservation>* out, JobListStamp* stamp = nullptr);
+// Returns false when the copy was cut short (out of memory under the lock:
+// the locks are released and *out holds only part of the list).
+[[nodiscard]] bool observe_jobs(const char* marker_variable, std::vector<JobObservation>* out, JobListStamp* stamp = nullptr);
 
 // Writes the approval marker into a job's spank environment (replacing any
 // earlier value the user may have set); Slurm frees it with the job.

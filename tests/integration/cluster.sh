@@ -29,6 +29,16 @@
 #   CLUSTER_GRANTS_TMPFS  a size (e.g. 8m): mount a tmpfs of that size on
 #                       $CLUSTER_DIR/state/grants (the ledger's directory)
 #                       before slurmctld starts; cluster_stop unmounts it.
+#   CLUSTER_SLURM_PREFIX  a Slurm installed from source into a prefix (e.g.
+#                       build-aux/build-slurm's /var/cache/slurm-grants/slurm-24.11.5):
+#                       its daemons, clients and plugins are used instead of
+#                       the system's (PATH is set when this file is sourced).
+#                       Unset: the system's Slurm (Debian's packages).
+#   CLUSTER_NODES       number of slurmd on loopback (default 1; more needs a
+#                       Slurm built with --enable-multiple-slurmd, as
+#                       build-aux/build-slurm does). With N > 1 the nodes are
+#                       n1..nN, each with its own port, Gres=neuron:16 and the
+#                       host's CPUs and memory, and every partition has them all.
 #   CLUSTER_CTLD_PORT, CLUSTER_SLURMD_PORT
 #                       fixed ports (default: random free ports in 10000-32000,
 #                       below the kernel's ephemeral range).
@@ -49,7 +59,8 @@
 #                       lib.sh test case failed (lib.sh then sets CLUSTER_KEEP=1).
 #
 # Exported after cluster_start: CLUSTER_DIR, SLURM_CONF, CLUSTER_NODE (node
-# name = `hostname -s`), CLUSTER_MUNGE_SOCKET.  Set, not exported (so that a
+# name = `hostname -s`, or n1 with several nodes), CLUSTER_NODE_NAMES (every
+# node, space separated), CLUSTER_MUNGE_SOCKET.  Set, not exported (so that a
 # child script's own cluster picks its own ports): CLUSTER_CTLD_PORT,
 # CLUSTER_SLURMD_PORT.
 #
@@ -73,6 +84,13 @@
 #   home/USER working directory of as_user (0755, owned by USER)
 
 CLUSTER_SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+if [ -n "${CLUSTER_SLURM_PREFIX:-}" ]; then
+    CLUSTER_SYS_PATH=$CLUSTER_SLURM_PREFIX/sbin:$CLUSTER_SLURM_PREFIX/bin:$CLUSTER_SYS_PATH
+    case ":$PATH:" in
+        *":$CLUSTER_SLURM_PREFIX/bin:"*) ;;
+        *) export PATH="$CLUSTER_SLURM_PREFIX/sbin:$CLUSTER_SLURM_PREFIX/bin:$PATH" ;;
+    esac
+fi
 
 _cluster_me() { printf '%s' "${0##*/}"; }
 _cluster_msg() { printf '%s: %s\n' "$(_cluster_me)" "$*" >&2; }
@@ -101,6 +119,13 @@ _cluster_examples() {
 
 cluster_system_plugin_dir() {
     local f
+    if [ -n "${CLUSTER_SLURM_PREFIX:-}" ]; then
+        for f in "$CLUSTER_SLURM_PREFIX"/lib/slurm "$CLUSTER_SLURM_PREFIX"/lib64/slurm; do
+            [ -e "$f/select_cons_tres.so" ] && { echo "$f"; return 0; }
+        done
+        _cluster_die "CLUSTER_SLURM_PREFIX=$CLUSTER_SLURM_PREFIX has no Slurm plugin directory (lib/slurm/select_cons_tres.so)"
+        return 1
+    fi
     f=$(dpkg -L slurm-wlm-basic-plugins 2>/dev/null | grep -m1 '/select_cons_tres\.so$')
     if [ -z "$f" ]; then
         for f in /usr/lib/*/slurm-wlm/select_cons_tres.so /usr/lib*/slurm/select_cons_tres.so \
@@ -165,7 +190,7 @@ _cluster_stop_daemon() {
     if [ -z "$pid" ]; then
         # pids/ vanished: look for the tagged process of that name.
         for i in $(cluster_pids); do
-            [ "$(cat "/proc/$i/comm" 2>/dev/null)" = "$name" ] && _cluster_pid_is_ours "$i" &&
+            [ "$(cat "/proc/$i/comm" 2>/dev/null)" = "${name%%-*}" ] && _cluster_pid_is_ours "$i" &&
                 pid=$i && break
         done
         [ -n "$pid" ] || return 0
@@ -214,7 +239,7 @@ _cluster_spawn() {
     # so a quarantine refill there can deadlock on a lock another thread held
     # (seen once: Slurm's setup_env -> xfree). Without the quarantine that
     # path is gone; use-after-free detection in slurmstepd is what we give up.
-    if [ "$name" = slurmd ] && [ "${#san[@]}" != 0 ]; then
+    if [ "${name%%-*}" = slurmd ] && [ "${#san[@]}" != 0 ]; then
         san[1]="${san[1]}:quarantine_size_mb=0"
     fi
     # A clean environment; SLURM_GRANTS_CLUSTER tags the daemons and what
@@ -249,7 +274,17 @@ _cluster_munge_ok() {
 }
 _cluster_ctld_up() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
 _cluster_node_idle() {
-    [ "$(sinfo -h -n "$CLUSTER_NODE" -o '%T' 2>/dev/null | sort -u)" = idle ]
+    local states
+    states=$(sinfo -h -N -o '%N %T' 2>/dev/null) || return 1
+    [ "$(printf '%s\n' "$states" | grep -c ' idle$')" = "$(_cluster_node_count)" ] &&
+        [ "$(printf '%s\n' "$states" | awk '{ print $2 }' | sort -u)" = idle ]
+}
+_cluster_node_count() { echo "${CLUSTER_NODES:-1}"; }
+# The daemon names of this cluster's slurmd: slurmd, or slurmd-n1 ... slurmd-nN.
+_cluster_slurmd_names() {
+    local n
+    if [ "$(_cluster_node_count)" -le 1 ]; then echo slurmd; return 0; fi
+    for n in $CLUSTER_NODE_NAMES; do echo "slurmd-$n"; done
 }
 
 _cluster_start_munged() {
@@ -374,11 +409,28 @@ EOF
         grep '^JobSubmitPlugins=' "$(_cluster_examples)/slurm.conf.grants" >>"$d/etc/slurm.conf" ||
             { _cluster_die "no JobSubmitPlugins line in $(_cluster_examples)/slurm.conf.grants"; return 1; }
     fi
+    local hw="CPUs=$cpus Boards=$boards SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem Gres=neuron:16 State=UNKNOWN"
+    local nodes=$CLUSTER_NODE n i=0 port
+    if [ "$(_cluster_node_count)" -le 1 ]; then
+        echo "NodeName=$CLUSTER_NODE NodeAddr=127.0.0.1 NodeHostname=$CLUSTER_NODE $hw" >>"$d/etc/slurm.conf"
+    else
+        # Several slurmd on one host (--enable-multiple-slurmd): one port each;
+        # %n keeps their pid files, spool directories and logs apart.
+        sed -i -e "s|^SlurmdPidFile=.*|SlurmdPidFile=$d/run/slurmd-%n.pid|" \
+            -e "s|^SlurmdSpoolDir=.*|SlurmdSpoolDir=$d/spool/%n|" \
+            -e "s|^SlurmdLogFile=.*|SlurmdLogFile=$d/log/slurmd-%n.log|" "$d/etc/slurm.conf"
+        set -- $CLUSTER_SLURMD_PORTS
+        for n in $CLUSTER_NODE_NAMES; do
+            i=$((i + 1))
+            eval "port=\${$i}"
+            echo "NodeName=$n NodeAddr=127.0.0.1 NodeHostname=$(hostname -s) Port=$port $hw" >>"$d/etc/slurm.conf"
+        done
+        nodes=$(echo "$CLUSTER_NODE_NAMES" | tr ' ' ',')
+    fi
     cat >>"$d/etc/slurm.conf" <<EOF
-NodeName=$CLUSTER_NODE NodeAddr=127.0.0.1 NodeHostname=$CLUSTER_NODE CPUs=$cpus Boards=$boards SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem Gres=neuron:16 State=UNKNOWN
-PartitionName=cpu Nodes=$CLUSTER_NODE Default=YES MaxTime=INFINITE State=UP
-PartitionName=trn1 Nodes=$CLUSTER_NODE MaxTime=INFINITE State=UP
-PartitionName=trn2 Nodes=$CLUSTER_NODE MaxTime=INFINITE State=UP
+PartitionName=cpu Nodes=$nodes Default=YES MaxTime=INFINITE State=UP
+PartitionName=trn1 Nodes=$nodes MaxTime=INFINITE State=UP
+PartitionName=trn2 Nodes=$nodes MaxTime=INFINITE State=UP
 EOF
     if [ -n "${CLUSTER_EXTRA_CONF:-}" ]; then
         printf '# CLUSTER_EXTRA_CONF\n%s\n' "$CLUSTER_EXTRA_CONF" >>"$d/etc/slurm.conf"
@@ -412,7 +464,7 @@ EOF
 # slurmd, and wait until the node is idle.  Returns non-zero (with a log
 # tail on stderr) on failure, after stopping whatever it started.
 cluster_start() {
-    local d timeout=${CLUSTER_START_TIMEOUT:-30} f
+    local d timeout=${CLUSTER_START_TIMEOUT:-30} f n
 
     [ "$(id -u)" = 0 ] || { _cluster_die "cluster_start must run as root"; return 1; }
     if [ -n "${CLUSTER_DIR:-}" ] && [ -d "$CLUSTER_DIR/pids" ] &&
@@ -442,6 +494,12 @@ cluster_start() {
     export SLURM_CONF=$d/etc/slurm.conf
     export CLUSTER_MUNGE_SOCKET=$d/run/munge.socket
     CLUSTER_NODE=$(hostname -s) && export CLUSTER_NODE
+    export CLUSTER_NODE_NAMES=$CLUSTER_NODE
+    if [ "$(_cluster_node_count)" -gt 1 ]; then
+        CLUSTER_NODE_NAMES=$(seq -f 'n%g' 1 "$(_cluster_node_count)" | tr '\n' ' ')
+        CLUSTER_NODE_NAMES=${CLUSTER_NODE_NAMES% }
+        CLUSTER_NODE=n1
+    fi
     # Ports: CLUSTER_CTLD_PORT / CLUSTER_SLURMD_PORT if set, else free ones
     # (forgotten again by cluster_stop).
     _CLUSTER_AUTO_PORTS=
@@ -454,7 +512,17 @@ cluster_start() {
         _CLUSTER_AUTO_PORTS="$_CLUSTER_AUTO_PORTS CLUSTER_SLURMD_PORT"
     fi
 
-    _cluster_msg "starting cluster in $d (node $CLUSTER_NODE, slurmctld port $CLUSTER_CTLD_PORT, slurmd port $CLUSTER_SLURMD_PORT${GRANTS_PLUGIN_DIR:+, plugins from $GRANTS_PLUGIN_DIR})"
+    CLUSTER_SLURMD_PORTS=$CLUSTER_SLURMD_PORT
+    if [ "$(_cluster_node_count)" -gt 1 ]; then
+        local n p
+        CLUSTER_SLURMD_PORTS=
+        for n in $CLUSTER_NODE_NAMES; do
+            p=$(_cluster_free_port "$CLUSTER_CTLD_PORT" "$CLUSTER_SLURMD_PORT" $CLUSTER_SLURMD_PORTS) || return 1
+            CLUSTER_SLURMD_PORTS="$CLUSTER_SLURMD_PORTS $p"
+        done
+    fi
+
+    _cluster_msg "starting cluster in $d (node ${CLUSTER_NODE_NAMES// /,}, slurmctld port $CLUSTER_CTLD_PORT, slurmd port $CLUSTER_SLURMD_PORT${GRANTS_PLUGIN_DIR:+, plugins from $GRANTS_PLUGIN_DIR})"
 
     if ! _cluster_write_conf; then
         _cluster_start_failed
@@ -478,10 +546,15 @@ cluster_start() {
     _cluster_start_munged || { _cluster_start_failed; return 1; }
     cluster_start_ctld || { _cluster_start_failed; return 1; }
 
-    _cluster_spawn slurmd slurmd -D -f "$SLURM_CONF" -N "$CLUSTER_NODE"
-    if ! _cluster_wait_for "$timeout" slurmd _cluster_node_idle; then
-        _cluster_msg "node $CLUSTER_NODE is not idle after ${timeout}s: $(sinfo -h -N -o '%N %T %E' 2>&1)"
-        _cluster_log_tail "$d/log/slurmd.log" "$d/log/slurmd.out" "$d/log/slurmctld.log"
+    local name last=
+    for name in $(_cluster_slurmd_names); do
+        if [ "$name" = slurmd ]; then n=$CLUSTER_NODE; else n=${name#slurmd-}; fi
+        _cluster_spawn "$name" slurmd -D -f "$SLURM_CONF" -N "$n"
+        last=$name
+    done
+    if ! _cluster_wait_for "$timeout" "$last" _cluster_node_idle; then
+        _cluster_msg "nodes $CLUSTER_NODE_NAMES are not all idle after ${timeout}s: $(sinfo -h -N -o '%N %T %E' 2>&1)"
+        _cluster_log_tail "$d"/log/slurmd*.log "$d"/log/slurmd*.out "$d/log/slurmctld.log"
         _cluster_start_failed
         return 1
     fi
@@ -551,7 +624,7 @@ cluster_stop() {
     if [ -n "$all" ]; then
         # (Clients block ~9 s retrying when slurmctld is down: check first.)
         _cluster_pid_is_ours "$(cat "$d/pids/slurmctld" 2>/dev/null)" && _cluster_drain_jobs "$t"
-        _cluster_stop_daemon slurmd TERM "$t"
+        for p in $(_cluster_slurmd_names); do _cluster_stop_daemon "$p" TERM "$t"; done
         _cluster_stop_daemon slurmctld TERM "$t"
         _cluster_stop_daemon munged TERM "$t"
         # Leftover slurmstepd/slurmscriptd (e.g. jobs not cancelled because
@@ -604,7 +677,7 @@ cluster_stop() {
 # slurmd.log (e.g. from a failing test case).
 cluster_log_tail() {
     [ -n "${CLUSTER_DIR:-}" ] || return 0
-    CLUSTER_LOG_LINES=${1:-40} _cluster_log_tail "$CLUSTER_DIR/log/slurmctld.log" "$CLUSTER_DIR/log/slurmd.log"
+    CLUSTER_LOG_LINES=${1:-40} _cluster_log_tail "$CLUSTER_DIR/log/slurmctld.log" "$CLUSTER_DIR"/log/slurmd*.log
 }
 
 # EXIT trap: keep $CLUSTER_DIR when the script fails, then cluster_stop.

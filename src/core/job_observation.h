@@ -1,0 +1,20 @@
+// How the accounting pass reads a job record: which phase of a run it is in
+// ("charged exactly once" depends on it), what it holds, and the shape that
+// prices it. Pure: slurmctld_internals.c hands over a grants_job_view.
+#pragma once
+
+#include "core/job_shape.h"
+#include "core/job_view.h"
+#include "core/usage.h"
+
+namespace grants {
+
+// The job's request as recorded (job_modify prices a change against it).
+void requested_shape(const grants_job_view& view, JobShape& shape);
+
+// Fills *o from the view, reusing its strings' buffers (the pass calls this
+// under slurmctld's job read lock for every job: no allocation once the
+// buffers exist). o->user is cleared: it is looked up outside the lock.
+void observe_job(const grants_job_view& view, JobObservation& o);
+
+}  // namespace grants

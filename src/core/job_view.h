@@ -1,0 +1,52 @@
+/* What the accounting pass reads of one of slurmctld's job records, with no
+ * interpretation: a plain C struct, so that the C file that reads Slurm's
+ * internals (src/slurm/slurmctld_internals.c) fills it and the core
+ * (job_observation.h) interprets it without any Slurm header. */
+#ifndef GRANTS_CORE_JOB_VIEW_H
+#define GRANTS_CORE_JOB_VIEW_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Pointers are valid only during the call that hands the view out. Counts use 0 for "not set";
+ * time_limit uses the flags. */
+struct grants_job_view {
+    uint32_t job_id;
+    uint32_t user_id;
+    uint32_t group_id;
+    const char *account;
+    const char *admin_comment;
+    const char *partition;     /* the requested list */
+    const char *run_partition; /* part_ptr->name, NULL when none */
+    const char *nodes;         /* allocated node list, NULL or "" when none */
+    const char *tres_per_node;
+    const char *tres_per_job;
+    const char *tres_per_task;
+    const char *tres_alloc;    /* allocated TRES ("cpu=4,node=2,gres/neuron=32"), NULL before allocation */
+    const char *approval;      /* value of the approval marker in the spank env, NULL when absent */
+    int is_pending;
+    int is_finished;
+    int requeue_flag;          /* JOB_REQUEUE set in job_state */
+    int time_limit_infinite;
+    int time_limit_set;        /* 0: NO_VAL */
+    uint32_t time_limit;       /* minutes when time_limit_set */
+    int64_t start_time;
+    int64_t end_time;
+    int64_t suspended_seconds;
+    int64_t submit_time;
+    uint32_t min_nodes;
+    uint32_t max_nodes;        /* 0: not set / INFINITE */
+    uint32_t num_tasks;        /* 0: not set */
+    uint32_t total_nodes;
+    uint32_t node_cnt;
+    uint32_t array_task_cnt;   /* pending tasks of an array's meta record, 0 otherwise */
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

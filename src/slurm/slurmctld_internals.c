@@ -1,0 +1,196 @@
+/* slurmctld's internals, read for job_submit/grants. Keep this file small: it
+ * is what changes when Slurm does, and it is the only file that includes
+ * Slurm's internal headers (see slurmctld_internals.h for why it is C).
+ *
+ * Version notes (read from SchedMD's sources at each release tag, 22.05 to
+ * 26.05): every symbol used here exists unchanged in all of them; job_list
+ * is a `List` up to 24.05 and a `list_t *` from 24.11, which the list_*
+ * functions take either way; job_record_t and part_record_t moved to
+ * src/common/job_record.h and part_record.h in 24.05, which slurmctld.h
+ * still includes. */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "slurm/slurm.h"
+#include "src/common/list.h"
+#include "src/common/log.h"
+#include "src/common/read_config.h"
+#include "src/common/xmalloc.h"
+#include "src/common/xstring.h"
+#include "src/slurmctld/locks.h"
+#include "src/slurmctld/slurmctld.h"
+
+#include "slurmctld_internals.h"
+
+#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(22, 5, 0) || SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 11, 0)
+#error "slurmctld_internals.c was written for Slurm 22.05 to 26.05"
+#endif
+
+char *grants_ctld_strdup(const char *text) { return xstrdup(text); }
+
+void grants_ctld_replace_string(char **field, const char *text)
+{
+    xfree(*field);
+    *field = xstrdup(text);
+}
+
+void grants_ctld_log(int is_error, const char *message)
+{
+    if (is_error)
+        error("job_submit/grants: %s", message);
+    else
+        info("job_submit/grants: %s", message);
+}
+
+static const char *or_empty(const char *s) { return s ? s : ""; }
+
+const char *grants_ctld_conf_path(void) { return or_empty(slurm_conf.slurm_conf); }
+const char *grants_ctld_default_partition(void) { return or_empty(default_part_name); }
+const char *grants_ctld_state_save_location(void) { return or_empty(slurm_conf.state_save_location); }
+const char *grants_ctld_cluster_name(void) { return or_empty(slurm_conf.cluster_name); }
+uint32_t grants_ctld_slurm_user_id(void) { return slurm_conf.slurm_user_id; }
+long long grants_ctld_conf_last_update(void) { return (long long) slurm_conf.last_update; }
+int grants_ctld_is_operator(uint32_t uid) { return validate_operator((uid_t) uid) ? 1 : 0; }
+
+int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes, int64_t *total_nodes)
+{
+    part_record_t *part = find_part_record((char *) name);
+    *default_time_minutes = -1;
+    *total_nodes = 0;
+    if (!part)
+        return 0;
+    if (part->default_time != NO_VAL && part->default_time != INFINITE)
+        *default_time_minutes = part->default_time;
+    *total_nodes = part->total_nodes;
+    return 1;
+}
+
+static const char *marker_value(const job_record_t *job, const char *marker, size_t len)
+{
+    const char *found = NULL;
+    for (uint32_t i = 0; job->spank_job_env && i < job->spank_job_env_size; i++) {
+        const char *e = job->spank_job_env[i];
+        if (e && strncmp(e, marker, len) == 0 && e[len] == '=')
+            found = e + len + 1; /* the last one wins, as in getenv order */
+    }
+    return found;
+}
+
+static void view_job(const job_record_t *job, const char *marker, size_t marker_len, struct grants_job_view *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->job_id = job->job_id;
+    v->user_id = job->user_id;
+    v->group_id = job->group_id;
+    v->account = job->account;
+    v->admin_comment = job->admin_comment;
+    v->partition = job->partition;
+    v->run_partition = job->part_ptr ? job->part_ptr->name : NULL;
+    v->nodes = job->nodes;
+    v->tres_per_node = job->tres_per_node;
+    v->tres_per_job = job->tres_per_job;
+    v->tres_per_task = job->tres_per_task;
+    v->tres_alloc = job->tres_fmt_alloc_str;
+    v->approval = marker ? marker_value(job, marker, marker_len) : NULL;
+    v->is_pending = IS_JOB_PENDING(job) ? 1 : 0;
+    v->is_finished = IS_JOB_FINISHED(job) ? 1 : 0;
+    v->requeue_flag = (job->job_state & JOB_REQUEUE) ? 1 : 0;
+    v->time_limit_infinite = job->time_limit == INFINITE;
+    v->time_limit_set = job->time_limit != NO_VAL && job->time_limit != INFINITE;
+    v->time_limit = v->time_limit_set ? job->time_limit : 0;
+    v->start_time = (int64_t) job->start_time;
+    v->end_time = (int64_t) job->end_time;
+    v->suspended_seconds = (int64_t) job->tot_sus_time;
+    if (job->details) {
+        v->submit_time = (int64_t) job->details->submit_time;
+        v->min_nodes = job->details->min_nodes;
+        if (job->details->max_nodes != NO_VAL && job->details->max_nodes != INFINITE)
+            v->max_nodes = job->details->max_nodes;
+        if (job->details->num_tasks != NO_VAL)
+            v->num_tasks = job->details->num_tasks;
+    }
+    v->total_nodes = job->total_nodes;
+    v->node_cnt = job->node_cnt;
+    if (job->array_recs)
+        v->array_task_cnt = job->array_recs->task_cnt;
+}
+
+void grants_ctld_view_job(const struct job_record *job, const char *marker, struct grants_job_view *view)
+{
+    view_job(job, marker, marker ? strlen(marker) : 0, view);
+}
+
+/* Under the job read lock: no job can change while it is held. */
+static void stamp_now(struct grants_job_list_stamp *s)
+{
+    s->list = (uintptr_t) job_list;
+    s->last_update = (long long) last_job_update;
+    s->read_at = (long long) time(NULL);
+    s->started = slurmctld_diag_stats.jobs_started;
+    s->completed = slurmctld_diag_stats.jobs_completed;
+    s->canceled = slurmctld_diag_stats.jobs_canceled;
+    s->failed = slurmctld_diag_stats.jobs_failed;
+}
+
+void grants_ctld_job_list_stamp(struct grants_job_list_stamp *stamp)
+{
+    slurmctld_lock_t lock = { .job = READ_LOCK };
+    lock_slurmctld(lock);
+    stamp_now(stamp);
+    unlock_slurmctld(lock);
+}
+
+struct walk {
+    const char *marker;
+    size_t marker_len;
+    grants_job_visitor fn;
+    void *arg;
+    int stopped;
+};
+
+static int walk_one(void *object, void *arg)
+{
+    struct walk *w = arg;
+    struct grants_job_view view;
+    view_job(object, w->marker, w->marker_len, &view);
+    if (w->fn(&view, w->arg) < 0) {
+        w->stopped = 1;
+        return -1; /* list_for_each stops at a negative return */
+    }
+    return 0;
+}
+
+int grants_ctld_walk_jobs(const char *marker, grants_job_visitor fn, void *arg, struct grants_job_list_stamp *stamp)
+{
+    struct walk w = { marker, marker ? strlen(marker) : 0, fn, arg, 0 };
+    slurmctld_lock_t lock = { .job = READ_LOCK, .part = READ_LOCK };
+    lock_slurmctld(lock);
+    if (stamp)
+        stamp_now(stamp);
+    if (job_list)
+        list_for_each_ro(job_list, walk_one, &w);
+    unlock_slurmctld(lock);
+    return w.stopped ? -1 : 0;
+}
+
+void grants_ctld_set_spank_env(struct job_descriptor *job_desc, const char *name, const char *value)
+{
+    job_desc_msg_t *d = job_desc;
+    size_t len = strlen(name);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < d->spank_job_env_size; i++) {
+        char *e = d->spank_job_env[i];
+        if (e && strncmp(e, name, len) == 0 && e[len] == '=')
+            xfree(d->spank_job_env[i]);
+        else
+            d->spank_job_env[kept++] = e;
+    }
+    xrecalloc(d->spank_job_env, kept + 1, sizeof(char *));
+    d->spank_job_env[kept] = NULL;
+    xstrfmtcat(d->spank_job_env[kept], "%s=%s", name, value);
+    d->spank_job_env_size = kept + 1;
+}

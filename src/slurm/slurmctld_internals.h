@@ -1,0 +1,78 @@
+/* The narrow C interface to slurmctld's internals.
+ *
+ * slurmctld_internals.c is the only file that includes Slurm's internal
+ * headers (job_record_t, job_list, locks, slurm_conf). It is C because those
+ * headers are not valid C++ from Slurm 23.11 on (extra_constraints.h has a
+ * struct member named `operator`). Everything that depends on the exact Slurm
+ * version lives there, behind version guards; this header needs no Slurm
+ * header at all, so C++ code can include it.
+ *
+ * Strings returned by the getters point into slurmctld's own memory: copy
+ * them at once. Nothing here throws, allocates with the C++ runtime or keeps
+ * a pointer into a Slurm struct after returning. */
+#ifndef GRANTS_SLURMCTLD_INTERNALS_H
+#define GRANTS_SLURMCTLD_INTERNALS_H
+
+#include <stdint.h>
+
+#include "core/job_view.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct job_record;     /* slurmctld's job_record_t */
+struct job_descriptor; /* job_desc_msg_t */
+
+/* Memory Slurm frees (job_desc fields, *err_msg) comes from xmalloc. */
+char *grants_ctld_strdup(const char *text);
+void grants_ctld_replace_string(char **field, const char *text);
+
+void grants_ctld_log(int is_error, const char *message);
+
+/* Never NULL: "" when unset. */
+const char *grants_ctld_conf_path(void);
+const char *grants_ctld_default_partition(void);
+const char *grants_ctld_state_save_location(void);
+const char *grants_ctld_cluster_name(void);
+uint32_t grants_ctld_slurm_user_id(void);
+/* slurm_conf.last_update; the caller holds the config read lock. */
+long long grants_ctld_conf_last_update(void);
+int grants_ctld_is_operator(uint32_t uid);
+
+/* A partition's DefaultTime (-1: unset or INFINITE) and node count (0:
+ * unknown); the caller holds the partition read lock. Returns 0 when the
+ * partition does not exist. */
+int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes, int64_t *total_nodes);
+
+/* slurmctld's job list as seen under one job read lock. */
+struct grants_job_list_stamp {
+    uintptr_t list;          /* identifies job_list; changes on takeover */
+    long long last_update;   /* last_job_update */
+    long long read_at;       /* time(NULL) under the lock */
+    uint32_t started, completed, canceled, failed; /* sdiag counters */
+};
+
+/* Views one job record; the caller holds the job read lock (job_modify). */
+void grants_ctld_view_job(const struct job_record *job, const char *marker, struct grants_job_view *view);
+
+/* Takes the job read lock only to read the stamp. */
+void grants_ctld_job_list_stamp(struct grants_job_list_stamp *stamp);
+
+/* Takes slurmctld's job and partition read locks, calls fn once per job with
+ * its view, and releases them. fn must not throw, block or lock; a negative
+ * return stops the walk. *stamp (when not NULL) is read under the same lock.
+ * Returns 0, or -1 when fn stopped the walk. Never call it from job_submit or
+ * job_modify (they run under slurmctld's locks already). */
+typedef int (*grants_job_visitor)(const struct grants_job_view *view, void *arg);
+int grants_ctld_walk_jobs(const char *marker, grants_job_visitor fn, void *arg, struct grants_job_list_stamp *stamp);
+
+/* Writes NAME=VALUE into a job's spank environment, replacing any earlier
+ * value (the user may have set one); Slurm frees it with the job. */
+void grants_ctld_set_spank_env(struct job_descriptor *job_desc, const char *name, const char *value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
