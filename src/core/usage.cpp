@@ -113,7 +113,23 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
     const std::string* last_award = nullptr;
     UserTally* last_user_tally = nullptr;
     const std::string* last_user = nullptr;
-    for (const JobObservation& job : jobs) {
+    JobObservation widened;  // a shrunk run's record, with the nodes it held before (rare)
+    for (const JobObservation& observed : jobs) {
+        const JobObservation* seen = &observed;
+        // A running job can be shrunk (`scontrol update NumNodes=`): the run
+        // is held and charged for the largest allocation seen, so shrinking
+        // it never makes the hours it already ran on more nodes cheaper.
+        if (observed.start_time > 0 && observed.phase != JobObservation::Phase::Pending) {
+            if (auto it = runs_.find(observed.job_id);
+                it != runs_.end() && it->second.start == observed.start_time &&
+                it->second.shape.min_nodes > observed.shape.min_nodes) {
+                widened = observed;
+                widened.shape.min_nodes = it->second.shape.min_nodes;
+                widened.shape.max_nodes = it->second.shape.min_nodes;
+                seen = &widened;
+            }
+        }
+        const JobObservation& job = *seen;
         // Reported once per job when prices are remembered: the tracker drops
         // an approval the first time its job is seen, and a job's marker never changes.
         if (job.approval && !remember) {

@@ -93,7 +93,8 @@ case_gres_trn1() {
         --wrap 'sleep 2; echo done' || return 1
     jid=${T_OUT%%;*}
     wait_job_state "$jid" RUNNING 30
-    assert_eq gres:neuron:4 "$(job_field "$jid" TresPerNode)" "TresPerNode"
+    # Slurm 22.05 shows gres:neuron:4, 24.11 gres/neuron:4.
+    assert_eq gres:neuron:4 "$(job_field "$jid" TresPerNode | sed "s|^gres/|gres:|")" "TresPerNode"
     assert_contains "$(sinfo -h -n "$CLUSTER_NODE" -O GresUsed:40)" "neuron:4" "GRES in use"
     assert_eq COMPLETED "$(wait_job_done "$jid" 30)" "final state of job $jid"
     assert_eq "done" "$(cat "$(job_field "$jid" StdOut)" 2>&1)" "job output"

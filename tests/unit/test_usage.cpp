@@ -179,6 +179,45 @@ void test_running_uses_allocated_nodes(void** /*state*/) {
     assert_int_equal(tally(r, "CH").held, ticks_of(64'000'000));
 }
 
+// A running job shrunk from 2 nodes to 1 (`scontrol update NumNodes=1`) is
+// held and charged for the 2 nodes it held, for the whole run; a new run
+// (requeue) starts from its own allocation. With remembered prices too.
+void test_shrunk_run_charged_for_largest_allocation(void** /*state*/) {
+    for (bool remember : {false, true}) {
+        UsageAccountant acc("clu");
+        auto shared = load(kPolicy);
+        auto pass = [&](const JobObservation& j, std::int64_t now) {
+            return remember ? acc.pass(shared, {j}, now) : acc.pass(*shared, {j}, now);
+        };
+        JobObservation j = job(20, Phase::Running, 1000);
+        j.shape.min_nodes = 2;
+        j.shape.max_nodes = 2;
+        PassResult r = pass(j, 1100);
+        assert_int_equal(tally(r, "CH").held, ticks_of(32'000'000));
+        j.shape.min_nodes = 1;  // shrunk
+        j.shape.max_nodes = 1;
+        r = pass(j, 1200);
+        assert_int_equal(tally(r, "CH").held, ticks_of(32'000'000));
+        assert_int_equal(tally(r, "CH").live_chips, 32);
+        JobObservation done = j;
+        done.phase = Phase::Finished;
+        done.end_time = 4600;
+        r = pass(done, 5000);
+        assert_int_equal(r.charges.size(), 1);
+        expect_charge(r.charges[0], 20, 1000, 32, 3600, ticks_of(32'000'000), ticks_of(42'880'000));
+    }
+    // Another job's later run on 1 node is its own allocation.
+    UsageAccountant acc("clu");
+    JobObservation j = job(21, Phase::Running, 1000);
+    j.shape.min_nodes = 2;
+    acc.pass(policy(), {j}, 1100);
+    JobObservation again = job(21, Phase::Running, 3000);
+    again.shape.min_nodes = 1;
+    again.requeue_time = 2500;
+    PassResult r = acc.pass(policy(), {again}, 3100);
+    assert_int_equal(tally(r, "CH").live_chips, 16);
+}
+
 void test_several_partitions_most_expensive(void** /*state*/) {
     // A pending job that may run on trn1 or trn2 holds what the dearer one costs:
     // the same 16 chips cost $2.10/h on trn2 but $1.34/h on trn1.
@@ -781,6 +820,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live_jobs_held),
         cmocka_unit_test(test_running_uses_allocated_nodes),
+        cmocka_unit_test(test_shrunk_run_charged_for_largest_allocation),
         cmocka_unit_test(test_several_partitions_most_expensive),
         cmocka_unit_test(test_finished_charged_once),
         cmocka_unit_test(test_charge_amounts),
