@@ -5,7 +5,8 @@
 // job_record_t built with Slurm's own list and xmalloc (libslurmfull), then
 // the rest of AccountingThread::pass outside the lock (user names,
 // UsageAccountant::pass, UsageTracker::publish). The slurmctld symbols the
-// bridge needs are defined here: lock_slurmctld/unlock_slurmctld take a real
+// bridge needs are defined in fake_slurmctld.c (C: Slurm's internal headers
+// are not valid C++ from 23.11): lock_slurmctld/unlock_slurmctld take a real
 // rwlock and record how long it was held.
 //
 //   bench_accounting [PASSES]      queues of 1,000 / 10,000 / 100,000 jobs, interleaved
@@ -14,17 +15,6 @@
 //                                  temporary directory, one pass per second) over a
 //                                  queue of JOBS (100,000) in which nothing changes:
 //                                  CPU per second and time under the read lock
-extern "C" {
-#include "config.h"
-#include "slurm/slurm.h"
-#include "src/common/list.h"
-#include "src/common/xmalloc.h"
-#include "src/common/xstring.h"
-#include "src/slurmctld/locks.h"
-#include "src/slurmctld/slurmctld.h"
-}
-
-#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,40 +34,10 @@ extern "C" {
 #include "core/policy_loader.h"
 #include "core/policy_store.h"
 #include "core/usage.h"
+#include "fake_slurmctld.h"
 #include "slurmctld_bridge.h"
 
 using Clock = std::chrono::steady_clock;
-
-// ------------------------------------------------------------ slurmctld stand-ins
-namespace {
-pthread_rwlock_t g_job_lock = PTHREAD_RWLOCK_INITIALIZER;
-Clock::time_point g_locked_at;
-double g_held_ms = 0;
-// Totals over every lock taken (idle mode: only the accounting thread takes it).
-double g_held_total_ms = 0;
-double g_held_max_ms = 0;
-long g_locks = 0;
-}  // namespace
-
-extern "C" {
-List job_list = nullptr;
-char* default_part_name = nullptr;
-time_t last_job_update = 0;  // slurmctld's: when any job last changed
-diag_stats_t slurmctld_diag_stats;  // slurmctld's sdiag counters (the accounting thread reads four)
-void lock_slurmctld(slurmctld_lock_t) {
-    pthread_rwlock_rdlock(&g_job_lock);
-    g_locked_at = Clock::now();
-}
-void unlock_slurmctld(slurmctld_lock_t) {
-    g_held_ms = std::chrono::duration<double, std::milli>(Clock::now() - g_locked_at).count();
-    g_held_total_ms += g_held_ms;
-    g_held_max_ms = std::max(g_held_max_ms, g_held_ms);
-    ++g_locks;
-    pthread_rwlock_unlock(&g_job_lock);
-}
-part_record_t* find_part_record(char*) { return nullptr; }
-bool validate_operator(uid_t) { return false; }
-}
 
 namespace {
 
@@ -95,34 +55,38 @@ std::optional<UnixIdentity> fake_lookup(std::uint32_t uid) {
 }
 
 // A queued or running job as slurmctld keeps it after an sbatch through job_submit/grants.
-job_record_t* make_job(std::uint32_t id) {
-    auto* job = static_cast<job_record_t*>(xcalloc(1, sizeof(job_record_t)));
-    auto* details = static_cast<struct job_details*>(xcalloc(1, sizeof(struct job_details)));
-    int user = static_cast<int>((id * 7919u) % kUsers);
-    job->job_id = id;
-    job->user_id = kUidBase + static_cast<std::uint32_t>(user);
-    job->account = xstrdup(("acct" + std::to_string(user % kAwards)).c_str());
-    job->admin_comment = xstrdup(("award=" + award_id(user % kAwards)).c_str());
-    job->partition = xstrdup(id % 2 ? "trn1" : "trn1,trn2");
-    job->time_limit = 60 * (1 + id % 24);
-    job->details = details;
-    details->min_nodes = 1 + id % 4;
-    details->max_nodes = details->min_nodes;
-    details->submit_time = 1'700'000'000;
-    const bool running = id % 10 == 0;  // a full cluster: most of the queue waits
-    job->job_state = running ? JOB_RUNNING : JOB_PENDING;
-    if (running) {
-        job->start_time = 1'700'000'100;
-        job->nodes = xstrdup("trn1-node[001-004]");
-        job->total_nodes = details->min_nodes;
-        job->node_cnt = details->min_nodes;
+void append_job(fake_ctld_job_list* list, std::uint32_t id) {
+    const int user = static_cast<int>((id * 7919u) % kUsers);
+    const std::string account = "acct" + std::to_string(user % kAwards);
+    const std::string admin_comment = "award=" + award_id(user % kAwards);
+    const std::string approval = "SLURM_GRANTS_APPROVAL=" + std::to_string(id);
+    const char* const spank_env[] = {"_SLURM_SPANK_OPTION_grants_award=x", "SLURM_SPANK_FOO=1", approval.c_str()};
+    fake_ctld_job job{};
+    job.job_id = id;
+    job.user_id = kUidBase + static_cast<std::uint32_t>(user);
+    job.account = account.c_str();
+    job.admin_comment = admin_comment.c_str();
+    job.partition = id % 2 ? "trn1" : "trn1,trn2";
+    job.time_limit = 60 * (1 + id % 24);
+    job.min_nodes = 1 + id % 4;
+    job.max_nodes = job.min_nodes;
+    job.submit_time = 1'700'000'000;
+    job.running = id % 10 == 0;  // a full cluster: most of the queue waits
+    if (job.running) {
+        job.start_time = 1'700'000'100;
+        job.nodes = "trn1-node[001-004]";
+        job.total_nodes = job.min_nodes;
+        job.node_cnt = job.min_nodes;
     }
-    job->spank_job_env_size = 3;
-    job->spank_job_env = static_cast<char**>(xcalloc(3, sizeof(char*)));
-    job->spank_job_env[0] = xstrdup("_SLURM_SPANK_OPTION_grants_award=x");
-    job->spank_job_env[1] = xstrdup("SLURM_SPANK_FOO=1");
-    job->spank_job_env[2] = xstrdup(("SLURM_GRANTS_APPROVAL=" + std::to_string(id)).c_str());
-    return job;
+    job.spank_job_env = spank_env;
+    job.spank_job_env_size = 3;
+    fake_ctld_list_append_job(list, &job);
+}
+
+fake_ctld_lock_stats lock_stats() {
+    fake_ctld_lock_stats s{};
+    fake_ctld_get_lock_stats(&s);
+    return s;
 }
 
 template <class T>
@@ -133,7 +97,7 @@ T median(std::vector<T> v) {
 
 struct Queue {
     int jobs;
-    List list;
+    fake_ctld_job_list* list = nullptr;
     UsageAccountant accountant{"bench"};
     UsageTracker tracker;
     std::vector<JobObservation> observed;  // reused, as AccountingThread does
@@ -157,30 +121,33 @@ int idle(std::shared_ptr<const Policy> policy, int seconds, int jobs) {
     state->policy = std::move(policy);
     store.replace(state);
     UsageTracker tracker;
-    job_list = list_create(nullptr);
-    for (int i = 1; i <= jobs; ++i) list_append(job_list, make_job(static_cast<std::uint32_t>(i)));
-    last_job_update = std::time(nullptr) - 60;  // the last change, a minute ago
+    fake_ctld_job_list* list = fake_ctld_list_create();
+    for (int i = 1; i <= jobs; ++i) append_job(list, static_cast<std::uint32_t>(i));
+    fake_ctld_use_job_list(list);
+    fake_ctld_set_last_job_update(std::time(nullptr) - 60);  // the last change, a minute ago
     std::printf("# item 4: idle accounting, real AccountingThread (1 pass/s), %d jobs (10%% running), nothing "
                 "changes; %d s measured after 3 s of warm-up\n", jobs, seconds);
     {
         slurmctld::AccountingThread thread(store, tracker, identities, std::string(dir) + "/ledger.db", "bench");
         thread.start(std::chrono::milliseconds(1000));
         std::this_thread::sleep_for(std::chrono::seconds(3));
-        const double cpu0 = cpu_ms(), held0 = g_held_total_ms;
-        const long locks0 = g_locks;
+        const fake_ctld_lock_stats before = lock_stats();
+        const double cpu0 = cpu_ms(), held0 = before.total_ms;
+        const long locks0 = before.locks;
         const std::size_t passes0 = thread.passes();
-        g_held_max_ms = 0;
+        fake_ctld_reset_lock_max();
         const auto t0 = Clock::now();
         std::this_thread::sleep_for(std::chrono::seconds(seconds));
         const double wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
-        const double cpu = cpu_ms() - cpu0, held = g_held_total_ms - held0;
-        const long locks = g_locks - locks0;
+        const fake_ctld_lock_stats after = lock_stats();
+        const double cpu = cpu_ms() - cpu0, held = after.total_ms - held0;
+        const long locks = after.locks - locks0;
         const std::size_t passes = thread.passes() - passes0;
         thread.stop();
         std::printf("%-8s %8s %14s %16s %14s %12s\n", "jobs", "passes", "cpu_ms_per_s", "locked_ms_per_s",
                     "locked_ms_max", "locks_per_s");
         std::printf("%-8d %8zu %14.2f %16.3f %14.3f %12.2f\n", jobs, passes, cpu / wall_s, held / wall_s,
-                    g_held_max_ms, locks / wall_s);
+                    after.max_ms, static_cast<double>(locks) / wall_s);
     }
     const std::string rm = std::string("rm -rf '") + dir + "'";
     return std::system(rm.c_str()) == 0 ? 0 : 1;
@@ -207,8 +174,8 @@ int main(int argc, char** argv) {
     for (int n : {1000, 10000, 100000}) {
         auto q = std::make_unique<Queue>();
         q->jobs = n;
-        q->list = list_create(nullptr);
-        for (int i = 1; i <= n; ++i) list_append(q->list, make_job(static_cast<std::uint32_t>(i)));
+        q->list = fake_ctld_list_create();
+        for (int i = 1; i <= n; ++i) append_job(q->list, static_cast<std::uint32_t>(i));
         queues.push_back(std::move(q));
     }
     std::printf("# item 4: accounting pass (AccountingThread::pass without the ledger write), %d passes per queue, "
@@ -217,12 +184,15 @@ int main(int argc, char** argv) {
     std::printf("# prices: %s\n", price_every_pass ? "every job every pass (BENCH_PRICE_EVERY_PASS=1)" : "remembered between passes (as the accounting thread)");
     for (int p = 0; p < passes; ++p) {
         for (auto& q : queues) {
-            job_list = q->list;
+            fake_ctld_use_job_list(q->list);
             auto t0 = Clock::now();
             // = AccountingThread::pass(): copy under the lock, the rest outside it.
             std::vector<JobObservation>& jobs = q->observed;
-            slurmctld::observe_jobs(slurmctld::kApprovalMarker, &jobs);
-            const double held = g_held_ms;
+            if (!slurmctld::observe_jobs(slurmctld::kApprovalMarker, &jobs)) {
+                std::fprintf(stderr, "observe_jobs: the copy under the lock was cut short (out of memory)\n");
+                return 1;
+            }
+            const double held = lock_stats().last_ms;
             const std::int64_t now = std::time(nullptr);
             for (auto& job : jobs) {
                 auto award = award_in_admin_comment(job.award);

@@ -8,10 +8,61 @@
 # bench_clusters_start PREFIX; configure_cluster CONFIG (optional, defined by
 # the caller) adjusts a cluster's slurm.conf before its controller starts.
 # BENCH_PLUGIN_DIR_<config>: another build of the plugins for that config.
+#
+# Which Slurm: CLUSTER_SLURM_PREFIX (cluster.sh: that prefix's daemons,
+# clients and plugins, PATH set when sourced), else the system's. `make bench`
+# passes the prefix the build was configured with (--with-slurm), unless
+# CLUSTER_SLURM_PREFIX is already set (set it empty for the system's Slurm).
+# bench_check_slurm refuses a build (plugins, submit_many) made for another Slurm.
 
 # shellcheck source=../tests/integration/cluster.sh disable=SC1091
 . "$src/tests/integration/cluster.sh"
 ensure_test_users || exit 1
+
+# The version of the Slurm the clusters run (24.11.5), from slurmctld -V.
+bench_slurm_version() { slurmctld -V 2>/dev/null | awk '{ print $NF }'; }
+
+# Where that Slurm's plugins are, and what the clusters use.
+bench_slurm_describe() {
+    echo "slurm $(bench_slurm_version) from ${CLUSTER_SLURM_PREFIX:-the system} (plugins: $(cluster_system_plugin_dir 2>/dev/null || echo '?'))"
+}
+
+# True when the Slurm the clusters run has job_submit/lua (Slurm builds it
+# only when Lua's headers were there at its configure time).
+bench_have_job_submit_lua() {
+    local dir
+    dir=$(cluster_system_plugin_dir) || return 1
+    [ -f "$dir/job_submit_lua.so" ]
+}
+
+# bench_check_slurm: the plugins and bench programs were built for the Slurm
+# the clusters run (same major.minor; Slurm refuses other plugins, and a
+# libslurm of another release may not speak the controller's protocol).
+bench_check_slurm() {
+    local v built series cfg lib
+    v=$(bench_slurm_version)
+    [ -n "$v" ] || { echo "$0: no slurmctld on PATH (CLUSTER_SLURM_PREFIX=${CLUSTER_SLURM_PREFIX:-})" >&2; return 1; }
+    series=$(( ${v%%.*} * 256 + 10#$(echo "$v" | cut -d. -f2) ))
+    # grants_config.h of the build (make bench: GRANTS_PLUGIN_DIR is its .libs).
+    cfg=${GRANTS_CONFIG_H:-${GRANTS_PLUGIN_DIR%/}/../grants_config.h}
+    [ -f "$cfg" ] || cfg=$bin/../grants_config.h
+    if [ -f "$cfg" ]; then
+        built=$(awk '$1 == "#define" && $2 == "GRANTS_VERSION_NUMBER_SLURM" { print $3 }' "$cfg")
+        if [ -n "$built" ] && [ $((built >> 8)) != "$series" ]; then
+            echo "$0: the build ($cfg) is for Slurm $((built >> 16)).$(printf '%02d' $(((built >> 8) & 255))), the clusters would run Slurm $v: set CLUSTER_SLURM_PREFIX to the Slurm the build was configured with (--with-slurm), or use a build configured against this one" >&2
+            return 1
+        fi
+    fi
+    if [ -n "${CLUSTER_SLURM_PREFIX:-}" ] && [ -x "$bin/submit_many" ]; then
+        lib=$(ldd "$bin/submit_many" 2>/dev/null | awk '$1 ~ /^libslurm\.so/ { print $3 }')
+        case $lib in
+            "$CLUSTER_SLURM_PREFIX"/*) ;;
+            *) echo "$0: $bin/submit_many uses ${lib:-no libslurm}, not the one under CLUSTER_SLURM_PREFIX=$CLUSTER_SLURM_PREFIX: rebuild it in a build configured --with-slurm=$CLUSTER_SLURM_PREFIX" >&2
+               return 1 ;;
+        esac
+    fi
+    return 0
+}
 
 declare -A C_DIR C_PORT C_SPORT
 award=BOT-2025-00000  # alice and bob are members; the benchmarks submit to it
@@ -40,6 +91,7 @@ stop_all() {
 # BENCH_USERS users), and one running cluster per configuration.
 bench_clusters_start() {
     local c plugin_dir_var
+    bench_check_slurm || exit 1
     work=$(mktemp -d "/tmp/$1.XXXXXX") && chmod 0755 "$work" || exit 1
     trap stop_all EXIT
     trap 'exit 129' HUP

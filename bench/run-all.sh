@@ -4,6 +4,10 @@
 # BENCH_ONLY="decision policy accounting accounting-idle ledger startup submit" picks a subset.
 # BENCH_WORK (default bench/work next to the programs) keeps the generated
 # policy and the 1,000,000-charge ledger between runs.
+# CLUSTER_SLURM_PREFIX: the Slurm whose daemons the cluster benchmarks run
+# (tests/integration/cluster.sh); `make bench` sets it to the prefix the build
+# was configured with (--with-slurm) unless it is set already; empty or unset
+# here: the system's Slurm.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${BENCH_BIN:-$here}
@@ -13,8 +17,9 @@ only=${BENCH_ONLY:-decision policy accounting accounting-idle ledger startup sub
 mkdir -p "$results" "$work" || exit 1
 export BENCH_BIN=$bin
 
+slurm_version=$("${CLUSTER_SLURM_PREFIX:+$CLUSTER_SLURM_PREFIX/sbin/}slurmctld" -V 2>/dev/null | awk '{ print $NF }')
 header() {
-    echo "# $(date -u '+%Y-%m-%d %H:%M:%SZ')  commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')  $(nproc) cores  load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "# $(date -u '+%Y-%m-%d %H:%M:%SZ')  commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')  $(nproc) cores  load $(cut -d' ' -f1-3 /proc/loadavg)  slurm ${slurm_version:-?}${CLUSTER_SLURM_PREFIX:+ ($CLUSTER_SLURM_PREFIX)}"
 }
 run() {  # run NAME CMD...: output to the terminal and results/NAME.txt
     local name=$1 t0 rc

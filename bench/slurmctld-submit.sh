@@ -12,8 +12,14 @@
 # are identical); StateSaveLocation of each is a tmpfs mounted under its
 # cluster directory and unmounted before the directory is removed.
 #
+# The Slurm measured is CLUSTER_SLURM_PREFIX's (tests/integration/cluster.sh;
+# `make bench` passes the one the build was configured with), else the
+# system's; lua uses that Slurm's job_submit/lua. A Slurm built without Lua
+# has no job_submit_lua.so: then only none and grants run and the lua columns
+# say n/a.
+#
 # Environment: GRANTS_PLUGIN_DIR (built plugins), BENCH_BIN (bench programs),
-# GRANTS_SRCDIR; BENCH_ROUNDS (7), BENCH_PER_ROUND (200 submissions),
+# GRANTS_SRCDIR, CLUSTER_SLURM_PREFIX; BENCH_ROUNDS (7), BENCH_PER_ROUND (200 submissions),
 # BENCH_QUEUE (5000), BENCH_AWARDS (200), BENCH_USERS (2000), BENCH_SETTLE
 # (1.5 s between the previous round's cancellation and the next round; it
 # was 0.5 s before 2026-11-28, see docs/PERFORMANCE.md item 3).
@@ -29,7 +35,6 @@ users=${BENCH_USERS:-2000}
 : "${GRANTS_PLUGIN_DIR:?set GRANTS_PLUGIN_DIR to the built plugins}"
 [ "$(id -u)" = 0 ] || { echo "$0: must run as root (starts Slurm daemons)" >&2; exit 77; }
 
-configs="none grants lua"
 # lua: job_submit/lua with bench/job_submit.lua and the policy as Lua tables.
 configure_cluster() {
     [ "$1" = lua ] || return 0
@@ -40,6 +45,13 @@ configure_cluster() {
 }
 # shellcheck source=clusters.sh
 . "$here/clusters.sh"
+configs="none grants lua"
+lua_note=
+if ! bench_have_job_submit_lua; then
+    configs="none grants"
+    lua_note="job_submit/lua unavailable: no job_submit_lua.so in $(cluster_system_plugin_dir) (that Slurm was built without Lua)"
+    echo "$0: $lua_note; measuring none and grants only" >&2
+fi
 bench_clusters_start slurm-grants-bench
 
 # One check that each controller answers as configured.
@@ -78,6 +90,8 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (
 start=$(date +%s)
 echo "# item 3: slurmctld mean time per REQUEST_SUBMIT_BATCH_JOB (sdiag), $rounds rounds x $per_round submissions, interleaved"
 echo "# policy: $awards awards, $users users; submissions: held, trn1, --award=$award, 10 min, 1 node"
+echo "# $(bench_slurm_describe)"
+[ -z "$lua_note" ] || echo "# $lua_note: the lua columns are n/a"
 measure queue=0
 
 echo "# filling each queue with $queue held jobs (two parallel submitters per cluster)"
@@ -91,8 +105,12 @@ printf '%-12s %10s %10s %10s %13s %11s\n' queue none grants lua grants/none gran
 for q in 0 "$queue"; do
     n=$(echo "${MEANS[queue=$q,none]}" | median)
     g=$(echo "${MEANS[queue=$q,grants]}" | median)
-    l=$(echo "${MEANS[queue=$q,lua]}" | median)
-    printf '%-12s %10s %10s %10s %13.3f %11.3f\n' "$q" "$n" "$g" "$l" "$(echo "$g / $n" | bc -l)" "$(echo "$g / $l" | bc -l)"
+    l=n/a gl=n/a
+    if [ -z "$lua_note" ]; then
+        l=$(echo "${MEANS[queue=$q,lua]}" | median)
+        gl=$(printf '%.3f' "$(echo "$g / $l" | bc -l)")
+    fi
+    printf '%-12s %10s %10s %10s %13.3f %11s\n' "$q" "$n" "$g" "$l" "$(echo "$g / $n" | bc -l)" "$gl"
 done
 # Paired: the ratio within each round (the three configurations ran back to
 # back), then the median over rounds; slow drifts of the machine cancel out.
@@ -104,8 +122,9 @@ echo "# paired: median of the per-round ratios (rounds: ratios)"
 printf '%-12s %13s %11s\n' queue grants/none grants/lua
 for q in 0 "$queue"; do
     gn=$(ratios "${MEANS[queue=$q,grants]}" "${MEANS[queue=$q,none]}")
-    gl=$(ratios "${MEANS[queue=$q,grants]}" "${MEANS[queue=$q,lua]}")
-    printf '%-12s %13s %11s   (grants/none: %s)\n' "$q" "$(echo "$gn" | median)" "$(echo "$gl" | median)" "$gn"
+    gl=n/a
+    [ -n "$lua_note" ] || gl=$(ratios "${MEANS[queue=$q,grants]}" "${MEANS[queue=$q,lua]}" | median)
+    printf '%-12s %13s %11s   (grants/none: %s)\n' "$q" "$(echo "$gn" | median)" "$gl" "$gn"
 done
 echo "# per-round means (us):"
 for q in 0 "$queue"; do

@@ -13,6 +13,7 @@
  * Prints "submitted N failed M seconds S" and the first error, if any. */
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
 		} else {
 			failed++;
 			if (!first_error) {
-				first_error = slurm_get_errno();
+				first_error = errno; /* slurm_get_errno() (gone in 24.11) returned errno */
 				if (resp && resp->job_submit_user_msg)
 					first_msg = strdup(resp->job_submit_user_msg);
 			}

@@ -17,8 +17,9 @@ check() {  # check FILE EXPECTED-SYMBOLS
 check job_submit_grants.so "plugin_name plugin_type plugin_version init fini job_submit job_modify"
 check spank_grants.so "plugin_name plugin_type plugin_version spank_plugin_version slurm_spank_init slurm_spank_init_post_opt slurm_spank_task_init slurm_spank_exit"
 
-# plugin_version must equal the installed Slurm's SLURM_VERSION_NUMBER.
-installed=$(awk '/define SLURM_VERSION_NUMBER/ {print $3}' /usr/include/slurm/slurm_version.h)
+# plugin_version must equal SLURM_VERSION_NUMBER of the Slurm built against
+# (the system's, or the one in configure's --with-slurm prefix).
+installed=$(awk '/define SLURM_VERSION_NUMBER/ {print $3}' "${GRANTS_SLURM_INCLUDEDIR:-/usr/include}/slurm/slurm_version.h")
 addr=$(nm -D --defined-only "$dir/job_submit_grants.so" | awk '$3 == "plugin_version" {print $1}')
 # Four little-endian bytes at that address, read with objdump (binutils).
 bytes=$(objdump -s --start-address=0x$addr --stop-address=$((0x$addr + 4)) "$dir/job_submit_grants.so" |

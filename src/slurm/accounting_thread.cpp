@@ -59,6 +59,12 @@ void AccountingThread::wake() {
     wake_.notify_all();
 }
 
+bool AccountingThread::usage_known() {
+    if (usage_known_.load()) return true;
+    request_full_pass();
+    return false;
+}
+
 void AccountingThread::request_full_pass() {
     full_pass_requested_ = true;
     wake();
@@ -166,6 +172,11 @@ void AccountingThread::notice_takeover(std::uintptr_t identity) {
     if (identity == job_list_identity_) return;
     const bool first = job_list_identity_ == 0;
     job_list_identity_ = identity;
+    if (!first) {
+        // A backup took over with the jobs it recovered: holds are known
+        // again from the next full pass over them.
+        usage_known_ = false;
+    }
     if (!ledger_) return;  // ensure_ledger reads them when it opens
     std::map<std::string, ChargeTotals> totals;
     std::string error;
@@ -218,7 +229,9 @@ void AccountingThread::pass() {
     const JobListStamp current = job_list_stamp();
     notice_takeover(current.list);
     const std::int64_t started = std::time(nullptr);
-    const bool requested = full_pass_requested_.exchange(false);
+    // Until usage is known every pass is a full one: slurmctld may recover
+    // its jobs without changing anything the skip rules look at.
+    const bool requested = full_pass_requested_.exchange(false) || !usage_known_.load();
     const bool deferred = !requested && only_submissions(state, current, started);
     if (deferred || (!requested && nothing_changed(state, current, started))) {
         // The last snapshot still stands and nothing waits to be charged:
@@ -290,6 +303,10 @@ void AccountingThread::pass() {
     // charges that failed are retried by the next full pass.
     const bool settled = result.charges.empty();
     tracker_.publish(std::move(result.snapshot), result.approvals_seen, now);
+    if (stamp.recovered && !usage_known_.load()) {
+        usage_known_ = true;
+        log_info("usage known: holds of " + std::to_string(jobs.size()) + " job(s) read; budgets are checked again");
+    }
     if (settled) last_full_ = FullPass{true, stamp, state, now};
 }
 

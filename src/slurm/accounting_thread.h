@@ -42,6 +42,11 @@ public:
     void request_full_pass();
 
     bool ledger_ok() const { return ledger_ok_.load(); }
+    // Whether holds are known: a full pass has published usage read after
+    // slurmctld recovered its jobs. Until then (start, `scontrol reconfigure`
+    // from 23.11, which re-executes slurmctld, or a takeover) every hold
+    // would read as zero. Asking while unknown requests a full pass now.
+    bool usage_known();
     std::size_t passes() const { return passes_.load(); }
     std::size_t idle_passes() const { return idle_passes_.load(); }  // passes that copied no job
     std::size_t deferred_passes() const { return deferred_passes_.load(); }  // of those: only submissions since
@@ -79,6 +84,7 @@ private:
     std::atomic<std::size_t> idle_passes_{0};
     std::atomic<std::size_t> deferred_passes_{0};
     std::atomic<bool> full_pass_requested_{false};
+    std::atomic<bool> usage_known_{false};
     // The last full pass that completed with nothing left to charge: what it
     // saw (a skipped pass needs the same job list, last_job_update and policy).
     struct FullPass {

@@ -113,6 +113,10 @@ void mark_unchecked(job_desc_msg_t* job_desc) {
                                with_unchecked_mark(job_desc->admin_comment ? job_desc->admin_comment : ""));
 }
 
+constexpr char kUsageUnknownRefusal[] =
+    "slurmctld has just (re)started and is still reading what each award holds, so budgets cannot be checked yet; "
+    "please try again in a moment.";
+
 int refuse(char** err_msg, const std::string& message) {
     if (err_msg) *err_msg = ctld::slurm_strdup(message);
     return ESLURM_ACCOUNTING_POLICY;
@@ -171,7 +175,32 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
         return o;
     }
 
-    o.decision = decide_submit(*policy, request, usage_lookup(*policy));
+    // After a start, a reconfigure (23.11+ re-executes slurmctld) or a
+    // takeover, until the first pass has read the recovered jobs, every hold
+    // would read as zero and a full award would accept new jobs: a decision
+    // that needs the award's usage then follows enforce.on_error. Refusals
+    // that do not (no award, not a member, malformed) stand.
+    const bool usage_known = state->accounting->usage_known();
+    bool needed_usage = false;
+    const UsageLookup lookup = usage_lookup(*policy);
+    o.decision = decide_submit(*policy, request, [&](const std::string& award, const std::string& user) {
+        needed_usage = true;
+        return lookup(award, user);
+    });
+    if (!usage_known && needed_usage) {
+        o.decision = decide_without_policy(scope_of(*policy), request);
+        o.log_is_error = true;
+        if (o.decision.verdict == Decision::Verdict::Reject) {
+            o.decision.message = kUsageUnknownRefusal;
+            o.log = "job of uid " + std::to_string(submit_uid) + " refused: usage not known yet after (re)start";
+        } else {
+            o.decision.message =
+                "budgets are not known yet after a controller restart; this job was accepted without a budget check.";
+            o.log = "on_error=open: job of uid " + std::to_string(submit_uid) +
+                    " accepted WITHOUT a budget check: usage not known yet after (re)start";
+        }
+        return o;
+    }
     if (o.decision.verdict == Decision::Verdict::Reject) o.log = "rejected job of " + request.who.user + ": " + o.decision.message;
     if (const Award* a = policy->find_award(o.decision.award)) o.unit = a->budget.unit;
     return o;
@@ -307,6 +336,17 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
         *reason = "job " + std::to_string(job.job_id) + " cannot move to partition " + where +
                   ": it carries no award; resubmit it with --award=ID.";
         return ESLURM_ACCOUNTING_POLICY;
+    }
+
+    if (!state->accounting->usage_known()) {
+        const Decision d = decide_without_policy(scope_of(*policy), request);
+        if (d.verdict == Decision::Verdict::Reject) {
+            ctld::log_error("job " + std::to_string(job.job_id) + ": update " + who_changes +
+                            " refused: usage not known yet after (re)start");
+            *reason = std::string("update of job ") + std::to_string(job.job_id) + " refused: " + kUsageUnknownRefusal;
+            return ESLURM_ACCOUNTING_POLICY;
+        }
+        return SLURM_SUCCESS;  // on_error=open
     }
 
     // The job as it would be after the change.

@@ -69,6 +69,7 @@ JobListStamp from_c(const grants_job_list_stamp& c) {
     s.completed = c.completed;
     s.canceled = c.canceled;
     s.failed = c.failed;
+    s.recovered = c.recovered != 0;
     return s;
 }
 

@@ -68,12 +68,14 @@ struct JobListStamp {
     // slurmctld's counts of jobs started, completed, cancelled and failed
     // (sdiag's; reset to 0 by `sdiag --reset`). A submission changes none of them.
     std::uint32_t started = 0, completed = 0, canceled = 0, failed = 0;
+    // slurmctld has recovered its jobs (see slurmctld_internals.h).
+    bool recovered = false;
     bool same_activity(const JobListStamp& o) const {
         return list == o.list && started == o.started && completed == o.completed && canceled == o.canceled &&
                failed == o.failed;
     }
 };
-// Takes the job read lock only to read the stamp (no job is looked at).
+// Takes the job and partition read locks only to read the stamp (no job is looked at).
 JobListStamp job_list_stamp();
 
 // Takes slurmctld's job and partition read locks, copies every job's

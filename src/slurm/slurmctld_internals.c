@@ -124,9 +124,12 @@ void grants_ctld_view_job(const struct job_record *job, const char *marker, stru
     view_job(job, marker, marker ? strlen(marker) : 0, view);
 }
 
-/* Under the job read lock: no job can change while it is held. */
+/* Under the job and partition read locks: no job can change while they are
+ * held, and read_slurm_conf (which recovers jobs and builds part_list under
+ * the config write lock) has either not begun or finished. */
 static void stamp_now(struct grants_job_list_stamp *s)
 {
+    s->recovered = part_list && list_count(part_list) > 0;
     s->list = (uintptr_t) job_list;
     s->last_update = (long long) last_job_update;
     s->read_at = (long long) time(NULL);
@@ -138,7 +141,7 @@ static void stamp_now(struct grants_job_list_stamp *s)
 
 void grants_ctld_job_list_stamp(struct grants_job_list_stamp *stamp)
 {
-    slurmctld_lock_t lock = { .job = READ_LOCK };
+    slurmctld_lock_t lock = { .job = READ_LOCK, .part = READ_LOCK };
     lock_slurmctld(lock);
     stamp_now(stamp);
     unlock_slurmctld(lock);

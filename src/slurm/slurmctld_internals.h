@@ -51,6 +51,10 @@ struct grants_job_list_stamp {
     long long last_update;   /* last_job_update */
     long long read_at;       /* time(NULL) under the lock */
     uint32_t started, completed, canceled, failed; /* sdiag counters */
+    /* slurmctld has read its configuration and recovered its jobs: it built
+     * its partitions in the same write-locked step (read_slurm_conf), which
+     * runs after plugins are initialised. Read under the partition lock. */
+    int recovered;
 };
 
 /* Views one job record; the caller holds the job read lock (job_modify). */

@@ -34,7 +34,19 @@ struct JobTag {
 JobTag query_controller(std::uint32_t job_id) {
     JobTag tag;
     job_info_msg_t* msg = nullptr;
-    if (slurm_load_job(&msg, job_id, SHOW_ALL) != SLURM_SUCCESS || !msg) return tag;
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 5, 0)
+    // 26.05: slurm_load_job takes a step id (the uint32_t form is a C11
+    // _Generic macro C++ cannot use); a job id with no step finds the job.
+    slurm_step_id_t id;
+    id.sluid = 0;
+    id.job_id = job_id;
+    id.step_het_comp = NO_VAL;
+    id.step_id = NO_VAL;
+    const int rc = slurm_load_job(&msg, id, SHOW_ALL);
+#else
+    const int rc = slurm_load_job(&msg, job_id, SHOW_ALL);
+#endif
+    if (rc != SLURM_SUCCESS || !msg) return tag;
     for (std::uint32_t i = 0; i < msg->record_count; ++i) {
         const slurm_job_info_t& job = msg->job_array[i];
         if (job.job_id != job_id) continue;

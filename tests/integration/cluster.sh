@@ -308,12 +308,21 @@ cluster_start_ctld() {
         _cluster_die "slurmctld is already running"
         return 1
     fi
+    local log_mark
+    log_mark=$(wc -l <"$CLUSTER_DIR/log/slurmctld.log" 2>/dev/null || echo 0)
     _cluster_spawn slurmctld slurmctld -D -i -f "$SLURM_CONF"
     _cluster_wait_for "${CLUSTER_START_TIMEOUT:-30}" slurmctld _cluster_ctld_up || {
         _cluster_msg "slurmctld did not come up (port $CLUSTER_CTLD_PORT)"
         _cluster_log_tail "$CLUSTER_DIR/log/slurmctld.log" "$CLUSTER_DIR/log/slurmctld.out"
         return 1
     }
+    # job_submit/grants refuses in-scope jobs ("try again in a moment") until
+    # its first pass over the recovered jobs; with a usable policy that takes
+    # about a second. Wait for it (not an error if it never says so: a test
+    # may start slurmctld without a policy on purpose).
+    if [ -n "${GRANTS_PLUGIN_DIR:-}" ] && grep -q '^JobSubmitPlugins=.*grants' "$SLURM_CONF"; then
+        cluster_wait_usage_known "$log_mark" 10
+    fi
     # Under the sanitizers, prove the runtime is really in the daemon that
     # loaded our plugin (a silently ignored LD_PRELOAD would check nothing).
     if [ -n "${GRANTS_SANITIZER_PRELOAD:-}" ] && [ -n "${GRANTS_PLUGIN_DIR:-}" ]; then
@@ -324,6 +333,18 @@ cluster_start_ctld() {
             case $maps in *job_submit_grants.so*) ;; *) _cluster_die "slurmctld did not load job_submit_grants.so"; return 1 ;; esac
         fi
     fi
+}
+
+# cluster_wait_usage_known LINE [TIMEOUT=10]: wait until slurmctld.log, after
+# line LINE, says job_submit/grants knows the holds ("usage known").
+cluster_wait_usage_known() {
+    local mark=${1:-0} timeout=${2:-10} i
+    for ((i = 0; i < timeout * 10; i++)); do
+        tail -n +"$((mark + 1))" "$CLUSTER_DIR/log/slurmctld.log" 2>/dev/null | grep -q 'job_submit/grants: usage known' &&
+            return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 cluster_stop_ctld() {

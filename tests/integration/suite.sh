@@ -28,6 +28,14 @@ grants_suite_start() {
     cluster_start || exit 1
 }
 
+# slurm_series: the running Slurm's major.minor as one number, comparable
+# with $((YY * 256 + MM)) (22.05 -> 5637, 24.11 -> 6155), from `scontrol --version`.
+slurm_series() {
+    local v
+    v=$(scontrol --version | awk '{ print $2 }')
+    echo $(( ${v%%.*} * 256 + 10#$(echo "$v" | cut -d. -f2) ))
+}
+
 # try_submit USER ARGS...: one sbatch as USER; T_OUT, T_STATUS, and JOB (the
 # new job id, "" when refused).
 try_submit() {

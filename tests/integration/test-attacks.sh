@@ -23,7 +23,7 @@ OPT=_SLURM_SPANK_OPTION_grants_award
 # A user's own client configuration, loading tests/integration/spank_forge.c
 # instead of our plugin: it sends FORGE_AWARD to slurmctld unchecked.
 FORGE_CONF=$CLUSTER_DIR/etc/client-forge.conf
-${CC:-cc} -shared -fPIC -o "$CLUSTER_DIR/etc/spank_forge.so" "$here/spank_forge.c" ||
+${CC:-cc} -shared -fPIC ${CLUSTER_SLURM_PREFIX:+-I"$CLUSTER_SLURM_PREFIX/include"} -o "$CLUSTER_DIR/etc/spank_forge.so" "$here/spank_forge.c" ||
     { echo "test-attacks.sh: cannot build the forging SPANK plugin (needs cc and slurm/spank.h)"; exit 1; }
 printf 'required %s\n' "$CLUSTER_DIR/etc/spank_forge.so" >"$CLUSTER_DIR/etc/plugstack-forge.conf"
 sed "s|^PlugStackConfig=.*|PlugStackConfig=$CLUSTER_DIR/etc/plugstack-forge.conf|" "$SLURM_CONF" >"$FORGE_CONF"

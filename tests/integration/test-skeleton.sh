@@ -174,7 +174,7 @@ case_spank_defence_in_depth() {
     assert_eq 0 "$T_STATUS" "controller without the plugin accepts the job" || return 1
     assert_eq "FAILED" "$(wait_job_done "$JOB" 60)" "job refused by slurmstepd"
     assert_not_contains "$(cat "$(cluster_home dave)/out-$JOB.txt" 2>/dev/null)" "SCRIPT-RAN" "the script did not run"
-    assert_contains "$(cat "$CLUSTER_DIR"/log/slurmd.log)" "job $JOB runs on partition trn1, which needs an approved award"
+    assert_contains "$(cat "$CLUSTER_DIR"/log/slurmd*.log)" "job $JOB runs on partition trn1, which needs an approved award"
     try_submit dave -p cpu -o 'out-%j.txt' --wrap 'echo SCRIPT-RAN'
     assert_contains "$(output_of dave "$JOB")" "SCRIPT-RAN" "cpu jobs still run"
 }
