@@ -24,6 +24,9 @@
 /* ------------------------------------------------------------ slurmctld's symbols */
 /* job_list is a List up to 24.05 and a list_t * from 24.11: both are struct xlist *. */
 struct xlist *job_list = NULL;
+/* Non-empty once slurmctld has read its configuration and recovered its jobs
+ * (the bridge's stamp.recovered): set up with the first job list. */
+struct xlist *part_list = NULL;
 char *default_part_name = NULL;
 time_t last_job_update = 0;       /* when any job last changed */
 diag_stats_t slurmctld_diag_stats; /* sdiag's counters (the accounting thread reads four) */
@@ -108,6 +111,13 @@ void fake_ctld_list_append_job(fake_ctld_job_list *list, const struct fake_ctld_
 
 void fake_ctld_use_job_list(fake_ctld_job_list *list)
 {
+    if (!part_list) {
+        /* A controller that has recovered its state: its partitions exist. */
+        part_record_t *part = xcalloc(1, sizeof(part_record_t));
+        part->name = xstrdup("trn1");
+        part_list = list_create(NULL);
+        list_append(part_list, part);
+    }
     job_list = (struct xlist *) list;
 }
 

@@ -4,7 +4,7 @@
  * internal headers (job_record_t, job_list, the slurmctld locks). It is C for
  * the reason src/slurm/slurmctld_internals.c is: from Slurm 23.11 those
  * headers are not valid C++. It defines the slurmctld symbols the bridge uses
- * (job_list, lock_slurmctld/unlock_slurmctld, last_job_update,
+ * (job_list, part_list, lock_slurmctld/unlock_slurmctld, last_job_update,
  * slurmctld_diag_stats, default_part_name, find_part_record,
  * validate_operator) and builds real job_record_t with Slurm's own list and
  * xmalloc (libslurmfull). This header needs no Slurm header: plain C types
@@ -44,7 +44,9 @@ struct fake_ctld_job {
 fake_ctld_job_list *fake_ctld_list_create(void);
 /* Appends a new job_record_t (and its job_details) built from *job. */
 void fake_ctld_list_append_job(fake_ctld_job_list *list, const struct fake_ctld_job *job);
-/* Makes list slurmctld's job_list (what the bridge walks). */
+/* Makes list slurmctld's job_list (what the bridge walks). The first call
+ * also gives slurmctld a partition list (one partition, trn1): a controller
+ * that has recovered its jobs, so the accounting thread knows usage. */
 void fake_ctld_use_job_list(fake_ctld_job_list *list);
 /* slurmctld's last_job_update: when any job last changed. */
 void fake_ctld_set_last_job_update(int64_t when);
