@@ -2,8 +2,8 @@
 # check-deb.sh TARBALL - the Debian package, end to end, on this machine:
 #   1. dpkg-buildpackage -us -uc -b in an unpacked copy of the release tarball
 #   2. the .deb holds both plugins in Slurm's PluginDir, grantctl in /usr/bin,
-#      the man pages, the examples, and depends on exactly the Slurm it was
-#      built against
+#      the man pages, the examples, depends on exactly the Slurm it was built
+#      against, and its version names that Slurm (0.1.0+slurm22.05.8-4+deb12u3)
 #   3. dpkg -i, then check-exports.sh, check-grantctl.sh and the integration
 #      suite run against the installed files
 #   4. dpkg --purge, and nothing of the package is left
@@ -77,8 +77,15 @@ else
     tail -n 40 "$work/build.log" | sed 's/^/    /'
     finish
 fi
-deb=$work/slurm-grants_${changelog_version}_$arch.deb
-[ -f "$deb" ] || die "no $deb after the build"
+# debian/rules appends the Slurm it was built for to the package version.
+deb_version=$changelog_version+slurm${slurm_deb_version#*:}
+deb=$work/slurm-grants_${deb_version#*:}_$arch.deb
+[ -f "$deb" ] || die "no $(basename "$deb") after the build: $(cd "$work" && echo ./*.deb)"
+if [ "$(dpkg-deb -f "$deb" Version)" = "$deb_version" ]; then
+    ok "Version: $deb_version"
+else
+    not_ok "Version: $(dpkg-deb -f "$deb" Version), expected $deb_version"
+fi
 
 # ---- 2. contents and dependencies
 # dh_compress gzips the man pages that `make install` put in place.

@@ -9,7 +9,8 @@
 # in the prefix's plugin directory (lib64/slurm or lib/slurm), whose
 # plugin_version is the prefix's SLURM_VERSION_NUMBER, holds a grantctl
 # whose RUNPATH is the prefix's library directory (and which loads the
-# prefix's libslurm), and depends on no Slurm package.  Nothing is installed;
+# prefix's libslurm) and which looks for PREFIX/etc/slurm.conf, and depends
+# on no Slurm package.  Nothing is installed;
 # root is not needed.  Exit 77 when there is no such Slurm.
 # Environment:
 #   PACKAGE_SLURM_PREFIX  the Slurm to build against (default
@@ -85,6 +86,11 @@ check_root() {
         *":$libdir:"*) ok "$what: grantctl RUNPATH $runpath" ;;
         *) not_ok "$what: grantctl RUNPATH '$runpath' lacks $libdir" ;;
     esac
+    if grep -aq "$prefix/etc/slurm.conf" "$root/usr/bin/grantctl"; then
+        ok "$what: grantctl's default slurm.conf is $prefix/etc/slurm.conf"
+    else
+        not_ok "$what: grantctl's default slurm.conf is not $prefix/etc/slurm.conf"
+    fi
     if command -v ldd >/dev/null; then
         loaded=$(ldd "$root/usr/bin/grantctl" 2>/dev/null | awk -v s="$soname" '$1 == s {print $3}')
         if [ "$loaded" = "$libdir/$soname" ]; then

@@ -2,8 +2,8 @@
 # check-rpm.sh TARBALL - the RPM package builds from the release tarball:
 #   rpmbuild -tb --nodeps TARBALL  with slurm_source and slurm_version defined
 # and the binary RPM holds both plugins in %{_libdir}/slurm, grantctl, the man
-# pages and the examples, requires exactly the Slurm it was built for, and its
-# plugins pass
+# pages and the examples, requires exactly the Slurm it was built for (and its
+# Release names it), and its plugins pass
 # tests/check-exports.sh (plugin_version = the installed Slurm's).
 # On Debian, rpmbuild comes from the `rpm` package and there is no
 # slurm-devel RPM: --nodeps skips the BuildRequires, and slurm_version is the
@@ -76,6 +76,12 @@ fi
 rpmfile=$(find "$work/rpmbuild/RPMS" -name "slurm-grants-$version-*.rpm" ! -name '*debuginfo*' | head -n 1)
 [ -f "$rpmfile" ] || die "no slurm-grants-$version RPM under $work/rpmbuild/RPMS"
 ok "built $(basename "$rpmfile")"
+# Release names the Slurm built for (upstream version): 1.slurm22.05.8%{?dist}.
+release=$(rpm -qp --qf '%{RELEASE}' "$rpmfile" 2>/dev/null)
+case $release in
+    *.slurm"${slurm_version%%-*}" | *.slurm"${slurm_version%%-*}".*) ok "Release: $release" ;;
+    *) not_ok "Release: $release, expected 1.slurm${slurm_version%%-*}%{?dist}" ;;
+esac
 
 libdir=$(rpm --eval '%{_libdir}')
 files=$(rpm -qpl "$rpmfile" 2>/dev/null)

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# lib.sh - what check-deb.sh and check-rpm.sh share, sourced by both (not run):
+# lib.sh - what the check-*.sh scripts share, sourced by each (not run):
 # the ok/not ok lines and the closing "N passed, N failed", the TARBALL
 # argument, and the work directory in /tmp that is removed on exit unless a
 # check failed or KEEP=1.
