@@ -309,7 +309,7 @@ cluster_start_ctld() {
         return 1
     fi
     local log_mark
-    log_mark=$(wc -l <"$CLUSTER_DIR/log/slurmctld.log" 2>/dev/null || echo 0)
+    log_mark=$(wc -l 2>/dev/null <"$CLUSTER_DIR/log/slurmctld.log" || echo 0)
     _cluster_spawn slurmctld slurmctld -D -i -f "$SLURM_CONF"
     _cluster_wait_for "${CLUSTER_START_TIMEOUT:-30}" slurmctld _cluster_ctld_up || {
         _cluster_msg "slurmctld did not come up (port $CLUSTER_CTLD_PORT)"
