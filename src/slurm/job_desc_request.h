@@ -37,6 +37,11 @@ JobShape shape_of(const job_descriptor* job_desc, bool* bad_array);
 // The job's spank_job_env entries (views into job_desc: use them before returning to Slurm).
 std::vector<std::string_view> spank_env(const job_descriptor* job_desc);
 
+// Whether an update (job_modify's job_desc) touches anything a job's cost or
+// award depends on: partition, time limit, node counts, GRES, task count,
+// AdminComment. Holds, releases, priority, name or comment changes do not.
+bool update_touches_cost(const job_descriptor* job_desc);
+
 // Fills everything but request->partitions (set first, to check the scope):
 // identity, award request, shape, partition facts and today. false with the
 // user's message in *error when the job cannot be priced (bad array spec).

@@ -309,9 +309,25 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     std::lock_guard<std::mutex> decide(state->decide);
     auto current = state->policy.current();
     const Policy* policy = current->policy.get();
-    if (!policy || !job_ptr) return SLURM_SUCCESS;
+    if (!job_ptr) return SLURM_SUCCESS;
     ctld::JobSnapshot job = ctld::snapshot_job(job_ptr);
     const std::string who_changes = "by uid " + std::to_string(submit_uid);
+    if (!policy) {
+        // No usable policy: an update that could move a job into an enforced
+        // partition or raise its cost follows enforce.on_error (the scope of
+        // the last good policy), as a submission would; holds, releases and
+        // other harmless changes go through.
+        if (!ctld::update_touches_cost(job_desc)) return SLURM_SUCCESS;
+        JobRequest request;
+        request.partitions =
+            job_desc->partition ? split_partitions(job_desc->partition) : split_partitions(job.partition.c_str());
+        const Decision d = decide_without_policy(current->fallback, request);
+        if (d.verdict != Decision::Verdict::Reject) return SLURM_SUCCESS;
+        ctld::log_error("job " + std::to_string(job.job_id) + ": update " + who_changes +
+                        " refused: no usable grant policy (" + current->problem + ")");
+        *reason = "update of job " + std::to_string(job.job_id) + " refused: " + d.message;
+        return ESLURM_ACCOUNTING_POLICY;
+    }
     auto current_award = award_in_admin_comment(job.admin_comment);
     std::optional<std::string> award = current_award;
 
@@ -338,7 +354,7 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
         return ESLURM_ACCOUNTING_POLICY;
     }
 
-    if (!state->accounting->usage_known()) {
+    if (!state->accounting->usage_known() && ctld::update_touches_cost(job_desc)) {
         const Decision d = decide_without_policy(scope_of(*policy), request);
         if (d.verdict == Decision::Verdict::Reject) {
             ctld::log_error("job " + std::to_string(job.job_id) + ": update " + who_changes +

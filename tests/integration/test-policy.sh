@@ -120,6 +120,19 @@ case_missing_policy_at_start_closed() {
     try_submit dave -p cpu --wrap true
     assert_eq 0 "$T_STATUS" "cpu job accepted"
     assert_not_contains "$T_OUT" "grant policy" "cpu job gets no grants message"
+    # Nor can a job be moved into an enforced partition meanwhile (the update
+    # rule follows on_error as submissions do); harmless updates go through.
+    try_submit dave -p cpu --hold --wrap true
+    local cpu_job=$JOB
+    assert_status nonzero as_user dave scontrol update "JobId=$cpu_job" Partition=trn1
+    assert_eq cpu "$(job_field "$cpu_job" Partition)" "the job stayed on cpu"
+    if [ "$(slurm_series)" -ge $((23 * 256 + 2)) ]; then
+        assert_contains "$T_OUT" "update of job $cpu_job refused: the grant policy is unavailable, so jobs on partition trn1" \
+            "scontrol says why"
+    fi
+    wait_for_log "job $cpu_job: update by uid $(id -u dave) refused: no usable grant policy"
+    assert_status 0 as_user dave scontrol update "JobId=$cpu_job" Comment=note
+    scancel "$cpu_job"
     # Restoring the file restores enforcement without a restart.
     install_policy "$BASE"
     wait_for_log "loaded (file changed)" || return 1
