@@ -132,6 +132,21 @@ struct Outcome {
     Budget::Unit unit = Budget::Unit::ChipHours;  // of decision.award, when known
 };
 
+// Budgets cannot be checked (ledger unusable, usage not known yet): the
+// in-scope request gets enforce.on_error's answer, and the log says why.
+void budget_unchecked(Outcome& o, const Policy& policy, uint32_t submit_uid, const char* refusal,
+                      const char* accepted, const char* why) {
+    o.decision = decide_without_policy(scope_of(policy), o.request);
+    o.log_is_error = true;
+    if (o.decision.verdict == Decision::Verdict::Reject) {
+        o.decision.message = refusal;
+        o.log = "job of uid " + std::to_string(submit_uid) + " refused: " + why;
+    } else {
+        o.decision.message = accepted;
+        o.log = "on_error=open: job of uid " + std::to_string(submit_uid) + " accepted WITHOUT a budget check: " + why;
+    }
+}
+
 Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_t now) {
     Outcome o;
     JobRequest& request = o.request;
@@ -153,18 +168,11 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
     if (!in_scope(*policy, request)) return o;
 
     if (!state->accounting->ledger_ok()) {
-        o.decision = decide_without_policy(scope_of(*policy), request);
-        o.log_is_error = true;
-        if (o.decision.verdict == Decision::Verdict::Reject) {
-            o.decision.message =
-                "the grant ledger is unavailable, so budgets cannot be checked right now; please try again later or "
-                "ask the cluster admins.";
-            o.log = "job of uid " + std::to_string(submit_uid) + " refused: the ledger is unusable";
-        } else {
-            o.decision.message = "the grant ledger is unavailable; this job was accepted without a budget check.";
-            o.log = "on_error=open: job of uid " + std::to_string(submit_uid) +
-                    " accepted WITHOUT a budget check: the ledger is unusable";
-        }
+        budget_unchecked(o, *policy, submit_uid,
+                         "the grant ledger is unavailable, so budgets cannot be checked right now; please try again "
+                         "later or ask the cluster admins.",
+                         "the grant ledger is unavailable; this job was accepted without a budget check.",
+                         "the ledger is unusable");
         return o;
     }
 
@@ -188,17 +196,10 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
         return lookup(award, user);
     });
     if (!usage_known && needed_usage) {
-        o.decision = decide_without_policy(scope_of(*policy), request);
-        o.log_is_error = true;
-        if (o.decision.verdict == Decision::Verdict::Reject) {
-            o.decision.message = kUsageUnknownRefusal;
-            o.log = "job of uid " + std::to_string(submit_uid) + " refused: usage not known yet after (re)start";
-        } else {
-            o.decision.message =
-                "budgets are not known yet after a controller restart; this job was accepted without a budget check.";
-            o.log = "on_error=open: job of uid " + std::to_string(submit_uid) +
-                    " accepted WITHOUT a budget check: usage not known yet after (re)start";
-        }
+        budget_unchecked(o, *policy, submit_uid, kUsageUnknownRefusal,
+                         "budgets are not known yet after a controller restart; this job was accepted without a "
+                         "budget check.",
+                         "usage not known yet after (re)start");
         return o;
     }
     if (o.decision.verdict == Decision::Verdict::Reject) o.log = "rejected job of " + request.who.user + ": " + o.decision.message;
