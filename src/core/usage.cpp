@@ -17,7 +17,7 @@ Ticks charged_in_unit(const ChargeTotals& totals, Budget::Unit unit) {
     return unit == Budget::Unit::Usd ? totals.usd : totals.chip_hours;
 }
 
-ChargeRecord UsageAccountant::charge_for(const Policy& policy, const Run& run, std::uint32_t job_id, std::int64_t end,
+ChargeRecord UsageAccountant::charge_for(const Run& run, std::uint32_t job_id, std::int64_t end,
                                          std::int64_t now) const {
     ChargeRecord c;
     c.cluster = cluster_;
@@ -27,14 +27,13 @@ ChargeRecord UsageAccountant::charge_for(const Policy& policy, const Run& run, s
     c.user = run.user;
     c.account = run.account;
     c.partition = run.partition;
-    const PartitionCost* part = policy.find_partition(run.partition);
+    // Priced as when the run started (Run::cost), not with today's policy.
+    const PartitionCost& part = run.cost;
     std::int64_t nodes = std::max<std::int64_t>(run.shape.min_nodes, 1);
-    c.chips = part ? chips_of(*part, run.shape, nodes) : 0;
-    c.seconds = std::max<std::int64_t>(0, end - run.start - run.suspended);
-    if (part) {
-        c.chip_hours = cost_ticks(Budget::Unit::ChipHours, *part, c.chips, c.seconds);
-        c.usd = part->usd_per_chip_hour ? cost_ticks(Budget::Unit::Usd, *part, c.chips, c.seconds) : -1;
-    }
+    c.chips = chips_of(part, run.shape, nodes);
+    c.seconds = std::min(std::max<std::int64_t>(0, end - run.start - run.suspended), run.limit_seconds);
+    c.chip_hours = cost_ticks(Budget::Unit::ChipHours, part, c.chips, c.seconds);
+    c.usd = part.usd_per_chip_hour ? cost_ticks(Budget::Unit::Usd, part, c.chips, c.seconds) : -1;
     c.recorded_at = now;
     return c;
 }
@@ -147,7 +146,7 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
             if (!charged_.count({job.job_id, old.start})) {
                 std::int64_t end = job.requeue_time > old.start ? job.requeue_time : now;
                 // Kept until the ledger has it: the job record no longer shows this run.
-                ended_.emplace(RunKey{job.job_id, old.start}, charge_for(policy, old, job.job_id, end, now));
+                ended_.emplace(RunKey{job.job_id, old.start}, charge_for(old, job.job_id, end, now));
             }
             runs_.erase(it);
         }
@@ -162,22 +161,40 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
             price(policy, job, started, priced);
         }
         const PartitionCost* part = priced->part;
-        const std::string& part_name = priced->part_name;
-        const std::int64_t nodes = priced->nodes, tasks = priced->tasks, chips = priced->chips;
-        const Ticks max_cost = priced->max_cost;
-        if (!part) continue;  // ran outside the enforced partitions: nothing held, nothing charged
+        std::int64_t nodes = priced->nodes, chips = priced->chips;
+        const std::int64_t tasks = priced->tasks;
+        Ticks max_cost = priced->max_cost;
 
+        // A run is priced with the policy in force when it started (first
+        // seen running): a later rate change, or its partition leaving
+        // enforce.partitions, changes neither its hold nor its charge.
+        Run* run = nullptr;
         if (job.start_time > 0) {
-            Run& run = runs_[job.job_id];
-            run.start = job.start_time;
-            run.award = job.award;
-            run.user = job.user;
-            run.account = job.account;
-            run.partition = part_name;
-            run.shape = job.shape;
-            run.shape.min_nodes = nodes;
-            run.shape.max_nodes.reset();
-            run.suspended = job.suspended_seconds;
+            auto it = runs_.find(job.job_id);
+            if (it != runs_.end() && it->second.start == job.start_time) {
+                run = &it->second;
+            } else if (part) {
+                run = &runs_[job.job_id];
+                run->start = job.start_time;
+                run->partition = priced->part_name;
+                run->cost = *part;
+            }
+        }
+        if (!part && !run) continue;  // ran outside the enforced partitions: nothing held, nothing charged
+        if (run) {
+            run->award = job.award;
+            run->user = job.user;
+            run->account = job.account;
+            run->shape = job.shape;
+            run->shape.min_nodes = nodes;
+            run->shape.max_nodes.reset();
+            run->suspended = job.suspended_seconds;
+            run->limit_seconds = job.time_limit_minutes >= kSaturatedCount / 60 ? kSaturatedCount
+                                                                                 : job.time_limit_minutes * 60;
+            const Award* award = policy.find_award(job.award);
+            const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
+            chips = chips_of(run->cost, job.shape, nodes);
+            max_cost = cost_ticks(unit, run->cost, chips, run->limit_seconds, tasks);
         }
 
         if (!last_award || *last_award != job.award) {
@@ -205,14 +222,16 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
             case JobObservation::Phase::Finished:
                 if (job.start_time <= 0) break;  // cancelled while pending: costs nothing
                 if (charged_.count({job.job_id, job.start_time})) break;
-                tally.held = add_saturating(tally.held, max_cost);  // until the ledger has it
-                out.charges.push_back(charge_for(policy, runs_[job.job_id], job.job_id,
-                                                 job.end_time > 0 ? job.end_time : now, now));
+                // Charged and held (below) until the ledger has it, even once Slurm purges the job.
+                ended_.emplace(RunKey{job.job_id, job.start_time},
+                               charge_for(runs_[job.job_id], job.job_id,
+                                          job.end_time > 0 ? job.end_time : now, now));
                 break;
         }
     }
-    // Runs a requeue ended: charged every pass, and held meanwhile, until the ledger has them
-    // (kept even when Slurm purges the job).
+    // Runs that ended (finished, or wiped from the record by a requeue):
+    // charged every pass, and held meanwhile at their charge, until the
+    // ledger has them (kept even when Slurm purges the job).
     for (const auto& [key, charge] : ended_) {
         out.charges.push_back(charge);
         const Award* award = policy.find_award(charge.award);
@@ -241,6 +260,19 @@ void UsageAccountant::mark_charged(const std::vector<ChargeRecord>& charges) {
     for (const auto& c : charges) {
         charged_.insert({c.job_id, c.run_start});
         ended_.erase({c.job_id, c.run_start});
+    }
+}
+
+std::vector<ChargeRecord> UsageAccountant::uncommitted() const {
+    std::vector<ChargeRecord> out;
+    out.reserve(ended_.size());
+    for (const auto& [key, charge] : ended_) out.push_back(charge);
+    return out;
+}
+
+void UsageAccountant::restore_uncommitted(const std::vector<ChargeRecord>& charges) {
+    for (const auto& c : charges) {
+        if (!charged_.count({c.job_id, c.run_start})) ended_.emplace(RunKey{c.job_id, c.run_start}, c);
     }
 }
 

@@ -91,12 +91,23 @@ public:
     // After the ledger committed (or already had) these runs.
     void mark_charged(const std::vector<ChargeRecord>& charges);
 
+    // Runs that ended and are not known to be in the ledger yet, in job
+    // order: kept (and held) until mark_charged, even after Slurm purges
+    // the job, so the adapter can spool them across a restart.
+    std::vector<ChargeRecord> uncommitted() const;
+    // Runs spooled by an earlier slurmctld: charged and held like the others.
+    void restore_uncommitted(const std::vector<ChargeRecord>& charges);
+
 private:
     struct Run {
         std::int64_t start = 0;
         std::string award, user, account, partition;
         JobShape shape;
         std::int64_t suspended = 0;
+        // The run's time limit: a run is never charged beyond it (Slurm's
+        // OverTimeLimit lets it run longer; the hold only covered the limit).
+        std::int64_t limit_seconds = 0;
+        PartitionCost cost;  // the partition's price when the run was first seen
     };
     using RunKey = std::pair<std::uint32_t, std::int64_t>;
 
@@ -115,13 +126,13 @@ private:
     };
     PassResult run_pass(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now, bool remember);
     static void price(const Policy& policy, const JobObservation& job, bool started, Price* out);
-    ChargeRecord charge_for(const Policy& policy, const Run& run, std::uint32_t job_id, std::int64_t end,
+    ChargeRecord charge_for(const Run& run, std::uint32_t job_id, std::int64_t end,
                             std::int64_t now) const;
 
     std::string cluster_;
     std::unordered_map<std::uint32_t, Run> runs_;  // last started run per job
     std::set<RunKey> charged_;
-    std::map<RunKey, ChargeRecord> ended_;  // runs a requeue ended, not yet in the ledger
+    std::map<RunKey, ChargeRecord> ended_;  // runs that ended (finished or requeued), not yet in the ledger
     std::shared_ptr<const Policy> priced_policy_;  // the policy prices_ were computed with
     std::unordered_map<std::uint32_t, Price> prices_;
     std::unordered_map<std::uint32_t, std::uint64_t> approvals_reported_;  // per job, the marker reported seen

@@ -265,8 +265,8 @@ void test_finished_charged_once(void** /*state*/) {
     assert_string_equal(c.account.c_str(), "nlp");
     assert_string_equal(c.partition.c_str(), "trn1");
     assert_int_equal(c.recorded_at, 5000);
-    // Held (at its maximum cost) until the ledger has it; no longer live.
-    assert_int_equal(tally(r, "CH").held, ticks_of(64'000'000));
+    // Held (at its charge: the run is over) until the ledger has it; no longer live.
+    assert_int_equal(tally(r, "CH").held, ticks_of(32'000'000));
     assert_int_equal(tally(r, "CH").live_jobs, 0);
     assert_int_equal(tally(r, "CH").live_chips, 0);
 
@@ -274,7 +274,7 @@ void test_finished_charged_once(void** /*state*/) {
     r = acc.pass(policy(), {done}, 5100);
     assert_int_equal(r.charges.size(), 1);
     expect_charge(r.charges[0], 10, 1000, 32, 3600, ticks_of(32'000'000), ticks_of(42'880'000));
-    assert_int_equal(held_of(r, "CH"), ticks_of(64'000'000));
+    assert_int_equal(held_of(r, "CH"), ticks_of(32'000'000));
 
     acc.mark_charged(r.charges);
     for (std::int64_t now : {5200, 5300, 9000}) {
@@ -493,6 +493,115 @@ void test_purged_jobs_forgotten(void** /*state*/) {
     again.requeue_time = 1700;
     r = acc2.pass(policy(), {again}, 1800);
     assert_true(r.charges.empty());
+}
+
+// A finished run whose charge the ledger could not take (locked, full,
+// read-only) is charged every pass and held at its charge until it is
+// recorded, even after Slurm purges the finished job (MinJobAge).
+void test_finished_charge_kept_after_purge(void** /*state*/) {
+    UsageAccountant acc("clu");
+    PassResult r = acc.pass(policy(), {finished(40, 1000, 2000)}, 2100);
+    assert_int_equal(r.charges.size(), 1);
+    assert_int_equal(tally(r, "CH").held, kThousandSeconds);
+    // No mark_charged: the ledger write failed. Slurm purges the job.
+    r = acc.pass(policy(), {}, 2200);
+    assert_int_equal(r.charges.size(), 1);
+    expect_charge(r.charges[0], 40, 1000, 16, 1000, kThousandSeconds, kThousandSecondsUsd);
+    assert_int_equal(held_of(r, "CH"), kThousandSeconds);
+    assert_int_equal(acc.uncommitted().size(), 1);
+    acc.mark_charged(r.charges);
+    r = acc.pass(policy(), {}, 2300);
+    assert_true(r.charges.empty());
+    assert_int_equal(held_of(r, "CH"), 0);
+    assert_true(acc.uncommitted().empty());
+}
+
+// Charges spooled by an earlier slurmctld are charged and held by the next
+// one, once, even when their jobs are gone; a run the ledger confirms is not
+// restored twice.
+void test_restored_charges_charged_and_held(void** /*state*/) {
+    UsageAccountant first("clu");
+    PassResult r = first.pass(policy(), {finished(41, 1000, 2000), finished(42, 1000, 1500)}, 2100);
+    const std::vector<ChargeRecord> spooled = first.uncommitted();
+    assert_int_equal(spooled.size(), 2);
+    UsageAccountant next("clu");
+    next.restore_uncommitted(spooled);
+    next.restore_uncommitted(spooled);
+    r = next.pass(policy(), {}, 3000);
+    assert_int_equal(r.charges.size(), 2);
+    assert_int_equal(held_of(r, "CH"), kThousandSeconds + kThousandSeconds / 2);
+    next.mark_charged(r.charges);
+    r = next.pass(policy(), {}, 3100);
+    assert_true(r.charges.empty());
+    assert_int_equal(held_of(r, "CH"), 0);
+}
+
+// Slurm lets a job run past its time limit by OverTimeLimit (even
+// UNLIMITED); the hold covers the limit only, so the run is charged at most
+// its time limit and the award never pays more than it held.
+void test_run_past_time_limit_charged_up_to_limit(void** /*state*/) {
+    UsageAccountant acc("clu");
+    JobObservation j = job(43, Phase::Running, 1000);
+    j.time_limit_minutes = 10;
+    PassResult r = acc.pass(policy(), {j}, 1100);
+    const Ticks held = tally(r, "CH").held;
+    assert_int_equal(held, 16LL * 600 * 1'000'000);
+    JobObservation done = j;
+    done.phase = Phase::Finished;
+    done.end_time = 1000 + 600 + 300;  // five minutes over
+    r = acc.pass(policy(), {done}, 2000);
+    assert_int_equal(r.charges.size(), 1);
+    expect_charge(r.charges[0], 43, 1000, 16, 600, held, 16LL * 600 * 1'340'000);
+    // Within the limit: what it ran.
+    UsageAccountant acc2("clu");
+    JobObservation k = job(44, Phase::Running, 1000);
+    acc2.pass(policy(), {k}, 1100);
+    k.phase = Phase::Finished;
+    k.end_time = 2000;
+    r = acc2.pass(policy(), {k}, 2100);
+    expect_charge(r.charges[0], 44, 1000, 16, 1000, kThousandSeconds, kThousandSecondsUsd);
+}
+
+// A run is priced with the policy in force when it started: a rate raised or
+// cut mid-run, or its partition leaving enforce.partitions, changes neither
+// what it holds nor what it is charged. A run that starts after the change
+// pays the new price.
+void test_run_priced_with_policy_at_start(void** /*state*/) {
+    const std::string dearer = std::string(kPolicy).replace(std::string(kPolicy).find("1.34"), 4, "9.99");
+    std::string unenforced = kPolicy;
+    unenforced.replace(unenforced.find("[trn1, trn2, trn3]"), 18, "[trn2, trn3]");
+    unenforced.replace(unenforced.find("partitions: [trn1, trn2]"), 24, "partitions: [trn2]");
+    for (bool remember : {false, true}) {
+        for (const std::string& later : {dearer, unenforced}) {
+            UsageAccountant acc("clu");
+            auto before = load(kPolicy);
+            auto after = load(later);
+            auto pass = [&](const std::shared_ptr<const Policy>& p, const std::vector<JobObservation>& jobs,
+                            std::int64_t now) { return remember ? acc.pass(p, jobs, now) : acc.pass(*p, jobs, now); };
+            JobObservation j = job(50, Phase::Running, 1000, "USD");
+            PassResult r = pass(before, {j}, 1100);
+            const Ticks held = tally(r, "USD").held;
+            assert_int_equal(held, 16LL * 3600 * 1'340'000);
+            r = pass(after, {j}, 1200);
+            assert_int_equal(tally(r, "USD").held, held);
+            JobObservation done = j;
+            done.phase = Phase::Finished;
+            done.end_time = 2000;
+            r = pass(after, {done}, 2100);
+            assert_int_equal(r.charges.size(), 1);
+            expect_charge(r.charges[0], 50, 1000, 16, 1000, kThousandSeconds, kThousandSecondsUsd);
+            // A later run (requeue) is priced with the policy of its own start.
+            JobObservation again = job(50, Phase::Running, 3000, "USD");
+            again.requeue_time = 2500;
+            acc.mark_charged(r.charges);
+            r = pass(after, {again}, 3100);
+            if (later == dearer) {
+                assert_int_equal(tally(r, "USD").held, 16LL * 3600 * 9'990'000);
+            } else {
+                assert_int_equal(held_of(r, "USD"), 0);
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------- UsageTracker
@@ -832,6 +941,10 @@ int main(void) {
         cmocka_unit_test(test_requeue_after_charge_not_charged_twice),
         cmocka_unit_test(test_usd_hold_of_ended_run),
         cmocka_unit_test(test_purged_jobs_forgotten),
+        cmocka_unit_test(test_finished_charge_kept_after_purge),
+        cmocka_unit_test(test_restored_charges_charged_and_held),
+        cmocka_unit_test(test_run_past_time_limit_charged_up_to_limit),
+        cmocka_unit_test(test_run_priced_with_policy_at_start),
         cmocka_unit_test(test_tracker_approvals),
         cmocka_unit_test(test_tracker_approval_expiry),
         cmocka_unit_test(test_tracker_expire_approvals_keeps_snapshot),
