@@ -4,28 +4,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <ctime>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/admin_comment.h"
+#include "core/charge_spool.h"
 #include "slurmctld_bridge.h"
 
 namespace grants::slurmctld {
 
 AccountingThread::AccountingThread(PolicyStore& policy, UsageTracker& tracker, IdentityCache& identities,
-                                   std::string ledger_path, std::string cluster)
+                                   std::string ledger_path, std::string cluster, bool first_start)
     : policy_(policy),
       tracker_(tracker),
       identities_(identities),
       ledger_path_(std::move(ledger_path)),
-      accountant_(std::move(cluster)) {}
+      accountant_(std::move(cluster)),
+      had_ledger_(!first_start),
+      spool_path_(ledger_path_ + ".uncommitted") {}
 
 AccountingThread::~AccountingThread() {
     if (!stop(std::chrono::milliseconds(10'000))) log_error("accounting thread did not stop; left running");
 }
 
 void AccountingThread::start(std::chrono::milliseconds interval) {
+    restore_spool();
     ensure_ledger();
     thread_ = std::thread([this, interval] {
         // Named for `top -H` and `ps -L`, and for the benchmark's per-thread CPU (Linux: at most 15 characters).
@@ -100,9 +106,7 @@ bool AccountingThread::ensure_ledger() {
         return false;
     }
     if (ledger_) {
-        if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " usable again");
-        last_error_.clear();
-        ledger_ok_ = true;
+        mark_usable();
         return true;
     }
     auto slash = ledger_path_.rfind('/');
@@ -124,10 +128,62 @@ bool AccountingThread::ensure_ledger() {
     had_ledger_ = true;
     tracker_.set_totals(std::move(totals));
     if (!ledger_->data_version(&data_version_, &error)) data_version_ = -1;
+    mark_usable();
+    return true;
+}
+
+// The file looks healthy. While charges it refused are still waiting, it is
+// not usable yet: the next successful write says so (a file that opens but
+// refuses inserts, e.g. locked by another process, must not let new
+// in-scope jobs through between two failed writes).
+void AccountingThread::mark_usable() {
+    if (charges_failing_) return;
     if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " usable again");
     last_error_.clear();
     ledger_ok_ = true;
-    return true;
+}
+
+// Charges an earlier slurmctld could not record: held and recorded like
+// those of this one. A spool that cannot be read is moved aside (never
+// overwritten) and the admin is told where.
+void AccountingThread::restore_spool() {
+    std::vector<ChargeRecord> charges;
+    std::string error;
+    if (read_charge_spool(spool_path_, &charges, &error)) {
+        if (charges.empty()) return;
+        accountant_.restore_uncommitted(charges);
+        for (const auto& c : charges) spooled_.emplace_back(c.job_id, c.run_start);
+        log_info(std::to_string(charges.size()) + " uncommitted charge(s) restored from " + spool_path_ +
+                 "; they are held and recorded as soon as the ledger takes them");
+        return;
+    }
+    const std::string aside = spool_path_ + ".unreadable." + std::to_string(std::time(nullptr));
+    const bool moved = ::rename(spool_path_.c_str(), aside.c_str()) == 0;
+    log_error("cannot read the uncommitted charges: " + error + (moved ? "; the file was moved to " + aside : "") +
+              "; the charges in it are not held or recorded: check them and record them with grantctl adjust");
+}
+
+// After a pass: the spool holds exactly the charges the ledger does not
+// have yet (rewritten only when that set changes, removed when empty).
+void AccountingThread::sync_spool() {
+    std::vector<ChargeRecord> charges = accountant_.uncommitted();
+    std::vector<std::pair<std::uint32_t, std::int64_t>> keys;
+    keys.reserve(charges.size());
+    for (const auto& c : charges) keys.emplace_back(c.job_id, c.run_start);
+    if (keys == spooled_) return;
+    std::string error;
+    if (!write_charge_spool(spool_path_, charges, &error)) {
+        if (error != spool_error_) {
+            log_error("cannot keep " + std::to_string(charges.size()) + " uncommitted charge(s) in " + spool_path_ +
+                      ": " + error + "; they stay held in memory and are lost if slurmctld restarts after Slurm " +
+                      "purged their jobs");
+        }
+        spool_error_ = error;
+        return;
+    }
+    if (!spool_error_.empty()) log_info("uncommitted charges kept in " + spool_path_ + " again");
+    spool_error_.clear();
+    spooled_ = std::move(keys);
 }
 
 // `grantctl adjust` commits from another process: re-read the totals so that
@@ -268,7 +324,25 @@ void AccountingThread::pass() {
     // Every pass, so that new in-scope jobs follow enforce.on_error as soon as
     // the ledger becomes unusable, not only once a charge fails.
     const bool ledger_usable = ensure_ledger();
-    if (!state->policy) return;  // nothing can be priced; holds stay as last published
+    if (!state->policy) {
+        // Nothing can be priced; holds stay as last published. Runs that
+        // ended meanwhile are kept, so that they are charged once a policy
+        // loads even if Slurm has purged their jobs by then.
+        for (const auto& job : jobs) {
+            if (job.phase == JobObservation::Phase::Finished && job.start_time > 0 && !job.award.empty()) {
+                unpriced_.emplace(job.job_id, job);
+            }
+        }
+        return;
+    }
+    if (!unpriced_.empty()) {
+        std::unordered_set<std::uint32_t> present;
+        for (const auto& job : jobs) present.insert(job.job_id);
+        for (auto& [id, job] : unpriced_) {
+            if (!present.count(id)) jobs.push_back(std::move(job));
+        }
+        unpriced_.clear();
+    }
     notice_other_writers();
     PassResult result = accountant_.pass(state->policy, jobs, now);
     if (!result.charges.empty() && ledger_usable) {
@@ -284,6 +358,7 @@ void AccountingThread::pass() {
             }
             if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " writable again; pending charges recorded");
             last_error_.clear();
+            charges_failing_ = false;
             ledger_ok_ = true;
         } else {
             if (error != last_error_) {
@@ -292,12 +367,14 @@ void AccountingThread::pass() {
                           "enforce.on_error meanwhile");
             }
             last_error_ = error;
+            charges_failing_ = true;
             ledger_ok_ = false;
             ledger_.reset();  // reopen next time: the file may have been replaced
         }
     } else if (!result.charges.empty()) {
         ledger_ok_ = false;
     }
+    sync_spool();
     // A pass that had charges to make is never the base of a skipped one:
     // the snapshot it publishes still holds them (recorded or not), and
     // charges that failed are retried by the next full pass.

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,8 +29,11 @@ inline constexpr char kApprovalMarker[] = "SLURM_GRANTS_APPROVAL";
 
 class AccountingThread {
 public:
+    // first_start: this StateSaveLocation has never run slurm-grants (no
+    // enforce.state yet), so a missing ledger is created; otherwise a missing
+    // ledger is an error until the admin restores it or creates an empty file.
     AccountingThread(PolicyStore& policy, UsageTracker& tracker, IdentityCache& identities, std::string ledger_path,
-                     std::string cluster);
+                     std::string cluster, bool first_start);
     ~AccountingThread();
 
     void start(std::chrono::milliseconds interval);
@@ -71,6 +75,9 @@ private:
     void notice_other_writers();
     void notice_takeover(std::uintptr_t job_list);  // job_list: JobListStamp::list of this pass
     void report_problem(const std::string& problem);
+    void mark_usable();
+    void restore_spool();
+    void sync_spool();
 
     PolicyStore& policy_;
     UsageTracker& tracker_;
@@ -78,6 +85,9 @@ private:
     std::string ledger_path_;
     UsageAccountant accountant_;
     std::vector<JobObservation> observed_;  // reused every pass (see observe_jobs)
+    // Tagged runs that ended while no policy could price them, by job ID:
+    // fed to the first pass that has one (their jobs may be purged by then).
+    std::map<std::uint32_t, JobObservation> unpriced_;
     std::unique_ptr<Ledger> ledger_;
     std::atomic<bool> ledger_ok_{false};
     std::atomic<std::size_t> passes_{0};
@@ -98,7 +108,13 @@ private:
     std::int64_t data_version_ = -1;        // of ledger_, when its totals were read
     std::uintptr_t job_list_identity_ = 0;  // slurmctld's job list at the last pass
     FileIdentity opened_;      // of the file ledger_ has open
-    bool had_ledger_ = false;  // opened once: never re-create it empty
+    bool had_ledger_ = false;  // opened once (or not a first start): never re-create it empty
+    // The ledger refused charges: it stays "not ok" (new in-scope jobs follow
+    // enforce.on_error) until a write succeeds, however healthy the file looks.
+    bool charges_failing_ = false;
+    std::string spool_path_;  // uncommitted charges (charge_spool.h)
+    std::string spool_error_;
+    std::vector<std::pair<std::uint32_t, std::int64_t>> spooled_;  // (job, run start) in the spool
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -2,6 +2,8 @@
 // into a JobRequest, asks the core for a Decision, and writes the result back
 // (AdminComment tag, time limit, node count, message). No exception leaves
 // this file; nothing here touches the disk or takes a Slurm lock.
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -455,13 +457,16 @@ extern "C" int init(void) {
         options.policy_path = policy_path_next_to(conf.empty() ? GRANTS_DEFAULT_SLURM_CONF : conf);
         std::string save = ctld::state_save_location();
         if (!save.empty()) options.scope_path = save + "/grants/enforce.state";
+        // Read before the reloader writes it: without it this is the first
+        // start, and only then may a missing ledger be created.
+        const bool first_start = options.scope_path.empty() || ::access(options.scope_path.c_str(), F_OK) != 0;
         if (ctld::slurm_user_id() != 0) options.owners.uids.push_back(ctld::slurm_user_id());
         state->reloader = std::make_unique<PolicyReloader>(state->policy, options, log_reloader);
         state->reloader->check(true, "start");
         state->reloader->start(kPolicyPollInterval);
         state->accounting = std::make_unique<ctld::AccountingThread>(
             state->policy, state->usage, state->identities, (save.empty() ? std::string(".") : save) + "/grants/ledger.db",
-            ctld::cluster_name());
+            ctld::cluster_name(), first_start);
         state->accounting->start(kAccountingInterval);
         return SLURM_SUCCESS;
     });

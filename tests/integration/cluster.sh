@@ -310,7 +310,10 @@ cluster_start_ctld() {
     fi
     local log_mark
     log_mark=$(wc -l 2>/dev/null <"$CLUSTER_DIR/log/slurmctld.log" || echo 0)
-    _cluster_spawn slurmctld slurmctld -D -i -f "$SLURM_CONF"
+    # CLUSTER_CTLD_ARGS adds options for this start (a test uses -c: a cold
+    # start that forgets every job, as if Slurm had purged them).
+    # shellcheck disable=SC2086
+    _cluster_spawn slurmctld slurmctld -D -i ${CLUSTER_CTLD_ARGS:-} -f "$SLURM_CONF"
     _cluster_wait_for "${CLUSTER_START_TIMEOUT:-30}" slurmctld _cluster_ctld_up || {
         _cluster_msg "slurmctld did not come up (port $CLUSTER_CTLD_PORT)"
         _cluster_log_tail "$CLUSTER_DIR/log/slurmctld.log" "$CLUSTER_DIR/log/slurmctld.out"

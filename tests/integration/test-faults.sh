@@ -296,6 +296,88 @@ case_kill9_mid_charging() {
     done
 }
 
+# lock_ledger / unlock_ledger: another process holds the ledger's write lock
+# (BEGIN EXCLUSIVE) while the file itself stays healthy.
+lock_ledger() {
+    local fifo=$CLUSTER_DIR/lock-fifo
+    rm -f "$fifo" && mkfifo "$fifo" || return 1
+    sqlite3 "$LEDGER" <"$fifo" >/dev/null 2>&1 &
+    LOCKER=$!
+    exec 9>"$fifo"
+    echo 'BEGIN EXCLUSIVE;' >&9
+    sleep 0.3
+}
+unlock_ledger() {
+    echo 'COMMIT;' >&9
+    exec 9>&-
+    wait "$LOCKER"
+}
+
+# A run ends while the ledger refuses writes (locked by another process):
+# new in-scope jobs follow on_error the whole time (the file looking healthy
+# between two failed writes does not let them through), the charge is kept
+# in the spool next to the ledger, and it survives a kill -9 of slurmctld
+# followed by a cold start that has forgotten the job (slurmctld -c: as if
+# MinJobAge had purged it): once the lock goes, it is recorded exactly once.
+case_uncommitted_charge_survives_purge_and_restart() {
+    local job spool=$LEDGER.uncommitted i refused=0
+    lock_ledger || return 1
+    mark_log
+    job=$(finished_job) || { unlock_ledger; return 1; }
+    wait_for_log "cannot record 1 charge(s)" 15 || { unlock_ledger; return 1; }
+    for ((i = 0; i < 4; i++)); do
+        try_submit alice -p trn1 --award=F-1 -t 5 --hold --wrap true
+        if [ -z "$JOB" ]; then refused=$((refused + 1)); else scancel "$JOB"; fi
+        sleep 2
+    done
+    assert_eq 4 "$refused" "while the ledger refuses writes, every in-scope job follows on_error (no flapping)"
+    assert_eq 1 "$(count_log "cannot record 1 charge(s)")" "one log line for the refused writes, not one per pass"
+    assert_status 0 grep -qP "\\t$job\\t" "$spool"
+    assert_eq 0 "$(charges_of "$job")" "not charged while the ledger is locked"
+    cluster_kill9_ctld || { unlock_ledger; return 1; }
+    mark_log
+    CLUSTER_CTLD_ARGS=-c cluster_start_ctld || { unlock_ledger; return 1; }
+    cp "$CLUSTER_DIR/pids/slurmctld" "$EXPECTED_CTLD"
+    assert_contains "$(scontrol show job "$job" 2>&1)" "Invalid job id" "the cold start forgot the job"
+    wait_for_log "1 uncommitted charge(s) restored" 5
+    unlock_ledger
+    for ((i = 0; i < 30; i++)); do
+        [ "$(charges_of "$job")" = 1 ] && break
+        sleep 0.5
+    done
+    assert_eq 1 "$(charges_of "$job")" "the purged job's run is charged exactly once after the restart"
+    settle
+    assert_status 1 test -e "$spool"
+    try_submit alice -p trn1 --award=F-1 -t 5 --hold --wrap true
+    assert_contains "$T_OUT" "this job holds" "in-scope jobs accepted again"
+    [ -n "$JOB" ] && scancel "$JOB"
+    ctld_alive
+}
+
+# The ledger deleted while slurmctld is down: the restart does not create an
+# empty one (that would forget every charge) but follows on_error and says
+# how to recover; restoring the file brings budgets back.
+case_ledger_deleted_while_down() {
+    local before
+    before=$(sql "SELECT count(*) FROM charges")
+    cluster_stop_ctld || return 1
+    sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null && mv "$LEDGER" "$CLUSTER_DIR/ledger.away" &&
+        rm -f "$LEDGER-wal" "$LEDGER-shm"
+    mark_log
+    cluster_start_ctld || return 1
+    cp "$CLUSTER_DIR/pids/slurmctld" "$EXPECTED_CTLD"
+    wait_for_log "create an empty file there to start a new ledger" 10
+    assert_status 1 test -e "$LEDGER"
+    follows_on_error "ledger deleted while down"
+    mv "$CLUSTER_DIR/ledger.away" "$LEDGER"
+    wait_for_log "usable again" 5
+    assert_eq "$before" "$(sql "SELECT count(*) FROM charges")" "the restored ledger kept its charges"
+    try_submit alice -p trn1 --award=F-1 -t 5 --hold --wrap true
+    assert_contains "$T_OUT" "this job holds" "in-scope jobs accepted again"
+    [ -n "$JOB" ] && scancel "$JOB"
+    ctld_alive
+}
+
 run_case "ledger on a full filesystem" case_full_filesystem
 run_case "ledger on a read-only filesystem" case_read_only_filesystem
 run_case "ledger deleted while running" case_ledger_deleted
@@ -305,4 +387,6 @@ run_case "policy deleted and broken during a submission burst" case_policy_broke
 run_case "scontrol reconfigure storm during a submission burst" case_reconfigure_storm
 run_case "on_error=open: accepted unchecked while the ledger is unusable, and runs" case_on_error_open_ledger_unusable
 run_case "kill -9 of slurmctld in the middle of charging" case_kill9_mid_charging
+run_case "an uncommitted charge survives the job's purge and a restart" case_uncommitted_charge_survives_purge_and_restart
+run_case "the ledger deleted while slurmctld is down is not re-created empty" case_ledger_deleted_while_down
 finish

@@ -1,0 +1,200 @@
+#include "charge_spool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <cstdlib>
+#include <sstream>
+
+namespace grants {
+namespace {
+
+constexpr char kHeader[] = "slurm-grants uncommitted charges 1";
+
+// Text fields are percent-encoded where they could break the line format.
+std::string encode(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (c == '%' || c == '\t' || c == '\n' || c == '\r' || c < 0x20) {
+            static const char hex[] = "0123456789ABCDEF";
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+bool decode(const std::string& s, std::string* out) {
+    out->clear();
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '%') {
+            *out += s[i];
+            continue;
+        }
+        if (i + 2 >= s.size()) return false;
+        auto nibble = [](char c) -> int {
+            if (c >= '0' && c <= '9') return c - '0';
+            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+            return -1;
+        };
+        const int hi = nibble(s[i + 1]), lo = nibble(s[i + 2]);
+        if (hi < 0 || lo < 0) return false;
+        *out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return true;
+}
+
+bool parse_int(const std::string& s, long long* out) {
+    if (s.empty()) return false;
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(s.c_str(), &end, 10);
+    if (errno != 0 || *end != '\0') return false;
+    *out = v;
+    return true;
+}
+
+std::string errno_text(const char* what, const std::string& path) {
+    return std::string(what) + " " + path + ": " + std::strerror(errno);
+}
+
+bool write_all(int fd, const std::string& data) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+void sync_directory_of(const std::string& path) {
+    const auto slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+}  // namespace
+
+bool write_charge_spool(const std::string& path, const std::vector<ChargeRecord>& charges, std::string* error) {
+    if (charges.empty()) {
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+            *error = errno_text("cannot remove", path);
+            return false;
+        }
+        sync_directory_of(path);
+        return true;
+    }
+    std::ostringstream text;
+    text << kHeader << '\n';
+    for (const ChargeRecord& c : charges) {
+        text << encode(c.cluster) << '\t' << c.job_id << '\t' << c.run_start << '\t' << encode(c.award) << '\t'
+             << encode(c.user) << '\t' << encode(c.account) << '\t' << encode(c.partition) << '\t' << c.chips << '\t'
+             << c.seconds << '\t' << c.chip_hours << '\t' << c.usd << '\t' << c.recorded_at << '\n';
+    }
+    const std::string tmp = path + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        *error = errno_text("cannot create", tmp);
+        return false;
+    }
+    const bool ok = write_all(fd, text.str()) && ::fsync(fd) == 0;
+    const int saved = errno;
+    ::close(fd);
+    if (!ok) {
+        errno = saved;
+        *error = errno_text("cannot write", tmp);
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        *error = errno_text("cannot rename onto", path);
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    sync_directory_of(path);
+    return true;
+}
+
+bool read_charge_spool(const std::string& path, std::vector<ChargeRecord>* out, std::string* error) {
+    out->clear();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return true;
+        *error = errno_text("cannot open", path);
+        return false;
+    }
+    std::string data;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            *error = errno_text("cannot read", path);
+            ::close(fd);
+            return false;
+        }
+        if (n == 0) break;
+        data.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    std::istringstream lines(data);
+    std::string line;
+    int number = 0;
+    while (std::getline(lines, line)) {
+        ++number;
+        if (number == 1) {
+            if (line != kHeader) {
+                *error = path + ":1: not a slurm-grants spool of uncommitted charges";
+                return false;
+            }
+            continue;
+        }
+        std::vector<std::string> f;
+        std::size_t start = 0;
+        for (;;) {
+            const auto tab = line.find('\t', start);
+            f.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+            if (tab == std::string::npos) break;
+            start = tab + 1;
+        }
+        ChargeRecord c;
+        long long job = 0, run = 0, chips = 0, seconds = 0, ch = 0, usd = 0, at = 0;
+        const bool ok = f.size() == 12 && decode(f[0], &c.cluster) && parse_int(f[1], &job) && job > 0 &&
+                        job <= 0xffffffffLL && parse_int(f[2], &run) && decode(f[3], &c.award) &&
+                        decode(f[4], &c.user) && decode(f[5], &c.account) && decode(f[6], &c.partition) &&
+                        parse_int(f[7], &chips) && parse_int(f[8], &seconds) && parse_int(f[9], &ch) &&
+                        parse_int(f[10], &usd) && parse_int(f[11], &at) && !c.award.empty();
+        if (!ok) {
+            *error = path + ":" + std::to_string(number) + ": malformed charge line";
+            out->clear();
+            return false;
+        }
+        c.job_id = static_cast<std::uint32_t>(job);
+        c.run_start = run;
+        c.chips = chips;
+        c.seconds = seconds;
+        c.chip_hours = ch;
+        c.usd = usd;
+        c.recorded_at = at;
+        out->push_back(std::move(c));
+    }
+    if (number == 0) {
+        *error = path + ": empty file (expected a header line)";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace grants

@@ -1,0 +1,116 @@
+// The spool of uncommitted charges (charge_spool.h): what is written is read
+// back exactly, an empty set removes the file, and a damaged file is an
+// error that names the line instead of charges silently lost or invented.
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cmocka.h"
+#include "core/charge_spool.h"
+#include "temp_dir.h"
+
+using grants::ChargeRecord;
+using grants::read_charge_spool;
+using grants::write_charge_spool;
+using grants::test::dir_of;
+
+namespace {
+
+ChargeRecord charge(std::uint32_t job, const char* account) {
+    ChargeRecord c;
+    c.cluster = "clu";
+    c.job_id = job;
+    c.run_start = 1'700'000'000 + job;
+    c.award = "BOT-2025-0117";
+    c.user = "alice";
+    c.account = account;
+    c.partition = "trn1";
+    c.chips = 32;
+    c.seconds = 3600;
+    c.chip_hours = 32LL * 3600 * 1'000'000;
+    c.usd = job % 2 ? -1 : 32LL * 3600 * 1'340'000;
+    c.recorded_at = 1'700'009'999;
+    return c;
+}
+
+bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+void test_round_trip(void** state) {
+    const std::string path = dir_of(state) + "/ledger.db.uncommitted";
+    // Odd text survives: tabs, newlines and percent signs in a name.
+    std::vector<ChargeRecord> in{charge(7, "nlp"), charge(8, "we\tird\n%41"), charge(4294967295u, "")};
+    std::string error;
+    assert_true(write_charge_spool(path, in, &error));
+    std::vector<ChargeRecord> out;
+    assert_true(read_charge_spool(path, &out, &error));
+    assert_int_equal(out.size(), in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const ChargeRecord &a = in[i], &b = out[i];
+        assert_true(a.cluster == b.cluster && a.job_id == b.job_id && a.run_start == b.run_start &&
+                    a.award == b.award && a.user == b.user && a.account == b.account && a.partition == b.partition &&
+                    a.chips == b.chips && a.seconds == b.seconds && a.chip_hours == b.chip_hours && a.usd == b.usd &&
+                    a.recorded_at == b.recorded_at);
+    }
+    assert_false(exists(path + ".tmp"));
+    // Nothing left uncommitted: no file, and reading no file is no charge.
+    assert_true(write_charge_spool(path, {}, &error));
+    assert_false(exists(path));
+    assert_true(read_charge_spool(path, &out, &error));
+    assert_true(out.empty());
+}
+
+void expect_unreadable(const std::string& path, const std::string& text, const char* message) {
+    {
+        std::ofstream f(path, std::ios::trunc);
+        f << text;
+    }
+    std::vector<ChargeRecord> out;
+    std::string error;
+    assert_false(read_charge_spool(path, &out, &error));
+    assert_true(out.empty());
+    if (error.find(message) == std::string::npos) {
+        print_error("error '%s' lacks '%s'\n", error.c_str(), message);
+        fail();
+    }
+}
+
+void test_damaged_files_are_errors(void** state) {
+    const std::string path = dir_of(state) + "/spool";
+    std::string error;
+    assert_true(write_charge_spool(path, {charge(7, "nlp")}, &error));
+    std::ifstream f(path);
+    std::string good((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    expect_unreadable(path, "", "empty file");
+    expect_unreadable(path, "something else\n", ":1: not a slurm-grants spool");
+    expect_unreadable(path, good + "clu\t9\n", ":3: malformed charge line");
+    expect_unreadable(path, good + good.substr(good.find('\n') + 1).replace(0, 3, "c%Z"), ":3: malformed");
+    std::string bad_job = good;
+    bad_job.replace(bad_job.find("\t7\t"), 3, "\t-7\t");
+    expect_unreadable(path, bad_job, ":2: malformed");
+}
+
+void test_write_failure_keeps_old_file(void** state) {
+    const std::string path = dir_of(state) + "/spool";
+    std::string error;
+    assert_true(write_charge_spool(path, {charge(7, "nlp")}, &error));
+    // The temporary file's place is taken by a directory: the write fails, the old spool stays.
+    assert_int_equal(std::system(("mkdir '" + path + ".tmp'").c_str()), 0);
+    assert_false(write_charge_spool(path, {charge(7, "nlp"), charge(8, "nlp")}, &error));
+    assert_true(error.find("cannot create") != std::string::npos);
+    std::vector<ChargeRecord> out;
+    assert_true(read_charge_spool(path, &out, &error));
+    assert_int_equal(out.size(), 1);
+}
+
+}  // namespace
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trip, grants::test::make_dir, grants::test::remove_dir),
+        cmocka_unit_test_setup_teardown(test_damaged_files_are_errors, grants::test::make_dir, grants::test::remove_dir),
+        cmocka_unit_test_setup_teardown(test_write_failure_keeps_old_file, grants::test::make_dir,
+                                        grants::test::remove_dir),
+    };
+    return cmocka_run_group_tests_name("charge_spool", tests, nullptr, nullptr);
+}
