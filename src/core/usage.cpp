@@ -130,10 +130,12 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
         }
         const JobObservation& job = *seen;
         // Reported once per job when prices are remembered: the tracker drops
-        // an approval the first time its job is seen, and a job's marker never changes.
-        if (job.approval && !remember) {
+        // an approval the first time its job is seen, and a job's marker never
+        // changes. Only a tagged job's marker counts: job_submit sets it when
+        // it tags the job, and an untagged job's could only be forged.
+        if (job.approval && !job.award.empty() && !remember) {
             out.approvals_seen.insert(job.approval);
-        } else if (job.approval) {
+        } else if (job.approval && !job.award.empty()) {
             std::uint64_t& reported = approvals_reported_[job.job_id];
             if (reported != job.approval) out.approvals_seen.insert(job.approval);
             reported = job.approval;
@@ -339,15 +341,30 @@ std::uint64_t UsageTracker::approve(const std::string& award, const std::string&
     return seq;
 }
 
+void UsageTracker::hold_until_next_pass(const std::string& award, const std::string& user, Ticks hold,
+                                        std::int64_t jobs, std::int64_t chips, std::int64_t now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::uint64_t seq = next_approval_++;
+    if (approvals_.empty()) first_marker_ = seq;
+    approvals_.push_back(Approval{award, user, hold, jobs, chips, now});
+    approvals_.back().until_pass = true;
+    add_approval(approvals_.back(), +1);
+}
+
+std::uint64_t UsageTracker::next_marker() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return next_approval_;
+}
+
 void UsageTracker::publish(UsageSnapshot snapshot, const std::unordered_set<std::uint64_t>& seen, std::int64_t now,
-                           std::int64_t max_age) {
+                           std::int64_t max_age, std::uint64_t copied_from) {
     // Built before and freed after the lock: destroying a snapshot of
     // 100,000 jobs takes milliseconds, and every submission waits on mutex_.
     std::shared_ptr<const UsageSnapshot> fresh = std::make_shared<const UsageSnapshot>(std::move(snapshot));
     {
         std::lock_guard<std::mutex> lock(mutex_);
         snapshot_.swap(fresh);
-        drop_approvals(&seen, now, max_age);
+        drop_approvals(&seen, now, max_age, copied_from);
     }
 }
 
@@ -357,7 +374,7 @@ void UsageTracker::expire_approvals(std::int64_t now, std::int64_t max_age) {
 }
 
 void UsageTracker::drop_approvals(const std::unordered_set<std::uint64_t>* seen, std::int64_t now,
-                                  std::int64_t max_age) {
+                                  std::int64_t max_age, std::uint64_t copied_from) {
     auto drop = [this](Approval& ap) {
         if (!ap.outstanding) return;
         add_approval(ap, -1);
@@ -366,12 +383,15 @@ void UsageTracker::drop_approvals(const std::unordered_set<std::uint64_t>* seen,
     if (seen) {
         for (std::uint64_t marker : *seen) {
             if (marker >= first_marker_ && marker - first_marker_ < approvals_.size()) {
-                drop(approvals_[static_cast<std::size_t>(marker - first_marker_)]);
+                Approval& ap = approvals_[static_cast<std::size_t>(marker - first_marker_)];
+                if (!ap.until_pass) drop(ap);  // a forged marker naming an update's hold drops nothing
             }
         }
     }
+    std::uint64_t marker = first_marker_;
     for (Approval& ap : approvals_) {
-        if (now - ap.at > max_age) drop(ap);
+        if (now - ap.at > max_age || (ap.until_pass && marker < copied_from)) drop(ap);
+        ++marker;
     }
     while (!approvals_.empty() && !approvals_.front().outstanding) {
         approvals_.pop_front();

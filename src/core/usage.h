@@ -150,10 +150,21 @@ public:
     std::uint64_t approve(const std::string& award, const std::string& user, Ticks hold, std::int64_t jobs,
                           std::int64_t chips, std::int64_t now);
 
+    // An accepted update's extra hold (a longer time limit, more nodes, a
+    // pending array's every task, another award): counted at once, and
+    // until a pass that copied the jobs after it publishes (that pass sees
+    // the changed job and holds it itself).
+    void hold_until_next_pass(const std::string& award, const std::string& user, Ticks hold, std::int64_t jobs,
+                              std::int64_t chips, std::int64_t now);
+    // Read by the accounting pass before it copies the jobs; given back to publish.
+    std::uint64_t next_marker() const;
+
     // Replaces the snapshot; approvals whose jobs it saw, and approvals older
-    // than max_age seconds (their job was never created), are dropped.
+    // than max_age seconds (their job was never created), are dropped, and
+    // so are update holds made before copied_from (next_marker() read
+    // before the pass copied the jobs; 0: none).
     void publish(UsageSnapshot snapshot, const std::unordered_set<std::uint64_t>& seen, std::int64_t now,
-                 std::int64_t max_age = 60);
+                 std::int64_t max_age = 60, std::uint64_t copied_from = 0);
     // What publish does to the approvals when no job changed: only those
     // older than max_age are dropped (their job was never created); the
     // snapshot stays.
@@ -185,11 +196,13 @@ private:
         ApprovedSums* sums = nullptr;      // approved_[award], once added
         UserTally* user_sums = nullptr;    // sums->users[user]
         bool outstanding = true;           // false: dropped, waiting to leave the front of approvals_
+        bool until_pass = false;           // an update's hold: dropped by the next pass, not by a marker
     };
     void add_approval(Approval& ap, int sign);
     // Under mutex_: drops the approvals seen (may be null) or older than
     // max_age. Costs a few nanoseconds per approval: every submission waits.
-    void drop_approvals(const std::unordered_set<std::uint64_t>* seen, std::int64_t now, std::int64_t max_age);
+    void drop_approvals(const std::unordered_set<std::uint64_t>* seen, std::int64_t now, std::int64_t max_age,
+                        std::uint64_t copied_from = 0);
 
     // Everything the submit path reads sits behind mutex_, and nothing big is
     // built or destroyed while holding it: the snapshot is swapped as a

@@ -303,6 +303,9 @@ void AccountingThread::pass() {
     last_full_.valid = false;
     std::vector<JobObservation>& jobs = observed_;
     JobListStamp stamp;
+    // Update holds made before this (under the job write lock of their
+    // update) are in the copy below: publishing it ends them.
+    const std::uint64_t copied_from = tracker_.next_marker();
     if (!observe_jobs(kApprovalMarker, &jobs, &stamp)) {
         // Holds stay as last published; the next pass tries again.
         log_error("could not copy slurmctld's job list (out of memory); holds stay as last published");
@@ -379,7 +382,7 @@ void AccountingThread::pass() {
     // the snapshot it publishes still holds them (recorded or not), and
     // charges that failed are retried by the next full pass.
     const bool settled = result.charges.empty();
-    tracker_.publish(std::move(result.snapshot), result.approvals_seen, now);
+    tracker_.publish(std::move(result.snapshot), result.approvals_seen, now, 60, copied_from);
     if (stamp.recovered && !usage_known_.load()) {
         usage_known_ = true;
         log_info("usage known: holds of " + std::to_string(jobs.size()) + " job(s) read; budgets are checked again");

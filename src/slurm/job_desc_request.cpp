@@ -63,8 +63,9 @@ JobShape shape_of(const job_descriptor* job_desc, bool* bad_array) {
 }
 
 bool update_touches_cost(const job_descriptor* d) {
-    return d->partition || d->time_limit != NO_VAL || d->min_nodes != NO_VAL || d->max_nodes != NO_VAL ||
-           d->tres_per_node || d->tres_per_job || d->tres_per_task || d->num_tasks != NO_VAL || d->admin_comment;
+    return d->partition || d->time_limit != NO_VAL || d->end_time || d->min_nodes != NO_VAL ||
+           d->max_nodes != NO_VAL || d->tres_per_node || d->tres_per_job || d->tres_per_task ||
+           d->num_tasks != NO_VAL || d->admin_comment;
 }
 
 std::vector<std::string_view> spank_env(const job_descriptor* job_desc) {

@@ -38,8 +38,8 @@ JobShape shape_of(const job_descriptor* job_desc, bool* bad_array);
 std::vector<std::string_view> spank_env(const job_descriptor* job_desc);
 
 // Whether an update (job_modify's job_desc) touches anything a job's cost or
-// award depends on: partition, time limit, node counts, GRES, task count,
-// AdminComment. Holds, releases, priority, name or comment changes do not.
+// award depends on: partition, time limit or end time, node counts, GRES,
+// task count, AdminComment. Holds, releases, priority, name or comment changes do not.
 bool update_touches_cost(const job_descriptor* job_desc);
 
 // Fills everything but request->partitions (set first, to check the scope):

@@ -31,6 +31,7 @@ extern "C" {
 #include "core/policy_reloader.h"
 #include "core/policy_store.h"
 #include "core/query.h"
+#include "core/update_rule.h"
 #include "core/usage.h"
 #include "grants_config.h"
 #include "slurmctld_bridge.h"
@@ -268,6 +269,18 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     notice_reconfigure();
     if (auto question = query_in_env(ctld::spank_env(job_desc))) return answer_query(*question, job_desc, submit_uid, err_msg);
 
+    // Only an approval's own job may carry its marker (the accounting pass
+    // drops the approval when it sees it): one a user put in the environment
+    // is removed, whatever the decision.
+    bool forged_marker = false;
+    for (std::string_view e : ctld::spank_env(job_desc)) {
+        if (e.size() > sizeof ctld::kApprovalMarker && e.compare(0, sizeof ctld::kApprovalMarker - 1, ctld::kApprovalMarker) == 0 &&
+            e[sizeof ctld::kApprovalMarker - 1] == '=') {
+            forged_marker = true;
+        }
+    }
+    if (forged_marker) ctld::unset_spank_env(job_desc, ctld::kApprovalMarker);
+
     const std::time_t now = std::time(nullptr);
     std::lock_guard<std::mutex> decide(state->decide);
     Outcome o = evaluate(job_desc, submit_uid, now);
@@ -303,131 +316,86 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     return SLURM_SUCCESS;
 }
 
-// Re-validates a change to an existing job: the new award (admins only, via
-// AdminComment), a partition moved into scope, a longer time limit or more
-// nodes. A refusal's reason goes to the log and, from 23.02, to the user
-// (*reason; 22.05's job_modify has no err_msg).
+// Re-validates a change to an existing job (core/update_rule.h): this
+// translates the job record and the requested change, applies the verdict,
+// and holds an accepted raise at once. A refusal's reason goes to the log
+// and, from 23.02, to the user (*reason; 22.05's job_modify has no err_msg).
 int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit_uid, std::string* reason) {
     notice_reconfigure();
+    if (!job_ptr) return SLURM_SUCCESS;
     std::lock_guard<std::mutex> decide(state->decide);
     auto current = state->policy.current();
-    const Policy* policy = current->policy.get();
-    if (!job_ptr) return SLURM_SUCCESS;
-    ctld::JobSnapshot job = ctld::snapshot_job(job_ptr);
-    const std::string who_changes = "by uid " + std::to_string(submit_uid);
-    if (!policy) {
-        // No usable policy: an update that could move a job into an enforced
-        // partition or raise its cost follows enforce.on_error (the scope of
-        // the last good policy), as a submission would; holds, releases and
-        // other harmless changes go through.
-        if (!ctld::update_touches_cost(job_desc)) return SLURM_SUCCESS;
-        JobRequest request;
-        request.partitions =
-            job_desc->partition ? split_partitions(job_desc->partition) : split_partitions(job.partition.c_str());
-        const Decision d = decide_without_policy(current->fallback, request);
-        if (d.verdict != Decision::Verdict::Reject) return SLURM_SUCCESS;
-        ctld::log_error("job " + std::to_string(job.job_id) + ": update " + who_changes +
-                        " refused: no usable grant policy (" + current->problem + ")");
-        *reason = "update of job " + std::to_string(job.job_id) + " refused: " + d.message;
-        return ESLURM_ACCOUNTING_POLICY;
-    }
-    auto current_award = award_in_admin_comment(job.admin_comment);
-    std::optional<std::string> award = current_award;
+    const ctld::JobSnapshot job = ctld::snapshot_job(job_ptr);
 
+    JobUpdate u;
+    u.job_id = job.job_id;
+    u.changed_by = submit_uid;
+    u.touches_cost = ctld::update_touches_cost(job_desc);
+    u.award = award_in_admin_comment(job.admin_comment);
     if (job_desc->admin_comment) {
         // Only operators reach this (Slurm refuses AdminComment from users).
-        auto wanted = award_in_admin_comment(job_desc->admin_comment);
-        if (!wanted && current_award) {
-            // An admin rewriting the comment keeps the tag unless they name another award.
-            ctld::replace_slurm_string(&job_desc->admin_comment, with_award_tag(job_desc->admin_comment, *current_award));
-        } else if (wanted) {
-            award = wanted;
-        }
+        u.wanted = award_in_admin_comment(job_desc->admin_comment);
     }
-
-    JobRequest request;
-    request.partitions = job_desc->partition ? split_partitions(job_desc->partition) : split_partitions(job.partition.c_str());
-    if (!in_scope(*policy, request)) return SLURM_SUCCESS;
-    if (!award) {
-        const std::string where = quote_untrusted(job_desc->partition ? job_desc->partition : job.partition);
-        ctld::log_error("job " + std::to_string(job.job_id) + ": move to partition " + where + " " + who_changes +
-                        " refused: the job carries no award; resubmit it with --award=ID");
-        *reason = "job " + std::to_string(job.job_id) + " cannot move to partition " + where +
-                  ": it carries no award; resubmit it with --award=ID.";
-        return ESLURM_ACCOUNTING_POLICY;
-    }
-
-    if (!state->accounting->usage_known() && ctld::update_touches_cost(job_desc)) {
-        const Decision d = decide_without_policy(scope_of(*policy), request);
-        if (d.verdict == Decision::Verdict::Reject) {
-            ctld::log_error("job " + std::to_string(job.job_id) + ": update " + who_changes +
-                            " refused: usage not known yet after (re)start");
-            *reason = std::string("update of job ") + std::to_string(job.job_id) + " refused: " + kUsageUnknownRefusal;
-            return ESLURM_ACCOUNTING_POLICY;
-        }
-        return SLURM_SUCCESS;  // on_error=open
-    }
-
-    // The job as it would be after the change.
-    JobShape old_shape = ctld::shape_of_job(job_ptr);
-    request.shape = old_shape;
-    if (job_desc->time_limit != NO_VAL) {
-        request.shape.time_limit_infinite = job_desc->time_limit == INFINITE;
-        if (!request.shape.time_limit_infinite) request.shape.time_limit_minutes = job_desc->time_limit;
-    }
-    if (job_desc->min_nodes != NO_VAL && job_desc->min_nodes > 0) request.shape.min_nodes = job_desc->min_nodes;
-    // GRES and task counts decide the chips on partitions that name a gres.
-    if (job_desc->tres_per_node) request.shape.tres_per_node = job_desc->tres_per_node;
-    if (job_desc->tres_per_job) request.shape.tres_per_job = job_desc->tres_per_job;
-    if (job_desc->tres_per_task) request.shape.tres_per_task = job_desc->tres_per_task;
-    if (job_desc->num_tasks != NO_VAL && job_desc->num_tasks > 0) request.shape.tasks = job_desc->num_tasks;
-    if (job_desc->max_nodes != NO_VAL && job_desc->max_nodes > 0) request.shape.max_nodes = job_desc->max_nodes;
-    for (const auto& p : request.partitions) request.facts[p] = ctld::partition_facts(p);
-    request.who = ctld::identity_of(state->identities, job.user_id, job.account.empty() ? nullptr : job.account.c_str());
-    request.requested.award = *award;
-    const std::time_t now = std::time(nullptr);
-    request.today = ctld::local_today(now);
-
-    // Usage without this job's own current hold, when it already counts against the same award.
-    Ticks own_hold = 0;
-    std::int64_t own_chips = 0;
-    JobRequest before = request;
-    before.shape = old_shape;
+    JobRequest& before = u.before;
     before.partitions = split_partitions(job.partition.c_str());
-    if (current_award && *current_award == *award && in_scope(*policy, before)) {
-        if (const Award* a = policy->find_award(*award)) {
-            std::int64_t minutes = old_shape.time_limit_minutes.value_or(0);
-            if (auto c = max_job_cost(*policy, *a, before, minutes)) {
-                own_hold = c->amount;
-                own_chips = c->chips;
-            }
+    before.shape = ctld::shape_of_job(job_ptr);  // a pending array: every task it still covers
+    u.partitions = job_desc->partition ? split_partitions(job_desc->partition) : before.partitions;
+    u.shape = before.shape;
+    if (job_desc->time_limit != NO_VAL) {
+        u.shape.time_limit_infinite = job_desc->time_limit == INFINITE;
+        u.shape.time_limit_minutes.reset();
+        if (!u.shape.time_limit_infinite) u.shape.time_limit_minutes = job_desc->time_limit;
+    }
+    if (job_desc->end_time && job.running && job.end_time > 0 && u.shape.time_limit_minutes &&
+        !u.shape.time_limit_infinite) {
+        // `scontrol update EndTime=` of a running job: Slurm moves its time
+        // limit by the same amount (rounded to minutes, as job_mgr.c does).
+        const std::int64_t delta = static_cast<std::int64_t>(job_desc->end_time) - job.end_time;
+        u.shape.time_limit_minutes = std::max<std::int64_t>(0, *u.shape.time_limit_minutes + (delta + 30) / 60);
+    }
+    if (job_desc->min_nodes != NO_VAL && job_desc->min_nodes > 0) u.shape.min_nodes = job_desc->min_nodes;
+    if (job_desc->max_nodes != NO_VAL && job_desc->max_nodes > 0) u.shape.max_nodes = job_desc->max_nodes;
+    // GRES and task counts decide the chips on partitions that name a gres.
+    if (job_desc->tres_per_node) u.shape.tres_per_node = job_desc->tres_per_node;
+    if (job_desc->tres_per_job) u.shape.tres_per_job = job_desc->tres_per_job;
+    if (job_desc->tres_per_task) u.shape.tres_per_task = job_desc->tres_per_task;
+    if (job_desc->num_tasks != NO_VAL && job_desc->num_tasks > 0) u.shape.tasks = job_desc->num_tasks;
+    for (const auto* list : {&before.partitions, &u.partitions}) {
+        for (const auto& p : *list) before.facts[p] = ctld::partition_facts(p);
+    }
+    before.who = ctld::identity_of(state->identities, job.user_id, job.account.empty() ? nullptr : job.account.c_str());
+    const std::time_t now = std::time(nullptr);
+    before.today = ctld::local_today(now);
+
+    const bool usage_known = state->accounting->usage_known();
+    const bool ledger_ok = state->accounting->ledger_ok();
+    const Policy* policy = current->policy.get();
+    const UpdateVerdict v = decide_update(*current, usage_known, ledger_ok, u,
+                                          policy ? usage_lookup(*policy) : UsageLookup{});
+    if (!v.log.empty()) {
+        if (v.log_is_error) {
+            ctld::log_error(v.log);
+        } else {
+            ctld::log_info(v.log);
         }
     }
-    UsageLookup lookup = [&](const std::string& id, const std::string& user) {
-        AwardUsageView v = state->usage.view(*policy, id, user);
-        if (current_award && id == *current_award) {
-            v.held = std::max<Ticks>(0, v.held - own_hold);
-            v.live_jobs = std::max<std::int64_t>(0, v.live_jobs - 1);
-            v.live_chips = std::max<std::int64_t>(0, v.live_chips - own_chips);
-            v.user_live_jobs = std::max<std::int64_t>(0, v.user_live_jobs - 1);
-            v.user_live_chips = std::max<std::int64_t>(0, v.user_live_chips - own_chips);
-        }
-        return v;
-    };
-    Decision d = decide_submit(*policy, request, lookup);
-    if (d.verdict != Decision::Verdict::Accept) {
-        ctld::log_error("job " + std::to_string(job.job_id) + ": update " + who_changes + " refused: " + d.message);
-        *reason = "update of job " + std::to_string(job.job_id) + " refused: " + d.message;
+    if (v.refused) {
+        *reason = v.message;
         return ESLURM_ACCOUNTING_POLICY;
     }
-    if (award != current_award) {
-        ctld::log_info("job " + std::to_string(job.job_id) + ": award changed to " + *award + " " + who_changes);
-        if (!job_desc->admin_comment) {
-            job_desc->admin_comment = ctld::slurm_strdup(with_award_tag(job.admin_comment, *award));
-        }
+    if (job_desc->admin_comment && !u.wanted && u.award) {
+        // An admin rewriting the comment keeps the tag unless they name another award.
+        ctld::replace_slurm_string(&job_desc->admin_comment, with_award_tag(job_desc->admin_comment, *u.award));
     }
-    // The hold follows the job record: the next pass (which waits for the
-    // job write lock this update holds) reads the job as changed.
+    if (v.award.empty()) return SLURM_SUCCESS;  // out of scope, or not checked (on_error=open)
+    if (v.award_changed && !job_desc->admin_comment) {
+        job_desc->admin_comment = ctld::slurm_strdup(with_award_tag(job.admin_comment, v.award));
+    }
+    // Held at once: until the next pass reads the changed job, a submission
+    // must not be approved against the hold from before this change.
+    if (v.extra_hold > 0 || v.extra_jobs > 0 || v.extra_chips > 0) {
+        state->usage.hold_until_next_pass(v.award, before.who.user, v.extra_hold, v.extra_jobs, v.extra_chips, now);
+    }
     state->accounting->request_full_pass();
     return SLURM_SUCCESS;
 }

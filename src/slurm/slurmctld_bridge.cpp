@@ -38,6 +38,8 @@ JobSnapshot snapshot_job(const struct job_record* job) {
     if (v.admin_comment) s.admin_comment = v.admin_comment;
     if (v.partition) s.partition = v.partition;
     if (v.account) s.account = v.account;
+    s.running = !v.is_pending && !v.is_finished && v.start_time > 0;
+    s.end_time = v.end_time;
     return s;
 }
 
@@ -55,6 +57,8 @@ JobShape shape_of_job(const struct job_record* job) {
     grants_job_view v;
     grants_ctld_view_job(job, nullptr, &v);
     requested_shape(v, shape);
+    // An update of a pending array's meta record applies to every task it still holds.
+    if (v.array_task_cnt > 0 && v.is_pending) shape.array_tasks = v.array_task_cnt;
     return shape;
 }
 
@@ -111,6 +115,10 @@ bool observe_jobs(const char* marker_variable, std::vector<JobObservation>* out,
 
 void set_spank_env(struct job_descriptor* job_desc, const std::string& name, const std::string& value) {
     grants_ctld_set_spank_env(job_desc, name.c_str(), value.c_str());
+}
+
+void unset_spank_env(struct job_descriptor* job_desc, const std::string& name) {
+    grants_ctld_set_spank_env(job_desc, name.c_str(), nullptr);
 }
 
 void keep_module_loaded(void* address) {

@@ -43,6 +43,8 @@ struct JobSnapshot {
     std::string admin_comment;
     std::string partition;
     std::string account;
+    bool running = false;
+    std::int64_t end_time = 0;  // a running job's expected end (start + time limit)
 };
 JobSnapshot snapshot_job(const struct job_record* job);
 
@@ -55,7 +57,8 @@ void keep_module_loaded(void* address);
 // A partition's DefaultTime and size; the caller holds the partition read lock.
 PartitionFacts partition_facts(const std::string& name);
 
-// The cost-relevant request of an existing job (job_modify), before changes.
+// The cost-relevant request of an existing job (job_modify), before changes;
+// for a pending array's meta record, array_tasks is its pending task count.
 JobShape shape_of_job(const struct job_record* job);
 
 // slurmctld's job list as seen under one job read lock.
@@ -91,5 +94,7 @@ JobListStamp job_list_stamp();
 // Writes the approval marker into a job's spank environment (replacing any
 // earlier value the user may have set); Slurm frees it with the job.
 void set_spank_env(struct job_descriptor* job_desc, const std::string& name, const std::string& value);
+// Removes name from it (a value the user put there).
+void unset_spank_env(struct job_descriptor* job_desc, const std::string& name);
 
 }  // namespace grants::slurmctld

@@ -192,6 +192,12 @@ void grants_ctld_set_spank_env(struct job_descriptor *job_desc, const char *name
         else
             d->spank_job_env[kept++] = e;
     }
+    if (!value) { /* removed only; the slots freed stay allocated */
+        if (kept < d->spank_job_env_size)
+            d->spank_job_env[kept] = NULL;
+        d->spank_job_env_size = kept;
+        return;
+    }
     xrecalloc(d->spank_job_env, kept + 1, sizeof(char *));
     d->spank_job_env[kept] = NULL;
     xstrfmtcat(d->spank_job_env[kept], "%s=%s", name, value);

@@ -73,6 +73,7 @@ int grants_ctld_walk_jobs(const char *marker, grants_job_visitor fn, void *arg, 
 
 /* Writes NAME=VALUE into a job's spank environment, replacing any earlier
  * value (the user may have set one); Slurm frees it with the job. */
+/* value NULL: only remove name. */
 void grants_ctld_set_spank_env(struct job_descriptor *job_desc, const char *name, const char *value);
 
 #ifdef __cplusplus

@@ -66,6 +66,22 @@ case_array_held_per_task() {
     assert_contains "$T_OUT" "(16 chips x 00:10:00 x 4 tasks)"
 }
 
+# `scontrol update JobId=<array>` applies to every pending task: the update
+# is priced for all of them, not as one job.
+case_array_update_priced_per_task() {
+    try_submit alice -p trn1 --award=Q-ARRAY -t 5 --hold --array=0-2 --wrap true
+    assert_contains "$T_OUT" "award Q-ARRAY: this job holds 4.0 chip-h; 6.0 of 10 chip-h left" || return 1
+    local array=$JOB
+    assert_status 0 scontrol update "JobId=$array" TimeLimit=10
+    assert_contains "$(job_field "$array" TimeLimit)" "00:10:00" "three tasks at 10 minutes fit (8.0 chip-h)"
+    # 3 x 16 chips x 15 min = 12 chip-h > 10 (one task alone would be 4).
+    assert_status nonzero scontrol update "JobId=$array" TimeLimit=15
+    assert_contains "$(job_field "$array" TimeLimit)" "00:10:00" "the raise past the budget was refused"
+    assert_contains "$(cat "$CLUSTER_DIR/log/slurmctld.log")" "job $array: update by uid 0 refused: award Q-ARRAY has"
+    scancel "$array"
+    settle
+}
+
 case_cancelled_pending_costs_nothing() {
     try_submit bob -p trn1 --award=Q-CANCEL -t 10 --hold --wrap true
     local first=$JOB
@@ -245,16 +261,35 @@ case_accepted_update_held_at_once() {
     scancel "$other"
     sleep 1.2
     assert_status 0 scontrol update "JobId=$job" TimeLimit=60
-    sleep 1.2
     local out
     out=$(as_user alice "$gc" quote -p trn1 -t 10 --award=Q-UPDATE 2>&1)
     assert_contains "$out" "award Q-UPDATE: this job holds 2.7 chip-h; 1.3 of 20 chip-h left" \
-        "the update's hold (16 chip-h) counts within a second" || return 1
+        "the update's hold (16 chip-h) counts at once" || return 1
     scancel "$job"
+}
+
+# An operator's `scontrol update EndTime=` of a running job moves its time
+# limit: it is re-validated like a TimeLimit= raise.
+case_end_time_extension_revalidated() {
+    settle  # the last case's cancelled job releases its hold
+    try_submit alice -p trn1 --award=Q-UPDATE -t 10 -o /dev/null --wrap 'sleep 300'
+    assert_contains "$T_OUT" "this job holds 2.7 chip-h" || return 1
+    local job=$JOB
+    wait_job_state "$job" RUNNING 30 || { scancel "$job"; return 1; }
+    # 16 chips for about 2 hours (32 chip-h) do not fit in 20.
+    assert_status nonzero scontrol update "JobId=$job" EndTime=now+2hours
+    assert_eq "00:10:00" "$(job_field "$job" TimeLimit)" "the extension past the budget was refused"
+    assert_contains "$(cat "$CLUSTER_DIR/log/slurmctld.log")" "job $job: update by uid 0 refused: award Q-UPDATE has"
+    # A small one fits.
+    assert_status 0 scontrol update "JobId=$job" EndTime=now+20minutes
+    assert_status 1 test "$(job_field "$job" TimeLimit)" = "00:10:00"
+    scancel "$job"
+    settle
 }
 
 run_case "exhaustion is exact; charges follow elapsed time" case_exhaustion_is_exact
 run_case "arrays are held per task" case_array_held_per_task
+run_case "an update of a pending array is priced for every task" case_array_update_priced_per_task
 run_case "a pending job cancelled costs nothing and frees its hold" case_cancelled_pending_costs_nothing
 run_case "a requeued job is charged for every run" case_requeue_charged_per_run
 run_case "parallel submitters never overspend" case_parallel_submitters_never_overspend
@@ -263,4 +298,5 @@ run_case "limits, time rules, partitions and validity" case_limits_and_time_rule
 run_case "dollar budgets follow the partition's price; moves re-validated" case_usd_budget_and_partition_price
 run_case "admin updates are re-validated against the budget" case_admin_updates_are_revalidated
 run_case "an accepted update is held at once, also while passes are spaced out" case_accepted_update_held_at_once
+run_case "an operator's EndTime extension of a running job is re-validated" case_end_time_extension_revalidated
 finish

@@ -792,6 +792,45 @@ void test_tracker_exact_and_saturating(void** /*state*/) {
     assert_int_equal(tally(r, "CH").held, grants::kSaturatedTicks);
 }
 
+// An accepted update's extra hold counts at once and ends with the first
+// pass that copied the jobs after it (that pass holds the changed job
+// itself); a pass that copied before it leaves it in place. A marker naming
+// it (forged by a job) does not drop it.
+void test_tracker_update_hold_until_next_pass(void** /*state*/) {
+    UsageTracker t;
+    const std::uint64_t copied_before = t.next_marker();
+    t.hold_until_next_pass("CH", "alice", ticks_of(7'000'000), 0, 16, 100);
+    const std::uint64_t forged = t.next_marker() - 1;
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(7'000'000), 0, 16, 0, 16);
+    t.publish(snapshot_with("CH", ticks_of(2'000'000), "alice", 1, 16), {forged}, 101, 60, copied_before);
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(9'000'000), 1, 32, 1, 32);
+    const std::uint64_t copied_after = t.next_marker();
+    t.publish(snapshot_with("CH", ticks_of(9'000'000), "alice", 1, 32), {}, 102, 60, copied_after);
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(9'000'000), 1, 32, 1, 32);
+    // An ordinary approval is not ended by a pass, only by its job's marker.
+    const std::uint64_t m = t.approve("CH", "bob", ticks_of(1'000'000), 1, 16, 103);
+    t.publish(snapshot_with("CH", ticks_of(9'000'000), "alice", 1, 32), {}, 104, 60, t.next_marker());
+    expect_view(t.view(policy(), "CH", "bob"), 0, ticks_of(10'000'000), 2, 48, 1, 16);
+    t.publish(snapshot_with("CH", ticks_of(10'000'000), "alice", 2, 48), {m}, 105, 60, t.next_marker());
+    expect_view(t.view(policy(), "CH", "bob"), 0, ticks_of(10'000'000), 2, 48, 0, 0);
+}
+
+// An approval marker in an untagged job can only be forged (job_submit sets
+// it when it tags a job): it must not drop another job's approval.
+void test_untagged_job_marker_ignored(void** /*state*/) {
+    for (bool remember : {false, true}) {
+        UsageAccountant acc("clu");
+        auto shared = load(kPolicy);
+        JobObservation forged = job(60, Phase::Pending, 0, "", "cpu");
+        forged.approval = 5;
+        JobObservation tagged = job(61, Phase::Pending);
+        tagged.approval = 6;
+        PassResult r = remember ? acc.pass(shared, {forged, tagged}, 100) : acc.pass(*shared, {forged, tagged}, 100);
+        assert_int_equal(r.approvals_seen.size(), 1);
+        assert_true(r.approvals_seen.count(6) == 1);
+    }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- remembered prices
@@ -947,6 +986,8 @@ int main(void) {
         cmocka_unit_test(test_run_priced_with_policy_at_start),
         cmocka_unit_test(test_tracker_approvals),
         cmocka_unit_test(test_tracker_approval_expiry),
+        cmocka_unit_test(test_tracker_update_hold_until_next_pass),
+        cmocka_unit_test(test_untagged_job_marker_ignored),
         cmocka_unit_test(test_tracker_expire_approvals_keeps_snapshot),
         cmocka_unit_test(test_tracker_charged_in_unit),
         cmocka_unit_test(test_tracker_from_accountant),

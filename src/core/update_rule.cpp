@@ -1,0 +1,119 @@
+#include "update_rule.h"
+
+#include <algorithm>
+
+#include "award_id.h"
+
+namespace grants {
+namespace {
+
+UpdateVerdict refuse(const JobUpdate& u, const std::string& why, const std::string& log_reason) {
+    UpdateVerdict v;
+    v.refused = true;
+    v.message = "update of job " + std::to_string(u.job_id) + " refused: " + why;
+    v.log = "job " + std::to_string(u.job_id) + ": update by uid " + std::to_string(u.changed_by) + " refused: " +
+            log_reason;
+    v.log_is_error = true;
+    return v;
+}
+
+std::string join_partitions(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+    return out;
+}
+
+constexpr char kLedgerUnusable[] =
+    "the grant ledger is unavailable, so budgets cannot be checked right now; please try again later or ask the "
+    "cluster admins.";
+constexpr char kUsageUnknown[] =
+    "slurmctld has just (re)started and is still reading what each award holds, so budgets cannot be checked yet; "
+    "please try again in a moment.";
+
+}  // namespace
+
+UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool ledger_ok, const JobUpdate& u,
+                            const UsageLookup& usage) {
+    JobRequest after = u.before;
+    after.partitions = u.partitions;
+    after.shape = u.shape;
+
+    const Policy* policy = state.policy.get();
+    if (!policy) {
+        // An update that could move a job into an enforced partition or raise
+        // its cost follows enforce.on_error (the scope of the last good
+        // policy), as a submission would; holds, releases and other harmless
+        // changes go through.
+        if (!u.touches_cost) return {};
+        const Decision d = decide_without_policy(state.fallback, after);
+        if (d.verdict != Decision::Verdict::Reject) return {};
+        return refuse(u, d.message, "no usable grant policy (" + state.problem + ")");
+    }
+    if (!in_scope(*policy, after)) return {};
+    const std::optional<std::string> award = u.wanted ? u.wanted : u.award;
+    if (!award) {
+        if (!u.touches_cost) return {};  // e.g. releasing a job accepted unchecked (on_error=open)
+        const std::string where = quote_untrusted(join_partitions(u.partitions));
+        UpdateVerdict v;
+        v.refused = true;
+        v.message = "job " + std::to_string(u.job_id) + " cannot move to partition " + where +
+                    ": it carries no award; resubmit it with --award=ID.";
+        v.log = "job " + std::to_string(u.job_id) + ": move to partition " + where + " by uid " +
+                std::to_string(u.changed_by) + " refused: the job carries no award; resubmit it with --award=ID";
+        v.log_is_error = true;
+        return v;
+    }
+    // Budgets cannot be checked: a cost-touching update follows
+    // enforce.on_error, as a submission would.
+    if ((!ledger_ok || !usage_known) && u.touches_cost) {
+        const Decision d = decide_without_policy(scope_of(*policy), after);
+        if (d.verdict != Decision::Verdict::Reject) return {};  // on_error=open
+        if (!ledger_ok) return refuse(u, kLedgerUnusable, "the ledger is unusable");
+        return refuse(u, kUsageUnknown, "usage not known yet after (re)start");
+    }
+
+    // What the job holds now, when it counts against the same award: the
+    // decision sees the award's usage without it.
+    Ticks own_hold = 0;
+    std::int64_t own_chips = 0, own_jobs = 0;
+    if (u.award && *u.award == *award && in_scope(*policy, u.before)) {
+        if (const Award* a = policy->find_award(*award)) {
+            const std::int64_t minutes = u.before.shape.time_limit_minutes.value_or(0);
+            if (auto c = max_job_cost(*policy, *a, u.before, minutes)) {
+                own_jobs = std::max<std::int64_t>(u.before.shape.array_tasks, 1);
+                own_hold = c->amount;
+                own_chips = c->chips * own_jobs;
+            }
+        }
+    }
+    after.requested = AwardRequest{};
+    after.requested.award = *award;
+    const UsageLookup without_own = [&](const std::string& id, const std::string& user) {
+        AwardUsageView v = usage(id, user);
+        if (u.award && id == *u.award) {
+            v.held = std::max<Ticks>(0, v.held - own_hold);
+            v.live_jobs = std::max<std::int64_t>(0, v.live_jobs - own_jobs);
+            v.live_chips = std::max<std::int64_t>(0, v.live_chips - own_chips);
+            v.user_live_jobs = std::max<std::int64_t>(0, v.user_live_jobs - own_jobs);
+            v.user_live_chips = std::max<std::int64_t>(0, v.user_live_chips - own_chips);
+        }
+        return v;
+    };
+    const Decision d = decide_submit(*policy, after, without_own);
+    if (d.verdict != Decision::Verdict::Accept) return refuse(u, d.message, d.message);
+
+    UpdateVerdict v;
+    v.award = *award;
+    v.award_changed = award != u.award;
+    if (v.award_changed) {
+        v.log = "job " + std::to_string(u.job_id) + ": award changed to " + *award + " by uid " +
+                std::to_string(u.changed_by);
+    }
+    const std::int64_t jobs = std::max<std::int64_t>(after.shape.array_tasks, 1);
+    v.extra_hold = std::max<Ticks>(0, d.hold - own_hold);
+    v.extra_jobs = std::max<std::int64_t>(0, jobs - own_jobs);
+    v.extra_chips = std::max<std::int64_t>(0, d.chips * jobs - own_chips);
+    return v;
+}
+
+}  // namespace grants

@@ -1,0 +1,52 @@
+// The update rule (SPEC "Enforcement": a user's own `scontrol update` that
+// raises cost is re-validated; an operator may change a job's award, and it
+// is re-validated): a pure function of the policy, the job before and after
+// the change, and the award's usage. job_modify translates and applies it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "decision.h"
+#include "policy_store.h"
+
+namespace grants {
+
+// A change to an existing job, as job_modify sees it.
+struct JobUpdate {
+    std::uint32_t job_id = 0;
+    std::uint32_t changed_by = 0;  // uid, for the log
+    // Partition, time limit, node or task counts, GRES or AdminComment:
+    // what can move a job into scope or change its cost or award.
+    bool touches_cost = false;
+    JobRequest before;                    // the job as it is (who, partitions, shape, facts)
+    std::optional<std::string> award;     // the award in its AdminComment tag
+    std::optional<std::string> wanted;    // another award an operator's AdminComment names
+    std::vector<std::string> partitions;  // after the change
+    JobShape shape;                       // after the change (array_tasks: the pending tasks it covers)
+};
+
+struct UpdateVerdict {
+    bool refused = false;
+    std::string message;  // refused: the sentence for the user
+    std::string log;      // a line for slurmctld's log ("" none)
+    bool log_is_error = false;
+    // Accepted in scope: the award the job holds afterwards, whether that
+    // changed, and how much more than before it holds (at least 0), to be
+    // held at once until the accounting pass sees the changed job.
+    std::string award;
+    bool award_changed = false;
+    Ticks extra_hold = 0;
+    std::int64_t extra_jobs = 0;
+    std::int64_t extra_chips = 0;
+};
+
+// usage_known: the accounting pass has read the jobs slurmctld recovered;
+// ledger_ok: the ledger takes charges. Without either, a cost-touching
+// update follows enforce.on_error, as a submission would.
+UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool ledger_ok, const JobUpdate& update,
+                            const UsageLookup& usage);
+
+}  // namespace grants

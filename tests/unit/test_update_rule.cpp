@@ -1,0 +1,205 @@
+// The update rule (core/update_rule.h): what `scontrol update` of an existing
+// job may change, re-validated against the policy and the award's usage, and
+// how much more the job holds at once when the change is accepted.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cmocka.h"
+#include "core/policy_loader.h"
+#include "core/update_rule.h"
+
+using grants::AwardUsageView;
+using grants::decide_update;
+using grants::EnforceScope;
+using grants::JobUpdate;
+using grants::OnError;
+using grants::Policy;
+using grants::PolicyState;
+using grants::Ticks;
+using grants::ticks_of;
+using grants::UpdateVerdict;
+
+namespace {
+
+// trn1 (1 chip per node, to keep the numbers small) is enforced; cpu is not.
+const char kPolicy[] = R"(version: 1
+enforce:
+  partitions: [trn1]
+partitions:
+  trn1: { chips_per_node: 1 }
+awards:
+  A:
+    members: { users: [alice] }
+    budget: { chip_hours: 20 }
+  B:
+    members: { users: [alice] }
+    budget: { chip_hours: 100 }
+  OTHER:
+    members: { users: [bob] }
+    budget: { chip_hours: 100 }
+)";
+
+PolicyState with_policy() {
+    auto l = grants::load_policy_text(kPolicy, "grants.yaml");
+    for (const auto& e : l.errors) print_error("%s\n", e.to_string().c_str());
+    assert_non_null(l.policy.get());
+    PolicyState s;
+    s.policy = l.policy;
+    return s;
+}
+
+PolicyState without_policy(OnError on_error) {
+    PolicyState s;
+    EnforceScope scope;
+    scope.partitions.insert("trn1");
+    scope.on_error = on_error;
+    s.fallback = scope;
+    s.problem = "grants.yaml:3:1: broken";
+    return s;
+}
+
+// alice's pending job of award A on trn1: tasks array tasks, 1 node, minutes.
+JobUpdate job(std::int64_t tasks = 1, std::int64_t minutes = 60) {
+    JobUpdate u;
+    u.job_id = 42;
+    u.changed_by = 1001;
+    u.before.who.user = "alice";
+    u.before.partitions = {"trn1"};
+    u.before.shape.time_limit_minutes = minutes;
+    u.before.shape.array_tasks = tasks;
+    u.before.today = grants::day_number(2026, 6, 1);
+    u.award = "A";
+    u.partitions = u.before.partitions;
+    u.shape = u.before.shape;
+    return u;
+}
+
+// The award's usage as the accounting pass would show it with this job (and
+// `others` chip-hours held by other jobs) in it.
+grants::UsageLookup usage(const JobUpdate& u, Ticks others = 0) {
+    const std::int64_t tasks = u.before.shape.array_tasks;
+    const Ticks own = ticks_of(1'000'000) * tasks * u.before.shape.time_limit_minutes.value_or(0) / 60;
+    return [=](const std::string& award, const std::string&) {
+        AwardUsageView v;
+        if (award == "A") {
+            v.held = own + others;
+            v.live_jobs = v.user_live_jobs = tasks;
+            v.live_chips = v.user_live_chips = tasks;
+        }
+        return v;
+    };
+}
+
+void expect_refused(const UpdateVerdict& v, const char* text) {
+    assert_true(v.refused);
+    if (v.message.find(text) == std::string::npos) {
+        print_error("message '%s' lacks '%s'\n", v.message.c_str(), text);
+        fail();
+    }
+}
+
+void test_time_limit_raise_held_at_once(void** /*state*/) {
+    JobUpdate u = job();
+    u.touches_cost = true;
+    u.shape.time_limit_minutes = 180;  // 1 -> 3 chip-h
+    UpdateVerdict v = decide_update(with_policy(), true, true, u, usage(u, ticks_of(15'000'000)));
+    assert_false(v.refused);
+    assert_string_equal(v.award.c_str(), "A");
+    assert_false(v.award_changed);
+    assert_int_equal(v.extra_hold, ticks_of(2'000'000));
+    assert_int_equal(v.extra_jobs, 0);
+    assert_int_equal(v.extra_chips, 0);
+    // 15 held by others + 6 > 20: refused, with the numbers.
+    u.shape.time_limit_minutes = 360;
+    v = decide_update(with_policy(), true, true, u, usage(u, ticks_of(15'000'000)));
+    expect_refused(v, "update of job 42 refused: award A has");
+    // A shorter limit holds nothing more.
+    u.shape.time_limit_minutes = 30;
+    v = decide_update(with_policy(), true, true, u, usage(u, ticks_of(15'000'000)));
+    assert_false(v.refused);
+    assert_int_equal(v.extra_hold, 0);
+}
+
+// A pending array's update applies to every task it still covers: priced per task.
+void test_array_update_priced_per_task(void** /*state*/) {
+    JobUpdate u = job(4, 60);  // holds 4 chip-h
+    u.touches_cost = true;
+    u.shape.time_limit_minutes = 240;  // 4 x 4 = 16 chip-h <= 20
+    UpdateVerdict v = decide_update(with_policy(), true, true, u, usage(u));
+    assert_false(v.refused);
+    assert_int_equal(v.extra_hold, ticks_of(12'000'000));
+    u.shape.time_limit_minutes = 360;  // 4 x 6 = 24 chip-h > 20 (one task would be 6)
+    v = decide_update(with_policy(), true, true, u, usage(u));
+    expect_refused(v, "award A has");
+}
+
+void test_award_change_by_operator(void** /*state*/) {
+    JobUpdate u = job();
+    u.touches_cost = true;
+    u.wanted = "OTHER";
+    expect_refused(decide_update(with_policy(), true, true, u, usage(u)), "not a member");
+    u.wanted = "B";
+    UpdateVerdict v = decide_update(with_policy(), true, true, u, usage(u));
+    assert_false(v.refused);
+    assert_true(v.award_changed);
+    assert_string_equal(v.award.c_str(), "B");
+    assert_int_equal(v.extra_hold, ticks_of(1'000'000));  // all of it: B held nothing for it
+    assert_int_equal(v.extra_jobs, 1);
+    assert_int_equal(v.extra_chips, 1);
+    assert_true(v.log.find("award changed to B by uid 1001") != std::string::npos);
+}
+
+void test_scope_and_untagged_jobs(void** /*state*/) {
+    // Moving out of scope, or any update outside it: allowed, nothing held.
+    JobUpdate u = job();
+    u.touches_cost = true;
+    u.partitions = {"cpu"};
+    UpdateVerdict v = decide_update(with_policy(), true, true, u, usage(u));
+    assert_false(v.refused);
+    assert_true(v.award.empty());
+    // An untagged job moved into trn1 is refused; releasing one (accepted
+    // unchecked under on_error=open) is not.
+    u = job();
+    u.award.reset();
+    u.before.partitions = {"cpu"};
+    u.touches_cost = true;
+    v = decide_update(with_policy(), true, true, u, usage(u));
+    assert_true(v.refused);
+    assert_true(v.message.find("job 42 cannot move to partition") != std::string::npos);
+    assert_true(v.message.find("it carries no award; resubmit it with --award=ID.") != std::string::npos);
+    u.touches_cost = false;
+    v = decide_update(with_policy(), true, true, u, usage(u));
+    assert_false(v.refused);
+}
+
+// Without a usable policy, before usage is known, or with the ledger
+// unusable, a cost-touching update follows enforce.on_error; other updates
+// (hold, release, comment) go through.
+void test_on_error_when_budgets_cannot_be_checked(void** /*state*/) {
+    JobUpdate u = job();
+    u.touches_cost = true;
+    u.shape.time_limit_minutes = 120;
+    expect_refused(decide_update(without_policy(OnError::Closed), true, true, u, {}), "grant policy is unavailable");
+    assert_false(decide_update(without_policy(OnError::Open), true, true, u, {}).refused);
+    expect_refused(decide_update(with_policy(), false, true, u, usage(u)), "still reading what each award holds");
+    expect_refused(decide_update(with_policy(), true, false, u, usage(u)), "grant ledger is unavailable");
+    u.touches_cost = false;
+    u.shape = u.before.shape;
+    assert_false(decide_update(without_policy(OnError::Closed), true, true, u, {}).refused);
+    assert_false(decide_update(with_policy(), false, false, u, usage(u)).refused);
+}
+
+}  // namespace
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_time_limit_raise_held_at_once),
+        cmocka_unit_test(test_array_update_priced_per_task),
+        cmocka_unit_test(test_award_change_by_operator),
+        cmocka_unit_test(test_scope_and_untagged_jobs),
+        cmocka_unit_test(test_on_error_when_budgets_cannot_be_checked),
+    };
+    return cmocka_run_group_tests_name("update_rule", tests, nullptr, nullptr);
+}
