@@ -91,17 +91,46 @@ std::int64_t charged_nodes(const JobShape& shape, const PartitionFacts& facts) {
 }
 
 std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes) {
-    if (!partition.gres.empty()) {
+    if (!partition.gres.empty() && !shape.exclusive) {
         // A count of 0 requests no chips: such a job is charged whole nodes, like one without the GRES.
         if (auto per_node = gres_count(shape.tres_per_node, partition.gres); per_node && *per_node > 0) {
             return saturate(static_cast<Wide>(*per_node) * nodes, kSaturatedCount);
         }
         if (auto per_job = gres_count(shape.tres_per_job, partition.gres); per_job && *per_job > 0) return *per_job;
-        if (auto per_task = gres_count(shape.tres_per_task, partition.gres); per_task && *per_task > 0) {
+        if (auto per_task = gres_count(shape.tres_per_task, partition.gres);
+            per_task && *per_task > 0 && shape.tasks_given) {
             return saturate(static_cast<Wide>(*per_task) * std::max<std::int64_t>(shape.tasks, 1), kSaturatedCount);
         }
     }
     return saturate(static_cast<Wide>(nodes) * partition.chips_per_node, kSaturatedCount);
+}
+
+std::int64_t allocated_chips(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes,
+                             std::string_view tres_alloc) {
+    if (!partition.gres.empty() && !shape.exclusive) {
+        // "gres/neuron=32" (typed entries such as "gres/neuron:trn2=32" come besides it).
+        const std::string key = "gres/" + partition.gres + "=";
+        std::size_t at = 0;
+        while (at < tres_alloc.size()) {
+            std::size_t end = tres_alloc.find(',', at);
+            if (end == std::string_view::npos) end = tres_alloc.size();
+            std::string_view item = tres_alloc.substr(at, end - at);
+            if (item.size() > key.size() && item.compare(0, key.size(), key) == 0) {
+                std::int64_t n = 0;
+                bool ok = true;
+                for (char c : item.substr(key.size())) {
+                    if (c < '0' || c > '9' || n > kSaturatedCount / 10) {
+                        ok = false;
+                        break;
+                    }
+                    n = n * 10 + (c - '0');
+                }
+                if (ok) return n;
+            }
+            at = end + 1;
+        }
+    }
+    return chips_of(partition, shape, nodes);
 }
 
 Ticks add_saturating(Ticks a, Ticks b) {

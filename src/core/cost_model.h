@@ -24,14 +24,23 @@ inline constexpr std::int64_t kSaturatedCount = INT64_MAX / 4;
 struct PartitionFacts {
     std::optional<std::int64_t> default_time_minutes;  // none: DefaultTime unset or INFINITE
     std::int64_t total_nodes = 0;                     // 0: unknown
+    bool exclusive = false;                           // OverSubscribe=EXCLUSIVE: jobs get whole nodes
 };
 
 // The node count a job is charged for on a partition: max_nodes when given,
 // else min_nodes, capped by the partition's size when known.
 std::int64_t charged_nodes(const JobShape& shape, const PartitionFacts& facts);
 
-// Chips of one task of the job on a partition with nodes nodes.
+// Chips of one task of the job on a partition with nodes nodes: what it can
+// use. An exclusive job has whole nodes whatever GRES it names, and so may a
+// job whose per-task GRES count depends on a task count Slurm chooses.
 std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes);
+
+// Chips of a started job: on a GRES partition, what Slurm allocated
+// (tres_alloc, e.g. "cpu=4,node=1,gres/neuron=4") when it says; otherwise
+// chips_of.
+std::int64_t allocated_chips(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes,
+                             std::string_view tres_alloc);
 
 // chips x seconds (x multiplier) in ticks of unit: exact, saturating.
 Ticks cost_ticks(Budget::Unit unit, const PartitionCost& partition, std::int64_t chips, std::int64_t seconds,

@@ -90,7 +90,14 @@ std::optional<JobCost> max_cost_over(const Policy& policy, const Award& award, c
         JobCost c;
         c.partition = name;
         c.nodes = charged_nodes(job.shape, facts);
-        c.chips = chips_of(*part, job.shape, c.nodes);
+        if (facts.exclusive && !job.shape.exclusive) {
+            // OverSubscribe=EXCLUSIVE: every job there has whole nodes.
+            JobShape whole = job.shape;
+            whole.exclusive = true;
+            c.chips = chips_of(*part, whole, c.nodes);
+        } else {
+            c.chips = chips_of(*part, job.shape, c.nodes);
+        }
         c.time_limit_minutes = time_limit_minutes;
         c.amount = cost_ticks(award.budget.unit, *part, c.chips,
                                time_limit_minutes > kSaturatedCount / 60 ? kSaturatedCount : time_limit_minutes * 60,

@@ -23,6 +23,8 @@ void requested_shape(const grants_job_view& v, JobShape& shape) {
     shape.max_nodes.reset();
     if (v.max_nodes) shape.max_nodes = v.max_nodes;
     shape.tasks = v.num_tasks ? v.num_tasks : 1;
+    shape.tasks_given = v.num_tasks != 0;
+    shape.exclusive = v.exclusive != 0;
     shape.array_tasks = 1;
     shape.time_limit_infinite = v.time_limit_infinite != 0;
     shape.time_limit_minutes.reset();
@@ -70,6 +72,7 @@ void observe_job(const grants_job_view& v, JobObservation& o) {
     }
     if (v.array_task_cnt > 0 && v.is_pending) o.shape.array_tasks = v.array_task_cnt;
     o.approval = v.approval ? std::strtoull(v.approval, nullptr, 10) : 0;
+    assign(o.tres_alloc, o.start_time > 0 ? v.tres_alloc : nullptr);
 }
 
 }  // namespace grants

@@ -18,6 +18,8 @@ struct JobShape {
     std::string tres_per_job;
     std::string tres_per_task;
     std::int64_t tasks = 1;                          // --ntasks (for per-task TRES)
+    bool tasks_given = false;                        // false: Slurm decides the task count
+    bool exclusive = false;                          // the job has its nodes to itself
     std::int64_t array_tasks = 1;                    // 1 for a plain job
 };
 

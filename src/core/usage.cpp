@@ -8,7 +8,8 @@ namespace {
 bool same_shape(const JobShape& a, const JobShape& b) {
     return a.min_nodes == b.min_nodes && a.max_nodes == b.max_nodes && a.time_limit_minutes == b.time_limit_minutes &&
            a.time_limit_infinite == b.time_limit_infinite && a.tasks == b.tasks && a.array_tasks == b.array_tasks &&
-           a.tres_per_node == b.tres_per_node && a.tres_per_job == b.tres_per_job && a.tres_per_task == b.tres_per_task;
+           a.tres_per_node == b.tres_per_node && a.tres_per_job == b.tres_per_job &&
+           a.tres_per_task == b.tres_per_task && a.tasks_given == b.tasks_given && a.exclusive == b.exclusive;
 }
 
 }  // namespace
@@ -29,8 +30,7 @@ ChargeRecord UsageAccountant::charge_for(const Run& run, std::uint32_t job_id, s
     c.partition = run.partition;
     // Priced as when the run started (Run::cost), not with today's policy.
     const PartitionCost& part = run.cost;
-    std::int64_t nodes = std::max<std::int64_t>(run.shape.min_nodes, 1);
-    c.chips = chips_of(part, run.shape, nodes);
+    c.chips = run.chips;
     c.seconds = std::min(std::max<std::int64_t>(0, end - run.start - run.suspended), run.limit_seconds);
     c.chip_hours = cost_ticks(Budget::Unit::ChipHours, part, c.chips, c.seconds);
     c.usd = part.usd_per_chip_hour ? cost_ticks(Budget::Unit::Usd, part, c.chips, c.seconds) : -1;
@@ -180,6 +180,7 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
                 run->start = job.start_time;
                 run->partition = priced->part_name;
                 run->cost = *part;
+                run->chips = 0;
             }
         }
         if (!part && !run) continue;  // ran outside the enforced partitions: nothing held, nothing charged
@@ -195,7 +196,8 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
                                                                                  : job.time_limit_minutes * 60;
             const Award* award = policy.find_award(job.award);
             const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
-            chips = chips_of(run->cost, job.shape, nodes);
+            run->chips = std::max(run->chips, allocated_chips(run->cost, job.shape, nodes, job.tres_alloc));
+            chips = run->chips;
             max_cost = cost_ticks(unit, run->cost, chips, run->limit_seconds, tasks);
         }
 

@@ -46,6 +46,7 @@ struct JobObservation {
     std::int64_t time_limit_minutes = 0;  // kSaturatedCount when INFINITE
     JobShape shape;             // nodes are the allocated count once started
     std::uint64_t approval = 0; // marker of the approval that created the job; 0 none
+    std::string tres_alloc;     // allocated TRES once started ("cpu=4,node=1,gres/neuron=4"); "" unknown
 };
 
 struct UserTally {
@@ -108,6 +109,7 @@ private:
         // OverTimeLimit lets it run longer; the hold only covered the limit).
         std::int64_t limit_seconds = 0;
         PartitionCost cost;  // the partition's price when the run was first seen
+        std::int64_t chips = 0;  // the most it was allocated (a shrunk run pays for what it held)
     };
     using RunKey = std::pair<std::uint32_t, std::int64_t>;
 

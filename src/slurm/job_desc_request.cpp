@@ -49,7 +49,15 @@ JobShape shape_of(const job_descriptor* job_desc, bool* bad_array) {
     if (d->tres_per_node) shape.tres_per_node = d->tres_per_node;
     if (d->tres_per_job) shape.tres_per_job = d->tres_per_job;
     if (d->tres_per_task) shape.tres_per_task = d->tres_per_task;
-    if (d->num_tasks != NO_VAL && d->num_tasks > 0) shape.tasks = d->num_tasks;
+    if (d->num_tasks != NO_VAL && d->num_tasks > 0) {
+        shape.tasks = d->num_tasks;
+        shape.tasks_given = true;
+    }
+    // --exclusive (and =topo from 24.11); --exclusive=user or =mcs share nodes.
+    shape.exclusive = d->shared == JOB_SHARED_NONE;
+#ifdef JOB_SHARED_TOPO
+    shape.exclusive = shape.exclusive || d->shared == JOB_SHARED_TOPO;
+#endif
     *bad_array = false;
     if (d->array_inx && *d->array_inx) {
         auto count = array_task_count(d->array_inx);

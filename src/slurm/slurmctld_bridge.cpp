@@ -46,9 +46,11 @@ JobSnapshot snapshot_job(const struct job_record* job) {
 PartitionFacts partition_facts(const std::string& name) {
     PartitionFacts f;
     std::int64_t default_time = -1, total_nodes = 0;
-    if (!grants_ctld_partition_facts(name.c_str(), &default_time, &total_nodes)) return f;
+    int exclusive = 0;
+    if (!grants_ctld_partition_facts(name.c_str(), &default_time, &total_nodes, &exclusive)) return f;
     if (default_time >= 0) f.default_time_minutes = default_time;
     f.total_nodes = total_nodes;
+    f.exclusive = exclusive != 0;
     return f;
 }
 

@@ -56,17 +56,35 @@ uint32_t grants_ctld_slurm_user_id(void) { return slurm_conf.slurm_user_id; }
 long long grants_ctld_conf_last_update(void) { return (long long) slurm_conf.last_update; }
 int grants_ctld_is_operator(uint32_t uid) { return validate_operator((uid_t) uid) ? 1 : 0; }
 
-int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes, int64_t *total_nodes)
+int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes, int64_t *total_nodes,
+                                int *exclusive)
 {
     part_record_t *part = find_part_record((char *) name);
     *default_time_minutes = -1;
     *total_nodes = 0;
+    *exclusive = 0;
     if (!part)
         return 0;
     if (part->default_time != NO_VAL && part->default_time != INFINITE)
         *default_time_minutes = part->default_time;
     *total_nodes = part->total_nodes;
+    *exclusive = part->max_share == 0; /* OverSubscribe=EXCLUSIVE */
     return 1;
+}
+
+/* The job has its nodes to itself: --exclusive (or =topo from 24.11), or a
+ * partition with OverSubscribe=EXCLUSIVE. --exclusive=user/mcs share nodes. */
+static int job_is_exclusive(const job_record_t *job)
+{
+    if (job->part_ptr && job->part_ptr->max_share == 0)
+        return 1;
+    if (!job->details)
+        return 0;
+#ifdef WHOLE_TOPO
+    return (job->details->whole_node & (WHOLE_NODE_REQUIRED | WHOLE_TOPO)) != 0;
+#else
+    return job->details->whole_node == WHOLE_NODE_REQUIRED;
+#endif
 }
 
 static const char *marker_value(const job_record_t *job, const char *marker, size_t len)
@@ -115,6 +133,7 @@ static void view_job(const job_record_t *job, const char *marker, size_t marker_
     }
     v->total_nodes = job->total_nodes;
     v->node_cnt = job->node_cnt;
+    v->exclusive = job_is_exclusive(job);
     if (job->array_recs)
         v->array_task_cnt = job->array_recs->task_cnt;
 }

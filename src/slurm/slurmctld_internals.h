@@ -43,7 +43,8 @@ int grants_ctld_is_operator(uint32_t uid);
 /* A partition's DefaultTime (-1: unset or INFINITE) and node count (0:
  * unknown); the caller holds the partition read lock. Returns 0 when the
  * partition does not exist. */
-int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes, int64_t *total_nodes);
+int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes, int64_t *total_nodes,
+                                int *exclusive);
 
 /* slurmctld's job list as seen under one job read lock. */
 struct grants_job_list_stamp {

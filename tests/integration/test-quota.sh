@@ -287,6 +287,29 @@ case_end_time_extension_revalidated() {
     settle
 }
 
+# Allocated, not requested (trn2 counts the neuron GRES): an --exclusive job
+# has the whole node, so it holds and pays 16 chips whatever GRES it named;
+# a shared one pays for the GRES Slurm allocated.
+case_exclusive_pays_whole_nodes() {
+    try_submit alice -p trn2 --award=Q-EXCL --gres=neuron:2 -t 60 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-EXCL: this job holds 2.0 chip-h" "a shared job holds its 2 chips" || return 1
+    scancel "$JOB"
+    try_submit alice -p trn2 --award=Q-EXCL --gres=neuron:2 --exclusive -t 60 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-EXCL: this job holds 16.0 chip-h" "an exclusive job holds the whole node" || return 1
+    scancel "$JOB"
+    local shared exclusive
+    try_submit alice -p trn2 --award=Q-EXCL --gres=neuron:2 -t 5 -o /dev/null --wrap 'sleep 1'
+    shared=$JOB
+    try_submit alice -p trn2 --award=Q-EXCL --gres=neuron:2 --exclusive -t 5 -o /dev/null --wrap 'sleep 1'
+    exclusive=$JOB
+    [ -n "$shared" ] && [ -n "$exclusive" ] || return 1
+    wait_job_done "$shared" 60 >/dev/null
+    wait_job_done "$exclusive" 60 >/dev/null
+    settle
+    assert_eq 2 "$(sql "SELECT chips FROM charges WHERE job_id=$shared")" "the shared job paid for its 2 chips"
+    assert_eq 16 "$(sql "SELECT chips FROM charges WHERE job_id=$exclusive")" "the exclusive job paid for the whole node"
+}
+
 run_case "exhaustion is exact; charges follow elapsed time" case_exhaustion_is_exact
 run_case "arrays are held per task" case_array_held_per_task
 run_case "an update of a pending array is priced for every task" case_array_update_priced_per_task
@@ -299,4 +322,5 @@ run_case "dollar budgets follow the partition's price; moves re-validated" case_
 run_case "admin updates are re-validated against the budget" case_admin_updates_are_revalidated
 run_case "an accepted update is held at once, also while passes are spaced out" case_accepted_update_held_at_once
 run_case "an operator's EndTime extension of a running job is re-validated" case_end_time_extension_revalidated
+run_case "an exclusive job holds and pays for whole nodes" case_exclusive_pays_whole_nodes
 finish

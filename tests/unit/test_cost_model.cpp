@@ -273,9 +273,39 @@ void test_chips_gres_per_task(void** /*state*/) {
     JobShape s = nodes_shape(2);
     s.tres_per_task = "gres:neuron:2";
     s.tasks = 5;
+    s.tasks_given = true;
     assert_int_equal(chips_of(trn2(), s, 2), 10);
-    s.tasks = 0;  // unknown: one task
-    assert_int_equal(chips_of(trn2(), s, 2), 2);
+    // No task count: Slurm chooses it (e.g. from --ntasks-per-node), so the
+    // job may use anything up to its whole nodes.
+    s.tasks = 1;
+    s.tasks_given = false;
+    assert_int_equal(chips_of(trn2(), s, 2), 32);
+}
+
+// An exclusive job (--exclusive, or an OverSubscribe=EXCLUSIVE partition)
+// has its nodes to itself: whole nodes, whatever GRES it names.
+void test_chips_exclusive_is_whole_nodes(void** /*state*/) {
+    JobShape s = nodes_shape(2);
+    s.tres_per_node = "gres:neuron:2";
+    assert_int_equal(chips_of(trn2(), s, 2), 4);
+    s.exclusive = true;
+    assert_int_equal(chips_of(trn2(), s, 2), 32);
+    assert_int_equal(grants::allocated_chips(trn2(), s, 2, "cpu=4,node=2,gres/neuron=4"), 32);
+}
+
+// A started job on a GRES partition pays for what Slurm allocated.
+void test_allocated_chips_from_tres_alloc(void** /*state*/) {
+    JobShape s = nodes_shape(2);
+    s.tres_per_task = "gres:neuron:1";  // open task count: held as whole nodes
+    assert_int_equal(chips_of(trn2(), s, 2), 32);
+    assert_int_equal(grants::allocated_chips(trn2(), s, 2, "cpu=8,mem=100M,node=2,billing=8,gres/neuron=8"), 8);
+    assert_int_equal(grants::allocated_chips(trn2(), s, 2, "cpu=8,gres/neuron:trn2=6,gres/neuron=6"), 6);
+    // Not said, or malformed: the request's count.
+    assert_int_equal(grants::allocated_chips(trn2(), s, 2, ""), 32);
+    assert_int_equal(grants::allocated_chips(trn2(), s, 2, "gres/neuron=x"), 32);
+    assert_int_equal(grants::allocated_chips(trn2(), s, 2, "gres/neuronx=4"), 32);
+    // Whole-node partitions ignore it.
+    assert_int_equal(grants::allocated_chips(trn1(), nodes_shape(2), 2, "gres/neuron=4"), 32);
 }
 
 void test_chips_gres_precedence(void** /*state*/) {
@@ -318,6 +348,7 @@ void test_chips_saturate(void** /*state*/) {
     s.tres_per_node.clear();
     s.tres_per_task = "gres:neuron:1000000000g";
     s.tasks = 1'000'000;
+    s.tasks_given = true;
     assert_int_equal(chips_of(trn2(), s, 1), kSaturatedCount);
     PartitionCost big = trn1();
     big.chips_per_node = 1'000'000;
@@ -601,6 +632,8 @@ int main(void) {
         cmocka_unit_test(test_chips_gres_per_node),
         cmocka_unit_test(test_chips_gres_per_job),
         cmocka_unit_test(test_chips_gres_per_task),
+        cmocka_unit_test(test_chips_exclusive_is_whole_nodes),
+        cmocka_unit_test(test_allocated_chips_from_tres_alloc),
         cmocka_unit_test(test_chips_gres_precedence),
         cmocka_unit_test(test_chips_gres_partition_without_gres),
         cmocka_unit_test(test_chips_gres_zero_is_whole_nodes),

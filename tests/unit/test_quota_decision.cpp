@@ -766,11 +766,30 @@ void test_set_max_nodes(void** /*state*/) {
     assert_int_equal(d.chips, 6);
 }
 
+// Allocated, not requested: on a GRES partition an --exclusive job, or any
+// job on an OverSubscribe=EXCLUSIVE partition, holds whole nodes.
+void test_exclusive_holds_whole_nodes(void** /*state*/) {
+    JobShape s = shape(1, 60);
+    s.tres_per_node = "gres:neuron:2";
+    Decision d = decide(policy(), job("alice", "BIG", s, {"trn2"}));
+    assert_int_equal(d.chips, 2);
+    s.exclusive = true;
+    d = decide(policy(), job("alice", "BIG", s, {"trn2"}));
+    assert_int_equal(d.chips, 16);
+    assert_int_equal(d.hold, ticks_of(16'000'000));
+    s.exclusive = false;
+    JobRequest j = job("alice", "BIG", s, {"trn2"});
+    j.facts["trn2"].exclusive = true;
+    d = decide(policy(), j);
+    assert_int_equal(d.chips, 16);
+}
+
 }  // namespace
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exhaustion_example),
+        cmocka_unit_test(test_exclusive_holds_whole_nodes),
         cmocka_unit_test(test_exhaustion_message),
         cmocka_unit_test(test_budget_boundary),
         cmocka_unit_test(test_three_thirds_fill_the_budget),

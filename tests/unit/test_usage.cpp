@@ -831,6 +831,40 @@ void test_untagged_job_marker_ignored(void** /*state*/) {
     }
 }
 
+// Allocated, not requested (trn2 counts the neuron GRES): a pending job whose
+// per-task count waits for Slurm's task count holds whole nodes; once it
+// runs, it holds and pays for the GRES Slurm allocated (tres_alloc); an
+// exclusive job holds and pays for whole nodes whatever it named.
+void test_charged_for_allocated_chips(void** /*state*/) {
+    UsageAccountant acc("clu");
+    JobObservation j = job(70, Phase::Pending, 0, "CH", "trn2");
+    j.shape.tres_per_task = "gres:neuron:1";
+    PassResult r = acc.pass(policy(), {j}, 900);
+    assert_int_equal(tally(r, "CH").live_chips, 16);
+    j.phase = Phase::Running;
+    j.start_time = 1000;
+    j.tres_alloc = "cpu=4,node=1,billing=4,gres/neuron=4";
+    r = acc.pass(policy(), {j}, 1100);
+    assert_int_equal(tally(r, "CH").live_chips, 4);
+    assert_int_equal(tally(r, "CH").held, ticks_of(4'000'000));
+    j.phase = Phase::Finished;
+    j.end_time = 2000;
+    r = acc.pass(policy(), {j}, 2100);
+    expect_charge(r.charges[0], 70, 1000, 4, 1000, 4LL * 1000 * 1'000'000, 4LL * 1000 * 2'100'000);
+    acc.mark_charged(r.charges);
+
+    JobObservation x = job(71, Phase::Running, 1000, "CH", "trn2");
+    x.shape.tres_per_node = "gres:neuron:2";
+    x.shape.exclusive = true;
+    x.tres_alloc = "cpu=4,node=1,gres/neuron=2";
+    r = acc.pass(policy(), {x}, 1100);
+    assert_int_equal(tally(r, "CH").live_chips, 16);
+    x.phase = Phase::Finished;
+    x.end_time = 2000;
+    r = acc.pass(policy(), {x}, 2100);
+    expect_charge(r.charges[0], 71, 1000, 16, 1000, kThousandSeconds, 16LL * 1000 * 2'100'000);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- remembered prices
@@ -984,6 +1018,7 @@ int main(void) {
         cmocka_unit_test(test_restored_charges_charged_and_held),
         cmocka_unit_test(test_run_past_time_limit_charged_up_to_limit),
         cmocka_unit_test(test_run_priced_with_policy_at_start),
+        cmocka_unit_test(test_charged_for_allocated_chips),
         cmocka_unit_test(test_tracker_approvals),
         cmocka_unit_test(test_tracker_approval_expiry),
         cmocka_unit_test(test_tracker_update_hold_until_next_pass),
