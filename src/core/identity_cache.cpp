@@ -9,12 +9,18 @@ namespace grants {
 IdentityCache::IdentityCache(Lookup lookup, std::chrono::seconds ttl) : lookup_(std::move(lookup)), ttl_(ttl) {}
 
 std::shared_ptr<const UnixIdentity> IdentityCache::find(std::uint32_t uid, Clock::time_point now) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = entries_.find(uid);
-    if (it != entries_.end() && now - it->second.fetched < ttl_) return it->second.identity;
-    ++lookups_;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = entries_.find(uid);
+        if (it != entries_.end() && now - it->second.fetched < ttl_) return it->second.identity;
+        ++lookups_;
+    }
+    // The name service (LDAP/SSSD) can take milliseconds or time out: never
+    // with the cache locked, so that nobody waits on another user's lookup.
+    // Two threads missing the same uid at once both ask; the last answer stays.
     std::optional<UnixIdentity> found = lookup_(uid);
     Entry entry{found ? std::make_shared<const UnixIdentity>(std::move(*found)) : nullptr, now};
+    std::lock_guard<std::mutex> lock(mutex_);
     if (entries_.size() > 100000) entries_.clear();  // bound memory on huge sites
     entries_[uid] = entry;
     return entry.identity;

@@ -37,7 +37,10 @@ public:
     // path and the accounting pass share it): null when unknown.
     std::shared_ptr<const UnixIdentity> find(std::uint32_t uid, Clock::time_point now = Clock::now());
 
-    std::size_t lookups() const { return lookups_; }  // calls to the name service so far
+    std::size_t lookups() {  // calls to the name service so far
+        std::lock_guard<std::mutex> lock(mutex_);
+        return lookups_;
+    }
 
 private:
     struct Entry {

@@ -4,10 +4,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <future>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "cmocka.h"
 #include "core/identity_cache.h"
@@ -157,6 +161,42 @@ void test_system_lookup(void** /*state*/) {
     assert_false(grants::lookup_unix_identity(4000000000u).has_value());
 }
 
+// A slow name service (LDAP timing out) for one user must not hold up
+// another user whose identity is cached: the lookup runs without the
+// cache's lock.
+void test_slow_lookup_does_not_block_others(void** /*state*/) {
+    std::mutex m;
+    std::condition_variable cv;
+    bool release = false, entered = false;
+    IdentityCache cache([&](std::uint32_t uid) -> std::optional<grants::UnixIdentity> {
+        if (uid == 1) {
+            std::unique_lock<std::mutex> lock(m);
+            entered = true;
+            cv.notify_all();
+            cv.wait(lock, [&] { return release; });
+        }
+        return grants::UnixIdentity{"user" + std::to_string(uid), {}};
+    });
+    assert_non_null(cache.find(2).get());  // cached
+    std::thread slow([&] { cache.find(1); });
+    {
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait(lock, [&] { return entered; });
+    }
+    auto other = std::async(std::launch::async, [&] { return cache.find(2); });
+    const bool answered = other.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+    {
+        std::lock_guard<std::mutex> lock(m);
+        release = true;
+    }
+    cv.notify_all();
+    slow.join();
+    assert_true(answered);
+    assert_string_equal(other.get()->user.c_str(), "user2");
+    assert_string_equal(cache.find(1)->user.c_str(), "user1");
+    assert_int_equal(cache.lookups(), 2);
+}
+
 }  // namespace
 
 int main(void) {
@@ -165,6 +205,7 @@ int main(void) {
         cmocka_unit_test(test_after_ttl_looks_up_again), cmocka_unit_test(test_default_ttl_is_300s),
         cmocka_unit_test(test_failures_are_cached),      cmocka_unit_test(test_uids_are_cached_separately),
         cmocka_unit_test(test_zero_ttl_never_caches),    cmocka_unit_test(test_system_lookup),
+        cmocka_unit_test(test_slow_lookup_does_not_block_others),
     };
     return cmocka_run_group_tests_name("identity_cache", tests, nullptr, nullptr);
 }
