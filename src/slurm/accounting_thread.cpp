@@ -12,6 +12,7 @@
 
 #include "core/admin_comment.h"
 #include "core/charge_spool.h"
+#include "job_desc_request.h"
 #include "slurmctld_bridge.h"
 
 namespace grants::slurmctld {
@@ -222,6 +223,28 @@ void AccountingThread::run(std::chrono::milliseconds interval) {
     finished_cv_.notify_all();
 }
 
+// Queued jobs whose award was removed from the policy or has ended must not
+// start (they would run on, and be charged to, an award that is gone): they
+// are held, with a reason users read in squeue, once each.
+void AccountingThread::hold_jobs_without_award(const Policy& policy, const std::vector<JobObservation>& jobs,
+                                               std::int64_t now) {
+    std::vector<JobToHold> wanted = jobs_to_hold(policy, jobs, local_today(now));
+    std::vector<JobToHold> fresh;
+    std::set<std::uint32_t> still;
+    for (auto& j : wanted) {
+        still.insert(j.job_id);
+        if (!held_.count(j.job_id)) fresh.push_back(std::move(j));
+    }
+    held_.swap(still);
+    if (fresh.empty()) return;
+    const int held = hold_jobs(fresh);
+    for (const auto& j : fresh) log_info("job " + std::to_string(j.job_id) + " held: " + j.reason);
+    if (held != static_cast<int>(fresh.size())) {
+        log_info(std::to_string(fresh.size() - static_cast<std::size_t>(held)) +
+                 " of them had started, ended or were held already");
+    }
+}
+
 // A controller that takes over from another recovers the jobs into a new
 // list; the other one charged jobs meanwhile, so the totals are re-read.
 void AccountingThread::notice_takeover(std::uintptr_t identity) {
@@ -348,6 +371,7 @@ void AccountingThread::pass() {
     }
     notice_other_writers();
     PassResult result = accountant_.pass(state->policy, jobs, now);
+    hold_jobs_without_award(*state->policy, jobs, now);
     if (!result.charges.empty() && ledger_usable) {
         std::vector<ChargeRecord> inserted;
         std::string error;

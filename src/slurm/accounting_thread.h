@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -76,6 +77,7 @@ private:
     void notice_takeover(std::uintptr_t job_list);  // job_list: JobListStamp::list of this pass
     void report_problem(const std::string& problem);
     void mark_usable();
+    void hold_jobs_without_award(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now);
     void restore_spool();
     void sync_spool();
 
@@ -88,6 +90,7 @@ private:
     // Tagged runs that ended while no policy could price them, by job ID:
     // fed to the first pass that has one (their jobs may be purged by then).
     std::map<std::uint32_t, JobObservation> unpriced_;
+    std::set<std::uint32_t> held_;  // jobs held for their award (jobs_to_hold), not to be held again
     std::unique_ptr<Ledger> ledger_;
     std::atomic<bool> ledger_ok_{false};
     std::atomic<std::size_t> passes_{0};

@@ -119,6 +119,18 @@ void set_spank_env(struct job_descriptor* job_desc, const std::string& name, con
     grants_ctld_set_spank_env(job_desc, name.c_str(), value.c_str());
 }
 
+int hold_jobs(const std::vector<JobToHold>& jobs) {
+    std::vector<std::uint32_t> ids;
+    std::vector<const char*> reasons;
+    ids.reserve(jobs.size());
+    reasons.reserve(jobs.size());
+    for (const auto& j : jobs) {
+        ids.push_back(j.job_id);
+        reasons.push_back(j.reason.c_str());
+    }
+    return grants_ctld_hold_jobs(jobs.size(), ids.data(), reasons.data());
+}
+
 void unset_spank_env(struct job_descriptor* job_desc, const std::string& name) {
     grants_ctld_set_spank_env(job_desc, name.c_str(), nullptr);
 }

@@ -11,6 +11,7 @@
 
 #include "core/cost_model.h"
 #include "core/job_shape.h"
+#include "core/award_holds.h"
 #include "core/usage.h"
 
 struct job_record;        // slurmctld's job_record_t
@@ -94,6 +95,11 @@ JobListStamp job_list_stamp();
 // Writes the approval marker into a job's spank environment (replacing any
 // earlier value the user may have set); Slurm frees it with the job.
 void set_spank_env(struct job_descriptor* job_desc, const std::string& name, const std::string& value);
+// Holds these pending jobs (priority 0, as `scontrol hold`) with their
+// reasons; takes the job write lock (never from job_submit or job_modify).
+// Returns how many were held (jobs no longer pending or already held are left).
+int hold_jobs(const std::vector<JobToHold>& jobs);
+
 // Removes name from it (a value the user put there).
 void unset_spank_env(struct job_descriptor* job_desc, const std::string& name);
 

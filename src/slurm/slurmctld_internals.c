@@ -222,3 +222,28 @@ void grants_ctld_set_spank_env(struct job_descriptor *job_desc, const char *name
     xstrfmtcat(d->spank_job_env[kept], "%s=%s", name, value);
     d->spank_job_env_size = kept + 1;
 }
+
+int grants_ctld_hold_jobs(size_t count, const uint32_t *job_ids, const char *const *reasons)
+{
+    /* As `scontrol hold` does (job_mgr.c, _hold_job_rec), minus the
+     * accounting update of the begin time: priority 0, set directly so the
+     * priority plugin leaves it, and a reason squeue shows. */
+    slurmctld_lock_t lock = { .job = WRITE_LOCK };
+    int held = 0;
+    lock_slurmctld(lock);
+    for (size_t i = 0; i < count; i++) {
+        job_record_t *job = find_job_record(job_ids[i]);
+        if (!job || !IS_JOB_PENDING(job) || job->priority == 0)
+            continue;
+        job->direct_set_prio = 1;
+        job->priority = 0;
+        job->state_reason = WAIT_HELD;
+        xfree(job->state_desc);
+        job->state_desc = xstrdup(reasons[i]);
+        held++;
+    }
+    if (held)
+        last_job_update = time(NULL);
+    unlock_slurmctld(lock);
+    return held;
+}

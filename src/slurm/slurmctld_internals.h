@@ -13,6 +13,7 @@
 #ifndef GRANTS_SLURMCTLD_INTERNALS_H
 #define GRANTS_SLURMCTLD_INTERNALS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/job_view.h"
@@ -74,6 +75,12 @@ int grants_ctld_walk_jobs(const char *marker, grants_job_visitor fn, void *arg, 
 
 /* Writes NAME=VALUE into a job's spank environment, replacing any earlier
  * value (the user may have set one); Slurm frees it with the job. */
+/* Holds the pending jobs among job_ids (priority 0, as `scontrol hold`), each
+ * with its reason as the pending reason squeue shows; jobs no longer pending
+ * or already held are left. Takes the job write lock: never call it from
+ * job_submit or job_modify. Returns how many were held. */
+int grants_ctld_hold_jobs(size_t count, const uint32_t *job_ids, const char *const *reasons);
+
 /* value NULL: only remove name. */
 void grants_ctld_set_spank_env(struct job_descriptor *job_desc, const char *name, const char *value);
 

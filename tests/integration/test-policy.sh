@@ -207,10 +207,34 @@ case_reconfigure_plugin_list_change() {
     scancel -u alice
 }
 
+# A queued job whose award is removed from the policy must not start (it would
+# run on, and be charged to, an award that is gone): it is held, squeue says
+# why, and releasing it is refused while the award is missing.
+case_queued_job_of_removed_award_held() {
+    install_policy "$BASE"
+    sleep 1.5
+    try_submit carol -p trn1 --award=BOT-GAMMA -t 10 --begin=now+1hour --wrap true
+    assert_contains "$T_OUT" "award BOT-GAMMA: this job holds" || return 1
+    local job=$JOB reason
+    mark_log
+    install_policy "$(printf '%s\n' "$BASE" | sed '/^  BOT-GAMMA:/,/^    limits/d')"
+    wait_for_log "job $job held: award BOT-GAMMA is no longer in the grant policy" 5
+    reason=$(squeue -h -j "$job" -o %r)
+    assert_contains "$reason" "award BOT-GAMMA is no longer in the grant policy, so this job cannot start" \
+        "squeue shows the reason"
+    assert_eq 0 "$(job_field "$job" Priority)" "held (priority 0)"
+    assert_status nonzero scontrol release "$job"
+    assert_eq 0 "$(job_field "$job" Priority)" "the release was refused"
+    assert_contains "$(tail -n +"$((LOG_MARK + 1))" "$LOG")" "job $job: update by uid 0 refused: award BOT-GAMMA does not exist"
+    install_policy "$BASE"
+    scancel "$job"
+}
+
 run_case "a policy edit takes effect within 2 s, no restart" case_edit_takes_effect_without_restart
 run_case "a broken edit is refused; the last good policy stays" case_broken_policy_keeps_last_good
 run_case "a policy file others can write is refused" case_unsafe_permissions_refused
 run_case "scontrol reconfigure reloads the policy" case_reconfigure_reloads
+run_case "a queued job whose award was removed is held, with a reason" case_queued_job_of_removed_award_held
 run_case "no policy at start: in-scope jobs refused (closed), cpu fine" case_missing_policy_at_start_closed
 run_case "broken policy at start with on_error=open: accepted untagged" case_broken_policy_at_start_open
 run_case "ledger unusable with on_error=open: accepted untagged and run" case_open_ledger_fault_jobs_run
