@@ -12,6 +12,9 @@ namespace grants {
 namespace {
 
 constexpr char kHeader[] = "slurm-grants uncommitted charges 1";
+// Lines of shrunk runs start with this; an encoded cluster name never does
+// ('%' is always followed by two hex digits there).
+constexpr char kShrunk[] = "%shrunk";
 
 // Text fields are percent-encoded where they could break the line format.
 std::string encode(const std::string& s) {
@@ -87,8 +90,9 @@ void sync_directory_of(const std::string& path) {
 
 }  // namespace
 
-bool write_charge_spool(const std::string& path, const std::vector<ChargeRecord>& charges, std::string* error) {
-    if (charges.empty()) {
+bool write_charge_spool(const std::string& path, const ChargeSpool& spool, std::string* error) {
+    const std::vector<ChargeRecord>& charges = spool.charges;
+    if (spool.empty()) {
         if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
             *error = errno_text("cannot remove", path);
             return false;
@@ -102,6 +106,9 @@ bool write_charge_spool(const std::string& path, const std::vector<ChargeRecord>
         text << encode(c.cluster) << '\t' << c.job_id << '\t' << c.run_start << '\t' << encode(c.award) << '\t'
              << encode(c.user) << '\t' << encode(c.account) << '\t' << encode(c.partition) << '\t' << c.chips << '\t'
              << c.seconds << '\t' << c.chip_hours << '\t' << c.usd << '\t' << c.recorded_at << '\n';
+    }
+    for (const ShrunkRun& r : spool.shrunk) {
+        text << kShrunk << '\t' << r.job_id << '\t' << r.run_start << '\t' << r.chips << '\n';
     }
     const std::string tmp = path + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -127,8 +134,9 @@ bool write_charge_spool(const std::string& path, const std::vector<ChargeRecord>
     return true;
 }
 
-bool read_charge_spool(const std::string& path, std::vector<ChargeRecord>* out, std::string* error) {
-    out->clear();
+bool read_charge_spool(const std::string& path, ChargeSpool* spool, std::string* error) {
+    std::vector<ChargeRecord>* out = &spool->charges;
+    *spool = ChargeSpool{};
     const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT) return true;
@@ -169,6 +177,17 @@ bool read_charge_spool(const std::string& path, std::vector<ChargeRecord>* out, 
             if (tab == std::string::npos) break;
             start = tab + 1;
         }
+        if (!f.empty() && f[0] == kShrunk) {
+            long long job = 0, run = 0, chips = 0;
+            if (f.size() != 4 || !parse_int(f[1], &job) || job <= 0 || job > 0xffffffffLL || !parse_int(f[2], &run) ||
+                !parse_int(f[3], &chips) || chips <= 0) {
+                *error = path + ":" + std::to_string(number) + ": malformed shrunk-run line";
+                *spool = ChargeSpool{};
+                return false;
+            }
+            spool->shrunk.push_back({static_cast<std::uint32_t>(job), run, chips});
+            continue;
+        }
         ChargeRecord c;
         long long job = 0, run = 0, chips = 0, seconds = 0, ch = 0, usd = 0, at = 0;
         const bool ok = f.size() == 12 && decode(f[0], &c.cluster) && parse_int(f[1], &job) && job > 0 &&
@@ -178,7 +197,7 @@ bool read_charge_spool(const std::string& path, std::vector<ChargeRecord>* out, 
                         parse_int(f[10], &usd) && parse_int(f[11], &at) && !c.award.empty();
         if (!ok) {
             *error = path + ":" + std::to_string(number) + ": malformed charge line";
-            out->clear();
+            *spool = ChargeSpool{};
             return false;
         }
         c.job_id = static_cast<std::uint32_t>(job);

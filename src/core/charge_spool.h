@@ -1,12 +1,15 @@
-// Charges of ended runs that the ledger could not take yet (locked, full,
-// read-only, replaced), kept in a small file next to it so that a
-// controller restart does not lose them once Slurm has purged their jobs.
+// What the accounting pass must not forget across a controller restart, in
+// a small file next to the ledger: charges of ended runs that the ledger
+// could not take yet (locked, full, read-only, replaced), which a restart
+// would lose once Slurm has purged their jobs, and the largest allocation of
+// running jobs that were shrunk, which the job record no longer shows.
 // The file is rewritten whole (temporary file, fsync, rename) whenever the
 // set of uncommitted charges changes, and removed once the ledger has them
 // all; the ledger's key (cluster, job, run start) makes replaying a charge
 // it already has a no-op.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,14 +17,29 @@
 
 namespace grants {
 
-// Replaces the spool at path with charges (removes it when charges is
-// empty). false with *error when it could not be written; the old file is
-// then unchanged.
-bool write_charge_spool(const std::string& path, const std::vector<ChargeRecord>& charges, std::string* error);
+// A running job's run that was shrunk: the most chips it held.
+struct ShrunkRun {
+    std::uint32_t job_id = 0;
+    std::int64_t run_start = 0;
+    std::int64_t chips = 0;
+    bool operator==(const ShrunkRun& o) const {
+        return job_id == o.job_id && run_start == o.run_start && chips == o.chips;
+    }
+};
+
+struct ChargeSpool {
+    std::vector<ChargeRecord> charges;
+    std::vector<ShrunkRun> shrunk;
+    bool empty() const { return charges.empty() && shrunk.empty(); }
+};
+
+// Replaces the spool at path (removes it when spool is empty). false with
+// *error when it could not be written; the old file is then unchanged.
+bool write_charge_spool(const std::string& path, const ChargeSpool& spool, std::string* error);
 
 // Reads the spool at path into *out (empty when there is no file). false
 // with *error when the file exists but cannot be read or is malformed
 // (error names the line).
-bool read_charge_spool(const std::string& path, std::vector<ChargeRecord>* out, std::string* error);
+bool read_charge_spool(const std::string& path, ChargeSpool* out, std::string* error);
 
 }  // namespace grants

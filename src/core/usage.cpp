@@ -112,23 +112,7 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
     const std::string* last_award = nullptr;
     UserTally* last_user_tally = nullptr;
     const std::string* last_user = nullptr;
-    JobObservation widened;  // a shrunk run's record, with the nodes it held before (rare)
-    for (const JobObservation& observed : jobs) {
-        const JobObservation* seen = &observed;
-        // A running job can be shrunk (`scontrol update NumNodes=`): the run
-        // is held and charged for the largest allocation seen, so shrinking
-        // it never makes the hours it already ran on more nodes cheaper.
-        if (observed.start_time > 0 && observed.phase != JobObservation::Phase::Pending) {
-            if (auto it = runs_.find(observed.job_id);
-                it != runs_.end() && it->second.start == observed.start_time &&
-                it->second.shape.min_nodes > observed.shape.min_nodes) {
-                widened = observed;
-                widened.shape.min_nodes = it->second.shape.min_nodes;
-                widened.shape.max_nodes = it->second.shape.min_nodes;
-                seen = &widened;
-            }
-        }
-        const JobObservation& job = *seen;
+    for (const JobObservation& job : jobs) {
         // Reported once per job when prices are remembered: the tracker drops
         // an approval the first time its job is seen, and a job's marker never
         // changes. Only a tagged job's marker counts: job_submit sets it when
@@ -181,6 +165,11 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
                 run->partition = priced->part_name;
                 run->cost = *part;
                 run->chips = 0;
+                run->shrunk = false;
+                if (auto r = restored_shrunk_.find({job.job_id, job.start_time}); r != restored_shrunk_.end()) {
+                    run->chips = r->second;  // shrunk before a controller restart
+                    restored_shrunk_.erase(r);
+                }
             }
         }
         if (!part && !run) continue;  // ran outside the enforced partitions: nothing held, nothing charged
@@ -196,7 +185,12 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
                                                                                  : job.time_limit_minutes * 60;
             const Award* award = policy.find_award(job.award);
             const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
-            run->chips = std::max(run->chips, allocated_chips(run->cost, job.shape, nodes, job.tres_alloc));
+            // A running job can be shrunk (`scontrol update NumNodes=`): the
+            // run is held and charged for the most it held, so shrinking it
+            // never makes the hours it already ran on more nodes cheaper.
+            const std::int64_t now_chips = allocated_chips(run->cost, job.shape, nodes, job.tres_alloc);
+            run->shrunk = now_chips < run->chips;
+            run->chips = std::max(run->chips, now_chips);
             chips = run->chips;
             max_cost = cost_ticks(unit, run->cost, chips, run->limit_seconds, tasks);
         }
@@ -256,6 +250,9 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
     for (auto it = charged_.begin(); it != charged_.end();) {
         it = is_present(it->first) ? std::next(it) : charged_.erase(it);
     }
+    for (auto it = restored_shrunk_.begin(); it != restored_shrunk_.end();) {
+        it = is_present(it->first.first) ? std::next(it) : restored_shrunk_.erase(it);
+    }
     awards_seen_ = out.snapshot.awards.size();
     return out;
 }
@@ -272,6 +269,22 @@ std::vector<ChargeRecord> UsageAccountant::uncommitted() const {
     out.reserve(ended_.size());
     for (const auto& [key, charge] : ended_) out.push_back(charge);
     return out;
+}
+
+std::vector<ShrunkRun> UsageAccountant::shrunk_runs() const {
+    std::vector<ShrunkRun> out;
+    for (const auto& [id, run] : runs_) {
+        if (run.shrunk) out.push_back({id, run.start, run.chips});
+    }
+    for (const auto& [key, chips] : restored_shrunk_) out.push_back({key.first, key.second, chips});
+    std::sort(out.begin(), out.end(), [](const ShrunkRun& a, const ShrunkRun& b) {
+        return a.job_id != b.job_id ? a.job_id < b.job_id : a.run_start < b.run_start;
+    });
+    return out;
+}
+
+void UsageAccountant::restore_shrunk(const std::vector<ShrunkRun>& runs) {
+    for (const auto& r : runs) restored_shrunk_[{r.job_id, r.run_start}] = r.chips;
 }
 
 void UsageAccountant::restore_uncommitted(const std::vector<ChargeRecord>& charges) {

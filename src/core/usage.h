@@ -21,6 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "charge_spool.h"
 #include "cost_model.h"
 #include "decision.h"
 #include "job_shape.h"
@@ -98,6 +99,11 @@ public:
     std::vector<ChargeRecord> uncommitted() const;
     // Runs spooled by an earlier slurmctld: charged and held like the others.
     void restore_uncommitted(const std::vector<ChargeRecord>& charges);
+    // Running jobs' runs that were shrunk (the most chips each held), in job
+    // order, and restoring them in a new slurmctld: a run found again is held
+    // and charged for at least that many chips.
+    std::vector<ShrunkRun> shrunk_runs() const;
+    void restore_shrunk(const std::vector<ShrunkRun>& runs);
 
 private:
     struct Run {
@@ -110,6 +116,7 @@ private:
         std::int64_t limit_seconds = 0;
         PartitionCost cost;  // the partition's price when the run was first seen
         std::int64_t chips = 0;  // the most it was allocated (a shrunk run pays for what it held)
+        bool shrunk = false;     // it holds fewer chips now than chips
     };
     using RunKey = std::pair<std::uint32_t, std::int64_t>;
 
@@ -139,6 +146,7 @@ private:
     std::unordered_map<std::uint32_t, Price> prices_;
     std::unordered_map<std::uint32_t, std::uint64_t> approvals_reported_;  // per job, the marker reported seen
     std::vector<std::uint32_t> present_;  // job IDs of the pass, sorted; reused by every pass
+    std::map<RunKey, std::int64_t> restored_shrunk_;  // from restore_shrunk, until the run is seen or gone
     std::size_t awards_seen_ = 0;               // awards in the last snapshot (to reserve)
 };
 

@@ -144,18 +144,21 @@ void AccountingThread::mark_usable() {
     ledger_ok_ = true;
 }
 
-// Charges an earlier slurmctld could not record: held and recorded like
-// those of this one. A spool that cannot be read is moved aside (never
-// overwritten) and the admin is told where.
+// What an earlier slurmctld could not let go (charge_spool.h): charges the
+// ledger did not take, held and recorded like those of this one, and shrunk
+// runs' largest allocations. A spool that cannot be read is moved aside
+// (never overwritten) and the admin is told where.
 void AccountingThread::restore_spool() {
-    std::vector<ChargeRecord> charges;
+    ChargeSpool spool;
     std::string error;
-    if (read_charge_spool(spool_path_, &charges, &error)) {
-        if (charges.empty()) return;
-        accountant_.restore_uncommitted(charges);
-        for (const auto& c : charges) spooled_.emplace_back(c.job_id, c.run_start);
-        log_info(std::to_string(charges.size()) + " uncommitted charge(s) restored from " + spool_path_ +
-                 "; they are held and recorded as soon as the ledger takes them");
+    if (read_charge_spool(spool_path_, &spool, &error)) {
+        if (spool.empty()) return;
+        accountant_.restore_uncommitted(spool.charges);
+        accountant_.restore_shrunk(spool.shrunk);
+        spooled_ = std::move(spool);
+        log_info(std::to_string(spooled_.charges.size()) + " uncommitted charge(s) and " +
+                 std::to_string(spooled_.shrunk.size()) + " shrunk run(s) restored from " + spool_path_ +
+                 "; the charges are held and recorded as soon as the ledger takes them");
         return;
     }
     const std::string aside = spool_path_ + ".unreadable." + std::to_string(std::time(nullptr));
@@ -164,27 +167,40 @@ void AccountingThread::restore_spool() {
               "; the charges in it are not held or recorded: check them and record them with grantctl adjust");
 }
 
+namespace {
+
+bool same_charges(const std::vector<ChargeRecord>& a, const std::vector<ChargeRecord>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].job_id != b[i].job_id || a[i].run_start != b[i].run_start) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 // After a pass: the spool holds exactly the charges the ledger does not
-// have yet (rewritten only when that set changes, removed when empty).
+// have yet and the shrunk runs (rewritten only when that changes, removed
+// when empty).
 void AccountingThread::sync_spool() {
-    std::vector<ChargeRecord> charges = accountant_.uncommitted();
-    std::vector<std::pair<std::uint32_t, std::int64_t>> keys;
-    keys.reserve(charges.size());
-    for (const auto& c : charges) keys.emplace_back(c.job_id, c.run_start);
-    if (keys == spooled_) return;
+    ChargeSpool spool;
+    spool.charges = accountant_.uncommitted();
+    spool.shrunk = accountant_.shrunk_runs();
+    if (same_charges(spool.charges, spooled_.charges) && spool.shrunk == spooled_.shrunk) return;
     std::string error;
-    if (!write_charge_spool(spool_path_, charges, &error)) {
+    if (!write_charge_spool(spool_path_, spool, &error)) {
         if (error != spool_error_) {
-            log_error("cannot keep " + std::to_string(charges.size()) + " uncommitted charge(s) in " + spool_path_ +
-                      ": " + error + "; they stay held in memory and are lost if slurmctld restarts after Slurm " +
-                      "purged their jobs");
+            log_error("cannot keep " + std::to_string(spool.charges.size()) + " uncommitted charge(s) and " +
+                      std::to_string(spool.shrunk.size()) + " shrunk run(s) in " + spool_path_ + ": " + error +
+                      "; they stay in memory and are lost if slurmctld restarts (charges: after Slurm purged "
+                      "their jobs)");
         }
         spool_error_ = error;
         return;
     }
     if (!spool_error_.empty()) log_info("uncommitted charges kept in " + spool_path_ + " again");
     spool_error_.clear();
-    spooled_ = std::move(keys);
+    spooled_ = std::move(spool);
 }
 
 // `grantctl adjust` commits from another process: re-read the totals so that

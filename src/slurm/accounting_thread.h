@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/charge_spool.h"
 #include "core/identity_cache.h"
 #include "core/ledger.h"
 #include "core/ledger_health.h"
@@ -117,7 +118,7 @@ private:
     bool charges_failing_ = false;
     std::string spool_path_;  // uncommitted charges (charge_spool.h)
     std::string spool_error_;
-    std::vector<std::pair<std::uint32_t, std::int64_t>> spooled_;  // (job, run start) in the spool
+    ChargeSpool spooled_;  // what the spool file holds
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -339,7 +339,7 @@ case_uncommitted_charge_survives_purge_and_restart() {
     CLUSTER_CTLD_ARGS=-c cluster_start_ctld || { unlock_ledger; return 1; }
     cp "$CLUSTER_DIR/pids/slurmctld" "$EXPECTED_CTLD"
     assert_contains "$(scontrol show job "$job" 2>&1)" "Invalid job id" "the cold start forgot the job"
-    wait_for_log "1 uncommitted charge(s) restored" 5
+    wait_for_log "1 uncommitted charge(s) and 0 shrunk run(s) restored" 5
     unlock_ledger
     for ((i = 0; i < 30; i++)); do
         [ "$(charges_of "$job")" = 1 ] && break

@@ -84,7 +84,12 @@ case_shrunk_job_charged_for_held_nodes() {
     local held
     held=$(as_user bob "$GRANTCTL" balance --json 2>&1)
     assert_contains "$held" '"held":5.333' "held for 2 nodes x 16 chips x 10 min"
-    sleep 2
+    # The largest allocation survives a controller restart (the job record
+    # shows only 1 node now): it is kept next to the ledger.
+    assert_status 0 grep -qP "^%shrunk\\t$job\\t" "$LEDGER.uncommitted"
+    cluster_restart_ctld || return 1
+    held=$(as_user bob "$GRANTCTL" balance --json 2>&1)
+    assert_contains "$held" '"held":5.333' "still held for 2 nodes after the restart"
     scancel "$job"
     wait_job_done "$job" 30 >/dev/null
     settle

@@ -11,6 +11,8 @@
 #include "temp_dir.h"
 
 using grants::ChargeRecord;
+using grants::ChargeSpool;
+using grants::ShrunkRun;
 using grants::read_charge_spool;
 using grants::write_charge_spool;
 using grants::test::dir_of;
@@ -40,11 +42,16 @@ void test_round_trip(void** state) {
     const std::string path = dir_of(state) + "/ledger.db.uncommitted";
     // Odd text survives: tabs, newlines and percent signs in a name.
     std::vector<ChargeRecord> in{charge(7, "nlp"), charge(8, "we\tird\n%41"), charge(4294967295u, "")};
+    ChargeSpool written;
+    written.charges = in;
+    written.shrunk = {ShrunkRun{9, 1'700'000'100, 32}, ShrunkRun{10, 1'700'000'200, 16}};
     std::string error;
-    assert_true(write_charge_spool(path, in, &error));
-    std::vector<ChargeRecord> out;
-    assert_true(read_charge_spool(path, &out, &error));
+    assert_true(write_charge_spool(path, written, &error));
+    ChargeSpool read;
+    assert_true(read_charge_spool(path, &read, &error));
+    const std::vector<ChargeRecord>& out = read.charges;
     assert_int_equal(out.size(), in.size());
+    assert_true(read.shrunk == written.shrunk);
     for (std::size_t i = 0; i < in.size(); ++i) {
         const ChargeRecord &a = in[i], &b = out[i];
         assert_true(a.cluster == b.cluster && a.job_id == b.job_id && a.run_start == b.run_start &&
@@ -53,11 +60,11 @@ void test_round_trip(void** state) {
                     a.recorded_at == b.recorded_at);
     }
     assert_false(exists(path + ".tmp"));
-    // Nothing left uncommitted: no file, and reading no file is no charge.
-    assert_true(write_charge_spool(path, {}, &error));
+    // Nothing left: no file, and reading no file is nothing.
+    assert_true(write_charge_spool(path, ChargeSpool{}, &error));
     assert_false(exists(path));
-    assert_true(read_charge_spool(path, &out, &error));
-    assert_true(out.empty());
+    assert_true(read_charge_spool(path, &read, &error));
+    assert_true(read.empty());
 }
 
 void expect_unreadable(const std::string& path, const std::string& text, const char* message) {
@@ -65,7 +72,7 @@ void expect_unreadable(const std::string& path, const std::string& text, const c
         std::ofstream f(path, std::ios::trunc);
         f << text;
     }
-    std::vector<ChargeRecord> out;
+    ChargeSpool out;
     std::string error;
     assert_false(read_charge_spool(path, &out, &error));
     assert_true(out.empty());
@@ -78,7 +85,7 @@ void expect_unreadable(const std::string& path, const std::string& text, const c
 void test_damaged_files_are_errors(void** state) {
     const std::string path = dir_of(state) + "/spool";
     std::string error;
-    assert_true(write_charge_spool(path, {charge(7, "nlp")}, &error));
+    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}}, &error));
     std::ifstream f(path);
     std::string good((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     expect_unreadable(path, "", "empty file");
@@ -88,19 +95,21 @@ void test_damaged_files_are_errors(void** state) {
     std::string bad_job = good;
     bad_job.replace(bad_job.find("\t7\t"), 3, "\t-7\t");
     expect_unreadable(path, bad_job, ":2: malformed");
+    expect_unreadable(path, good + "%shrunk\t9\t100\n", ":3: malformed shrunk-run line");
+    expect_unreadable(path, good + "%shrunk\t9\t100\t0\n", ":3: malformed shrunk-run line");
 }
 
 void test_write_failure_keeps_old_file(void** state) {
     const std::string path = dir_of(state) + "/spool";
     std::string error;
-    assert_true(write_charge_spool(path, {charge(7, "nlp")}, &error));
+    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}}, &error));
     // The temporary file's place is taken by a directory: the write fails, the old spool stays.
     assert_int_equal(std::system(("mkdir '" + path + ".tmp'").c_str()), 0);
-    assert_false(write_charge_spool(path, {charge(7, "nlp"), charge(8, "nlp")}, &error));
+    assert_false(write_charge_spool(path, ChargeSpool{{charge(7, "nlp"), charge(8, "nlp")}, {}}, &error));
     assert_true(error.find("cannot create") != std::string::npos);
-    std::vector<ChargeRecord> out;
+    ChargeSpool out;
     assert_true(read_charge_spool(path, &out, &error));
-    assert_int_equal(out.size(), 1);
+    assert_int_equal(out.charges.size(), 1);
 }
 
 }  // namespace

@@ -865,6 +865,38 @@ void test_charged_for_allocated_chips(void** /*state*/) {
     expect_charge(r.charges[0], 71, 1000, 16, 1000, kThousandSeconds, 16LL * 1000 * 2'100'000);
 }
 
+// A shrunk run's largest allocation survives a controller restart through
+// shrunk_runs / restore_shrunk: the new slurmctld charges the run for it.
+void test_shrunk_run_restored_after_restart(void** /*state*/) {
+    UsageAccountant before("clu");
+    JobObservation j = job(80, Phase::Running, 1000);
+    j.shape.min_nodes = 2;
+    before.pass(policy(), {j}, 1100);
+    assert_true(before.shrunk_runs().empty());
+    j.shape.min_nodes = 1;
+    before.pass(policy(), {j}, 1200);
+    const auto shrunk = before.shrunk_runs();
+    assert_int_equal(shrunk.size(), 1);
+    assert_int_equal(shrunk[0].job_id, 80);
+    assert_int_equal(shrunk[0].run_start, 1000);
+    assert_int_equal(shrunk[0].chips, 32);
+    UsageAccountant after("clu");
+    after.restore_shrunk(shrunk);
+    assert_int_equal(after.shrunk_runs().size(), 1);  // kept until the run is seen again
+    PassResult r = after.pass(policy(), {j}, 1300);
+    assert_int_equal(tally(r, "CH").live_chips, 32);
+    JobObservation done = j;
+    done.phase = Phase::Finished;
+    done.end_time = 4600;
+    r = after.pass(policy(), {done}, 5000);
+    expect_charge(r.charges[0], 80, 1000, 32, 3600, ticks_of(32'000'000), ticks_of(42'880'000));
+    // A restored run whose job is gone is forgotten.
+    UsageAccountant gone("clu");
+    gone.restore_shrunk(shrunk);
+    gone.pass(policy(), {}, 1300);
+    assert_true(gone.shrunk_runs().empty());
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- remembered prices
@@ -1019,6 +1051,7 @@ int main(void) {
         cmocka_unit_test(test_run_past_time_limit_charged_up_to_limit),
         cmocka_unit_test(test_run_priced_with_policy_at_start),
         cmocka_unit_test(test_charged_for_allocated_chips),
+        cmocka_unit_test(test_shrunk_run_restored_after_restart),
         cmocka_unit_test(test_tracker_approvals),
         cmocka_unit_test(test_tracker_approval_expiry),
         cmocka_unit_test(test_tracker_update_hold_until_next_pass),
