@@ -154,7 +154,9 @@ void AccountingThread::restore_spool() {
     if (read_charge_spool(spool_path_, &spool, &error)) {
         if (spool.empty()) return;
         accountant_.restore_uncommitted(spool.charges);
-        accountant_.restore_shrunk(spool.shrunk);
+        // Given to the accountant by the first pass over the recovered jobs:
+        // passes before it see no job and would forget them.
+        shrunk_to_restore_ = spool.shrunk;
         spooled_ = std::move(spool);
         log_info(std::to_string(spooled_.charges.size()) + " uncommitted charge(s) and " +
                  std::to_string(spooled_.shrunk.size()) + " shrunk run(s) restored from " + spool_path_ +
@@ -186,6 +188,7 @@ void AccountingThread::sync_spool() {
     ChargeSpool spool;
     spool.charges = accountant_.uncommitted();
     spool.shrunk = accountant_.shrunk_runs();
+    spool.shrunk.insert(spool.shrunk.end(), shrunk_to_restore_.begin(), shrunk_to_restore_.end());
     if (same_charges(spool.charges, spooled_.charges) && spool.shrunk == spooled_.shrunk) return;
     std::string error;
     if (!write_charge_spool(spool_path_, spool, &error)) {
@@ -386,6 +389,10 @@ void AccountingThread::pass() {
         unpriced_.clear();
     }
     notice_other_writers();
+    if (stamp.recovered && !shrunk_to_restore_.empty()) {
+        accountant_.restore_shrunk(shrunk_to_restore_);
+        shrunk_to_restore_.clear();
+    }
     PassResult result = accountant_.pass(state->policy, jobs, now);
     hold_jobs_without_award(*state->policy, jobs, now);
     if (!result.charges.empty() && ledger_usable) {

@@ -119,6 +119,7 @@ private:
     std::string spool_path_;  // uncommitted charges (charge_spool.h)
     std::string spool_error_;
     ChargeSpool spooled_;  // what the spool file holds
+    std::vector<ShrunkRun> shrunk_to_restore_;  // from the spool, until slurmctld has recovered its jobs
 
     std::mutex mutex_;
     std::condition_variable wake_;
