@@ -18,6 +18,11 @@
 # has no job_submit_lua.so: then only none and grants run and the lua columns
 # say n/a.
 #
+# BENCH_PLUGIN_DIR_old: the plugins of another build (e.g. the last release,
+# built with the same Slurm) as a fourth configuration, old: job_submit/grants
+# as it was; the summary then also prints grants/old (does a change cost
+# anything on the submit path?).
+#
 # Environment: GRANTS_PLUGIN_DIR (built plugins), BENCH_BIN (bench programs),
 # GRANTS_SRCDIR, CLUSTER_SLURM_PREFIX; BENCH_ROUNDS (7), BENCH_PER_ROUND (200 submissions),
 # BENCH_QUEUE (5000), BENCH_AWARDS (200), BENCH_USERS (2000), BENCH_SETTLE
@@ -52,6 +57,7 @@ if ! bench_have_job_submit_lua; then
     lua_note="job_submit/lua unavailable: no job_submit_lua.so in $(cluster_system_plugin_dir) (that Slurm was built without Lua)"
     echo "$0: $lua_note; measuring none and grants only" >&2
 fi
+[ -z "${BENCH_PLUGIN_DIR_old:-}" ] || configs="$configs old"
 bench_clusters_start slurm-grants-bench
 
 # One check that each controller answers as configured.
@@ -126,6 +132,16 @@ for q in 0 "$queue"; do
     [ -n "$lua_note" ] || gl=$(ratios "${MEANS[queue=$q,grants]}" "${MEANS[queue=$q,lua]}" | median)
     printf '%-12s %13s %11s   (grants/none: %s)\n' "$q" "$(echo "$gn" | median)" "$gl" "$gn"
 done
+if [ -n "${BENCH_PLUGIN_DIR_old:-}" ]; then
+    echo "# this build against the other one (old: $BENCH_PLUGIN_DIR_old): medians and paired ratios"
+    printf '%-12s %10s %10s %10s %15s\n' queue grants old grants/old 'paired grants/old'
+    for q in 0 "$queue"; do
+        g=$(echo "${MEANS[queue=$q,grants]}" | median)
+        o=$(echo "${MEANS[queue=$q,old]}" | median)
+        go=$(ratios "${MEANS[queue=$q,grants]}" "${MEANS[queue=$q,old]}")
+        printf '%-12s %10s %10s %10.3f %15s   (%s)\n' "$q" "$g" "$o" "$(echo "$g / $o" | bc -l)" "$(echo "$go" | median)" "$go"
+    done
+fi
 echo "# per-round means (us):"
 for q in 0 "$queue"; do
     for c in $configs; do echo "#   queue=$q $c:${MEANS[queue=$q,$c]}"; done

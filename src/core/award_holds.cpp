@@ -1,6 +1,6 @@
 #include "award_holds.h"
 
-#include "decision.h"
+#include <string_view>
 
 namespace grants {
 
@@ -8,8 +8,14 @@ std::vector<JobToHold> jobs_to_hold(const Policy& policy, const std::vector<JobO
     std::vector<JobToHold> out;
     for (const JobObservation& job : jobs) {
         if (job.phase != JobObservation::Phase::Pending || job.award.empty()) continue;
+        // Every full pass looks at every pending job: no allocation here.
         bool enforced = false;
-        for (const auto& p : split_partition_list(job.partition)) enforced = enforced || policy.enforces(p);
+        std::string_view list = job.partition;
+        while (!enforced && !list.empty()) {
+            const std::size_t comma = list.find(',');
+            enforced = policy.enforces(list.substr(0, comma));
+            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        }
         if (!enforced) continue;
         const Award* award = policy.find_award(job.award);
         if (!award) {
