@@ -32,8 +32,11 @@ AccountingThread::~AccountingThread() {
 }
 
 void AccountingThread::start(std::chrono::milliseconds interval) {
-    restore_spool();
-    ensure_ledger();
+    // The ledger and the spool are opened by the first pass over recovered
+    // jobs, not here: slurmctld initialises job_submit plugins in a backup
+    // controller too, before it waits in standby, and a standby must never
+    // touch the files the controller in control writes (SQLite's WAL is not
+    // safe across hosts sharing StateSaveLocation).
     thread_ = std::thread([this, interval] {
         // Named for `top -H` and `ps -L`, and for the benchmark's per-thread CPU (Linux: at most 15 characters).
         pthread_setname_np(pthread_self(), "grants_acct");
@@ -352,6 +355,15 @@ void AccountingThread::pass() {
         // Holds stay as last published; the next pass tries again.
         log_error("could not copy slurmctld's job list (out of memory); holds stay as last published");
         return;
+    }
+    if (!in_control_.load()) {
+        // A backup in standby (or a controller still recovering) has no jobs
+        // and leaves the ledger alone; the first pass that finds slurmctld's
+        // recovered jobs takes the ledger and the spool over.
+        if (!stamp.recovered) return;
+        in_control_ = true;
+        log_info("slurmctld has recovered its jobs: this controller keeps the ledger " + ledger_path_);
+        restore_spool();
     }
     const std::int64_t now = std::time(nullptr);
     // Many jobs share a user: one cache lookup (and lock) per user per pass.

@@ -47,7 +47,9 @@ public:
     // accepted job update may have raised the job's hold).
     void request_full_pass();
 
-    bool ledger_ok() const { return ledger_ok_.load(); }
+    // Before this controller has recovered its jobs (and so opened the
+    // ledger), usage is not known either: that is what decisions report.
+    bool ledger_ok() const { return ledger_ok_.load() || !in_control_.load(); }
     // Whether holds are known: a full pass has published usage read after
     // slurmctld recovered its jobs. Until then (start, `scontrol reconfigure`
     // from 23.11, which re-executes slurmctld, or a takeover) every hold
@@ -99,6 +101,7 @@ private:
     std::atomic<std::size_t> deferred_passes_{0};
     std::atomic<bool> full_pass_requested_{false};
     std::atomic<bool> usage_known_{false};
+    std::atomic<bool> in_control_{false};  // a pass has seen recovered jobs: the ledger is ours
     // The last full pass that completed with nothing left to charge: what it
     // saw (a skipped pass needs the same job list, last_job_update and policy).
     struct FullPass {
