@@ -23,6 +23,7 @@ AccountingThread::AccountingThread(PolicyStore& policy, UsageTracker& tracker, I
       tracker_(tracker),
       identities_(identities),
       ledger_path_(std::move(ledger_path)),
+      cluster_(cluster),
       accountant_(std::move(cluster)),
       had_ledger_(!first_start),
       spool_path_(ledger_path_ + ".uncommitted") {}
@@ -356,11 +357,27 @@ void AccountingThread::pass() {
         log_error("could not copy slurmctld's job list (out of memory); holds stay as last published");
         return;
     }
+    // A backup in standby (or a controller still recovering) leaves the
+    // ledger and the spool alone; the first pass that finds slurmctld's
+    // recovered jobs while this controller is the one in control takes them
+    // over. A backup that hands control back keeps its recovered jobs in
+    // standby: the heartbeat file tells it (slurmctld_bridge.h, in_control).
+    const bool controlling = stamp.recovered && in_control();
+    if (!controlling && in_control_.load()) {
+        in_control_ = false;
+        usage_known_ = false;
+        ledger_.reset();
+        ledger_ok_ = false;
+        charges_failing_ = false;
+        last_error_.clear();
+        spooled_ = ChargeSpool{};
+        shrunk_to_restore_.clear();
+        accountant_ = UsageAccountant(cluster_);
+        log_info("this controller is no longer in control: the ledger " + ledger_path_ +
+                 " is left to the one that is");
+    }
+    if (!controlling) return;
     if (!in_control_.load()) {
-        // A backup in standby (or a controller still recovering) has no jobs
-        // and leaves the ledger alone; the first pass that finds slurmctld's
-        // recovered jobs takes the ledger and the spool over.
-        if (!stamp.recovered) return;
         in_control_ = true;
         log_info("slurmctld has recovered its jobs: this controller keeps the ledger " + ledger_path_);
         restore_spool();

@@ -88,6 +88,7 @@ private:
     UsageTracker& tracker_;
     IdentityCache& identities_;
     std::string ledger_path_;
+    std::string cluster_;
     UsageAccountant accountant_;
     std::vector<JobObservation> observed_;  // reused every pass (see observe_jobs)
     // Tagged runs that ended while no policy could price them, by job ID:

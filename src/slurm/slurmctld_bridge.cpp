@@ -119,6 +119,8 @@ void set_spank_env(struct job_descriptor* job_desc, const std::string& name, con
     grants_ctld_set_spank_env(job_desc, name.c_str(), value.c_str());
 }
 
+bool in_control() { return grants_ctld_in_control() != 0; }
+
 int hold_jobs(const std::vector<JobToHold>& jobs) {
     std::vector<std::uint32_t> ids;
     std::vector<const char*> reasons;

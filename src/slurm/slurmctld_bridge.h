@@ -100,6 +100,11 @@ void set_spank_env(struct job_descriptor* job_desc, const std::string& name, con
 // Returns how many were held (jobs no longer pending or already held are left).
 int hold_jobs(const std::vector<JobToHold>& jobs);
 
+// Whether this slurmctld is the controller in control: always without backup
+// controllers; with them, the one whose index is in the heartbeat file.
+// Reads a file: only from the accounting thread.
+bool in_control();
+
 // Removes name from it (a value the user put there).
 void unset_spank_env(struct job_descriptor* job_desc, const std::string& name);
 

@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "slurm/slurm.h"
@@ -21,6 +22,7 @@
 #include "src/common/read_config.h"
 #include "src/common/xmalloc.h"
 #include "src/common/xstring.h"
+#include "src/slurmctld/heartbeat.h"
 #include "src/slurmctld/locks.h"
 #include "src/slurmctld/slurmctld.h"
 
@@ -246,4 +248,30 @@ int grants_ctld_hold_jobs(size_t count, const uint32_t *job_ids, const char *con
         last_job_update = time(NULL);
     unlock_slurmctld(lock);
     return held;
+}
+
+int grants_ctld_in_control(void)
+{
+    /* With backup controllers, the one in control writes its index into
+     * StateSaveLocation/heartbeat every min(SlurmctldTimeout / 4, 30) s
+     * (heartbeat.c); a backup that handed control back, and keeps its
+     * recovered jobs in standby, sees another index there. */
+    slurmctld_lock_t lock = { .conf = READ_LOCK };
+    int controllers, self, found = 0, inx = -1;
+    char *file;
+    struct stat st;
+    lock_slurmctld(lock);
+    controllers = slurm_conf.control_cnt;
+    self = backup_inx;
+    file = xstrdup_printf("%s/heartbeat", slurm_conf.state_save_location);
+    unlock_slurmctld(lock);
+    if (controllers < 2) {
+        xfree(file);
+        return 1;
+    }
+    found = stat(file, &st) == 0; /* get_last_heartbeat logs and sleeps when it is missing */
+    xfree(file);
+    if (!found || !get_last_heartbeat(&inx))
+        return self == 0; /* no heartbeat yet: the primary starts in control */
+    return inx == self;
 }

@@ -81,6 +81,11 @@ int grants_ctld_walk_jobs(const char *marker, grants_job_visitor fn, void *arg, 
  * job_submit or job_modify. Returns how many were held. */
 int grants_ctld_hold_jobs(size_t count, const uint32_t *job_ids, const char *const *reasons);
 
+/* Whether this slurmctld is the controller in control (always, without
+ * backup controllers). Reads StateSaveLocation/heartbeat: not from job_submit
+ * or job_modify. */
+int grants_ctld_in_control(void);
+
 /* value NULL: only remove name. */
 void grants_ctld_set_spank_env(struct job_descriptor *job_desc, const char *name, const char *value);
 

@@ -93,6 +93,31 @@ case_takeover_knows_holds_and_charges_once() {
     assert_eq 1 "$(sql "SELECT count(*) FROM charges WHERE job_id=$job")" "the backup charged the run once"
 }
 
+# The primary comes back: the backup hands control back and, in standby
+# with its recovered jobs still in memory, lets go of the ledger (the
+# heartbeat file names the controller in control); the primary charges runs.
+case_primary_resumes_backup_lets_go() {
+    local backup job i
+    backup=$(cat "$CLUSTER_DIR/pids/slurmctld")
+    mv "$CLUSTER_DIR/pids/slurmctld" "$CLUSTER_DIR/pids/slurmctld-backup"
+    cluster_start_ctld || return 1
+    for ((i = 0; i < 150; i++)); do
+        grep -q 'is no longer in control' "$BLOG" && break
+        sleep 0.2
+    done
+    assert_status 0 grep -q 'is no longer in control' "$BLOG"
+    assert_eq 0 "$(ledger_fds "$backup")" "the backup in standby again has no ledger file open"
+    assert_status 0 kill -0 "$backup"
+    try_submit bob -p trn1 --award=H-RUN -t 5 -o /dev/null --wrap 'sleep 1'
+    job=$JOB
+    [ -n "$job" ] || return 1
+    wait_job_done "$job" 60 >/dev/null
+    settle
+    assert_eq 1 "$(sql "SELECT count(*) FROM charges WHERE job_id=$job")" "the primary charged the run once"
+    assert_eq 0 "$(ledger_fds "$backup")" "the standby still has no ledger file open"
+}
+
 run_case "a standby controller leaves the ledger alone" case_standby_leaves_the_ledger_alone
 run_case "after a takeover the backup knows every hold and charges runs once" case_takeover_knows_holds_and_charges_once
+run_case "when the primary resumes, the backup lets go of the ledger" case_primary_resumes_backup_lets_go
 finish
