@@ -75,6 +75,15 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
 // all, no partition is known to be enforced and every job passes untouched.
 Decision decide_without_policy(const std::optional<EnforceScope>& scope, const JobRequest& job);
 
+// The sentences for an in-scope request (submission or update) whose budget
+// cannot be checked, under enforce.on_error=closed.
+inline constexpr char kLedgerUnusableRefusal[] =
+    "the grant ledger is unavailable, so budgets cannot be checked right now; please try again later or ask the "
+    "cluster admins.";
+inline constexpr char kUsageUnknownRefusal[] =
+    "slurmctld has just (re)started and is still reading what each award holds, so budgets cannot be checked yet; "
+    "please try again in a moment.";
+
 // Award validity on day today: "" when valid, else the reason as a clause.
 std::string validity_problem(const Award& award, DayNumber today);
 

@@ -23,12 +23,6 @@ std::string join_partitions(const std::vector<std::string>& names) {
     return out;
 }
 
-constexpr char kLedgerUnusable[] =
-    "the grant ledger is unavailable, so budgets cannot be checked right now; please try again later or ask the "
-    "cluster admins.";
-constexpr char kUsageUnknown[] =
-    "slurmctld has just (re)started and is still reading what each award holds, so budgets cannot be checked yet; "
-    "please try again in a moment.";
 
 }  // namespace
 
@@ -68,8 +62,8 @@ UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool led
     if ((!ledger_ok || !usage_known) && u.touches_cost) {
         const Decision d = decide_without_policy(scope_of(*policy), after);
         if (d.verdict != Decision::Verdict::Reject) return {};  // on_error=open
-        if (!ledger_ok) return refuse(u, kLedgerUnusable, "the ledger is unusable");
-        return refuse(u, kUsageUnknown, "usage not known yet after (re)start");
+        if (!ledger_ok) return refuse(u, kLedgerUnusableRefusal, "the ledger is unusable");
+        return refuse(u, kUsageUnknownRefusal, "usage not known yet after (re)start");
     }
 
     // What the job holds now, when it counts against the same award: the

@@ -116,10 +116,6 @@ void mark_unchecked(job_desc_msg_t* job_desc) {
                                with_unchecked_mark(job_desc->admin_comment ? job_desc->admin_comment : ""));
 }
 
-constexpr char kUsageUnknownRefusal[] =
-    "slurmctld has just (re)started and is still reading what each award holds, so budgets cannot be checked yet; "
-    "please try again in a moment.";
-
 int refuse(char** err_msg, const std::string& message) {
     if (err_msg) *err_msg = ctld::slurm_strdup(message);
     return ESLURM_ACCOUNTING_POLICY;
@@ -171,9 +167,7 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
     if (!in_scope(*policy, request)) return o;
 
     if (!state->accounting->ledger_ok()) {
-        budget_unchecked(o, *policy, submit_uid,
-                         "the grant ledger is unavailable, so budgets cannot be checked right now; please try again "
-                         "later or ask the cluster admins.",
+        budget_unchecked(o, *policy, submit_uid, kLedgerUnusableRefusal,
                          "the grant ledger is unavailable; this job was accepted without a budget check.",
                          "the ledger is unusable");
         return o;
@@ -271,15 +265,8 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
 
     // Only an approval's own job may carry its marker (the accounting pass
     // drops the approval when it sees it): one a user put in the environment
-    // is removed, whatever the decision.
-    bool forged_marker = false;
-    for (std::string_view e : ctld::spank_env(job_desc)) {
-        if (e.size() > sizeof ctld::kApprovalMarker && e.compare(0, sizeof ctld::kApprovalMarker - 1, ctld::kApprovalMarker) == 0 &&
-            e[sizeof ctld::kApprovalMarker - 1] == '=') {
-            forged_marker = true;
-        }
-    }
-    if (forged_marker) ctld::unset_spank_env(job_desc, ctld::kApprovalMarker);
+    // is removed, whatever the decision (a no-op walk when there is none).
+    ctld::unset_spank_env(job_desc, ctld::kApprovalMarker);
 
     const std::time_t now = std::time(nullptr);
     std::lock_guard<std::mutex> decide(state->decide);
