@@ -81,7 +81,7 @@ void print_summary(const std::string& file, const Policy& p) {
     for (const auto& name : p.enforced_partitions) {
         const PartitionCost* c = p.find_partition(name);
         std::cout << "  " << name << ": " << c->chips_per_node << " chips per node";
-        if (!c->gres.empty()) std::cout << ", counted by gres " << c->gres;
+        if (!c->gres.empty()) std::cout << ", counted by gres " << gres_spec(*c);
         if (c->usd_per_chip_hour) std::cout << ", $" << format_decimal(*c->usd_per_chip_hour) << " per chip-hour";
         std::cout << "\n";
     }
@@ -123,7 +123,7 @@ void print_json(const std::string& file, const Policy& p) {
         std::cout << (first ? "" : ",") << json_string(name) << ":{\"chips_per_node\":" << c.chips_per_node
                   << ",\"cores_per_chip\":" << c.cores_per_chip << ",\"usd_per_chip_hour\":"
                   << (c.usd_per_chip_hour ? format_decimal(*c.usd_per_chip_hour) : "null")
-                  << ",\"gres\":" << (c.gres.empty() ? "null" : json_string(c.gres)) << "}";
+                  << ",\"gres\":" << (c.gres.empty() ? "null" : json_string(gres_spec(c))) << "}";
         first = false;
     }
     std::cout << "},\"awards\":[";

@@ -7,7 +7,9 @@ namespace {
 
 using Wide = WideInt;
 
-std::int64_t saturate(Wide v, std::int64_t cap) { return v > cap ? cap : static_cast<std::int64_t>(v); }
+std::int64_t saturate(Wide v, std::int64_t cap) {
+    return v > cap ? cap : static_cast<std::int64_t>(v);
+}
 
 // Appends whole with a comma every three digits ("1,234,567").
 // Only non-negative values reach it from the formatters below.
@@ -93,11 +95,14 @@ std::int64_t charged_nodes(const JobShape& shape, const PartitionFacts& facts) {
 std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes) {
     if (!partition.gres.empty() && !shape.exclusive) {
         // A count of 0 requests no chips: such a job is charged whole nodes, like one without the GRES.
-        if (auto per_node = gres_count(shape.tres_per_node, partition.gres); per_node && *per_node > 0) {
+        if (auto per_node = gres_count(shape.tres_per_node, partition.gres, nullptr, partition.gres_type);
+            per_node && *per_node > 0) {
             return saturate(static_cast<Wide>(*per_node) * nodes, kSaturatedCount);
         }
-        if (auto per_job = gres_count(shape.tres_per_job, partition.gres); per_job && *per_job > 0) return *per_job;
-        if (auto per_task = gres_count(shape.tres_per_task, partition.gres);
+        if (auto per_job = gres_count(shape.tres_per_job, partition.gres, nullptr, partition.gres_type);
+            per_job && *per_job > 0)
+            return *per_job;
+        if (auto per_task = gres_count(shape.tres_per_task, partition.gres, nullptr, partition.gres_type);
             per_task && *per_task > 0 && shape.tasks_given) {
             return saturate(static_cast<Wide>(*per_task) * std::max<std::int64_t>(shape.tasks, 1), kSaturatedCount);
         }
@@ -108,29 +113,40 @@ std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std
 std::int64_t allocated_chips(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes,
                              std::string_view tres_alloc) {
     if (!partition.gres.empty() && !shape.exclusive) {
-        // "gres/neuron=32" (typed entries such as "gres/neuron:trn2=32" come besides it).
-        const std::string key = "gres/" + partition.gres + "=";
-        std::size_t at = 0;
-        while (at < tres_alloc.size()) {
-            std::size_t end = tres_alloc.find(',', at);
-            if (end == std::string_view::npos) end = tres_alloc.size();
-            std::string_view item = tres_alloc.substr(at, end - at);
-            if (item.size() > key.size() && item.compare(0, key.size(), key) == 0) {
-                std::int64_t n = 0;
-                bool ok = true;
-                for (char c : item.substr(key.size())) {
-                    if (c < '0' || c > '9' || n > kSaturatedCount / 10) {
-                        ok = false;
-                        break;
-                    }
-                    n = n * 10 + (c - '0');
-                }
-                if (ok) return n;
-            }
-            at = end + 1;
+        // "gres/neuron=32" (typed entries such as "gres/gpu:trainium2=32" come
+        // besides it when accounting tracks them): the partition's type first.
+        if (!partition.gres_type.empty()) {
+            const std::int64_t typed = allocated_gres(partition.gres + ":" + partition.gres_type, tres_alloc);
+            if (typed >= 0) return typed;
         }
+        const std::int64_t n = allocated_gres(partition.gres, tres_alloc);
+        if (n >= 0) return n;
     }
     return chips_of(partition, shape, nodes);
+}
+
+std::int64_t allocated_gres(std::string_view gres, std::string_view tres_alloc) {
+    const std::string key = "gres/" + std::string(gres) + "=";
+    std::size_t at = 0;
+    while (at < tres_alloc.size()) {
+        std::size_t end = tres_alloc.find(',', at);
+        if (end == std::string_view::npos) end = tres_alloc.size();
+        std::string_view item = tres_alloc.substr(at, end - at);
+        if (item.size() > key.size() && item.compare(0, key.size(), key) == 0) {
+            std::int64_t n = 0;
+            bool ok = true;
+            for (char c : item.substr(key.size())) {
+                if (c < '0' || c > '9' || n > kSaturatedCount / 10) {
+                    ok = false;
+                    break;
+                }
+                n = n * 10 + (c - '0');
+            }
+            if (ok) return n;
+        }
+        at = end + 1;
+    }
+    return -1;
 }
 
 Ticks add_saturating(Ticks a, Ticks b) {
@@ -154,7 +170,8 @@ Ticks cost_ticks(Budget::Unit unit, const PartitionCost& partition, std::int64_t
 }
 
 std::string format_amount(Budget::Unit unit, Ticks amount, bool up) {
-    if (amount >= kSaturatedTicks) return unit == Budget::Unit::Usd ? "an unbounded number of dollars" : "unbounded chip-h";
+    if (amount >= kSaturatedTicks)
+        return unit == Budget::Unit::Usd ? "an unbounded number of dollars" : "unbounded chip-h";
     bool negative = amount < 0;
     Ticks magnitude = negative ? -amount : amount;
     const bool round_up = up && !negative;

@@ -39,6 +39,9 @@ std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std
 // Chips of a started job: on a GRES partition, what Slurm allocated
 // (tres_alloc, e.g. "cpu=4,node=1,gres/neuron=4") when it says; otherwise
 // chips_of.
+// The count of "gres/<gres>=N" in an allocated TRES string; -1 when absent.
+std::int64_t allocated_gres(std::string_view gres, std::string_view tres_alloc);
+
 std::int64_t allocated_chips(const PartitionCost& partition, const JobShape& shape, std::int64_t nodes,
                              std::string_view tres_alloc);
 

@@ -107,6 +107,26 @@ std::optional<JobCost> max_cost_over(const Policy& policy, const Award& award, c
     return best;
 }
 
+// Every partition of the job counts chips by a GRES, shares its nodes, and the
+// job asks for none of that GRES: it is priced as whole nodes (chips_of), so
+// it must have them. Empty: the job keeps the sharing it asked for.
+std::string devices_not_asked(const Policy& policy, const JobRequest& job) {
+    if (job.shape.exclusive || job.partitions.empty()) return {};
+    std::string gres;
+    for (const auto& name : job.partitions) {
+        const PartitionCost* part = policy.find_partition(name);
+        if (!part || part->gres.empty() || !policy.enforces(name)) return {};
+        auto facts = job.facts.find(name);
+        if (facts != job.facts.end() && facts->second.exclusive) return {};
+        for (const std::string* tres : {&job.shape.tres_per_node, &job.shape.tres_per_job, &job.shape.tres_per_task}) {
+            auto n = gres_count(*tres, part->gres, nullptr, part->gres_type);
+            if (n && *n > 0) return {};
+        }
+        if (gres.empty()) gres = part->gres;
+    }
+    return gres;
+}
+
 }  // namespace
 
 std::optional<JobCost> max_job_cost(const Policy& policy, const Award& award, const JobRequest& job,
@@ -231,7 +251,7 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
         if (!part || part->gres.empty()) continue;
         for (const std::string* tres : {&job.shape.tres_per_node, &job.shape.tres_per_job, &job.shape.tres_per_task}) {
             bool malformed = false;
-            gres_count(*tres, part->gres, &malformed);
+            gres_count(*tres, part->gres, &malformed, part->gres_type);
             if (malformed) {
                 return reject("the " + part->gres + " request " + quote_untrusted(*tres) +
                               " has a count that cannot be read: ask for a whole number, e.g. --gres=" + part->gres +
@@ -302,6 +322,8 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     d.time_limit_minutes = time_limit;
     d.set_time_limit_minutes = set_time_limit;
     if (!job.shape.max_nodes) d.set_max_nodes = cost->nodes;
+    const std::string whole_nodes_of = devices_not_asked(policy, job);
+    d.set_exclusive = !whole_nodes_of.empty();
     const Ticks left = static_cast<Ticks>(budget_ticks - after);
     // Appended in place: this message is formatted on every accepted submission.
     std::string& m = d.message;
@@ -319,6 +341,11 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
         m += " (until ";
         m += format_date(*award->valid.until);
         m += ')';
+    }
+    if (d.set_exclusive) {
+        m += "; it asks for no ";
+        m += whole_nodes_of;
+        m += " devices, so it has whole nodes (as with --exclusive)";
     }
     m += '.';
     d.award = std::move(award_id);

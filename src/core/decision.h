@@ -60,6 +60,9 @@ struct Decision {
     std::int64_t time_limit_minutes = 0;
     std::optional<std::int64_t> set_time_limit_minutes;  // the job gave none
     std::optional<std::int64_t> set_max_nodes;           // the job gave none
+    // The job asks for no devices of a GRES partition that shares nodes: it
+    // is held and charged for whole nodes, so it is given them (--exclusive).
+    bool set_exclusive = false;
 };
 
 // "trn1,trn2" -> {"trn1", "trn2"}: Slurm's comma-separated partition list, empty names dropped.

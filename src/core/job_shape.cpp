@@ -45,7 +45,8 @@ std::optional<std::int64_t> gres_number(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::int64_t> gres_count(std::string_view tres, std::string_view name, bool* malformed) {
+std::optional<std::int64_t> gres_count(std::string_view tres, std::string_view name, bool* malformed,
+                                       std::string_view type) {
     if (malformed) *malformed = false;
     std::optional<std::int64_t> total;
     if (tres.empty()) return total;
@@ -76,6 +77,13 @@ std::optional<std::int64_t> gres_count(std::string_view tres, std::string_view n
         if (parts.size() > 3) {
             if (malformed) *malformed = true;
             return std::nullopt;
+        }
+        if (!type.empty()) {
+            std::string_view entry_type;
+            if (parts.size() == 3) entry_type = parts[1];
+            if (parts.size() == 2 && (parts[1].empty() || parts[1][0] < '0' || parts[1][0] > '9'))
+                entry_type = parts[1];
+            if (!entry_type.empty() && entry_type != type) continue;
         }
         // Saturate: many huge entries must not wrap around to a small or negative count.
         constexpr std::int64_t kCap = INT64_MAX / 4;

@@ -17,17 +17,20 @@ struct JobShape {
     std::string tres_per_node;                       // e.g. "gres:neuron:4"
     std::string tres_per_job;
     std::string tres_per_task;
-    std::int64_t tasks = 1;                          // --ntasks (for per-task TRES)
-    bool tasks_given = false;                        // false: Slurm decides the task count
-    bool exclusive = false;                          // the job has its nodes to itself
-    std::int64_t array_tasks = 1;                    // 1 for a plain job
+    std::int64_t tasks = 1;        // --ntasks (for per-task TRES)
+    bool tasks_given = false;      // false: Slurm decides the task count
+    bool exclusive = false;        // the job has its nodes to itself
+    std::int64_t array_tasks = 1;  // 1 for a plain job
 };
 
 // Count of GRES `name` in a Slurm TRES request list ("gres:neuron:4",
 // "gres/neuron:2", "gres:neuron:trn2:8", comma separated, k/m/g suffixes).
 // nullopt when the list does not name it; 0 for a malformed count is never
 // returned: malformed entries make the result nullopt with *malformed set.
-std::optional<std::int64_t> gres_count(std::string_view tres, std::string_view name, bool* malformed = nullptr);
+// With a type ("trainium2"), entries of another type are not counted;
+// untyped entries always are (Slurm gives them any type the node has).
+std::optional<std::int64_t> gres_count(std::string_view tres, std::string_view name, bool* malformed = nullptr,
+                                       std::string_view type = {});
 
 // Number of tasks in a job array expression ("0-99", "1,3,5-11:2", "0-15%4");
 // nullopt when malformed or over max_tasks.

@@ -26,8 +26,14 @@ struct PartitionCost {
     int chips_per_node = 0;
     int cores_per_chip = 0;                  // 0: not given
     std::optional<Micros> usd_per_chip_hour; // none: no dollar rate
-    std::string gres;                        // empty: chips are whole nodes
+    std::string gres;                        // GRES name; empty: chips are whole nodes
+    std::string gres_type;                   // "gpu:trainium2" -> "trainium2"; empty: any type
 };
+
+// "gpu:trainium2", "neuron": the partition's gres as the policy writes it.
+inline std::string gres_spec(const PartitionCost& cost) {
+    return cost.gres_type.empty() ? cost.gres : cost.gres + ":" + cost.gres_type;
+}
 
 struct Members {
     NameSet users;

@@ -477,6 +477,17 @@ private:
                        }}});
     }
 
+    // Letters, digits, '_', '-' and '.': what gres.conf names and types use.
+    static bool is_gres_word(const std::string& w) {
+        if (w.empty() || w.size() > 64) return false;
+        for (char c : w) {
+            const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                            c == '-' || c == '.';
+            if (!ok) return false;
+        }
+        return true;
+    }
+
     void read_partitions(const YamlNode& node, Policy& policy) {
         read_named_entries(node, "partitions", [&](const YamlNode& key, const YamlNode& value) {
             const std::string where = "partition " + named(key.value);
@@ -500,7 +511,19 @@ private:
                                if (auto d = amount_value(v, where + ".usd_per_chip_hour")) cost.usd_per_chip_hour = *d;
                            }},
                           {"gres", [&](const YamlNode& v) {
-                               if (auto s = string_value(v, where + ".gres")) cost.gres = *s;
+                               auto s = string_value(v, where + ".gres");
+                               if (!s) return;
+                               // "neuron", "gpu", or "gpu:trainium2" (a type, as gres.conf or
+                               // gpu/nrt's AutoDetect names it).
+                               const std::size_t colon = s->find(':');
+                               cost.gres = s->substr(0, colon);
+                               if (colon != std::string::npos) cost.gres_type = s->substr(colon + 1);
+                               if (!is_gres_word(cost.gres) ||
+                                   (colon != std::string::npos && !is_gres_word(cost.gres_type))) {
+                                   error(v, where + ".gres must be a GRES name with an optional type, such as "
+                                                    "neuron, gpu or gpu:trainium2; found " +
+                                                quote_untrusted(*s));
+                               }
                            }}});
             policy.partitions.emplace(key.value, std::move(cost));
         });

@@ -295,6 +295,7 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     ctld::replace_slurm_string(&job_desc->admin_comment,
                                with_award_tag(job_desc->admin_comment ? job_desc->admin_comment : "", d.award));
     if (d.set_time_limit_minutes) job_desc->time_limit = static_cast<uint32_t>(*d.set_time_limit_minutes);
+    if (d.set_exclusive) job_desc->shared = JOB_SHARED_NONE;  // what sbatch --exclusive sends
     if (d.set_max_nodes) job_desc->max_nodes = static_cast<uint32_t>(*d.set_max_nodes);
     const std::int64_t jobs = std::max<std::int64_t>(o.request.shape.array_tasks, 1);
     std::uint64_t marker = state->usage.approve(d.award, o.request.who.user, d.hold, jobs, d.chips * jobs, now);

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include <slurm/slurm.h>
@@ -12,6 +13,7 @@ extern "C" {
 #include "core/admin_comment.h"
 #include "core/award_id.h"
 #include "core/decision.h"
+#include "core/neuron_cores.h"
 #include "core/paths.h"
 #include "core/policy_loader.h"
 #include "grants_config.h"
@@ -20,17 +22,32 @@ namespace grants::spank {
 namespace {
 
 constexpr char kAwardVariable[] = "SLURM_AWARD_ID";
+constexpr char kCoresVariable[] = "NEURON_RT_VISIBLE_CORES";
 
 // Set in remote_init (slurmstepd), read in each forked task.
 std::optional<std::string> approved_award;
 std::string refusal;  // non-empty: the tasks must not start
 
+// The job's Neuron devices, for NEURON_RT_VISIBLE_CORES in each task.
+struct NeuronJob {
+    bool known = false;  // the partition is priced per core in the policy
+    PartitionCost cost;
+    bool exclusive = false;
+    std::string nodes;                      // the job's node list ("n[1-4]")
+    std::vector<std::string> gres_details;  // per node of `nodes`, in order
+};
+NeuronJob neuron_job;
+
 struct JobTag {
     bool found = false;
     std::string admin_comment;
     std::string partition;
+    bool exclusive = false;
+    std::string nodes;
+    std::vector<std::string> gres_details;
 };
 
+// SHOW_DETAIL: the job's GRES per node with device indices (gres_detail_str).
 JobTag query_controller(std::uint32_t job_id) {
     JobTag tag;
     job_info_msg_t* msg = nullptr;
@@ -42,9 +59,9 @@ JobTag query_controller(std::uint32_t job_id) {
     id.job_id = job_id;
     id.step_het_comp = NO_VAL;
     id.step_id = NO_VAL;
-    const int rc = slurm_load_job(&msg, id, SHOW_ALL);
+    const int rc = slurm_load_job(&msg, id, SHOW_ALL | SHOW_DETAIL);
 #else
-    const int rc = slurm_load_job(&msg, job_id, SHOW_ALL);
+    const int rc = slurm_load_job(&msg, job_id, SHOW_ALL | SHOW_DETAIL);
 #endif
     if (rc != SLURM_SUCCESS || !msg) return tag;
     for (std::uint32_t i = 0; i < msg->record_count; ++i) {
@@ -53,6 +70,11 @@ JobTag query_controller(std::uint32_t job_id) {
         tag.found = true;
         if (job.admin_comment) tag.admin_comment = job.admin_comment;
         if (job.partition) tag.partition = job.partition;
+        tag.exclusive = job.shared == 0;  // JOB_SHARED_NONE: --exclusive or OverSubscribe=EXCLUSIVE
+        if (job.nodes) tag.nodes = job.nodes;
+        for (std::uint32_t n = 0; n < job.gres_detail_cnt && job.gres_detail_str; ++n) {
+            tag.gres_details.emplace_back(job.gres_detail_str[n] ? job.gres_detail_str[n] : "");
+        }
         break;
     }
     slurm_free_job_info_msg(msg);
@@ -65,11 +87,45 @@ std::string policy_path(const SpankSettings& settings) {
     return policy_path_next_to(conf && *conf ? conf : GRANTS_DEFAULT_SLURM_CONF);
 }
 
+// This node's entry of the job's GRES details; "" when it has none.
+std::string gres_detail_of(const NeuronJob& job, const char* node) {
+    if (!node || job.nodes.empty()) return "";
+    struct hostlist* hosts = slurm_hostlist_create(job.nodes.c_str());
+    if (!hosts) return "";
+    const int index = slurm_hostlist_find(hosts, node);
+    slurm_hostlist_destroy(hosts);
+    if (index < 0 || static_cast<std::size_t>(index) >= job.gres_details.size()) return "";
+    return job.gres_details[static_cast<std::size_t>(index)];
+}
+
+std::optional<std::string> task_env(spank_t sp, const char* name) {
+    char buf[4096];
+    if (spank_getenv(sp, name, buf, sizeof buf) != ESPANK_SUCCESS) return std::nullopt;
+    return std::string(buf);
+}
+
+// NEURON_RT_VISIBLE_CORES for this task (core/neuron_cores.h has the rule).
+void set_visible_cores(spank_t sp) {
+    if (!neuron_job.known) return;
+    NeuronTaskFacts facts;
+    facts.whole_node = neuron_job.exclusive;
+    const std::optional<std::string> node = task_env(sp, "SLURMD_NODENAME");
+    std::string detail = gres_detail_of(neuron_job, node ? node->c_str() : nullptr);
+    if (!detail.empty()) facts.gres_detail = std::move(detail);
+    facts.step_gpus = task_env(sp, "SLURM_STEP_GPUS");
+    if (!facts.step_gpus) facts.step_gpus = task_env(sp, "SLURM_JOB_GPUS");
+    facts.user_value = task_env(sp, kCoresVariable);
+    const VisibleCores cores = visible_cores(neuron_job.cost, facts);
+    if (!cores.note.empty()) slurm_info("grants: %s: %s", kCoresVariable, cores.note.c_str());
+    if (cores.action == VisibleCores::Action::Set) spank_setenv(sp, kCoresVariable, cores.value.c_str(), 1);
+}
+
 }  // namespace
 
 int remote_init(spank_t sp, const SpankSettings& settings) {
     approved_award.reset();
     refusal.clear();
+    neuron_job = NeuronJob{};
     std::uint32_t job_id = 0;
     if (spank_get_item(sp, S_JOB_ID, &job_id) != ESPANK_SUCCESS || job_id == 0) return 0;
 
@@ -87,6 +143,13 @@ int remote_init(spank_t sp, const SpankSettings& settings) {
         slurm_info("grants: job %u: policy unavailable in slurmstepd (%s); not re-checking the tag", job_id,
                    load.errors.empty() ? "unknown error" : load.errors.front().to_string().c_str());
         return 0;
+    }
+    if (const PartitionCost* cost = load.policy->find_partition(tag.partition); cost && cost->cores_per_chip > 0) {
+        neuron_job.known = true;
+        neuron_job.cost = *cost;
+        neuron_job.exclusive = tag.exclusive;
+        neuron_job.nodes = tag.nodes;
+        neuron_job.gres_details = tag.gres_details;
     }
     JobRequest job;
     job.partitions.push_back(tag.partition);
@@ -110,6 +173,7 @@ int remote_task_init(spank_t sp) {
     } else {
         spank_unsetenv(sp, kAwardVariable);
     }
+    set_visible_cores(sp);
     return 0;
 }
 

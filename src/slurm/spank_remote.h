@@ -16,7 +16,9 @@ namespace grants::spank {
 int remote_init(spank_t sp, const SpankSettings& settings);
 
 // In each task, just before exec: SLURM_AWARD_ID is the approved award, or
-// unset; non-zero (the task does not start) for a refused job.
+// unset; NEURON_RT_VISIBLE_CORES the cores of the job's Neuron devices on this
+// node (core/neuron_cores.h); non-zero (the task does not start) for a
+// refused job.
 int remote_task_init(spank_t sp);
 
 }  // namespace grants::spank

@@ -26,6 +26,10 @@
 #   GRANTS_POLICY       file copied to $CLUSTER_DIR/etc/grants.yaml (root, 0644).
 #                       Unset: no grants.yaml is created.
 #   CLUSTER_EXTRA_CONF  extra lines appended to slurm.conf.
+#   CLUSTER_NEURON_DEVICES  N: every node also has N Neuron devices as
+#                       gres/gpu of type trainium2 (GresTypes=neuron,gpu), with
+#                       File=$CLUSTER_DIR/dev/neuron[0-N-1], character devices
+#                       made at start (as gpu/nrt's AutoDetect would list them).
 #   CLUSTER_GRANTS_TMPFS  a size (e.g. 8m): mount a tmpfs of that size on
 #                       $CLUSTER_DIR/state/grants (the ledger's directory)
 #                       before slurmctld starts; cluster_stop unmounts it.
@@ -427,14 +431,16 @@ MessageTimeout=10
 SlurmctldTimeout=30
 SlurmdTimeout=300
 TCPTimeout=5
-GresTypes=neuron
+GresTypes=neuron${CLUSTER_NEURON_DEVICES:+,gpu}
 EOF
     if [ -n "${GRANTS_PLUGIN_DIR:-}" ]; then
         # The shipped slurm.conf lines, as an admin would add them.
         grep '^JobSubmitPlugins=' "$(_cluster_examples)/slurm.conf.grants" >>"$d/etc/slurm.conf" ||
             { _cluster_die "no JobSubmitPlugins line in $(_cluster_examples)/slurm.conf.grants"; return 1; }
     fi
-    local hw="CPUs=$cpus Boards=$boards SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem Gres=neuron:16 State=UNKNOWN"
+    local gres=neuron:16
+    if [ -n "${CLUSTER_NEURON_DEVICES:-}" ]; then gres="$gres,gpu:trainium2:$CLUSTER_NEURON_DEVICES"; fi
+    local hw="CPUs=$cpus Boards=$boards SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem Gres=$gres State=UNKNOWN"
     local nodes=$CLUSTER_NODE n i=0 port
     if [ "$(_cluster_node_count)" -le 1 ]; then
         echo "NodeName=$CLUSTER_NODE NodeAddr=127.0.0.1 NodeHostname=$CLUSTER_NODE $hw" >>"$d/etc/slurm.conf"
@@ -463,6 +469,15 @@ EOF
     fi
 
     echo "Name=neuron Count=16" >"$d/etc/gres.conf"
+    if [ -n "${CLUSTER_NEURON_DEVICES:-}" ]; then
+        # Neuron devices as gres/gpu with File= (what AutoDetect=nrt finds on
+        # a real node): character devices made here, shared by every slurmd.
+        mkdir -p "$d/dev" && chmod 0755 "$d/dev"
+        for ((k = 0; k < CLUSTER_NEURON_DEVICES; k++)); do
+            mknod -m 0666 "$d/dev/neuron$k" c 1 3 || { _cluster_die "cannot create $d/dev/neuron$k"; return 1; }
+        done
+        echo "Name=gpu Type=trainium2 File=$d/dev/neuron[0-$((CLUSTER_NEURON_DEVICES - 1))]" >>"$d/etc/gres.conf"
+    fi
 
     : >"$d/etc/plugstack.conf"
     if [ -n "${GRANTS_PLUGIN_DIR:-}" ]; then

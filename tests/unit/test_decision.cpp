@@ -1,5 +1,6 @@
 // The submit decision: scope, award resolution order, existence and membership.
 #include <optional>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -360,6 +361,44 @@ void test_multi_partition(void** /*state*/) {
     });
 }
 
+// A job that asks for no devices of a GRES partition that shares nodes is
+// held for whole nodes and given them (set_exclusive); one that asks for
+// devices, says --exclusive, or may also run elsewhere keeps its sharing.
+void test_whole_nodes_without_devices(void** /*state*/) {
+    Policy policy = make_policy();
+    policy.partitions["trn2"].gres = "gpu";
+    policy.partitions["trn2"].gres_type = "trainium2";
+    auto decided = [&](JobRequest j) { return decide_submit(policy, j, no_usage); };
+
+    Decision d = decided(job(user("carol"), {"trn2"}));
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Accept));
+    assert_true(d.set_exclusive);
+    assert_int_equal(d.chips, 16);
+    assert_non_null(strstr(d.message.c_str(), "it asks for no gpu devices, so it has whole nodes"));
+
+    JobRequest with_devices = job(user("carol"), {"trn2"});
+    with_devices.shape.tres_per_node = "gres/gpu:trainium2:4";
+    d = decided(with_devices);
+    assert_false(d.set_exclusive);
+    assert_int_equal(d.chips, 4);
+    assert_null(strstr(d.message.c_str(), "whole nodes"));
+
+    JobRequest zero = job(user("carol"), {"trn2"});
+    zero.shape.tres_per_node = "gres/gpu:0";
+    assert_true(decided(zero).set_exclusive);
+
+    JobRequest exclusive = job(user("carol"), {"trn2"});
+    exclusive.shape.exclusive = true;
+    assert_false(decided(exclusive).set_exclusive);
+
+    JobRequest partition_exclusive = job(user("carol"), {"trn2"});
+    partition_exclusive.facts["trn2"].exclusive = true;
+    assert_false(decided(partition_exclusive).set_exclusive);
+
+    assert_false(decided(job(user("carol"), {"trn2", "cpu"})).set_exclusive);  // cpu shares
+    assert_false(decided(job(user("alice"), {"trn1"})).set_exclusive);          // priced whole nodes already
+}
+
 void test_request_from_environment(void** /*state*/) {
     // The adapter path: the spank environment goes through award_request_from_env.
     const Policy policy = make_policy();
@@ -535,6 +574,7 @@ void test_interned_membership_matches_sets(void** /*state*/) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scope),
+        cmocka_unit_test(test_whole_nodes_without_devices),
         cmocka_unit_test(test_out_of_scope_untouched),
         cmocka_unit_test(test_resolution_order),
         cmocka_unit_test(test_award_checks),

@@ -229,6 +229,14 @@ void test_schema_snippets(void** /*state*/) {
         {"limit overflowing int64",
          HEAD "  A: {members: {}, budget: {chip_hours: 1}, limits: {max_jobs: 99999999999999999999}}\n",
          {{5, 64, "award 'A'.limits.max_jobs must be a whole number, found \"99999999999999999999\""}}},
+        {"gres with a space",
+         "version: 1\nenforce: {partitions: [a]}\npartitions: {a: {chips_per_node: 16, gres: 'gpu x'}}\nawards: {}\n",
+         {{3, 44, "partition 'a'.gres must be a GRES name with an optional type, such as neuron, gpu or gpu:trainium2; "
+                  "found \"gpu x\""}}},
+        {"gres with an empty type",
+         "version: 1\nenforce: {partitions: [a]}\npartitions: {a: {chips_per_node: 16, gres: 'gpu:'}}\nawards: {}\n",
+         {{3, 44, "partition 'a'.gres must be a GRES name with an optional type, such as neuron, gpu or gpu:trainium2; "
+                  "found \"gpu:\""}}},
         // Only the missing key, not also "not defined under partitions".
         {"enforced partition defined with an error",
          "version: 1\nenforce: {partitions: [a]}\npartitions: {a: {gres: x}}\nawards: {}\n",
@@ -254,6 +262,16 @@ void test_valid_snippets(void** /*state*/) {
     assert_non_null(load.policy.get());
     assert_true(load.policy->find_award("A")->allows_partition("a"));
     assert_false(load.policy->find_award("A")->allows_partition("b"));
+
+    // A typed GRES, as gpu/nrt registers Trainium devices.
+    load = load_policy_text("version: 1\nenforce: {partitions: [t]}\n"
+                            "partitions: {t: {chips_per_node: 16, cores_per_chip: 8, gres: gpu:trainium2}}\n"
+                            "awards: {}\n",
+                            "g.yaml");
+    print_errors(load);
+    assert_non_null(load.policy.get());
+    assert_string_equal(load.policy->partitions.at("t").gres.c_str(), "gpu");
+    assert_string_equal(load.policy->partitions.at("t").gres_type.c_str(), "trainium2");
 
     // Only one end of the window.
     load = load_policy_text(HEAD "  A: {members: {}, budget: {chip_hours: 1}, valid: {}}\n"

@@ -1,0 +1,137 @@
+#!/bin/bash
+# Trainium devices as Slurm hands them out, with the real daemons: Neuron
+# devices as gres/gpu of type trainium2 (File= character devices made by
+# cluster.sh, as gpu/nrt's AutoDetect lists them). The SPANK plugin gives each
+# task NEURON_RT_VISIBLE_CORES = the NeuronCores of exactly the devices Slurm
+# allocated (device i: cores i*4 .. i*4+3 on trn2), all of them for a job with
+# the whole node; two jobs sharing a node see disjoint cores; a user's own
+# subset is kept. gres/gpu requests on the gpu-typed partition are priced.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/cluster.sh"
+. "$here/lib.sh"
+
+. "$here/suite.sh"
+export CLUSTER_NEURON_DEVICES=16
+grants_suite_start "$here/policies/neuron.yaml"
+NODE=$CLUSTER_NODE
+LEDGER=$CLUSTER_DIR/state/grants/ledger.db
+HOME_ALICE=$(cluster_home alice)
+SHOW='echo "cores=${NEURON_RT_VISIBLE_CORES-unset} gpus=${SLURM_JOB_GPUS-unset}"'
+
+# expand LIST: "0-3,8" -> "0 1 2 3 8"
+expand() {
+    local part out=()
+    IFS=, read -ra parts <<<"$1"
+    for part in "${parts[@]}"; do
+        if [[ $part == *-* ]]; then out+=($(seq "${part%-*}" "${part#*-}")); else out+=("$part"); fi
+    done
+    echo "${out[*]}"
+}
+# cores_of_gpus "0,2" [CORES_PER_CHIP=4] -> "0 1 2 3 8 9 10 11"
+cores_of_gpus() {
+    local d c out=()
+    for d in $(expand "$1"); do
+        for ((c = 0; c < ${2:-4}; c++)); do out+=($((d * ${2:-4} + c))); done
+    done
+    echo "${out[*]}"
+}
+# field OUTPUT NAME: "cores" or "gpus" from a job's output line.
+field() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" <<<"$1" | head -n 1; }
+# ran JOB: its output file, once it ended.
+ran() {
+    assert_eq COMPLETED "$(wait_job_done "$1" 60)" "job $1 completed" || return 1
+    cat "$HOME_ALICE/$1.out"
+}
+submit() { try_submit alice -o "$HOME_ALICE/%j.out" -n 1 -c 1 "$@"; }
+
+case_two_jobs_share_a_node() {
+    local a b out_a out_b cores_a cores_b both
+    submit -p trn2 --award=N-1 -w "$NODE" --gres=gpu:4 -t 5 --wrap "$SHOW; sleep 4"
+    a=$JOB
+    submit -p trn2 --award=N-1 -w "$NODE" --gres=gpu:trainium2:4 -t 5 --wrap "$SHOW; sleep 4"
+    b=$JOB
+    [ -n "$a" ] && [ -n "$b" ] || { _t_fail "submissions refused: $T_OUT"; return 1; }
+    wait_job_state "$a" RUNNING 30 && wait_job_state "$b" RUNNING 30 ||
+        { _t_fail "the two jobs did not run together on $NODE"; return 1; }
+    assert_eq "$NODE $NODE" "$(job_field "$a" NodeList) $(job_field "$b" NodeList)" "both jobs on one node"
+    out_a=$(ran "$a") && out_b=$(ran "$b") || return 1
+    cores_a=$(field "$out_a" cores)
+    cores_b=$(field "$out_b" cores)
+    assert_eq 16 "$(wc -w <<<"$(expand "$cores_a")")" "job $a: 4 chips x 4 cores ($cores_a)"
+    assert_eq 16 "$(wc -w <<<"$(expand "$cores_b")")" "job $b: 4 chips x 4 cores ($cores_b)"
+    both=$(printf '%s\n' $(expand "$cores_a") $(expand "$cores_b") | sort -n | uniq -d)
+    assert_eq "" "$both" "the two jobs' cores are disjoint ($cores_a / $cores_b)"
+    # Exactly the cores of the devices Slurm gave each job.
+    assert_eq "$(cores_of_gpus "$(field "$out_a" gpus)")" "$(expand "$cores_a")" "job $a: the cores of its devices $(field "$out_a" gpus)"
+    assert_eq "$(cores_of_gpus "$(field "$out_b" gpus)")" "$(expand "$cores_b")" "job $b: the cores of its devices $(field "$out_b" gpus)"
+    # Priced by the devices: 4 chips each.
+    sleep 2.5
+    assert_eq "4 4" "$(sqlite3 "$LEDGER" "SELECT chips FROM charges WHERE job_id IN ($a, $b) ORDER BY job_id" | tr '\n' ' ' | sed 's/ $//')" \
+        "each run charged for its 4 Neuron devices"
+}
+
+case_step_sees_its_devices() {
+    local j out job_cores step_cores
+    submit -p trn2 --award=N-1 --gres=gpu:4 -t 5 --wrap \
+        "$SHOW; srun -n 1 -c 1 --gres=gpu:2 bash -c 'echo step=\$NEURON_RT_VISIBLE_CORES'"
+    j=$JOB
+    [ -n "$j" ] || { _t_fail "refused: $T_OUT"; return 1; }
+    out=$(ran "$j") || return 1
+    job_cores=$(expand "$(field "$out" cores)")
+    step_cores=$(expand "$(field "$out" step)")
+    assert_eq 8 "$(wc -w <<<"$step_cores")" "the step with 2 of the job's devices sees 8 cores ($out)"
+    assert_eq "" "$(comm -13 <(tr ' ' '\n' <<<"$job_cores" | sort) <(tr ' ' '\n' <<<"$step_cores" | sort))" \
+        "the step's cores are the job's"
+}
+
+case_whole_node_and_user_value() {
+    local j out
+    submit -p trn1 --award=N-1 -t 5 --wrap "$SHOW"
+    out=$(ran "$JOB") || return 1
+    assert_eq "0-31" "$(field "$out" cores)" "a whole-node trn1 job: 16 chips x 2 cores"
+    submit -p trn2 --award=N-1 --exclusive -t 5 --wrap "$SHOW"
+    out=$(ran "$JOB") || return 1
+    assert_eq "0-63" "$(field "$out" cores)" "an exclusive trn2 job: every core of the node"
+    submit -p trn2 --award=N-1 -t 5 --wrap "$SHOW"
+    out=$(ran "$JOB") || return 1
+    assert_eq "0-63" "$(field "$out" cores)" "a trn2 job without devices has the whole node and every core"
+    # The user's own subset of the job's cores is kept; cores outside are not.
+    submit -p trn2 --award=N-1 --exclusive --export=ALL,NEURON_RT_VISIBLE_CORES=4-7 -t 5 --wrap "$SHOW"
+    out=$(ran "$JOB") || return 1
+    assert_eq "4-7" "$(field "$out" cores)" "a subset the user chose is kept"
+    submit -p trn2 --award=N-1 -w "$NODE" --gres=gpu:1 --export=ALL,NEURON_RT_VISIBLE_CORES=0-63 -t 5 --wrap "$SHOW"
+    j=$JOB
+    out=$(ran "$j") || return 1
+    assert_eq "$(cores_of_gpus "$(field "$out" gpus)")" "$(expand "$(field "$out" cores)")" \
+        "a value beyond the job's one device is replaced by its 4 cores"
+    # Outside the priced partitions nothing is set.
+    try_submit alice -o "$HOME_ALICE/%j.out" -p cpu -t 5 --wrap "$SHOW"
+    out=$(ran "$JOB") || return 1
+    assert_eq "unset" "$(field "$out" cores)" "a cpu job gets no NEURON_RT_VISIBLE_CORES"
+}
+
+case_gpu_requests_priced() {
+    submit -p trn2 --award=N-1 --gres=gpu:4 -t 60 --hold --wrap true
+    assert_contains "$T_OUT" "this job holds 4.0 chip-h" "gres/gpu:4 for an hour holds 4 chip-h"
+    [ -n "$JOB" ] && scancel "$JOB"
+    try_submit alice -p trn2 --award=N-1 -N 2 -n 2 --gres=gpu:trainium2:2 -t 30 --hold --wrap true
+    if [ "$(_cluster_node_count)" -ge 2 ]; then
+        assert_contains "$T_OUT" "this job holds 2.0 chip-h" "typed gpu:trainium2:2 on 2 nodes for 30 min holds 2 chip-h"
+    fi
+    [ -n "$JOB" ] && scancel "$JOB"
+    submit -p trn2 --award=N-1 -t 60 --hold --wrap true
+    assert_contains "$T_OUT" "this job holds 16.0 chip-h" "no GRES on trn2: the whole node (16 chips)"
+    assert_contains "$T_OUT" "it asks for no gpu devices, so it has whole nodes" "the user is told it has whole nodes"
+    assert_eq "NO" "$(job_field "$JOB" OverSubscribe)" "and Slurm gives it whole nodes"
+    [ -n "$JOB" ] && scancel "$JOB"
+    submit -p trn2 --award=N-1 --gres=gpu:1 -t 60 --hold --wrap true
+    assert_not_contains "$T_OUT" "whole nodes" "a job with devices shares the node"
+    assert_eq "OK" "$(job_field "$JOB" OverSubscribe)" "OverSubscribe as Slurm sets it for a sharing job"
+    [ -n "$JOB" ] && scancel "$JOB"
+}
+
+run_case "two jobs sharing a node see disjoint NeuronCores" case_two_jobs_share_a_node
+run_case "a step sees the cores of its own devices" case_step_sees_its_devices
+run_case "whole-node jobs, the user's own value, cpu jobs" case_whole_node_and_user_value
+run_case "gres/gpu requests on a gpu-typed partition are priced" case_gpu_requests_priced
+finish
