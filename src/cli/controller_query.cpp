@@ -123,6 +123,7 @@ std::optional<Answer> ask_controller(QueryKind kind, const QueryJob& job, std::s
     std::string account = job.account.value_or("");
     std::string tres = job.gres ? tres_of_gres(*job.gres) : "";
     std::string array = job.array.value_or("");
+    std::string constraint = job.constraint.value_or("");
     std::string question = std::string(kQueryVariable) + "=" + std::string(query_kind_name(kind));
     std::string award = job.award ? "_SLURM_SPANK_OPTION_grants_award=" + *job.award : "";
     std::vector<char*> spank_env{&question[0]};
@@ -143,6 +144,7 @@ std::optional<Answer> ask_controller(QueryKind kind, const QueryJob& job, std::s
     desc.account = mutable_text(account);
     desc.tres_per_node = mutable_text(tres);
     desc.array_inx = mutable_text(array);
+    desc.features = mutable_text(constraint);
     if (job.min_nodes) desc.min_nodes = *job.min_nodes;
     if (job.max_nodes) desc.max_nodes = *job.max_nodes;
     if (job.time_limit_minutes) desc.time_limit = *job.time_limit_minutes;

@@ -19,6 +19,7 @@ struct QueryJob {
     std::optional<std::string> account;
     std::optional<std::string> gres;   // as sbatch --gres: "neuron:4"
     std::optional<std::string> array;  // as sbatch --array: "0-99%4"
+    std::optional<std::string> constraint;  // as sbatch --constraint: "trn1.2xlarge"
     std::optional<std::uint32_t> min_nodes, max_nodes;
     std::optional<std::uint32_t> time_limit_minutes;
     std::optional<std::uint32_t> ntasks;

@@ -18,7 +18,7 @@ namespace {
 
 const char kQuoteUsage[] =
     "Usage: grantctl quote [-p PARTITION] [-N NODES] [-t TIME] [--gres GRES] [--array SPEC]\n"
-    "                      [--award ID] [-A ACCOUNT] [-n TASKS] [--json]\n"
+    "                      [-C FEATURES] [--award ID] [-A ACCOUNT] [-n TASKS] [--json]\n"
     "\n"
     "Ask slurmctld what a job with these options would cost and whether it would be\n"
     "accepted right now; prints the sentence sbatch would print. Options mean what\n"
@@ -31,6 +31,8 @@ const char kQuoteUsage[] =
     "  -t, --time TIME        time limit: MM, HH:MM:SS, D-HH[:MM[:SS]]\n"
     "  --gres GRES            e.g. neuron:4 (per node)\n"
     "  -a, --array SPEC       job array, e.g. 0-99%4\n"
+    "  -C, --constraint EXPR  node features, e.g. trn1.2xlarge (an instance type narrows\n"
+    "                         the price on a partition of several types)\n"
     "  --award ID             the award to charge\n"
     "  -A, --account NAME     Slurm account\n"
     "  -n, --ntasks N         number of tasks\n"
@@ -60,6 +62,7 @@ int run_quote(const std::vector<std::string>& args) {
                                    {"time", 't', true},
                                    {"gres", 0, true},
                                    {"array", 'a', true},
+                                   {"constraint", 'C', true},
                                    {"award", 0, true},
                                    {"account", 'A', true},
                                    {"ntasks", 'n', true},
@@ -103,6 +106,10 @@ int run_quote(const std::vector<std::string>& args) {
     if (auto v = a.value("array")) {
         if (v->empty()) return usage_error("quote", "--array needs a value such as 0-99.");
         job.array = *v;
+    }
+    if (auto v = a.value("constraint")) {
+        if (v->empty()) return usage_error("quote", "--constraint needs a feature expression such as trn1.2xlarge.");
+        job.constraint = *v;
     }
     if (auto v = a.value("award")) {
         if (!is_valid_award_id(*v)) return usage_error("quote", award_id_problem(*v));

@@ -107,6 +107,7 @@ std::int64_t chips_of(const PartitionCost& partition, const JobShape& shape, std
             return saturate(static_cast<Wide>(*per_task) * std::max<std::int64_t>(shape.tasks, 1), kSaturatedCount);
         }
     }
+    if (partition.whole_chips > 0) return partition.whole_chips;  // a run on nodes of several types
     return saturate(static_cast<Wide>(nodes) * partition.chips_per_node, kSaturatedCount);
 }
 
@@ -165,7 +166,14 @@ Ticks cost_ticks(Budget::Unit unit, const PartitionCost& partition, std::int64_t
     if (v > cap) return kSaturatedTicks;
     v *= multiplier;
     if (v > cap) return kSaturatedTicks;
-    v *= unit == Budget::Unit::Usd ? partition.usd_per_chip_hour.value_or(0) : kMicrosPerUnit;
+    if (unit == Budget::Unit::Usd) {
+        v *= partition.usd_per_chip_hour.value_or(0);
+        // An instance-hour price spread over the instance's chips: exact for
+        // whole instances, rounded up to the tick otherwise.
+        if (partition.rate_divisor > 1) v = (v + partition.rate_divisor - 1) / partition.rate_divisor;
+    } else {
+        v *= kMicrosPerUnit;
+    }
     return saturate(v, kSaturatedTicks);
 }
 

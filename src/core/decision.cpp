@@ -82,28 +82,38 @@ namespace {
 std::optional<JobCost> max_cost_over(const Policy& policy, const Award& award, const JobRequest& job,
                                      const std::vector<std::string>& scoped, std::int64_t time_limit_minutes) {
     std::optional<JobCost> best;
+    bool unpriced = false;
     for (const auto& name : scoped) {
-        const PartitionCost* part = policy.find_partition(name);
-        if (!part) continue;
+        const PartitionCost* listed = policy.find_partition(name);
+        if (!listed) continue;
         auto facts_it = job.facts.find(name);
         const PartitionFacts facts = facts_it == job.facts.end() ? PartitionFacts{} : facts_it->second;
-        JobCost c;
-        c.partition = name;
-        c.nodes = charged_nodes(job.shape, facts);
-        if (facts.exclusive && !job.shape.exclusive) {
-            // OverSubscribe=EXCLUSIVE: every job there has whole nodes.
-            JobShape whole = job.shape;
-            whole.exclusive = true;
-            c.chips = chips_of(*part, whole, c.nodes);
-        } else {
-            c.chips = chips_of(*part, job.shape, c.nodes);
+        // A features partition: the most expensive instance type the job could land on.
+        for (const PartitionCost& part :
+             partition_options(policy, *listed, name, job.node_types.get(), job.shape.constraint)) {
+            JobCost c;
+            c.partition = name;
+            c.instance_type = part.instance_type;
+            c.nodes = charged_nodes(job.shape, facts);
+            if (facts.exclusive && !job.shape.exclusive) {
+                // OverSubscribe=EXCLUSIVE: every job there has whole nodes.
+                JobShape whole = job.shape;
+                whole.exclusive = true;
+                c.chips = chips_of(part, whole, c.nodes);
+            } else {
+                c.chips = chips_of(part, job.shape, c.nodes);
+            }
+            c.time_limit_minutes = time_limit_minutes;
+            c.amount = cost_ticks(award.budget.unit, part, c.chips,
+                                   time_limit_minutes > kSaturatedCount / 60 ? kSaturatedCount : time_limit_minutes * 60,
+                                   std::max<std::int64_t>(job.shape.array_tasks, 1));
+            if (award.budget.unit == Budget::Unit::Usd && !part.usd_per_chip_hour) unpriced = true;
+            if (!best || c.amount > best->amount || (c.amount == best->amount && c.chips > best->chips)) {
+                best = std::move(c);
+            }
         }
-        c.time_limit_minutes = time_limit_minutes;
-        c.amount = cost_ticks(award.budget.unit, *part, c.chips,
-                               time_limit_minutes > kSaturatedCount / 60 ? kSaturatedCount : time_limit_minutes * 60,
-                               std::max<std::int64_t>(job.shape.array_tasks, 1));
-        if (!best || c.amount > best->amount || (c.amount == best->amount && c.chips > best->chips)) best = std::move(c);
     }
+    if (best) best->unpriced = unpriced;
     return best;
 }
 
@@ -260,7 +270,29 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
         }
     }
     auto cost = max_cost_over(policy, *award, job, scoped, time_limit);
-    if (!cost) return reject("no enforced partition of this job is priced in the policy; ask the cluster admins.");
+    if (!cost) {
+        // Only a features partition has no price: no node of it has a type of the policy.
+        for (const auto& p : scoped) {
+            const PartitionCost* part = policy.find_partition(p);
+            if (!part || !part->types_from_features) continue;
+            const std::vector<std::string> named = constraint_types(policy, job.shape.constraint);
+            if (!named.empty()) {
+                std::string list;
+                for (const auto& t : named) list += (list.empty() ? "" : " or ") + t;
+                return reject("no node of partition " + p + " is of instance type " + list +
+                              ", which your --constraint asks for: see `sinfo -p " + p + " -o '%N %f'`.");
+            }
+            return reject("no node of partition " + p +
+                          " has a Feature naming an instance type of the grant policy, so its jobs cannot be "
+                          "priced; ask the cluster admins.");
+        }
+        return reject("no enforced partition of this job is priced in the policy; ask the cluster admins.");
+    }
+    if (cost->unpriced) {
+        return reject("award " + award_id + " has a dollar budget, but some nodes this job could run on have "
+                      "an instance type without a price in the grant policy; narrow --constraint or ask the "
+                      "cluster admins.");
+    }
     // Refusals from here on know the award and the job's cost (grantctl quote shows them).
     auto costed = [&](Decision d) {
         d.award = award_id;
@@ -332,6 +364,13 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     m += award_id;
     m += ": this job holds ";
     m += format_amount(budget.unit, cost->amount, true);
+    if (const PartitionCost* listed = policy.find_partition(cost->partition);
+        listed && listed->types_from_features && !cost->instance_type.empty()) {
+        // A partition of several instance types: which one the hold assumes.
+        m += " (as on ";
+        m += cost->instance_type;
+        m += " nodes)";
+    }
     m += "; ";
     m += format_left(budget.unit, left);
     m += " of ";

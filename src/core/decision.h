@@ -10,10 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include <memory>
+
 #include "award_request.h"
 #include "cost_model.h"
 #include "date.h"
 #include "enforce_scope.h"
+#include "instance_types.h"
 #include "job_shape.h"
 #include "membership.h"
 #include "policy.h"
@@ -27,6 +30,7 @@ struct JobRequest {
     AwardRequest requested;               // from the SPANK channel (untrusted)
     JobShape shape;
     std::map<std::string, PartitionFacts, std::less<>> facts;  // per partition, from slurmctld
+    std::shared_ptr<const NodeTypes> node_types;  // instance types of the nodes (features partitions)
     DayNumber today = 0;                  // controller's local date
 };
 
@@ -98,6 +102,8 @@ struct JobCost {
     std::int64_t nodes = 0;
     std::int64_t time_limit_minutes = 0;
     std::string partition;          // the most expensive in-scope partition
+    std::string instance_type;      // its nodes' type there, when typed ("trn1.32xlarge")
+    bool unpriced = false;          // a dollar award and nodes without a price could take the job
 };
 std::optional<JobCost> max_job_cost(const Policy& policy, const Award& award, const JobRequest& job,
                                     std::int64_t time_limit_minutes);

@@ -32,6 +32,7 @@ void requested_shape(const grants_job_view& v, JobShape& shape) {
     assign(shape.tres_per_node, v.tres_per_node);
     assign(shape.tres_per_job, v.tres_per_job);
     assign(shape.tres_per_task, v.tres_per_task);
+    assign(shape.constraint, v.features);
 }
 
 void observe_job(const grants_job_view& v, JobObservation& o) {
@@ -73,6 +74,7 @@ void observe_job(const grants_job_view& v, JobObservation& o) {
     if (v.array_task_cnt > 0 && v.is_pending) o.shape.array_tasks = v.array_task_cnt;
     o.approval = v.approval ? std::strtoull(v.approval, nullptr, 10) : 0;
     assign(o.tres_alloc, o.start_time > 0 ? v.tres_alloc : nullptr);
+    assign(o.nodes, o.start_time > 0 ? v.nodes : nullptr);
 }
 
 }  // namespace grants

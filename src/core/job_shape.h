@@ -21,6 +21,7 @@ struct JobShape {
     bool tasks_given = false;      // false: Slurm decides the task count
     bool exclusive = false;        // the job has its nodes to itself
     std::int64_t array_tasks = 1;  // 1 for a plain job
+    std::string constraint;        // --constraint ("trn1.2xlarge|trn1.32xlarge")
 };
 
 // Count of GRES `name` in a Slurm TRES request list ("gres:neuron:4",

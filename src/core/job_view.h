@@ -25,6 +25,7 @@ struct grants_job_view {
     const char *tres_per_node;
     const char *tres_per_job;
     const char *tres_per_task;
+    const char *features;      /* --constraint (details->features), NULL when none */
     const char *tres_alloc;    /* allocated TRES ("cpu=4,node=2,gres/neuron=32"), NULL before allocation */
     const char *approval;      /* value of the approval marker in the spank env, NULL when absent */
     int is_pending;

@@ -21,13 +21,32 @@ using NameSet = std::set<std::string, std::less<>>;
 // What happens to in-scope jobs when the policy or ledger is unusable.
 enum class OnError { Closed, Open };
 
+// An EC2 instance type (or any node type a site names): chips, cores and
+// an optional price, per chip-hour or per instance-hour (never both).
+struct InstanceType {
+    int chips = 0;
+    int cores_per_chip = 0;                      // 0: not known
+    std::optional<Micros> usd_per_chip_hour;
+    std::optional<Micros> usd_per_instance_hour;
+};
+
 // How a Trainium partition is counted and priced.
 struct PartitionCost {
-    int chips_per_node = 0;
+    int chips_per_node = 0;                  // 0: only from instance types (types_from_features)
     int cores_per_chip = 0;                  // 0: not given
     std::optional<Micros> usd_per_chip_hour; // none: no dollar rate
     std::string gres;                        // GRES name; empty: chips are whole nodes
     std::string gres_type;                   // "gpu:trainium2" -> "trainium2"; empty: any type
+    // instance_type: NAME -> its chips, cores and price were filled in by the
+    // loader; instance_type: features -> each node's type is the feature of
+    // the node that names an instance type (instance_types.h prices them).
+    std::string instance_type;               // a type's name, "" when none or per node
+    bool types_from_features = false;
+    // The dollar rate per chip-hour is usd_per_chip_hour / rate_divisor: an
+    // instance-hour price spread over the instance's chips stays exact.
+    std::int64_t rate_divisor = 1;
+    // A run on nodes of several instance types: its whole-node chips (0: nodes x chips_per_node).
+    std::int64_t whole_chips = 0;
 };
 
 // "gpu:trainium2", "neuron": the partition's gres as the policy writes it.
@@ -155,6 +174,8 @@ struct Policy {
     NameSet enforced_partitions;
     OnError on_error = OnError::Closed;
     std::map<std::string, PartitionCost, std::less<>> partitions;
+    // Built-in facts (instance_types.h) merged with the policy's instance_types.
+    std::map<std::string, InstanceType, std::less<>> instance_types;
     std::map<std::string, Award, std::less<>> awards;
     std::map<std::string, UserSettings, std::less<>> users;
     MemberIndex member_index;
@@ -178,6 +199,10 @@ struct Policy {
         }
         auto it = users.find(name);
         return it == users.end() ? nullptr : &it->second;
+    }
+    const InstanceType* find_instance_type(std::string_view name) const {
+        auto it = instance_types.find(name);
+        return it == instance_types.end() ? nullptr : &it->second;
     }
     const PartitionCost* find_partition(std::string_view name) const {
         auto it = partitions.find(name);

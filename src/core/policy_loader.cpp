@@ -1,5 +1,7 @@
 #include "policy_loader.h"
 
+#include "instance_types.h"
+
 #include "membership.h"
 
 #include <algorithm>
@@ -156,6 +158,7 @@ public:
     // only error reported, as when the document was parsed before the walk.
     ReadPolicy read(YamlStream& in) {
         auto policy = std::make_shared<Policy>();
+        policy->instance_types = builtin_instance_types();
         if (in.peek() == YamlStream::Next::End) {
             error(Mark{}, "the policy file is empty; expected a mapping with version, enforce and awards");
         } else {
@@ -417,6 +420,7 @@ private:
                           true},
                          {"enforce", [&](const YamlNode& v) { read_enforce(v, policy, enforced_); }, true},
                          {"partitions", [&](const YamlNode& v) { read_partitions(v, policy); }},
+                         {"instance_types", [&](const YamlNode& v) { read_instance_types(v, policy); }},
                          {"awards", nullptr, true, [&](YamlStream& s) { read_awards(s, policy); }},
                          {"users", nullptr, false, [&](YamlStream& s) { read_users(s, policy); }},
                      });
@@ -424,7 +428,28 @@ private:
 
     // What can only be checked once the whole file is read: references
     // between sections that may come in any order.
-    void check_references(const Policy& policy) {
+    void check_references(Policy& policy) {
+        for (const PartitionType& typed : partition_types_) {
+            PartitionCost& cost = policy.partitions.at(typed.partition);
+            const InstanceType* type = policy.find_instance_type(typed.type);
+            if (!type) {
+                std::string known;
+                for (const auto& [name, t] : policy.instance_types) known += (known.empty() ? "" : ", ") + name;
+                error(typed.mark, "partition " + named(typed.partition) + ".instance_type " + quote_untrusted(typed.type) +
+                                      " is not an instance type; known: " + known +
+                                      " (or 'features' to read each node's type from its Features)");
+                continue;
+            }
+            if (typed.price_given && (type->usd_per_chip_hour || type->usd_per_instance_hour)) {
+                error(typed.mark, "partition " + named(typed.partition) + " has a usd_per_chip_hour and its instance type " +
+                                      named(typed.type) + " has a price; keep one");
+                continue;
+            }
+            const int cores = cost.cores_per_chip;
+            if (auto resolved = cost_for_type(policy, cost, typed.type)) cost = *resolved;
+            if (typed.cores_given) cost.cores_per_chip = cores;
+        }
+        partition_types_.clear();
         for (const auto& [name, mark] : enforced_) {
             if (!policy.find_partition(name)) {
                 error(mark, "enforced partition " + named(name) +
@@ -450,7 +475,13 @@ private:
         if (award.budget.unit != Budget::Unit::Usd) return;
         for (const auto& part : policy.enforced_partitions) {
             const PartitionCost* cost = policy.find_partition(part);
-            if (award.allows_partition(part) && cost && !cost->usd_per_chip_hour) {
+            // A features partition is priced by its nodes' types (checked per job at submit).
+            const bool typed_prices = cost && cost->types_from_features &&
+                                      std::any_of(policy.instance_types.begin(), policy.instance_types.end(),
+                                                  [](const auto& t) {
+                                                      return t.second.usd_per_chip_hour || t.second.usd_per_instance_hour;
+                                                  });
+            if (award.allows_partition(part) && cost && !cost->usd_per_chip_hour && !typed_prices) {
                 error(checks.budget, "award " + named(award.id) + " has a usd budget but partition " + named(part) +
                                          " has no usd_per_chip_hour; add a rate or restrict the award's partitions");
             }
@@ -492,22 +523,36 @@ private:
         read_named_entries(node, "partitions", [&](const YamlNode& key, const YamlNode& value) {
             const std::string where = "partition " + named(key.value);
             PartitionCost cost;
+            PartitionType typed{key.value, {}, {}, false, false, false};
             read_mapping(value, where,
                          {{"chips_per_node",
                            [&](const YamlNode& v) {
+                               typed.chips_given = true;
                                if (auto n = integer_value(v, where + ".chips_per_node", 1, 65536)) {
                                    cost.chips_per_node = static_cast<int>(*n);
                                }
-                           },
-                           true},
+                           }},
+                          {"instance_type",
+                           [&](const YamlNode& v) {
+                               auto t = string_value(v, where + ".instance_type");
+                               if (!t) return;
+                               typed.mark = v.mark;
+                               if (*t == "features") {
+                                   cost.types_from_features = true;
+                               } else {
+                                   typed.type = *t;
+                               }
+                           }},
                           {"cores_per_chip",
                            [&](const YamlNode& v) {
+                               typed.cores_given = true;
                                if (auto n = integer_value(v, where + ".cores_per_chip", 1, 1024)) {
                                    cost.cores_per_chip = static_cast<int>(*n);
                                }
                            }},
                           {"usd_per_chip_hour",
                            [&](const YamlNode& v) {
+                               typed.price_given = true;
                                if (auto d = amount_value(v, where + ".usd_per_chip_hour")) cost.usd_per_chip_hour = *d;
                            }},
                           {"gres", [&](const YamlNode& v) {
@@ -525,7 +570,60 @@ private:
                                                 quote_untrusted(*s));
                                }
                            }}});
+            if (value.is_mapping()) {
+                if (!typed.chips_given && typed.type.empty() && !cost.types_from_features) {
+                    error(value, where + " is missing the key " + named("chips_per_node"));
+                } else if (typed.chips_given && !typed.type.empty()) {
+                    error(typed.mark, where + " gives both chips_per_node and instance_type; the instance type "
+                                              "says how many chips its nodes have, so keep one");
+                }
+            }
+            if (!typed.type.empty()) partition_types_.push_back(typed);
             policy.partitions.emplace(key.value, std::move(cost));
+        });
+    }
+
+    // instance_types: NAME: {chips, cores_per_chip, usd_per_chip_hour | usd_per_instance_hour}.
+    // A built-in type's facts are kept where the policy does not give them.
+    void read_instance_types(const YamlNode& node, Policy& policy) {
+        read_named_entries(node, "instance_types", [&](const YamlNode& key, const YamlNode& value) {
+            const std::string where = "instance type " + named(key.value);
+            if (!is_gres_word(key.value)) {
+                error(key, where + ": a name has letters, digits, '.', '_' and '-' only, such as trn1.32xlarge");
+                return;
+            }
+            const InstanceType* builtin = nullptr;
+            if (auto it = builtin_instance_types().find(key.value); it != builtin_instance_types().end()) {
+                builtin = &it->second;
+            }
+            InstanceType type = builtin ? *builtin : InstanceType{};
+            read_mapping(value, where,
+                         {{"chips",
+                           [&](const YamlNode& v) {
+                               if (auto n = integer_value(v, where + ".chips", 1, 65536)) type.chips = static_cast<int>(*n);
+                           }},
+                          {"cores_per_chip",
+                           [&](const YamlNode& v) {
+                               if (auto n = integer_value(v, where + ".cores_per_chip", 1, 1024)) {
+                                   type.cores_per_chip = static_cast<int>(*n);
+                               }
+                           }},
+                          {"usd_per_chip_hour",
+                           [&](const YamlNode& v) {
+                               if (auto d = amount_value(v, where + ".usd_per_chip_hour")) type.usd_per_chip_hour = *d;
+                           }},
+                          {"usd_per_instance_hour", [&](const YamlNode& v) {
+                               if (auto d = amount_value(v, where + ".usd_per_instance_hour")) {
+                                   type.usd_per_instance_hour = *d;
+                               }
+                           }}});
+            if (!value.is_mapping()) return;
+            if (type.chips <= 0) {
+                error(value, where + " is missing the key " + named("chips"));
+            } else if (type.usd_per_chip_hour && type.usd_per_instance_hour) {
+                error(value, where + " gives both usd_per_chip_hour and usd_per_instance_hour; keep one");
+            }
+            policy.instance_types[key.value] = type;
         });
     }
 
@@ -656,6 +754,16 @@ private:
         });
     }
 
+    // A partition that names an instance type, resolved once the whole file is read.
+    struct PartitionType {
+        std::string partition;
+        std::string type;
+        Mark mark;
+        bool chips_given;
+        bool cores_given;
+        bool price_given;
+    };
+    std::vector<PartitionType> partition_types_;
     std::vector<AwardChecks> award_checks_;
     std::vector<std::pair<std::string, Mark>> enforced_;        // enforce.partitions
     std::vector<std::pair<std::string, Mark>> default_awards_;  // users' default_award not defined when read

@@ -9,7 +9,8 @@ bool same_shape(const JobShape& a, const JobShape& b) {
     return a.min_nodes == b.min_nodes && a.max_nodes == b.max_nodes && a.time_limit_minutes == b.time_limit_minutes &&
            a.time_limit_infinite == b.time_limit_infinite && a.tasks == b.tasks && a.array_tasks == b.array_tasks &&
            a.tres_per_node == b.tres_per_node && a.tres_per_job == b.tres_per_job &&
-           a.tres_per_task == b.tres_per_task && a.tasks_given == b.tasks_given && a.exclusive == b.exclusive;
+           a.tres_per_task == b.tres_per_task && a.tasks_given == b.tasks_given && a.exclusive == b.exclusive &&
+           a.constraint == b.constraint;
 }
 
 }  // namespace
@@ -45,7 +46,13 @@ bool UsageAccountant::Price::same_inputs(const JobObservation& job, bool job_sta
 
 // The partition the job runs in, or the most expensive enforced one it may run in
 // (by cost, as the decision prices it: rates and GRES counts differ between partitions).
-void UsageAccountant::price(const Policy& policy, const JobObservation& job, bool started, Price* out) {
+void UsageAccountant::set_node_types(std::shared_ptr<const NodeTypes> types) {
+    if (types == node_types_) return;
+    node_types_ = std::move(types);
+    prices_.clear();
+}
+
+void UsageAccountant::price(const Policy& policy, const JobObservation& job, bool started, Price* out) const {
     out->award = job.award;
     out->partitions = job.partition;
     out->shape = job.shape;
@@ -66,11 +73,15 @@ void UsageAccountant::price(const Policy& policy, const JobObservation& job, boo
     out->chips = 0;
     out->max_cost = 0;
     for (const std::string& name : split_partition_list(job.partition)) {
-        if (const PartitionCost* p = policy.enforces(name) ? policy.find_partition(name) : nullptr) {
-            const std::int64_t c = chips_of(*p, job.shape, nodes);
-            const Ticks m = cost_ticks(unit, *p, c, limit_seconds, tasks);
+        const PartitionCost* listed = policy.enforces(name) ? policy.find_partition(name) : nullptr;
+        if (!listed) continue;
+        for (PartitionCost& p :
+             partition_options(policy, *listed, name, node_types_.get(), job.shape.constraint)) {
+            const std::int64_t c = chips_of(p, job.shape, nodes);
+            const Ticks m = cost_ticks(unit, p, c, limit_seconds, tasks);
             if (!out->part || m > out->max_cost || (m == out->max_cost && c > out->chips)) {
-                out->part = p;
+                out->cost = std::move(p);
+                out->part = &out->cost;
                 out->part_name = name;
                 out->chips = c;
                 out->max_cost = m;
@@ -164,6 +175,13 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
                 run->start = job.start_time;
                 run->partition = priced->part_name;
                 run->cost = *part;
+                // A features partition: priced by the types of the nodes it got.
+                const PartitionCost* listed = policy.find_partition(priced->part_name);
+                if (listed && listed->types_from_features && node_types_ && !job.nodes.empty()) {
+                    if (auto types = types_of_nodes(*node_types_, job.nodes)) {
+                        run->cost = cost_on_nodes(policy, *listed, *types);
+                    }
+                }
                 run->chips = 0;
                 run->shrunk = false;
                 if (auto r = restored_shrunk_.find({job.job_id, job.start_time}); r != restored_shrunk_.end()) {

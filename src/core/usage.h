@@ -23,6 +23,7 @@
 
 #include "charge_spool.h"
 #include "cost_model.h"
+#include "instance_types.h"
 #include "decision.h"
 #include "job_shape.h"
 #include "ledger.h"
@@ -48,6 +49,7 @@ struct JobObservation {
     JobShape shape;             // nodes are the allocated count once started
     std::uint64_t approval = 0; // marker of the approval that created the job; 0 none
     std::string tres_alloc;     // allocated TRES once started ("cpu=4,node=1,gres/neuron=4"); "" unknown
+    std::string nodes;          // allocated node list once started ("n[1-2]"); "" unknown
 };
 
 struct UserTally {
@@ -90,6 +92,11 @@ public:
     // policy can never reuse the remembered one's address.
     PassResult pass(std::shared_ptr<const Policy> policy, const std::vector<JobObservation>& jobs, std::int64_t now);
 
+    // Which instance type each node is (features partitions): pending jobs
+    // are held at the most expensive type they could land on, runs priced
+    // by their nodes' types. A new table re-prices the pending jobs.
+    void set_node_types(std::shared_ptr<const NodeTypes> types);
+
     // After the ledger committed (or already had) these runs.
     void mark_charged(const std::vector<ChargeRecord>& charges);
 
@@ -127,14 +134,15 @@ private:
         JobShape shape;
         bool started = false;
         std::int64_t time_limit_minutes = 0;
-        const PartitionCost* part = nullptr;  // outputs; null: no enforced partition
+        const PartitionCost* part = nullptr;  // outputs; null: no enforced partition, else &cost
+        PartitionCost cost;                   // the price (a features partition's: its dearest type's)
         std::string part_name;
         std::int64_t nodes = 0, chips = 0, tasks = 1;
         Ticks max_cost = 0;
         bool same_inputs(const JobObservation& job, bool job_started) const;
     };
     PassResult run_pass(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now, bool remember);
-    static void price(const Policy& policy, const JobObservation& job, bool started, Price* out);
+    void price(const Policy& policy, const JobObservation& job, bool started, Price* out) const;
     ChargeRecord charge_for(const Run& run, std::uint32_t job_id, std::int64_t end,
                             std::int64_t now) const;
 
@@ -148,6 +156,7 @@ private:
     std::vector<std::uint32_t> present_;  // job IDs of the pass, sorted; reused by every pass
     std::map<RunKey, std::int64_t> restored_shrunk_;  // from restore_shrunk, until the run is seen or gone
     std::size_t awards_seen_ = 0;               // awards in the last snapshot (to reserve)
+    std::shared_ptr<const NodeTypes> node_types_;
 };
 
 class UsageTracker {

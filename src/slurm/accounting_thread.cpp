@@ -326,6 +326,31 @@ bool AccountingThread::only_submissions(const std::shared_ptr<const PolicyState>
            stamp.same_activity(last.stamp);
 }
 
+// Node features change rarely, but last_node_update moves with every node
+// state change: the table is rebuilt (one walk of the nodes under the node
+// and partition read locks) only when a policy prices nodes by their
+// Features, and at most every kNodeTypesEvery seconds unless the policy changed.
+void AccountingThread::refresh_node_types(const std::shared_ptr<const Policy>& policy, std::int64_t now) {
+    const bool wanted = std::any_of(policy->partitions.begin(), policy->partitions.end(),
+                                    [](const auto& p) { return p.second.types_from_features; });
+    if (!wanted) {
+        if (std::atomic_load(&node_types_)) std::atomic_store(&node_types_, std::shared_ptr<const NodeTypes>());
+        node_types_policy_ = policy;
+        return;
+    }
+    if (policy != node_types_policy_) {
+        node_stamp_[0] = node_stamp_[1] = 0;  // types are names of this policy's table
+        node_types_policy_ = policy;
+    } else if (now >= node_types_at_ && now - node_types_at_ < kNodeTypesEvery) {
+        return;
+    }
+    auto nodes = nodes_if_changed(node_stamp_);
+    if (!nodes) return;
+    node_types_at_ = now;
+    std::atomic_store(&node_types_, std::shared_ptr<const NodeTypes>(
+                                        std::make_shared<const NodeTypes>(build_node_types(*policy, *nodes))));
+}
+
 void AccountingThread::pass() {
     auto state = policy_.current();
     const JobListStamp current = job_list_stamp();
@@ -422,6 +447,8 @@ void AccountingThread::pass() {
         accountant_.restore_shrunk(shrunk_to_restore_);
         shrunk_to_restore_.clear();
     }
+    refresh_node_types(state->policy, now);
+    accountant_.set_node_types(std::atomic_load(&node_types_));
     PassResult result = accountant_.pass(state->policy, jobs, now);
     hold_jobs_without_award(*state->policy, jobs, now);
     if (!result.charges.empty() && ledger_usable) {

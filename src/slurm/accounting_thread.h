@@ -55,6 +55,9 @@ public:
     // from 23.11, which re-executes slurmctld, or a takeover) every hold
     // would read as zero. Asking while unknown requests a full pass now.
     bool usage_known();
+    // Which instance type each node is, for policies with `instance_type:
+    // features` partitions (null otherwise, or before the first pass).
+    std::shared_ptr<const NodeTypes> node_types() const { return std::atomic_load(&node_types_); }
     std::size_t passes() const { return passes_.load(); }
     std::size_t idle_passes() const { return idle_passes_.load(); }  // passes that copied no job
     std::size_t deferred_passes() const { return deferred_passes_.load(); }  // of those: only submissions since
@@ -83,6 +86,7 @@ private:
     void hold_jobs_without_award(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now);
     void restore_spool();
     void sync_spool();
+    void refresh_node_types(const std::shared_ptr<const Policy>& policy, std::int64_t now);
 
     PolicyStore& policy_;
     UsageTracker& tracker_;
@@ -124,6 +128,13 @@ private:
     std::string spool_error_;
     ChargeSpool spooled_;  // what the spool file holds
     std::vector<ShrunkRun> shrunk_to_restore_;  // from the spool, until slurmctld has recovered its jobs
+    // Node instance types (refresh_node_types): rebuilt when the node table or
+    // the partitions changed, at most every kNodeTypesEvery seconds, or the policy changed.
+    static constexpr std::int64_t kNodeTypesEvery = 10;
+    std::shared_ptr<const NodeTypes> node_types_;  // std::atomic_load/store: read by submissions
+    std::shared_ptr<const Policy> node_types_policy_;
+    long long node_stamp_[2] = {0, 0};
+    std::int64_t node_types_at_ = 0;
 
     std::mutex mutex_;
     std::condition_variable wake_;

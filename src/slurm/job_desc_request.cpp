@@ -49,6 +49,7 @@ JobShape shape_of(const job_descriptor* job_desc, bool* bad_array) {
     if (d->tres_per_node) shape.tres_per_node = d->tres_per_node;
     if (d->tres_per_job) shape.tres_per_job = d->tres_per_job;
     if (d->tres_per_task) shape.tres_per_task = d->tres_per_task;
+    if (d->features) shape.constraint = d->features;
     if (d->num_tasks != NO_VAL && d->num_tasks > 0) {
         shape.tasks = d->num_tasks;
         shape.tasks_given = true;
@@ -73,7 +74,7 @@ JobShape shape_of(const job_descriptor* job_desc, bool* bad_array) {
 bool update_touches_cost(const job_descriptor* d) {
     return d->partition || d->time_limit != NO_VAL || d->end_time || d->min_nodes != NO_VAL ||
            d->max_nodes != NO_VAL || d->tres_per_node || d->tres_per_job || d->tres_per_task ||
-           d->num_tasks != NO_VAL || d->admin_comment;
+           d->num_tasks != NO_VAL || d->admin_comment || d->features;
 }
 
 std::vector<std::string_view> spank_env(const job_descriptor* job_desc) {

@@ -179,6 +179,7 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
         o.decision.message = error;
         return o;
     }
+    request.node_types = state->accounting->node_types();
 
     // After a start, a reconfigure (23.11+ re-executes slurmctld) or a
     // takeover, until the first pass has read the recovered jobs, every hold
@@ -348,6 +349,8 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     if (job_desc->tres_per_job) u.shape.tres_per_job = job_desc->tres_per_job;
     if (job_desc->tres_per_task) u.shape.tres_per_task = job_desc->tres_per_task;
     if (job_desc->num_tasks != NO_VAL && job_desc->num_tasks > 0) u.shape.tasks = job_desc->num_tasks;
+    if (job_desc->features) u.shape.constraint = job_desc->features;  // --constraint narrows instance types
+    before.node_types = state->accounting->node_types();
     for (const auto* list : {&before.partitions, &u.partitions}) {
         for (const auto& p : *list) before.facts[p] = ctld::partition_facts(p);
     }

@@ -54,6 +54,20 @@ PartitionFacts partition_facts(const std::string& name) {
     return f;
 }
 
+std::optional<std::vector<NodeRecord>> nodes_if_changed(long long stamp[2]) {
+    std::vector<NodeRecord> nodes;
+    auto visit = [](const char* name, const char* features, const char* partitions, void* arg) {
+        auto* out = static_cast<std::vector<NodeRecord>*>(arg);
+        try {
+            out->push_back(NodeRecord{name ? name : "", features ? features : "", partitions ? partitions : ""});
+        } catch (...) {
+            // Out of memory: the table is short; the next change rebuilds it.
+        }
+    };
+    if (!grants_ctld_list_nodes(stamp, visit, &nodes)) return std::nullopt;
+    return nodes;
+}
+
 JobShape shape_of_job(const struct job_record* job) {
     JobShape shape;
     grants_job_view v;

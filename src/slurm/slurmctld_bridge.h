@@ -58,6 +58,11 @@ void keep_module_loaded(void* address);
 // A partition's DefaultTime and size; the caller holds the partition read lock.
 PartitionFacts partition_facts(const std::string& name);
 
+// Every node's name, features and partitions when the node table or the
+// partitions changed since stamp (takes the node and partition read locks);
+// nullopt when nothing changed.
+std::optional<std::vector<NodeRecord>> nodes_if_changed(long long stamp[2]);
+
 // The cost-relevant request of an existing job (job_modify), before changes;
 // for a pending array's meta record, array_tasks is its pending task count.
 JobShape shape_of_job(const struct job_record* job);

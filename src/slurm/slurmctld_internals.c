@@ -74,6 +74,33 @@ int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes,
     return 1;
 }
 
+int grants_ctld_list_nodes(long long stamp[2], grants_node_visitor fn, void *arg)
+{
+    slurmctld_lock_t lock = { .node = READ_LOCK, .part = READ_LOCK };
+    node_record_t *node;
+    char *parts = NULL;
+    int changed = 0;
+
+    lock_slurmctld(lock);
+    if (stamp[0] != (long long) last_node_update || stamp[1] != (long long) last_part_update) {
+        stamp[0] = (long long) last_node_update;
+        stamp[1] = (long long) last_part_update;
+        changed = 1;
+        for (int i = 0; (node = next_node(&i)); i++) {
+            xfree(parts);
+            for (int p = 0; p < node->part_cnt; p++) {
+                const part_record_t *part = node->part_pptr[p];
+                if (part && part->name)
+                    xstrfmtcat(parts, "%s%s", parts ? "," : "", part->name);
+            }
+            fn(node->name, or_empty(node->features), or_empty(parts), arg);
+        }
+        xfree(parts);
+    }
+    unlock_slurmctld(lock);
+    return changed;
+}
+
 /* The job has its nodes to itself: --exclusive (or =topo from 24.11), or a
  * partition with OverSubscribe=EXCLUSIVE. --exclusive=user/mcs share nodes. */
 static int job_is_exclusive(const job_record_t *job)
@@ -114,6 +141,7 @@ static void view_job(const job_record_t *job, const char *marker, size_t marker_
     v->tres_per_node = job->tres_per_node;
     v->tres_per_job = job->tres_per_job;
     v->tres_per_task = job->tres_per_task;
+    v->features = job->details ? job->details->features : NULL;
     v->tres_alloc = job->tres_fmt_alloc_str;
     v->approval = marker ? marker_value(job, marker, marker_len) : NULL;
     v->is_pending = IS_JOB_PENDING(job) ? 1 : 0;

@@ -47,6 +47,14 @@ int grants_ctld_is_operator(uint32_t uid);
 int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes, int64_t *total_nodes,
                                 int *exclusive);
 
+/* Every node's name, available features and partitions (comma-separated),
+ * under the node and partition read locks, when the node table or the
+ * partitions changed since stamp[0] / stamp[1] (last_node_update,
+ * last_part_update; updated here); returns 1 when fn was called for the
+ * nodes, 0 when nothing changed. */
+typedef void (*grants_node_visitor)(const char *name, const char *features, const char *partitions, void *arg);
+int grants_ctld_list_nodes(long long stamp[2], grants_node_visitor fn, void *arg);
+
 /* slurmctld's job list as seen under one job read lock. */
 struct grants_job_list_stamp {
     uintptr_t list;          /* identifies job_list; changes on takeover */

@@ -30,6 +30,9 @@
 #                       gres/gpu of type trainium2 (GresTypes=neuron,gpu), with
 #                       File=$CLUSTER_DIR/dev/neuron[0-N-1], character devices
 #                       made at start (as gpu/nrt's AutoDetect would list them).
+#   CLUSTER_NODE_FEATURES  space-separated Features, one per node in order
+#                       (n1 n2 ...; a single node takes the first), e.g. the
+#                       EC2 instance types ParallelCluster sets as Features.
 #   CLUSTER_GRANTS_TMPFS  a size (e.g. 8m): mount a tmpfs of that size on
 #                       $CLUSTER_DIR/state/grants (the ledger's directory)
 #                       before slurmctld starts; cluster_stop unmounts it.
@@ -442,8 +445,9 @@ EOF
     if [ -n "${CLUSTER_NEURON_DEVICES:-}" ]; then gres="$gres,gpu:trainium2:$CLUSTER_NEURON_DEVICES"; fi
     local hw="CPUs=$cpus Boards=$boards SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem Gres=$gres State=UNKNOWN"
     local nodes=$CLUSTER_NODE n i=0 port
+    local features=(${CLUSTER_NODE_FEATURES:-})
     if [ "$(_cluster_node_count)" -le 1 ]; then
-        echo "NodeName=$CLUSTER_NODE NodeAddr=127.0.0.1 NodeHostname=$CLUSTER_NODE $hw" >>"$d/etc/slurm.conf"
+        echo "NodeName=$CLUSTER_NODE NodeAddr=127.0.0.1 NodeHostname=$CLUSTER_NODE $hw${features[0]:+ Features=${features[0]}}" >>"$d/etc/slurm.conf"
     else
         # Several slurmd on one host (--enable-multiple-slurmd): one port each;
         # %n keeps their pid files, spool directories and logs apart.
@@ -455,7 +459,7 @@ EOF
             mkdir -p "$d/spool/$n" && chmod 0755 "$d/spool" "$d/spool/$n"   # slurmstepd runs the batch script from there
             i=$((i + 1))
             eval "port=\${$i}"
-            echo "NodeName=$n NodeAddr=127.0.0.1 NodeHostname=$(hostname -s) Port=$port $hw" >>"$d/etc/slurm.conf"
+            echo "NodeName=$n NodeAddr=127.0.0.1 NodeHostname=$(hostname -s) Port=$port $hw${features[i - 1]:+ Features=${features[i - 1]}}" >>"$d/etc/slurm.conf"
         done
         nodes=$(echo "$CLUSTER_NODE_NAMES" | tr ' ' ',')
     fi

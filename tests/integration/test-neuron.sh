@@ -6,12 +6,18 @@
 # allocated (device i: cores i*4 .. i*4+3 on trn2), all of them for a job with
 # the whole node; two jobs sharing a node see disjoint cores; a user's own
 # subset is kept. gres/gpu requests on the gpu-typed partition are priced.
+# A ParallelCluster-style partition (mix) whose nodes carry their instance
+# type as a Feature holds a job at the dearest type it could land on (the
+# one --constraint names, when it names one) and charges the nodes it got.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster.sh"
 . "$here/lib.sh"
 
 . "$here/suite.sh"
 export CLUSTER_NEURON_DEVICES=16
+# n1, n2: trn1.2xlarge (1 chip); n3, n4: trn1.32xlarge (16). One node: n1's.
+export CLUSTER_NODE_FEATURES="trn1.2xlarge trn1.2xlarge trn1.32xlarge trn1.32xlarge"
+export CLUSTER_EXTRA_CONF="PartitionName=mix Nodes=ALL MaxTime=INFINITE State=UP"
 grants_suite_start "$here/policies/neuron.yaml"
 NODE=$CLUSTER_NODE
 LEDGER=$CLUSTER_DIR/state/grants/ledger.db
@@ -130,6 +136,49 @@ case_gpu_requests_priced() {
     [ -n "$JOB" ] && scancel "$JOB"
 }
 
+sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
+: "${GRANTCTL:?set GRANTCTL to the grantctl binary (make check does)}"
+GC=$CLUSTER_DIR/grantctl   # a copy users can reach
+install -m 0755 "$GRANTCTL" "$GC"
+MULTI=$([ "$(_cluster_node_count)" -ge 4 ] && echo 1)
+
+case_instance_types_from_features() {
+    local j seconds
+    submit -p mix --award=N-USD -C trn1.2xlarge -t 60 --hold --wrap true
+    assert_contains "$T_OUT" 'this job holds $1.34 (as on trn1.2xlarge nodes)' "--constraint=trn1.2xlarge: held at the small type's price"
+    [ -n "$JOB" ] && scancel "$JOB"
+    assert_contains "$(as_user alice "$GC" quote -p mix -C trn1.2xlarge -t 60 --award N-USD 2>&1)" \
+        'this job holds $1.34 (as on trn1.2xlarge nodes)' "grantctl quote names the instance type"
+    if [ -n "$MULTI" ]; then
+        submit -p mix --award=N-USD -t 60 --hold --wrap true
+        assert_contains "$T_OUT" 'this job holds $21.50 (as on trn1.32xlarge nodes)' "no constraint: the dearest type the job could land on"
+        [ -n "$JOB" ] && scancel "$JOB"
+    fi
+    submit -p mix --award=N-USD -C trn2.48xlarge -t 60 --hold --wrap true
+    assert_eq "" "$JOB" "a constraint naming a type no node has is refused"
+    assert_contains "$T_OUT" "no node of partition mix is of instance type trn2.48xlarge" "and says why"
+
+    # Charged by the node it got: one trn1.2xlarge (1 chip, \$1.34 an hour).
+    submit -p mix --award=N-USD -w "$NODE" -t 5 --wrap 'sleep 2'
+    j=$JOB
+    assert_eq COMPLETED "$(wait_job_done "$j" 60)" "job on $NODE completed" || return 1
+    sleep 2.5
+    seconds=$(sql "SELECT seconds FROM charges WHERE job_id=$j")
+    assert_eq "1 $((seconds * 1340000))" "$(sql "SELECT chips || ' ' || usd_ticks FROM charges WHERE job_id=$j")" \
+        "charged 1 chip at \$1.34 an hour for its $seconds s"
+    if [ -n "$MULTI" ]; then
+        # One small and one big node: the sum of the two instances' prices.
+        try_submit alice -o /dev/null -p mix --award=N-USD -N 2 -w n2,n3 -t 5 --wrap 'sleep 2'
+        j=$JOB
+        assert_eq COMPLETED "$(wait_job_done "$j" 60)" "2-node job on n2,n3 completed" || return 1
+        sleep 2.5
+        seconds=$(sql "SELECT seconds FROM charges WHERE job_id=$j")
+        assert_eq "17 $((seconds * (1340000 + 21500000)))" "$(sql "SELECT chips || ' ' || usd_ticks FROM charges WHERE job_id=$j")" \
+            "charged 1 + 16 chips at \$1.34 + \$21.50 an hour for its $seconds s"
+    fi
+}
+
+run_case "instance types from node Features: held at the dearest, charged by the nodes" case_instance_types_from_features
 run_case "two jobs sharing a node see disjoint NeuronCores" case_two_jobs_share_a_node
 run_case "a step sees the cores of its own devices" case_step_sees_its_devices
 run_case "whole-node jobs, the user's own value, cpu jobs" case_whole_node_and_user_value

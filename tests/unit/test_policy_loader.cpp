@@ -46,8 +46,8 @@ void test_error_fixtures(void** /*state*/) {
         {"err-not-a-mapping.yaml", {{1, 1, "the policy file must be a mapping, found a list"}}},
         {"err-unknown-key-top.yaml",
          {{7, 1,
-           "unknown key \"colour\" in the policy file; expected one of: version, enforce, partitions, awards, "
-           "users"}}},
+           "unknown key \"colour\" in the policy file; expected one of: version, enforce, partitions, "
+           "instance_types, awards, users"}}},
         {"err-unknown-key-nested.yaml",
          {{4, 3, "unknown key \"on_eror\" in enforce; expected one of: partitions, on_error"},
           {9, 32, "unknown key \"grups\" in award 'A1'.members; expected one of: users, groups, accounts"}}},
@@ -208,8 +208,8 @@ void test_error_snippets(void** /*state*/) {
          "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
          "  a: {chips_per_node: 1, chips: 2}\nawards: {}\n",
          {{4, 26,
-           "unknown key \"chips\" in partition 'a'; expected one of: chips_per_node, cores_per_chip, "
-           "usd_per_chip_hour, gres"}}},
+           "unknown key \"chips\" in partition 'a'; expected one of: chips_per_node, instance_type, "
+           "cores_per_chip, usd_per_chip_hour, gres"}}},
         // A misspelt required key: reported as unknown, and the real key as missing.
         {"unknown award key",
          "version: 1\nenforce: {partitions: [a]}\npartitions: {a: {chips_per_node: 1}}\nawards:\n  A1:\n"

@@ -1,0 +1,87 @@
+// Instance types: what each kind of Trainium node has and costs, and which
+// type each node of a partition is (the node Feature that names a type, as
+// AWS ParallelCluster sets them: Features=trn1.32xlarge).
+//
+// A partition with `instance_type: features` may mix types (trn1.2xlarge
+// with 1 chip and trn1.32xlarge with 16): a job is held at the most
+// expensive type it could land on (only the types its --constraint names,
+// when it names any) and charged for the nodes it really got.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "policy.h"
+
+namespace grants {
+
+// The facts shipped as defaults (Neuron architecture docs): chips and
+// NeuronCores per chip, no prices. The policy's instance_types add to them
+// and override them key by key.
+const std::map<std::string, InstanceType, std::less<>>& builtin_instance_types();
+
+// The cost of nodes of one instance type on a partition: chips and cores
+// from the type, the type's price (per instance-hour spread over its chips,
+// or per chip-hour), else the partition's usd_per_chip_hour. nullopt when
+// the policy has no such type.
+std::optional<PartitionCost> cost_for_type(const Policy& policy, const PartitionCost& partition,
+                                           std::string_view type);
+
+// The cost of a run on these nodes' types (one entry per allocated node):
+// one type -> cost_for_type; several -> whole_chips the sum of their chips
+// and a dollar rate that charges exactly the sum of the nodes' prices.
+// Nodes of no known type count as the partition's own chips_per_node and rate.
+PartitionCost cost_on_nodes(const Policy& policy, const PartitionCost& partition,
+                            const std::vector<std::string>& node_types);
+
+// The instance type a node's Features name ("" when none): the first
+// comma-separated feature that is a type of the policy.
+std::string type_of_features(const Policy& policy, std::string_view features);
+
+// The instance types a --constraint expression names ("trn1.2xlarge",
+// "[trn1.2xlarge|trn1.32xlarge]", "efa&trn1.32xlarge*2"); empty when none.
+std::vector<std::string> constraint_types(const Policy& policy, std::string_view constraint);
+
+// "n[1-3,5],gpu-[01-02]" -> n1 n2 n3 n5 gpu-01 gpu-02 (Slurm's host lists,
+// zero padding kept); nullopt when malformed or longer than max_hosts.
+std::optional<std::vector<std::string>> expand_hostlist(std::string_view list, std::size_t max_hosts = 100000);
+
+// Which instance type each node is, per node and per partition, as read from
+// slurmctld's node table for the current policy. Immutable once built.
+struct NodeTypes {
+    std::unordered_map<std::string, std::string> by_node;                     // node -> type ("" none)
+    std::unordered_map<std::string, std::vector<std::string>> by_partition;  // sorted distinct types; "" for untyped nodes
+};
+
+struct NodeRecord {
+    std::string name;
+    std::string features;    // comma-separated available features
+    std::string partitions;  // comma-separated partition names
+};
+
+NodeTypes build_node_types(const Policy& policy, const std::vector<NodeRecord>& nodes);
+
+// The types of a job's allocated nodes (its node list), one per node; nullopt
+// when the list cannot be read.
+std::optional<std::vector<std::string>> types_of_nodes(const NodeTypes& types, std::string_view node_list);
+
+// The types a job may land on in a features partition: the partition's
+// types, narrowed to those its constraint names when it names any.
+std::vector<std::string> candidate_types(const Policy& policy, const NodeTypes* types, std::string_view partition,
+                                         std::string_view constraint);
+
+// The costs a job may be priced at on a partition: the partition's own, or
+// for `instance_type: features` one per type it could land on (and the
+// partition's own chips_per_node for nodes of no known type, when given).
+// Empty: no node of the partition could take the job at a known price.
+std::vector<PartitionCost> partition_options(const Policy& policy, const PartitionCost& partition,
+                                             std::string_view name, const NodeTypes* types,
+                                             std::string_view constraint);
+
+}  // namespace grants

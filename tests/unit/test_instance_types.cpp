@@ -1,0 +1,260 @@
+// Instance types: the policy's table (built-in facts, overrides, errors),
+// partitions named after a type or reading each node's type from its
+// Features, exact prices per instance-hour, host lists and --constraint, the
+// hold at the dearest type a job could land on, and a run priced by the
+// nodes it got.
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cmocka.h"
+#include "core/cost_model.h"
+#include "core/decision.h"
+#include "core/instance_types.h"
+#include "core/policy_loader.h"
+#include "core/usage.h"
+
+using namespace grants;
+
+namespace {
+
+constexpr char kMixed[] =
+    "version: 1\n"
+    "enforce: {partitions: [mix, big]}\n"
+    "instance_types:\n"
+    "  trn1.2xlarge: {usd_per_instance_hour: 1.34}\n"
+    "  trn1.32xlarge: {usd_per_instance_hour: 21.50}\n"
+    "  lab.box: {chips: 4, cores_per_chip: 2, usd_per_chip_hour: 2}\n"
+    "partitions:\n"
+    "  mix: {instance_type: features}\n"
+    "  big: {instance_type: trn1.32xlarge}\n"
+    "awards:\n"
+    "  D: {members: {users: [ann]}, budget: {usd: 1000}}\n"
+    "  H: {members: {users: [ann]}, budget: {chip_hours: 1000}}\n";
+
+std::shared_ptr<const Policy> load(const char* text) {
+    PolicyLoad load = load_policy_text(text, "g.yaml");
+    for (const auto& e : load.errors) std::fprintf(stderr, "  %s\n", e.to_string().c_str());
+    assert_non_null(load.policy.get());
+    return load.policy;
+}
+
+std::string first_error(const std::string& text) {
+    PolicyLoad load = load_policy_text(text, "g.yaml");
+    return load.errors.empty() ? "" : load.errors.front().to_string();
+}
+
+std::shared_ptr<const NodeTypes> nodes_of(const Policy& p) {
+    return std::make_shared<const NodeTypes>(build_node_types(
+        p, {{"n1", "efa,trn1.2xlarge", "mix,cpu"}, {"n2", "trn1.2xlarge", "mix"}, {"n3", "trn1.32xlarge", "mix,big"},
+            {"n4", "trn1.32xlarge,efa", "mix,big"}, {"c1", "", "cpu"}}));
+}
+
+void table_and_partitions(void**) {
+    auto p = load(kMixed);
+    // Built-in facts kept where the policy gives only a price.
+    const InstanceType* small = p->find_instance_type("trn1.2xlarge");
+    assert_non_null(small);
+    assert_int_equal(small->chips, 1);
+    assert_int_equal(small->cores_per_chip, 2);
+    assert_true(small->usd_per_instance_hour == 1'340'000);
+    assert_non_null(p->find_instance_type("trn2.48xlarge"));
+    assert_int_equal(p->find_instance_type("trn2.48xlarge")->cores_per_chip, 4);
+    assert_int_equal(p->find_instance_type("lab.box")->chips, 4);
+    // A partition named after a type takes its chips, cores and price.
+    const PartitionCost* big = p->find_partition("big");
+    assert_int_equal(big->chips_per_node, 16);
+    assert_int_equal(big->cores_per_chip, 2);
+    assert_string_equal(big->instance_type.c_str(), "trn1.32xlarge");
+    assert_true(big->usd_per_chip_hour == 21'500'000);
+    assert_int_equal(big->rate_divisor, 16);
+    assert_true(p->find_partition("mix")->types_from_features);
+}
+
+void loader_errors(void**) {
+    const std::string head = "version: 1\nenforce: {partitions: [a]}\n";
+    assert_string_equal(first_error(head + "partitions: {a: {instance_type: trn9.huge}}\nawards: {}\n").c_str(),
+                        "g.yaml:3:33: partition 'a'.instance_type \"trn9.huge\" is not an instance type; known: "
+                        "trn1.2xlarge, trn1.32xlarge, trn1n.32xlarge, trn2.48xlarge, trn2u.48xlarge (or 'features' "
+                        "to read each node's type from its Features)");
+    assert_string_equal(
+        first_error(head + "partitions: {a: {chips_per_node: 16, instance_type: trn1.32xlarge}}\nawards: {}\n").c_str(),
+        "g.yaml:3:53: partition 'a' gives both chips_per_node and instance_type; the instance type says how many "
+        "chips its nodes have, so keep one");
+    assert_string_equal(first_error(head + "partitions: {a: {cores_per_chip: 2}}\nawards: {}\n").c_str(),
+                        "g.yaml:3:17: partition 'a' is missing the key 'chips_per_node'");
+    assert_string_equal(
+        first_error(head + "instance_types: {x.y: {cores_per_chip: 2}}\npartitions: {a: {chips_per_node: 1}}\n"
+                           "awards: {}\n")
+            .c_str(),
+        "g.yaml:3:23: instance type 'x.y' is missing the key 'chips'");
+    assert_string_equal(
+        first_error(head +
+                    "instance_types: {trn1.2xlarge: {usd_per_chip_hour: 1, usd_per_instance_hour: 1}}\n"
+                    "partitions: {a: {chips_per_node: 1}}\nawards: {}\n")
+            .c_str(),
+        "g.yaml:3:32: instance type 'trn1.2xlarge' gives both usd_per_chip_hour and usd_per_instance_hour; keep one");
+    assert_string_equal(
+        first_error(head + "instance_types: {trn1.2xlarge: {usd_per_instance_hour: 1}}\n"
+                           "partitions: {a: {instance_type: trn1.2xlarge, usd_per_chip_hour: 2}}\nawards: {}\n")
+            .c_str(),
+        "g.yaml:4:33: partition 'a' has a usd_per_chip_hour and its instance type 'trn1.2xlarge' has a price; keep "
+        "one");
+    // A dollar award on a features partition needs some price.
+    assert_string_equal(first_error(head + "partitions: {a: {instance_type: features}}\n"
+                                           "awards: {D: {members: {}, budget: {usd: 5}}}\n")
+                            .c_str(),
+                        "g.yaml:4:35: award 'D' has a usd budget but partition 'a' has no usd_per_chip_hour; add a "
+                        "rate or restrict the award's partitions");
+}
+
+void exact_prices(void**) {
+    auto p = load(kMixed);
+    const PartitionCost& big = *p->find_partition("big");
+    // One trn1.32xlarge for an hour: $21.50 exactly; two for 90 s: 2 x 21.50 x 90/3600.
+    assert_true(cost_ticks(Budget::Unit::Usd, big, 16, 3600) == ticks_of(21'500'000));
+    assert_true(cost_ticks(Budget::Unit::Usd, big, 32, 90) == ticks_of(2 * 21'500'000) / 40);
+    // Three of its chips for an hour (a GRES job): 3/16 of the price, rounded up to the tick.
+    const Ticks three = cost_ticks(Budget::Unit::Usd, big, 3, 3600);
+    assert_true(three * 16 >= ticks_of(3 * 21'500'000) && three * 16 < ticks_of(3 * 21'500'000) + 16);
+    assert_true(cost_ticks(Budget::Unit::ChipHours, big, 16, 3600) == ticks_of(16'000'000));
+
+    // A run on one small and one big node: the sum of their prices.
+    const PartitionCost mixed = cost_on_nodes(*p, *p->find_partition("mix"), {"trn1.2xlarge", "trn1.32xlarge"});
+    assert_int_equal(chips_of(mixed, JobShape{}, 2), 17);
+    assert_true(cost_ticks(Budget::Unit::Usd, mixed, 17, 3600) == ticks_of(1'340'000 + 21'500'000));
+    assert_true(cost_ticks(Budget::Unit::ChipHours, mixed, 17, 7200) == ticks_of(34'000'000));
+    const PartitionCost one = cost_on_nodes(*p, *p->find_partition("mix"), {"lab.box", "lab.box"});
+    assert_string_equal(one.instance_type.c_str(), "lab.box");
+    assert_true(cost_ticks(Budget::Unit::Usd, one, chips_of(one, JobShape{}, 2), 3600) == ticks_of(16'000'000));
+}
+
+void host_lists_and_constraints(void**) {
+    auto hosts = expand_hostlist("n[1-3,5],gpu-[08-10],login");
+    assert_non_null(hosts ? &*hosts : nullptr);
+    std::string all;
+    for (const auto& h : *hosts) all += h + " ";
+    assert_string_equal(all.c_str(), "n1 n2 n3 n5 gpu-08 gpu-09 gpu-10 login ");
+    auto racks = expand_hostlist("r[1-2]n[1-2]");
+    assert_int_equal(racks->size(), 4);
+    assert_string_equal((*racks)[3].c_str(), "r2n2");
+    for (const char* bad : {"n[1-", "n[3-1]", "n]", "n[a]", ",", "n[1-999999999]"}) {
+        assert_false(expand_hostlist(bad).has_value());
+    }
+
+    auto p = load(kMixed);
+    auto names = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (const auto& t : v) s += t + " ";
+        return s;
+    };
+    assert_string_equal(names(constraint_types(*p, "trn1.2xlarge")).c_str(), "trn1.2xlarge ");
+    assert_string_equal(names(constraint_types(*p, "[trn1.32xlarge|trn1.2xlarge]")).c_str(),
+                        "trn1.2xlarge trn1.32xlarge ");
+    assert_string_equal(names(constraint_types(*p, "efa&trn1.32xlarge*2")).c_str(), "trn1.32xlarge ");
+    assert_string_equal(names(constraint_types(*p, "efa")).c_str(), "");
+
+    auto types = nodes_of(*p);
+    assert_string_equal(names(types->by_partition.at("mix")).c_str(), "trn1.2xlarge trn1.32xlarge ");
+    assert_string_equal(names(types->by_partition.at("cpu")).c_str(), " trn1.2xlarge ");  // c1 has no type
+    assert_string_equal(names(candidate_types(*p, types.get(), "mix", "trn1.2xlarge")).c_str(), "trn1.2xlarge ");
+    assert_string_equal(names(candidate_types(*p, types.get(), "mix", "")).c_str(), "trn1.2xlarge trn1.32xlarge ");
+    assert_string_equal(names(*types_of_nodes(*types, "n[2-3]")).c_str(), "trn1.2xlarge trn1.32xlarge ");
+}
+
+JobRequest ann_on_mix(const std::string& award, const std::string& constraint) {
+    JobRequest j;
+    j.who = Identity{"ann", {}, ""};
+    j.partitions = {"mix"};
+    j.requested.award = award;
+    j.requested.values = {award};
+    j.shape.time_limit_minutes = 60;
+    j.shape.constraint = constraint;
+    j.today = day_number(2026, 12, 1);
+    return j;
+}
+
+void holds_at_the_dearest_type(void**) {
+    auto p = load(kMixed);
+    const grants::UsageLookup no_usage;
+    JobRequest j = ann_on_mix("D", "");
+    j.node_types = nodes_of(*p);
+    Decision d = decide_submit(*p, j, no_usage);
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Decision::Verdict::Accept));
+    assert_true(d.hold == ticks_of(21'500'000));
+    assert_non_null(std::strstr(d.message.c_str(), "this job holds $21.50 (as on trn1.32xlarge nodes)"));
+
+    j.shape.constraint = "trn1.2xlarge";
+    d = decide_submit(*p, j, no_usage);
+    assert_true(d.hold == ticks_of(1'340'000));
+    assert_int_equal(d.chips, 1);
+    assert_non_null(std::strstr(d.message.c_str(), "(as on trn1.2xlarge nodes)"));
+
+    j.shape.constraint = "trn2.48xlarge";
+    d = decide_submit(*p, j, no_usage);
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Decision::Verdict::Reject));
+    assert_non_null(std::strstr(d.message.c_str(), "no node of partition mix is of instance type trn2.48xlarge"));
+
+    // Before the node table is known, or with nodes of no type: refused, not free.
+    j.shape.constraint.clear();
+    j.node_types.reset();
+    d = decide_submit(*p, j, no_usage);
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Decision::Verdict::Reject));
+    assert_non_null(std::strstr(d.message.c_str(), "has a Feature naming an instance type"));
+
+    // A node type without a price could take a dollar job: refused.
+    auto unpriced = load(
+        "version: 1\nenforce: {partitions: [mix]}\ninstance_types: {trn1.2xlarge: {usd_per_instance_hour: 1}}\n"
+        "partitions: {mix: {instance_type: features}}\nawards: {D: {members: {users: [ann]}, budget: {usd: 100}}}\n");
+    JobRequest u = ann_on_mix("D", "");
+    u.node_types = nodes_of(*unpriced);
+    d = decide_submit(*unpriced, u, no_usage);
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Decision::Verdict::Reject));
+    assert_non_null(std::strstr(d.message.c_str(), "without a price"));
+    u.shape.constraint = "trn1.2xlarge";
+    assert_int_equal(static_cast<int>(decide_submit(*unpriced, u, no_usage).verdict),
+                     static_cast<int>(Decision::Verdict::Accept));
+}
+
+void runs_priced_by_their_nodes(void**) {
+    auto p = load(kMixed);
+    UsageAccountant accountant("c");
+    accountant.set_node_types(nodes_of(*p));
+    JobObservation pending;
+    pending.job_id = 1;
+    pending.award = "D";
+    pending.user = "ann";
+    pending.partition = "mix";
+    pending.time_limit_minutes = 60;
+    JobObservation small = pending;
+    small.job_id = 2;
+    small.phase = JobObservation::Phase::Running;
+    small.start_time = 1000;
+    small.nodes = "n1";
+    JobObservation done = small;
+    done.job_id = 3;
+    done.phase = JobObservation::Phase::Finished;
+    done.end_time = 1000 + 1800;
+    done.nodes = "n[3-4]";
+    done.shape.min_nodes = 2;
+    done.shape.max_nodes = 2;
+    PassResult r = accountant.pass(*p, {pending, small, done}, 5000);
+    // Held: the pending job at the dearest type ($21.50), the running one at
+    // its small node ($1.34), the finished one at its charge (2 x $21.50 x 0.5 h).
+    assert_int_equal(r.charges.size(), 1);
+    assert_int_equal(r.charges[0].chips, 32);
+    assert_true(r.charges[0].usd == ticks_of(21'500'000));
+    assert_true(r.snapshot.awards.at("D").held == ticks_of(21'500'000 + 1'340'000 + 21'500'000));
+}
+
+}  // namespace
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(table_and_partitions),      cmocka_unit_test(loader_errors),
+        cmocka_unit_test(exact_prices),              cmocka_unit_test(host_lists_and_constraints),
+        cmocka_unit_test(holds_at_the_dearest_type), cmocka_unit_test(runs_priced_by_their_nodes),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
