@@ -17,7 +17,15 @@ inline std::string award_status_json(const AwardStatus& s) {
                       ",\"pending_jobs\":" + std::to_string(s.pending_jobs) + ",\"valid_from\":" +
                       (s.valid_from ? json_string(format_date(*s.valid_from)) : "null") + ",\"valid_until\":" +
                       (s.valid_until ? json_string(format_date(*s.valid_until)) : "null") +
-                      ",\"state\":" + json_string(s.state) + "}";
+                      ",\"state\":" + json_string(s.state) + ",\"node_prices\":[";
+    for (std::size_t i = 0; i < s.node_prices.size(); ++i) {
+        const NodePrice& p = s.node_prices[i];
+        out += std::string(i ? "," : "") + "{\"partition\":" + json_string(p.partition) + ",\"instance_type\":" +
+               (p.instance_type.empty() ? "null" : json_string(p.instance_type)) +
+               ",\"chips\":" + std::to_string(p.chips) + ",\"per_node_hour\":" +
+               (p.per_node_hour ? format_ticks(*p.per_node_hour) : "null") + "}";
+    }
+    out += "]}";
     return out;
 }
 

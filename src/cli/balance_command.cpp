@@ -78,6 +78,21 @@ int run_balance(const std::vector<std::string>& args) {
                s.valid_until ? format_date(*s.valid_until) : "-", s.state});
     }
     t.print(std::cout);
+    // Where nodes differ in price, say what each type costs: a job is held at
+    // the dearest type it may land on and charged for the nodes it gets.
+    Table prices({"AWARD", "PARTITION", "INSTANCE TYPE", "CHIPS", "PER NODE-HOUR"}, {false, false, false, true, true});
+    for (const auto& s : shown) {
+        for (const NodePrice& p : s.node_prices) {
+            prices.add({s.id, p.partition, p.instance_type.empty() ? "(no type)" : p.instance_type,
+                        std::to_string(p.chips),
+                        p.per_node_hour ? format_amount(s.unit, *p.per_node_hour, true) : "no price"});
+        }
+    }
+    if (!prices.empty()) {
+        std::cout << "\nNodes by instance type (a job is held at the dearest type it may run on, or the one its\n"
+                     "--constraint names, and charged for the nodes it gets):\n";
+        prices.print(std::cout);
+    }
     return kExitOk;
 }
 

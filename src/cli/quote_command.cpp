@@ -136,7 +136,8 @@ int run_quote(const std::vector<std::string>& args) {
                   << ",\"message\":" << json_string(q.message) << ",\"cost\":"
                   << (q.cost ? format_ticks(*q.cost) : "null") << ",\"unit\":"
                   << (q.cost ? json_string(unit_name(q.unit)) : "null") << ",\"chips_per_task\":" << q.chips
-                  << ",\"time_limit_minutes\":" << q.time_limit_minutes << "}\n";
+                  << ",\"time_limit_minutes\":" << q.time_limit_minutes << ",\"instance_type\":"
+                  << (q.instance_type.empty() ? "null" : json_string(q.instance_type)) << "}\n";
         return status;
     }
     if (q.verdict == "untouched") {
@@ -145,8 +146,9 @@ int run_quote(const std::vector<std::string>& args) {
     }
     std::cout << (q.verdict == "reject" ? "would be rejected: " : "would be accepted: ") << q.message << "\n";
     if (q.cost) {
-        std::cout << "maximum cost: " << format_amount(q.unit, *q.cost, true) << " (" << q.chips << " chips x "
-                  << format_duration(q.time_limit_minutes * 60) << ")\n";
+        std::cout << "maximum cost: " << format_amount(q.unit, *q.cost, true) << " (" << q.chips << (q.chips == 1 ? " chip x " : " chips x ")
+                  << format_duration(q.time_limit_minutes * 60)
+                  << (q.instance_type.empty() ? std::string() : " on " + q.instance_type + " nodes") << ")\n";
     }
     return status;
 }

@@ -298,6 +298,7 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
         d.award = award_id;
         d.hold = cost->amount;
         d.chips = cost->chips;
+        d.instance_type = cost->instance_type;
         d.time_limit_minutes = time_limit;
         return d;
     };
@@ -351,6 +352,7 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     d.verdict = Decision::Verdict::Accept;
     d.hold = cost->amount;
     d.chips = cost->chips;
+    d.instance_type = cost->instance_type;
     d.time_limit_minutes = time_limit;
     d.set_time_limit_minutes = set_time_limit;
     if (!job.shape.max_nodes) d.set_max_nodes = cost->nodes;

@@ -61,6 +61,7 @@ struct Decision {
     // Accept only: what the job holds and what to write back into it.
     Ticks hold = 0;
     std::int64_t chips = 0;  // per array task
+    std::string instance_type;  // the node type the hold was priced at, when the partition names types
     std::int64_t time_limit_minutes = 0;
     std::optional<std::int64_t> set_time_limit_minutes;  // the job gave none
     std::optional<std::int64_t> set_max_nodes;           // the job gave none

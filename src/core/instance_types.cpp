@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cost_model.h"
 #include "decimal.h"
 
 namespace grants {
@@ -257,6 +258,25 @@ std::vector<PartitionCost> partition_options(const Policy& policy, const Partiti
             if (partition.chips_per_node > 0) out.push_back(partition);
         } else if (auto c = cost_for_type(policy, partition, type)) {
             out.push_back(std::move(*c));
+        }
+    }
+    return out;
+}
+
+std::vector<NodePrice> node_prices(const Policy& policy, const Award& award, const NodeTypes* types) {
+    std::vector<NodePrice> out;
+    for (const auto& [name, partition] : policy.partitions) {
+        if (!policy.enforces(name) || !award.allows_partition(name)) continue;
+        if (partition.instance_type.empty() && !partition.types_from_features) continue;
+        for (const PartitionCost& cost : partition_options(policy, partition, name, types, {})) {
+            NodePrice p;
+            p.partition = name;
+            p.instance_type = cost.instance_type;
+            p.chips = cost.chips_per_node;
+            if (award.budget.unit == Budget::Unit::ChipHours || cost.usd_per_chip_hour) {
+                p.per_node_hour = cost_ticks(award.budget.unit, cost, cost.chips_per_node, 3600);
+            }
+            out.push_back(std::move(p));
         }
     }
     return out;

@@ -84,4 +84,20 @@ std::vector<PartitionCost> partition_options(const Policy& policy, const Partiti
                                              std::string_view name, const NodeTypes* types,
                                              std::string_view constraint);
 
+// One line of "what a node costs" for grantctl balance: on a partition of an
+// award that is priced by instance type, the price of one node of one type
+// for one hour, in the award's unit.
+struct NodePrice {
+    std::string partition;
+    std::string instance_type;    // "" for the partition's nodes of no known type
+    std::int64_t chips = 0;       // chips per node
+    std::optional<Ticks> per_node_hour;  // none: a dollar award and no price for this type
+};
+
+// The node prices of an award's enforced partitions that name an instance
+// type or read types from Features (only those: elsewhere a node is a node),
+// in partition and type order. types: the node table (nullptr: not read yet,
+// so a features partition has no known types and shows none).
+std::vector<NodePrice> node_prices(const Policy& policy, const Award& award, const NodeTypes* types);
+
 }  // namespace grants

@@ -208,6 +208,12 @@ std::string encode_answer(const Answer& a) {
         if (s.valid_until) l.add("until", format_date(*s.valid_until));
         l.add("state", s.state);
         out += l.done();
+        for (const NodePrice& p : s.node_prices) {
+            Line n("price");
+            n.add("award", s.id).add("partition", p.partition).add("type", p.instance_type).add("chips", p.chips);
+            if (p.per_node_hour) n.add("per_hour", *p.per_node_hour);
+            out += n.done();
+        }
     }
     if (a.quote) {
         const QuoteResult& q = *a.quote;
@@ -215,6 +221,7 @@ std::string encode_answer(const Answer& a) {
         l.add("verdict", q.verdict).add("award", q.award).add("message", q.message);
         if (q.cost) l.add("cost", *q.cost);
         l.add("unit", unit_name(q.unit)).add("chips", q.chips).add("minutes", q.time_limit_minutes);
+        if (!q.instance_type.empty()) l.add("type", q.instance_type);
         out += l.done();
     }
     out += Line("end").add("awards", static_cast<std::int64_t>(a.awards.size())).done();
@@ -282,6 +289,21 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             }
             s.state = get(f, "state");
             a.awards.push_back(std::move(s));
+        } else if (rec->type == "price") {
+            if (a.awards.empty() || a.awards.back().id != get(f, "award")) {
+                return fail("a price line of the controller's answer follows no award line");
+            }
+            NodePrice p;
+            p.partition = get(f, "partition");
+            p.instance_type = get(f, "type");
+            auto chips = to_int(f, "chips");
+            if (p.partition.empty() || !chips) return fail("a price line of the controller's answer lacks a field");
+            p.chips = *chips;
+            if (f.count("per_hour")) {
+                p.per_node_hour = to_int(f, "per_hour");
+                if (!p.per_node_hour) return fail("a price line of the controller's answer has a bad price");
+            }
+            a.awards.back().node_prices.push_back(std::move(p));
         } else if (rec->type == "quote") {
             QuoteResult q;
             q.verdict = get(f, "verdict");
@@ -299,6 +321,7 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             q.unit = *unit;
             q.chips = *chips;
             q.time_limit_minutes = *minutes;
+            q.instance_type = get(f, "type");
             a.quote = std::move(q);
         } else if (rec->type == "end") {
             auto count = to_int(f, "awards");

@@ -44,6 +44,9 @@ struct AwardStatus {
     std::int64_t pending_jobs = 0;
     std::optional<DayNumber> valid_from, valid_until;
     std::string state;  // "active", "expired", "not yet valid"
+    // Where the award's partitions price nodes by instance type: each type's
+    // price per node-hour (instance_types.h), for balance to explain holds.
+    std::vector<NodePrice> node_prices;
 
     Ticks left() const;  // budget - charged - held, may be negative after a debit
 };
@@ -57,6 +60,7 @@ struct QuoteResult {
     Budget::Unit unit = Budget::Unit::ChipHours;
     std::int64_t chips = 0;  // per array task
     std::int64_t time_limit_minutes = 0;
+    std::string instance_type;  // the node type the cost was priced at, when typed
 };
 
 struct Answer {

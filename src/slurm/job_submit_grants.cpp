@@ -238,6 +238,7 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
         q.unit = o.unit;
         q.chips = o.decision.chips;
         q.time_limit_minutes = o.decision.time_limit_minutes;
+        q.instance_type = o.decision.instance_type;
         answer.quote = std::move(q);
     } else if (!policy) {
         answer.refused = "slurmctld has no usable grant policy right now (" + current->problem + "); ask the cluster admins.";
@@ -245,6 +246,7 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
         answer.refused = "grantctl metrics shows every award: only root, SlurmUser and Slurm operators may run it.";
     } else {
         const DayNumber today = ctld::local_today(now);
+        const std::shared_ptr<const NodeTypes> types = state->accounting->node_types();
         std::vector<std::string> ids;
         if (*kind == QueryKind::Metrics) {
             for (const auto& [id, award] : policy->awards) ids.push_back(id);
@@ -253,7 +255,9 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
         }
         for (const auto& id : ids) {
             const Award* a = policy->find_award(id);
-            if (a) answer.awards.push_back(award_status(*a, state->usage.view(*policy, id, who.user), today));
+            if (!a) continue;
+            answer.awards.push_back(award_status(*a, state->usage.view(*policy, id, who.user), today));
+            answer.awards.back().node_prices = node_prices(*policy, *a, types.get());
         }
     }
     if (err_msg) *err_msg = ctld::slurm_strdup(encode_answer(answer));

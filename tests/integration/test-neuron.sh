@@ -149,6 +149,23 @@ case_instance_types_from_features() {
     [ -n "$JOB" ] && scancel "$JOB"
     assert_contains "$(as_user alice "$GC" quote -p mix -C trn1.2xlarge -t 60 --award N-USD 2>&1)" \
         'this job holds $1.34 (as on trn1.2xlarge nodes)' "grantctl quote names the instance type"
+    assert_contains "$(as_user alice "$GC" quote -p mix -C trn1.2xlarge -t 60 --award N-USD 2>&1)" \
+        'maximum cost: $1.34 (1 chip x 01:00:00 on trn1.2xlarge nodes)' "and prices its cost on that type"
+    assert_contains "$(as_user alice "$GC" quote -p mix -C trn1.2xlarge -t 60 --award N-USD --json 2>&1)" \
+        '"instance_type":"trn1.2xlarge"' "quote --json names the instance type"
+    # balance: what each type of the award's partition costs (types of the nodes there).
+    local bal
+    bal=$(as_user alice "$GC" balance --award N-USD 2>&1)
+    assert_contains "$bal" "Nodes by instance type" "balance explains prices by instance type"
+    assert_contains "$(echo "$bal" | grep -E '^N-USD +mix +trn1\.2xlarge +1 +\$1\.34$')" "trn1.2xlarge" \
+        "balance: a trn1.2xlarge node costs \$1.34 an hour"
+    if [ -n "$MULTI" ]; then
+        assert_contains "$(echo "$bal" | grep -E '^N-USD +mix +trn1\.32xlarge +16 +\$21\.50$')" "trn1.32xlarge" \
+            "balance: a trn1.32xlarge node costs \$21.50 an hour"
+    fi
+    assert_contains "$(as_user alice "$GC" balance --award N-USD --json 2>&1)" \
+        '"node_prices":[{"partition":"mix","instance_type":"trn1.2xlarge","chips":1,"per_node_hour":1.34}' \
+        "balance --json lists the node prices"
     if [ -n "$MULTI" ]; then
         submit -p mix --award=N-USD -t 60 --hold --wrap true
         assert_contains "$T_OUT" 'this job holds $21.50 (as on trn1.32xlarge nodes)' "no constraint: the dearest type the job could land on"

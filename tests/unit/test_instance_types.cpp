@@ -248,6 +248,44 @@ void runs_priced_by_their_nodes(void**) {
     assert_true(r.snapshot.awards.at("D").held == ticks_of(21'500'000 + 1'340'000 + 21'500'000));
 }
 
+// What balance shows: each type's price per node-hour on the award's typed
+// partitions, only the types a features partition really has.
+void node_prices_for_balance(void**) {
+    auto p = load(kMixed);
+    auto nodes = nodes_of(*p);
+    auto usd = node_prices(*p, *p->find_award("D"), nodes.get());
+    assert_int_equal(usd.size(), 3);  // big: trn1.32xlarge; mix: trn1.2xlarge, trn1.32xlarge
+    assert_string_equal(usd[0].partition.c_str(), "big");
+    assert_string_equal(usd[0].instance_type.c_str(), "trn1.32xlarge");
+    assert_int_equal(usd[0].chips, 16);
+    assert_int_equal(*usd[0].per_node_hour, ticks_of(21'500'000));
+    assert_string_equal(usd[1].partition.c_str(), "mix");
+    assert_string_equal(usd[1].instance_type.c_str(), "trn1.2xlarge");
+    assert_int_equal(usd[1].chips, 1);
+    assert_int_equal(*usd[1].per_node_hour, ticks_of(1'340'000));
+    assert_string_equal(usd[2].instance_type.c_str(), "trn1.32xlarge");
+    // Chip-hour awards: a node-hour is its chips.
+    auto hours = node_prices(*p, *p->find_award("H"), nodes.get());
+    assert_int_equal(hours.size(), 3);
+    assert_int_equal(*hours[0].per_node_hour, ticks_of(16 * kMicrosPerUnit));
+    assert_int_equal(*hours[1].per_node_hour, ticks_of(1 * kMicrosPerUnit));
+    // Before the node table is read, a features partition has no known types.
+    assert_int_equal(node_prices(*p, *p->find_award("D"), nullptr).size(), 1);
+    // Partitions priced per node of one size, unpriced types, awards limited to partitions.
+    auto q = load("version: 1\nenforce: {partitions: [a, mix]}\n"
+                  "instance_types: {trn1.2xlarge: {usd_per_instance_hour: 1}}\n"
+                  "partitions:\n  a: {chips_per_node: 16}\n"
+                  "  mix: {instance_type: features}\nawards:\n"
+                  "  D: {members: {users: [ann]}, budget: {usd: 1}, partitions: [mix]}\n"
+                  "  H: {members: {users: [ann]}, budget: {chip_hours: 1}, partitions: [a]}\n");
+    auto qn = nodes_of(*q);
+    assert_int_equal(node_prices(*q, *q->find_award("H"), qn.get()).size(), 0);
+    auto unpriced = node_prices(*q, *q->find_award("D"), qn.get());
+    assert_int_equal(unpriced.size(), 2);
+    assert_int_equal(*unpriced[0].per_node_hour, ticks_of(kMicrosPerUnit));
+    assert_false(unpriced[1].per_node_hour.has_value());
+}
+
 }  // namespace
 
 int main() {
@@ -255,6 +293,7 @@ int main() {
         cmocka_unit_test(table_and_partitions),      cmocka_unit_test(loader_errors),
         cmocka_unit_test(exact_prices),              cmocka_unit_test(host_lists_and_constraints),
         cmocka_unit_test(holds_at_the_dearest_type), cmocka_unit_test(runs_priced_by_their_nodes),
+        cmocka_unit_test(node_prices_for_balance),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

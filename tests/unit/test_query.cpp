@@ -57,6 +57,8 @@ void test_round_trip(void**) {
     usd.valid_until.reset();
     usd.charged = -ticks_of(5 * kMicrosPerUnit);  // credits can make it negative
     usd.title = "";
+    usd.node_prices.push_back({"mix", "trn1.2xlarge", 1, ticks_of(1'340'000)});
+    usd.node_prices.push_back({"mix", "trn1.32xlarge", 16, std::nullopt});
     a.awards.push_back(usd);
     const std::string text = encode_answer(a);
     // Plain ASCII lines, nothing that a logger could mangle.
@@ -80,6 +82,17 @@ void test_round_trip(void**) {
     assert_true(back->awards[1].unit == Budget::Unit::Usd);
     assert_false(back->awards[1].valid_until.has_value());
     assert_int_equal(back->awards[1].charged, -ticks_of(5 * kMicrosPerUnit));
+    // Node prices travel with their award, a missing price stays missing.
+    assert_int_equal(back->awards[0].node_prices.size(), 0);
+    const auto& prices = back->awards[1].node_prices;
+    assert_int_equal(prices.size(), 2);
+    assert_string_equal(prices[0].partition.c_str(), "mix");
+    assert_string_equal(prices[0].instance_type.c_str(), "trn1.2xlarge");
+    assert_int_equal(prices[0].chips, 1);
+    assert_int_equal(*prices[0].per_node_hour, ticks_of(1'340'000));
+    assert_string_equal(prices[1].instance_type.c_str(), "trn1.32xlarge");
+    assert_int_equal(prices[1].chips, 16);
+    assert_false(prices[1].per_node_hour.has_value());
     assert_false(back->quote.has_value());
 }
 
@@ -106,6 +119,11 @@ void test_quote_round_trip(void**) {
     assert_true(back->quote->unit == Budget::Unit::Usd);
     assert_int_equal(back->quote->chips, 16);
     assert_int_equal(back->quote->time_limit_minutes, 60);
+    assert_string_equal(back->quote->instance_type.c_str(), "");
+    a.quote->instance_type = "trn1.32xlarge";
+    back = decode_answer(encode_answer(a), &error);
+    assert_true(back.has_value());
+    assert_string_equal(back->quote->instance_type.c_str(), "trn1.32xlarge");
     // No cost (the award was never resolved).
     a.quote->cost.reset();
     back = decode_answer(encode_answer(a), &error);
@@ -180,6 +198,17 @@ void test_incomplete_and_malformed(void**) {
     expect_bad("@slurm-grants answer v=1 kind=balance user=x\n@slurm-grants award id=A unit=usd budget=1 charged=0 "
                "held=0 running=0 pending=0 until=2026-02-30\n@slurm-grants end awards=1\n",
                "bad date");
+    expect_bad("@slurm-grants answer v=1 kind=balance user=x\n@slurm-grants price award=A partition=p chips=1\n"
+               "@slurm-grants end awards=0\n",
+               "follows no award line");
+    expect_bad("@slurm-grants answer v=1 kind=balance user=x\n@slurm-grants award id=A unit=usd budget=1 charged=0 "
+               "held=0 running=0 pending=0\n@slurm-grants price award=A partition=p chips=x\n"
+               "@slurm-grants end awards=1\n",
+               "lacks a field");
+    expect_bad("@slurm-grants answer v=1 kind=balance user=x\n@slurm-grants award id=A unit=usd budget=1 charged=0 "
+               "held=0 running=0 pending=0\n@slurm-grants price award=A partition=p chips=1 per_hour=1.5\n"
+               "@slurm-grants end awards=1\n",
+               "bad price");
     // Unknown records and keys from a newer plugin are ignored.
     std::string error;
     auto ok = decode_answer("@slurm-grants answer v=1 kind=balance user=x extra=1\n@slurm-grants future a=b\n"
