@@ -29,6 +29,32 @@ expect "summary shows budgets" 0 "budget:     50,000 chip-h" -- "$GRANTCTL" chec
 expect "summary shows validity" 0 "valid:      2025-01-01 to 2027-12-31" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
 expect "summary shows dollar budgets" 0 'budget:     $250,000' -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
 expect "json has budgets" 0 '"budget":{"unit":"usd","amount":250000}' -- "$GRANTCTL" check --json "$SRC/etc/grants.yaml.example"
+# The Trainium examples: a ParallelCluster policy (instance types from node
+# Features) and an on-premises one (Slurm's Neuron GRES, gres/gpu).
+PC=$SRC/etc/grants-parallelcluster.yaml.example
+NRT=$SRC/etc/grants-nrt.yaml.example
+expect "ParallelCluster example is valid" 0 "awards: 2" -- "$GRANTCTL" check "$PC"
+expect "ParallelCluster example: a queue priced by its nodes' Features" 0 \
+    "trn1-mixed: each node priced by the instance type its Features name" -- "$GRANTCTL" check "$PC"
+expect "ParallelCluster example: a queue of one instance type" 0 \
+    "trn2: trn2.48xlarge nodes, 16 chips per node, \$40 per instance-hour" -- "$GRANTCTL" check "$PC"
+expect "ParallelCluster example: built-in facts with the site's price" 0 \
+    "trn1.2xlarge: 1 chip, 2 NeuronCores per chip, \$1 per instance-hour" -- "$GRANTCTL" check "$PC"
+expect "ParallelCluster example: json names the partition's types" 0 \
+    '"trn1-mixed":{"chips_per_node":0,"cores_per_chip":0,"usd_per_chip_hour":null,"usd_per_instance_hour":null,"gres":null,"instance_type":"features"}' \
+    -- "$GRANTCTL" check --json "$PC"
+expect "ParallelCluster example: json lists instance types" 0 \
+    '"trn2.48xlarge":{"chips":16,"cores_per_chip":4,"usd_per_chip_hour":null,"usd_per_instance_hour":40}' \
+    -- "$GRANTCTL" check --json "$PC"
+expect "gpu/nrt example is valid" 0 "awards: 2" -- "$GRANTCTL" check "$NRT"
+expect "gpu/nrt example counts gres/gpu of type trainium2" 0 \
+    "trn2: trn2.48xlarge nodes, 16 chips per node, counted by gres gpu:trainium2, \$2.5 per chip-hour" \
+    -- "$GRANTCTL" check "$NRT"
+# A dollar award on a queue whose types have no price is refused with its reason.
+sed 's/usd_per_instance_hour: [0-9.]*/chips: 1/' "$PC" >"$tmp/unpriced.yaml"
+expect "ParallelCluster example without prices: dollar award refused" 1 \
+    "award 'BOT-2026-0307' has a usd budget but partition 'trn1-mixed' has no usd_per_chip_hour" \
+    -- "$GRANTCTL" check "$tmp/unpriced.yaml"
 cp "$SRC/etc/grants.yaml.example" "$tmp/open.yaml"
 chmod 0666 "$tmp/open.yaml"
 expect "a file others can write is refused" 1 "writable by its group or by others (mode 0666)" -- "$GRANTCTL" check "$tmp/open.yaml"

@@ -75,15 +75,51 @@ std::string members_text(const Members& m) {
     return out.empty() ? "nobody" : out;
 }
 
+// "$1.34 per instance-hour" / "$2 per chip-hour": a rate as the policy gave it
+// (a partition of a named type carries the type's price per instance-hour,
+// spread over its chips by rate_divisor).
+std::string rate_text(const PartitionCost& c) {
+    if (!c.usd_per_chip_hour) return {};
+    return ", $" + format_decimal(*c.usd_per_chip_hour) + (c.rate_divisor > 1 ? " per instance-hour" : " per chip-hour");
+}
+
+bool uses_instance_types(const Policy& p) {
+    for (const auto& [name, c] : p.partitions) {
+        if (c.types_from_features || !c.instance_type.empty()) return true;
+    }
+    return false;
+}
+
 void print_summary(const std::string& file, const Policy& p) {
     std::cout << file << ": valid (policy version " << p.version << ")\n";
     std::cout << "enforced partitions:\n";
     for (const auto& name : p.enforced_partitions) {
         const PartitionCost* c = p.find_partition(name);
-        std::cout << "  " << name << ": " << c->chips_per_node << " chips per node";
+        std::cout << "  " << name << ": ";
+        if (c->types_from_features) {
+            std::cout << "each node priced by the instance type its Features name";
+            if (c->chips_per_node > 0) std::cout << "; nodes of no known type " << c->chips_per_node << " chips";
+        } else {
+            if (!c->instance_type.empty()) std::cout << c->instance_type << " nodes, ";
+            std::cout << c->chips_per_node << " chips per node";
+        }
         if (!c->gres.empty()) std::cout << ", counted by gres " << gres_spec(*c);
-        if (c->usd_per_chip_hour) std::cout << ", $" << format_decimal(*c->usd_per_chip_hour) << " per chip-hour";
-        std::cout << "\n";
+        std::cout << rate_text(*c) << "\n";
+    }
+    if (uses_instance_types(p)) {
+        std::cout << "instance types:\n";
+        for (const auto& [name, t] : p.instance_types) {
+            std::cout << "  " << name << ": " << t.chips << (t.chips == 1 ? " chip" : " chips");
+            if (t.cores_per_chip > 0) std::cout << ", " << t.cores_per_chip << " NeuronCores per chip";
+            if (t.usd_per_instance_hour) {
+                std::cout << ", $" << format_decimal(*t.usd_per_instance_hour) << " per instance-hour";
+            } else if (t.usd_per_chip_hour) {
+                std::cout << ", $" << format_decimal(*t.usd_per_chip_hour) << " per chip-hour";
+            } else {
+                std::cout << ", no price";
+            }
+            std::cout << "\n";
+        }
     }
     std::cout << "on error: " << (p.on_error == OnError::Closed ? "closed (in-scope jobs refused)" : "open (in-scope jobs accepted untagged)")
               << "\n";
@@ -120,10 +156,25 @@ void print_json(const std::string& file, const Policy& p) {
               << (p.on_error == OnError::Closed ? "closed" : "open") << "\",\"partitions\":{";
     bool first = true;
     for (const auto& [name, c] : p.partitions) {
+        const bool per_instance = c.usd_per_chip_hour && c.rate_divisor > 1;
         std::cout << (first ? "" : ",") << json_string(name) << ":{\"chips_per_node\":" << c.chips_per_node
                   << ",\"cores_per_chip\":" << c.cores_per_chip << ",\"usd_per_chip_hour\":"
-                  << (c.usd_per_chip_hour ? format_decimal(*c.usd_per_chip_hour) : "null")
-                  << ",\"gres\":" << (c.gres.empty() ? "null" : json_string(gres_spec(c))) << "}";
+                  << (c.usd_per_chip_hour && !per_instance ? format_decimal(*c.usd_per_chip_hour) : "null")
+                  << ",\"usd_per_instance_hour\":" << (per_instance ? format_decimal(*c.usd_per_chip_hour) : "null")
+                  << ",\"gres\":" << (c.gres.empty() ? "null" : json_string(gres_spec(c))) << ",\"instance_type\":"
+                  << (c.types_from_features ? "\"features\""
+                                            : c.instance_type.empty() ? "null" : json_string(c.instance_type))
+                  << "}";
+        first = false;
+    }
+    std::cout << "},\"instance_types\":{";
+    first = true;
+    for (const auto& [name, t] : p.instance_types) {
+        std::cout << (first ? "" : ",") << json_string(name) << ":{\"chips\":" << t.chips
+                  << ",\"cores_per_chip\":" << t.cores_per_chip << ",\"usd_per_chip_hour\":"
+                  << (t.usd_per_chip_hour ? format_decimal(*t.usd_per_chip_hour) : "null")
+                  << ",\"usd_per_instance_hour\":"
+                  << (t.usd_per_instance_hour ? format_decimal(*t.usd_per_instance_hour) : "null") << "}";
         first = false;
     }
     std::cout << "},\"awards\":[";

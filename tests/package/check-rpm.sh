@@ -87,6 +87,8 @@ libdir=$(rpm --eval '%{_libdir}')
 files=$(rpm -qpl "$rpmfile" 2>/dev/null)
 for f in "$libdir/slurm/job_submit_grants.so" "$libdir/slurm/spank_grants.so" /usr/bin/grantctl \
     /usr/share/doc/slurm-grants/examples/grants.yaml.example \
+    /usr/share/doc/slurm-grants/examples/grants-parallelcluster.yaml.example \
+    /usr/share/doc/slurm-grants/examples/grants-nrt.yaml.example \
     /usr/share/doc/slurm-grants/examples/slurm.conf.grants \
     /usr/share/doc/slurm-grants/examples/plugstack.conf.d/grants.conf; do
     if printf '%s\n' "$files" | grep -qxF "$f"; then ok "RPM contains $f"; else not_ok "RPM lacks $f"; fi
