@@ -272,6 +272,8 @@ quote -N 4-2
 quote -t soon
 quote --award
 quote -n x
+quote -C
+quote --constraint=
 report --by week
 report --format xml
 report --since 2026-13-01
