@@ -77,6 +77,11 @@ std::string validity_problem(const Award& award, DayNumber today) {
     return {};
 }
 
+std::int64_t award_end(const JobRequest& job, DayNumber until) {
+    if (job.day_end) return job.day_end(until);
+    return (static_cast<std::int64_t>(until) + 1) * 86400;
+}
+
 namespace {
 
 std::optional<JobCost> max_cost_over(const Policy& policy, const Award& award, const JobRequest& job,
@@ -254,6 +259,31 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
         return reject("the time limit " + minutes_text(time_limit) + " is over award " + award_id + "'s maximum of " +
                       minutes_text(*max_minutes) + ": lower --time.");
     }
+    // The award's end: a job must be able to finish by it.
+    std::optional<std::int64_t> set_deadline;
+    if (award->valid.until) {
+        const std::int64_t end = award_end(job, *award->valid.until);
+        const std::int64_t start =
+            job.started_at > 0 ? job.started_at : std::max(job.now, job.shape.begin_time);
+        if (start + time_limit * 60 > end) {
+            const std::int64_t fits = end > start ? (end - start) / 60 : 0;
+            const std::string ends = "award " + award_id + " ends with " + format_date(*award->valid.until);
+            if (job.started_at > 0) {
+                return reject(ends + ", and this job, running since " + minutes_text((job.now - start) / 60) +
+                              " ago, would run past it with the time limit " + minutes_text(time_limit) +
+                              (fits > 0 ? ": at most " + minutes_text(fits) + "." : "."));
+            }
+            if (fits < 1) {
+                return reject(ends + (start > job.now ? ", before this job may begin" : ", in less than a minute") +
+                              ": no job can finish by then; ask your PI about a current award (" +
+                              awards_hint(policy, who) + ").");
+            }
+            return reject(ends + " (" + minutes_text(fits) + (start > job.now ? " after the job's --begin" : " from now") +
+                          ") and a job with the time limit " + minutes_text(time_limit) +
+                          " could not finish by then: lower --time to at most " + minutes_text(fits) + ".");
+        }
+        if (job.shape.deadline <= 0 || job.shape.deadline > end) set_deadline = end;
+    }
     // A chip count we cannot read must not be priced as "no GRES" (whole
     // nodes): Slurm may read it differently. Refuse it instead.
     for (const auto& p : scoped) {
@@ -356,6 +386,7 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     d.time_limit_minutes = time_limit;
     d.set_time_limit_minutes = set_time_limit;
     if (!job.shape.max_nodes) d.set_max_nodes = cost->nodes;
+    d.set_deadline = set_deadline;
     const std::string whole_nodes_of = devices_not_asked(policy, job);
     d.set_exclusive = !whole_nodes_of.empty();
     const Ticks left = static_cast<Ticks>(budget_ticks - after);

@@ -32,7 +32,15 @@ struct JobRequest {
     std::map<std::string, PartitionFacts, std::less<>> facts;  // per partition, from slurmctld
     std::shared_ptr<const NodeTypes> node_types;  // instance types of the nodes (features partitions)
     DayNumber today = 0;                  // controller's local date
+    std::int64_t now = 0;                 // seconds since the epoch
+    std::int64_t started_at = 0;          // a running job's start (updates); 0: not started
+    // The first second after a day, in the controller's local time zone
+    // (nullptr: UTC): where an award whose valid.until is that day ends.
+    std::int64_t (*day_end)(DayNumber day) = nullptr;
 };
+
+// The first second after an award's last valid day: job.day_end or UTC.
+std::int64_t award_end(const JobRequest& job, DayNumber until);
 
 // What the award already has at this moment (live = pending + running).
 struct AwardUsageView {
@@ -65,6 +73,10 @@ struct Decision {
     std::int64_t time_limit_minutes = 0;
     std::optional<std::int64_t> set_time_limit_minutes;  // the job gave none
     std::optional<std::int64_t> set_max_nodes;           // the job gave none
+    // The award ends (valid.until): the job's deadline, so that Slurm removes
+    // it if it is still queued when it can no longer finish before the end.
+    // Set when the job has no deadline of its own or a later one.
+    std::optional<std::int64_t> set_deadline;
     // The job asks for no devices of a GRES partition that shares nodes: it
     // is held and charged for whole nodes, so it is given them (--exclusive).
     bool set_exclusive = false;

@@ -33,6 +33,8 @@ void requested_shape(const grants_job_view& v, JobShape& shape) {
     assign(shape.tres_per_job, v.tres_per_job);
     assign(shape.tres_per_task, v.tres_per_task);
     assign(shape.constraint, v.features);
+    shape.begin_time = v.begin_time;
+    shape.deadline = v.deadline;
 }
 
 void observe_job(const grants_job_view& v, JobObservation& o) {

@@ -22,6 +22,8 @@ struct JobShape {
     bool exclusive = false;        // the job has its nodes to itself
     std::int64_t array_tasks = 1;  // 1 for a plain job
     std::string constraint;        // --constraint ("trn1.2xlarge|trn1.32xlarge")
+    std::int64_t begin_time = 0;   // --begin, seconds since the epoch (0: none)
+    std::int64_t deadline = 0;     // --deadline, seconds since the epoch (0: none)
 };
 
 // Count of GRES `name` in a Slurm TRES request list ("gres:neuron:4",

@@ -38,6 +38,8 @@ struct grants_job_view {
     int64_t end_time;
     int64_t suspended_seconds;
     int64_t submit_time;
+    int64_t begin_time;        /* --begin, 0 when none */
+    int64_t deadline;          /* --deadline (or the award's end), 0 when none */
     uint32_t min_nodes;
     uint32_t max_nodes;        /* 0: not set / INFINITE */
     uint32_t num_tasks;        /* 0: not set */

@@ -107,6 +107,7 @@ UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool led
     v.extra_hold = std::max<Ticks>(0, d.hold - own_hold);
     v.extra_jobs = std::max<std::int64_t>(0, jobs - own_jobs);
     v.extra_chips = std::max<std::int64_t>(0, d.chips * jobs - own_chips);
+    v.set_deadline = d.set_deadline;
     return v;
 }
 

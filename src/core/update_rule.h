@@ -41,6 +41,7 @@ struct UpdateVerdict {
     Ticks extra_hold = 0;
     std::int64_t extra_jobs = 0;
     std::int64_t extra_chips = 0;
+    std::optional<std::int64_t> set_deadline;  // the award's end, when the job's deadline is later or unset
 };
 
 // usage_known: the accounting pass has read the jobs slurmctld recovered;

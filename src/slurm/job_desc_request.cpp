@@ -30,6 +30,20 @@ Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* a
     return who;
 }
 
+std::int64_t local_day_end(DayNumber day) {
+    // The day's date from its number (days since 1970-01-01, UTC arithmetic),
+    // then local midnight at the start of the next day (DST-aware).
+    std::time_t noon = static_cast<std::time_t>(day) * 86400 + 43200;
+    struct tm date {};
+    gmtime_r(&noon, &date);
+    struct tm next {};
+    next.tm_year = date.tm_year;
+    next.tm_mon = date.tm_mon;
+    next.tm_mday = date.tm_mday + 1;
+    next.tm_isdst = -1;
+    return static_cast<std::int64_t>(mktime(&next));
+}
+
 DayNumber local_today(std::time_t now) {
     struct tm tm {};
     localtime_r(&now, &tm);
@@ -50,6 +64,10 @@ JobShape shape_of(const job_descriptor* job_desc, bool* bad_array) {
     if (d->tres_per_job) shape.tres_per_job = d->tres_per_job;
     if (d->tres_per_task) shape.tres_per_task = d->tres_per_task;
     if (d->features) shape.constraint = d->features;
+    if (d->begin_time > 0) shape.begin_time = static_cast<std::int64_t>(d->begin_time);
+    if (d->deadline > 0 && d->deadline != static_cast<time_t>(NO_VAL)) {
+        shape.deadline = static_cast<std::int64_t>(d->deadline);
+    }
     if (d->num_tasks != NO_VAL && d->num_tasks > 0) {
         shape.tasks = d->num_tasks;
         shape.tasks_given = true;
@@ -74,7 +92,8 @@ JobShape shape_of(const job_descriptor* job_desc, bool* bad_array) {
 bool update_touches_cost(const job_descriptor* d) {
     return d->partition || d->time_limit != NO_VAL || d->end_time || d->min_nodes != NO_VAL ||
            d->max_nodes != NO_VAL || d->tres_per_node || d->tres_per_job || d->tres_per_task ||
-           d->num_tasks != NO_VAL || d->admin_comment || d->features;
+           d->num_tasks != NO_VAL || d->admin_comment || d->features ||
+           (d->deadline > 0 && d->deadline != static_cast<time_t>(NO_VAL));
 }
 
 std::vector<std::string_view> spank_env(const job_descriptor* job_desc) {
@@ -104,6 +123,8 @@ bool fill_request(const job_descriptor* job_desc, std::uint32_t submit_uid, Iden
     }
     for (const auto& p : request->partitions) request->facts[p] = partition_facts(p);
     request->today = local_today(now);
+    request->now = static_cast<std::int64_t>(now);
+    request->day_end = local_day_end;
     return true;
 }
 

@@ -30,6 +30,8 @@ Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* a
 
 // The controller's local date.
 DayNumber local_today(std::time_t now);
+// The first second after a local day: where an award whose valid.until is that day ends.
+std::int64_t local_day_end(DayNumber day);
 
 // The cost-relevant request; *bad_array when array_inx does not parse.
 JobShape shape_of(const job_descriptor* job_desc, bool* bad_array);

@@ -302,6 +302,9 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     if (d.set_time_limit_minutes) job_desc->time_limit = static_cast<uint32_t>(*d.set_time_limit_minutes);
     if (d.set_exclusive) job_desc->shared = JOB_SHARED_NONE;  // what sbatch --exclusive sends
     if (d.set_max_nodes) job_desc->max_nodes = static_cast<uint32_t>(*d.set_max_nodes);
+    // The award's end: Slurm removes the job (state DEADLINE) if it is still
+    // queued when it can no longer finish before it.
+    if (d.set_deadline) job_desc->deadline = static_cast<time_t>(*d.set_deadline);
     const std::int64_t jobs = std::max<std::int64_t>(o.request.shape.array_tasks, 1);
     std::uint64_t marker = state->usage.approve(d.award, o.request.who.user, d.hold, jobs, d.chips * jobs, now);
     ctld::set_spank_env(job_desc, ctld::kApprovalMarker, std::to_string(marker));
@@ -361,6 +364,12 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     before.who = ctld::identity_of(state->identities, job.user_id, job.account.empty() ? nullptr : job.account.c_str());
     const std::time_t now = std::time(nullptr);
     before.today = ctld::local_today(now);
+    before.now = static_cast<std::int64_t>(now);
+    before.started_at = job.start_time;
+    before.day_end = ctld::local_day_end;
+    if (job_desc->deadline > 0 && job_desc->deadline != static_cast<time_t>(NO_VAL)) {
+        u.shape.deadline = static_cast<std::int64_t>(job_desc->deadline);  // an operator's Deadline=
+    }
 
     const bool usage_known = state->accounting->usage_known();
     const bool ledger_ok = state->accounting->ledger_ok();
@@ -385,6 +394,13 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     if (v.award.empty()) return SLURM_SUCCESS;  // out of scope, or not checked (on_error=open)
     if (v.award_changed && !job_desc->admin_comment) {
         job_desc->admin_comment = ctld::slurm_strdup(with_award_tag(job.admin_comment, v.award));
+    }
+    // Another award, or an operator's later Deadline=: the queued job must
+    // still not run past its award's end (Slurm takes deadlines only from
+    // operators, and only for jobs not running).
+    if (v.set_deadline && !job.running &&
+        (v.award_changed || (job_desc->deadline > 0 && job_desc->deadline != static_cast<time_t>(NO_VAL)))) {
+        job_desc->deadline = static_cast<time_t>(*v.set_deadline);
     }
     // Held at once: until the next pass reads the changed job, a submission
     // must not be approved against the hold from before this change.

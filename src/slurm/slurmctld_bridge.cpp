@@ -40,6 +40,7 @@ JobSnapshot snapshot_job(const struct job_record* job) {
     if (v.account) s.account = v.account;
     s.running = !v.is_pending && !v.is_finished && v.start_time > 0;
     s.end_time = v.end_time;
+    if (s.running) s.start_time = v.start_time;
     return s;
 }
 

@@ -46,6 +46,7 @@ struct JobSnapshot {
     std::string account;
     bool running = false;
     std::int64_t end_time = 0;  // a running job's expected end (start + time limit)
+    std::int64_t start_time = 0;  // a running job's start
 };
 JobSnapshot snapshot_job(const struct job_record* job);
 

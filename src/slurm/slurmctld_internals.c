@@ -151,6 +151,8 @@ static void view_job(const job_record_t *job, const char *marker, size_t marker_
     v->time_limit_set = job->time_limit != NO_VAL && job->time_limit != INFINITE;
     v->time_limit = v->time_limit_set ? job->time_limit : 0;
     v->start_time = (int64_t) job->start_time;
+    v->deadline = (job->deadline && job->deadline != (time_t) NO_VAL) ? (int64_t) job->deadline : 0;
+    v->begin_time = job->details ? (int64_t) job->details->begin_time : 0;
     v->end_time = (int64_t) job->end_time;
     v->suspended_seconds = (int64_t) job->tot_sus_time;
     if (job->details) {

@@ -230,11 +230,57 @@ case_queued_job_of_removed_award_held() {
     scancel "$job"
 }
 
+# An award ends with its valid.until: a job that cannot finish by then is
+# refused at submission, and a queued one that no longer can is removed by
+# Slurm (its deadline is the award's end) before it starts.
+case_job_never_runs_past_award_end() {
+    local until end r t job blocker nodes=${CLUSTER_NODES:-1}
+    until=$(date +%F)
+    if (($(date -d 'tomorrow 00:00' +%s) - $(date +%s) < 300)); then until=$(date -d tomorrow +%F); fi
+    end=$(date -d "$(date -d "$until + 1 day" +%F) 00:00" +%s)
+    install_policy "$(printf '%s\n' "$BASE" | awk -v u="$until" '/^users:/ {
+        print "  ENDS:"; print "    members: { users: [carol] }"; print "    valid: { until: " u " }"
+        print "    budget: { chip_hours: 1000000 }" } { print }')"
+    sleep 1.5
+    r=$((end - $(date +%s)))
+    try_submit carol -p trn1 --award=ENDS -t $((r / 60 + 2)) --wrap true
+    assert_eq "" "$JOB" "a job that cannot finish before the award's end is refused"
+    assert_contains "$T_OUT" "award ENDS ends with $until (" "the sentence names the date"
+    assert_contains "$T_OUT" "lower --time to at most" "and what fits"
+
+    # Every node busy, so the next job waits in the queue.
+    try_submit carol -p trn1 --award=BOT-GAMMA -N "$nodes" --exclusive -t 10 --wrap 'sleep 600'
+    blocker=$JOB
+    wait_job_state "$blocker" RUNNING 30 || { scancel "$blocker"; return 1; }
+    # Submit when its time limit fits with 20-40 s to spare.
+    while r=$((end - $(date +%s))); ((r % 60 < 22 || r % 60 > 40)); do sleep 1; done
+    t=$((r / 60))
+    try_submit carol -p trn1 --award=ENDS -t "$t" --wrap true
+    job=$JOB
+    assert_contains "$T_OUT" "award ENDS: this job holds" "a job that fits is accepted" || { scancel "$blocker"; return 1; }
+    assert_eq "$(date -d "@$end" +%Y-%m-%dT%H:%M:%S)" "$(job_field "$job" Deadline)" \
+        "its deadline is the award's end"
+    # An operator's longer time limit would take it past the end: refused.
+    local limit
+    limit=$(job_field "$job" TimeLimit)
+    assert_status nonzero scontrol update JobId="$job" TimeLimit=$((t + 5))
+    assert_eq "$limit" "$(job_field "$job" TimeLimit)" "the time limit stayed"
+    # Once it can no longer finish in time Slurm removes it; it never starts.
+    assert_eq DEADLINE "$(wait_job_done "$job" 200)" "the queued job is removed at its deadline" || { scancel "$blocker"; return 1; }
+    assert_eq DeadLine "$(job_field "$job" Reason)" "the user reads why in scontrol/squeue"
+    assert_eq DEADLINE "$(as_user carol squeue -h -t all -j "$job" -o %T)" "squeue shows the state"
+    assert_eq 00:00:00 "$(job_field "$job" RunTime)" "it never ran"
+    scancel "$blocker"
+    wait_job_done "$blocker" 30 >/dev/null
+    install_policy "$BASE"
+}
+
 run_case "a policy edit takes effect within 2 s, no restart" case_edit_takes_effect_without_restart
 run_case "a broken edit is refused; the last good policy stays" case_broken_policy_keeps_last_good
 run_case "a policy file others can write is refused" case_unsafe_permissions_refused
 run_case "scontrol reconfigure reloads the policy" case_reconfigure_reloads
 run_case "a queued job whose award was removed is held, with a reason" case_queued_job_of_removed_award_held
+run_case "no job runs past its award's end (refused, or removed at its deadline)" case_job_never_runs_past_award_end
 run_case "no policy at start: in-scope jobs refused (closed), cpu fine" case_missing_policy_at_start_closed
 run_case "broken policy at start with on_error=open: accepted untagged" case_broken_policy_at_start_open
 run_case "ledger unusable with on_error=open: accepted untagged and run" case_open_ledger_fault_jobs_run

@@ -784,11 +784,82 @@ void test_exclusive_holds_whole_nodes(void** /*state*/) {
     assert_int_equal(d.chips, 16);
 }
 
+// The award's end (valid.until): a job must be able to finish by it. It is
+// refused when even starting now it could not, with the most that fits, and
+// otherwise gets the end as its deadline (unless its own is earlier).
+void test_jobs_never_run_past_the_award_end(void**) {
+    FakeUsage usage;
+    const DayNumber last = day_number(2026, 12, 31);  // USD's until
+    const std::int64_t end = (static_cast<std::int64_t>(last) + 1) * 86400;  // UTC without day_end
+    JobRequest j = job("alice", "USD");
+    j.today = last;
+    j.now = end - 3600;  // an hour left
+    Decision d = decide_submit(policy(), j, usage.lookup());
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Accept));
+    assert_true(d.set_deadline.has_value());
+    assert_int_equal(*d.set_deadline, end);
+    // A later deadline of the user's own is pulled in; an earlier one is kept.
+    j.shape.deadline = end + 86400;
+    d = decide_submit(policy(), j, usage.lookup());
+    assert_int_equal(*d.set_deadline, end);
+    j.shape.deadline = end - 60;
+    d = decide_submit(policy(), j, usage.lookup());
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Accept));
+    assert_false(d.set_deadline.has_value());
+    j.shape.deadline = 0;
+    // 61 minutes cannot finish before the end: refused, with the date and what fits.
+    j.shape.time_limit_minutes = 61;
+    d = decide_submit(policy(), j, usage.lookup());
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Reject));
+    print_message("%s\n", d.message.c_str());
+    assert_true(contains(d.message, "award USD ends with 2026-12-31 (01:00:00 from now)"));
+    assert_true(contains(d.message, "lower --time to at most 01:00:00."));
+    // Exactly what is left fits.
+    j.shape.time_limit_minutes = 60;
+    assert_int_equal(static_cast<int>(decide_submit(policy(), j, usage.lookup()).verdict),
+                     static_cast<int>(Verdict::Accept));
+    // --begin counts: a job that may only begin 30 minutes from now has 30 left.
+    j.shape.begin_time = end - 1800;
+    d = decide_submit(policy(), j, usage.lookup());
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Reject));
+    assert_true(contains(d.message, "00:30:00 after the job's --begin"));
+    j.shape.begin_time = end + 60;
+    d = decide_submit(policy(), j, usage.lookup());
+    assert_true(contains(d.message, "before this job may begin: no job can finish by then"));
+    j.shape.begin_time = 0;
+    // Half a minute left: nothing fits.
+    j.now = end - 30;
+    j.shape.time_limit_minutes = 1;
+    d = decide_submit(policy(), j, usage.lookup());
+    assert_true(contains(d.message, "in less than a minute: no job can finish by then"));
+    // A running job (an update): counted from its start, not from now.
+    j.now = end - 600;
+    j.started_at = end - 7200;
+    j.shape.time_limit_minutes = 120;  // ends exactly at the award's end
+    assert_int_equal(static_cast<int>(decide_submit(policy(), j, usage.lookup()).verdict),
+                     static_cast<int>(Verdict::Accept));
+    j.shape.time_limit_minutes = 180;
+    d = decide_submit(policy(), j, usage.lookup());
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Reject));
+    assert_true(contains(d.message, "running since 01:50:00 ago, would run past it with the time limit 03:00:00: at most "
+                                    "02:00:00."));
+    // Awards without an end set no deadline; a local day_end is used when given.
+    JobRequest b = job("alice", "BIG");
+    b.now = end - 3600;
+    assert_false(decide_submit(policy(), b, usage.lookup()).set_deadline.has_value());
+    j = job("alice", "USD");
+    j.today = last;
+    j.now = end - 7200;
+    j.day_end = [](DayNumber) -> std::int64_t { return 42; };
+    assert_int_equal(grants::award_end(j, last), 42);
+}
+
 }  // namespace
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exhaustion_example),
+        cmocka_unit_test(test_jobs_never_run_past_the_award_end),
         cmocka_unit_test(test_exclusive_holds_whole_nodes),
         cmocka_unit_test(test_exhaustion_message),
         cmocka_unit_test(test_budget_boundary),
