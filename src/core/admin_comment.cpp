@@ -54,6 +54,40 @@ std::string with_award_tag(std::string_view comment, std::string_view award) {
     return kept;
 }
 
+namespace {
+constexpr std::string_view kDeadlinePrefix = "grants_deadline=";
+}
+
+std::optional<std::int64_t> deadline_in_admin_comment(std::string_view comment) {
+    for (const Piece& p : split(comment)) {
+        if (!p.token || p.text.substr(0, kDeadlinePrefix.size()) != kDeadlinePrefix) continue;
+        std::string_view digits = p.text.substr(kDeadlinePrefix.size());
+        if (digits.empty() || digits.size() > 12) return std::nullopt;
+        std::int64_t v = 0;
+        for (char c : digits) {
+            if (c < '0' || c > '9') return std::nullopt;
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+    return std::nullopt;
+}
+
+std::string with_deadline_tag(std::string_view comment, std::int64_t deadline) {
+    std::string kept;
+    for (const Piece& p : split(comment)) {
+        if (!p.token || p.text.substr(0, kDeadlinePrefix.size()) == kDeadlinePrefix) continue;
+        if (!kept.empty()) kept += ' ';
+        kept += p.text;
+    }
+    if (deadline > 0) {
+        if (!kept.empty()) kept += ' ';
+        kept += kDeadlinePrefix;
+        kept += std::to_string(deadline);
+    }
+    return kept;
+}
+
 bool has_unchecked_mark(std::string_view comment) {
     for (const Piece& p : split(comment)) {
         if (p.token && p.text == kUncheckedMark) return true;

@@ -1,6 +1,7 @@
 // The job tag: the token award=ID inside a job's AdminComment.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,14 @@ std::optional<std::string> award_in_admin_comment(std::string_view comment);
 // comment with every award= token removed and award=ID appended, keeping
 // whatever else an admin wrote there.
 std::string with_award_tag(std::string_view comment, std::string_view award);
+
+// The deadline job_submit/grants gave a job (the award's end), as the token
+// grants_deadline=EPOCH: only a deadline the plugin set is moved when the
+// award's end moves (a user's own earlier --deadline is left alone).
+std::optional<std::int64_t> deadline_in_admin_comment(std::string_view comment);
+// comment with every grants_deadline= token removed and, when deadline > 0,
+// grants_deadline=DEADLINE appended.
+std::string with_deadline_tag(std::string_view comment, std::int64_t deadline);
 
 // The mark job_submit/grants leaves on an in-scope job it accepted WITHOUT a
 // check because enforce.on_error is open and the policy or ledger was

@@ -24,4 +24,17 @@ struct JobToHold {
 // scope now are left alone (nothing would be charged).
 std::vector<JobToHold> jobs_to_hold(const Policy& policy, const std::vector<JobObservation>& jobs, DayNumber today);
 
+// Queued jobs whose deadline no longer matches their award's end, after the
+// policy moved valid.until: the deadline job_submit gave a job (its
+// grants_deadline tag) follows the end, later or earlier; a job with no
+// deadline or a later one than the end gets the end; a job whose award no
+// longer ends loses the deadline the plugin gave it. A user's own earlier
+// deadline stays. Awards that ended are left to jobs_to_hold.
+struct DeadlineMove {
+    std::uint32_t job_id = 0;
+    std::int64_t deadline = 0;  // 0: none
+};
+std::vector<DeadlineMove> deadlines_to_move(const Policy& policy, const std::vector<JobObservation>& jobs,
+                                            DayNumber today, std::int64_t (*day_end)(DayNumber));
+
 }  // namespace grants

@@ -39,6 +39,7 @@ struct JobObservation {
     std::string user;           // filled from user_id outside the lock
     std::string account;
     std::string award;          // from the AdminComment tag; "" untagged
+    std::int64_t tagged_deadline = 0;  // the AdminComment's grants_deadline= (the plugin set it); 0 none
     std::string partition;      // where it runs or ran; the requested list while pending
     Phase phase = Phase::Pending;
     std::int64_t start_time = 0;  // 0: never started (this run)

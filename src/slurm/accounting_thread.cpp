@@ -268,6 +268,23 @@ void AccountingThread::hold_jobs_without_award(const Policy& policy, const std::
     }
 }
 
+// An award's end moved (valid.until edited): queued jobs' deadlines follow
+// it, so that a job neither runs past the new end nor is removed at the old.
+void AccountingThread::move_deadlines_to_award_ends(const Policy& policy, const std::vector<JobObservation>& jobs,
+                                                    std::int64_t now) {
+    const std::vector<DeadlineMove> moves = deadlines_to_move(policy, jobs, local_today(now), local_day_end);
+    if (moves.empty()) return;
+    const int moved = move_deadlines(moves);
+    for (const auto& m : moves) {
+        log_info("job " + std::to_string(m.job_id) + ": deadline " +
+                 (m.deadline > 0 ? "moved to its award's end, " + std::to_string(m.deadline)
+                                 : std::string("removed: its award no longer ends")));
+    }
+    if (moved != static_cast<int>(moves.size())) {
+        log_info(std::to_string(moves.size() - static_cast<std::size_t>(moved)) + " of them had started or ended");
+    }
+}
+
 // A controller that takes over from another recovers the jobs into a new
 // list; the other one charged jobs meanwhile, so the totals are re-read.
 void AccountingThread::notice_takeover(std::uintptr_t identity) {
@@ -412,6 +429,9 @@ void AccountingThread::pass() {
     std::unordered_map<std::uint32_t, std::shared_ptr<const UnixIdentity>> users;
     for (auto& job : jobs) {
         auto award = award_in_admin_comment(job.award);
+        if (award && job.phase == JobObservation::Phase::Pending) {
+            job.tagged_deadline = deadline_in_admin_comment(job.award).value_or(0);
+        }
         job.award = award ? *award : "";
         if (!job.award.empty()) {
             auto it = users.find(job.user_id);
@@ -451,6 +471,7 @@ void AccountingThread::pass() {
     accountant_.set_node_types(std::atomic_load(&node_types_));
     PassResult result = accountant_.pass(state->policy, jobs, now);
     hold_jobs_without_award(*state->policy, jobs, now);
+    move_deadlines_to_award_ends(*state->policy, jobs, now);
     if (!result.charges.empty() && ledger_usable) {
         std::vector<ChargeRecord> inserted;
         std::string error;

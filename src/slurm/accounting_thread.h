@@ -84,6 +84,8 @@ private:
     void report_problem(const std::string& problem);
     void mark_usable();
     void hold_jobs_without_award(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now);
+    void move_deadlines_to_award_ends(const Policy& policy, const std::vector<JobObservation>& jobs,
+                                      std::int64_t now);
     void restore_spool();
     void sync_spool();
     void refresh_node_types(const std::shared_ptr<const Policy>& policy, std::int64_t now);

@@ -304,7 +304,10 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     if (d.set_max_nodes) job_desc->max_nodes = static_cast<uint32_t>(*d.set_max_nodes);
     // The award's end: Slurm removes the job (state DEADLINE) if it is still
     // queued when it can no longer finish before it.
-    if (d.set_deadline) job_desc->deadline = static_cast<time_t>(*d.set_deadline);
+    if (d.set_deadline) {
+        job_desc->deadline = static_cast<time_t>(*d.set_deadline);
+        ctld::replace_slurm_string(&job_desc->admin_comment, with_deadline_tag(job_desc->admin_comment, *d.set_deadline));
+    }
     const std::int64_t jobs = std::max<std::int64_t>(o.request.shape.array_tasks, 1);
     std::uint64_t marker = state->usage.approve(d.award, o.request.who.user, d.hold, jobs, d.chips * jobs, now);
     ctld::set_spank_env(job_desc, ctld::kApprovalMarker, std::to_string(marker));
@@ -401,6 +404,8 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     if (v.set_deadline && !job.running &&
         (v.award_changed || (job_desc->deadline > 0 && job_desc->deadline != static_cast<time_t>(NO_VAL)))) {
         job_desc->deadline = static_cast<time_t>(*v.set_deadline);
+        const char* comment = job_desc->admin_comment ? job_desc->admin_comment : job.admin_comment.c_str();
+        ctld::replace_slurm_string(&job_desc->admin_comment, with_deadline_tag(comment, *v.set_deadline));
     }
     // Held at once: until the next pass reads the changed job, a submission
     // must not be approved against the hold from before this change.

@@ -5,8 +5,10 @@
 
 #include <dlfcn.h>
 
+#include <cstdio>
 #include <new>
 
+#include "core/admin_comment.h"
 #include "core/job_observation.h"
 #include "slurmctld_internals.h"
 
@@ -146,6 +148,31 @@ int hold_jobs(const std::vector<JobToHold>& jobs) {
         reasons.push_back(j.reason.c_str());
     }
     return grants_ctld_hold_jobs(jobs.size(), ids.data(), reasons.data());
+}
+
+namespace {
+// Runs under slurmctld's job write lock: no exception leaves it. out_size
+// leaves room for the tag (at most 29 characters and a space).
+void retag_deadline(const char* comment, std::int64_t deadline, char* out, std::size_t out_size) noexcept {
+    try {
+        const std::string s = with_deadline_tag(comment, deadline);
+        std::snprintf(out, out_size, "%s", s.c_str());
+    } catch (...) {
+        std::snprintf(out, out_size, "%s", comment);
+    }
+}
+}  // namespace
+
+int move_deadlines(const std::vector<DeadlineMove>& moves) {
+    std::vector<std::uint32_t> ids;
+    std::vector<std::int64_t> deadlines;
+    ids.reserve(moves.size());
+    deadlines.reserve(moves.size());
+    for (const auto& m : moves) {
+        ids.push_back(m.job_id);
+        deadlines.push_back(m.deadline);
+    }
+    return grants_ctld_set_deadlines(moves.size(), ids.data(), deadlines.data(), retag_deadline);
 }
 
 void unset_spank_env(struct job_descriptor* job_desc, const std::string& name) {

@@ -105,6 +105,8 @@ void set_spank_env(struct job_descriptor* job_desc, const std::string& name, con
 // reasons; takes the job write lock (never from job_submit or job_modify).
 // Returns how many were held (jobs no longer pending or already held are left).
 int hold_jobs(const std::vector<JobToHold>& jobs);
+// Moves queued jobs' deadlines (award_holds.h), tagging each AdminComment.
+int move_deadlines(const std::vector<DeadlineMove>& moves);
 
 // Whether this slurmctld is the controller in control: always without backup
 // controllers; with them, the one whose index is in the heartbeat file.

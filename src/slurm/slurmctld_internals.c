@@ -280,6 +280,33 @@ int grants_ctld_hold_jobs(size_t count, const uint32_t *job_ids, const char *con
     return held;
 }
 
+int grants_ctld_set_deadlines(size_t count, const uint32_t *job_ids, const int64_t *deadlines,
+                              grants_comment_editor edit)
+{
+    slurmctld_lock_t lock = { .job = WRITE_LOCK };
+    time_t now = time(NULL);
+    int moved = 0;
+    lock_slurmctld(lock);
+    for (size_t i = 0; i < count; i++) {
+        job_record_t *job = find_job_record(job_ids[i]);
+        size_t size;
+        char *comment;
+        if (!job || !IS_JOB_PENDING(job) || (deadlines[i] > 0 && deadlines[i] <= (int64_t) now))
+            continue;
+        job->deadline = (time_t) deadlines[i];
+        size = (job->admin_comment ? strlen(job->admin_comment) : 0) + 64;
+        comment = xmalloc(size);
+        edit(job->admin_comment ? job->admin_comment : "", deadlines[i], comment, size);
+        xfree(job->admin_comment);
+        job->admin_comment = comment;
+        moved++;
+    }
+    if (moved)
+        last_job_update = now;
+    unlock_slurmctld(lock);
+    return moved;
+}
+
 int grants_ctld_in_control(void)
 {
     /* With backup controllers, the one in control writes its index into

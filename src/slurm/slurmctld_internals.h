@@ -89,6 +89,15 @@ int grants_ctld_walk_jobs(const char *marker, grants_job_visitor fn, void *arg, 
  * job_submit or job_modify. Returns how many were held. */
 int grants_ctld_hold_jobs(size_t count, const uint32_t *job_ids, const char *const *reasons);
 
+/* Moves the deadlines of the pending jobs among job_ids (0: none) and writes
+ * the tag of the new one into each AdminComment: edit(comment, deadline,
+ * out, out_size) writes the new comment into out. Jobs no longer pending
+ * are left, and a deadline already past. Takes the job write lock: never call
+ * it from job_submit or job_modify. Returns how many were moved. */
+typedef void (*grants_comment_editor)(const char *comment, int64_t deadline, char *out, size_t out_size);
+int grants_ctld_set_deadlines(size_t count, const uint32_t *job_ids, const int64_t *deadlines,
+                              grants_comment_editor edit);
+
 /* Whether this slurmctld is the controller in control (always, without
  * backup controllers). Reads StateSaveLocation/heartbeat: not from job_submit
  * or job_modify. */

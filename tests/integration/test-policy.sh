@@ -31,6 +31,17 @@ wait_for_log() {
     _t_fail "slurmctld.log has no line with '$text' after ${timeout}s; new lines:"$'\n'"$(tail -n +"$((LOG_MARK + 1))" "$LOG" | tail -20 | sed 's/^/  | /')"
 }
 
+# wait_for_field JOB FIELD VALUE SECONDS MESSAGE: scontrol shows VALUE in time.
+wait_for_field() {
+    local i got
+    for ((i = 0; i < $4 * 10; i++)); do
+        got=$(job_field "$1" "$2")
+        [ "$got" = "$3" ] && { assert_eq "$3" "$got" "$5"; return; }
+        sleep 0.1
+    done
+    assert_eq "$3" "$got" "$5"
+}
+
 BASE=$(cat "$GRANTS_POLICY")
 WITH_DAVE=${BASE/members: \{ users: \[carol\] \}/members: \{ users: [carol, dave] \}}
 
@@ -238,9 +249,12 @@ case_job_never_runs_past_award_end() {
     until=$(date +%F)
     if (($(date -d 'tomorrow 00:00' +%s) - $(date +%s) < 300)); then until=$(date -d tomorrow +%F); fi
     end=$(date -d "$(date -d "$until + 1 day" +%F) 00:00" +%s)
-    install_policy "$(printf '%s\n' "$BASE" | awk -v u="$until" '/^users:/ {
-        print "  ENDS:"; print "    members: { users: [carol] }"; print "    valid: { until: " u " }"
-        print "    budget: { chip_hours: 1000000 }" } { print }')"
+    ends_policy() {
+        printf '%s\n' "$BASE" | awk -v u="$1" '/^users:/ {
+            print "  ENDS:"; print "    members: { users: [carol] }"; print "    valid: { until: " u " }"
+            print "    budget: { chip_hours: 1000000 }" } { print }'
+    }
+    install_policy "$(ends_policy "$until")"
     sleep 1.5
     r=$((end - $(date +%s)))
     try_submit carol -p trn1 --award=ENDS -t $((r / 60 + 2)) --wrap true
@@ -252,6 +266,18 @@ case_job_never_runs_past_award_end() {
     try_submit carol -p trn1 --award=BOT-GAMMA -N "$nodes" --exclusive -t 10 --wrap 'sleep 600'
     blocker=$JOB
     wait_job_state "$blocker" RUNNING 30 || { scancel "$blocker"; return 1; }
+    # The award's end moves (a no-cost extension, then back): so do the
+    # deadlines of its queued jobs.
+    local queued later fmt=+%Y-%m-%dT%H:%M:%S
+    try_submit carol -p trn1 --award=ENDS -t 10 --wrap true
+    queued=$JOB
+    assert_eq "$(date -d "@$end" $fmt)" "$(job_field "$queued" Deadline)" "a queued job's deadline is the award's end"
+    later=$(date -d "$until + 1 day" +%F)
+    install_policy "$(ends_policy "$later")"
+    wait_for_field "$queued" Deadline "$(date -d "@$((end + 86400))" $fmt)" 5 "the extension moves it a day later"
+    install_policy "$(ends_policy "$until")"
+    wait_for_field "$queued" Deadline "$(date -d "@$end" $fmt)" 5 "and back"
+    scancel "$queued"
     # Submit when its time limit fits with 20-40 s to spare.
     while r=$((end - $(date +%s))); ((r % 60 < 22 || r % 60 > 40)); do sleep 1; done
     t=$((r / 60))

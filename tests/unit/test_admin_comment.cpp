@@ -113,6 +113,22 @@ void test_tag_round_trips(void** /*state*/) {
     }
 }
 
+void test_deadline_tag(void**) {
+    using grants::deadline_in_admin_comment;
+    using grants::with_deadline_tag;
+    assert_false(deadline_in_admin_comment("award=A").has_value());
+    assert_int_equal(*deadline_in_admin_comment("award=A grants_deadline=1798761600"), 1798761600);
+    assert_false(deadline_in_admin_comment("grants_deadline=12x").has_value());
+    assert_false(deadline_in_admin_comment("grants_deadline=").has_value());
+    assert_false(deadline_in_admin_comment("grants_deadline=1234567890123").has_value());  // 13 digits
+    assert_string_equal(with_deadline_tag("award=A", 5).c_str(), "award=A grants_deadline=5");
+    assert_string_equal(with_deadline_tag("award=A grants_deadline=5 note", 9).c_str(), "award=A note grants_deadline=9");
+    assert_string_equal(with_deadline_tag("award=A;grants_deadline=5", 0).c_str(), "award=A");
+    assert_string_equal(with_deadline_tag("", 7).c_str(), "grants_deadline=7");
+    // The award tag is unaffected.
+    assert_string_equal(grants::award_in_admin_comment(with_deadline_tag("award=B", 7))->c_str(), "B");
+}
+
 }  // namespace
 
 int main(void) {
@@ -121,6 +137,7 @@ int main(void) {
         cmocka_unit_test(test_with_award_tag),
         cmocka_unit_test(test_tag_round_trips),
         cmocka_unit_test(test_unchecked_mark),
+        cmocka_unit_test(test_deadline_tag),
     };
     return cmocka_run_group_tests_name("admin_comment", tests, nullptr, nullptr);
 }
