@@ -93,9 +93,7 @@ std::optional<JobCost> max_cost_over(const Policy& policy, const Award& award, c
         if (!listed) continue;
         auto facts_it = job.facts.find(name);
         const PartitionFacts facts = facts_it == job.facts.end() ? PartitionFacts{} : facts_it->second;
-        // A features partition: the most expensive instance type the job could land on.
-        for (const PartitionCost& part :
-             partition_options(policy, *listed, name, job.node_types.get(), job.shape.constraint)) {
+        auto consider = [&](const PartitionCost& part) {
             JobCost c;
             c.partition = name;
             c.instance_type = part.instance_type;
@@ -116,6 +114,15 @@ std::optional<JobCost> max_cost_over(const Policy& policy, const Award& award, c
             if (!best || c.amount > best->amount || (c.amount == best->amount && c.chips > best->chips)) {
                 best = std::move(c);
             }
+        };
+        if (!listed->types_from_features) {
+            consider(*listed);  // the common case: no copy of the partition's costs
+            continue;
+        }
+        // A features partition: the most expensive instance type the job could land on.
+        for (const PartitionCost& part :
+             partition_options(policy, *listed, name, job.node_types.get(), job.shape.constraint)) {
+            consider(part);
         }
     }
     if (best) best->unpriced = unpriced;

@@ -30,7 +30,8 @@ Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* a
     return who;
 }
 
-std::int64_t local_day_end(DayNumber day) {
+namespace {
+std::int64_t compute_local_day_end(DayNumber day) {
     // The day's date from its number (days since 1970-01-01, UTC arithmetic),
     // then local midnight at the start of the next day (DST-aware).
     std::time_t noon = static_cast<std::time_t>(day) * 86400 + 43200;
@@ -42,6 +43,29 @@ std::int64_t local_day_end(DayNumber day) {
     next.tm_mday = date.tm_mday + 1;
     next.tm_isdst = -1;
     return static_cast<std::int64_t>(mktime(&next));
+}
+}  // namespace
+
+std::int64_t local_day_end(DayNumber day) {
+    // mktime reads the time zone each call (several microseconds): every
+    // submission of an award with an end asks, mostly for the same few days.
+    // A per-thread memo, re-read once a minute so a changed zone is seen.
+    struct Memo {
+        DayNumber day = -1;
+        std::int64_t end = 0;
+        std::time_t at = 0;
+    };
+    thread_local Memo memo[4];
+    thread_local unsigned next_slot = 0;
+    const std::time_t now = std::time(nullptr);
+    for (Memo& m : memo) {
+        if (m.day == day && now - m.at < 60 && now >= m.at) return m.end;
+    }
+    Memo& m = memo[next_slot++ % 4];
+    m.day = day;
+    m.end = compute_local_day_end(day);
+    m.at = now;
+    return m.end;
 }
 
 DayNumber local_today(std::time_t now) {
