@@ -4,21 +4,10 @@
 
 #include "cost_model.h"
 #include "decimal.h"
+#include "text.h"
 
 namespace grants {
 namespace {
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-    std::vector<std::string_view> out;
-    std::size_t start = 0;
-    for (;;) {
-        auto pos = s.find(sep, start);
-        out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
-        if (pos == std::string_view::npos) break;
-        start = pos + 1;
-    }
-    return out;
-}
 
 // Micros per instance-hour of one node of type t on partition p; none when unpriced.
 std::optional<Micros> node_rate(const InstanceType& t, const PartitionCost& p) {

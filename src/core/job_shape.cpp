@@ -2,20 +2,10 @@
 
 #include <vector>
 
+#include "text.h"
+
 namespace grants {
 namespace {
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-    std::vector<std::string_view> out;
-    std::size_t start = 0;
-    for (;;) {
-        auto pos = s.find(sep, start);
-        out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
-        if (pos == std::string_view::npos) break;
-        start = pos + 1;
-    }
-    return out;
-}
 
 std::optional<std::int64_t> number(std::string_view s, std::int64_t limit) {
     if (s.empty() || s.size() > 12) return std::nullopt;
