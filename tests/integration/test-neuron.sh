@@ -142,6 +142,18 @@ GC=$CLUSTER_DIR/grantctl   # a copy users can reach
 install -m 0755 "$GRANTCTL" "$GC"
 MULTI=$([ "$(_cluster_node_count)" -ge 4 ] && echo 1)
 
+# assert_charged JOB CHIPS MICROS_PER_SECOND WHAT: the job completes and the
+# ledger charges it CHIPS chips and MICROS_PER_SECOND x its seconds in
+# usd_ticks (a dollar rate per hour is that many micro-dollars per second).
+assert_charged() {
+    assert_eq COMPLETED "$(wait_job_done "$1" 60)" "$4: completed" || return 1
+    sleep 2.5
+    local seconds
+    seconds=$(sql "SELECT seconds FROM charges WHERE job_id=$1")
+    assert_eq "$2 $((seconds * $3))" "$(sql "SELECT chips || ' ' || usd_ticks FROM charges WHERE job_id=$1")" \
+        "$4: charged for its $seconds s"
+}
+
 case_instance_types_from_features() {
     local j seconds
     submit -p mix --award=N-USD -C trn1.2xlarge -t 60 --hold --wrap true
@@ -177,21 +189,12 @@ case_instance_types_from_features() {
 
     # Charged by the node it got: one trn1.2xlarge (1 chip, \$1.34 an hour).
     submit -p mix --award=N-USD -w "$NODE" -t 5 --wrap 'sleep 2'
-    j=$JOB
-    assert_eq COMPLETED "$(wait_job_done "$j" 60)" "job on $NODE completed" || return 1
-    sleep 2.5
-    seconds=$(sql "SELECT seconds FROM charges WHERE job_id=$j")
-    assert_eq "1 $((seconds * 1340000))" "$(sql "SELECT chips || ' ' || usd_ticks FROM charges WHERE job_id=$j")" \
-        "charged 1 chip at \$1.34 an hour for its $seconds s"
+    assert_charged "$JOB" 1 1340000 "job on $NODE: 1 chip at \$1.34 an hour" || return 1
     if [ -n "$MULTI" ]; then
         # One small and one big node: the sum of the two instances' prices.
         try_submit alice -o /dev/null -p mix --award=N-USD -N 2 -w n2,n3 -t 5 --wrap 'sleep 2'
-        j=$JOB
-        assert_eq COMPLETED "$(wait_job_done "$j" 60)" "2-node job on n2,n3 completed" || return 1
-        sleep 2.5
-        seconds=$(sql "SELECT seconds FROM charges WHERE job_id=$j")
-        assert_eq "17 $((seconds * (1340000 + 21500000)))" "$(sql "SELECT chips || ' ' || usd_ticks FROM charges WHERE job_id=$j")" \
-            "charged 1 + 16 chips at \$1.34 + \$21.50 an hour for its $seconds s"
+        assert_charged "$JOB" 17 $((1340000 + 21500000)) "2-node job on n2,n3: 1 + 16 chips at \$1.34 + \$21.50 an hour" ||
+            return 1
     fi
 }
 
