@@ -88,6 +88,13 @@ std::string with_deadline_tag(std::string_view comment, std::int64_t deadline) {
     return kept;
 }
 
+std::string keeping_plugin_tags(std::string_view rewritten, std::string_view before, std::string_view award) {
+    std::string kept = with_award_tag(rewritten, award);
+    if (deadline_in_admin_comment(kept)) return kept;
+    if (auto deadline = deadline_in_admin_comment(before)) return with_deadline_tag(kept, *deadline);
+    return kept;
+}
+
 bool has_unchecked_mark(std::string_view comment) {
     for (const Piece& p : split(comment)) {
         if (p.token && p.text == kUncheckedMark) return true;

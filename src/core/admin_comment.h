@@ -24,6 +24,12 @@ std::optional<std::int64_t> deadline_in_admin_comment(std::string_view comment);
 // grants_deadline=DEADLINE appended.
 std::string with_deadline_tag(std::string_view comment, std::int64_t deadline);
 
+// An operator rewrote a tagged job's AdminComment (scontrol update
+// AdminComment=...): the new text with the plugin's tokens of the old one
+// kept (award=AWARD, and grants_deadline= unless the new text has its own),
+// so the job stays on its award and its deadline keeps following the award's end.
+std::string keeping_plugin_tags(std::string_view rewritten, std::string_view before, std::string_view award);
+
 // The mark job_submit/grants leaves on an in-scope job it accepted WITHOUT a
 // check because enforce.on_error is open and the policy or ledger was
 // unusable. slurmstepd lets such a job's tasks start (it refuses untagged

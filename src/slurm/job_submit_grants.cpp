@@ -391,8 +391,9 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
         return ESLURM_ACCOUNTING_POLICY;
     }
     if (job_desc->admin_comment && !u.wanted && u.award) {
-        // An admin rewriting the comment keeps the tag unless they name another award.
-        ctld::replace_slurm_string(&job_desc->admin_comment, with_award_tag(job_desc->admin_comment, *u.award));
+        // An admin rewriting the comment keeps the tags unless they name another award.
+        ctld::replace_slurm_string(&job_desc->admin_comment,
+                                   keeping_plugin_tags(job_desc->admin_comment, job.admin_comment, *u.award));
     }
     if (v.award.empty()) return SLURM_SUCCESS;  // out of scope, or not checked (on_error=open)
     if (v.award_changed && !job_desc->admin_comment) {

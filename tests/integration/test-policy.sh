@@ -272,6 +272,10 @@ case_job_never_runs_past_award_end() {
     try_submit carol -p trn1 --award=ENDS -t 10 --wrap true
     queued=$JOB
     assert_eq "$(date -d "@$end" $fmt)" "$(job_field "$queued" Deadline)" "a queued job's deadline is the award's end"
+    # An operator's note in AdminComment keeps the plugin's tokens with it.
+    assert_status 0 scontrol update JobId="$queued" AdminComment="ticket-42"
+    assert_eq "ticket-42 award=ENDS grants_deadline=$end" "$(job_field "$queued" AdminComment)" \
+        "an operator's AdminComment keeps award= and grants_deadline="
     later=$(date -d "$until + 1 day" +%F)
     install_policy "$(ends_policy "$later")"
     wait_for_field "$queued" Deadline "$(date -d "@$((end + 86400))" $fmt)" 5 "the extension moves it a day later"

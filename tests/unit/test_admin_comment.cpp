@@ -129,6 +129,18 @@ void test_deadline_tag(void**) {
     assert_string_equal(grants::award_in_admin_comment(with_deadline_tag("award=B", 7))->c_str(), "B");
 }
 
+void test_operator_rewrite_keeps_plugin_tags(void**) {
+    using grants::keeping_plugin_tags;
+    const char* before = "award=A grants_deadline=100";
+    assert_string_equal(keeping_plugin_tags("ticket-42", before, "A").c_str(), "ticket-42 award=A grants_deadline=100");
+    // The operator's own deadline token wins; another award= is replaced by the job's.
+    assert_string_equal(keeping_plugin_tags("grants_deadline=7 award=B", before, "A").c_str(),
+                        "grants_deadline=7 award=A");
+    // A job without a plugin deadline gets none.
+    assert_string_equal(keeping_plugin_tags("note", "award=A", "A").c_str(), "note award=A");
+    assert_string_equal(keeping_plugin_tags("", before, "A").c_str(), "award=A grants_deadline=100");
+}
+
 }  // namespace
 
 int main(void) {
@@ -138,6 +150,7 @@ int main(void) {
         cmocka_unit_test(test_tag_round_trips),
         cmocka_unit_test(test_unchecked_mark),
         cmocka_unit_test(test_deadline_tag),
+        cmocka_unit_test(test_operator_rewrite_keeps_plugin_tags),
     };
     return cmocka_run_group_tests_name("admin_comment", tests, nullptr, nullptr);
 }
