@@ -31,6 +31,11 @@ const char kSchema[] =
     "CREATE TABLE IF NOT EXISTS adjustments ("
     "  id INTEGER PRIMARY KEY, award TEXT NOT NULL, unit TEXT NOT NULL CHECK (unit IN ('chip_hours','usd')),"
     "  amount_micros INTEGER NOT NULL, reason TEXT NOT NULL, who TEXT NOT NULL, at INTEGER NOT NULL);"
+    // grantctl deposit: supplements and corrections of an award's budget (funding.h).
+    "CREATE TABLE IF NOT EXISTS deposits ("
+    "  id INTEGER PRIMARY KEY, award TEXT NOT NULL, unit TEXT NOT NULL CHECK (unit IN ('chip_hours','usd')),"
+    "  amount_micros INTEGER NOT NULL, from_day INTEGER NOT NULL, until_day INTEGER,"
+    "  reason TEXT NOT NULL, who TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');";
 
@@ -391,6 +396,111 @@ bool Ledger::each_charge_by_award(const LedgerFilter& filter, const std::functio
             each(c);
         },
         error);
+}
+
+bool Ledger::record_deposit(const Deposit& d, std::int64_t* id, std::string* error) {
+    Statement st(db_,
+                 "INSERT INTO deposits (award, unit, amount_micros, from_day, until_day, reason, who, at)"
+                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8);");
+    if (!st.ok()) return fail(db_, error);
+    sqlite3_stmt* s = st.get();
+    sqlite3_bind_text(s, 1, d.award.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, d.unit.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, d.amount);
+    sqlite3_bind_int64(s, 4, d.from);
+    if (d.until) {
+        sqlite3_bind_int64(s, 5, *d.until);
+    } else {
+        sqlite3_bind_null(s, 5);
+    }
+    sqlite3_bind_text(s, 6, d.reason.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 7, d.who.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 8, d.at);
+    if (sqlite3_step(s) != SQLITE_DONE) return fail(db_, error);
+    if (id) *id = sqlite3_last_insert_rowid(db_);
+    return true;
+}
+
+bool Ledger::deposits(std::vector<Deposit>* out, std::string* error, const LedgerFilter& filter) const {
+    out->clear();
+    if (filter.user) return true;
+    {
+        // A ledger last written before deposits existed, opened read-only.
+        Statement st(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deposits';");
+        if (!st.ok()) return fail(db_, error);
+        const int rc = sqlite3_step(st.get());
+        if (rc == SQLITE_DONE) return true;
+        if (rc != SQLITE_ROW) return fail(db_, error);
+    }
+    Where w = where_of(filter, "at", false);
+    const std::string sql = "SELECT id, award, unit, amount_micros, from_day, until_day, reason, who, at FROM deposits" +
+                            w.sql + " ORDER BY id;";
+    Statement st(db_, sql.c_str());
+    if (!st.ok()) return fail(db_, error);
+    bind(st.get(), w);
+    return for_each_row(
+        db_, st,
+        [out](sqlite3_stmt* s) {
+            Deposit d;
+            d.id = sqlite3_column_int64(s, 0);
+            d.award = text(s, 1);
+            d.unit = text(s, 2);
+            d.amount = sqlite3_column_int64(s, 3);
+            d.from = static_cast<DayNumber>(sqlite3_column_int64(s, 4));
+            if (sqlite3_column_type(s, 5) != SQLITE_NULL) d.until = static_cast<DayNumber>(sqlite3_column_int64(s, 5));
+            d.reason = text(s, 6);
+            d.who = text(s, 7);
+            d.at = sqlite3_column_int64(s, 8);
+            out->push_back(std::move(d));
+        },
+        error);
+}
+
+bool Ledger::day_debits(const std::string& award, const std::string& unit,
+                        const std::function<std::int64_t(std::int64_t)>& day_of, std::vector<DayDebit>* out,
+                        std::string* error) const {
+    out->clear();
+    std::map<DayNumber, WideInt> days;
+    DayFunction function(db_, &day_of);
+    if (!function.ok()) return fail(db_, error);
+    {
+        const std::string column = unit == "usd" ? "coalesce(usd_ticks, 0)" : "chip_hours_ticks";
+        const std::string sql = "SELECT grants_report_day(run_start) AS d, sum(" + column +
+                                ") FROM charges WHERE award = ?1 GROUP BY d;";
+        Statement st(db_, sql.c_str());
+        if (!st.ok()) return fail(db_, error);
+        sqlite3_bind_text(st.get(), 1, award.c_str(), -1, SQLITE_TRANSIENT);
+        if (!for_each_row(
+                db_, st,
+                [&](sqlite3_stmt* s) {
+                    days[static_cast<DayNumber>(sqlite3_column_int64(s, 0))] += sqlite3_column_int64(s, 1);
+                },
+                error)) {
+            return false;
+        }
+    }
+    Statement st(db_,
+                 "SELECT grants_report_day(at) AS d, sum(amount_micros) FROM adjustments"
+                 " WHERE award = ?1 AND unit = ?2 GROUP BY d;");
+    if (!st.ok()) return fail(db_, error);
+    sqlite3_bind_text(st.get(), 1, award.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st.get(), 2, unit.c_str(), -1, SQLITE_TRANSIENT);
+    if (!for_each_row(
+            db_, st,
+            [&](sqlite3_stmt* s) {
+                days[static_cast<DayNumber>(sqlite3_column_int64(s, 0))] +=
+                    static_cast<WideInt>(sqlite3_column_int64(s, 1)) * kTicksPerMicro;
+            },
+            error)) {
+        return false;
+    }
+    for (const auto& [day, amount] : days) {
+        const Ticks t = amount > kSaturatedTicks ? kSaturatedTicks
+                        : amount < -kSaturatedTicks ? -kSaturatedTicks
+                                                    : static_cast<Ticks>(amount);
+        out->push_back(DayDebit{day, t});
+    }
+    return true;
 }
 
 bool Ledger::begin_read(std::string* error) const { return exec(db_, "BEGIN;", error); }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "decimal.h"
+#include "funding.h"
 
 struct sqlite3;
 
@@ -99,6 +100,17 @@ public:
     // run_start, chips, seconds, chip_hours and usd are filled.
     bool each_charge_by_award(const LedgerFilter& filter, const std::function<void(const ChargeRecord&)>& each,
                               std::string* error) const;
+
+    // grantctl deposit; *id receives the deposit's number.
+    bool record_deposit(const Deposit& deposit, std::int64_t* id, std::string* error);
+    // In the order they were made (a ledger from before deposits has none).
+    bool deposits(std::vector<Deposit>* out, std::string* error, const LedgerFilter& filter = {}) const;
+    // An award's debits in unit ("chip_hours" or "usd") per local day, in day
+    // order: charges by the day of the run's start, adjustments by the day
+    // they were made (funding.h).
+    bool day_debits(const std::string& award, const std::string& unit,
+                    const std::function<std::int64_t(std::int64_t)>& day_of, std::vector<DayDebit>* out,
+                    std::string* error) const;
 
     // A read transaction: every query between them sees the same ledger
     // (report reads the adjustments and, for a table, the charges twice).

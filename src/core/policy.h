@@ -69,7 +69,14 @@ struct Validity {
 struct Budget {
     enum class Unit { ChipHours, Usd };
     Unit unit = Unit::ChipHours;
-    Micros amount = 0;  // millionths of a chip-hour or of a dollar
+    Micros amount = 0;  // millionths of a chip-hour or of a dollar; with tranches, their sum
+};
+
+// One part of a budget released for its own window (inclusive days, local
+// time); none: the award's own from/until (funding.h).
+struct Tranche {
+    Micros amount = 0;
+    std::optional<DayNumber> from, until;
 };
 
 struct UserLimits {
@@ -92,6 +99,8 @@ struct Award {
     Members members;
     Validity valid;
     Budget budget;
+    std::vector<Tranche> tranches;  // empty: budget.amount for the whole validity
+    bool rollover = false;          // a tranche's unspent part moves to the next one
     NameSet partitions;  // empty: every enforced partition
     Limits limits;
 

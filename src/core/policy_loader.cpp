@@ -653,6 +653,104 @@ private:
         }
     }
 
+    // yes/no as YAML 1.1 writes it: true/false (any case), yes/no, on/off.
+    std::optional<bool> bool_value(const YamlNode& node, const std::string& where) {
+        if (node.is_scalar() && !node.quoted) {
+            std::string v = node.value;
+            for (char& c : v) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            if (v == "true" || v == "yes" || v == "on") return true;
+            if (v == "false" || v == "no" || v == "off") return false;
+        }
+        error(node, where + " must be true or false, found " + found(node));
+        return std::nullopt;
+    }
+
+    // budget: a mapping (one amount for the award's validity) or a list of
+    // tranches, each a mapping with one amount and its own from/until.
+    void read_budget_or_tranches(const YamlNode& node, const std::string& where, Award& award) {
+        if (!node.is_sequence()) {
+            read_budget(node, where, award.budget);
+            return;
+        }
+        if (node.items().empty()) {
+            error(node, where + " is an empty list; give at least one tranche");
+            return;
+        }
+        std::optional<Budget::Unit> unit;
+        WideInt total = 0;
+        std::size_t n = 0;
+        for (const YamlNode& item : node.items()) {
+            const std::string at = where + "[" + std::to_string(++n) + "]";
+            Budget b;
+            Tranche t;
+            int given = 0;
+            read_mapping(item, at,
+                         {{"chip_hours",
+                           [&](const YamlNode& v) {
+                               ++given;
+                               b.unit = Budget::Unit::ChipHours;
+                               if (auto a = amount_value(v, at + ".chip_hours")) t.amount = *a;
+                           }},
+                          {"usd",
+                           [&](const YamlNode& v) {
+                               ++given;
+                               b.unit = Budget::Unit::Usd;
+                               if (auto a = amount_value(v, at + ".usd")) t.amount = *a;
+                           }},
+                          {"from", [&](const YamlNode& v) { t.from = date_value(v, at + ".from"); }},
+                          {"until", [&](const YamlNode& v) { t.until = date_value(v, at + ".until"); }}});
+            if (!item.is_mapping()) continue;
+            if (given != 1) {
+                error(item, at + " needs exactly one of chip_hours or usd, found " +
+                                (given == 0 ? std::string("neither") : std::string("both")));
+                continue;
+            }
+            if (unit && *unit != b.unit) {
+                error(item, at + " is in " + (b.unit == Budget::Unit::Usd ? "usd" : "chip_hours") +
+                                " but the first tranche is in " + (*unit == Budget::Unit::Usd ? "usd" : "chip_hours") +
+                                "; an award has one unit");
+                continue;
+            }
+            unit = b.unit;
+            if (t.from && t.until && *t.from > *t.until) {
+                error(item, at + ".from (" + format_date(*t.from) + ") is after " + at + ".until (" +
+                                format_date(*t.until) + ")");
+            }
+            total += t.amount;
+            tranche_marks_.push_back({at, item.mark});
+            award.tranches.push_back(t);
+        }
+        if (total > kMaxAmountMicros) {
+            error(node, where + " adds up to more than 10^9");
+            return;
+        }
+        if (unit) award.budget.unit = *unit;
+        award.budget.amount = static_cast<Micros>(total);
+    }
+
+    // Each tranche lies within the award's validity (read in any key order).
+    void check_tranches(const Award& award) {
+        const std::size_t first = tranche_marks_.size() - award.tranches.size();
+        for (std::size_t i = 0; i < award.tranches.size(); ++i) {
+            const Tranche& t = award.tranches[i];
+            const auto& [at, mark] = tranche_marks_[first + i];
+            const auto from = t.from ? t.from : award.valid.from;
+            const auto until = t.until ? t.until : award.valid.until;
+            if (award.valid.from && from && *from < *award.valid.from) {
+                error(mark, at + " starts on " + format_date(*from) + ", before the award's valid.from (" +
+                                format_date(*award.valid.from) + ")");
+            } else if (award.valid.until && until && *until > *award.valid.until) {
+                error(mark, at + " ends on " + format_date(*until) + ", after the award's valid.until (" +
+                                format_date(*award.valid.until) + ")");
+            } else if (from && until && *from > *until) {
+                if (t.from && t.until) continue;  // said already
+                error(mark, at + " starts on " + format_date(*from) + " and ends on " + format_date(*until) +
+                                ": give it a window within the award's validity");
+            }
+        }
+        tranche_marks_.clear();
+    }
+
     void read_budget(const YamlNode& node, const std::string& where, Budget& budget) {
         int given = 0;
         read_mapping(node, where,
@@ -734,9 +832,13 @@ private:
                           {"budget",
                            [&](const YamlNode& v) {
                                checks.budget = v.mark;
-                               read_budget(v, where + ".budget", award.budget);
+                               read_budget_or_tranches(v, where + ".budget", award);
                            },
                            true},
+                          {"rollover",
+                           [&](const YamlNode& v) {
+                               if (auto b = bool_value(v, where + ".rollover")) award.rollover = *b;
+                           }},
                           {"partitions",
                            [&](const YamlNode& v) {
                                string_list(v, where + ".partitions", award.partitions, &checks.partitions);
@@ -746,6 +848,8 @@ private:
                                }
                            }},
                           {"limits", [&](const YamlNode& v) { read_limits(v, where + ".limits", award.limits); }}});
+            if (!award.tranches.empty()) check_tranches(award);
+            tranche_marks_.clear();
             auto [it, fresh] = policy.awards.emplace(award.id, std::move(award));
             checks.award = &it->second;
             if (fresh && (!checks.partitions.empty() || checks.award->budget.unit == Budget::Unit::Usd)) {
@@ -765,6 +869,7 @@ private:
     };
     std::vector<PartitionType> partition_types_;
     std::vector<AwardChecks> award_checks_;
+    std::vector<std::pair<std::string, Mark>> tranche_marks_;  // the current award's tranches, where they are
     std::vector<std::pair<std::string, Mark>> enforced_;        // enforce.partitions
     std::vector<std::pair<std::string, Mark>> default_awards_;  // users' default_award not defined when read
     const std::string& file_;

@@ -183,7 +183,7 @@ void test_open_creates_schema(void** state) {
     const std::string tables =
         query_text(path, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
                          "ORDER BY name);");
-    assert_string_equal(tables.c_str(), "adjustments,charges,meta");
+    assert_string_equal(tables.c_str(), "adjustments,charges,deposits,meta");
     assert_string_equal(query_text(path, "SELECT value FROM meta WHERE key = 'schema_version';").c_str(), "1");
     assert_string_equal(query_text(path, "PRAGMA journal_mode;").c_str(), "wal");
     // Opening again is fine (the schema is created only once).
@@ -287,6 +287,69 @@ void test_totals_and_adjustments(void** state) {
     assert_false(error.empty());
     assert_true(ledger->adjustments(&got, &error));
     assert_int_equal(got.size(), adjustments.size());
+}
+
+// Deposits keep their history; an award's debits come per day (of the
+// run's start, of the adjustment) in its unit, for funding.h.
+void test_deposits_and_day_debits(void** state) {
+    auto ledger = open_ok(db_path(state));
+    std::string error;
+    grants::Deposit d;
+    d.award = "A";
+    d.unit = "usd";
+    d.amount = 25'000'000;
+    d.from = 19'700;
+    d.until = 19'800;
+    d.reason = "supplement 1";
+    d.who = "root";
+    d.at = 1'702'000'000;
+    std::int64_t id = 0;
+    assert_true(ledger->record_deposit(d, &id, &error));
+    assert_int_equal(id, 1);
+    d.amount = -5'000'000;
+    d.until.reset();
+    d.reason = "correction";
+    assert_true(ledger->record_deposit(d, &id, &error));
+    assert_int_equal(id, 2);
+    std::vector<grants::Deposit> got;
+    assert_true(ledger->deposits(&got, &error));
+    assert_int_equal(got.size(), 2);
+    assert_int_equal(got[0].id, 1);
+    assert_int_equal(got[0].amount, 25'000'000);
+    assert_int_equal(*got[0].until, 19'800);
+    assert_string_equal(got[0].reason.c_str(), "supplement 1");
+    assert_int_equal(got[1].amount, -5'000'000);
+    assert_false(got[1].until.has_value());
+    grants::LedgerFilter other;
+    other.award = "B";
+    assert_true(ledger->deposits(&got, &error, other));
+    assert_int_equal(got.size(), 0);
+
+    // Days of 1000 s: runs 1 and 2 started on day 1, run 3 on day 2.
+    assert_true(ledger->record_charges({charge(1, 1000, "A", ticks_of(1), ticks_of(10)),
+                                        charge(2, 1999, "A", ticks_of(2), ticks_of(20)),
+                                        charge(3, 2000, "A", ticks_of(4), -1), charge(4, 1000, "B", 9, 9)},
+                                       nullptr, &error));
+    Adjustment a = adjustment("A", "usd", 7, "debit");
+    a.at = 3500;
+    assert_true(ledger->record_adjustment(a, &error));
+    assert_true(ledger->record_adjustment(adjustment("A", "chip_hours", 100, "other unit"), &error));
+    std::vector<grants::DayDebit> days;
+    const auto day_of = [](std::int64_t t) -> std::int64_t { return t / 1000; };
+    assert_true(ledger->day_debits("A", "usd", day_of, &days, &error));
+    assert_int_equal(days.size(), 3);
+    assert_int_equal(days[0].day, 1);
+    assert_int_equal(days[0].amount, ticks_of(30));
+    assert_int_equal(days[1].day, 2);
+    assert_int_equal(days[1].amount, 0);  // run 3 had no dollar rate
+    assert_int_equal(days[2].day, 3);
+    assert_int_equal(days[2].amount, ticks_of(7));
+    assert_true(ledger->day_debits("A", "chip_hours", day_of, &days, &error));
+    assert_int_equal(days.size(), 3);
+    assert_int_equal(days[0].amount, ticks_of(3));
+    assert_int_equal(days[1].amount, ticks_of(4));
+    assert_int_equal(days[2].day, 1'700'000);
+    assert_int_equal(days[2].amount, ticks_of(100));
 }
 
 void test_ticks_exact(void** state) {
@@ -451,6 +514,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_open_creates_schema, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_record_exactly_once, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_totals_and_adjustments, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_deposits_and_day_debits, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_ticks_exact, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_durable_across_close, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_corrupt_file, make_dir, remove_dir),

@@ -216,8 +216,8 @@ void test_error_snippets(void** /*state*/) {
          "    members: {users: [x]}\n    budgte: {usd: 1}\n",
          {{6, 5, "award 'A1' is missing the key 'budget'"},
           {7, 5,
-           "unknown key \"budgte\" in award 'A1'; expected one of: title, pi, members, valid, budget, partitions, "
-           "limits"}}},
+           "unknown key \"budgte\" in award 'A1'; expected one of: title, pi, members, valid, budget, rollover, "
+           "partitions, limits"}}},
         {"unknown user key",
          "version: 1\nenforce: {partitions: [a]}\npartitions: {a: {chips_per_node: 1}}\nawards: {}\nusers:\n"
          "  bob: {default: X}\n",
