@@ -1,6 +1,7 @@
-// grantctl adjust: a manual credit or debit, recorded in the ledger with who,
-// when and why. slurmctld notices the ledger changed and re-reads its totals
-// within a pass (about a second).
+// grantctl adjust and deposit: a manual credit or debit of an award's use,
+// or a supplement (correction) of its budget, recorded in the ledger with
+// who, when and why. slurmctld notices the ledger changed and re-reads its
+// totals within a pass (about a second).
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "cli/slurm_conf.h"
 #include "core/award_id.h"
 #include "core/cost_model.h"
+#include "core/date.h"
 #include "core/ledger.h"
 #include "core/policy_file.h"
 #include "core/query.h"
@@ -47,6 +49,29 @@ const char kAdjustUsage[] =
     "\n"
     "Exit status: 0 recorded, 1 refused, 2 usage error.\n";
 
+const char kDepositUsage[] =
+    "Usage: grantctl deposit AWARD AMOUNT --reason TEXT [--until DATE] [--json] [--ledger FILE] [--policy FILE]\n"
+    "\n"
+    "Add a supplement to an award's budget, in the award's unit (chip-hours or\n"
+    "dollars), from today until DATE (default: the award's valid.until). A negative\n"
+    "AMOUNT is a correction that lowers the budget. The ledger keeps each deposit\n"
+    "with the reason, who made it and when; balance and report show them, and\n"
+    "grants.yaml keeps the award's initial budget. A deposit is a tranche of its\n"
+    "own: charges draw from the tranche that ends first, and what is unspent at its\n"
+    "end rolls over only when the award says rollover: true.\n"
+    "slurmctld applies it to balances and decisions within a few seconds.\n"
+    "Run it on the controller host as root or SlurmUser.\n"
+    "\n"
+    "Options:\n"
+    "  -r, --reason TEXT   why (required)\n"
+    "  --until DATE        last day it may be spent, YYYY-MM-DD (default: the award's end)\n"
+    "  --json              print the recorded deposit as JSON\n"
+    "  --ledger FILE       default: <StateSaveLocation>/grants/ledger.db from slurm.conf\n"
+    "  --policy FILE       default: grants.yaml next to slurm.conf\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Exit status: 0 recorded, 1 refused, 2 usage error.\n";
+
 // "+12.5" / "-3" / "7": millionths of the unit, positive = credit.
 std::optional<Micros> signed_amount(const std::string& text) {
     if (text.empty()) return std::nullopt;
@@ -66,6 +91,61 @@ std::string who_am_i() {
     return name;
 }
 
+// What adjust and deposit share: the award and its policy, who writes, and
+// the ledger opened as its owner. nullopt: *out is ready; else the exit status.
+struct LedgerWrite {
+    PolicyFileLoad load;
+    const Award* award = nullptr;
+    std::string who, ledger_path;
+    std::unique_ptr<Ledger> ledger;
+};
+
+std::optional<int> check_reason(const ParsedArgs& a, const char* command) {
+    const std::string* reason = a.value("reason");
+    if (!reason || reason->find_first_not_of(" \t") == std::string::npos) {
+        return usage_error(command, "--reason is required: say why the budget changes.");
+    }
+    if (reason->size() > 1000) return usage_error(command, "--reason is limited to 1000 characters.");
+    for (unsigned char c : *reason) {
+        if (c < 0x20 || c == 0x7f) return usage_error(command, "--reason must be one line of printable text.");
+    }
+    return std::nullopt;
+}
+
+std::optional<int> open_for_write(const ParsedArgs& a, const char* command, const std::string& award_id,
+                                  LedgerWrite* out) {
+    const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
+    out->load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));
+    if (!out->load.policy) {
+        return refused("cannot use the policy " + policy_path + " to find award " + award_id +
+                       "'s unit (run grantctl check for details).");
+    }
+    out->award = out->load.policy->find_award(award_id);
+    if (!out->award) return refused("award " + award_id + " is not in the policy " + policy_path + ".");
+
+    std::string why;
+    auto path = ledger_path_or_default(a.value("ledger"), &why);
+    if (!path) return refused(why);
+    out->ledger_path = *path;
+    struct stat st {};
+    if (::stat(out->ledger_path.c_str(), &st) != 0) {
+        return refused("there is no ledger at " + out->ledger_path + " (" + std::strerror(errno) + "): run " +
+                       command + " on the controller host, or pass --ledger.");
+    }
+    out->who = who_am_i();
+    // Root writes as the ledger's owner (SlurmUser), so that SQLite's journal
+    // files stay slurmctld's.
+    if (::geteuid() == 0 && st.st_uid != 0) {
+        if (::setgid(st.st_gid) != 0 || ::setuid(st.st_uid) != 0) {
+            return refused("cannot switch to the ledger's owner (uid " + std::to_string(st.st_uid) + ").");
+        }
+    }
+    std::string error;
+    out->ledger = Ledger::open(out->ledger_path, &error);
+    if (!out->ledger) return refused("cannot open the ledger " + out->ledger_path + ": " + error + ".");
+    return std::nullopt;
+}
+
 }  // namespace
 
 int run_adjust(const std::vector<std::string>& args) {
@@ -82,54 +162,20 @@ int run_adjust(const std::vector<std::string>& args) {
         return usage_error("adjust", "AMOUNT wants a non-zero number with at most 6 decimals, such as +100 or -2.5, not '" +
                                          a.positionals[1] + "'.");
     }
-    const std::string* reason = a.value("reason");
-    if (!reason || reason->find_first_not_of(" \t") == std::string::npos) {
-        return usage_error("adjust", "--reason is required: say why the budget changes.");
-    }
-    if (reason->size() > 1000) return usage_error("adjust", "--reason is limited to 1000 characters.");
-    for (unsigned char c : *reason) {
-        if (c < 0x20 || c == 0x7f) return usage_error("adjust", "--reason must be one line of printable text.");
-    }
-
-    const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
-    PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));
-    if (!load.policy) {
-        return refused("cannot use the policy " + policy_path + " to find award " + award_id +
-                       "'s unit (run grantctl check for details).");
-    }
-    const Award* award = load.policy->find_award(award_id);
-    if (!award) return refused("award " + award_id + " is not in the policy " + policy_path + ".");
-
-    std::string why;
-    auto path = ledger_path_or_default(a.value("ledger"), &why);
-    if (!path) return refused(why);
-    const std::string ledger_path = *path;
-    struct stat st {};
-    if (::stat(ledger_path.c_str(), &st) != 0) {
-        return refused("there is no ledger at " + ledger_path + " (" + std::strerror(errno) +
-                       "): run adjust on the controller host, or pass --ledger.");
-    }
-    const std::string who = who_am_i();
-    // Root writes as the ledger's owner (SlurmUser), so that SQLite's journal
-    // files stay slurmctld's.
-    if (::geteuid() == 0 && st.st_uid != 0) {
-        if (::setgid(st.st_gid) != 0 || ::setuid(st.st_uid) != 0) {
-            return refused("cannot switch to the ledger's owner (uid " + std::to_string(st.st_uid) + ").");
-        }
-    }
-    std::string error;
-    auto ledger = Ledger::open(ledger_path, &error);
-    if (!ledger) return refused("cannot open the ledger " + ledger_path + ": " + error + ".");
+    if (auto stop = check_reason(a, "adjust")) return *stop;
+    LedgerWrite w;
+    if (auto stop = open_for_write(a, "adjust", award_id, &w)) return *stop;
 
     Adjustment adj;
     adj.award = award_id;
-    adj.unit = unit_name(award->budget.unit);
+    adj.unit = unit_name(w.award->budget.unit);
     adj.amount = -*amount;  // the ledger stores use of budget: a credit is negative
-    adj.reason = *reason;
-    adj.who = who;
+    adj.reason = *a.value("reason");
+    adj.who = w.who;
     adj.at = static_cast<std::int64_t>(std::time(nullptr));
-    if (!ledger->record_adjustment(adj, &error)) {
-        return refused("cannot record the adjustment in " + ledger_path + ": " + error + ".");
+    std::string error;
+    if (!w.ledger->record_adjustment(adj, &error)) {
+        return refused("cannot record the adjustment in " + w.ledger_path + ": " + error + ".");
     }
     const Ticks magnitude = ticks_of(*amount < 0 ? -*amount : *amount);
     if (a.has("json")) {
@@ -137,9 +183,88 @@ int run_adjust(const std::vector<std::string>& args) {
                   << ",\"unit\":" << json_string(adj.unit) << ",\"reason\":" << json_string(adj.reason)
                   << ",\"who\":" << json_string(adj.who) << ",\"at\":" << json_string(local_timestamp(adj.at)) << "}\n";
     } else {
-        std::cout << (*amount > 0 ? "credited " : "debited ") << format_amount(award->budget.unit, magnitude)
-                  << (*amount > 0 ? " to" : " from") << " award " << award_id << " (by " << who << ", "
+        std::cout << (*amount > 0 ? "credited " : "debited ") << format_amount(w.award->budget.unit, magnitude)
+                  << (*amount > 0 ? " to" : " from") << " award " << award_id << " (by " << w.who << ", "
                   << local_timestamp(adj.at) << "); slurmctld applies it within a few seconds.\n";
+    }
+    return kExitOk;
+}
+
+int run_deposit(const std::vector<std::string>& args) {
+    ParsedArgs a;
+    if (auto stop = parse_command(args,
+                                  {{"reason", 'r', true},
+                                   {"until", 0, true},
+                                   {"json", 0, false},
+                                   {"ledger", 0, true},
+                                   {"policy", 0, true}},
+                                  kDepositUsage, "deposit", &a, Positionals::Allowed))
+        return *stop;
+    if (a.positionals.size() != 2) return usage_error("deposit", "deposit takes an AWARD and an AMOUNT.");
+    const std::string& award_id = a.positionals[0];
+    if (!is_valid_award_id(award_id)) return usage_error("deposit", award_id_problem(award_id));
+    auto amount = signed_amount(a.positionals[1]);
+    if (!amount || *amount == 0) {
+        return usage_error("deposit", "AMOUNT wants a non-zero number with at most 6 decimals, such as 5000 or -2.5, "
+                                      "not '" + a.positionals[1] + "'.");
+    }
+    if (auto stop = check_reason(a, "deposit")) return *stop;
+    std::optional<DayNumber> until;
+    if (const std::string* u = a.value("until")) {
+        until = parse_date(*u);
+        if (!until) return usage_error("deposit", "--until wants a date YYYY-MM-DD, not '" + *u + "'.");
+    }
+    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    const DayNumber today = local_day_of(now);
+    if (until && *until < today) {
+        return usage_error("deposit", "--until " + format_date(*until) + " is in the past; a deposit runs from today (" +
+                                          format_date(today) + ").");
+    }
+    LedgerWrite w;
+    if (auto stop = open_for_write(a, "deposit", award_id, &w)) return *stop;
+    const Validity& valid = w.award->valid;
+    if (valid.until && *valid.until < today) {
+        return refused("award " + award_id + " ended on " + format_date(*valid.until) +
+                       "; extend its valid.until in the policy before adding to it.");
+    }
+    if (until && valid.until && *until > *valid.until) {
+        return refused("--until " + format_date(*until) + " is after award " + award_id + "'s end (" +
+                       format_date(*valid.until) + "); a deposit cannot outlive its award.");
+    }
+
+    Deposit d;
+    d.award = award_id;
+    d.unit = unit_name(w.award->budget.unit);
+    d.amount = *amount;
+    d.from = valid.from && *valid.from > today ? *valid.from : today;
+    if (until && *until < d.from) {
+        return refused("--until " + format_date(*until) + " is before award " + award_id + " starts (" +
+                       format_date(d.from) + ").");
+    }
+    d.until = until;
+    d.reason = *a.value("reason");
+    d.who = w.who;
+    d.at = now;
+    std::int64_t id = 0;
+    std::string error;
+    if (!w.ledger->record_deposit(d, &id, &error)) {
+        return refused("cannot record the deposit in " + w.ledger_path + ": " + error + ".");
+    }
+    const Ticks magnitude = ticks_of(*amount < 0 ? -*amount : *amount);
+    const std::string last_day = until ? format_date(*until) : valid.until ? format_date(*valid.until) : "";
+    if (a.has("json")) {
+        std::cout << "{\"deposit\":" << id << ",\"award\":" << json_string(award_id)
+                  << ",\"amount\":" << (*amount < 0 ? "-" : "") << format_decimal(*amount < 0 ? -*amount : *amount)
+                  << ",\"unit\":" << json_string(d.unit) << ",\"from\":" << json_string(format_date(d.from))
+                  << ",\"until\":" << (last_day.empty() ? "null" : json_string(last_day))
+                  << ",\"reason\":" << json_string(d.reason) << ",\"who\":" << json_string(d.who)
+                  << ",\"at\":" << json_string(local_timestamp(d.at)) << "}\n";
+    } else {
+        std::cout << (*amount > 0 ? "deposited " : "withdrew ") << format_amount(w.award->budget.unit, magnitude)
+                  << (*amount > 0 ? " to" : " from") << " award " << award_id << " as deposit " << id << ", from "
+                  << format_date(d.from) << (last_day.empty() ? std::string(" with no end") : " until " + last_day)
+                  << " (by " << w.who << ", " << local_timestamp(d.at)
+                  << "); slurmctld applies it within a few seconds.\n";
     }
     return kExitOk;
 }

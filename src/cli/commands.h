@@ -12,5 +12,6 @@ int run_quote(const std::vector<std::string>& args);
 int run_metrics(const std::vector<std::string>& args);
 int run_report(const std::vector<std::string>& args);
 int run_adjust(const std::vector<std::string>& args);
+int run_deposit(const std::vector<std::string>& args);
 
 }  // namespace grants::cli

@@ -31,6 +31,7 @@ const char kUsage[] =
     "  quote          what a job would cost and whether it would be accepted now\n"
     "  report         usage from the ledger by user, job or day (admins, PIs)\n"
     "  adjust         credit or debit an award, with a reason (admins)\n"
+    "  deposit        add a supplement (or correction) to an award's budget (admins)\n"
     "  metrics        every award in Prometheus text format (admins)\n"
     "\n"
     "'grantctl COMMAND --help' describes a command.\n"
@@ -59,6 +60,7 @@ int run(int argc, char** argv) {
     if (cmd == "quote") return grants::cli::run_quote(rest);
     if (cmd == "report") return grants::cli::run_report(rest);
     if (cmd == "adjust") return grants::cli::run_adjust(rest);
+    if (cmd == "deposit") return grants::cli::run_deposit(rest);
     if (cmd == "metrics") return grants::cli::run_metrics(rest);
     return usage_error("unknown command '" + cmd + "'.");
 }

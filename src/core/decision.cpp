@@ -369,11 +369,12 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
                       " per user at once; this job needs " + std::to_string(new_chips) + ": wait for some to finish."));
     }
 
-    // 5. Budget: charged + held + this job <= budget.
-    const Budget& budget = award->budget;
+    // 5. Budget: charged + held + this job <= budget (with tranches or
+    // deposits: what the active tranches hold and have spent).
+    const Budget budget = u.funding ? Budget{award->budget.unit, micros_of_ticks(u.funding->budget)} : award->budget;
     const WideInt committed = static_cast<WideInt>(u.charged) + u.held;
     const WideInt after = committed + cost->amount;
-    const Ticks budget_ticks = ticks_of(budget.amount);
+    const Ticks budget_ticks = u.funding ? u.funding->budget : ticks_of(budget.amount);
     if (after > budget_ticks) {
         const Ticks left = committed >= budget_ticks ? 0 : static_cast<Ticks>(budget_ticks - committed);
         return costed(reject("award " + award_id + " has " + format_left(budget.unit, left) + " of " +

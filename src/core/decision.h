@@ -19,6 +19,7 @@
 #include "instance_types.h"
 #include "job_shape.h"
 #include "membership.h"
+#include "funding.h"
 #include "policy.h"
 
 namespace grants {
@@ -44,6 +45,9 @@ std::int64_t award_end(const JobRequest& job, DayNumber until);
 
 // What the award already has at this moment (live = pending + running).
 struct AwardUsageView {
+    // An award with tranches or deposits: what it may spend now (funding.h);
+    // then budget is funding->budget and charged what its active tranches spent.
+    std::shared_ptr<const Funding> funding;
     Ticks charged = 0;  // ledger charges and adjustments
     Ticks held = 0;     // maximum cost of pending, running and not-yet-charged jobs
     std::int64_t live_jobs = 0;

@@ -456,50 +456,47 @@ bool Ledger::deposits(std::vector<Deposit>* out, std::string* error, const Ledge
         error);
 }
 
-bool Ledger::day_debits(const std::string& award, const std::string& unit,
-                        const std::function<std::int64_t(std::int64_t)>& day_of, std::vector<DayDebit>* out,
-                        std::string* error) const {
+bool Ledger::day_totals(const std::string& award, const std::function<std::int64_t(std::int64_t)>& day_of,
+                        std::map<DayNumber, ChargeTotals>* out, std::string* error) const {
     out->clear();
-    std::map<DayNumber, WideInt> days;
+    std::map<DayNumber, std::pair<WideInt, WideInt>> days;  // chip-hours, dollars
     DayFunction function(db_, &day_of);
     if (!function.ok()) return fail(db_, error);
     {
-        const std::string column = unit == "usd" ? "coalesce(usd_ticks, 0)" : "chip_hours_ticks";
-        const std::string sql = "SELECT grants_report_day(run_start) AS d, sum(" + column +
-                                ") FROM charges WHERE award = ?1 GROUP BY d;";
-        Statement st(db_, sql.c_str());
+        Statement st(db_,
+                     "SELECT grants_report_day(run_start) AS d, sum(chip_hours_ticks), sum(coalesce(usd_ticks, 0))"
+                     " FROM charges WHERE award = ?1 GROUP BY d;");
         if (!st.ok()) return fail(db_, error);
         sqlite3_bind_text(st.get(), 1, award.c_str(), -1, SQLITE_TRANSIENT);
         if (!for_each_row(
                 db_, st,
                 [&](sqlite3_stmt* s) {
-                    days[static_cast<DayNumber>(sqlite3_column_int64(s, 0))] += sqlite3_column_int64(s, 1);
+                    auto& day = days[static_cast<DayNumber>(sqlite3_column_int64(s, 0))];
+                    day.first += sqlite3_column_int64(s, 1);
+                    day.second += sqlite3_column_int64(s, 2);
                 },
                 error)) {
             return false;
         }
     }
-    Statement st(db_,
-                 "SELECT grants_report_day(at) AS d, sum(amount_micros) FROM adjustments"
-                 " WHERE award = ?1 AND unit = ?2 GROUP BY d;");
+    Statement st(db_, "SELECT grants_report_day(at) AS d, unit, sum(amount_micros) FROM adjustments"
+                      " WHERE award = ?1 GROUP BY d, unit;");
     if (!st.ok()) return fail(db_, error);
     sqlite3_bind_text(st.get(), 1, award.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st.get(), 2, unit.c_str(), -1, SQLITE_TRANSIENT);
     if (!for_each_row(
             db_, st,
             [&](sqlite3_stmt* s) {
-                days[static_cast<DayNumber>(sqlite3_column_int64(s, 0))] +=
-                    static_cast<WideInt>(sqlite3_column_int64(s, 1)) * kTicksPerMicro;
+                auto& day = days[static_cast<DayNumber>(sqlite3_column_int64(s, 0))];
+                (text(s, 1) == "usd" ? day.second : day.first) +=
+                    static_cast<WideInt>(sqlite3_column_int64(s, 2)) * kTicksPerMicro;
             },
             error)) {
         return false;
     }
-    for (const auto& [day, amount] : days) {
-        const Ticks t = amount > kSaturatedTicks ? kSaturatedTicks
-                        : amount < -kSaturatedTicks ? -kSaturatedTicks
-                                                    : static_cast<Ticks>(amount);
-        out->push_back(DayDebit{day, t});
-    }
+    auto clamp = [](WideInt v) {
+        return v > kSaturatedTicks ? kSaturatedTicks : v < -kSaturatedTicks ? -kSaturatedTicks : static_cast<Ticks>(v);
+    };
+    for (const auto& [day, sums] : days) (*out)[day] = ChargeTotals{clamp(sums.first), clamp(sums.second)};
     return true;
 }
 

@@ -105,12 +105,11 @@ public:
     bool record_deposit(const Deposit& deposit, std::int64_t* id, std::string* error);
     // In the order they were made (a ledger from before deposits has none).
     bool deposits(std::vector<Deposit>* out, std::string* error, const LedgerFilter& filter = {}) const;
-    // An award's debits in unit ("chip_hours" or "usd") per local day, in day
-    // order: charges by the day of the run's start, adjustments by the day
-    // they were made (funding.h).
-    bool day_debits(const std::string& award, const std::string& unit,
-                    const std::function<std::int64_t(std::int64_t)>& day_of, std::vector<DayDebit>* out,
-                    std::string* error) const;
+    // An award's debits (charges and adjustments) per local day, both
+    // units, in day order: charges by the day of the run's start,
+    // adjustments by the day they were made (funding.h).
+    bool day_totals(const std::string& award, const std::function<std::int64_t(std::int64_t)>& day_of,
+                    std::map<DayNumber, ChargeTotals>* out, std::string* error) const;
 
     // A read transaction: every query between them sees the same ledger
     // (report reads the adjustments and, for a table, the charges twice).

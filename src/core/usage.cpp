@@ -316,7 +316,12 @@ AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award
     AwardUsageView v;
     std::lock_guard<std::mutex> lock(mutex_);
     if (a) {
-        if (auto t = totals_.find(award); t != totals_.end()) v.charged = charged_in_unit(t->second, a->budget.unit);
+        if (auto f = funding_.find(award); f != funding_.end()) {
+            v.funding = f->second;
+            v.charged = f->second->charged;
+        } else if (auto t = totals_.find(award); t != totals_.end()) {
+            v.charged = charged_in_unit(t->second, a->budget.unit);
+        }
     }
     if (auto s = snapshot_->awards.find(award); s != snapshot_->awards.end()) {
         v.held = s->second.held;
@@ -440,6 +445,11 @@ void UsageTracker::set_totals(std::map<std::string, ChargeTotals> totals) {
         totals_.swap(fresh);
     }
 }
+
+void UsageTracker::set_funding(std::unordered_map<std::string, std::shared_ptr<const Funding>> funding) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    funding_.swap(funding);
+}  // the old table is freed here, after unlocking
 
 void UsageTracker::add_charges(const std::vector<ChargeRecord>& inserted) {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -25,6 +25,7 @@
 #include "cost_model.h"
 #include "instance_types.h"
 #include "decision.h"
+#include "funding.h"
 #include "job_shape.h"
 #include "ledger.h"
 #include "policy.h"
@@ -191,6 +192,8 @@ public:
     void expire_approvals(std::int64_t now, std::int64_t max_age = 60);
 
     void set_totals(std::map<std::string, ChargeTotals> totals);
+    // What awards with tranches or deposits may spend now (funding_book.h).
+    void set_funding(std::unordered_map<std::string, std::shared_ptr<const Funding>> funding);
     void add_charges(const std::vector<ChargeRecord>& inserted);
     std::map<std::string, ChargeTotals> totals() const;
     UsageSnapshot snapshot() const;
@@ -235,6 +238,7 @@ private:
     std::uint64_t first_marker_ = 1;
     std::unordered_map<std::string, ApprovedSums> approved_;  // approvals_ summed per award
     std::unordered_map<std::string, ChargeTotals> totals_;
+    std::unordered_map<std::string, std::shared_ptr<const Funding>> funding_;
     std::uint64_t next_approval_ = 1;
 };
 

@@ -132,6 +132,7 @@ bool AccountingThread::ensure_ledger() {
     opened_ = FileIdentity{st.st_dev, st.st_ino};
     had_ledger_ = true;
     tracker_.set_totals(std::move(totals));
+    funding_stale_ = true;
     if (!ledger_->data_version(&data_version_, &error)) data_version_ = -1;
     mark_usable();
     return true;
@@ -223,6 +224,7 @@ void AccountingThread::notice_other_writers() {
         return;
     }
     tracker_.set_totals(std::move(totals));
+    funding_stale_ = true;
     data_version_ = version;
     log_info("ledger " + ledger_path_ + " changed by another writer (grantctl adjust); totals re-read");
 }
@@ -305,6 +307,7 @@ void AccountingThread::notice_takeover(std::uintptr_t identity) {
         return;
     }
     tracker_.set_totals(std::move(totals));
+    funding_stale_ = true;
     if (!first) log_info("slurmctld's job list was replaced (this controller took over); ledger totals re-read");
 }
 
@@ -368,6 +371,45 @@ void AccountingThread::refresh_node_types(const std::shared_ptr<const Policy>& p
                                         std::make_shared<const NodeTypes>(build_node_types(*policy, *nodes))));
 }
 
+// Publishes what each award with tranches or deposits may spend today.
+// The ledger is read only when its totals were (deposits, and each such
+// award's debits per day) or an award needs it for the first time.
+void AccountingThread::refresh_funding(const std::shared_ptr<const Policy>& policy, std::int64_t now) {
+    if (!ledger_) return;
+    std::string error;
+    if (funding_stale_) {
+        std::vector<Deposit> deposits;
+        if (!ledger_->deposits(&deposits, &error)) {
+            log_error("cannot read the deposits of " + ledger_path_ + ": " + error);
+            return;
+        }
+        funding_.set_deposits(std::move(deposits));
+        funding_.clear_days();
+        funding_stale_ = false;
+        funding_changed_ = true;
+    }
+    const std::set<std::string> wanted = funding_.wanted(*policy);
+    const auto day_of = [](std::int64_t t) -> std::int64_t { return local_today(static_cast<std::time_t>(t)); };
+    for (const std::string& award : wanted) {
+        if (funding_.has_days(award)) continue;
+        std::map<DayNumber, ChargeTotals> days;
+        if (!ledger_->day_totals(award, day_of, &days, &error)) {
+            log_error("cannot read the daily debits of award " + award + " from " + ledger_path_ + ": " + error);
+            funding_stale_ = true;
+            return;
+        }
+        funding_.set_days(award, std::move(days));
+        funding_changed_ = true;
+    }
+    const DayNumber today = local_today(static_cast<std::time_t>(now));
+    if (!funding_changed_ && funding_policy_ == policy && funding_day_ == today) return;
+    funding_.keep_only(wanted);
+    tracker_.set_funding(funding_.fund_all(*policy, today));
+    funding_changed_ = false;
+    funding_policy_ = policy;
+    funding_day_ = today;
+}
+
 void AccountingThread::pass() {
     auto state = policy_.current();
     const JobListStamp current = job_list_stamp();
@@ -383,6 +425,7 @@ void AccountingThread::pass() {
         ensure_ledger();
         if (!state->policy) return;
         notice_other_writers();
+        refresh_funding(state->policy, started);
         tracker_.expire_approvals(std::time(nullptr));
         ++idle_passes_;
         if (deferred) ++deferred_passes_;
@@ -477,6 +520,8 @@ void AccountingThread::pass() {
         std::string error;
         if (ledger_->record_charges(result.charges, &inserted, &error)) {
             tracker_.add_charges(inserted);
+            funding_.add_charges(inserted, [](std::int64_t t) { return local_today(static_cast<std::time_t>(t)); });
+            funding_changed_ = true;
             accountant_.mark_charged(result.charges);
             for (const auto& c : inserted) {
                 log_info("charged job " + std::to_string(c.job_id) + " (run started " + std::to_string(c.run_start) +
@@ -502,6 +547,8 @@ void AccountingThread::pass() {
         ledger_ok_ = false;
     }
     sync_spool();
+    // Before the snapshot that drops the holds of the runs just charged.
+    refresh_funding(state->policy, now);
     // A pass that had charges to make is never the base of a skipped one:
     // the snapshot it publishes still holds them (recorded or not), and
     // charges that failed are retried by the next full pass.

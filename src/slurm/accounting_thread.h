@@ -21,6 +21,7 @@
 #include "core/identity_cache.h"
 #include "core/ledger.h"
 #include "core/ledger_health.h"
+#include "core/funding_book.h"
 #include "core/policy_store.h"
 #include "core/usage.h"
 #include "slurmctld_bridge.h"
@@ -89,6 +90,7 @@ private:
     void restore_spool();
     void sync_spool();
     void refresh_node_types(const std::shared_ptr<const Policy>& policy, std::int64_t now);
+    void refresh_funding(const std::shared_ptr<const Policy>& policy, std::int64_t now);
 
     PolicyStore& policy_;
     UsageTracker& tracker_;
@@ -137,6 +139,14 @@ private:
     std::shared_ptr<const Policy> node_types_policy_;
     long long node_stamp_[2] = {0, 0};
     std::int64_t node_types_at_ = 0;
+    // Awards with tranches or deposits (funding_book.h): re-read from the
+    // ledger whenever its totals are, then kept up to date by the charges
+    // this thread records; fund() published every pass (the day may change).
+    FundingBook funding_;
+    bool funding_stale_ = true;
+    bool funding_changed_ = true;             // since it was last published
+    std::shared_ptr<const Policy> funding_policy_;  // published for this policy...
+    DayNumber funding_day_ = 0;               // ...and this day
 
     std::mutex mutex_;
     std::condition_variable wake_;
