@@ -289,6 +289,12 @@ void test_totals_and_adjustments(void** state) {
     assert_int_equal(got.size(), adjustments.size());
 }
 
+std::map<std::string, ChargeTotals> days_as_totals(const std::map<grants::DayNumber, ChargeTotals>& days) {
+    std::map<std::string, ChargeTotals> out;
+    for (const auto& [day, t] : days) out[std::to_string(day)] = t;
+    return out;
+}
+
 // Deposits keep their history; an award's debits come per day (of the
 // run's start, of the adjustment) in its unit, for funding.h.
 void test_deposits_and_day_debits(void** state) {
@@ -334,22 +340,14 @@ void test_deposits_and_day_debits(void** state) {
     a.at = 3500;
     assert_true(ledger->record_adjustment(a, &error));
     assert_true(ledger->record_adjustment(adjustment("A", "chip_hours", 100, "other unit"), &error));
-    std::vector<grants::DayDebit> days;
+    std::map<grants::DayNumber, ChargeTotals> days;
     const auto day_of = [](std::int64_t t) -> std::int64_t { return t / 1000; };
-    assert_true(ledger->day_debits("A", "usd", day_of, &days, &error));
-    assert_int_equal(days.size(), 3);
-    assert_int_equal(days[0].day, 1);
-    assert_int_equal(days[0].amount, ticks_of(30));
-    assert_int_equal(days[1].day, 2);
-    assert_int_equal(days[1].amount, 0);  // run 3 had no dollar rate
-    assert_int_equal(days[2].day, 3);
-    assert_int_equal(days[2].amount, ticks_of(7));
-    assert_true(ledger->day_debits("A", "chip_hours", day_of, &days, &error));
-    assert_int_equal(days.size(), 3);
-    assert_int_equal(days[0].amount, ticks_of(3));
-    assert_int_equal(days[1].amount, ticks_of(4));
-    assert_int_equal(days[2].day, 1'700'000);
-    assert_int_equal(days[2].amount, ticks_of(100));
+    assert_true(ledger->day_totals("A", day_of, &days, &error));
+    assert_int_equal(days.size(), 4);
+    expect_total(days_as_totals(days), "1", ticks_of(3), ticks_of(30));
+    expect_total(days_as_totals(days), "2", ticks_of(4), 0);  // run 3 had no dollar rate
+    expect_total(days_as_totals(days), "3", 0, ticks_of(7));
+    expect_total(days_as_totals(days), "1700000", ticks_of(100), 0);
 }
 
 void test_ticks_exact(void** state) {
