@@ -8,6 +8,23 @@
 
 namespace grants::cli {
 
+// Tranches (funding.h) as a JSON array.
+inline std::string tranches_json(const std::vector<TrancheState>& tranches) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < tranches.size(); ++i) {
+        const TrancheState& t = tranches[i];
+        out += std::string(i ? "," : "") + "{\"source\":" + json_string(t.source) +
+               ",\"phase\":" + json_string(std::string(phase_name(t.phase))) +
+               ",\"from\":" + (t.from ? json_string(format_date(*t.from)) : "null") +
+               ",\"until\":" + (t.until ? json_string(format_date(*t.until)) : "null") +
+               ",\"amount\":" + format_ticks(t.amount) + ",\"rolled_in\":" + format_ticks(t.rolled_in) +
+               ",\"spent\":" + format_ticks(t.spent) + ",\"left\":" +
+               format_ticks(t.phase == TrancheState::Phase::Ended ? 0 : t.left()) +
+               ",\"passed_on\":" + format_ticks(t.passed_on) + ",\"lapsed\":" + format_ticks(t.lapsed) + "}";
+    }
+    return out + "]";
+}
+
 inline std::string award_status_json(const AwardStatus& s) {
     std::string out = "{\"award\":" + json_string(s.id) + ",\"title\":" + json_string(s.title) +
                       ",\"pi\":" + json_string(s.pi) + ",\"unit\":" + json_string(unit_name(s.unit)) +
@@ -25,7 +42,8 @@ inline std::string award_status_json(const AwardStatus& s) {
                ",\"chips\":" + std::to_string(p.chips) + ",\"per_node_hour\":" +
                (p.per_node_hour ? format_ticks(*p.per_node_hour) : "null") + "}";
     }
-    out += "]}";
+    out += "],\"tranches\":" + tranches_json(s.tranches);
+    out += "}";
     return out;
 }
 

@@ -7,6 +7,7 @@
 #include "cli/exit_codes.h"
 #include "cli/options.h"
 #include "cli/table.h"
+#include "cli/tranche_table.h"
 #include "core/award_id.h"
 #include "core/cost_model.h"
 
@@ -78,6 +79,7 @@ int run_balance(const std::vector<std::string>& args) {
                s.valid_until ? format_date(*s.valid_until) : "-", s.state});
     }
     t.print(std::cout);
+    print_tranches(shown, std::cout);
     // Where nodes differ in price, say what each type costs: a job is held at
     // the dearest type it may land on and charged for the nodes it gets.
     Table prices({"AWARD", "PARTITION", "INSTANCE TYPE", "CHIPS", "PER NODE-HOUR"}, {false, false, false, true, true});

@@ -128,7 +128,19 @@ void print_summary(const std::string& file, const Policy& p) {
         std::cout << "  " << id;
         if (!a.title.empty()) std::cout << "  " << a.title;
         if (!a.pi.empty()) std::cout << "  (PI " << a.pi << ")";
-        std::cout << "\n    budget:     " << format_budget(a.budget) << "\n    valid:      " << validity_text(a.valid)
+        std::cout << "\n    budget:     " << format_budget(a.budget);
+        for (std::size_t i = 0; i < a.tranches.size(); ++i) {
+            const Tranche& t = a.tranches[i];
+            const auto from = t.from ? t.from : a.valid.from;
+            const auto until = t.until ? t.until : a.valid.until;
+            std::cout << "\n      tranche " << (i + 1) << ": " << format_budget(Budget{a.budget.unit, t.amount}) << ", "
+                      << (from ? format_date(*from) : std::string("always")) << " to "
+                      << (until ? format_date(*until) : std::string("no end"));
+        }
+        if (!a.tranches.empty()) {
+            std::cout << "\n      rollover:  " << (a.rollover ? "yes (unspent moves to the next tranche)" : "no (unspent lapses)");
+        }
+        std::cout << "\n    valid:      " << validity_text(a.valid)
                   << "\n    partitions: " << (a.partitions.empty() ? join(p.enforced_partitions) : join(a.partitions))
                   << "\n    members:    " << members_text(a.members) << "\n    limits:     " << limits_text(a.limits)
                   << "\n";
@@ -183,7 +195,14 @@ void print_json(const std::string& file, const Policy& p) {
         std::cout << (first ? "" : ",") << "{\"id\":" << json_string(id) << ",\"title\":" << json_string(a.title)
                   << ",\"pi\":" << json_string(a.pi) << ",\"budget\":{\"unit\":\""
                   << (a.budget.unit == Budget::Unit::Usd ? "usd" : "chip_hours")
-                  << "\",\"amount\":" << format_decimal(a.budget.amount) << "},\"valid\":{\"from\":"
+                  << "\",\"amount\":" << format_decimal(a.budget.amount) << ",\"tranches\":[";
+        for (std::size_t i = 0; i < a.tranches.size(); ++i) {
+            const Tranche& t = a.tranches[i];
+            std::cout << (i ? "," : "") << "{\"amount\":" << format_decimal(t.amount)
+                      << ",\"from\":" << (t.from ? json_string(format_date(*t.from)) : "null")
+                      << ",\"until\":" << (t.until ? json_string(format_date(*t.until)) : "null") << "}";
+        }
+        std::cout << "],\"rollover\":" << (a.rollover ? "true" : "false") << "},\"valid\":{\"from\":"
                   << (a.valid.from ? json_string(format_date(*a.valid.from)) : "null")
                   << ",\"until\":" << (a.valid.until ? json_string(format_date(*a.valid.until)) : "null")
                   << "},\"partitions\":" << json_names(a.partitions.empty() ? p.enforced_partitions : a.partitions)

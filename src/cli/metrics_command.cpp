@@ -79,6 +79,24 @@ std::string exposition(const std::vector<AwardStatus>& awards) {
         out << "slurm_grants_jobs{award=\"" << label(s.id) << "\",state=\"running\"} " << s.running_jobs << "\n";
         out << "slurm_grants_jobs{award=\"" << label(s.id) << "\",state=\"pending\"} " << s.pending_jobs << "\n";
     }
+    out << "# HELP slurm_grants_tranche_left What a tranche (or deposit) of the award has left, in its unit; "
+           "0 once ended.\n"
+        << "# TYPE slurm_grants_tranche_left gauge\n";
+    for (const auto& s : awards) {
+        for (const TrancheState& t : s.tranches) {
+            out << "slurm_grants_tranche_left{award=\"" << label(s.id) << "\",tranche=\"" << label(t.source)
+                << "\",state=\"" << phase_name(t.phase) << "\"} "
+                << format_ticks(t.phase == TrancheState::Phase::Ended ? 0 : t.left()) << "\n";
+        }
+    }
+    out << "# HELP slurm_grants_tranche_spent Charged to a tranche (or deposit) of the award, in its unit.\n"
+        << "# TYPE slurm_grants_tranche_spent gauge\n";
+    for (const auto& s : awards) {
+        for (const TrancheState& t : s.tranches) {
+            out << "slurm_grants_tranche_spent{award=\"" << label(s.id) << "\",tranche=\"" << label(t.source)
+                << "\",state=\"" << phase_name(t.phase) << "\"} " << format_ticks(t.spent) << "\n";
+        }
+    }
     out << "# HELP slurm_grants_active 1 when the award is inside its validity window today.\n"
         << "# TYPE slurm_grants_active gauge\n";
     for (const auto& s : awards) {

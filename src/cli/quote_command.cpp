@@ -3,11 +3,13 @@
 #include <charconv>
 #include <iostream>
 
+#include "cli/award_status_json.h"
 #include "cli/commands.h"
 #include "cli/controller_query.h"
 #include "cli/exit_codes.h"
 #include "cli/json.h"
 #include "cli/options.h"
+#include "cli/tranche_table.h"
 #include "core/award_id.h"
 #include "core/cost_model.h"
 #include "core/duration.h"
@@ -137,7 +139,9 @@ int run_quote(const std::vector<std::string>& args) {
                   << (q.cost ? format_ticks(*q.cost) : "null") << ",\"unit\":"
                   << (q.cost ? json_string(unit_name(q.unit)) : "null") << ",\"chips_per_task\":" << q.chips
                   << ",\"time_limit_minutes\":" << q.time_limit_minutes << ",\"instance_type\":"
-                  << (q.instance_type.empty() ? "null" : json_string(q.instance_type)) << "}\n";
+                  << (q.instance_type.empty() ? "null" : json_string(q.instance_type)) << ",\"tranches\":"
+                  << tranches_json(answer->awards.empty() ? std::vector<TrancheState>{} : answer->awards[0].tranches)
+                  << "}\n";
         return status;
     }
     if (q.verdict == "untouched") {
@@ -150,6 +154,7 @@ int run_quote(const std::vector<std::string>& args) {
                   << format_duration(q.time_limit_minutes * 60)
                   << (q.instance_type.empty() ? std::string() : " on " + q.instance_type + " nodes") << ")\n";
     }
+    print_tranches(answer->awards, std::cout);
     return status;
 }
 

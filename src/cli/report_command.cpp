@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "cli/award_status_json.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/json.h"
@@ -12,8 +13,10 @@
 #include "cli/options.h"
 #include "cli/slurm_conf.h"
 #include "cli/table.h"
+#include "cli/tranche_table.h"
 #include "core/award_id.h"
 #include "core/cost_model.h"
+#include "core/funding_book.h"
 #include "core/policy_file.h"
 #include "core/query.h"
 #include "core/report.h"
@@ -31,6 +34,8 @@ const char kReportUsage[] =
     "job or day, with the award's manual adjustments and its total. With no filter\n"
     "the total in the award's unit is exactly what grantctl balance shows as charged.\n"
     "A charge is dated when it was recorded (within seconds of the job's end).\n"
+    "Deposits (grantctl deposit) made in the period follow, and, for awards with\n"
+    "tranches or deposits, each tranche as it stands today.\n"
     "It reads the ledger directly: run it on the controller host (or on a copy).\n"
     "\n"
     "Options:\n"
@@ -171,7 +176,8 @@ public:
                   << ",\"usd\":" << format_ticks(add_saturating(r.charges.usd, r.adjusted_usd))
                   << ",\"charged\":" << format_ticks(r.total) << "}}";
     }
-    void finish() { std::cout << "]}\n"; }
+    // extra: more members of the top object, each starting with ','.
+    void finish(const std::string& extra) { std::cout << "]" << extra << "}\n"; }
 
 private:
     std::string by_;
@@ -181,8 +187,84 @@ private:
 // Prints the report in format. By user and by day the ledger's sums are
 // collected first (one row per group), so a failed read prints nothing; by
 // job the rows are printed as they are read (the table reads them twice).
-bool print_report(const Ledger& ledger, const ReportQuery& q, const std::string& by, const std::string& format,
-                  std::string* error) {
+// Deposits in the period and, for the awards that have them (or tranches),
+// their tranches as of today: after the charges in each format.
+struct Funds {
+    std::vector<Deposit> deposits;
+    std::vector<AwardStatus> tranches;  // id, unit and tranches only
+};
+
+bool read_funds(const Ledger& ledger, const ReportQuery& q, const Policy* policy, Funds* out, std::string* error) {
+    if (!ledger.deposits(&out->deposits, error, q.filter)) return false;
+    if (!policy || q.filter.user) return true;
+    std::vector<Deposit> all;
+    if (!ledger.deposits(&all, error)) return false;
+    FundingBook book;
+    book.set_deposits(all);
+    const DayNumber today = local_day_of(static_cast<std::int64_t>(std::time(nullptr)));
+    for (const std::string& id : book.wanted(*policy)) {
+        if (q.filter.award && *q.filter.award != id) continue;
+        const Award& award = *policy->find_award(id);
+        std::map<DayNumber, ChargeTotals> days;
+        if (!ledger.day_totals(id, local_day_of, &days, error)) return false;
+        AwardStatus s;
+        s.id = id;
+        s.unit = award.budget.unit;
+        s.tranches = FundingBook::fund_award(award, all, days, today).tranches;
+        out->tranches.push_back(std::move(s));
+    }
+    return true;
+}
+
+std::string deposit_amount(const Deposit& d) {
+    return (d.amount < 0 ? "-" : "") + format_decimal(d.amount < 0 ? -d.amount : d.amount);
+}
+
+void print_funds_table(const Funds& f) {
+    if (!f.deposits.empty()) {
+        Table t({"AWARD", "DEPOSIT", "AMOUNT", "UNIT", "FROM", "UNTIL", "MADE", "BY", "REASON"},
+                {false, true, true, false, false, false, false, false, false});
+        for (const Deposit& d : f.deposits) {
+            t.add({d.award, std::to_string(d.id), deposit_amount(d), d.unit, format_date(d.from),
+                   d.until ? format_date(*d.until) : "award's end", local_timestamp(d.at), d.who, d.reason});
+        }
+        std::cout << "\nDeposits:\n";
+        t.print(std::cout);
+    }
+    print_tranches(f.tranches, std::cout);
+}
+
+std::string funds_json(const Funds& f) {
+    std::string out = ",\"deposits\":[";
+    for (std::size_t i = 0; i < f.deposits.size(); ++i) {
+        const Deposit& d = f.deposits[i];
+        out += std::string(i ? "," : "") + "{\"deposit\":" + std::to_string(d.id) + ",\"award\":" +
+               json_string(d.award) + ",\"amount\":" + deposit_amount(d) + ",\"unit\":" + json_string(d.unit) +
+               ",\"from\":" + json_string(format_date(d.from)) +
+               ",\"until\":" + (d.until ? json_string(format_date(*d.until)) : "null") +
+               ",\"who\":" + json_string(d.who) + ",\"at\":" + json_string(local_timestamp(d.at)) +
+               ",\"reason\":" + json_string(d.reason) + "}";
+    }
+    out += "],\"tranches\":{";
+    for (std::size_t i = 0; i < f.tranches.size(); ++i) {
+        out += std::string(i ? "," : "") + json_string(f.tranches[i].id) + ":" + tranches_json(f.tranches[i].tranches);
+    }
+    return out + "}";
+}
+
+void print_funds_csv(const Funds& f) {
+    for (const Deposit& d : f.deposits) {
+        const bool usd = d.unit == "usd";
+        std::cout << "deposit," << csv_field(d.award) << ",,,," << (usd ? "0" : deposit_amount(d)) << ","
+                  << (usd ? deposit_amount(d) : "0") << "," << d.unit << ",," << csv_field(d.who) << ","
+                  << local_timestamp(d.at) << "," << csv_field(d.reason) << "\n";
+    }
+}
+
+bool print_report(const Ledger& ledger, const ReportQuery& q, const Policy* policy, const std::string& by,
+                  const std::string& format, std::string* error) {
+    Funds funds;
+    if (!read_funds(ledger, q, policy, &funds, error)) return false;
     std::vector<AwardReport> grouped;
     const bool streamed = q.group == ReportGroup::Job;
     if (!streamed && !report_from_ledger(ledger, q, &grouped, error)) return false;
@@ -194,21 +276,23 @@ bool print_report(const Ledger& ledger, const ReportQuery& q, const std::string&
     if (format == "json") {
         JsonSink sink(by, q.filter);
         if (!pass(sink)) return false;
-        sink.finish();
+        sink.finish(funds_json(funds));
     } else if (format == "csv") {
         CsvSink sink(by);
         if (!pass(sink)) return false;
+        print_funds_csv(funds);
     } else {
         Table table = report_table(by);
         TableSink measure(table, false);
         if (!pass(measure)) return false;
         if (table.measured() == 0) {
             std::cout << "No charges or adjustments match.\n";
-            return true;
+        } else {
+            table.print_header(std::cout);
+            TableSink print(table, true);
+            if (!pass(print)) return false;
         }
-        table.print_header(std::cout);
-        TableSink print(table, true);
-        if (!pass(print)) return false;
+        print_funds_table(funds);
     }
     return true;
 }
@@ -294,7 +378,7 @@ int run_report(const std::vector<std::string>& args) {
     // see the same ledger while the controller goes on charging.
     bool ok = ledger->begin_read(&error);
     if (ok) {
-        ok = print_report(*ledger, query, by, format, &error);
+        ok = print_report(*ledger, query, load.policy.get(), by, format, &error);
         ledger->end_read();
     }
     std::cout.flush();

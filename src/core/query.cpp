@@ -183,6 +183,10 @@ AwardStatus award_status(const Award& award, const AwardUsageView& usage, DayNum
     s.unit = award.budget.unit;
     s.budget = ticks_of(award.budget.amount);
     s.charged = usage.charged;
+    if (usage.funding) {
+        s.budget = usage.funding->budget;
+        s.tranches = usage.funding->tranches;
+    }
     s.held = usage.held;
     s.running_jobs = usage.running_jobs;
     s.pending_jobs = usage.pending_jobs;
@@ -212,6 +216,15 @@ std::string encode_answer(const Answer& a) {
             Line n("price");
             n.add("award", s.id).add("partition", p.partition).add("type", p.instance_type).add("chips", p.chips);
             if (p.per_node_hour) n.add("per_hour", *p.per_node_hour);
+            out += n.done();
+        }
+        for (const TrancheState& t : s.tranches) {
+            Line n("tranche");
+            n.add("award", s.id).add("source", t.source).add("phase", phase_name(t.phase));
+            if (t.from) n.add("from", format_date(*t.from));
+            if (t.until) n.add("until", format_date(*t.until));
+            n.add("amount", t.amount).add("rolled_in", t.rolled_in).add("spent", t.spent);
+            n.add("passed_on", t.passed_on).add("lapsed", t.lapsed);
             out += n.done();
         }
     }
@@ -304,6 +317,38 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
                 if (!p.per_node_hour) return fail("a price line of the controller's answer has a bad price");
             }
             a.awards.back().node_prices.push_back(std::move(p));
+        } else if (rec->type == "tranche") {
+            if (a.awards.empty() || a.awards.back().id != get(f, "award")) {
+                return fail("a tranche line of the controller's answer follows no award line");
+            }
+            TrancheState t;
+            t.source = get(f, "source");
+            const std::string phase = get(f, "phase");
+            if (phase == "future") {
+                t.phase = TrancheState::Phase::Future;
+            } else if (phase == "active") {
+                t.phase = TrancheState::Phase::Active;
+            } else if (phase == "ended") {
+                t.phase = TrancheState::Phase::Ended;
+            } else {
+                return fail("a tranche line of the controller's answer has an unknown phase");
+            }
+            for (auto [key, day] : {std::pair{"from", &t.from}, std::pair{"until", &t.until}}) {
+                if (!f.count(key)) continue;
+                *day = parse_date(get(f, key));
+                if (!*day) return fail("a tranche line of the controller's answer has a bad date");
+            }
+            auto amount = to_int(f, "amount"), rolled_in = to_int(f, "rolled_in"), spent = to_int(f, "spent");
+            auto passed_on = to_int(f, "passed_on"), lapsed = to_int(f, "lapsed");
+            if (t.source.empty() || !amount || !rolled_in || !spent || !passed_on || !lapsed) {
+                return fail("a tranche line of the controller's answer lacks a field");
+            }
+            t.amount = *amount;
+            t.rolled_in = *rolled_in;
+            t.spent = *spent;
+            t.passed_on = *passed_on;
+            t.lapsed = *lapsed;
+            a.awards.back().tranches.push_back(std::move(t));
         } else if (rec->type == "quote") {
             QuoteResult q;
             q.verdict = get(f, "verdict");

@@ -47,6 +47,9 @@ struct AwardStatus {
     // Where the award's partitions price nodes by instance type: each type's
     // price per node-hour (instance_types.h), for balance to explain holds.
     std::vector<NodePrice> node_prices;
+    // An award with tranches or deposits: each one (funding.h). budget and
+    // charged are then those of its active tranches.
+    std::vector<TrancheState> tranches;
 
     Ticks left() const;  // budget - charged - held, may be negative after a debit
 };

@@ -240,6 +240,13 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
         q.time_limit_minutes = o.decision.time_limit_minutes;
         q.instance_type = o.decision.instance_type;
         answer.quote = std::move(q);
+        // The award's tranches, when it has them: which one the job would draw from.
+        if (policy && !o.decision.award.empty()) {
+            if (const Award* a = policy->find_award(o.decision.award)) {
+                AwardStatus s = award_status(*a, state->usage.view(*policy, a->id, ""), ctld::local_today(now));
+                if (!s.tranches.empty()) answer.awards.push_back(std::move(s));
+            }
+        }
     } else if (!policy) {
         answer.refused = "slurmctld has no usable grant policy right now (" + current->problem + "); ask the cluster admins.";
     } else if (*kind == QueryKind::Metrics && !ctld::is_operator(submit_uid)) {

@@ -59,6 +59,21 @@ void test_round_trip(void**) {
     usd.title = "";
     usd.node_prices.push_back({"mix", "trn1.2xlarge", 1, ticks_of(1'340'000)});
     usd.node_prices.push_back({"mix", "trn1.32xlarge", 16, std::nullopt});
+    grants::TrancheState ended;
+    ended.source = "tranche 1";
+    ended.phase = grants::TrancheState::Phase::Ended;
+    ended.until = grants::parse_date("2026-06-30");
+    ended.amount = ticks_of(100);
+    ended.spent = ticks_of(130);
+    ended.passed_on = -ticks_of(30);
+    grants::TrancheState deposit;
+    deposit.source = "deposit 4";
+    deposit.phase = grants::TrancheState::Phase::Active;
+    deposit.from = grants::parse_date("2026-07-01");
+    deposit.amount = ticks_of(50);
+    deposit.rolled_in = -ticks_of(30);
+    deposit.spent = 7;
+    usd.tranches = {ended, deposit};
     a.awards.push_back(usd);
     const std::string text = encode_answer(a);
     // Plain ASCII lines, nothing that a logger could mangle.
@@ -93,6 +108,21 @@ void test_round_trip(void**) {
     assert_string_equal(prices[1].instance_type.c_str(), "trn1.32xlarge");
     assert_int_equal(prices[1].chips, 16);
     assert_false(prices[1].per_node_hour.has_value());
+    // Tranches too: dates, phases and signed amounts.
+    assert_int_equal(back->awards[0].tranches.size(), 0);
+    const auto& tranches = back->awards[1].tranches;
+    assert_int_equal(tranches.size(), 2);
+    assert_string_equal(tranches[0].source.c_str(), "tranche 1");
+    assert_true(tranches[0].phase == grants::TrancheState::Phase::Ended);
+    assert_false(tranches[0].from.has_value());
+    assert_string_equal(format_date(*tranches[0].until).c_str(), "2026-06-30");
+    assert_int_equal(tranches[0].spent, ticks_of(130));
+    assert_int_equal(tranches[0].passed_on, -ticks_of(30));
+    assert_true(tranches[1].phase == grants::TrancheState::Phase::Active);
+    assert_string_equal(format_date(*tranches[1].from).c_str(), "2026-07-01");
+    assert_int_equal(tranches[1].rolled_in, -ticks_of(30));
+    assert_int_equal(tranches[1].spent, 7);
+    assert_int_equal(tranches[1].left(), ticks_of(20) - 7);
     assert_false(back->quote.has_value());
 }
 

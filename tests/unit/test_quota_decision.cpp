@@ -306,6 +306,26 @@ void test_budget_boundary(void** /*state*/) {
     expect("saturated both", decide(policy(), job("bob", "BIG"), v), Verdict::Reject);
 }
 
+// An award with tranches or deposits is checked against what its active
+// tranches hold and have spent (funding.h), not its policy budget.
+void test_funded_award_uses_its_active_tranches(void** /*state*/) {
+    auto funding = std::make_shared<grants::Funding>();
+    funding->budget = ticks_of(3'000'000);  // 3 chip-h active, of the award's 10
+    funding->charged = ticks_of(1'000'000);
+    AwardUsageView v;
+    v.funding = funding;
+    v.charged = funding->charged;
+    v.held = ticks_of(2'000'000) - kTenMinutes;
+    Decision d = decide(policy(), job("alice", "EXH"), v);
+    expect("exactly what the active tranches have", d, Verdict::Accept, {"0.0 of 3 chip-h left"});
+    v.held += 1;
+    expect("one tick over", decide(policy(), job("alice", "EXH"), v), Verdict::Reject,
+           {"award EXH has 2.6 of 3 chip-h left"});
+    // A deposit raises it.
+    funding->budget = ticks_of(13'000'000);
+    expect("after a deposit", decide(policy(), job("alice", "EXH"), v), Verdict::Accept, {"of 13 chip-h left"});
+}
+
 void test_three_thirds_fill_the_budget(void** /*state*/) {
     // Budget 8 chip-h, jobs of 16 chips x 10 min (8/3 chip-h each): with two
     // jobs' exact holds held, the third fits exactly and leaves 0.0; one tick
@@ -863,6 +883,7 @@ int main(void) {
         cmocka_unit_test(test_exclusive_holds_whole_nodes),
         cmocka_unit_test(test_exhaustion_message),
         cmocka_unit_test(test_budget_boundary),
+        cmocka_unit_test(test_funded_award_uses_its_active_tranches),
         cmocka_unit_test(test_three_thirds_fill_the_budget),
         cmocka_unit_test(test_time_limit),
         cmocka_unit_test(test_time_limit_several_partitions),
