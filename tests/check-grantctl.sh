@@ -28,6 +28,27 @@ expect "default path follows SLURM_CONF" 1 "$tmp/grants.yaml" -- env SLURM_CONF=
 expect "summary shows budgets" 0 "budget:     50,000 chip-h" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
 expect "summary shows validity" 0 "valid:      2025-01-01 to 2027-12-31" -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
 expect "summary shows dollar budgets" 0 'budget:     $250,000' -- "$GRANTCTL" check "$SRC/etc/grants.yaml.example"
+cat >"$tmp/tranches.yaml" <<'YAML'
+version: 1
+enforce: {partitions: [trn1]}
+partitions: {trn1: {chips_per_node: 16, usd_per_chip_hour: 1.34}}
+awards:
+  T1:
+    members: {users: [x]}
+    valid: {from: 2027-01-01, until: 2028-12-31}
+    budget:
+      - {usd: 250000, until: 2027-12-31}
+      - {usd: 250000, from: 2028-01-01}
+    rollover: true
+YAML
+chmod 0644 "$tmp/tranches.yaml"
+expect "tranches: the budget is their sum" 0 'budget:     $500,000' -- "$GRANTCTL" check "$tmp/tranches.yaml"
+expect "tranches: each with its window" 0 'tranche 2: $250,000, 2028-01-01 to 2028-12-31' -- "$GRANTCTL" check "$tmp/tranches.yaml"
+expect "tranches: the rollover rule" 0 'rollover:  yes' -- "$GRANTCTL" check "$tmp/tranches.yaml"
+expect "tranches in json" 0 '"tranches":[{"amount":250000,"from":null,"until":"2027-12-31"},{"amount":250000,"from":"2028-01-01","until":null}],"rollover":true' -- "$GRANTCTL" check --json "$tmp/tranches.yaml"
+sed 's/from: 2028-01-01}/from: 2028-01-01, until: 2029-06-30}/' "$tmp/tranches.yaml" >"$tmp/bad-tranche.yaml"
+chmod 0644 "$tmp/bad-tranche.yaml"
+expect "a tranche past the award's end: file:line:col" 1 "$tmp/bad-tranche.yaml:10:9: award 'T1'.budget[2] ends on 2029-06-30, after the award's valid.until (2028-12-31)" -- "$GRANTCTL" check "$tmp/bad-tranche.yaml"
 expect "json has budgets" 0 '"budget":{"unit":"usd","amount":250000}' -- "$GRANTCTL" check --json "$SRC/etc/grants.yaml.example"
 # The Trainium examples: a ParallelCluster policy (instance types from node
 # Features) and an on-premises one (Slurm's Neuron GRES, gres/gpu).

@@ -195,14 +195,14 @@ void print_json(const std::string& file, const Policy& p) {
         std::cout << (first ? "" : ",") << "{\"id\":" << json_string(id) << ",\"title\":" << json_string(a.title)
                   << ",\"pi\":" << json_string(a.pi) << ",\"budget\":{\"unit\":\""
                   << (a.budget.unit == Budget::Unit::Usd ? "usd" : "chip_hours")
-                  << "\",\"amount\":" << format_decimal(a.budget.amount) << ",\"tranches\":[";
+                  << "\",\"amount\":" << format_decimal(a.budget.amount) << "},\"tranches\":[";
         for (std::size_t i = 0; i < a.tranches.size(); ++i) {
             const Tranche& t = a.tranches[i];
             std::cout << (i ? "," : "") << "{\"amount\":" << format_decimal(t.amount)
                       << ",\"from\":" << (t.from ? json_string(format_date(*t.from)) : "null")
                       << ",\"until\":" << (t.until ? json_string(format_date(*t.until)) : "null") << "}";
         }
-        std::cout << "],\"rollover\":" << (a.rollover ? "true" : "false") << "},\"valid\":{\"from\":"
+        std::cout << "],\"rollover\":" << (a.rollover ? "true" : "false") << ",\"valid\":{\"from\":"
                   << (a.valid.from ? json_string(format_date(*a.valid.from)) : "null")
                   << ",\"until\":" << (a.valid.until ? json_string(format_date(*a.valid.until)) : "null")
                   << "},\"partitions\":" << json_names(a.partitions.empty() ? p.enforced_partitions : a.partitions)

@@ -45,3 +45,16 @@ try_submit() {
     T_STATUS=$?
     JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
 }
+
+# json EXPR: evaluate a Python expression over the JSON on stdin (bound to j),
+# with Debian's python3 whatever else is on PATH.
+json() { /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if not isinstance(r,bool) else str(r).lower())' "$1"; }
+# The ledger's exact ticks as grantctl prints them: millionths, halves away from zero.
+ticks_to_units() {
+    /usr/bin/python3 -c 'import sys
+from decimal import Decimal, ROUND_HALF_UP
+t = Decimal(sys.argv[1] or 0)
+m = (abs(t) / 3600).quantize(Decimal(1), rounding=ROUND_HALF_UP) * (1 if t >= 0 else -1)
+v = (m / Decimal(10**6)).normalize()
+print("{:f}".format(v))' "$1"
+}

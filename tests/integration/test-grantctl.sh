@@ -19,18 +19,6 @@ install -m 0755 "$GRANTCTL" "$GC"
 python3() { /usr/bin/python3 "$@"; }
 sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
 settle() { sleep 2.2; }
-# json EXPR: evaluate a Python expression over the JSON on stdin (bound to j).
-json() { python3 -c 'import json,sys; j=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if not isinstance(r,bool) else str(r).lower())' "$1"; }
-# The ledger's exact ticks as grantctl prints them: millionths, halves away from zero.
-ticks_to_units() {
-    python3 -c 'import sys
-from decimal import Decimal, ROUND_HALF_UP
-t = Decimal(sys.argv[1] or 0)
-m = (abs(t) / 3600).quantize(Decimal(1), rounding=ROUND_HALF_UP) * (1 if t >= 0 else -1)
-v = (m / Decimal(10**6)).normalize()
-print("{:f}".format(v))' "$1"
-}
-
 run_one() {  # run_one USER SCRIPT-BODY: a short job, waited for; prints its id
     try_submit "$1" -p trn1 "${@:2}" --wrap 'sleep 1'
     [ -n "$JOB" ] || { echo "submit failed: $T_OUT" >&2; return 1; }
