@@ -90,7 +90,7 @@ bool uses_instance_types(const Policy& p) {
     return false;
 }
 
-void print_summary(const std::string& file, const Policy& p) {
+void print_summary(const std::string& file, const Policy& p, const std::string& awards_dir) {
     std::cout << file << ": valid (policy version " << p.version << ")\n";
     std::cout << "enforced partitions:\n";
     for (const auto& name : p.enforced_partitions) {
@@ -123,7 +123,9 @@ void print_summary(const std::string& file, const Policy& p) {
     }
     std::cout << "on error: " << (p.on_error == OnError::Closed ? "closed (in-scope jobs refused)" : "open (in-scope jobs accepted untagged)")
               << "\n";
-    std::cout << "awards: " << p.awards.size() << "\n";
+    std::cout << "awards: " << p.awards.size();
+    if (!awards_dir.empty()) std::cout << " (with the award files in " << awards_dir << ")";
+    std::cout << "\n";
     for (const auto& [id, a] : p.awards) {
         std::cout << "  " << id;
         if (!a.title.empty()) std::cout << "  " << a.title;
@@ -257,7 +259,7 @@ int run_check(const std::vector<std::string>& args) {
             std::cout << "{\"file\":" << json_string(file) << ",\"valid\":false,\"errors\":[";
             for (std::size_t i = 0; i < load.errors.size(); ++i) {
                 const auto& e = load.errors[i];
-                std::cout << (i ? "," : "") << "{\"line\":" << e.mark.line << ",\"column\":" << e.mark.column
+                std::cout << (i ? "," : "") << "{\"file\":" << json_string(e.file) << ",\"line\":" << e.mark.line << ",\"column\":" << e.mark.column
                           << ",\"message\":" << json_string(e.message) << "}";
             }
             std::cout << "]}\n";
@@ -271,7 +273,7 @@ int run_check(const std::vector<std::string>& args) {
     if (json) {
         print_json(file, *load.policy);
     } else {
-        print_summary(file, *load.policy);
+        print_summary(file, *load.policy, load.awards_dir);
     }
     return kExitOk;
 }

@@ -187,6 +187,7 @@ struct Policy {
     std::map<std::string, InstanceType, std::less<>> instance_types;
     std::map<std::string, Award, std::less<>> awards;
     std::map<std::string, UserSettings, std::less<>> users;
+    std::string awards_dir;  // drop-in award files, as written in grants.yaml; "" none
     MemberIndex member_index;
     NameIndex name_index;
 

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "diagnostic.h"
 #include "policy.h"
+#include "policy_loader.h"
 #include "yaml_tree.h"
 
 namespace grants {
@@ -41,10 +43,34 @@ struct PolicyFileLoad {
     Diagnostics errors;
     FileSignature signature;               // of the file actually read
     std::string text;                      // its contents, when ownership checks passed
+    std::string awards_dir;                // the drop-in directory it named (resolved); "" none
+    std::size_t dropin_hash = 0;           // of the award files' names and contents
 };
 
+// grants.yaml and, when it names an awards_dir, the directory and every
+// *.yaml file in it: any edit, addition, removal or rename changes it.
+struct PolicySetSignature {
+    FileSignature main, dir;
+    std::vector<std::pair<std::string, FileSignature>> files;  // by name
+
+    bool operator==(const PolicySetSignature& o) const { return main == o.main && dir == o.dir && files == o.files; }
+    bool operator!=(const PolicySetSignature& o) const { return !(*this == o); }
+    std::int64_t newest_mtime_ns() const;
+};
+PolicySetSignature policy_set_signature(const std::string& path, const std::string& awards_dir);
+
+// awards_dir as written, relative to the policy file's directory.
+std::string resolve_awards_dir(const std::string& policy_path, const std::string& awards_dir);
+
+// The award files of dir (*.yaml, not hidden, in name order), each read as
+// grants.yaml is: regular, owned by owners, not group or world writable,
+// within limits; the directory itself must follow the same rule.
+DropInSet read_award_files(const std::string& dir, const PolicyFileOwners& owners, const YamlLimits& limits);
+
 // One sentence when a file with this mode and owner must not be trusted; "" otherwise.
-std::string ownership_problem(std::uint32_t mode, std::uint32_t uid, const PolicyFileOwners& owners);
+// what names the file in the sentence.
+std::string ownership_problem(std::uint32_t mode, std::uint32_t uid, const PolicyFileOwners& owners,
+                              const std::string& what = "the policy file");
 
 PolicyFileLoad load_trusted_policy_file(const std::string& path, const PolicyFileOwners& owners,
                                         const YamlLimits& limits = {});

@@ -152,7 +152,8 @@ struct ReadPolicy {
 // user's tree is in memory at a time, never the whole document's.
 class PolicyReader {
 public:
-    explicit PolicyReader(const std::string& file) : file_(file) {}
+    PolicyReader(const std::string& file, const YamlLimits& limits = {}, const DropInSource* dropins = nullptr)
+        : file_(file), limits_(limits), dropins_(dropins) {}
 
     // Reads the whole stream. A YAML problem (syntax, alias, a limit) is the
     // only error reported, as when the document was parsed before the walk.
@@ -165,11 +166,22 @@ public:
             read_root(in, *policy);
         }
         if (!in.finish()) return ReadPolicy{nullptr, std::move(in.errors())};
+        const std::string main_file = file_;
+        read_dropins(*policy);
+        file_ = main_file;
         check_references(*policy);
         award_checks_.clear();
         // Checks that run after a mapping is walked (missing keys, undefined
-        // references) find problems out of order; callers are promised file order.
-        std::stable_sort(errors_.begin(), errors_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        // references) find problems out of order; callers are promised file
+        // order (grants.yaml, then the drop-in files in name order).
+        std::map<std::string, std::size_t> order{{main_file, 0}};
+        for (const std::string& f : dropin_files_) order.emplace(f, order.size());
+        auto rank = [&order](const Diagnostic& d) {
+            auto it = order.find(d.file);
+            return it == order.end() ? order.size() : it->second;
+        };
+        std::stable_sort(errors_.begin(), errors_.end(), [&rank](const Diagnostic& a, const Diagnostic& b) {
+            if (rank(a) != rank(b)) return rank(a) < rank(b);
             return a.mark.line != b.mark.line ? a.mark.line < b.mark.line : a.mark.column < b.mark.column;
         });
         if (!errors_.empty()) return ReadPolicy{nullptr, std::move(errors_)};
@@ -423,7 +435,57 @@ private:
                          {"instance_types", [&](const YamlNode& v) { read_instance_types(v, policy); }},
                          {"awards", nullptr, true, [&](YamlStream& s) { read_awards(s, policy); }},
                          {"users", nullptr, false, [&](YamlStream& s) { read_users(s, policy); }},
+                         {"awards_dir",
+                          [&](const YamlNode& v) {
+                              awards_dir_mark_ = v.mark;
+                              auto d = string_value(v, "awards_dir");
+                              if (!d) return;
+                              if (d->empty()) {
+                                  error(v, "awards_dir must name a directory");
+                              } else {
+                                  policy.awards_dir = *d;
+                              }
+                          }},
                      });
+    }
+
+    // awards_dir: each *.yaml file there holds one award, as an entry of
+    // awards: would (the same schema), read as if it were in grants.yaml.
+    void read_dropins(Policy& policy) {
+        if (policy.awards_dir.empty()) return;
+        if (!dropins_ || !*dropins_) {
+            error(awards_dir_mark_, "awards_dir " + quote_untrusted(policy.awards_dir) +
+                                        " cannot be read here (no directory access)");
+            return;
+        }
+        DropInSet set = (*dropins_)(policy.awards_dir);
+        for (Diagnostic& e : set.errors) {
+            dropin_files_.push_back(e.file);
+            errors_.push_back(std::move(e));
+        }
+        for (const DropInFile& f : set.files) {
+            file_ = f.path;
+            dropin_files_.push_back(f.path);
+            const std::size_t before = policy.awards.size();
+            const std::size_t errors_before = errors_.size();
+            YamlStream in(f.text, f.path, limits_);
+            if (in.peek() == YamlStream::Next::End) {
+                error(Mark{}, "the award file is empty; it holds one award: ID: { members: ..., budget: ... }");
+                continue;
+            }
+            read_awards(in, policy, "the award file");
+            if (!in.finish()) {
+                for (Diagnostic& e : in.errors()) errors_.push_back(std::move(e));
+                continue;
+            }
+            const std::size_t added = policy.awards.size() - before;
+            if (added > 1) {
+                error(Mark{1, 1}, "the award file holds " + std::to_string(added) +
+                                      " awards; a file in awards_dir holds exactly one");
+            } else if (added == 0 && errors_.size() == errors_before) {
+                error(Mark{1, 1}, "the award file holds no award");
+            }
+        }
     }
 
     // What can only be checked once the whole file is read: references
@@ -794,8 +856,8 @@ private:
                        }}});
     }
 
-    void read_awards(YamlStream& in, Policy& policy) {
-        read_named_entries(in, "awards", [&](const YamlNode& key, const YamlNode& value) {
+    void read_awards(YamlStream& in, Policy& policy, const char* where_awards = "awards") {
+        read_named_entries(in, where_awards, [&](const YamlNode& key, const YamlNode& value) {
             if (!is_valid_award_id(key.value)) {
                 error(key, award_id_problem(key.value));
                 return;
@@ -851,6 +913,13 @@ private:
             if (!award.tranches.empty()) check_tranches(award);
             tranche_marks_.clear();
             auto [it, fresh] = policy.awards.emplace(award.id, std::move(award));
+            if (!fresh) {
+                const auto& [file, line] = award_origin_[it->first];
+                error(key, "award " + named(it->first) + " is defined twice: here and in " + file + ":" +
+                               std::to_string(line));
+                return;
+            }
+            award_origin_[it->first] = {file_, key.mark.line};
             checks.award = &it->second;
             if (fresh && (!checks.partitions.empty() || checks.award->budget.unit == Budget::Unit::Usd)) {
                 award_checks_.push_back(std::move(checks));
@@ -872,7 +941,12 @@ private:
     std::vector<std::pair<std::string, Mark>> tranche_marks_;  // the current award's tranches, where they are
     std::vector<std::pair<std::string, Mark>> enforced_;        // enforce.partitions
     std::vector<std::pair<std::string, Mark>> default_awards_;  // users' default_award not defined when read
-    const std::string& file_;
+    std::string file_;  // the file being read: grants.yaml, then each drop-in
+    YamlLimits limits_;
+    const DropInSource* dropins_;
+    Mark awards_dir_mark_;
+    std::vector<std::string> dropin_files_;  // in the order they were read
+    std::map<std::string, std::pair<std::string, std::size_t>> award_origin_;  // award -> file, line
     Diagnostics errors_;
 };
 
@@ -896,9 +970,10 @@ std::size_t size_hint(std::ifstream& in) {
 
 }  // namespace
 
-PolicyLoad load_policy_text(std::string_view text, const std::string& file, const YamlLimits& limits) {
+PolicyLoad load_policy_text(std::string_view text, const std::string& file, const YamlLimits& limits,
+                            const DropInSource& dropins) {
     YamlStream in(text, file, limits);
-    return finish_load(PolicyReader(file).read(in));
+    return finish_load(PolicyReader(file, limits, &dropins).read(in));
 }
 
 PolicyLoad load_policy_file(const std::string& path, const YamlLimits& limits) {

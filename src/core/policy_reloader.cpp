@@ -21,24 +21,31 @@ PolicyReloader::~PolicyReloader() { stop(); }
 
 bool PolicyReloader::check(bool force, const std::string& why) {
     std::lock_guard<std::mutex> guard(check_mutex_);
-    FileSignature now = file_signature(options_.policy_path);
+    // grants.yaml, and the drop-in directory it named at the last attempt.
+    PolicySetSignature now = policy_set_signature(options_.policy_path, awards_dir_);
     if (!force && attempted_ && !unsettled_ && now == last_signature_) return false;
     const bool recheck_only = !force && attempted_ && now == last_signature_;
     attempted_ = true;
     ++attempts_;
 
     PolicyFileLoad load = load_trusted_policy_file(options_.policy_path, options_.owners, options_.limits);
-    const std::size_t text_hash = std::hash<std::string>{}(load.text);
+    const std::size_t text_hash = std::hash<std::string>{}(load.text) * 31 + load.dropin_hash;
     const bool same_text = text_hash == last_text_hash_;
     last_text_hash_ = text_hash;
-    last_signature_ = load.signature.exists ? load.signature : now;
+    if (load.awards_dir != awards_dir_) {
+        // Named (or renamed) just now: watch it from here on.
+        awards_dir_ = load.awards_dir;
+        now = policy_set_signature(options_.policy_path, awards_dir_);
+    }
+    last_signature_ = now;
+    if (load.signature.exists) last_signature_.main = load.signature;
     // An in-place rewrite of the same size within one filesystem timestamp
-    // tick leaves the signature unchanged: while the file's mtime is this
-    // recent, read it again at the next poll.
+    // tick leaves the signature unchanged: while a file's mtime is this
+    // recent, read them again at the next poll.
     struct timespec ts {};
     clock_gettime(CLOCK_REALTIME, &ts);
     const std::int64_t now_ns = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-    unsettled_ = last_signature_.exists && now_ns - last_signature_.mtime_ns < 2'000'000'000;
+    unsettled_ = last_signature_.main.exists && now_ns - last_signature_.newest_mtime_ns() < 2'000'000'000;
     if (recheck_only && same_text) return false;  // nothing changed after all
     auto previous = store_.current();
 
@@ -49,8 +56,9 @@ bool PolicyReloader::check(bool force, const std::string& why) {
         std::string parts;
         for (const auto& p : load.policy->enforced_partitions) parts += (parts.empty() ? "" : ",") + p;
         log_(LogLevel::Info, "policy " + options_.policy_path + " loaded (" + why + "): " +
-                                 std::to_string(load.policy->awards.size()) + " awards, enforced partitions " +
-                                 (parts.empty() ? "(none)" : parts));
+                                 std::to_string(load.policy->awards.size()) + " awards" +
+                                 (load.awards_dir.empty() ? std::string() : " (with " + load.awards_dir + ")") +
+                                 ", enforced partitions " + (parts.empty() ? "(none)" : parts));
         save_scope(scope_of(*load.policy));
         return true;
     }

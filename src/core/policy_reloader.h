@@ -56,7 +56,8 @@ private:
     Options options_;
     Log log_;
     std::mutex check_mutex_;  // one load at a time
-    FileSignature last_signature_;
+    PolicySetSignature last_signature_;
+    std::string awards_dir_;  // the drop-in directory of the last attempt (resolved); "" none
     bool attempted_ = false;
     bool unsettled_ = false;  // the file changed too recently to trust its signature
     std::size_t last_text_hash_ = 0;

@@ -305,12 +305,58 @@ case_job_never_runs_past_award_end() {
     install_policy "$BASE"
 }
 
+# awards_dir: a portal adds, changes and retires awards by writing one file
+# per award (atomically: a temporary name, then a rename); slurmctld follows
+# within seconds, and a bad file refuses the whole set, the last good kept.
+case_award_files_in_a_directory() {
+    local dir=$CLUSTER_DIR/etc/awards.d
+    install -d -o root -g root -m 0755 "$dir"
+    put_award() {  # put_award NAME TEXT: written as a portal would
+        printf '%s\n' "$2" >"$dir/.$1.tmp" && chmod 0644 "$dir/.$1.tmp" && mv -f "$dir/.$1.tmp" "$dir/$1.yaml"
+    }
+    # dave_until TEXT SECONDS: dave's job on DROP-1 gets an answer containing TEXT in time.
+    dave_until() {
+        local i
+        for ((i = 0; i < $2 * 5; i++)); do
+            try_submit dave -p trn1 --award=DROP-1 -t 10 --hold --wrap true
+            [ -n "$JOB" ] && scancel "$JOB"
+            case $T_OUT in *"$1"*) return 0 ;; esac
+            sleep 0.2
+        done
+        _t_fail "no answer with '$1' within $2 s; last: $T_OUT"
+        return 1
+    }
+    install_policy "$BASE"$'\n'"awards_dir: awards.d"
+    mark_log
+    put_award drop-1 "DROP-1: { title: From the portal, members: { users: [dave] }, budget: { chip_hours: 50 } }"
+    wait_for_log "4 awards (with $dir)" 5 || return 1
+    dave_until "award DROP-1: this job holds" 5 || return 1
+    assert_contains "$T_OUT" "of 50 chip-h left" "added: dave's job is accepted on the new award"
+    put_award drop-1 "DROP-1: { members: { users: [dave] }, budget: { chip_hours: 1 } }"
+    dave_until "award DROP-1 has 1.0 of 1 chip-h left" 5 || return 1
+    # A bad file: refused whole, with its file:line:column; DROP-1 keeps its last good form.
+    mark_log
+    put_award drop-2 "DROP-2:"$'\n'"  members: { users: [dave] }"$'\n'"  budget: { chip_hours: lots }"
+    wait_for_log "policy refused: $dir/drop-2.yaml:3:25: award 'DROP-2'.budget.chip_hours must be a non-negative number" 5
+    wait_for_log "the last good policy stays in force" 5
+    dave_until "award DROP-1 has 1.0 of 1 chip-h left" 2
+    assert_status 1 "$GRANTCTL" check "$POLICY"
+    assert_contains "$T_OUT" "$dir/drop-2.yaml:3:25:" "grantctl check validates the whole set"
+    rm -f "$dir/drop-2.yaml"
+    # Retired: the file is removed, and so is the award.
+    rm -f "$dir/drop-1.yaml"
+    dave_until "award DROP-1 does not exist" 5
+    install_policy "$BASE"
+    rm -rf "$dir"
+}
+
 run_case "a policy edit takes effect within 2 s, no restart" case_edit_takes_effect_without_restart
 run_case "a broken edit is refused; the last good policy stays" case_broken_policy_keeps_last_good
 run_case "a policy file others can write is refused" case_unsafe_permissions_refused
 run_case "scontrol reconfigure reloads the policy" case_reconfigure_reloads
 run_case "a queued job whose award was removed is held, with a reason" case_queued_job_of_removed_award_held
 run_case "no job runs past its award's end (refused, or removed at its deadline)" case_job_never_runs_past_award_end
+run_case "awards added, changed and removed by writing files in awards_dir" case_award_files_in_a_directory
 run_case "no policy at start: in-scope jobs refused (closed), cpu fine" case_missing_policy_at_start_closed
 run_case "broken policy at start with on_error=open: accepted untagged" case_broken_policy_at_start_open
 run_case "ledger unusable with on_error=open: accepted untagged and run" case_open_ledger_fault_jobs_run

@@ -605,6 +605,76 @@ void test_destructor_stops_thread(void** state) {
 
 }  // namespace
 
+// awards_dir: a portal adds, changes and retires awards by writing files;
+// each change reloads the whole set, and a bad file refuses it (with its
+// file:line:column) while the last good policy stays.
+void test_award_files_reload(void** state) {
+    Env& env = env_of(state);
+    const std::string dir = env.dir + "/awards.d";
+    assert_int_equal(::mkdir(dir.c_str(), 0755), 0);
+    env.write_policy(std::string(kP1) + "awards_dir: awards.d\n");
+    env.write(dir + "/b2.yaml", "B2: { members: { users: [bob] }, budget: { chip_hours: 7 } }\n");
+    env.write(dir + "/notes.txt", "not an award\n");          // not *.yaml: ignored
+    env.write(dir + "/.b3.yaml.tmp", "half written\n");       // hidden: ignored
+    PolicyStore store;
+    PolicyReloader reloader(store, env.options(), env.log());
+    assert_true(reloader.check(false, "start"));
+    assert_non_null(store.current()->policy->find_award("B2"));
+    assert_non_null(store.current()->policy->find_award("A1"));
+    assert_true(env.logged(LogLevel::Info, {"2 awards (with " + dir + ")"}));
+    assert_false(reloader.check(false, "file changed"));  // nothing changed
+
+    // Added by rename (a portal's atomic write): noticed.
+    env.write(dir + "/.b3.tmp", "B3: { members: { users: [carol] }, budget: { chip_hours: 5 } }\n");
+    assert_int_equal(::rename((dir + "/.b3.tmp").c_str(), (dir + "/b3.yaml").c_str()), 0);
+    assert_true(reloader.check(false, "file changed"));
+    assert_non_null(store.current()->policy->find_award("B3"));
+
+    // Changed in place: noticed.
+    env.write(dir + "/b2.yaml", "B2: { members: { users: [bob] }, budget: { chip_hours: 9 } }\n");
+    assert_true(reloader.check(false, "file changed"));
+    assert_int_equal(store.current()->policy->find_award("B2")->budget.amount, 9'000'000);
+
+    // A bad file refuses the whole set, located in that file; the last good stays.
+    auto good = store.current();
+    env.write(dir + "/b4.yaml", "B4:\n  members: { users: [dave] }\n  budget: { chip_hours: -1 }\n");
+    assert_false(reloader.check(false, "file changed"));
+    assert_true(store.current() == good);
+    if (!env.logged(LogLevel::Error, {"policy refused: " + dir + "/b4.yaml:3:25: award 'B4'.budget.chip_hours must not be negative"})) {
+        env.dump();
+        fail();
+    }
+    // An award defined twice (in grants.yaml and a file) names both places.
+    env.write(dir + "/b4.yaml", "A1: { members: { users: [dave] }, budget: { chip_hours: 1 } }\n");
+    assert_false(reloader.check(false, "file changed"));
+    assert_true(env.logged(LogLevel::Error, {dir + "/b4.yaml:1:1: award 'A1' is defined twice: here and in " + env.policy + ":7"}));
+    // Two awards in one file.
+    env.write(dir + "/b4.yaml", "B4: { members: {}, budget: { chip_hours: 1 } }\nB5: { members: {}, budget: { chip_hours: 1 } }\n");
+    assert_false(reloader.check(false, "file changed"));
+    assert_true(env.logged(LogLevel::Error, {"b4.yaml:1:1: the award file holds 2 awards; a file in awards_dir holds exactly one"}));
+    // A file others may write is refused like grants.yaml.
+    env.write(dir + "/b4.yaml", "B4: { members: {}, budget: { chip_hours: 1 } }\n", 0666);
+    assert_false(reloader.check(false, "file changed"));
+    assert_true(env.logged(LogLevel::Error, {"b4.yaml: the award file is writable by its group or by others (mode 0666)"}));
+
+    // Retired: removing the file removes the award.
+    assert_int_equal(::unlink((dir + "/b4.yaml").c_str()), 0);
+    assert_int_equal(::unlink((dir + "/b3.yaml").c_str()), 0);
+    assert_true(reloader.check(false, "file changed"));
+    assert_null(store.current()->policy->find_award("B3"));
+    assert_non_null(store.current()->policy->find_award("B2"));
+
+    // A directory others may write is refused (anyone could add an award).
+    assert_int_equal(::chmod(dir.c_str(), 0777), 0);
+    assert_false(reloader.check(true, "reconfigure"));
+    assert_true(env.logged(LogLevel::Error, {dir + ": awards_dir is writable by its group or by others (mode 0777)"}));
+    assert_int_equal(::chmod(dir.c_str(), 0755), 0);
+    // A missing directory too.
+    assert_int_equal(::rename(dir.c_str(), (dir + ".gone").c_str()), 0);
+    assert_false(reloader.check(false, "file changed"));
+    assert_true(env.logged(LogLevel::Error, {dir + ": cannot open awards_dir: No such file or directory"}));
+}
+
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -625,6 +695,7 @@ int main(void) {
         TEST(test_request_reload),
         TEST(test_stop_is_prompt),
         TEST(test_destructor_stops_thread),
+        TEST(test_award_files_reload),
     };
     return cmocka_run_group_tests_name("policy_reloader", tests, nullptr, nullptr);
 }
