@@ -191,6 +191,15 @@ struct Policy {
     MemberIndex member_index;
     NameIndex name_index;
 
+    // Whether some award admits members by Slurm account: only then is a
+    // job's default account worth looking up.
+    bool has_account_members() const {
+        if (member_index.built) return member_index.by_account.names.size() != 0;
+        for (const auto& [id, award] : awards) {
+            if (!award.members.accounts.empty()) return true;
+        }
+        return false;
+    }
     bool enforces(std::string_view partition) const {
         return enforced_partitions.find(partition) != enforced_partitions.end();
     }

@@ -18,7 +18,8 @@ std::vector<std::string> job_partitions(const char* requested, std::string (*def
     return parts;
 }
 
-Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* account) {
+Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* account,
+                     std::string (*default_account)(std::uint32_t)) {
     Identity who;
     if (auto unix_id = identities.find(uid)) {
         who.user = unix_id->user;
@@ -26,7 +27,13 @@ Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* a
     } else {
         who.user = "uid " + std::to_string(uid);
     }
-    if (account) who.account = account;
+    if (account && *account) {
+        who.account = account;
+    } else if (default_account) {
+        // No -A: Slurm charges the user's default account, so membership
+        // through members.accounts counts it too.
+        who.account = default_account(uid);
+    }
     return who;
 }
 
@@ -133,10 +140,10 @@ std::vector<std::string_view> spank_env(const job_descriptor* job_desc) {
 
 bool fill_request(const job_descriptor* job_desc, std::uint32_t submit_uid, IdentityCache& identities,
                   PartitionFacts (*partition_facts)(const std::string&), std::time_t now, JobRequest* request,
-                  std::string* error) {
+                  std::string* error, std::string (*default_account)(std::uint32_t)) {
     const job_desc_msg_t* d = job_desc;
     uint32_t uid = d->user_id != NO_VAL ? d->user_id : submit_uid;
-    request->who = identity_of(identities, uid, d->account);
+    request->who = identity_of(identities, uid, d->account, default_account);
     request->requested = award_request_from_env(d->spank_job_env, d->spank_job_env_size);
     bool bad_array = false;
     request->shape = shape_of(d, &bad_array);

@@ -25,8 +25,12 @@ namespace grants::slurmctld {
 // when the job names none; "" when none is configured).
 std::vector<std::string> job_partitions(const char* requested, std::string (*default_partition)());
 
-// Who submits: user name and groups from the identity cache, the Slurm account.
-Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* account);
+// Who submits: user name and groups from the identity cache, the Slurm
+// account; without one, default_account(uid) when given (the user's default
+// account from slurmdbd's associations, as Slurm would charge it: only
+// worth its lookup when some award has members.accounts).
+Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* account,
+                     std::string (*default_account)(std::uint32_t) = nullptr);
 
 // The controller's local date.
 DayNumber local_today(std::time_t now);
@@ -49,6 +53,6 @@ bool update_touches_cost(const job_descriptor* job_desc);
 // user's message in *error when the job cannot be priced (bad array spec).
 bool fill_request(const job_descriptor* job_desc, std::uint32_t submit_uid, IdentityCache& identities,
                   PartitionFacts (*partition_facts)(const std::string&), std::time_t now, JobRequest* request,
-                  std::string* error);
+                  std::string* error, std::string (*default_account)(std::uint32_t) = nullptr);
 
 }  // namespace grants::slurmctld

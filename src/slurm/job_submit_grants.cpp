@@ -174,7 +174,8 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
     }
 
     std::string error;
-    if (!ctld::fill_request(job_desc, submit_uid, state->identities, ctld::partition_facts, now, &request, &error)) {
+    if (!ctld::fill_request(job_desc, submit_uid, state->identities, ctld::partition_facts, now, &request, &error,
+                            policy->has_account_members() ? ctld::default_account : nullptr)) {
         o.decision.verdict = Decision::Verdict::Reject;
         o.decision.message = error;
         return o;
@@ -212,7 +213,10 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
     Answer answer;
     auto kind = parse_query_kind(question);
     uint32_t uid = job_desc->user_id != NO_VAL ? job_desc->user_id : submit_uid;
-    Identity who = ctld::identity_of(state->identities, uid, job_desc->account);
+    const auto asked = state->policy.current();
+    Identity who = ctld::identity_of(state->identities, uid, job_desc->account,
+                                     asked->policy && asked->policy->has_account_members() ? ctld::default_account
+                                                                                            : nullptr);
     answer.user = who.user;
     if (!kind) {
         answer.refused = "this version of job_submit/grants does not know the question " + quote_untrusted(question) + ".";

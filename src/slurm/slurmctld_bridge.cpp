@@ -28,6 +28,11 @@ std::uint32_t slurm_user_id() { return grants_ctld_slurm_user_id(); }
 long long conf_last_update() { return grants_ctld_conf_last_update(); }
 bool is_operator(std::uint32_t uid) { return grants_ctld_is_operator(uid) != 0; }
 std::string cluster_name() { return grants_ctld_cluster_name(); }
+std::string default_account(std::uint32_t uid) {
+    char name[256];
+    const std::size_t n = grants_ctld_default_account(uid, name, sizeof name);
+    return std::string(name, n);
+}
 
 JobSnapshot snapshot_job(const struct job_record* job) {
     JobSnapshot s;

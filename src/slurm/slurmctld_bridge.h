@@ -51,6 +51,8 @@ struct JobSnapshot {
 JobSnapshot snapshot_job(const struct job_record* job);
 
 std::string cluster_name();
+// The user's default account from slurmdbd's associations; "" without accounting.
+std::string default_account(std::uint32_t uid);
 
 // Marks the shared object holding address as never to be unloaded (a thread
 // of ours outlives fini()).

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "slurm/slurm.h"
+#include "src/common/assoc_mgr.h"
 #include "src/common/list.h"
 #include "src/common/log.h"
 #include "src/common/read_config.h"
@@ -57,6 +58,28 @@ const char *grants_ctld_cluster_name(void) { return or_empty(slurm_conf.cluster_
 uint32_t grants_ctld_slurm_user_id(void) { return slurm_conf.slurm_user_id; }
 long long grants_ctld_conf_last_update(void) { return (long long) slurm_conf.last_update; }
 int grants_ctld_is_operator(uint32_t uid) { return validate_operator((uid_t) uid) ? 1 : 0; }
+
+/* As job_submit/lua's _get_default_account: assoc_mgr takes its own read
+ * lock; the name is copied before returning. */
+size_t grants_ctld_default_account(uint32_t uid, char *out, size_t len)
+{
+	slurmdb_user_rec_t user;
+	size_t n;
+
+	if (!len)
+		return 0;
+	out[0] = '\0';
+	memset(&user, 0, sizeof(user));
+	user.uid = uid;
+	if (assoc_mgr_fill_in_user(acct_db_conn, &user, accounting_enforce, NULL, false) == SLURM_ERROR ||
+	    !user.default_acct)
+		return 0;
+	n = strlen(user.default_acct);
+	if (n >= len)
+		return 0;
+	memcpy(out, user.default_acct, n + 1);
+	return n;
+}
 
 int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes, int64_t *total_nodes,
                                 int *exclusive)

@@ -40,6 +40,11 @@ uint32_t grants_ctld_slurm_user_id(void);
 /* slurm_conf.last_update; the caller holds the config read lock. */
 long long grants_ctld_conf_last_update(void);
 int grants_ctld_is_operator(uint32_t uid);
+/* The user's default Slurm account (sacctmgr's DefaultAccount) from
+ * slurmctld's association cache, copied into out; its length, 0 without
+ * accounting, when the user has none, or when it does not fit. Takes
+ * assoc_mgr's read lock (as job_submit/lua does from job_submit). */
+size_t grants_ctld_default_account(uint32_t uid, char *out, size_t len);
 
 /* A partition's DefaultTime (-1: unset or INFINITE) and node count (0:
  * unknown); the caller holds the partition read lock. Returns 0 when the
