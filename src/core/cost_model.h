@@ -58,6 +58,12 @@ std::string format_left(Budget::Unit unit, Ticks amount);
 // Ticks of a budget amount given in millionths of its unit.
 inline Ticks ticks_of(Micros micros) { return micros * kTicksPerMicro; }
 Ticks add_saturating(Ticks a, Ticks b);
+// An exact wide sum brought back into [-kSaturatedTicks, kSaturatedTicks].
+inline Ticks clamp_ticks(WideInt v) {
+    if (v > kSaturatedTicks) return kSaturatedTicks;
+    if (v < -kSaturatedTicks) return -kSaturatedTicks;
+    return static_cast<Ticks>(v);
+}
 // "50,000 chip-h" / "$500,000": a budget, with decimals only when it has them.
 std::string format_budget(const Budget& budget);
 

@@ -7,13 +7,7 @@
 namespace grants {
 namespace {
 
-Ticks clamp(WideInt v) {
-    if (v > kSaturatedTicks) return kSaturatedTicks;
-    if (v < -kSaturatedTicks) return -kSaturatedTicks;
-    return static_cast<Ticks>(v);
-}
-
-Ticks plus(Ticks a, Ticks b) { return clamp(static_cast<WideInt>(a) + b); }
+Ticks plus(Ticks a, Ticks b) { return clamp_ticks(static_cast<WideInt>(a) + b); }
 
 bool covers(const TrancheState& t, DayNumber day) {
     return (!t.from || *t.from <= day) && (!t.until || day <= *t.until);
@@ -45,7 +39,7 @@ void end_before(std::vector<TrancheState>& ts, bool rollover, DayNumber day) {
 
 }  // namespace
 
-Ticks TrancheState::left() const { return clamp(static_cast<WideInt>(amount) + rolled_in - spent); }
+Ticks TrancheState::left() const { return clamp_ticks(static_cast<WideInt>(amount) + rolled_in - spent); }
 
 std::string_view phase_name(TrancheState::Phase phase) {
     switch (phase) {

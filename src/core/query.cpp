@@ -154,12 +154,7 @@ std::optional<std::string> query_in_env(const std::vector<std::string_view>& env
     return found;
 }
 
-Ticks AwardStatus::left() const {
-    WideInt l = static_cast<WideInt>(budget) - charged - held;
-    if (l > kSaturatedTicks) return kSaturatedTicks;
-    if (l < -kSaturatedTicks) return -kSaturatedTicks;
-    return static_cast<Ticks>(l);
-}
+Ticks AwardStatus::left() const { return clamp_ticks(static_cast<WideInt>(budget) - charged - held); }
 
 std::string unit_name(Budget::Unit unit) { return unit == Budget::Unit::Usd ? "usd" : "chip_hours"; }
 
