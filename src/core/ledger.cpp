@@ -384,7 +384,8 @@ bool Ledger::each_charge_by_award(const LedgerFilter& filter, const std::functio
                                   std::string* error) const {
     Where w = where_of(filter, "recorded_at", true);
     const std::string sql =
-        std::string("SELECT ") + kChargeColumns + " FROM charges" + w.sql + " ORDER BY +award, job_id, run_start, id;";
+        std::string("SELECT ") + kChargeColumns + ", user, recorded_at FROM charges" + w.sql +
+        " ORDER BY +award, job_id, run_start, id;";
     Statement st(db_, sql.c_str());
     if (!st.ok()) return fail(db_, error);
     bind(st.get(), w);
@@ -393,6 +394,9 @@ bool Ledger::each_charge_by_award(const LedgerFilter& filter, const std::functio
         db_, st,
         [&](sqlite3_stmt* s) {
             read_charge(s, c);
+            const unsigned char* user = sqlite3_column_text(s, 7);
+            c.user.assign(user ? reinterpret_cast<const char*>(user) : "");
+            c.recorded_at = sqlite3_column_int64(s, 8);
             each(c);
         },
         error);
@@ -493,10 +497,7 @@ bool Ledger::day_totals(const std::string& award, const std::function<std::int64
             error)) {
         return false;
     }
-    auto clamp = [](WideInt v) {
-        return v > kSaturatedTicks ? kSaturatedTicks : v < -kSaturatedTicks ? -kSaturatedTicks : static_cast<Ticks>(v);
-    };
-    for (const auto& [day, sums] : days) (*out)[day] = ChargeTotals{clamp(sums.first), clamp(sums.second)};
+    for (const auto& [day, sums] : days) (*out)[day] = ChargeTotals{clamp_ticks(sums.first), clamp_ticks(sums.second)};
     return true;
 }
 

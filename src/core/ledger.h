@@ -96,8 +96,8 @@ public:
                      const std::function<std::int64_t(std::int64_t)>& day_of,
                      const std::function<void(const ChargeSum&)>& each, std::string* error) const;
     // Charges one at a time in award order, then job order (job id, run
-    // start, then the order they were recorded). Only award, job_id,
-    // run_start, chips, seconds, chip_hours and usd are filled.
+    // start, then the order they were recorded). Only award, user, job_id,
+    // run_start, chips, seconds, chip_hours, usd and recorded_at are filled.
     bool each_charge_by_award(const LedgerFilter& filter, const std::function<void(const ChargeRecord&)>& each,
                               std::string* error) const;
 

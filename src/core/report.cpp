@@ -11,6 +11,7 @@ std::optional<ReportGroup> parse_report_group(const std::string& name) {
     if (name == "user") return ReportGroup::User;
     if (name == "job") return ReportGroup::Job;
     if (name == "day") return ReportGroup::Day;
+    if (name == "month") return ReportGroup::Month;
     return std::nullopt;
 }
 
@@ -43,6 +44,9 @@ std::vector<AwardReport> build_report(const ReportInput& in) {
                 break;
             case ReportGroup::Day:
                 add_charge(b.by_key[format_date(in.day_of(c.recorded_at))], c);
+                break;
+            case ReportGroup::Month:
+                add_charge(b.by_key[format_date(in.day_of(c.recorded_at)).substr(0, 7)], c);
                 break;
             case ReportGroup::Job: {
                 ReportRow row;
@@ -232,7 +236,10 @@ bool stream_report(const Ledger& ledger, const ReportQuery& q, ReportSink& sink,
             return false;
         }
     } else {
-        const ChargeGrouping by = q.group == ReportGroup::Day ? ChargeGrouping::Day : ChargeGrouping::User;
+        // By month: the days of one month arrive one after another (award, then day order).
+        const bool by_month = q.group == ReportGroup::Month;
+        const ChargeGrouping by =
+            q.group == ReportGroup::Day || by_month ? ChargeGrouping::Day : ChargeGrouping::User;
         std::function<std::int64_t(std::int64_t)> day_of;
         if (by == ChargeGrouping::Day) {
             if (!q.day_of) {
@@ -242,24 +249,42 @@ bool stream_report(const Ledger& ledger, const ReportQuery& q, ReportSink& sink,
             day_of = [&q](std::int64_t epoch) -> std::int64_t { return q.day_of(epoch); };
         }
         ReportRow row;
+        std::string row_award;
+        bool have_row = false;
+        auto flush = [&] {
+            if (!have_row || !in_order) return;
+            if (!merger.enter(row_award)) {
+                in_order = false;
+                return;
+            }
+            merger.row(row);
+            have_row = false;
+        };
         if (!ledger.charge_sums(
                 by, q.filter, day_of,
                 [&](const ChargeSum& s) {
                     if (!in_order) return;
-                    if (!merger.enter(s.award)) {
-                        in_order = false;
+                    std::string key = by == ChargeGrouping::Day ? format_date(static_cast<DayNumber>(s.day)) : s.user;
+                    if (by_month) key.resize(7);
+                    ReportRow sums;
+                    sums.runs = s.runs;
+                    sums.chip_seconds = s.chip_seconds;
+                    sums.chip_hours = s.chip_hours;
+                    sums.usd = s.usd;
+                    if (have_row && by_month && row_award == s.award && row.key == key) {
+                        add_row(row, sums);
                         return;
                     }
-                    row.key = by == ChargeGrouping::Day ? format_date(static_cast<DayNumber>(s.day)) : s.user;
-                    row.runs = s.runs;
-                    row.chip_seconds = s.chip_seconds;
-                    row.chip_hours = s.chip_hours;
-                    row.usd = s.usd;
-                    merger.row(row);
+                    flush();
+                    row = sums;
+                    row.key = std::move(key);
+                    row_award = s.award;
+                    have_row = true;
                 },
                 error)) {
             return false;
         }
+        flush();
     }
     if (!in_order) {
         if (error) *error = kOutOfOrder;

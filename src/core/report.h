@@ -16,11 +16,11 @@
 
 namespace grants {
 
-enum class ReportGroup { User, Job, Day };
+enum class ReportGroup { User, Job, Day, Month };
 std::optional<ReportGroup> parse_report_group(const std::string& name);
 
 struct ReportRow {
-    std::string key;             // user name, job id ("123", "123@run-start" for a requeued run) or day
+    std::string key;             // user name, job id ("123", "123@run-start" for a requeued run), day or month ("2027-03")
     std::int64_t runs = 0;       // charged runs
     std::int64_t chip_seconds = 0;
     Ticks chip_hours = 0;

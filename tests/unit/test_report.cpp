@@ -14,6 +14,7 @@
 
 #include "cmocka.h"
 #include "temp_dir.h"
+#include "core/charge_book.h"
 #include "core/cost_model.h"
 #include "core/date.h"
 #include "core/ledger.h"
@@ -295,7 +296,7 @@ DayNumber localtime_day(std::int64_t epoch) {
 
 void check_sql_path(const Ledger& ledger, const LedgerFilter& filter, const std::function<DayNumber(std::int64_t)>& day_of) {
     std::string error;
-    for (ReportGroup group : {ReportGroup::User, ReportGroup::Job, ReportGroup::Day}) {
+    for (ReportGroup group : {ReportGroup::User, ReportGroup::Job, ReportGroup::Day, ReportGroup::Month}) {
         ReportInput in;
         in.group = group;
         in.unit_of = generated_unit;
@@ -316,6 +317,83 @@ void check_sql_path(const Ledger& ledger, const LedgerFilter& filter, const std:
         if (!ok) fail_msg("report_from_ledger: %s", error.c_str());
         assert_same_reports(want, got);
     }
+}
+
+// slurmctld's charge book answers a PI's report per award exactly as the
+// ledger does, whatever the grouping and filter (charge_book.h).
+void check_book_path(const Ledger& ledger, const ChargeBook& book, const LedgerFilter& filter,
+                     const std::function<DayNumber(std::int64_t)>& day_of) {
+    std::string error;
+    for (ReportGroup group : {ReportGroup::User, ReportGroup::Job, ReportGroup::Day, ReportGroup::Month}) {
+        ReportInput in;
+        in.group = group;
+        in.unit_of = generated_unit;
+        in.day_of = day_of;
+        assert_true(ledger.charges(&in.charges, &error, filter));
+        assert_true(ledger.adjustments(&in.adjustments, &error, filter));
+        for (const AwardReport& want : build_report(in)) {
+            ReportInput b;
+            b.group = group;
+            b.unit_of = generated_unit;
+            b.day_of = day_of;
+            book.award_entries(want.award, filter, &b.charges, &b.adjustments);
+            assert_same_reports({want}, build_report(b));
+            if (group != ReportGroup::User || filter.user || filter.since || filter.until) continue;
+            // Per member and per day: the same sums in the award's unit.
+            const Budget::Unit unit = generated_unit(want.award).value_or(Budget::Unit::ChipHours);
+            const auto members = book.members(want.award, unit);
+            assert_int_equal(members.size(), want.rows.size());
+            for (const ReportRow& row : want.rows) {
+                const MemberCharges& m = members.at(row.key);
+                assert_int_equal(m.runs, row.runs);
+                assert_int_equal(m.charged, unit == Budget::Unit::Usd ? row.usd : row.chip_hours);
+            }
+            Ticks per_day = 0;
+            for (const auto& [day, ticks] : book.daily(want.award, unit, 0, day_of)) per_day = add_saturating(per_day, ticks);
+            assert_int_equal(per_day, unit == Budget::Unit::Usd ? want.charges.usd : want.charges.chip_hours);
+        }
+    }
+}
+
+void test_charge_book_matches_the_ledger(void** state) {
+    std::string error;
+    auto ledger = Ledger::open(db_path(state), &error);
+    assert_non_null(ledger.get());
+    ChargeBook book;
+    assert_false(book.loaded());
+    fill_generated_ledger(*ledger);
+    ChargeBook::Contents contents;
+    assert_true(load_charge_book(*ledger, &contents, &error));
+    book.replace(std::move(contents));
+    assert_true(book.loaded());
+    std::vector<ChargeRecord> all;
+    assert_true(ledger->charges(&all, &error));
+    assert_int_equal(book.charges(), all.size());
+    assert_true(book.bytes() >= all.size() * sizeof(BookedCharge));
+    check_book_path(*ledger, book, {}, shifted_day);
+    LedgerFilter f;
+    f.user = "bob";
+    check_book_path(*ledger, book, f, shifted_day);
+    f = {};
+    f.since = 1'700'000'000 + 30 * 86400;
+    f.until = 1'700'000'000 + 90 * 86400;
+    check_book_path(*ledger, book, f, localtime_day);
+
+    // Charges the accounting pass records later join the book: the report
+    // still equals the ledger's, job order included (job 120's new run is
+    // older than jobs recorded before it).
+    std::vector<ChargeRecord> later{charge(120, 1'700'000'000 + 200 * 86400, "B-02", "frank", 16, 300,
+                                           1'700'000'000 + 201 * 86400),
+                                    charge(5000, 1'700'000'000 + 200 * 86400, "new-award", "alice", 16, 300,
+                                           1'700'000'000 + 201 * 86400)};
+    std::vector<ChargeRecord> inserted;
+    assert_true(ledger->record_charges(later, &inserted, &error));
+    assert_int_equal(inserted.size(), 2);
+    book.add_charges(inserted);
+    check_book_path(*ledger, book, {}, shifted_day);
+    book.clear();
+    assert_false(book.loaded());
+    assert_int_equal(book.charges(), 0);
 }
 
 void test_sql_path_matches_build_report(void** state) {
@@ -424,6 +502,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_sql_path_matches_build_report, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sql_path_days_in_local_time, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sql_path_overflow_is_an_error, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_charge_book_matches_the_ledger, make_dir, remove_dir),
     };
     return cmocka_run_group_tests_name("report", tests, nullptr, nullptr);
 }

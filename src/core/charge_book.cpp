@@ -1,0 +1,188 @@
+#include "charge_book.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "cost_model.h"
+
+namespace grants {
+
+namespace {
+
+Ticks in_unit(const BookedCharge& c, Budget::Unit unit) {
+    if (unit == Budget::Unit::Usd) return c.usd > 0 ? c.usd : 0;
+    return c.chip_hours;
+}
+
+bool passes(const LedgerFilter& f, std::int64_t at) {
+    return (!f.since || at >= *f.since) && (!f.until || at < *f.until);
+}
+
+}  // namespace
+
+void ChargeBook::Contents::add(const ChargeRecord& c) {
+    AwardEntries& a = awards_[c.award];
+    auto [it, fresh] = a.user_index.emplace(c.user, static_cast<std::uint32_t>(a.users.size()));
+    if (fresh) a.users.push_back(c.user);
+    BookedCharge b;
+    b.run_start = c.run_start;
+    b.recorded_at = c.recorded_at;
+    b.chips = c.chips;
+    b.seconds = c.seconds;
+    b.chip_hours = c.chip_hours;
+    b.usd = c.usd;
+    b.job_id = c.job_id;
+    b.user = it->second;
+    a.charges.push_back(b);
+    ++charges_;
+}
+
+void ChargeBook::Contents::add(const Adjustment& adjustment) { awards_[adjustment.award].adjustments.push_back(adjustment); }
+
+void ChargeBook::replace(Contents contents) {
+    auto fresh = std::make_unique<Contents>(std::move(contents));
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        contents_.swap(fresh);
+    }
+    // fresh (the old contents) is freed here, unlocked.
+}
+
+void ChargeBook::add_charges(const std::vector<ChargeRecord>& inserted) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!contents_) return;  // loaded later, from the ledger, with these
+    for (const auto& c : inserted) contents_->add(c);
+}
+
+bool ChargeBook::loaded() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return contents_ != nullptr;
+}
+
+void ChargeBook::clear() {
+    std::unique_ptr<Contents> old;
+    std::lock_guard<std::mutex> lock(mutex_);
+    old.swap(contents_);
+}
+
+void ChargeBook::award_entries(const std::string& award, const LedgerFilter& filter, std::vector<ChargeRecord>* charges,
+                               std::vector<Adjustment>* adjustments) const {
+    charges->clear();
+    adjustments->clear();
+    std::vector<BookedCharge> picked;
+    std::vector<std::string> users;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!contents_) return;
+        auto it = contents_->awards_.find(award);
+        if (it == contents_->awards_.end()) return;
+        const auto& a = it->second;
+        std::optional<std::uint32_t> only;
+        if (filter.user) {
+            auto u = a.user_index.find(*filter.user);
+            if (u == a.user_index.end()) return;  // no charges, and a user filter leaves adjustments out
+            only = u->second;
+        }
+        for (const BookedCharge& c : a.charges) {
+            if (passes(filter, c.recorded_at) && (!only || c.user == *only)) picked.push_back(c);
+        }
+        users = a.users;
+        if (!filter.user) {
+            for (const Adjustment& adj : a.adjustments) {
+                if (passes(filter, adj.at)) adjustments->push_back(adj);
+            }
+        }
+    }
+    // The ledger's order: job, then run (charges of a later pass may belong
+    // to an earlier job).
+    std::stable_sort(picked.begin(), picked.end(), [](const BookedCharge& x, const BookedCharge& y) {
+        return x.job_id != y.job_id ? x.job_id < y.job_id : x.run_start < y.run_start;
+    });
+    charges->reserve(picked.size());
+    for (const BookedCharge& b : picked) {
+        ChargeRecord c;
+        c.award = award;
+        c.user = users[b.user];
+        c.job_id = b.job_id;
+        c.run_start = b.run_start;
+        c.chips = b.chips;
+        c.seconds = b.seconds;
+        c.chip_hours = b.chip_hours;
+        c.usd = b.usd;
+        c.recorded_at = b.recorded_at;
+        charges->push_back(std::move(c));
+    }
+}
+
+std::map<std::string, MemberCharges> ChargeBook::members(const std::string& award, Budget::Unit unit) const {
+    std::map<std::string, MemberCharges> out;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!contents_) return out;
+    auto it = contents_->awards_.find(award);
+    if (it == contents_->awards_.end()) return out;
+    const auto& a = it->second;
+    std::vector<MemberCharges> per(a.users.size());
+    for (const BookedCharge& c : a.charges) {
+        MemberCharges& m = per[c.user];
+        m.runs += 1;
+        m.charged = add_saturating(m.charged, in_unit(c, unit));
+    }
+    for (std::size_t i = 0; i < per.size(); ++i) out.emplace(a.users[i], per[i]);
+    return out;
+}
+
+std::map<DayNumber, Ticks> ChargeBook::daily(const std::string& award, Budget::Unit unit, std::int64_t since,
+                                             const std::function<DayNumber(std::int64_t)>& day_of) const {
+    std::vector<std::pair<std::int64_t, Ticks>> recent;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!contents_) return {};
+        auto it = contents_->awards_.find(award);
+        if (it == contents_->awards_.end()) return {};
+        for (const BookedCharge& c : it->second.charges) {
+            if (c.recorded_at >= since) recent.emplace_back(c.recorded_at, in_unit(c, unit));
+        }
+    }
+    std::map<DayNumber, Ticks> out;
+    for (const auto& [at, ticks] : recent) {
+        Ticks& day = out[day_of(at)];
+        day = add_saturating(day, ticks);
+    }
+    return out;
+}
+
+std::size_t ChargeBook::charges() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return contents_ ? contents_->charges_ : 0;
+}
+
+std::size_t ChargeBook::bytes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!contents_) return 0;
+    // A hash node: the value, the next pointer and the cached hash.
+    constexpr std::size_t kNode = 2 * sizeof(void*);
+    std::size_t n = sizeof(Contents) + contents_->awards_.bucket_count() * sizeof(void*);
+    for (const auto& [id, a] : contents_->awards_) {
+        n += kNode + sizeof(std::pair<const std::string, Contents::AwardEntries>) + id.capacity();
+        n += a.charges.capacity() * sizeof(BookedCharge);
+        n += a.users.capacity() * sizeof(std::string) + a.user_index.bucket_count() * sizeof(void*);
+        for (const auto& u : a.users) n += 2 * u.capacity() + kNode + sizeof(std::pair<const std::string, std::uint32_t>);
+        n += a.adjustments.capacity() * sizeof(Adjustment);
+        for (const auto& adj : a.adjustments) n += adj.award.capacity() + adj.unit.capacity() + adj.reason.capacity() + adj.who.capacity();
+    }
+    return n;
+}
+
+bool load_charge_book(const Ledger& ledger, ChargeBook::Contents* contents, std::string* error) {
+    *contents = ChargeBook::Contents{};
+    if (!ledger.begin_read(error)) return false;
+    std::vector<Adjustment> adjustments;
+    bool ok = ledger.each_charge_by_award({}, [contents](const ChargeRecord& c) { contents->add(c); }, error) &&
+              ledger.adjustments(&adjustments, error);
+    ledger.end_read();
+    if (!ok) return false;
+    for (const Adjustment& a : adjustments) contents->add(a);
+    return true;
+}
+
+}  // namespace grants
