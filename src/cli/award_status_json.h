@@ -25,6 +25,16 @@ inline std::string tranches_json(const std::vector<TrancheState>& tranches) {
     return out + "]";
 }
 
+// A forecast (forecast.h) as a JSON object, null when there is none.
+inline std::string forecast_json(const std::optional<Forecast>& f) {
+    if (!f) return "null";
+    const auto before = f->days_before_end();
+    return "{\"window_days\":" + std::to_string(f->window) + ",\"days\":" + std::to_string(f->days) +
+           ",\"burned\":" + format_ticks(f->burned) + ",\"per_day\":" + format_ticks(f->per_day) +
+           ",\"runs_out\":" + (f->runs_out ? json_string(format_date(*f->runs_out)) : "null") +
+           ",\"days_before_end\":" + (before ? std::to_string(*before) : "null") + "}";
+}
+
 inline std::string award_status_json(const AwardStatus& s) {
     std::string out = "{\"award\":" + json_string(s.id) + ",\"title\":" + json_string(s.title) +
                       ",\"pi\":" + json_string(s.pi) + ",\"unit\":" + json_string(unit_name(s.unit)) +
@@ -43,6 +53,17 @@ inline std::string award_status_json(const AwardStatus& s) {
                (p.per_node_hour ? format_ticks(*p.per_node_hour) : "null") + "}";
     }
     out += "],\"tranches\":" + tranches_json(s.tranches);
+    out += ",\"forecast\":" + forecast_json(s.forecast);
+    if (!s.members.empty()) {
+        out += ",\"members\":[";
+        for (std::size_t i = 0; i < s.members.size(); ++i) {
+            const MemberStatus& m = s.members[i];
+            out += std::string(i ? "," : "") + "{\"user\":" + json_string(m.user) +
+                   ",\"runs\":" + std::to_string(m.runs) + ",\"charged\":" + format_ticks(m.charged) +
+                   ",\"held\":" + format_ticks(m.held) + ",\"jobs\":" + std::to_string(m.live_jobs) + "}";
+        }
+        out += "]";
+    }
     out += "}";
     return out;
 }

@@ -10,42 +10,73 @@
 #include "cli/tranche_table.h"
 #include "core/award_id.h"
 #include "core/cost_model.h"
+#include "core/forecast.h"
 
 namespace grants::cli {
 
 namespace {
 
 const char kBalanceUsage[] =
-    "Usage: grantctl balance [--award ID] [--account NAME] [--user NAME] [--json]\n"
+    "Usage: grantctl balance [--award ID] [--account NAME] [--user NAME] [--window DAYS] [--json]\n"
     "\n"
     "Show your awards: budget, charged, held (the maximum cost of your award's\n"
     "pending and running jobs), left, and the validity window. The numbers come\n"
     "from slurmctld, as they stand for the next job submission; this works on any\n"
-    "node with slurm.conf and munge, without admin rights.\n"
+    "node with slurm.conf and munge, without admin rights. Each award's burn rate\n"
+    "(what was charged per day over the window) says when its money runs out at\n"
+    "that rate; held jobs count as spent, not as burn. The award's PI and managers\n"
+    "also see every member's charges and holds.\n"
     "\n"
     "Options:\n"
     "  --award ID       only this award\n"
     "  -A, --account    also awards you use through this Slurm account\n"
     "  --user NAME      another user's awards (root and SlurmUser only)\n"
+    "  --window DAYS    days of the burn rate (default 14)\n"
     "  --json           print JSON\n"
     "  -h, --help       show this help\n"
     "\n"
     "Exit status: 0 success, 1 refused (e.g. not a member of --award), 2 usage error.\n";
+
+// Every member's share, for the awards whose PI or manager asks.
+void print_members(const std::vector<AwardStatus>& shown, std::ostream& out) {
+    Table t({"AWARD", "MEMBER", "RUNS", "CHARGED", "HELD", "LIVE JOBS"}, {false, false, true, true, true, true});
+    for (const auto& s : shown) {
+        for (const MemberStatus& m : s.members) {
+            t.add({s.id, m.user, std::to_string(m.runs), format_amount(s.unit, m.charged),
+                   format_amount(s.unit, m.held, true), std::to_string(m.live_jobs)});
+        }
+    }
+    if (t.empty()) return;
+    out << "\nMembers (charges from the ledger; adjustments and deposits belong to the award):\n";
+    t.print(out);
+}
 
 }  // namespace
 
 int run_balance(const std::vector<std::string>& args) {
     ParsedArgs a;
     if (auto stop =
-            parse_command(args, {{"award", 0, true}, {"account", 'A', true}, {"user", 0, true}, {"json", 0, false}},
+            parse_command(args,
+                          {{"award", 0, true},
+                           {"account", 'A', true},
+                           {"user", 0, true},
+                           {"window", 0, true},
+                           {"json", 0, false}},
                           kBalanceUsage, "balance", &a))
         return *stop;
+    QueryArgs query_args;
+    if (auto v = a.value("window")) {
+        auto days = parse_window(*v);
+        if (!days) return usage_error("balance", window_problem(*v));
+        query_args.window = *days;
+    }
     if (const std::string* award = a.value("award"); award && !is_valid_award_id(*award)) {
         return usage_error("balance", award_id_problem(*award));
     }
     QueryJob job;
     if (auto v = a.value("account")) job.account = *v;
     if (auto v = a.value("user")) job.user = *v;
+    job.args = encode_query_args(query_args);
     std::string error;
     auto answer = ask_controller(QueryKind::Balance, job, &error);
     if (!answer) return refused(error);
@@ -56,7 +87,7 @@ int run_balance(const std::vector<std::string>& args) {
         if (!a.value("award") || s.id == *a.value("award")) shown.push_back(s);
     }
     if (a.value("award") && shown.empty()) {
-        return refused("you (" + answer->user + ") are not a member of award " + *a.value("award") +
+        return refused("you (" + answer->user + ") are not a member, PI or manager of award " + *a.value("award") +
                        ", or it does not exist.");
     }
     if (a.has("json")) {
@@ -79,6 +110,10 @@ int run_balance(const std::vector<std::string>& args) {
                s.valid_until ? format_date(*s.valid_until) : "-", s.state});
     }
     t.print(std::cout);
+    for (const auto& s : shown) {
+        if (s.forecast) std::cout << s.id << ": " << forecast_sentence(*s.forecast, s.unit) << ".\n";
+    }
+    print_members(shown, std::cout);
     print_tranches(shown, std::cout);
     // Where nodes differ in price, say what each type costs: a job is held at
     // the dearest type it may land on and charged for the nodes it gets.

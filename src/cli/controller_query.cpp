@@ -126,8 +126,10 @@ std::optional<Answer> ask_controller(QueryKind kind, const QueryJob& job, std::s
     std::string constraint = job.constraint.value_or("");
     std::string question = std::string(kQueryVariable) + "=" + std::string(query_kind_name(kind));
     std::string award = job.award ? "_SLURM_SPANK_OPTION_grants_award=" + *job.award : "";
+    std::string query_args = job.args ? std::string(kQueryArgsVariable) + "=" + *job.args : "";
     std::vector<char*> spank_env{&question[0]};
     if (!award.empty()) spank_env.push_back(&award[0]);
+    if (!query_args.empty()) spank_env.push_back(&query_args[0]);
 
     // libslurm retries a missing slurm.conf for a minute and then exits.
     if (const char* conf = std::getenv("SLURM_CONF"); conf && *conf && ::access(conf, R_OK) != 0) {

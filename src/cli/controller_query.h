@@ -24,6 +24,7 @@ struct QueryJob {
     std::optional<std::uint32_t> time_limit_minutes;
     std::optional<std::uint32_t> ntasks;
     std::optional<std::string> user;   // ask about another user (root and SlurmUser only)
+    std::optional<std::string> args;   // encode_query_args: window, report's award, grouping, period
 };
 
 // The controller's answer, or nullopt with one sentence in *error.

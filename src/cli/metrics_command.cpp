@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/controller_query.h"
 #include "cli/exit_codes.h"
+#include "cli/local_time.h"
 #include "cli/options.h"
 
 namespace grants::cli {
@@ -96,6 +97,30 @@ std::string exposition(const std::vector<AwardStatus>& awards) {
             out << "slurm_grants_tranche_spent{award=\"" << label(s.id) << "\",tranche=\"" << label(t.source)
                 << "\",state=\"" << phase_name(t.phase) << "\"} " << format_ticks(t.spent) << "\n";
         }
+    }
+    out << "# HELP slurm_grants_burn_rate What the ledger charged the award per day over the last 14 days "
+           "(or since it started), in its unit per day.\n"
+        << "# TYPE slurm_grants_burn_rate gauge\n";
+    for (const auto& s : awards) {
+        if (!s.forecast) continue;
+        out << "slurm_grants_burn_rate{award=\"" << label(s.id) << "\",unit=\"" << label(unit_name(s.unit)) << "\"} "
+            << format_ticks(s.forecast->per_day) << "\n";
+    }
+    out << "# HELP slurm_grants_runout_timestamp_seconds When the award's money runs out at that rate "
+           "(start of the local day, Unix time); absent when nothing is burning.\n"
+        << "# TYPE slurm_grants_runout_timestamp_seconds gauge\n";
+    for (const auto& s : awards) {
+        if (!s.forecast || !s.forecast->runs_out) continue;
+        out << "slurm_grants_runout_timestamp_seconds{award=\"" << label(s.id) << "\"} "
+            << local_midnight(*s.forecast->runs_out) << "\n";
+    }
+    out << "# HELP slurm_grants_end_timestamp_seconds When the award ends (end of its last valid local day, Unix "
+           "time); absent for awards without an end.\n"
+        << "# TYPE slurm_grants_end_timestamp_seconds gauge\n";
+    for (const auto& s : awards) {
+        if (!s.valid_until) continue;
+        out << "slurm_grants_end_timestamp_seconds{award=\"" << label(s.id) << "\"} "
+            << local_midnight(*s.valid_until + 1) << "\n";
     }
     out << "# HELP slurm_grants_active 1 when the award is inside its validity window today.\n"
         << "# TYPE slurm_grants_active gauge\n";

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/exit_codes.h"
+#include "core/forecast.h"
 
 namespace grants::cli {
 
@@ -92,6 +93,17 @@ int usage_error(const std::string& command, const std::string& sentence) {
 int refused(const std::string& sentence) {
     std::cerr << "grantctl: " << sentence << "\n";
     return kExitRefused;
+}
+
+std::optional<int> parse_window(const std::string& text) {
+    if (text.empty() || text.size() > 4 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    const int days = std::stoi(text);
+    if (days < 1 || days > kMaxForecastWindow) return std::nullopt;
+    return days;
+}
+
+std::string window_problem(const std::string& text) {
+    return "--window wants a number of days from 1 to " + std::to_string(kMaxForecastWindow) + ", not '" + text + "'.";
 }
 
 }  // namespace grants::cli

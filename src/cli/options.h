@@ -51,4 +51,9 @@ int usage_error(const std::string& command, const std::string& sentence);
 // Prints "grantctl: SENTENCE" and returns 1.
 int refused(const std::string& sentence);
 
+// --window DAYS (balance, report): a whole number of days, 1 to
+// kMaxForecastWindow; nullopt when it is not, window_problem says why.
+std::optional<int> parse_window(const std::string& text);
+std::string window_problem(const std::string& text);
+
 }  // namespace grants::cli

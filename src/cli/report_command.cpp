@@ -7,6 +7,7 @@
 
 #include "cli/award_status_json.h"
 #include "cli/commands.h"
+#include "cli/controller_query.h"
 #include "cli/exit_codes.h"
 #include "cli/json.h"
 #include "cli/local_time.h"
@@ -16,6 +17,7 @@
 #include "cli/tranche_table.h"
 #include "core/award_id.h"
 #include "core/cost_model.h"
+#include "core/forecast.h"
 #include "core/funding_book.h"
 #include "core/policy_file.h"
 #include "core/query.h"
@@ -27,8 +29,8 @@ namespace {
 
 const char kReportUsage[] =
     "Usage: grantctl report [--award ID] [--user NAME] [--since WHEN] [--until WHEN]\n"
-    "                       [--by user|job|day] [--format table|csv|json] [--json]\n"
-    "                       [--ledger FILE] [--policy FILE]\n"
+    "                       [--by user|job|day|month] [--window DAYS]\n"
+    "                       [--format table|csv|json] [--json] [--ledger FILE] [--policy FILE]\n"
     "\n"
     "Usage charged to awards, from the ledger: per award, grouped by user (default),\n"
     "job or day, with the award's manual adjustments and its total. With no filter\n"
@@ -36,14 +38,18 @@ const char kReportUsage[] =
     "A charge is dated when it was recorded (within seconds of the job's end).\n"
     "Deposits (grantctl deposit) made in the period follow, and, for awards with\n"
     "tranches or deposits, each tranche as it stands today.\n"
-    "It reads the ledger directly: run it on the controller host (or on a copy).\n"
+    "Where the ledger can be read (the controller host, as root or SlurmUser, or\n"
+    "--ledger) it is read directly. Elsewhere the award's PI and managers get the\n"
+    "report of one --award from slurmctld (the same figures, from its memory), with\n"
+    "the award's burn rate over --window days and the day its money runs out.\n"
     "\n"
     "Options:\n"
     "  --award ID          only this award\n"
     "  --user NAME         only this user's charges (adjustments are left out)\n"
     "  --since WHEN        from YYYY-MM-DD (start of day) or YYYY-MM-DDTHH:MM[:SS]\n"
     "  --until WHEN        to YYYY-MM-DD (inclusive) or YYYY-MM-DDTHH:MM[:SS] (exclusive)\n"
-    "  --by GROUP          user, job or day\n"
+    "  --by GROUP          user, job, day or month\n"
+    "  --window DAYS       days of the burn rate (default 14; from slurmctld)\n"
     "  --format FORMAT     table (default), csv or json\n"
     "  --json              same as --format json\n"
     "  --ledger FILE       default: <StateSaveLocation>/grants/ledger.db from slurm.conf\n"
@@ -114,7 +120,7 @@ private:
 };
 
 Table report_table(const std::string& by) {
-    std::string head = by == "job" ? "JOB" : by == "day" ? "DAY" : "USER";
+    std::string head = by == "job" ? "JOB" : by == "day" ? "DAY" : by == "month" ? "MONTH" : "USER";
     return Table({"AWARD", head, "RUNS", "CHIP-HOURS", "USD", "NOTE"}, {false, false, true, true, true, false});
 }
 
@@ -297,6 +303,45 @@ bool print_report(const Ledger& ledger, const ReportQuery& q, const Policy* poli
     return true;
 }
 
+// One award's report from slurmctld's memory (its PI, managers, operators).
+int report_from_controller(const QueryArgs& args, const std::string& by, const std::string& format,
+                           const LedgerFilter& filter) {
+    QueryJob job;
+    job.args = encode_query_args(args);
+    std::string error;
+    auto answer = ask_controller(QueryKind::Report, job, &error);
+    if (!answer) return refused(error);
+    if (!answer->refused.empty()) return refused(answer->refused);
+    const AwardStatus* status = answer->awards.empty() ? nullptr : &answer->awards.front();
+    if (format == "json") {
+        JsonSink sink(by, filter);
+        replay_report(answer->reports, sink);
+        std::string extra = ",\"forecast\":" + forecast_json(status ? status->forecast : std::nullopt);
+        extra += ",\"tranches\":{";
+        if (status && !status->tranches.empty()) extra += json_string(status->id) + ":" + tranches_json(status->tranches);
+        sink.finish(extra + "}");
+    } else if (format == "csv") {
+        CsvSink sink(by);
+        replay_report(answer->reports, sink);
+    } else {
+        Table table = report_table(by);
+        TableSink measure(table, false);
+        replay_report(answer->reports, measure);
+        if (table.measured() == 0) {
+            std::cout << "No charges or adjustments match.\n";
+        } else {
+            table.print_header(std::cout);
+            TableSink print(table, true);
+            replay_report(answer->reports, print);
+        }
+        if (status) {
+            if (status->forecast) std::cout << "\n" << status->id << ": " << forecast_sentence(*status->forecast, status->unit) << ".\n";
+            print_tranches(answer->awards, std::cout);
+        }
+    }
+    return kExitOk;
+}
+
 }  // namespace
 
 int run_report(const std::vector<std::string>& args) {
@@ -307,6 +352,7 @@ int run_report(const std::vector<std::string>& args) {
                                    {"since", 0, true},
                                    {"until", 0, true},
                                    {"by", 0, true},
+                                   {"window", 0, true},
                                    {"format", 0, true},
                                    {"json", 0, false},
                                    {"ledger", 0, true},
@@ -337,7 +383,13 @@ int run_report(const std::vector<std::string>& args) {
     }
     std::string by = a.value("by") ? *a.value("by") : "user";
     auto group = parse_report_group(by);
-    if (!group) return usage_error("report", "--by wants user, job or day, not '" + by + "'.");
+    if (!group) return usage_error("report", "--by wants user, job, day or month, not '" + by + "'.");
+    QueryArgs query_args;
+    if (auto v = a.value("window")) {
+        auto days = parse_window(*v);
+        if (!days) return usage_error("report", window_problem(*v));
+        query_args.window = *days;
+    }
     std::string format = a.has("json") ? "json" : a.value("format") ? *a.value("format") : "table";
     if (format != "table" && format != "csv" && format != "json") {
         return usage_error("report", "--format wants table, csv or json, not '" + format + "'.");
@@ -351,8 +403,20 @@ int run_report(const std::vector<std::string>& args) {
     if (!path) return refused(why);
     const std::string ledger_path = *path;
     if (::access(ledger_path.c_str(), R_OK) != 0) {
-        return refused("cannot read the ledger " + ledger_path + ": " + std::strerror(errno) +
-                       " (run report on the controller host as root or SlurmUser, or pass --ledger).");
+        const int err = errno;
+        // A PI on a login node: slurmctld answers for one award.
+        if (!a.value("ledger") && filter.award) {
+            query_args.award = filter.award;
+            query_args.by = *group;
+            query_args.since = filter.since;
+            query_args.until = filter.until;
+            query_args.user = filter.user;
+            return report_from_controller(query_args, by, format, filter);
+        }
+        return refused("cannot read the ledger " + ledger_path + ": " + std::strerror(err) +
+                       (a.value("ledger") ? std::string(".")
+                                          : " (give --award ID to ask slurmctld for one award's report as its PI or "
+                                            "manager, or run report on the controller host as root or SlurmUser)."));
     }
     std::string error;
     auto ledger = Ledger::open(ledger_path, &error, true);

@@ -96,6 +96,7 @@ struct Award {
     std::string id;
     std::string title;
     std::string pi;
+    NameSet managers;  // users who, with the PI, see the award's per-member figures and reports
     Members members;
     Validity valid;
     Budget budget;
@@ -104,6 +105,10 @@ struct Award {
     NameSet partitions;  // empty: every enforced partition
     Limits limits;
 
+    // The PI or a manager: may see every member's figures and the award's reports.
+    bool overseen_by(std::string_view user) const {
+        return !user.empty() && (user == pi || managers.find(user) != managers.end());
+    }
     bool allows_partition(std::string_view partition) const {
         return partitions.empty() || partitions.find(partition) != partitions.end();
     }

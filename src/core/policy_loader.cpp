@@ -875,6 +875,8 @@ private:
                            [&](const YamlNode& v) {
                                if (auto s = string_value(v, where + ".pi")) award.pi = *s;
                            }},
+                          {"managers",
+                           [&](const YamlNode& v) { string_list(v, where + ".managers", award.managers); }},
                           {"members",
                            [&](const YamlNode& v) {
                                read_mapping(v, where + ".members",

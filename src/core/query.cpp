@@ -1,5 +1,6 @@
 #include "query.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -108,6 +109,14 @@ std::string get(const Fields& f, std::string_view key) {
     return it == f.end() ? std::string() : it->second;
 }
 
+// An optional date field into *out: false when present but not a date.
+bool optional_date(const Fields& f, std::string_view key, std::optional<DayNumber>* out) {
+    auto it = f.find(key);
+    if (it == f.end()) return true;
+    *out = parse_date(it->second);
+    return out->has_value();
+}
+
 class Line {
 public:
     explicit Line(std::string_view type) : text_(std::string(kTag) + std::string(type)) {}
@@ -132,19 +141,24 @@ std::string_view query_kind_name(QueryKind kind) {
         case QueryKind::Balance: return "balance";
         case QueryKind::Quote: return "quote";
         case QueryKind::Metrics: return "metrics";
+        case QueryKind::Report: return "report";
     }
     return "balance";
 }
 
 std::optional<QueryKind> parse_query_kind(std::string_view name) {
-    for (QueryKind k : {QueryKind::Balance, QueryKind::Quote, QueryKind::Metrics}) {
+    for (QueryKind k : {QueryKind::Balance, QueryKind::Quote, QueryKind::Metrics, QueryKind::Report}) {
         if (query_kind_name(k) == name) return k;
     }
     return std::nullopt;
 }
 
 std::optional<std::string> query_in_env(const std::vector<std::string_view>& env) {
-    const std::string prefix = std::string(kQueryVariable) + "=";
+    return env_value(env, kQueryVariable);
+}
+
+std::optional<std::string> env_value(const std::vector<std::string_view>& env, std::string_view name) {
+    const std::string prefix = std::string(name) + "=";
     std::optional<std::string> found;
     for (std::string_view e : env) {
         if (e.substr(0, prefix.size()) != prefix) continue;
@@ -152,6 +166,59 @@ std::optional<std::string> query_in_env(const std::vector<std::string_view>& env
         found = std::string(e.substr(prefix.size()));
     }
     return found;
+}
+
+std::string_view report_group_name(ReportGroup group) {
+    switch (group) {
+        case ReportGroup::User: return "user";
+        case ReportGroup::Job: return "job";
+        case ReportGroup::Day: return "day";
+        case ReportGroup::Month: return "month";
+    }
+    return "user";
+}
+
+std::string encode_query_args(const QueryArgs& a) {
+    std::string out = "window=" + std::to_string(a.window) + " by=" + std::string(report_group_name(a.by));
+    if (a.award) out += " award=" + encode_value(*a.award);
+    if (a.user) out += " user=" + encode_value(*a.user);
+    if (a.since) out += " since=" + std::to_string(*a.since);
+    if (a.until) out += " until=" + std::to_string(*a.until);
+    return out;
+}
+
+std::optional<QueryArgs> parse_query_args(std::string_view text, std::string* error) {
+    auto fail = [error](std::string why) -> std::optional<QueryArgs> {
+        if (error) *error = std::move(why);
+        return std::nullopt;
+    };
+    auto rec = parse_record("args " + std::string(text));
+    if (!rec) return fail("the question's parameters are malformed");
+    QueryArgs a;
+    const Fields& f = rec->fields;
+    for (const auto& [key, value] : f) {
+        if (key == "window") {
+            auto w = to_int(f, key);
+            if (!w || *w < 1 || *w > kMaxForecastWindow) {
+                return fail("the window must be 1 to " + std::to_string(kMaxForecastWindow) + " days");
+            }
+            a.window = static_cast<int>(*w);
+        } else if (key == "by") {
+            auto g = parse_report_group(value);
+            if (!g) return fail("a report is grouped by user, job, day or month");
+            a.by = *g;
+        } else if (key == "award") {
+            a.award = value;
+        } else if (key == "user") {
+            a.user = value;
+        } else if (key == "since" || key == "until") {
+            auto t = to_int(f, key);
+            if (!t) return fail("the report's " + key + " is not a time");
+            (key == "since" ? a.since : a.until) = *t;
+        }
+        // Other words: from a newer grantctl; ignored.
+    }
+    return a;
 }
 
 Ticks AwardStatus::left() const { return clamp_ticks(static_cast<WideInt>(budget) - charged - held); }
@@ -213,6 +280,21 @@ std::string encode_answer(const Answer& a) {
             if (p.per_node_hour) n.add("per_hour", *p.per_node_hour);
             out += n.done();
         }
+        for (const MemberStatus& m : s.members) {
+            Line n("member");
+            n.add("award", s.id).add("user", m.user).add("runs", m.runs).add("charged", m.charged);
+            n.add("held", m.held).add("jobs", m.live_jobs);
+            out += n.done();
+        }
+        if (s.forecast) {
+            const Forecast& f = *s.forecast;
+            Line n("forecast");
+            n.add("award", s.id).add("window", f.window).add("days", f.days).add("burned", f.burned);
+            n.add("per_day", f.per_day).add("left", f.left);
+            if (f.runs_out) n.add("runs_out", format_date(*f.runs_out));
+            if (f.award_end) n.add("end", format_date(*f.award_end));
+            out += n.done();
+        }
         for (const TrancheState& t : s.tranches) {
             Line n("tranche");
             n.add("award", s.id).add("source", t.source).add("phase", phase_name(t.phase));
@@ -221,6 +303,34 @@ std::string encode_answer(const Answer& a) {
             n.add("amount", t.amount).add("rolled_in", t.rolled_in).add("spent", t.spent);
             n.add("passed_on", t.passed_on).add("lapsed", t.lapsed);
             out += n.done();
+        }
+    }
+    for (const auto& r : a.reports) {
+        Line l("report");
+        l.add("award", r.award);
+        if (r.unit) l.add("unit", unit_name(*r.unit));
+        l.add("runs", r.charges.runs).add("chip_seconds", r.charges.chip_seconds);
+        l.add("chip_hours", r.charges.chip_hours).add("usd", r.charges.usd);
+        l.add("adjusted_chip_hours", r.adjusted_chip_hours).add("adjusted_usd", r.adjusted_usd).add("total", r.total);
+        l.add("rows", static_cast<std::int64_t>(r.rows.size()));
+        out += l.done();
+        for (const ReportRow& row : r.rows) {
+            out += Line("row")
+                       .add("key", row.key)
+                       .add("runs", row.runs)
+                       .add("chip_seconds", row.chip_seconds)
+                       .add("chip_hours", row.chip_hours)
+                       .add("usd", row.usd)
+                       .done();
+        }
+        for (const Adjustment& adj : r.adjustments) {
+            out += Line("adjustment")
+                       .add("unit", adj.unit)
+                       .add("amount", adj.amount)
+                       .add("reason", adj.reason)
+                       .add("who", adj.who)
+                       .add("at", adj.at)
+                       .done();
         }
     }
     if (a.quote) {
@@ -232,7 +342,10 @@ std::string encode_answer(const Answer& a) {
         if (!q.instance_type.empty()) l.add("type", q.instance_type);
         out += l.done();
     }
-    out += Line("end").add("awards", static_cast<std::int64_t>(a.awards.size())).done();
+    out += Line("end")
+               .add("awards", static_cast<std::int64_t>(a.awards.size()))
+               .add("reports", static_cast<std::int64_t>(a.reports.size()))
+               .done();
     return out;
 }
 
@@ -242,6 +355,7 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
         return std::nullopt;
     };
     Answer a;
+    std::vector<std::int64_t> report_rows;  // rows each report line announced
     bool started = false, ended = false;
     std::size_t pos = 0;
     while (pos < text.size() && !ended) {
@@ -261,6 +375,7 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             auto kind = parse_query_kind(get(f, "kind"));
             if (!kind) return fail("the controller's answer names an unknown kind");
             a = Answer{};
+            report_rows.clear();
             a.kind = *kind;
             a.user = get(f, "user");
             started = true;
@@ -287,13 +402,8 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             s.held = *held;
             s.running_jobs = *running;
             s.pending_jobs = *pending;
-            if (f.count("from")) {
-                s.valid_from = parse_date(get(f, "from"));
-                if (!s.valid_from) return fail("an award line of the controller's answer has a bad date");
-            }
-            if (f.count("until")) {
-                s.valid_until = parse_date(get(f, "until"));
-                if (!s.valid_until) return fail("an award line of the controller's answer has a bad date");
+            if (!optional_date(f, "from", &s.valid_from) || !optional_date(f, "until", &s.valid_until)) {
+                return fail("an award line of the controller's answer has a bad date");
             }
             s.state = get(f, "state");
             a.awards.push_back(std::move(s));
@@ -328,10 +438,8 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             } else {
                 return fail("a tranche line of the controller's answer has an unknown phase");
             }
-            for (auto [key, day] : {std::pair{"from", &t.from}, std::pair{"until", &t.until}}) {
-                if (!f.count(key)) continue;
-                *day = parse_date(get(f, key));
-                if (!*day) return fail("a tranche line of the controller's answer has a bad date");
+            if (!optional_date(f, "from", &t.from) || !optional_date(f, "until", &t.until)) {
+                return fail("a tranche line of the controller's answer has a bad date");
             }
             auto amount = to_int(f, "amount"), rolled_in = to_int(f, "rolled_in"), spent = to_int(f, "spent");
             auto passed_on = to_int(f, "passed_on"), lapsed = to_int(f, "lapsed");
@@ -344,6 +452,90 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             t.passed_on = *passed_on;
             t.lapsed = *lapsed;
             a.awards.back().tranches.push_back(std::move(t));
+        } else if (rec->type == "member") {
+            if (a.awards.empty() || a.awards.back().id != get(f, "award")) {
+                return fail("a member line of the controller's answer follows no award line");
+            }
+            MemberStatus m;
+            m.user = get(f, "user");
+            auto runs = to_int(f, "runs"), charged = to_int(f, "charged"), held = to_int(f, "held");
+            auto jobs = to_int(f, "jobs");
+            if (m.user.empty() || !runs || !charged || !held || !jobs) {
+                return fail("a member line of the controller's answer lacks a field");
+            }
+            m.runs = *runs;
+            m.charged = *charged;
+            m.held = *held;
+            m.live_jobs = *jobs;
+            a.awards.back().members.push_back(std::move(m));
+        } else if (rec->type == "forecast") {
+            if (a.awards.empty() || a.awards.back().id != get(f, "award")) {
+                return fail("a forecast line of the controller's answer follows no award line");
+            }
+            Forecast fc;
+            auto window = to_int(f, "window"), days = to_int(f, "days"), burned = to_int(f, "burned");
+            auto per_day = to_int(f, "per_day"), left = to_int(f, "left");
+            if (!window || !days || !burned || !per_day || !left) {
+                return fail("a forecast line of the controller's answer lacks a field");
+            }
+            fc.window = static_cast<int>(*window);
+            fc.days = static_cast<int>(*days);
+            fc.burned = *burned;
+            fc.per_day = *per_day;
+            fc.left = *left;
+            if (!optional_date(f, "runs_out", &fc.runs_out) || !optional_date(f, "end", &fc.award_end)) {
+                return fail("a forecast line of the controller's answer has a bad date");
+            }
+            a.awards.back().forecast = fc;
+        } else if (rec->type == "report") {
+            AwardReport r;
+            r.award = get(f, "award");
+            if (f.count("unit")) {
+                r.unit = parse_unit_name(get(f, "unit"));
+                if (!r.unit) return fail("a report line of the controller's answer has an unknown unit");
+            }
+            auto runs = to_int(f, "runs"), chip_seconds = to_int(f, "chip_seconds"), ch = to_int(f, "chip_hours");
+            auto usd = to_int(f, "usd"), adj_ch = to_int(f, "adjusted_chip_hours"), adj_usd = to_int(f, "adjusted_usd");
+            auto total = to_int(f, "total"), rows = to_int(f, "rows");
+            if (r.award.empty() || !runs || !chip_seconds || !ch || !usd || !adj_ch || !adj_usd || !total || !rows) {
+                return fail("a report line of the controller's answer lacks a field");
+            }
+            r.charges.runs = *runs;
+            r.charges.chip_seconds = *chip_seconds;
+            r.charges.chip_hours = *ch;
+            r.charges.usd = *usd;
+            r.adjusted_chip_hours = *adj_ch;
+            r.adjusted_usd = *adj_usd;
+            r.total = *total;
+            r.rows.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, std::min<std::int64_t>(*rows, 1 << 20))));
+            report_rows.push_back(*rows);
+            a.reports.push_back(std::move(r));
+        } else if (rec->type == "row") {
+            if (a.reports.empty()) return fail("a row line of the controller's answer follows no report line");
+            ReportRow row;
+            row.key = get(f, "key");
+            auto runs = to_int(f, "runs"), chip_seconds = to_int(f, "chip_seconds"), ch = to_int(f, "chip_hours");
+            auto usd = to_int(f, "usd");
+            if (!runs || !chip_seconds || !ch || !usd) return fail("a row line of the controller's answer lacks a field");
+            row.runs = *runs;
+            row.chip_seconds = *chip_seconds;
+            row.chip_hours = *ch;
+            row.usd = *usd;
+            a.reports.back().rows.push_back(std::move(row));
+        } else if (rec->type == "adjustment") {
+            if (a.reports.empty()) return fail("an adjustment line of the controller's answer follows no report line");
+            Adjustment adj;
+            adj.award = a.reports.back().award;
+            adj.unit = get(f, "unit");
+            adj.reason = get(f, "reason");
+            adj.who = get(f, "who");
+            auto amount = to_int(f, "amount"), made = to_int(f, "at");
+            if (adj.unit.empty() || !amount || !made) {
+                return fail("an adjustment line of the controller's answer lacks a field");
+            }
+            adj.amount = *amount;
+            adj.at = *made;
+            a.reports.back().adjustments.push_back(std::move(adj));
         } else if (rec->type == "quote") {
             QuoteResult q;
             q.verdict = get(f, "verdict");
@@ -367,6 +559,17 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             auto count = to_int(f, "awards");
             if (!count || *count != static_cast<std::int64_t>(a.awards.size())) {
                 return fail("the controller's answer arrived incomplete");
+            }
+            // "reports" is absent in answers from a plugin older than report.
+            auto reports = to_int(f, "reports");
+            if ((reports && *reports != static_cast<std::int64_t>(a.reports.size())) ||
+                (!reports && !a.reports.empty())) {
+                return fail("the controller's answer arrived incomplete");
+            }
+            for (std::size_t i = 0; i < a.reports.size(); ++i) {
+                if (static_cast<std::int64_t>(a.reports[i].rows.size()) != report_rows[i]) {
+                    return fail("the controller's answer arrived incomplete");
+                }
             }
             ended = true;
         }

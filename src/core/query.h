@@ -18,13 +18,17 @@
 #include "date.h"
 #include "decimal.h"
 #include "decision.h"
+#include "forecast.h"
 #include "policy.h"
+#include "report.h"
 
 namespace grants {
 
 inline constexpr char kQueryVariable[] = "SLURM_GRANTS_QUERY";
+// The question's parameters (QueryArgs), "key=value" words, percent-encoded.
+inline constexpr char kQueryArgsVariable[] = "SLURM_GRANTS_QUERY_ARGS";
 
-enum class QueryKind { Balance, Quote, Metrics };
+enum class QueryKind { Balance, Quote, Metrics, Report };
 
 std::string_view query_kind_name(QueryKind kind);
 std::optional<QueryKind> parse_query_kind(std::string_view name);
@@ -32,6 +36,30 @@ std::optional<QueryKind> parse_query_kind(std::string_view name);
 // The value of SLURM_GRANTS_QUERY in a spank environment: nullopt when the
 // variable is absent, "" when it is present more than once.
 std::optional<std::string> query_in_env(const std::vector<std::string_view>& env);
+// The same for any variable name.
+std::optional<std::string> env_value(const std::vector<std::string_view>& env, std::string_view name);
+
+// What balance and report ask beyond the job's own options.
+struct QueryArgs {
+    int window = kDefaultForecastWindow;   // days of the burn rate
+    std::optional<std::string> award;      // report: the award (required for a PI)
+    ReportGroup by = ReportGroup::User;    // report
+    std::optional<std::int64_t> since, until;  // report: epoch seconds, as LedgerFilter
+    std::optional<std::string> user;           // report: only this member's charges
+};
+std::string encode_query_args(const QueryArgs& args);
+// The value of SLURM_GRANTS_QUERY_ARGS (nullopt with *error on a bad word).
+std::optional<QueryArgs> parse_query_args(std::string_view text, std::string* error);
+std::string_view report_group_name(ReportGroup group);
+
+// One member's share of an award (for its PI and managers).
+struct MemberStatus {
+    std::string user;
+    std::int64_t runs = 0;   // charged runs
+    Ticks charged = 0;       // ledger charges (adjustments belong to the award, not to a member)
+    Ticks held = 0;          // live jobs' holds
+    std::int64_t live_jobs = 0;
+};
 
 // One award as balance and metrics show it. Amounts are exact ticks of unit.
 struct AwardStatus {
@@ -50,6 +78,10 @@ struct AwardStatus {
     // An award with tranches or deposits: each one (funding.h). budget and
     // charged are then those of its active tranches.
     std::vector<TrancheState> tranches;
+    // For the award's PI, managers and operators: every member's share.
+    std::vector<MemberStatus> members;
+    // The burn rate and run-out day, when the controller knows the charges.
+    std::optional<Forecast> forecast;
 
     Ticks left() const;  // budget - charged - held, may be negative after a debit
 };
@@ -70,8 +102,9 @@ struct Answer {
     QueryKind kind = QueryKind::Balance;
     std::string user;                  // whom the answer is about
     std::string refused;               // non-empty: the controller refused the question (why)
-    std::vector<AwardStatus> awards;   // balance, metrics
+    std::vector<AwardStatus> awards;   // balance, metrics; report: the award's status and forecast
     std::optional<QuoteResult> quote;  // quote
+    std::vector<AwardReport> reports;  // report
 };
 
 std::string unit_name(Budget::Unit unit);  // "chip_hours" / "usd"

@@ -231,6 +231,7 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
                     last_user = &job.user;
                 }
                 UserTally& u = *last_user_tally;
+                u.held = add_saturating(u.held, max_cost);
                 u.live_jobs += tasks;
                 u.live_chips += chips * tasks;
                 break;
@@ -253,7 +254,10 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
         const Award* award = policy.find_award(charge.award);
         const bool usd = award && award->budget.unit == Budget::Unit::Usd;
         AwardTally& tally = out.snapshot.awards[charge.award];
-        tally.held = add_saturating(tally.held, usd ? std::max<Ticks>(charge.usd, 0) : charge.chip_hours);
+        const Ticks held = usd ? std::max<Ticks>(charge.usd, 0) : charge.chip_hours;
+        tally.held = add_saturating(tally.held, held);
+        UserTally& u = tally.users[charge.user];
+        u.held = add_saturating(u.held, held);
     }
     // Forget jobs Slurm has purged.
     for (auto it = prices_.begin(); it != prices_.end();) {
@@ -349,6 +353,16 @@ AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award
         }
     }
     return v;
+}
+
+std::unordered_map<std::string, UserTally> UsageTracker::members(const std::string& award) const {
+    std::shared_ptr<const UsageSnapshot> snapshot;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        snapshot = snapshot_;
+    }
+    auto s = snapshot->awards.find(award);
+    return s == snapshot->awards.end() ? std::unordered_map<std::string, UserTally>{} : s->second.users;
 }
 
 void UsageTracker::add_approval(Approval& ap, int sign) {

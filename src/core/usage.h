@@ -55,6 +55,7 @@ struct JobObservation {
 };
 
 struct UserTally {
+    Ticks held = 0;  // in the last snapshot only: approvals are not split per user (balance per member)
     std::int64_t live_jobs = 0;
     std::int64_t live_chips = 0;
 };
@@ -197,6 +198,9 @@ public:
     void add_charges(const std::vector<ChargeRecord>& inserted);
     std::map<std::string, ChargeTotals> totals() const;
     UsageSnapshot snapshot() const;
+    // Each member's live jobs and holds in the last snapshot (a PI's balance):
+    // jobs approved since are in the award's totals, not yet here.
+    std::unordered_map<std::string, UserTally> members(const std::string& award) const;
 
 private:
     // The sum of the outstanding approvals of one award (and per user), kept

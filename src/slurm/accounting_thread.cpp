@@ -133,6 +133,7 @@ bool AccountingThread::ensure_ledger() {
     had_ledger_ = true;
     tracker_.set_totals(std::move(totals));
     funding_stale_ = true;
+    book_stale_ = true;
     if (!ledger_->data_version(&data_version_, &error)) data_version_ = -1;
     mark_usable();
     return true;
@@ -225,6 +226,7 @@ void AccountingThread::notice_other_writers() {
     }
     tracker_.set_totals(std::move(totals));
     funding_stale_ = true;
+    book_stale_ = true;
     data_version_ = version;
     log_info("ledger " + ledger_path_ + " changed by another writer (grantctl adjust); totals re-read");
 }
@@ -308,6 +310,7 @@ void AccountingThread::notice_takeover(std::uintptr_t identity) {
     }
     tracker_.set_totals(std::move(totals));
     funding_stale_ = true;
+    book_stale_ = true;
     if (!first) log_info("slurmctld's job list was replaced (this controller took over); ledger totals re-read");
 }
 
@@ -377,6 +380,19 @@ void AccountingThread::refresh_node_types(const std::shared_ptr<const Policy>& p
 void AccountingThread::refresh_funding(const std::shared_ptr<const Policy>& policy, std::int64_t now) {
     if (!ledger_) return;
     std::string error;
+    if (book_stale_) {
+        // What PIs see (charge_book.h): read whole whenever the totals are.
+        ChargeBook::Contents contents;
+        if (!load_charge_book(*ledger_, &contents, &error)) {
+            log_error("cannot read the charges of " + ledger_path_ + " for PIs' reports: " + error);
+        } else {
+            const std::size_t n = contents.charges();
+            book_.replace(std::move(contents));
+            book_stale_ = false;
+            log_info("charge book: " + std::to_string(n) + " charges in memory (about " +
+                     std::to_string(book_.bytes() / 1024) + " KiB)");
+        }
+    }
     if (funding_stale_) {
         std::vector<Deposit> deposits;
         if (!ledger_->deposits(&deposits, &error)) {
@@ -452,6 +468,7 @@ void AccountingThread::pass() {
         in_control_ = false;
         usage_known_ = false;
         ledger_.reset();
+        book_.clear();
         ledger_ok_ = false;
         charges_failing_ = false;
         last_error_.clear();
@@ -521,6 +538,7 @@ void AccountingThread::pass() {
         if (ledger_->record_charges(result.charges, &inserted, &error)) {
             tracker_.add_charges(inserted);
             funding_.add_charges(inserted, [](std::int64_t t) { return local_today(static_cast<std::time_t>(t)); });
+            book_.add_charges(inserted);
             funding_changed_ = true;
             accountant_.mark_charged(result.charges);
             for (const auto& c : inserted) {

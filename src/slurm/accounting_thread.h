@@ -21,6 +21,7 @@
 #include "core/identity_cache.h"
 #include "core/ledger.h"
 #include "core/ledger_health.h"
+#include "core/charge_book.h"
 #include "core/funding_book.h"
 #include "core/policy_store.h"
 #include "core/usage.h"
@@ -59,6 +60,9 @@ public:
     // Which instance type each node is, for policies with `instance_type:
     // features` partitions (null otherwise, or before the first pass).
     std::shared_ptr<const NodeTypes> node_types() const { return std::atomic_load(&node_types_); }
+    // Every charge and adjustment, for PIs' balances, reports and forecasts
+    // (charge_book.h); not loaded until the ledger is.
+    const ChargeBook& book() const { return book_; }
     std::size_t passes() const { return passes_.load(); }
     std::size_t idle_passes() const { return idle_passes_.load(); }  // passes that copied no job
     std::size_t deferred_passes() const { return deferred_passes_.load(); }  // of those: only submissions since
@@ -147,6 +151,8 @@ private:
     bool funding_changed_ = true;             // since it was last published
     std::shared_ptr<const Policy> funding_policy_;  // published for this policy...
     DayNumber funding_day_ = 0;               // ...and this day
+    ChargeBook book_;          // loaded in refresh_funding, whenever the totals were re-read
+    bool book_stale_ = true;
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -4,6 +4,7 @@
 // this file; nothing here touches the disk or takes a Slurm lock.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -26,11 +27,13 @@ extern "C" {
 #include "core/admin_comment.h"
 #include "core/award_id.h"
 #include "core/decision.h"
+#include "core/forecast.h"
 #include "core/identity_cache.h"
 #include "core/paths.h"
 #include "core/policy_reloader.h"
 #include "core/policy_store.h"
 #include "core/query.h"
+#include "core/report.h"
 #include "core/update_rule.h"
 #include "core/usage.h"
 #include "grants_config.h"
@@ -206,6 +209,72 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
     return o;
 }
 
+// The burn rate and run-out day of an award, from the charge book (nothing
+// while the controller has not read its ledger).
+void add_forecast(const Award& award, int window, std::time_t now, AwardStatus& status) {
+    const ChargeBook& book = state->accounting->book();
+    if (!book.loaded()) return;
+    const auto day_of = [](std::int64_t t) { return ctld::local_today(static_cast<std::time_t>(t)); };
+    const std::int64_t since = static_cast<std::int64_t>(now) - (static_cast<std::int64_t>(window) + 2) * 86400;
+    status.forecast = forecast(book.daily(award.id, award.budget.unit, since, day_of), ctld::local_today(now), window,
+                               status.left(), award.valid);
+}
+
+// Every member's charges (the charge book) and live holds (the last pass),
+// for the award's PI, managers and operators.
+void add_members(const Award& award, AwardStatus& status) {
+    std::map<std::string, MemberStatus> members;
+    for (const auto& [user, m] : state->accounting->book().members(award.id, award.budget.unit)) {
+        MemberStatus& ms = members[user];
+        ms.runs = m.runs;
+        ms.charged = m.charged;
+    }
+    for (const auto& [user, t] : state->usage.members(award.id)) {
+        MemberStatus& ms = members[user];
+        ms.held = t.held;
+        ms.live_jobs = t.live_jobs;
+    }
+    for (auto& [user, ms] : members) {
+        ms.user = user;
+        status.members.push_back(std::move(ms));
+    }
+}
+
+// grantctl report from a login node: one award's charges grouped as asked,
+// for its PI, its managers and operators, from the charge book.
+void answer_report(const Policy& policy, const QueryArgs& args, const Identity& who, bool operator_asks,
+                   std::time_t now, Answer& answer) {
+    const Award* award = args.award ? policy.find_award(*args.award) : nullptr;
+    if (!args.award) {
+        answer.refused = "a report from the controller is about one award: give --award ID.";
+        return;
+    }
+    if (!award || !(operator_asks || award->overseen_by(who.user))) {
+        // The same sentence whether the award exists or not: nothing leaks.
+        answer.refused = "only the PI and managers of award " + quote_untrusted(*args.award) +
+                         " (and Slurm operators) may see its report, and " + who.user + " is neither.";
+        return;
+    }
+    const ChargeBook& book = state->accounting->book();
+    if (!book.loaded()) {
+        answer.refused = "slurmctld has not read its ledger yet (it starts, or lost it); try again in a minute.";
+        return;
+    }
+    ReportInput in;
+    in.group = args.by;
+    in.unit_of = [unit = award->budget.unit](const std::string&) -> std::optional<Budget::Unit> { return unit; };
+    in.day_of = [](std::int64_t t) { return ctld::local_today(static_cast<std::time_t>(t)); };
+    LedgerFilter filter;
+    filter.since = args.since;
+    filter.until = args.until;
+    filter.user = args.user;
+    book.award_entries(award->id, filter, &in.charges, &in.adjustments);
+    answer.reports = build_report(in);
+    AwardStatus status = award_status(*award, state->usage.view(policy, award->id, who.user), ctld::local_today(now));
+    add_forecast(*award, args.window, now, status);
+    answer.awards.push_back(std::move(status));
+}
+
 // grantctl's questions (core/query.h): answered from memory, always refused
 // so that slurmctld creates and schedules nothing.
 int answer_query(const std::string& question, const job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
@@ -225,6 +294,9 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
     }
     auto current = state->policy.current();
     const Policy* policy = current->policy.get();
+    std::string args_error;
+    std::optional<QueryArgs> args = QueryArgs{};
+    if (auto text = env_value(ctld::spank_env(job_desc), kQueryArgsVariable)) args = parse_query_args(*text, &args_error);
     if (!kind) {
         // answered above
     } else if (*kind == QueryKind::Quote) {
@@ -253,22 +325,36 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
         }
     } else if (!policy) {
         answer.refused = "slurmctld has no usable grant policy right now (" + current->problem + "); ask the cluster admins.";
+    } else if (!args) {
+        answer.refused = "grantctl sent parameters this job_submit/grants cannot read (" + args_error + ").";
     } else if (*kind == QueryKind::Metrics && !ctld::is_operator(submit_uid)) {
         answer.refused = "grantctl metrics shows every award: only root, SlurmUser and Slurm operators may run it.";
+    } else if (*kind == QueryKind::Report) {
+        answer_report(*policy, *args, who, ctld::is_operator(submit_uid), now, answer);
     } else {
         const DayNumber today = ctld::local_today(now);
         const std::shared_ptr<const NodeTypes> types = state->accounting->node_types();
+        const bool operator_asks = ctld::is_operator(submit_uid);
         std::vector<std::string> ids;
         if (*kind == QueryKind::Metrics) {
             for (const auto& [id, award] : policy->awards) ids.push_back(id);
         } else {
             ids = awards_of(*policy, who);
+            // The awards this user is PI or manager of, member or not.
+            for (const auto& [id, award] : policy->awards) {
+                if (award.overseen_by(who.user) && std::find(ids.begin(), ids.end(), id) == ids.end()) {
+                    ids.push_back(id);
+                }
+            }
         }
         for (const auto& id : ids) {
             const Award* a = policy->find_award(id);
             if (!a) continue;
-            answer.awards.push_back(award_status(*a, state->usage.view(*policy, id, who.user), today));
-            answer.awards.back().node_prices = node_prices(*policy, *a, types.get());
+            AwardStatus status = award_status(*a, state->usage.view(*policy, id, who.user), today);
+            status.node_prices = node_prices(*policy, *a, types.get());
+            add_forecast(*a, args->window, now, status);
+            if (*kind == QueryKind::Balance && (operator_asks || a->overseen_by(who.user))) add_members(*a, status);
+            answer.awards.push_back(std::move(status));
         }
     }
     if (err_msg) *err_msg = ctld::slurm_strdup(encode_answer(answer));

@@ -216,8 +216,12 @@ void test_error_snippets(void** /*state*/) {
          "    members: {users: [x]}\n    budgte: {usd: 1}\n",
          {{6, 5, "award 'A1' is missing the key 'budget'"},
           {7, 5,
-           "unknown key \"budgte\" in award 'A1'; expected one of: title, pi, members, valid, budget, rollover, "
+           "unknown key \"budgte\" in award 'A1'; expected one of: title, pi, managers, members, valid, budget, rollover, "
            "partitions, limits"}}},
+        {"managers not a list",
+         "version: 1\nenforce: {partitions: [a]}\npartitions: {a: {chips_per_node: 1}}\nawards:\n  A1:\n"
+         "    members: {users: [x]}\n    managers: pat\n    budget: {chip_hours: 1}\n",
+         {{7, 15, "award 'A1'.managers must be a list such as [a, b], found a scalar"}}},
         {"unknown user key",
          "version: 1\nenforce: {partitions: [a]}\npartitions: {a: {chips_per_node: 1}}\nawards: {}\nusers:\n"
          "  bob: {default: X}\n",
@@ -313,6 +317,13 @@ void test_valid_full(void** /*state*/) {
     assert_true(p.enforces("trn2"));
     assert_false(p.enforces("trn-spot"));
     assert_true(p.on_error == OnError::Open);
+    // The PI and managers oversee the award; a member does not.
+    const grants::Award* bot = p.find_award("BOT-2025-0117");
+    assert_non_null(bot);
+    assert_true(bot->overseen_by("alice"));
+    assert_true(bot->overseen_by("mia"));
+    assert_false(bot->overseen_by("bob"));
+    assert_false(bot->overseen_by(""));
 
     // Rates are exact millionths: 1.34 is 1340000, not 1.3400000000000001.
     assert_int_equal(p.partitions.size(), 3);

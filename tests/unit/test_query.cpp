@@ -247,6 +247,94 @@ void test_incomplete_and_malformed(void**) {
     assert_true(ok.has_value());
 }
 
+// What a PI sees: members, the forecast, and one award's report, exactly.
+void test_pi_views_round_trip(void**) {
+    grants::Answer a;
+    a.kind = grants::QueryKind::Report;
+    a.user = "pat";
+    grants::AwardStatus s;
+    s.id = "NLP-1";
+    s.unit = grants::Budget::Unit::Usd;
+    s.budget = 500;
+    s.members = {{"alice", 3, 120, 40, 2}, {"bob b", 1, 7, 0, 0}};
+    grants::Forecast f;
+    f.window = 30;
+    f.days = 12;
+    f.burned = 1200;
+    f.per_day = 100;
+    f.left = 333;
+    f.runs_out = grants::day_number(2027, 3, 2);
+    f.award_end = grants::day_number(2027, 7, 1);
+    s.forecast = f;
+    a.awards.push_back(s);
+    grants::AwardReport r;
+    r.award = "NLP-1";
+    r.unit = grants::Budget::Unit::Usd;
+    r.rows = {{"2027-01", 2, 3600, 10, 20}, {"2027-02", 1, 60, 1, 2}};
+    r.charges = {"", 3, 3660, 11, 22};
+    r.adjustments = {{"NLP-1", "usd", -5'000'000, "fault, refund", "root", 1'800'000'000}};
+    r.adjusted_usd = -18'000'000'000;
+    r.total = 4;
+    a.reports.push_back(r);
+    std::string error;
+    auto back = grants::decode_answer(grants::encode_answer(a), &error);
+    assert_true(back.has_value());
+    assert_true(back->kind == grants::QueryKind::Report);
+    const auto& bs = back->awards.at(0);
+    assert_int_equal(bs.members.size(), 2);
+    assert_string_equal(bs.members[1].user.c_str(), "bob b");
+    assert_int_equal(bs.members[0].charged, 120);
+    assert_int_equal(bs.members[0].held, 40);
+    assert_int_equal(bs.members[0].live_jobs, 2);
+    assert_true(bs.forecast.has_value());
+    assert_int_equal(bs.forecast->per_day, 100);
+    assert_int_equal(bs.forecast->window, 30);
+    assert_true(*bs.forecast->runs_out == grants::day_number(2027, 3, 2));
+    assert_int_equal(*bs.forecast->days_before_end(), 121);
+    const auto& br = back->reports.at(0);
+    assert_int_equal(br.rows.size(), 2);
+    assert_string_equal(br.rows[0].key.c_str(), "2027-01");
+    assert_int_equal(br.rows[0].chip_seconds, 3600);
+    assert_int_equal(br.charges.usd, 22);
+    assert_int_equal(br.adjusted_usd, -18'000'000'000);
+    assert_int_equal(br.total, 4);
+    assert_string_equal(br.adjustments.at(0).reason.c_str(), "fault, refund");
+    assert_int_equal(br.adjustments.at(0).amount, -5'000'000);
+    // A report that lost a row is incomplete, not shorter.
+    std::string text = grants::encode_answer(a);
+    const auto row = text.find("@slurm-grants row ");
+    text.erase(row, text.find('\n', row) - row + 1);
+    assert_false(grants::decode_answer(text, &error).has_value());
+    assert_string_equal(error.c_str(), "the controller's answer arrived incomplete");
+}
+
+void test_query_args(void**) {
+    grants::QueryArgs q;
+    q.window = 30;
+    q.award = "NLP 1";
+    q.by = grants::ReportGroup::Month;
+    q.since = 1'700'000'000;
+    q.user = "alice";
+    std::string error;
+    auto back = grants::parse_query_args(grants::encode_query_args(q), &error);
+    assert_true(back.has_value());
+    assert_int_equal(back->window, 30);
+    assert_string_equal(back->award->c_str(), "NLP 1");
+    assert_true(back->by == grants::ReportGroup::Month);
+    assert_int_equal(*back->since, 1'700'000'000);
+    assert_false(back->until.has_value());
+    assert_string_equal(back->user->c_str(), "alice");
+    // Bad words are refused with a reason; unknown ones are ignored.
+    assert_false(grants::parse_query_args("window=0", &error).has_value());
+    assert_string_equal(error.c_str(), "the window must be 1 to 3660 days");
+    assert_false(grants::parse_query_args("by=week", &error).has_value());
+    assert_false(grants::parse_query_args("since=yesterday", &error).has_value());
+    assert_false(grants::parse_query_args("window", &error).has_value());
+    assert_true(grants::parse_query_args("colour=blue", &error).has_value());
+    assert_true(grants::env_value({"A=1", "SLURM_GRANTS_QUERY_ARGS=window=3"}, grants::kQueryArgsVariable) ==
+                std::optional<std::string>("window=3"));
+}
+
 void test_award_status_and_left(void**) {
     Award award;
     award.id = "A";
@@ -296,6 +384,8 @@ int main(void) {
         cmocka_unit_test(test_incomplete_and_malformed),
         cmocka_unit_test(test_award_status_and_left),
         cmocka_unit_test(test_rounding_to_millionths),
+        cmocka_unit_test(test_pi_views_round_trip),
+        cmocka_unit_test(test_query_args),
     };
     return cmocka_run_group_tests_name("query", tests, nullptr, nullptr);
 }
