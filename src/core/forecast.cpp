@@ -51,16 +51,25 @@ std::string day_distance(std::int64_t days) {
     return std::to_string(days) + (days == 1 ? " day" : " days");
 }
 
+namespace {
+// A rate below one unit a day keeps its millionths ("0.013333 chip-h"), so a
+// small but real burn never reads as zero.
+std::string rate_text(Budget::Unit unit, Ticks per_day) {
+    if (per_day >= ticks_of(kMicrosPerUnit)) return format_amount(unit, per_day);
+    return unit == Budget::Unit::Usd ? "$" + format_ticks(per_day) : format_ticks(per_day) + " chip-h";
+}
+}  // namespace
+
 std::string forecast_sentence(const Forecast& f, Budget::Unit unit) {
     const std::string window = "over the last " + day_distance(f.days);
     if (f.left <= 0) {
         return "nothing is left to spend" +
-               (f.per_day > 0 ? " (it burned " + format_amount(unit, f.per_day) + "/day " + window + ")"
+               (f.per_day > 0 ? " (it burned " + rate_text(unit, f.per_day) + "/day " + window + ")"
                               : std::string());
     }
     if (f.days == 0) return "not valid yet: no burn rate";
     if (f.per_day <= 0) return "nothing was charged " + window + ": no run-out date";
-    std::string s = "at " + format_amount(unit, f.per_day) + "/day " + window + ", ";
+    std::string s = "at " + rate_text(unit, f.per_day) + "/day " + window + ", ";
     if (!f.runs_out) return s + "the budget lasts more than a century";
     s += "runs out on " + format_date(*f.runs_out);
     if (auto before = f.days_before_end()) {

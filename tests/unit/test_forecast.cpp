@@ -87,6 +87,16 @@ void test_no_burn_and_nothing_left(void**) {
                         "at $1,234.56/day over the last 1 day, runs out on 2027-03-24");
 }
 
+void test_small_rates_keep_their_digits(void**) {
+    Validity v;
+    // 0.04 chip-h over 4 days: 0.01 chip-h/day, not "0.0".
+    Forecast f = forecast({{d(2027, 3, 14), chip_h(4) / 100}}, d(2027, 3, 14), 4, chip_h(3), v);
+    assert_int_equal(f.per_day, chip_h(1) / 100);
+    assert_true(*f.runs_out == d(2027, 3, 14) + 300);
+    assert_string_equal(grants::forecast_sentence(f, grants::Budget::Unit::ChipHours).c_str(),
+                        "at 0.01 chip-h/day over the last 4 days, runs out on 2028-01-08");
+}
+
 void test_day_distance(void**) {
     assert_string_equal(grants::day_distance(1).c_str(), "1 day");
     assert_string_equal(grants::day_distance(59).c_str(), "59 days");
@@ -101,6 +111,7 @@ int main() {
         cmocka_unit_test(test_rate_and_run_out_day),
         cmocka_unit_test(test_award_that_started_inside_the_window),
         cmocka_unit_test(test_no_burn_and_nothing_left),
+        cmocka_unit_test(test_small_rates_keep_their_digits),
         cmocka_unit_test(test_day_distance),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -1,0 +1,190 @@
+#!/bin/bash
+# What an award's PI and managers see from a login node, without admin
+# rights, against a real cluster: every member's charges and holds, the
+# award's report in each grouping (from slurmctld's memory, equal to the
+# ledger's sums), the burn rate and run-out day of real jobs, and nothing of
+# other awards; a student sees neither. carol is PI of PI-NLP and no member
+# of it; dave manages PI-NLP and is a member of PI-OTHER only.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/cluster.sh"
+. "$here/lib.sh"
+. "$here/suite.sh"
+
+: "${GRANTCTL:?set GRANTCTL to the grantctl binary (make check does)}"
+
+# Near midnight the day of the charges would change under the test.
+left_today=$(($(date -d 'tomorrow 00:00' +%s) - $(date +%s)))
+if ((left_today < 600)); then
+    echo "waiting ${left_today}s for midnight (the burn rate is per local day)"
+    sleep $((left_today + 5))
+fi
+TODAY=$(date +%F)
+FROM=$(date -d '3 days ago' +%F)
+UNTIL=$(date -d '1000 days' +%F)
+
+POLICY_FILE=$(mktemp)
+cat >"$POLICY_FILE" <<EOF
+version: 1
+enforce: { partitions: [trn1], on_error: closed }
+partitions:
+  trn1: { chips_per_node: 16, usd_per_chip_hour: 1.34 }
+awards:
+  PI-NLP:
+    title: Language models
+    pi: carol
+    managers: [dave]
+    members: { users: [alice, bob] }
+    valid: { from: $FROM, until: $UNTIL }
+    budget: { chip_hours: 3 }
+  PI-OTHER:
+    pi: dave
+    members: { users: [dave] }
+    budget: { chip_hours: 10 }
+EOF
+chmod 0644 "$POLICY_FILE"
+grants_suite_start "$POLICY_FILE"
+rm -f "$POLICY_FILE"
+LEDGER=$CLUSTER_DIR/state/grants/ledger.db
+GC=$CLUSTER_DIR/grantctl
+install -m 0755 "$GRANTCTL" "$GC"
+
+sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
+# eventually SECONDS MESSAGE CMD...: CMD succeeds within SECONDS (polled).
+eventually() {
+    local seconds=$1 message=$2 i
+    shift 2
+    for ((i = 0; i < seconds * 5; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    _t_fail "$message (not within ${seconds}s)"
+    return 1
+}
+charged() { [ -n "$(sql "SELECT 1 FROM charges WHERE job_id=$1")" ]; }
+# run_short USER: a one-node job of a few seconds on PI-NLP, completed and charged.
+run_short() {
+    try_submit "$1" -o /dev/null -p trn1 --award=PI-NLP -t 5 --wrap 'sleep 2'
+    [ -n "$JOB" ] || { _t_fail "submit failed: $T_OUT"; return 1; }
+    assert_eq COMPLETED "$(wait_job_done "$JOB" 60)" "job $JOB completed" || return 1
+    eventually 10 "job $JOB is charged" charged "$JOB"
+}
+# ledger_units SQL: the ledger's ticks of SQL as grantctl prints them.
+ledger_units() { ticks_to_units "$(sql "$1")"; }
+# member_json USER EXPR: EXPR over carol's member entry for USER (bound to m).
+member_json() {
+    as_user carol "$GC" balance --award PI-NLP --json |
+        json "(lambda m: $2)([m for m in j['awards'][0]['members'] if m['user'] == '$1'][0])"
+}
+held_is() { [ "$(member_json "$1" 'm["held"]')" = "$2" ]; }
+book_has() { [ "$(member_json "$1" 'm["runs"]')" = "$2" ]; }
+
+case_pi_sees_every_member() {
+    run_short alice || return 1
+    run_short alice || return 1
+    run_short bob || return 1
+    eventually 10 "slurmctld's book has bob's run" book_has bob 1 || return 1
+    local who
+    for who in alice bob; do
+        assert_eq "$(ledger_units "SELECT sum(chip_hours_ticks) FROM charges WHERE award='PI-NLP' AND user='$who'")" \
+            "$(member_json "$who" 'm["charged"]')" "carol sees $who's charges, equal to the ledger's sum"
+    done
+    assert_eq 2 "$(member_json alice 'm["runs"]')" "alice's runs"
+    # A held job shows as the member's hold (16 chips x 1 min = 0.266667 chip-h).
+    try_submit bob -o /dev/null -p trn1 --award=PI-NLP -t 1 --hold --wrap true
+    [ -n "$JOB" ] || { _t_fail "bob's held job was refused: $T_OUT"; return 1; }
+    local held_job=$JOB
+    eventually 10 "bob's hold reaches the member table" held_is bob 0.266667
+    assert_eq 1 "$(member_json bob 'm["jobs"]')" "bob has one live job"
+    assert_status 0 as_user carol "$GC" balance
+    assert_contains "$T_OUT" "PI-NLP" "carol's balance lists the award she is PI of (no member)"
+    assert_contains "$T_OUT" "Members"
+    assert_not_contains "$T_OUT" "PI-OTHER" "nothing of an award she does not oversee"
+    # The manager sees the same; the student sees only the award's totals.
+    assert_eq 2 "$(as_user dave "$GC" balance --award PI-NLP --json | json 'len(j["awards"][0]["members"])')" \
+        "dave manages PI-NLP: he sees its members"
+    assert_eq "false" "$(as_user bob "$GC" balance --award PI-NLP --json | json '"members" in j["awards"][0]')" \
+        "bob is a member: no per-member figures"
+    assert_status 0 as_user bob "$GC" balance
+    assert_not_contains "$T_OUT" "Members"
+    assert_not_contains "$T_OUT" "alice" "bob never sees alice's figures"
+    scancel "$held_job"
+}
+
+case_pi_report_equals_the_ledger() {
+    assert_status 0 as_user carol "$GC" report --award PI-NLP --json
+    local out=$T_OUT
+    assert_eq "$(ledger_units "SELECT sum(chip_hours_ticks) FROM charges WHERE award='PI-NLP'")" \
+        "$(json 'j["awards"][0]["total"]["charged"]' <<<"$out")" "the report's total is the ledger's sum"
+    assert_eq "$(sql "SELECT group_concat(user || '=' || n, ' ') FROM (SELECT user, count(*) n FROM charges WHERE award='PI-NLP' GROUP BY user ORDER BY user)")" \
+        "$(json '" ".join("%s=%s" % (r["user"], r["runs"]) for r in j["awards"][0]["rows"])' <<<"$out")" "by user"
+    assert_status 0 as_user carol "$GC" report --award PI-NLP --by job --json
+    assert_eq "$(sql "SELECT group_concat(job_id, ' ') FROM (SELECT job_id FROM charges WHERE award='PI-NLP' ORDER BY job_id)")" \
+        "$(json '" ".join(r["job"] for r in j["awards"][0]["rows"])' <<<"$T_OUT")" "by job: every run"
+    assert_status 0 as_user carol "$GC" report --award PI-NLP --by month
+    assert_contains "$T_OUT" "$(date +%Y-%m)" "by month"
+    assert_contains "$T_OUT" "TOTAL"
+    assert_status 0 as_user carol "$GC" report --award PI-NLP --by day --format csv
+    assert_contains "$T_OUT" "charge,PI-NLP,$TODAY,3,"
+    assert_status 0 as_user carol "$GC" report --award PI-NLP --user alice --json
+    assert_eq "alice 2" "$(json '"%s %s" % (j["awards"][0]["rows"][0]["user"], j["awards"][0]["rows"][0]["runs"])' <<<"$T_OUT")" \
+        "--user narrows the report"
+    # Root on the controller reads the ledger: the same figures.
+    assert_status 0 "$GC" report --award PI-NLP --json
+    assert_eq "$(json 'j["awards"][0]["total"]' <<<"$out")" "$(json 'j["awards"][0]["total"]' <<<"$T_OUT")" \
+        "the controller's report equals the ledger's"
+
+    # Others: refused with one sentence, exit 1, whether the award exists or not.
+    assert_status 1 as_user carol "$GC" report --award PI-OTHER
+    assert_contains "$T_OUT" "only the PI and managers of award \"PI-OTHER\" (and Slurm operators) may see its report, and carol is neither"
+    assert_status 1 as_user carol "$GC" report --award NO-SUCH
+    assert_contains "$T_OUT" "and carol is neither"
+    assert_status 1 as_user bob "$GC" report --award PI-NLP
+    assert_contains "$T_OUT" "and bob is neither" "a student sees no report"
+    assert_status 1 as_user carol "$GC" report
+    assert_contains "$T_OUT" "give --award ID to ask slurmctld"
+    assert_status 1 as_user carol "$GC" balance --award PI-OTHER
+    assert_contains "$T_OUT" "not a member, PI or manager of award PI-OTHER"
+    # Bad options: a usage error before anything is asked.
+    assert_status 2 as_user carol "$GC" report --award PI-NLP --by week
+    assert_contains "$T_OUT" "--by wants user, job, day or month, not 'week'"
+    assert_status 2 as_user carol "$GC" balance --window 0
+    assert_contains "$T_OUT" "--window wants a number of days from 1 to 3660, not '0'"
+    assert_status 2 as_user carol "$GC" report --award PI-NLP --window lots
+}
+
+case_forecast_of_real_jobs() {
+    # The award started 3 days ago: today's charges over the 4 days it has
+    # been valid (window 14), and over 1 day with --window 1.
+    local burned per_day4 per_day1 want
+    burned=$(sql "SELECT sum(chip_hours_ticks) FROM charges WHERE award='PI-NLP'")
+    # bob's cancelled job no longer holds anything: left = 3 chip-h - charges.
+    eventually 10 "the cancelled job's hold is gone" held_is bob 0 || return 1
+    assert_status 0 as_user carol "$GC" balance --award PI-NLP --json
+    assert_eq 4 "$(json 'j["awards"][0]["forecast"]["days"]' <<<"$T_OUT")" "the rate's days: those the award was valid"
+    per_day4=$(ticks_to_units $((burned / 4)))
+    assert_eq "$per_day4" "$(json 'j["awards"][0]["forecast"]["per_day"]' <<<"$T_OUT")" "burn rate over 4 days"
+    want=$(/usr/bin/python3 -c 'import sys, datetime
+burned = int(sys.argv[1])
+left, per_day = 3 * 3600 * 10**6 - burned, burned // 4
+print(datetime.date.today() + datetime.timedelta(days=left // per_day))' "$burned")
+    assert_eq "$want" "$(json 'j["awards"][0]["forecast"]["runs_out"]' <<<"$T_OUT")" "run-out day: left / rate from today"
+    assert_status 0 as_user carol "$GC" balance --award PI-NLP --window 1 --json
+    per_day1=$(ticks_to_units "$burned")
+    assert_eq "$per_day1" "$(json 'j["awards"][0]["forecast"]["per_day"]' <<<"$T_OUT")" "--window 1: today's charges"
+    assert_status 0 as_user alice "$GC" balance --award PI-NLP
+    assert_contains "$T_OUT" "PI-NLP: at " "every member reads the forecast"
+    assert_contains "$T_OUT" "/day over the last 4 days, runs out on $want"
+    assert_contains "$T_OUT" "before the award ends ($UNTIL)"
+    assert_status 0 as_user carol "$GC" report --award PI-NLP
+    assert_contains "$T_OUT" "runs out on $want" "report says it too"
+    assert_status 0 "$GC" metrics
+    assert_contains "$T_OUT" "slurm_grants_burn_rate{award=\"PI-NLP\",unit=\"chip_hours\"} $per_day4"
+    assert_contains "$T_OUT" "slurm_grants_runout_timestamp_seconds{award=\"PI-NLP\"} $(date -d "$want 00:00" +%s)"
+    assert_contains "$T_OUT" "slurm_grants_end_timestamp_seconds{award=\"PI-NLP\"} $(date -d "$UNTIL + 1 day 00:00" +%s)"
+    assert_not_contains "$T_OUT" "slurm_grants_runout_timestamp_seconds{award=\"PI-OTHER\"}" "no burn, no run-out"
+}
+
+run_case "the PI and a manager see every member's charges and holds; a student does not" case_pi_sees_every_member
+run_case "the PI's report from slurmctld equals the ledger's; others are refused" case_pi_report_equals_the_ledger
+run_case "burn rate and run-out day of real jobs in balance, report and metrics" case_forecast_of_real_jobs
+finish
