@@ -36,12 +36,14 @@ extern "C" {
 }
 
 #include "core/admin_comment.h"
+#include "core/charge_book.h"
 #include "core/date.h"
 #include "core/decision.h"
 #include "core/identity_cache.h"
 #include "core/ledger.h"
 #include "core/policy_loader.h"
 #include "core/policy_store.h"
+#include "core/report.h"
 #include "core/usage.h"
 #include "slurm/job_desc_request.h"
 #include "bench_common.h"
@@ -613,10 +615,106 @@ int export_lua(const std::string& yaml, const std::string& out_path) {
     return out.good() ? 0 : 1;
 }
 
+// ------------------------------------------------------------ the charge book (PIs' views)
+long rss_kib() {
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    }
+    return 0;
+}
+
+// What slurmctld's charge book costs with AWARDS awards and CHARGES charges:
+// the load (once per ledger re-read, in the accounting thread), its memory,
+// and what a PI's question costs (under the book's mutex, in an RPC thread).
+int run_charge_book(const std::string& path, long charges, int awards) {
+    std::printf("# charge book: %ld charges over %d awards (%s)\n", charges, awards, path.c_str());
+    std::string error;
+    auto ledger = Ledger::open(path, &error);
+    if (!ledger) {
+        std::fprintf(stderr, "ledger: %s\n", error.c_str());
+        return 1;
+    }
+    std::map<std::string, ChargeTotals> totals;
+    ledger->totals(&totals, &error);
+    if (totals.empty()) {
+        auto t0 = Clock::now();
+        std::vector<ChargeRecord> batch, inserted;
+        constexpr long kBatch = 10000;
+        for (long i = 0; i < charges; i += kBatch) {
+            batch.clear();
+            for (long k = i; k < std::min(charges, i + kBatch); ++k) {
+                ChargeRecord c;
+                c.cluster = "grantstest";
+                c.job_id = static_cast<std::uint32_t>(k + 1);
+                c.run_start = 1'700'000'000 + k * 30;
+                // 20 members per award, as a lab's award has.
+                const int award = static_cast<int>(k % awards);
+                const int user = award * 20 + static_cast<int>((k / awards) % 20);
+                c.award = award_id(award);
+                c.user = user_name(user);
+                c.account = "acct";
+                c.partition = "trn1";
+                c.chips = 16;
+                c.seconds = 600 + k % 7200;
+                c.chip_hours = c.chips * c.seconds * 1'000'000;
+                c.usd = c.chip_hours / 1000 * 1340;
+                c.recorded_at = c.run_start + c.seconds;
+                batch.push_back(std::move(c));
+            }
+            if (!ledger->record_charges(batch, &inserted, &error)) {
+                std::fprintf(stderr, "ledger: %s\n", error.c_str());
+                return 1;
+            }
+        }
+        std::printf("# built the ledger in %.1f s\n", ms_since(t0) / 1000);
+    }
+    const long rss_before = rss_kib();
+    ChargeBook book;
+    auto t0 = Clock::now();
+    ChargeBook::Contents contents;
+    if (!load_charge_book(*ledger, &contents, &error)) {
+        std::fprintf(stderr, "load: %s\n", error.c_str());
+        return 1;
+    }
+    book.replace(std::move(contents));
+    const double load_ms = ms_since(t0);
+    const long rss_after = rss_kib();
+    std::printf("load_charge_book: %.0f ms; %zu charges; bytes() %.1f MB; RSS growth %.1f MB (%.0f bytes/charge)\n",
+                load_ms, book.charges(), static_cast<double>(book.bytes()) / 1e6,
+                static_cast<double>(rss_after - rss_before) / 1024.0,
+                static_cast<double>(rss_after - rss_before) * 1024.0 / static_cast<double>(book.charges()));
+    std::vector<double> members_us, daily_us, report_us;
+    const auto day_of = [](std::int64_t t) { return static_cast<DayNumber>(t / 86400); };
+    for (int i = 0; i < 1000; ++i) {
+        const std::string id = award_id((i * 7) % awards);
+        auto t = Clock::now();
+        auto m = book.members(id, Budget::Unit::ChipHours);
+        members_us.push_back(ms_since(t) * 1000);
+        t = Clock::now();
+        auto d = book.daily(id, Budget::Unit::ChipHours, 1'700'000'000 + charges * 30 - 14 * 86400, day_of);
+        daily_us.push_back(ms_since(t) * 1000);
+        t = Clock::now();
+        ReportInput in;
+        in.group = ReportGroup::Job;
+        in.day_of = day_of;
+        book.award_entries(id, {}, &in.charges, &in.adjustments);
+        auto r = build_report(in);
+        report_us.push_back(ms_since(t) * 1000);
+        if (m.empty() || r.empty()) return 1;
+    }
+    std::printf("%-34s %10s %10s\n", "question (1,000 awards)", "p50_us", "p99_us");
+    std::printf("%-34s %10.1f %10.1f\n", "members (balance per member)", percentile(members_us, 0.5), percentile(members_us, 0.99));
+    std::printf("%-34s %10.1f %10.1f\n", "daily (forecast)", percentile(daily_us, 0.5), percentile(daily_us, 0.99));
+    std::printf("%-34s %10.1f %10.1f\n", "report --by job", percentile(report_us, 0.5), percentile(report_us, 0.99));
+    return 0;
+}
+
 int usage() {
     std::fprintf(stderr,
                  "usage: bench_core gen-policy AWARDS USERS FILE [EXTRA_MEMBERS] | gen-lua POLICY.yaml OUT.lua | decision [ROUNDS [PER_ROUND]] |\n"
-                 "       policy-load FILE [RUNS] | ledger FILE [CHARGES [ROUNDS]]\n");
+                 "       policy-load FILE [RUNS] | ledger FILE [CHARGES [ROUNDS]] | charge-book FILE [CHARGES [AWARDS]]\n");
     return 2;
 }
 
@@ -635,6 +733,9 @@ int main(int argc, char** argv) {
     if (cmd == "policy-load" && argc >= 3) return run_policy_load(argv[2], argc > 3 ? std::atoi(argv[3]) : 5);
     if (cmd == "ledger" && argc >= 3) {
         return run_ledger(argv[2], argc > 3 ? std::atol(argv[3]) : 1'000'000, argc > 4 ? std::atoi(argv[4]) : 5);
+    }
+    if (cmd == "charge-book" && argc >= 3) {
+        return run_charge_book(argv[2], argc > 3 ? std::atol(argv[3]) : 1'000'000, argc > 4 ? std::atoi(argv[4]) : kAwards);
     }
     return usage();
 }

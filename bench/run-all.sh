@@ -38,6 +38,7 @@ run policy bash -c "ls -l '$work/policy-10k.yaml' | awk '{ print \"# file: \" \$
 run accounting "$bin/bench_accounting" 10
 run accounting-idle "$bin/bench_accounting" idle 60
 run ledger "$bin/bench_core" ledger "$work/ledger-1m.db" 1000000 5
+run charge-book "$bin/bench_core" charge-book "$work/book-1m.db" 1000000 10000
 run startup env BENCH_LEDGER="$work/ledger-1m.db" "$here/ctld-startup.sh"
 run submit "$here/slurmctld-submit.sh"
 echo "==> all benchmarks took $(($(date +%s) - total0)) s; results in $results"

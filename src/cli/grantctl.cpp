@@ -29,7 +29,7 @@ const char kUsage[] =
     "  check [FILE]   validate a grants.yaml policy (default: grants.yaml next to slurm.conf)\n"
     "  balance        your awards: budget, charged, held, left, valid until\n"
     "  quote          what a job would cost and whether it would be accepted now\n"
-    "  report         usage from the ledger by user, job or day (admins, PIs)\n"
+    "  report         usage by user, job, day or month (admins; PIs and managers: one award)\n"
     "  adjust         credit or debit an award, with a reason (admins)\n"
     "  deposit        add a supplement (or correction) to an award's budget (admins)\n"
     "  metrics        every award in Prometheus text format (admins)\n"

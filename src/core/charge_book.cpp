@@ -39,6 +39,14 @@ void ChargeBook::Contents::add(const ChargeRecord& c) {
 
 void ChargeBook::Contents::add(const Adjustment& adjustment) { awards_[adjustment.award].adjustments.push_back(adjustment); }
 
+void ChargeBook::Contents::shrink() {
+    for (auto& [id, a] : awards_) {
+        a.charges.shrink_to_fit();
+        a.users.shrink_to_fit();
+        a.adjustments.shrink_to_fit();
+    }
+}
+
 void ChargeBook::replace(Contents contents) {
     auto fresh = std::make_unique<Contents>(std::move(contents));
     {
@@ -182,6 +190,7 @@ bool load_charge_book(const Ledger& ledger, ChargeBook::Contents* contents, std:
     ledger.end_read();
     if (!ok) return false;
     for (const Adjustment& a : adjustments) contents->add(a);
+    contents->shrink();
     return true;
 }
 

@@ -44,6 +44,8 @@ public:
         void add(const ChargeRecord& charge);  // award, user and the amounts are read
         void add(const Adjustment& adjustment);
         std::size_t charges() const { return charges_; }
+        // Gives back what the vectors reserved beyond their size (after a load).
+        void shrink();
 
     private:
         friend class ChargeBook;

@@ -1,5 +1,5 @@
 // Usage reports from the ledger (grantctl report): charges grouped per award
-// by user, job or day, with the award's adjustments, and totals that are the
+// by user, job, day or month, with the award's adjustments, and totals that are the
 // exact sums of the ledger's ticks, so they reconcile with grantctl balance.
 #pragma once
 
