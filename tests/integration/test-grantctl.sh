@@ -41,7 +41,7 @@ case_balance_shows_only_own_awards() {
     assert_not_contains "$T_OUT" "G-MAIN" "alice's award is not shown to carol"
     # An award one is not a member of looks exactly like one that does not exist.
     assert_status 1 as_user carol "$GC" balance --award G-MAIN
-    assert_contains "$T_OUT" "not a member of award G-MAIN, or it does not exist"
+    assert_contains "$T_OUT" "not a member, PI or manager of award G-MAIN, or it does not exist"
     # Users cannot ask about others; root can.
     assert_status 1 as_user carol "$GC" balance --user alice
     assert_contains "$T_OUT" "only root and SlurmUser may ask about another user"
