@@ -3,6 +3,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <fstream>
 #include <iostream>
 
 #include "cli/award_status_json.h"
@@ -16,6 +18,7 @@
 #include "cli/table.h"
 #include "cli/tranche_table.h"
 #include "core/award_id.h"
+#include "core/burn_chart.h"
 #include "core/cost_model.h"
 #include "core/forecast.h"
 #include "core/funding_book.h"
@@ -29,7 +32,7 @@ namespace {
 
 const char kReportUsage[] =
     "Usage: grantctl report [--award ID] [--user NAME] [--since WHEN] [--until WHEN]\n"
-    "                       [--by user|job|day|month] [--window DAYS]\n"
+    "                       [--by user|job|day|month] [--window DAYS] [--plot FILE.svg]\n"
     "                       [--format table|csv|json] [--json] [--ledger FILE] [--policy FILE]\n"
     "\n"
     "Usage charged to awards, from the ledger: per award, grouped by user (default),\n"
@@ -50,6 +53,7 @@ const char kReportUsage[] =
     "  --until WHEN        to YYYY-MM-DD (inclusive) or YYYY-MM-DDTHH:MM[:SS] (exclusive)\n"
     "  --by GROUP          user, job, day or month\n"
     "  --window DAYS       days of the burn rate (default 14; from slurmctld)\n"
+    "  --plot FILE.svg     also draw the award's burn-down chart (needs --award)\n"
     "  --format FORMAT     table (default), csv or json\n"
     "  --json              same as --format json\n"
     "  --ledger FILE       default: <StateSaveLocation>/grants/ledger.db from slurm.conf\n"
@@ -303,9 +307,57 @@ bool print_report(const Ledger& ledger, const ReportQuery& q, const Policy* poli
     return true;
 }
 
+// What the chart draws of one award: its report by day (charges and
+// adjustments in its unit) and its status (budget, tranches, held, forecast).
+BurnChartInput chart_input(const AwardReport& by_day, const AwardStatus& status, DayNumber today) {
+    BurnChartInput in;
+    in.award = status.id;
+    in.title = status.title;
+    in.unit = status.unit;
+    in.today = today;
+    in.valid_from = status.valid_from;
+    in.valid_until = status.valid_until;
+    const bool usd = status.unit == Budget::Unit::Usd;
+    for (const ReportRow& row : by_day.rows) {
+        if (auto day = parse_date(row.key)) in.spend.emplace_back(*day, usd ? row.usd : row.chip_hours);
+    }
+    for (const Adjustment& a : by_day.adjustments) {
+        if ((a.unit == "usd") == usd) in.spend.emplace_back(local_day_of(a.at), ticks_of(a.amount));
+    }
+    const DayNumber start = status.valid_from.value_or(in.spend.empty() ? today : std::min_element(in.spend.begin(), in.spend.end())->first);
+    if (status.tranches.empty()) {
+        in.budget.emplace_back(start, status.budget);
+    } else {
+        for (const TrancheState& t : status.tranches) in.budget.emplace_back(t.from.value_or(start), t.amount);
+    }
+    in.held = status.held;
+    in.forecast = status.forecast;
+    return in;
+}
+
+// Writes the chart atomically (a temporary file, then rename).
+int write_chart(const std::string& path, const BurnChartInput& in) {
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream f(tmp, std::ios::trunc);
+        f << burn_chart_svg(in);
+        f.flush();
+        if (!f) {
+            std::remove(tmp.c_str());
+            return refused("cannot write the chart to " + tmp + ".");
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        return refused("cannot rename " + tmp + " to " + path + ".");
+    }
+    std::cerr << "grantctl: burn-down chart of award " << in.award << " written to " << path << "\n";
+    return kExitOk;
+}
+
 // One award's report from slurmctld's memory (its PI, managers, operators).
 int report_from_controller(const QueryArgs& args, const std::string& by, const std::string& format,
-                           const LedgerFilter& filter) {
+                           const LedgerFilter& filter, const std::string* plot) {
     QueryJob job;
     job.args = encode_query_args(args);
     std::string error;
@@ -339,7 +391,83 @@ int report_from_controller(const QueryArgs& args, const std::string& by, const s
             print_tranches(answer->awards, std::cout);
         }
     }
-    return kExitOk;
+    std::cout.flush();
+    if (!plot || !status) return kExitOk;
+    // The chart wants the whole award by day, whatever the report showed.
+    QueryArgs whole;
+    whole.award = args.award;
+    whole.window = args.window;
+    whole.by = ReportGroup::Day;
+    job.args = encode_query_args(whole);
+    auto days = ask_controller(QueryKind::Report, job, &error);
+    if (!days) return refused(error);
+    if (!days->refused.empty()) return refused(days->refused);
+    AwardReport empty;
+    const AwardReport& by_day = days->reports.empty() ? empty : days->reports.front();
+    return write_chart(*plot, chart_input(by_day, days->awards.empty() ? *status : days->awards.front(),
+                                          local_day_of(static_cast<std::int64_t>(std::time(nullptr)))));
+}
+
+// The chart from the ledger (root on the controller host): the award's
+// status comes from slurmctld when it answers (holds, forecast), else from
+// the policy and the ledger alone.
+int plot_from_ledger(const Ledger& ledger, const Policy* policy, const std::string& award_id, int window,
+                     const std::string& path) {
+    const Award* award = policy ? policy->find_award(award_id) : nullptr;
+    if (!award) return refused("cannot draw award " + award_id + ": it is not in the policy (its budget and dates are unknown).");
+    std::string error;
+    ReportQuery q;
+    q.filter.award = award_id;
+    q.group = ReportGroup::Day;
+    q.unit_of = [unit = award->budget.unit](const std::string&) -> std::optional<Budget::Unit> { return unit; };
+    q.day_of = local_day_of;
+    std::vector<AwardReport> reports;
+    if (!ledger.begin_read(&error)) return refused("cannot read the ledger " + ledger.path() + ": " + error + ".");
+    const bool ok = report_from_ledger(ledger, q, &reports, &error);
+    ledger.end_read();
+    if (!ok) return refused("cannot read the ledger " + ledger.path() + ": " + error + ".");
+    AwardReport by_day = reports.empty() ? AwardReport{} : reports.front();
+    const DayNumber today = local_day_of(static_cast<std::int64_t>(std::time(nullptr)));
+    QueryJob job;
+    QueryArgs args;
+    args.window = window;
+    job.args = encode_query_args(args);
+    std::optional<AwardStatus> status;
+    if (auto answer = ask_controller(QueryKind::Metrics, job, &error); answer && answer->refused.empty()) {
+        for (const auto& s : answer->awards) {
+            if (s.id == award_id) status = s;
+        }
+    } else {
+        std::cerr << "grantctl: slurmctld did not answer ("
+                  << (answer ? answer->refused : error)
+                  << "); the chart shows no held jobs and a forecast from the ledger alone.\n";
+    }
+    if (!status) {
+        AwardStatus s;
+        s.id = award->id;
+        s.title = award->title;
+        s.unit = award->budget.unit;
+        s.budget = ticks_of(award->budget.amount);
+        s.valid_from = award->valid.from;
+        s.valid_until = award->valid.until;
+        s.charged = by_day.total;
+        std::vector<Deposit> deposits;
+        std::map<DayNumber, ChargeTotals> days;
+        if (ledger.deposits(&deposits, &error) && ledger.day_totals(award->id, local_day_of, &days, &error)) {
+            FundingBook book;
+            book.set_deposits(deposits);
+            if (book.wanted(*policy).count(award->id)) {
+                s.tranches = FundingBook::fund_award(*award, deposits, days, today).tranches;
+            }
+        }
+        std::map<DayNumber, Ticks> daily;
+        for (const ReportRow& row : by_day.rows) {
+            if (auto day = parse_date(row.key)) daily[*day] = s.unit == Budget::Unit::Usd ? row.usd : row.chip_hours;
+        }
+        s.forecast = forecast(daily, today, window, s.left(), award->valid);
+        status = s;
+    }
+    return write_chart(path, chart_input(by_day, *status, today));
 }
 
 }  // namespace
@@ -353,6 +481,7 @@ int run_report(const std::vector<std::string>& args) {
                                    {"until", 0, true},
                                    {"by", 0, true},
                                    {"window", 0, true},
+                                   {"plot", 0, true},
                                    {"format", 0, true},
                                    {"json", 0, false},
                                    {"ledger", 0, true},
@@ -390,6 +519,10 @@ int run_report(const std::vector<std::string>& args) {
         if (!days) return usage_error("report", window_problem(*v));
         query_args.window = *days;
     }
+    if (auto v = a.value("plot")) {
+        if (v->empty()) return usage_error("report", "--plot needs a file name.");
+        if (!filter.award) return usage_error("report", "--plot draws one award: give --award ID.");
+    }
     std::string format = a.has("json") ? "json" : a.value("format") ? *a.value("format") : "table";
     if (format != "table" && format != "csv" && format != "json") {
         return usage_error("report", "--format wants table, csv or json, not '" + format + "'.");
@@ -411,7 +544,7 @@ int run_report(const std::vector<std::string>& args) {
             query_args.since = filter.since;
             query_args.until = filter.until;
             query_args.user = filter.user;
-            return report_from_controller(query_args, by, format, filter);
+            return report_from_controller(query_args, by, format, filter, a.value("plot"));
         }
         return refused("cannot read the ledger " + ledger_path + ": " + std::strerror(err) +
                        (a.value("ledger") ? std::string(".")
@@ -444,6 +577,10 @@ int run_report(const std::vector<std::string>& args) {
     if (ok) {
         ok = print_report(*ledger, query, load.policy.get(), by, format, &error);
         ledger->end_read();
+    }
+    if (ok && a.value("plot")) {
+        std::cout.flush();
+        return plot_from_ledger(*ledger, load.policy.get(), *filter.award, query_args.window, *a.value("plot"));
     }
     std::cout.flush();
     if (!ok) {

@@ -184,7 +184,42 @@ print(datetime.date.today() + datetime.timedelta(days=left // per_day))' "$burne
     assert_not_contains "$T_OUT" "slurm_grants_runout_timestamp_seconds{award=\"PI-OTHER\"}" "no burn, no run-out"
 }
 
+case_burn_down_chart() {
+    local dir svg
+    dir=$(mktemp -d)
+    chmod 0777 "$dir"
+    svg=$dir/pi-nlp.svg
+    # A held job, so the chart has holds on top of the spend.
+    try_submit alice -o /dev/null -p trn1 --award=PI-NLP -t 1 --hold --wrap true
+    local held_job=$JOB
+    eventually 10 "alice's hold is known" held_is alice 0.266667 || return 1
+    assert_status 0 as_user carol "$GC" report --award PI-NLP --by user --plot "$svg"
+    assert_contains "$T_OUT" "burn-down chart of award PI-NLP written to $svg"
+    # Valid XML and SVG, and its totals are the ledger's.
+    local totals
+    totals=$(/usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+assert r.tag == "{http://www.w3.org/2000/svg}svg", r.tag
+ids = {e.get("id"): e for e in r.iter() if e.get("id")}
+print(ids["spent"].get("data-total"), ids["budget"].get("data-total"), ids["held"].get("data-total"),
+      "forecast" in ids, "award-end" in ids)' "$svg")
+    assert_eq "$(ledger_units "SELECT sum(chip_hours_ticks) FROM charges WHERE award='PI-NLP'") 3 0.266667 True True" \
+        "$totals" "the chart's spent line ends at the ledger's sum; budget, holds, forecast and end are drawn"
+    # Root on the controller host draws from the ledger: the same totals.
+    assert_status 0 "$GC" report --award PI-NLP --plot "$dir/root.svg"
+    assert_eq "$(grep -o 'id="spent" data-total="[^"]*"' "$svg")" "$(grep -o 'id="spent" data-total="[^"]*"' "$dir/root.svg")" \
+        "the ledger's chart and slurmctld's agree"
+    # Bad input: one sentence, exit 2, no file.
+    assert_status 2 as_user carol "$GC" report --plot "$dir/x.svg"
+    assert_contains "$T_OUT" "--plot draws one award: give --award ID."
+    assert_status 1 as_user carol "$GC" report --award PI-NLP --plot "/proc/nowhere/x.svg"
+    assert_contains "$T_OUT" "cannot write the chart to /proc/nowhere/x.svg"
+    scancel "$held_job"
+    rm -rf "$dir"
+}
+
 run_case "the PI and a manager see every member's charges and holds; a student does not" case_pi_sees_every_member
 run_case "the PI's report from slurmctld equals the ledger's; others are refused" case_pi_report_equals_the_ledger
 run_case "burn rate and run-out day of real jobs in balance, report and metrics" case_forecast_of_real_jobs
+run_case "report --plot draws a valid SVG whose totals are the ledger's" case_burn_down_chart
 finish
