@@ -123,16 +123,23 @@ std::optional<int> open_for_write(const ParsedArgs& a, const char* command, cons
     out->award = out->load.policy->find_award(award_id);
     if (!out->award) return refused("award " + award_id + " is not in the policy " + policy_path + ".");
 
-    std::string why;
-    auto path = ledger_path_or_default(a.value("ledger"), &why);
-    if (!path) return refused(why);
-    out->ledger_path = *path;
-    struct stat st {};
-    if (::stat(out->ledger_path.c_str(), &st) != 0) {
-        return refused("there is no ledger at " + out->ledger_path + " (" + std::strerror(errno) + "): run " +
-                       command + " on the controller host, or pass --ledger.");
-    }
     out->who = who_am_i();
+    return open_ledger_as_owner(a.value("ledger"), command, &out->ledger_path, &out->ledger);
+}
+
+}  // namespace
+
+std::optional<int> open_ledger_as_owner(const std::string* given, const char* command, std::string* path_out,
+                                        std::unique_ptr<Ledger>* out) {
+    std::string why;
+    auto path = ledger_path_or_default(given, &why);
+    if (!path) return refused(why);
+    *path_out = *path;
+    struct stat st {};
+    if (::stat(path->c_str(), &st) != 0) {
+        return refused("there is no ledger at " + *path + " (" + std::strerror(errno) + "): run " + command +
+                       " on the controller host, or pass --ledger.");
+    }
     // Root writes as the ledger's owner (SlurmUser), so that SQLite's journal
     // files stay slurmctld's.
     if (::geteuid() == 0 && st.st_uid != 0) {
@@ -141,12 +148,10 @@ std::optional<int> open_for_write(const ParsedArgs& a, const char* command, cons
         }
     }
     std::string error;
-    out->ledger = Ledger::open(out->ledger_path, &error);
-    if (!out->ledger) return refused("cannot open the ledger " + out->ledger_path + ": " + error + ".");
+    *out = Ledger::open(*path, &error);
+    if (!*out) return refused("cannot open the ledger " + *path + ": " + error + ".");
     return std::nullopt;
 }
-
-}  // namespace
 
 int run_adjust(const std::vector<std::string>& args) {
     ParsedArgs a;

@@ -33,6 +33,7 @@ const char kUsage[] =
     "  adjust         credit or debit an award, with a reason (admins)\n"
     "  deposit        add a supplement (or correction) to an award's budget (admins)\n"
     "  metrics        every award in Prometheus text format (admins)\n"
+    "  alerts         tell PIs and managers of thresholds crossed, once each (admins, timer)\n"
     "\n"
     "'grantctl COMMAND --help' describes a command.\n"
     "\n"
@@ -61,6 +62,7 @@ int run(int argc, char** argv) {
     if (cmd == "report") return grants::cli::run_report(rest);
     if (cmd == "adjust") return grants::cli::run_adjust(rest);
     if (cmd == "deposit") return grants::cli::run_deposit(rest);
+    if (cmd == "alerts") return grants::cli::run_alerts(rest);
     if (cmd == "metrics") return grants::cli::run_metrics(rest);
     return usage_error("unknown command '" + cmd + "'.");
 }

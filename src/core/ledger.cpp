@@ -36,6 +36,11 @@ const char kSchema[] =
     "  id INTEGER PRIMARY KEY, award TEXT NOT NULL, unit TEXT NOT NULL CHECK (unit IN ('chip_hours','usd')),"
     "  amount_micros INTEGER NOT NULL, from_day INTEGER NOT NULL, until_day INTEGER,"
     "  reason TEXT NOT NULL, who TEXT NOT NULL, at INTEGER NOT NULL);"
+    // grantctl alerts: each threshold announced once (alerts.h); sent_at NULL: to be sent.
+    "CREATE TABLE IF NOT EXISTS alerts ("
+    "  award TEXT NOT NULL, kind TEXT NOT NULL, threshold INTEGER NOT NULL, recipients TEXT NOT NULL,"
+    "  subject TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER,"
+    "  PRIMARY KEY (award, kind, threshold));"
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');";
 
@@ -425,16 +430,99 @@ bool Ledger::record_deposit(const Deposit& d, std::int64_t* id, std::string* err
     return true;
 }
 
+// Whether a table exists: a ledger last written by an older version and
+// opened read-only lacks the newer tables. nullopt on an error.
+std::optional<bool> Ledger::has_table(const char* name, std::string* error) const {
+    Statement st(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1;");
+    if (!st.ok()) {
+        fail(db_, error);
+        return std::nullopt;
+    }
+    sqlite3_bind_text(st.get(), 1, name, -1, SQLITE_STATIC);
+    const int rc = sqlite3_step(st.get());
+    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_ROW) return true;
+    fail(db_, error);
+    return std::nullopt;
+}
+
+bool Ledger::alerts(std::vector<AlertRow>* out, std::string* error) const {
+    out->clear();
+    auto has = has_table("alerts", error);
+    if (!has) return false;
+    if (!*has) return true;
+    Statement st(db_,
+                 "SELECT award, kind, threshold, recipients, subject, body, created_at, sent_at FROM alerts"
+                 " ORDER BY created_at, award, kind, threshold;");
+    if (!st.ok()) return fail(db_, error);
+    return for_each_row(
+        db_, st,
+        [out](sqlite3_stmt* s) {
+            AlertRow r;
+            r.award = text(s, 0);
+            r.kind = text(s, 1);
+            r.threshold = static_cast<int>(sqlite3_column_int64(s, 2));
+            r.recipients = text(s, 3);
+            r.subject = text(s, 4);
+            r.body = text(s, 5);
+            r.created_at = sqlite3_column_int64(s, 6);
+            if (sqlite3_column_type(s, 7) != SQLITE_NULL) r.sent_at = sqlite3_column_int64(s, 7);
+            out->push_back(std::move(r));
+        },
+        error);
+}
+
+bool Ledger::record_alerts(const std::vector<AlertRow>& rows, std::string* error) {
+    if (!exec(db_, "BEGIN IMMEDIATE;", error)) return false;
+    Statement st(db_,
+                 "INSERT OR IGNORE INTO alerts (award, kind, threshold, recipients, subject, body, created_at, sent_at)"
+                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8);");
+    bool ok = st.ok();
+    for (std::size_t i = 0; ok && i < rows.size(); ++i) {
+        const AlertRow& r = rows[i];
+        sqlite3_stmt* s = st.get();
+        sqlite3_reset(s);
+        sqlite3_bind_text(s, 1, r.award.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 2, r.kind.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 3, r.threshold);
+        sqlite3_bind_text(s, 4, r.recipients.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 5, r.subject.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 6, r.body.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 7, r.created_at);
+        if (r.sent_at) {
+            sqlite3_bind_int64(s, 8, *r.sent_at);
+        } else {
+            sqlite3_bind_null(s, 8);
+        }
+        ok = sqlite3_step(s) == SQLITE_DONE;
+    }
+    if (!ok) {
+        fail(db_, error);
+        exec(db_, "ROLLBACK;", nullptr);
+        return false;
+    }
+    return exec(db_, "COMMIT;", error);
+}
+
+bool Ledger::mark_alert_sent(const std::string& award, const std::string& kind, int threshold, std::int64_t at,
+                             std::string* error) {
+    Statement st(db_, "UPDATE alerts SET sent_at = ?4 WHERE award = ?1 AND kind = ?2 AND threshold = ?3;");
+    if (!st.ok()) return fail(db_, error);
+    sqlite3_bind_text(st.get(), 1, award.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st.get(), 2, kind.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st.get(), 3, threshold);
+    sqlite3_bind_int64(st.get(), 4, at);
+    if (sqlite3_step(st.get()) != SQLITE_DONE) return fail(db_, error);
+    return true;
+}
+
 bool Ledger::deposits(std::vector<Deposit>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
     if (filter.user) return true;
     {
-        // A ledger last written before deposits existed, opened read-only.
-        Statement st(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deposits';");
-        if (!st.ok()) return fail(db_, error);
-        const int rc = sqlite3_step(st.get());
-        if (rc == SQLITE_DONE) return true;
-        if (rc != SQLITE_ROW) return fail(db_, error);
+        auto has = has_table("deposits", error);
+        if (!has) return false;
+        if (!*has) return true;
     }
     Where w = where_of(filter, "at", false);
     const std::string sql = "SELECT id, award, unit, amount_micros, from_day, until_day, reason, who, at FROM deposits" +

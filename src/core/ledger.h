@@ -68,6 +68,15 @@ struct ChargeSum {
 };
 enum class ChargeGrouping { User, Day };
 
+// One threshold alert as the ledger remembers it (alerts.h, AlertRecord).
+struct AlertRow {
+    std::string award, kind;
+    int threshold = 0;
+    std::string recipients, subject, body;
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> sent_at;
+};
+
 class Ledger {
 public:
     // Opens (creating if needed) the database; null with *error on failure.
@@ -111,6 +120,13 @@ public:
     bool day_totals(const std::string& award, const std::function<std::int64_t(std::int64_t)>& day_of,
                     std::map<DayNumber, ChargeTotals>* out, std::string* error) const;
 
+    // grantctl alerts: every threshold recorded (sent, covered or still to
+    // be sent); recording ignores thresholds already there (one transaction).
+    bool alerts(std::vector<AlertRow>* out, std::string* error) const;
+    bool record_alerts(const std::vector<AlertRow>& rows, std::string* error);
+    bool mark_alert_sent(const std::string& award, const std::string& kind, int threshold, std::int64_t at,
+                         std::string* error);
+
     // A read transaction: every query between them sees the same ledger
     // (report reads the adjustments and, for a table, the charges twice).
     bool begin_read(std::string* error) const;
@@ -124,6 +140,7 @@ public:
 
 private:
     Ledger(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+    std::optional<bool> has_table(const char* name, std::string* error) const;
     sqlite3* db_;
     std::string path_;
 };

@@ -92,6 +92,15 @@ struct Limits {
     UserLimits per_user;
 };
 
+// When grantctl alerts tells an award's PI and managers (alerts.h): each
+// threshold crossed is announced once. Unset fields of an award's rules
+// take the policy's top-level alerts:, then these defaults.
+struct AlertRules {
+    std::optional<std::vector<int>> used;             // % of the budget charged or held
+    std::optional<std::vector<int>> days_before_end;  // days before valid.until
+    std::optional<bool> notify_members;               // also the members listed by user name
+};
+
 struct Award {
     std::string id;
     std::string title;
@@ -104,6 +113,7 @@ struct Award {
     bool rollover = false;          // a tranche's unspent part moves to the next one
     NameSet partitions;  // empty: every enforced partition
     Limits limits;
+    AlertRules alerts;
 
     // The PI or a manager: may see every member's figures and the award's reports.
     bool overseen_by(std::string_view user) const {
@@ -193,6 +203,7 @@ struct Policy {
     std::map<std::string, Award, std::less<>> awards;
     std::map<std::string, UserSettings, std::less<>> users;
     std::string awards_dir;  // drop-in award files, as written in grants.yaml; "" none
+    AlertRules alerts;       // the defaults of every award's alerts:
     MemberIndex member_index;
     NameIndex name_index;
 

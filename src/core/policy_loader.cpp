@@ -419,6 +419,36 @@ private:
         }
     }
 
+    // alerts: { used: [50, 80], days_before_end: [30, 7], notify_members: no }
+    void read_alerts(const YamlNode& node, const std::string& where, AlertRules& out) {
+        auto thresholds = [&](const YamlNode& l, const std::string& key, std::int64_t max) {
+            const std::string w = where + "." + key;
+            std::vector<int> values;
+            if (!l.is_sequence()) {
+                error(l, w + " must be a list such as [50, 80], found " + std::string(l.kind_name()));
+                return values;
+            }
+            for (const YamlNode& item : l.items()) {
+                if (auto v = integer_value(item, w + " entry", 1, max)) {
+                    if (std::find(values.begin(), values.end(), static_cast<int>(*v)) != values.end()) {
+                        error(item, w + " lists " + std::to_string(*v) + " twice");
+                    } else {
+                        values.push_back(static_cast<int>(*v));
+                    }
+                }
+            }
+            std::sort(values.begin(), values.end());
+            return values;
+        };
+        read_mapping(node, where,
+                     {{"used", [&](const YamlNode& v) { out.used = thresholds(v, "used", 100); }},
+                      {"days_before_end",
+                       [&](const YamlNode& v) { out.days_before_end = thresholds(v, "days_before_end", 3660); }},
+                      {"notify_members", [&](const YamlNode& v) {
+                           if (auto b = bool_value(v, where + ".notify_members")) out.notify_members = *b;
+                       }}});
+    }
+
     void read_root(YamlStream& in, Policy& policy) {
         read_mapping(in, "the policy file",
                      {
@@ -435,6 +465,7 @@ private:
                          {"instance_types", [&](const YamlNode& v) { read_instance_types(v, policy); }},
                          {"awards", nullptr, true, [&](YamlStream& s) { read_awards(s, policy); }},
                          {"users", nullptr, false, [&](YamlStream& s) { read_users(s, policy); }},
+                         {"alerts", [&](const YamlNode& v) { read_alerts(v, "alerts", policy.alerts); }},
                          {"awards_dir",
                           [&](const YamlNode& v) {
                               awards_dir_mark_ = v.mark;
@@ -911,7 +942,8 @@ private:
                                                     "partition");
                                }
                            }},
-                          {"limits", [&](const YamlNode& v) { read_limits(v, where + ".limits", award.limits); }}});
+                          {"limits", [&](const YamlNode& v) { read_limits(v, where + ".limits", award.limits); }},
+                          {"alerts", [&](const YamlNode& v) { read_alerts(v, where + ".alerts", award.alerts); }}});
             if (!award.tranches.empty()) check_tranches(award);
             tranche_marks_.clear();
             auto [it, fresh] = policy.awards.emplace(award.id, std::move(award));

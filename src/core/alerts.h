@@ -1,0 +1,47 @@
+// Threshold alerts for PIs and managers (grantctl alerts): which thresholds
+// of budget used (charged and held, as a percent of the budget) and of days
+// before an award's end each award has crossed, and the one message per
+// award and kind that announces the newly crossed ones. What was announced
+// is remembered in the ledger (Ledger::alerts), so each crossing is told
+// once, whatever restarts in between. Pure: the figures come from slurmctld.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "date.h"
+#include "ledger.h"
+#include "policy.h"
+#include "query.h"
+
+namespace grants {
+
+inline const std::vector<int> kDefaultUsedAlerts{50, 80, 95, 100};
+inline const std::vector<int> kDefaultDaysAlerts{30, 7};
+
+// An award's rules: its own, else the policy's top-level alerts:, else the defaults.
+struct EffectiveAlertRules {
+    std::vector<int> used, days_before_end;  // ascending
+    bool notify_members = false;
+};
+EffectiveAlertRules alert_rules(const Policy& policy, const Award& award);
+
+using AlertKey = std::tuple<std::string, std::string, int>;
+
+// The messages due now: per award and kind, thresholds crossed and not in
+// known become records; the highest percentage (or the fewest days) carries
+// the message, the others are covered by it. statuses: from slurmctld
+// (grantctl metrics' answer). cluster names the sender in the text.
+std::vector<AlertRow> due_alerts(const Policy& policy, const std::vector<AwardStatus>& statuses,
+                                    const std::set<AlertKey>& known, DayNumber today, std::int64_t now,
+                                    const std::string& cluster);
+
+// The recipients of an award's alerts: its PI and managers, and the members
+// listed by user name when notify_members is on; sorted, no duplicates.
+std::vector<std::string> alert_recipients(const Award& award, bool notify_members);
+
+}  // namespace grants
