@@ -240,6 +240,18 @@ void bind(sqlite3_stmt* s, const Where& w) {
 }
 
 // What charges() and each_charge_by_award() both select first, in read_charge's order.
+// SELECT columns FROM table, filtered by w, sorted by order: one call of
+// row per result. Charges, adjustments and deposits are all read this way.
+template <typename Row>
+bool select_rows(sqlite3* db, const std::string& columns, const char* table, const Where& w, const char* order,
+                 const Row& row, std::string* error) {
+    const std::string sql = "SELECT " + columns + " FROM " + table + w.sql + " ORDER BY " + order + ";";
+    Statement st(db, sql.c_str());
+    if (!st.ok()) return fail(db, error);
+    bind(st.get(), w);
+    return for_each_row(db, st, row, error);
+}
+
 const char kChargeColumns[] = "award, job_id, run_start, chips, seconds, chip_hours_ticks, coalesce(usd_ticks, -1)";
 
 // Reads kChargeColumns into c. The award is assigned in place, so a record
@@ -259,15 +271,9 @@ void read_charge(sqlite3_stmt* s, ChargeRecord& c) {
 
 bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
-    Where w = where_of(filter, "recorded_at", true);
-    const std::string sql = std::string("SELECT ") + kChargeColumns +
-                            ", cluster, user, account, partition, recorded_at FROM charges" + w.sql +
-                            " ORDER BY job_id, run_start;";
-    Statement st(db_, sql.c_str());
-    if (!st.ok()) return fail(db_, error);
-    bind(st.get(), w);
-    return for_each_row(
-        db_, st,
+    return select_rows(
+        db_, std::string(kChargeColumns) + ", cluster, user, account, partition, recorded_at", "charges",
+        where_of(filter, "recorded_at", true), "job_id, run_start",
         [out](sqlite3_stmt* s) {
             ChargeRecord c;
             read_charge(s, c);
@@ -284,13 +290,8 @@ bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error, const L
 bool Ledger::adjustments(std::vector<Adjustment>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
     if (filter.user) return true;
-    Where w = where_of(filter, "at", false);
-    const std::string sql = "SELECT award, unit, amount_micros, reason, who, at FROM adjustments" + w.sql + " ORDER BY id;";
-    Statement st(db_, sql.c_str());
-    if (!st.ok()) return fail(db_, error);
-    bind(st.get(), w);
-    return for_each_row(
-        db_, st,
+    return select_rows(
+        db_, "award, unit, amount_micros, reason, who, at", "adjustments", where_of(filter, "at", false), "id",
         [out](sqlite3_stmt* s) {
             out->push_back(Adjustment{text(s, 0), text(s, 1), sqlite3_column_int64(s, 2), text(s, 3), text(s, 4),
                                       sqlite3_column_int64(s, 5)});
@@ -387,16 +388,10 @@ bool Ledger::charge_sums(ChargeGrouping by, const LedgerFilter& filter,
 
 bool Ledger::each_charge_by_award(const LedgerFilter& filter, const std::function<void(const ChargeRecord&)>& each,
                                   std::string* error) const {
-    Where w = where_of(filter, "recorded_at", true);
-    const std::string sql =
-        std::string("SELECT ") + kChargeColumns + ", user, recorded_at FROM charges" + w.sql +
-        " ORDER BY +award, job_id, run_start, id;";
-    Statement st(db_, sql.c_str());
-    if (!st.ok()) return fail(db_, error);
-    bind(st.get(), w);
     ChargeRecord c;
-    return for_each_row(
-        db_, st,
+    return select_rows(
+        db_, std::string(kChargeColumns) + ", user, recorded_at", "charges", where_of(filter, "recorded_at", true),
+        "+award, job_id, run_start, id",
         [&](sqlite3_stmt* s) {
             read_charge(s, c);
             const unsigned char* user = sqlite3_column_text(s, 7);
@@ -451,12 +446,9 @@ bool Ledger::alerts(std::vector<AlertRow>* out, std::string* error) const {
     auto has = has_table("alerts", error);
     if (!has) return false;
     if (!*has) return true;
-    Statement st(db_,
-                 "SELECT award, kind, threshold, recipients, subject, body, created_at, sent_at FROM alerts"
-                 " ORDER BY created_at, award, kind, threshold;");
-    if (!st.ok()) return fail(db_, error);
-    return for_each_row(
-        db_, st,
+    return select_rows(
+        db_, "award, kind, threshold, recipients, subject, body, created_at, sent_at", "alerts", Where{},
+        "created_at, award, kind, threshold",
         [out](sqlite3_stmt* s) {
             AlertRow r;
             r.award = text(s, 0);
@@ -524,14 +516,9 @@ bool Ledger::deposits(std::vector<Deposit>* out, std::string* error, const Ledge
         if (!has) return false;
         if (!*has) return true;
     }
-    Where w = where_of(filter, "at", false);
-    const std::string sql = "SELECT id, award, unit, amount_micros, from_day, until_day, reason, who, at FROM deposits" +
-                            w.sql + " ORDER BY id;";
-    Statement st(db_, sql.c_str());
-    if (!st.ok()) return fail(db_, error);
-    bind(st.get(), w);
-    return for_each_row(
-        db_, st,
+    return select_rows(
+        db_, "id, award, unit, amount_micros, from_day, until_day, reason, who, at", "deposits",
+        where_of(filter, "at", false), "id",
         [out](sqlite3_stmt* s) {
             Deposit d;
             d.id = sqlite3_column_int64(s, 0);
