@@ -138,8 +138,8 @@ void test_deposits_are_tranches_from_the_ledger(void**) {
     assert_int_equal(f.budget, chip_h(120));
 }
 
-void test_tranches_in_grants_yaml(void**) {
-    const char* policy = R"(version: 1
+// Award T up to its budget, which each case writes (indented 4 spaces).
+const char kAwardHead[] = R"(version: 1
 enforce:
   partitions: [trn1]
 partitions:
@@ -148,7 +148,10 @@ awards:
   T:
     members: { users: [alice] }
     valid: { from: 2027-01-01, until: 2027-12-31 }
-    budget:
+    )";
+
+void test_tranches_in_grants_yaml(void**) {
+    const std::string policy = std::string(kAwardHead) + R"(budget:
       - { usd: 250000, until: 2027-06-30 }
       - { usd: 250000.5, from: 2027-07-01 }
     rollover: yes
@@ -183,16 +186,7 @@ awards:
         {"budget: { usd: 1 }\n    rollover: maybe", "award 'T'.rollover must be true or false, found \"maybe\""},
     };
     for (const Bad& b : bad) {
-        std::string text = std::string(R"(version: 1
-enforce:
-  partitions: [trn1]
-partitions:
-  trn1: { chips_per_node: 16, usd_per_chip_hour: 1.5 }
-awards:
-  T:
-    members: { users: [alice] }
-    valid: { from: 2027-01-01, until: 2027-12-31 }
-    )") + b.budget + "\n";
+        std::string text = std::string(kAwardHead) + b.budget + "\n";
         auto r = grants::load_policy_text(text, "grants.yaml");
         assert_null(r.policy.get());
         bool found = false;
