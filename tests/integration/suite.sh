@@ -46,6 +46,23 @@ try_submit() {
     JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
 }
 
+# submit_until USER TEXT SECONDS SBATCH-ARGS...: submit as USER until the
+# answer contains TEXT (a change reaching slurmctld), every 0.2 s for at most
+# SECONDS; jobs of other answers are cancelled, the last one is the caller's
+# (T_OUT, T_STATUS and JOB as try_submit sets them). 1 and a failure if never.
+submit_until() {
+    local user=$1 text=$2 seconds=$3 i
+    shift 3
+    for ((i = 0; i < seconds * 5; i++)); do
+        try_submit "$user" "$@"
+        case $T_OUT in *"$text"*) return 0 ;; esac
+        [ -n "$JOB" ] && scancel "$JOB"
+        sleep 0.2
+    done
+    _t_fail "no answer with '$text' within ${seconds}s; last: $T_OUT"
+    return 1
+}
+
 # json EXPR: evaluate a Python expression over the JSON on stdin (bound to j),
 # with Debian's python3 whatever else is on PATH.
 json() { /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if not isinstance(r,bool) else str(r).lower())' "$1"; }

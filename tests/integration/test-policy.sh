@@ -316,15 +316,10 @@ case_award_files_in_a_directory() {
     }
     # dave_until TEXT SECONDS: dave's job on DROP-1 gets an answer containing TEXT in time.
     dave_until() {
-        local i
-        for ((i = 0; i < $2 * 5; i++)); do
-            try_submit dave -p trn1 --award=DROP-1 -t 10 --hold --wrap true
-            [ -n "$JOB" ] && scancel "$JOB"
-            case $T_OUT in *"$1"*) return 0 ;; esac
-            sleep 0.2
-        done
-        _t_fail "no answer with '$1' within $2 s; last: $T_OUT"
-        return 1
+        local rc=0
+        submit_until dave "$1" "$2" -p trn1 --award=DROP-1 -t 10 --hold --wrap true || rc=1
+        [ -n "$JOB" ] && scancel "$JOB"
+        return "$rc"
     }
     install_policy "$BASE"$'\n'"awards_dir: awards.d"
     mark_log
