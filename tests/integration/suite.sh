@@ -46,6 +46,18 @@ try_submit() {
     JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
 }
 
+# eventually SECONDS MESSAGE CMD...: CMD succeeds within SECONDS (polled).
+eventually() {
+    local seconds=$1 message=$2 i
+    shift 2
+    for ((i = 0; i < seconds * 5; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    _t_fail "$message (not within ${seconds}s)"
+    return 1
+}
+
 # submit_until USER TEXT SECONDS SBATCH-ARGS...: submit as USER until the
 # answer contains TEXT (a change reaching slurmctld), every 0.2 s for at most
 # SECONDS; jobs of other answers are cancelled, the last one is the caller's

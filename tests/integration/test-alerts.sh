@@ -63,16 +63,6 @@ install -m 0755 "$GRANTCTL" "$GC"
 trap 'cluster_exit_trap; rm -rf "$SPOOL"' EXIT
 
 sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
-eventually() {
-    local seconds=$1 message=$2 i
-    shift 2
-    for ((i = 0; i < seconds * 5; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    _t_fail "$message (not within ${seconds}s)"
-    return 1
-}
 held_is() { [ "$("$GC" balance --user "$1" --award "$2" --json | json 'j["awards"][0]["held"]')" = "$3" ]; }
 # messages PATTERN: how many messages (one per recipient) have a subject matching PATTERN.
 messages() { cat "$SPOOL"/msg.* 2>/dev/null | grep -c "^subject: .*$1" || true; }

@@ -67,17 +67,6 @@ sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
 install_policy() {
     printf '%s\n' "$1" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
 }
-# eventually SECONDS MESSAGE CMD...: CMD succeeds within SECONDS (polled).
-eventually() {
-    local seconds=$1 message=$2 i
-    shift 2
-    for ((i = 0; i < seconds * 5; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    _t_fail "$message (not within ${seconds}s)"
-    return 1
-}
 # tranche_json USER AWARD SOURCE EXPR: EXPR over the tranche named SOURCE (bound to t).
 tranche_json() {
     award_json "$1" "$2" "(lambda t: $4)([t for t in a['tranches'] if t['source'] == '$3'][0])"

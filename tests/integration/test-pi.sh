@@ -49,17 +49,6 @@ GC=$CLUSTER_DIR/grantctl
 install -m 0755 "$GRANTCTL" "$GC"
 
 sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
-# eventually SECONDS MESSAGE CMD...: CMD succeeds within SECONDS (polled).
-eventually() {
-    local seconds=$1 message=$2 i
-    shift 2
-    for ((i = 0; i < seconds * 5; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    _t_fail "$message (not within ${seconds}s)"
-    return 1
-}
 charged() { [ -n "$(sql "SELECT 1 FROM charges WHERE job_id=$1")" ]; }
 # run_short USER: a one-node job of a few seconds on PI-NLP, completed and charged.
 run_short() {
