@@ -4,8 +4,11 @@
 #include <string>
 
 #include "cmocka.h"
+#include "temp_dir.h"
+#include "core/charge_book.h"
 #include "core/cost_model.h"
 #include "core/forecast.h"
+#include "core/ledger.h"
 
 using grants::day_number;
 using grants::DayNumber;
@@ -13,6 +16,7 @@ using grants::Forecast;
 using grants::forecast;
 using grants::Ticks;
 using grants::Validity;
+using grants::format_date;
 
 namespace {
 
@@ -97,6 +101,50 @@ void test_small_rates_keep_their_digits(void**) {
                         "at 0.01 chip-h/day over the last 4 days, runs out on 2028-01-08");
 }
 
+// From a real ledger through slurmctld's charge book: 30 days at a known
+// rate of 50 chip-h a day (three charges a day), then the forecast's date.
+void test_forecast_from_a_ledger(void** state) {
+    std::string error;
+    auto ledger = grants::Ledger::open(grants::test::dir_of(state) + "/ledger.db", &error);
+    assert_non_null(ledger.get());
+    const auto utc_day = [](std::int64_t t) { return static_cast<DayNumber>(t / 86400); };
+    const DayNumber today = d(2027, 3, 14);
+    std::vector<grants::ChargeRecord> charges, inserted;
+    std::uint32_t job = 1;
+    for (DayNumber day = today - 29; day <= today; ++day) {
+        for (std::int64_t chip_hours : {10, 15, 25}) {
+            grants::ChargeRecord c;
+            c.cluster = "c";
+            c.job_id = job++;
+            c.award = "RATE";
+            c.user = "alice";
+            c.chips = 16;
+            c.seconds = chip_hours * 3600 / 16;
+            c.chip_hours = chip_h(chip_hours);
+            c.recorded_at = static_cast<std::int64_t>(day) * 86400 + 3600 * (8 + chip_hours % 7);
+            c.run_start = c.recorded_at - c.seconds;
+            charges.push_back(c);
+        }
+    }
+    assert_true(ledger->record_charges(charges, &inserted, &error));
+    grants::ChargeBook book;
+    grants::ChargeBook::Contents contents;
+    assert_true(grants::load_charge_book(*ledger, &contents, &error));
+    book.replace(std::move(contents));
+    const auto daily = book.daily("RATE", grants::Budget::Unit::ChipHours, 0, utc_day);
+    assert_int_equal(daily.size(), 30);
+    Validity v;
+    v.until = d(2027, 12, 31);
+    // 10,000 chip-h budget, 1,500 charged, 100 held: 8,400 left at 50 a day: 168 days.
+    Forecast f = forecast(daily, today, 14, chip_h(10000) - chip_h(1500) - chip_h(100), v);
+    assert_int_equal(f.per_day, chip_h(50));
+    assert_true(*f.runs_out == today + 168);
+    assert_string_equal(format_date(*f.runs_out).c_str(), "2027-08-29");
+    assert_string_equal(grants::forecast_sentence(f, grants::Budget::Unit::ChipHours).c_str(),
+                        "at 50.0 chip-h/day over the last 14 days, runs out on 2027-08-29, 4 months before the "
+                        "award ends (2027-12-31)");
+}
+
 void test_day_distance(void**) {
     assert_string_equal(grants::day_distance(1).c_str(), "1 day");
     assert_string_equal(grants::day_distance(59).c_str(), "59 days");
@@ -112,6 +160,7 @@ int main() {
         cmocka_unit_test(test_award_that_started_inside_the_window),
         cmocka_unit_test(test_no_burn_and_nothing_left),
         cmocka_unit_test(test_small_rates_keep_their_digits),
+        cmocka_unit_test_setup_teardown(test_forecast_from_a_ledger, grants::test::make_dir, grants::test::remove_dir),
         cmocka_unit_test(test_day_distance),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
