@@ -50,6 +50,31 @@ sed 's/from: 2028-01-01}/from: 2028-01-01, until: 2029-06-30}/' "$tmp/tranches.y
 chmod 0644 "$tmp/bad-tranche.yaml"
 expect "a tranche past the award's end: file:line:col" 1 "$tmp/bad-tranche.yaml:10:9: award 'T1'.budget[2] ends on 2029-06-30, after the award's valid.until (2028-12-31)" -- "$GRANTCTL" check "$tmp/bad-tranche.yaml"
 expect "json has budgets" 0 '"budget":{"unit":"usd","amount":250000}' -- "$GRANTCTL" check --json "$SRC/etc/grants.yaml.example"
+# Managers and alerts: the award's rules over the top-level ones over the defaults.
+cat >"$tmp/alerts.yaml" <<'YAML'
+version: 1
+enforce: {partitions: [trn1]}
+partitions: {trn1: {chips_per_node: 16}}
+alerts: {days_before_end: [14]}
+awards:
+  A1:
+    pi: carol
+    managers: [dave, mia]
+    members: {users: [alice]}
+    budget: {chip_hours: 10}
+    alerts: {used: [90, 75], notify_members: yes}
+  A2:
+    members: {users: [bob]}
+    budget: {chip_hours: 10}
+YAML
+chmod 0644 "$tmp/alerts.yaml"
+expect "managers listed" 0 "managers:   dave, mia" -- "$GRANTCTL" check "$tmp/alerts.yaml"
+expect "alerts: own, top-level, recipients" 0 "alerts:     at 75, 90 % used and 14 days before the end, to alice, carol, dave, mia" -- "$GRANTCTL" check "$tmp/alerts.yaml"
+expect "alerts: nobody to tell" 0 "alerts:     none (no PI or manager to tell)" -- "$GRANTCTL" check "$tmp/alerts.yaml"
+expect "alerts in json" 0 '"managers":["dave","mia"],"alerts":{"used":[75,90],"days_before_end":[14],"notify_members":true,"recipients":["alice","carol","dave","mia"]}' -- "$GRANTCTL" check --json "$tmp/alerts.yaml"
+sed 's/used: \[90, 75\]/used: [90, 190]/' "$tmp/alerts.yaml" >"$tmp/bad-alerts.yaml"
+chmod 0644 "$tmp/bad-alerts.yaml"
+expect "an alert threshold out of range: file:line:col" 1 "$tmp/bad-alerts.yaml:11:25: award 'A1'.alerts.used entry must be between 1 and 100, found 190" -- "$GRANTCTL" check "$tmp/bad-alerts.yaml"
 # The Trainium examples: a ParallelCluster policy (instance types from node
 # Features) and an on-premises one (Slurm's Neuron GRES, gres/gpu).
 PC=$SRC/etc/grants-parallelcluster.yaml.example

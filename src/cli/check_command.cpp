@@ -2,6 +2,7 @@
 
 #include <pwd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "cli/json.h"
 #include "cli/options.h"
 #include "cli/slurm_conf.h"
+#include "core/alerts.h"
 #include "core/cost_model.h"
 #include "core/date.h"
 #include "core/decimal.h"
@@ -22,6 +24,29 @@
 
 namespace grants::cli {
 namespace {
+
+// "at 50, 80 % used and 30, 7 days before the end, to carol, dave" (alerts.h).
+std::string alerts_text(const Policy& p, const Award& a) {
+    const EffectiveAlertRules r = alert_rules(p, a);
+    const auto to = alert_recipients(a, r.notify_members);
+    if (to.empty()) return "none (no PI or manager to tell)";
+    auto list = [](std::vector<int> v, bool descending) {
+        if (descending) std::reverse(v.begin(), v.end());
+        std::string out;
+        for (int x : v) out += (out.empty() ? "" : ", ") + std::to_string(x);
+        return out;
+    };
+    std::string out;
+    if (!r.used.empty()) out += "at " + list(r.used, false) + " % used";
+    if (!r.days_before_end.empty()) {
+        out += (out.empty() ? "" : " and ") + list(r.days_before_end, true) + " days before the end";
+    }
+    if (out.empty()) return "none (every threshold list is empty)";
+    std::string names;
+    for (const auto& n : to) names += (names.empty() ? "" : ", ") + n;
+    return out + ", to " + names;
+}
+
 
 const char kCheckUsage[] =
     "Usage: grantctl check [--json] [FILE]\n"
@@ -144,8 +169,9 @@ void print_summary(const std::string& file, const Policy& p, const std::string& 
         }
         std::cout << "\n    valid:      " << validity_text(a.valid)
                   << "\n    partitions: " << (a.partitions.empty() ? join(p.enforced_partitions) : join(a.partitions))
-                  << "\n    members:    " << members_text(a.members) << "\n    limits:     " << limits_text(a.limits)
-                  << "\n";
+                  << "\n    members:    " << members_text(a.members);
+        if (!a.managers.empty()) std::cout << "\n    managers:   " << join(a.managers);
+        std::cout << "\n    limits:     " << limits_text(a.limits) << "\n    alerts:     " << alerts_text(p, a) << "\n";
     }
     if (!p.users.empty()) {
         std::cout << "default awards:";
@@ -154,6 +180,12 @@ void print_summary(const std::string& file, const Policy& p, const std::string& 
         }
         std::cout << "\n";
     }
+}
+
+std::string json_ints(const std::vector<int>& v) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + std::to_string(v[i]);
+    return out + "]";
 }
 
 std::string json_names(const NameSet& names) {
@@ -216,7 +248,13 @@ void print_json(const std::string& file, const Policy& p) {
                   << ",\"max_running_chips\":" << json_optional(a.limits.max_running_chips)
                   << ",\"max_jobs\":" << json_optional(a.limits.max_jobs)
                   << ",\"per_user\":{\"max_running_chips\":" << json_optional(a.limits.per_user.max_running_chips)
-                  << ",\"max_jobs\":" << json_optional(a.limits.per_user.max_jobs) << "}}}";
+                  << ",\"max_jobs\":" << json_optional(a.limits.per_user.max_jobs) << "}}";
+        const EffectiveAlertRules rules = alert_rules(p, a);
+        const auto to = alert_recipients(a, rules.notify_members);
+        std::cout << ",\"managers\":" << json_names(a.managers) << ",\"alerts\":{\"used\":" << json_ints(rules.used)
+                  << ",\"days_before_end\":" << json_ints(rules.days_before_end)
+                  << ",\"notify_members\":" << (rules.notify_members ? "true" : "false")
+                  << ",\"recipients\":" << json_names(NameSet(to.begin(), to.end())) << "}}";
         first = false;
     }
     std::cout << "],\"users\":{";
