@@ -73,9 +73,12 @@ say "The balance: each accepted job's message says what it holds and what is lef
 show alice sbatch -p trn1 -t 1:00:00 --hold --wrap true
 sleep 1.2
 
-say "grantctl balance, from any node, through slurmctld (users see only their awards)"
+say "grantctl balance, from any node, through slurmctld (users see only their awards; carol manages BOT-2025-0117, so she also sees its members)"
 show alice "$GC" balance
 show carol "$GC" balance
+
+say "The award's report for its manager, from a login node (slurmctld answers from memory)"
+show carol "$GC" report --award BOT-2025-0117 --by user
 
 say "grantctl quote: the decision sbatch would get, without submitting"
 show alice "$GC" quote -p trn1 -N 4 -t 12:00:00 --award=BOT-2025-0117
