@@ -117,8 +117,9 @@ std::string burn_chart_svg(const BurnChartInput& in) {
         const std::string f = format_date(first);  // YYYY-MM-DD
         const int y0 = std::stoi(f.substr(0, 4));
         const unsigned m0 = static_cast<unsigned>(std::stoi(f.substr(5, 2)));
+        // Labels "YYYY-MM" are about 50 px wide: at most a dozen fit.
         const int months = static_cast<int>(span / 30) + 2;
-        const int every = std::max(1, months / 8);
+        const int every = std::max(1, (months + 11) / 12);
         for (int k = 0; k <= months; k += every) {
             int yy = y0 + static_cast<int>((m0 - 1 + static_cast<unsigned>(k)) / 12);
             unsigned mm = (m0 - 1 + static_cast<unsigned>(k)) % 12 + 1;
@@ -132,7 +133,7 @@ std::string burn_chart_svg(const BurnChartInput& in) {
         s += "<line x1=\"" + num(x(d)) + "\" x2=\"" + num(x(d)) + "\" y1=\"" + num(kTop) + "\" y2=\"" +
              num(kTop + plot_h) + "\"/>";
         s += "<text stroke=\"none\" x=\"" + num(x(d)) + "\" y=\"" + num(kTop + plot_h + 18) +
-             "\" text-anchor=\"middle\">" + format_date(d) + "</text>\n";
+             "\" text-anchor=\"middle\">" + (dstep == 0 ? format_date(d).substr(0, 7) : format_date(d)) + "</text>\n";
     }
     s += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft) + "\" y1=\"" + num(kTop) + "\" y2=\"" +
          num(kTop + plot_h) + "\" stroke=\"#444\"/>";
