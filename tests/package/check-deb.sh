@@ -98,6 +98,9 @@ for f in "$sysdir/job_submit_grants.so" "$sysdir/spank_grants.so" /usr/bin/grant
     /usr/share/doc/slurm-grants/examples/grants-nrt.yaml.example \
     /usr/share/doc/slurm-grants/examples/slurm.conf.grants \
     /usr/share/doc/slurm-grants/examples/plugstack.conf.d/grants.conf \
+    /usr/share/doc/slurm-grants/examples/systemd/slurm-grants-alerts.service \
+    /usr/share/doc/slurm-grants/examples/systemd/slurm-grants-alerts.timer \
+    /usr/share/doc/slurm-grants/examples/prometheus/slurm-grants.rules.yml \
     /usr/share/doc/slurm-grants/copyright \
     "${man_pages[@]}"; do
     if printf '%s\n' "$contents" | grep -qxF ".$f"; then ok "package contains $f"; else not_ok "package lacks $f"; fi
