@@ -136,7 +136,14 @@ std::optional<Answer> ask_controller(QueryKind kind, const QueryJob& job, std::s
         *error = std::string("cannot read SLURM_CONF=") + conf + ": " + std::strerror(errno) + ".";
         return std::nullopt;
     }
-    slurm_init(nullptr);
+    // Once per process: Slurm 24.11's libslurm crashes when slurm_init runs
+    // again after slurm_fini (report --plot asks twice).
+    static bool initialized = false;
+    if (!initialized) {
+        slurm_init(nullptr);
+        initialized = true;
+        std::atexit([] { slurm_fini(); });
+    }
     job_desc_msg_t desc;
     slurm_init_job_desc_msg(&desc);
     desc.user_id = uid;
@@ -161,7 +168,6 @@ std::optional<Answer> ask_controller(QueryKind kind, const QueryJob& job, std::s
     int err = errno;  // libslurm sets errno (slurm_get_errno() is gone from 24.11)
     std::string captured = capture.finish();
     if (response) slurm_free_will_run_response_msg(response);
-    slurm_fini();
 
     std::string why;
     if (auto answer = decode_answer(captured, &why)) return answer;
