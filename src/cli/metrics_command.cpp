@@ -1,12 +1,9 @@
 // grantctl metrics: every award's numbers in Prometheus text format, for
 // node_exporter's textfile collector (--output writes the file atomically).
-#include <unistd.h>
-
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "cli/atomic_file.h"
 #include "cli/award_status_json.h"
 #include "cli/commands.h"
 #include "cli/controller_query.h"
@@ -158,19 +155,11 @@ int run_metrics(const std::vector<std::string>& args) {
         std::cout << text;
         return kExitOk;
     }
-    const std::string tmp = *output + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream f(tmp, std::ios::trunc);
-        f << text;
-        f.flush();
-        if (!f) {
-            std::remove(tmp.c_str());
-            return refused("cannot write " + tmp + ".");
-        }
-    }
-    if (std::rename(tmp.c_str(), output->c_str()) != 0) {
-        std::remove(tmp.c_str());
-        return refused("cannot rename " + tmp + " to " + *output + ".");
+    std::string tmp;
+    switch (write_atomically(*output, text, &tmp)) {
+        case AtomicWrite::Ok: return kExitOk;
+        case AtomicWrite::WriteFailed: return refused("cannot write " + tmp + ".");
+        case AtomicWrite::RenameFailed: return refused("cannot rename " + tmp + " to " + *output + ".");
     }
     return kExitOk;
 }

@@ -4,9 +4,9 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <iostream>
 
+#include "cli/atomic_file.h"
 #include "cli/award_status_json.h"
 #include "cli/commands.h"
 #include "cli/controller_query.h"
@@ -337,19 +337,11 @@ BurnChartInput chart_input(const AwardReport& by_day, const AwardStatus& status,
 
 // Writes the chart atomically (a temporary file, then rename).
 int write_chart(const std::string& path, const BurnChartInput& in) {
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream f(tmp, std::ios::trunc);
-        f << burn_chart_svg(in);
-        f.flush();
-        if (!f) {
-            std::remove(tmp.c_str());
-            return refused("cannot write the chart to " + tmp + ".");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        return refused("cannot rename " + tmp + " to " + path + ".");
+    std::string tmp;
+    switch (write_atomically(path, burn_chart_svg(in), &tmp)) {
+        case AtomicWrite::Ok: break;
+        case AtomicWrite::WriteFailed: return refused("cannot write the chart to " + tmp + ".");
+        case AtomicWrite::RenameFailed: return refused("cannot rename " + tmp + " to " + path + ".");
     }
     std::cerr << "grantctl: burn-down chart of award " << in.award << " written to " << path << "\n";
     return kExitOk;
