@@ -9,11 +9,6 @@ namespace grants {
 
 namespace {
 
-Ticks in_unit(const BookedCharge& c, Budget::Unit unit) {
-    if (unit == Budget::Unit::Usd) return c.usd > 0 ? c.usd : 0;
-    return c.chip_hours;
-}
-
 bool passes(const LedgerFilter& f, std::int64_t at) {
     return (!f.since || at >= *f.since) && (!f.until || at < *f.until);
 }
@@ -133,7 +128,7 @@ std::map<std::string, MemberCharges> ChargeBook::members(const std::string& awar
     for (const BookedCharge& c : a.charges) {
         MemberCharges& m = per[c.user];
         m.runs += 1;
-        m.charged = add_saturating(m.charged, in_unit(c, unit));
+        m.charged = add_saturating(m.charged, charge_in_unit(unit, c.chip_hours, c.usd));
     }
     for (std::size_t i = 0; i < per.size(); ++i) out.emplace(a.users[i], per[i]);
     return out;
@@ -148,7 +143,7 @@ std::map<DayNumber, Ticks> ChargeBook::daily(const std::string& award, Budget::U
         auto it = contents_->awards_.find(award);
         if (it == contents_->awards_.end()) return {};
         for (const BookedCharge& c : it->second.charges) {
-            if (c.recorded_at >= since) recent.emplace_back(c.recorded_at, in_unit(c, unit));
+            if (c.recorded_at >= since) recent.emplace_back(c.recorded_at, charge_in_unit(unit, c.chip_hours, c.usd));
         }
     }
     std::map<DayNumber, Ticks> out;

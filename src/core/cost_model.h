@@ -58,6 +58,11 @@ std::string format_left(Budget::Unit unit, Ticks amount);
 // Ticks of a budget amount given in millionths of its unit.
 inline Ticks ticks_of(Micros micros) { return micros * kTicksPerMicro; }
 Ticks add_saturating(Ticks a, Ticks b);
+// What one charge (or a sum of charges) costs in unit: its chip-hours, or
+// its dollars, where usd -1 means a partition without a rate (costs 0).
+inline Ticks charge_in_unit(Budget::Unit unit, Ticks chip_hours, Ticks usd) {
+    return unit == Budget::Unit::Usd ? (usd > 0 ? usd : 0) : chip_hours;
+}
 // An exact wide sum brought back into [-kSaturatedTicks, kSaturatedTicks].
 inline Ticks clamp_ticks(WideInt v) {
     if (v > kSaturatedTicks) return kSaturatedTicks;

@@ -252,9 +252,9 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
     for (const auto& [key, charge] : ended_) {
         out.charges.push_back(charge);
         const Award* award = policy.find_award(charge.award);
-        const bool usd = award && award->budget.unit == Budget::Unit::Usd;
+        const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
         AwardTally& tally = out.snapshot.awards[charge.award];
-        const Ticks held = usd ? std::max<Ticks>(charge.usd, 0) : charge.chip_hours;
+        const Ticks held = charge_in_unit(unit, charge.chip_hours, charge.usd);
         tally.held = add_saturating(tally.held, held);
         UserTally& u = tally.users[charge.user];
         u.held = add_saturating(u.held, held);
