@@ -319,7 +319,7 @@ BurnChartInput chart_input(const AwardReport& by_day, const AwardStatus& status,
     in.valid_until = status.valid_until;
     const bool usd = status.unit == Budget::Unit::Usd;
     for (const ReportRow& row : by_day.rows) {
-        if (auto day = parse_date(row.key)) in.spend.emplace_back(*day, usd ? row.usd : row.chip_hours);
+        if (auto day = parse_date(row.key)) in.spend.emplace_back(*day, charge_in_unit(status.unit, row.chip_hours, row.usd));
     }
     for (const Adjustment& a : by_day.adjustments) {
         if ((a.unit == "usd") == usd) in.spend.emplace_back(local_day_of(a.at), ticks_of(a.amount));
@@ -385,15 +385,19 @@ int report_from_controller(const QueryArgs& args, const std::string& by, const s
     }
     std::cout.flush();
     if (!plot || !status) return kExitOk;
-    // The chart wants the whole award by day, whatever the report showed.
-    QueryArgs whole;
-    whole.award = args.award;
-    whole.window = args.window;
-    whole.by = ReportGroup::Day;
-    job.args = encode_query_args(whole);
-    auto days = ask_controller(QueryKind::Report, job, &error);
-    if (!days) return refused(error);
-    if (!days->refused.empty()) return refused(days->refused);
+    // The chart wants the whole award by day: the report is that unless it
+    // was grouped otherwise or filtered, then slurmctld is asked again.
+    std::optional<Answer> days = answer;
+    if (args.by != ReportGroup::Day || args.since || args.until || args.user) {
+        QueryArgs whole;
+        whole.award = args.award;
+        whole.window = args.window;
+        whole.by = ReportGroup::Day;
+        job.args = encode_query_args(whole);
+        days = ask_controller(QueryKind::Report, job, &error);
+        if (!days) return refused(error);
+        if (!days->refused.empty()) return refused(days->refused);
+    }
     AwardReport empty;
     const AwardReport& by_day = days->reports.empty() ? empty : days->reports.front();
     return write_chart(*plot, chart_input(by_day, days->awards.empty() ? *status : days->awards.front(),
@@ -420,15 +424,16 @@ int plot_from_ledger(const Ledger& ledger, const Policy* policy, const std::stri
     if (!ok) return refused("cannot read the ledger " + ledger.path() + ": " + error + ".");
     AwardReport by_day = reports.empty() ? AwardReport{} : reports.front();
     const DayNumber today = local_day_of(static_cast<std::int64_t>(std::time(nullptr)));
+    // The award's status alone (an operator's report question), not every
+    // award's (metrics).
     QueryJob job;
     QueryArgs args;
     args.window = window;
+    args.award = award_id;
     job.args = encode_query_args(args);
     std::optional<AwardStatus> status;
-    if (auto answer = ask_controller(QueryKind::Metrics, job, &error); answer && answer->refused.empty()) {
-        for (const auto& s : answer->awards) {
-            if (s.id == award_id) status = s;
-        }
+    if (auto answer = ask_controller(QueryKind::Report, job, &error); answer && answer->refused.empty()) {
+        if (!answer->awards.empty()) status = answer->awards.front();
     } else {
         std::cerr << "grantctl: slurmctld did not answer ("
                   << (answer ? answer->refused : error)
@@ -454,7 +459,7 @@ int plot_from_ledger(const Ledger& ledger, const Policy* policy, const std::stri
         }
         std::map<DayNumber, Ticks> daily;
         for (const ReportRow& row : by_day.rows) {
-            if (auto day = parse_date(row.key)) daily[*day] = s.unit == Budget::Unit::Usd ? row.usd : row.chip_hours;
+            if (auto day = parse_date(row.key)) daily[*day] = charge_in_unit(s.unit, row.chip_hours, row.usd);
         }
         s.forecast = forecast(daily, today, window, s.left(), award->valid);
         status = s;

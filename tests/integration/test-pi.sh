@@ -198,6 +198,10 @@ print(ids["spent"].get("data-total"), ids["budget"].get("data-total"), ids["held
     assert_status 0 "$GC" report --award PI-NLP --plot "$dir/root.svg"
     assert_eq "$(grep -o 'id="spent" data-total="[^"]*"' "$svg")" "$(grep -o 'id="spent" data-total="[^"]*"' "$dir/root.svg")" \
         "the ledger's chart and slurmctld's agree"
+    # A report by day is the chart's own data: the same chart from one question.
+    assert_status 0 as_user carol "$GC" report --award PI-NLP --by day --plot "$dir/day.svg"
+    assert_eq "$(grep -o 'id="spent" data-total="[^"]*"' "$svg")" "$(grep -o 'id="spent" data-total="[^"]*"' "$dir/day.svg")" \
+        "--by day draws the same totals"
     # Bad input: one sentence, exit 2, no file.
     assert_status 2 as_user carol "$GC" report --plot "$dir/x.svg"
     assert_contains "$T_OUT" "--plot draws one award: give --award ID."
