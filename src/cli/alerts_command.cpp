@@ -161,15 +161,13 @@ int run_alerts(const std::vector<std::string>& args) {
     std::size_t n = 0;
     for (const AlertRow& r : to_send) {
         std::string state = send ? "sent" : "due";
-        const auto recipients = split(r.recipients, ',');
         if (send) {
-            std::string why;
-            for (std::string_view who : recipients) {
-                if (who.empty()) continue;
-                why = run_mail_prog(mail_prog, r.subject, std::string(who), r.body);
+            // Every recipient in turn; the first failure stops the message.
+            std::string why = r.recipients.empty() ? "the award has no PI or manager to tell" : "";
+            for (std::string_view who : split(r.recipients, ',')) {
                 if (!why.empty()) break;
+                if (!who.empty()) why = run_mail_prog(mail_prog, r.subject, std::string(who), r.body);
             }
-            if (recipients.empty() || r.recipients.empty()) why = "the award has no PI or manager to tell";
             if (why.empty() && !ledger->mark_alert_sent(r.award, r.kind, r.threshold, now, &error)) {
                 why = "sent, but the ledger did not record it (" + error + "); it may be sent again";
             }
