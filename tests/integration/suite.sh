@@ -46,6 +46,18 @@ try_submit() {
     JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
 }
 
+# start_after_midnight WHY: within 10 minutes of local midnight, wait until
+# just after it, so that a suite whose dates are relative to today does not
+# see the day change under it (WHY says what depends on the day).
+start_after_midnight() {
+    local left
+    left=$(($(date -d 'tomorrow 00:00' +%s) - $(date +%s)))
+    if ((left < 600)); then
+        echo "waiting ${left}s for midnight ($1)"
+        sleep $((left + 5))
+    fi
+}
+
 # eventually SECONDS MESSAGE CMD...: CMD succeeds within SECONDS (polled).
 eventually() {
     local seconds=$1 message=$2 i

@@ -13,12 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 : "${GRANTCTL:?set GRANTCTL to the grantctl binary (make check does)}"
 
-# Near midnight the windows below would change under the test: start after it.
-left_today=$(($(date -d 'tomorrow 00:00' +%s) - $(date +%s)))
-if ((left_today < 600)); then
-    echo "waiting ${left_today}s for midnight (the tranche windows are days relative to today)"
-    sleep $((left_today + 5))
-fi
+start_after_midnight "the tranche windows are days relative to today"
 TODAY=$(date +%F)
 YESTERDAY=$(date -d yesterday +%F)
 TEN_AGO=$(date -d '10 days ago' +%F)

@@ -12,12 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 : "${GRANTCTL:?set GRANTCTL to the grantctl binary (make check does)}"
 
-# Near midnight the day of the charges would change under the test.
-left_today=$(($(date -d 'tomorrow 00:00' +%s) - $(date +%s)))
-if ((left_today < 600)); then
-    echo "waiting ${left_today}s for midnight (the burn rate is per local day)"
-    sleep $((left_today + 5))
-fi
+start_after_midnight "the burn rate is per local day"
 TODAY=$(date +%F)
 FROM=$(date -d '3 days ago' +%F)
 UNTIL=$(date -d '1000 days' +%F)
