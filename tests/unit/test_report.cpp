@@ -294,16 +294,32 @@ DayNumber localtime_day(std::int64_t epoch) {
     return day_number(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
 }
 
+const ReportGroup kEveryGroup[] = {ReportGroup::User, ReportGroup::Job, ReportGroup::Day, ReportGroup::Month};
+
+// build_report's input for the generated ledger's awards, without charges.
+ReportInput generated_input(ReportGroup group, const std::function<DayNumber(std::int64_t)>& day_of) {
+    ReportInput in;
+    in.group = group;
+    in.unit_of = generated_unit;
+    in.day_of = day_of;
+    return in;
+}
+
+// The report build_report makes of every charge and adjustment the ledger
+// returns for filter: what the other paths must equal.
+std::vector<AwardReport> reference_report(const Ledger& ledger, const LedgerFilter& filter, ReportGroup group,
+                                          const std::function<DayNumber(std::int64_t)>& day_of) {
+    std::string error;
+    ReportInput in = generated_input(group, day_of);
+    assert_true(ledger.charges(&in.charges, &error, filter));
+    assert_true(ledger.adjustments(&in.adjustments, &error, filter));
+    return build_report(in);
+}
+
 void check_sql_path(const Ledger& ledger, const LedgerFilter& filter, const std::function<DayNumber(std::int64_t)>& day_of) {
     std::string error;
-    for (ReportGroup group : {ReportGroup::User, ReportGroup::Job, ReportGroup::Day, ReportGroup::Month}) {
-        ReportInput in;
-        in.group = group;
-        in.unit_of = generated_unit;
-        in.day_of = day_of;
-        assert_true(ledger.charges(&in.charges, &error, filter));
-        assert_true(ledger.adjustments(&in.adjustments, &error, filter));
-        const auto want = build_report(in);
+    for (ReportGroup group : kEveryGroup) {
+        const auto want = reference_report(ledger, filter, group, day_of);
 
         ReportQuery q;
         q.filter = filter;
@@ -323,19 +339,9 @@ void check_sql_path(const Ledger& ledger, const LedgerFilter& filter, const std:
 // ledger does, whatever the grouping and filter (charge_book.h).
 void check_book_path(const Ledger& ledger, const ChargeBook& book, const LedgerFilter& filter,
                      const std::function<DayNumber(std::int64_t)>& day_of) {
-    std::string error;
-    for (ReportGroup group : {ReportGroup::User, ReportGroup::Job, ReportGroup::Day, ReportGroup::Month}) {
-        ReportInput in;
-        in.group = group;
-        in.unit_of = generated_unit;
-        in.day_of = day_of;
-        assert_true(ledger.charges(&in.charges, &error, filter));
-        assert_true(ledger.adjustments(&in.adjustments, &error, filter));
-        for (const AwardReport& want : build_report(in)) {
-            ReportInput b;
-            b.group = group;
-            b.unit_of = generated_unit;
-            b.day_of = day_of;
+    for (ReportGroup group : kEveryGroup) {
+        for (const AwardReport& want : reference_report(ledger, filter, group, day_of)) {
+            ReportInput b = generated_input(group, day_of);
             book.award_entries(want.award, filter, &b.charges, &b.adjustments);
             assert_same_reports({want}, build_report(b));
             if (group != ReportGroup::User || filter.user || filter.since || filter.until) continue;
