@@ -21,6 +21,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -427,6 +428,35 @@ int run_policy_load(const std::string& file, int runs) {
 }
 
 // ------------------------------------------------------------ item 4: ledger
+// Charges from..to (exclusive) of a synthetic ledger, 10,000 per transaction
+// as an accounting pass of 10,000 ended jobs would write them: shape sets
+// each one's award, user, account, partition and chips; the rest follows.
+bool fill_ledger(Ledger& ledger, long from, long to, const std::function<void(long, ChargeRecord&)>& shape) {
+    constexpr long kBatch = 10000;
+    std::vector<ChargeRecord> batch, inserted;
+    std::string error;
+    for (long i = from; i < to; i += kBatch) {
+        batch.clear();
+        for (long k = i; k < std::min(to, i + kBatch); ++k) {
+            ChargeRecord c;
+            c.cluster = "grantstest";
+            c.job_id = static_cast<std::uint32_t>(k + 1);
+            c.run_start = 1'700'000'000 + k * 30;
+            shape(k, c);
+            c.seconds = 600 + k % 7200;
+            c.chip_hours = c.chips * c.seconds * 1'000'000;
+            c.usd = c.chip_hours / 1000 * 1340;
+            c.recorded_at = c.run_start + c.seconds;
+            batch.push_back(std::move(c));
+        }
+        if (!ledger.record_charges(batch, &inserted, &error)) {
+            std::fprintf(stderr, "ledger: %s\n", error.c_str());
+            return false;
+        }
+    }
+    return true;
+}
+
 int run_ledger(const std::string& path, long charges, int rounds) {
     std::printf("# item 4: ledger with %ld charges (%s)\n", charges, path.c_str());
     std::string error;
@@ -445,32 +475,15 @@ int run_ledger(const std::string& path, long charges, int rounds) {
         sqlite3_close(db);
         if (have < charges) {
             auto t0 = Clock::now();
-            constexpr long kBatch = 10000;  // one transaction per accounting pass of 10,000 ended jobs
-            std::vector<ChargeRecord> batch, inserted;
-            for (long i = have; i < charges; i += kBatch) {
-                batch.clear();
-                for (long k = i; k < std::min(charges, i + kBatch); ++k) {
-                    ChargeRecord c;
-                    c.cluster = "grantstest";
-                    c.job_id = static_cast<std::uint32_t>(k + 1);
-                    c.run_start = 1'700'000'000 + k * 30;
-                    int user = static_cast<int>((k * 7919) % kUsers);
-                    c.award = award_id(user % 1000);  // 1,000 awards with charges
-                    c.user = user_name(user);
-                    c.account = "acct" + std::to_string(user % 1000);
-                    c.partition = k % 2 ? "trn1" : "trn2";
-                    c.chips = 16 * (1 + k % 4);
-                    c.seconds = 600 + k % 7200;
-                    c.chip_hours = c.chips * c.seconds * 1'000'000;
-                    c.usd = c.chip_hours / 1000 * 1340;
-                    c.recorded_at = c.run_start + c.seconds;
-                    batch.push_back(std::move(c));
-                }
-                if (!ledger->record_charges(batch, &inserted, &error)) {
-                    std::fprintf(stderr, "ledger: %s\n", error.c_str());
-                    return 1;
-                }
-            }
+            const bool built = fill_ledger(*ledger, have, charges, [](long k, ChargeRecord& c) {
+                const int user = static_cast<int>((k * 7919) % kUsers);
+                c.award = award_id(user % 1000);  // 1,000 awards with charges
+                c.user = user_name(user);
+                c.account = "acct" + std::to_string(user % 1000);
+                c.partition = k % 2 ? "trn1" : "trn2";
+                c.chips = 16 * (1 + k % 4);
+            });
+            if (!built) return 1;
             std::printf("# built: %ld charges inserted in %.1f s (batches of 10,000)\n", charges - have,
                         ms_since(t0) / 1000);
         }
@@ -640,34 +653,16 @@ int run_charge_book(const std::string& path, long charges, int awards) {
     ledger->totals(&totals, &error);
     if (totals.empty()) {
         auto t0 = Clock::now();
-        std::vector<ChargeRecord> batch, inserted;
-        constexpr long kBatch = 10000;
-        for (long i = 0; i < charges; i += kBatch) {
-            batch.clear();
-            for (long k = i; k < std::min(charges, i + kBatch); ++k) {
-                ChargeRecord c;
-                c.cluster = "grantstest";
-                c.job_id = static_cast<std::uint32_t>(k + 1);
-                c.run_start = 1'700'000'000 + k * 30;
-                // 20 members per award, as a lab's award has.
-                const int award = static_cast<int>(k % awards);
-                const int user = award * 20 + static_cast<int>((k / awards) % 20);
-                c.award = award_id(award);
-                c.user = user_name(user);
-                c.account = "acct";
-                c.partition = "trn1";
-                c.chips = 16;
-                c.seconds = 600 + k % 7200;
-                c.chip_hours = c.chips * c.seconds * 1'000'000;
-                c.usd = c.chip_hours / 1000 * 1340;
-                c.recorded_at = c.run_start + c.seconds;
-                batch.push_back(std::move(c));
-            }
-            if (!ledger->record_charges(batch, &inserted, &error)) {
-                std::fprintf(stderr, "ledger: %s\n", error.c_str());
-                return 1;
-            }
-        }
+        const bool built = fill_ledger(*ledger, 0, charges, [awards](long k, ChargeRecord& c) {
+            // 20 members per award, as a lab's award has.
+            const int award = static_cast<int>(k % awards);
+            c.award = award_id(award);
+            c.user = user_name(award * 20 + static_cast<int>((k / awards) % 20));
+            c.account = "acct";
+            c.partition = "trn1";
+            c.chips = 16;
+        });
+        if (!built) return 1;
         std::printf("# built the ledger in %.1f s\n", ms_since(t0) / 1000);
     }
     const long rss_before = rss_kib();
