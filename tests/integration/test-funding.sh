@@ -117,24 +117,27 @@ case_tranches_end_start_and_roll_over() {
 
     # Today's run lands on the second tranche; the first keeps yesterday's.
     run_short alice F-TWO || return 1
-    local charged
-    charged=$(charge_of "$JOB")
-    eventually 10 "the charge reaches the tranche" json_is alice F-TWO 'a["tranches"][1]["spent"]' "$charged" || return 1
+    # Each award's charge in its own variable: the two runs need not last
+    # the same number of seconds (a check once compared F-TWO's tranche with
+    # F-OVERLAP's charge and failed whenever they differed).
+    local charged_two charged_overlap
+    charged_two=$(charge_of "$JOB")
+    eventually 10 "the charge reaches the tranche" json_is alice F-TWO 'a["tranches"][1]["spent"]' "$charged_two" || return 1
     assert_eq "1" "$(award_json alice F-TWO 'a["tranches"][0]["spent"]')" "the ended tranche is unchanged"
-    assert_eq "$charged" "$(award_json alice F-TWO 'a["charged"]')" "charged: what the active tranches spent"
+    assert_eq "$charged_two" "$(award_json alice F-TWO 'a["charged"]')" "charged: what the active tranches spent"
 
     # Two active tranches: the one that ends first pays.
     run_short alice F-OVERLAP || return 1
-    charged=$(charge_of "$JOB")
-    eventually 10 "the charge reaches the tranche" json_is alice F-OVERLAP 'a["tranches"][0]["spent"]' "$charged" ||
+    charged_overlap=$(charge_of "$JOB")
+    eventually 10 "the charge reaches the tranche" json_is alice F-OVERLAP 'a["tranches"][0]["spent"]' "$charged_overlap" ||
         return 1
     assert_eq "tranche 2 $IN5" "$(award_json alice F-OVERLAP '"%s %s" % (a["tranches"][0]["source"], a["tranches"][0]["until"])')" \
         "drawn from first: the tranche ending $IN5"
     assert_eq "0" "$(award_json alice F-OVERLAP 'a["tranches"][1]["spent"]')" "the open-ended one is untouched"
     assert_status 0 "$GC" metrics
-    assert_contains "$T_OUT" "slurm_grants_tranche_spent{award=\"F-OVERLAP\",tranche=\"tranche 2\",state=\"active\"} $charged"
+    assert_contains "$T_OUT" "slurm_grants_tranche_spent{award=\"F-OVERLAP\",tranche=\"tranche 2\",state=\"active\"} $charged_overlap"
     assert_status 0 "$GC" report --award F-TWO --json
-    assert_eq "1 $charged" "$(json '"%s %s" % (j["tranches"]["F-TWO"][0]["spent"], j["tranches"]["F-TWO"][1]["spent"])' <<<"$T_OUT")" \
+    assert_eq "1 $charged_two" "$(json '"%s %s" % (j["tranches"]["F-TWO"][0]["spent"], j["tranches"]["F-TWO"][1]["spent"])' <<<"$T_OUT")" \
         "report shows the same tranches from the ledger"
 }
 
