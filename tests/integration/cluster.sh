@@ -54,6 +54,27 @@
 #                       build-aux/build-slurm does). With N > 1 the nodes are
 #                       n1..nN, each with its own port, Gres=neuron:16 and the
 #                       host's CPUs and memory, and every partition has them all.
+#   CLUSTER_NODE_PREFIX  node names PREFIX1..PREFIXN instead of n1..nN (or
+#                       `hostname -s` for one node), e.g. ParallelCluster's
+#                       dynamic nodes trn1-dy-trn1-32xl-.
+#   CLUSTER_CLOUD       1: power-saving cloud nodes, as ParallelCluster's
+#                       dynamic nodes and on-premises bursting to EC2 are:
+#                       every node State=CLOUD, no slurmd at start (nodes are
+#                       idle~ until a job needs them); ResumeProgram
+#                       ($CLUSTER_DIR/etc/resume.sh) "boots" a node by
+#                       starting its slurmd with -b (it reports a reboot)
+#                       after CLUSTER_BOOT_DELAY seconds (default 3; the
+#                       file $CLUSTER_DIR/cloud/boot-delay overrides it at
+#                       any time), unless cluster_cloud_fail NODE made its
+#                       launch fail (then it never comes up, as after an
+#                       InsufficientInstanceCapacity); SuspendProgram stops
+#                       it. SuspendTime=CLUSTER_SUSPEND_TIME (default 10),
+#                       ResumeTimeout=CLUSTER_RESUME_TIMEOUT (default 30).
+#                       Every call is logged in $CLUSTER_DIR/log/power.log.
+#   CLUSTER_PCLUSTER_LAYOUT  1: slurm.conf split into include files as
+#                       ParallelCluster writes it (slurm_parallelcluster.conf
+#                       including pcluster/slurm_parallelcluster_<queue>_partition.conf
+#                       with the NodeName and PartitionName lines).
 #   CLUSTER_CTLD_PORT, CLUSTER_SLURMD_PORT
 #                       fixed ports (default: random free ports in 10000-32000,
 #                       below the kernel's ephemeral range).
@@ -89,6 +110,9 @@
 #   wait_job_state JOBID STATE[|...] [TIMEOUT]   wait_job_done JOBID [TIMEOUT]
 #   cluster_pids                        live processes of this cluster
 #   cluster_log_tail [N]                last N lines of the slurmctld/slurmd logs
+#   cluster_cloud_fail NODE / cluster_cloud_heal NODE   (CLUSTER_CLOUD) make the
+#                                       node's next launches fail / succeed
+#   cluster_cloud_wait_powered_down NODE [TIMEOUT]      wait for idle~ again
 #
 # Layout of $CLUSTER_DIR (0755):
 #   etc/      slurm.conf gres.conf plugstack.conf [grants.yaml]   (0755, files 0644)
@@ -289,10 +313,12 @@ _cluster_munge_ok() {
 }
 _cluster_ctld_up() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
 _cluster_node_idle() {
-    local states
-    states=$(sinfo -h -N -o '%N %T' 2>/dev/null | sort -u) || return 1   # a node shows once per partition
-    [ "$(printf '%s\n' "$states" | grep -c ' idle$')" = "$(_cluster_node_count)" ] &&
-        [ "$(printf '%s\n' "$states" | awk '{ print $2 }' | sort -u)" = idle ]
+    local states want=idle
+    # Cloud nodes are powered down (idle~) until a job needs them.
+    [ -n "${CLUSTER_CLOUD:-}" ] && want='idle~'
+    states=$(sinfo -h -N -o '%N %t' 2>/dev/null | sort -u) || return 1   # a node shows once per partition
+    [ "$(printf '%s\n' "$states" | grep -c " $want\$")" = "$(_cluster_node_count)" ] &&
+        [ "$(printf '%s\n' "$states" | awk '{ print $2 }' | sort -u)" = "$want" ]
 }
 _cluster_node_count() { echo "${CLUSTER_NODES:-1}"; }
 # The daemon names of this cluster's slurmd: slurmd, or slurmd-n1 ... slurmd-nN.
@@ -485,11 +511,22 @@ EOF
     fi
     local gres=neuron:16
     if [ -n "${CLUSTER_NEURON_DEVICES:-}" ]; then gres="$gres,gpu:trainium2:$CLUSTER_NEURON_DEVICES"; fi
-    local hw="CPUs=$cpus Boards=$boards SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem Gres=$gres State=UNKNOWN"
+    local state=UNKNOWN nodeconf=$d/etc/slurm.conf
+    [ -n "${CLUSTER_CLOUD:-}" ] && state=CLOUD
+    local hw="CPUs=$cpus Boards=$boards SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem Gres=$gres State=$state"
     local nodes=$CLUSTER_NODE n i=0 port
     local features=(${CLUSTER_NODE_FEATURES:-})
+    if [ -n "${CLUSTER_PCLUSTER_LAYOUT:-}" ]; then
+        # ParallelCluster's layout: slurm.conf includes slurm_parallelcluster.conf,
+        # which includes one file per queue with its NodeName and PartitionName lines.
+        mkdir -p "$d/etc/pcluster" && chmod 0755 "$d/etc/pcluster"
+        echo "include $d/etc/slurm_parallelcluster.conf" >>"$d/etc/slurm.conf"
+        echo "include $d/etc/pcluster/slurm_parallelcluster_trn1_partition.conf" >"$d/etc/slurm_parallelcluster.conf"
+        nodeconf=$d/etc/pcluster/slurm_parallelcluster_trn1_partition.conf
+        : >"$nodeconf"
+    fi
     if [ "$(_cluster_node_count)" -le 1 ]; then
-        echo "NodeName=$CLUSTER_NODE NodeAddr=127.0.0.1 NodeHostname=$CLUSTER_NODE $hw${features[0]:+ Features=${features[0]}}" >>"$d/etc/slurm.conf"
+        echo "NodeName=$CLUSTER_NODE NodeAddr=127.0.0.1 NodeHostname=$(hostname -s) $hw${features[0]:+ Features=${features[0]}}" >>"$nodeconf"
     else
         # Several slurmd on one host (--enable-multiple-slurmd): one port each;
         # %n keeps their pid files, spool directories and logs apart.
@@ -501,15 +538,29 @@ EOF
             mkdir -p "$d/spool/$n" && chmod 0755 "$d/spool" "$d/spool/$n"   # slurmstepd runs the batch script from there
             i=$((i + 1))
             eval "port=\${$i}"
-            echo "NodeName=$n NodeAddr=127.0.0.1 NodeHostname=$(hostname -s) Port=$port $hw${features[i - 1]:+ Features=${features[i - 1]}}" >>"$d/etc/slurm.conf"
+            echo "NodeName=$n NodeAddr=127.0.0.1 NodeHostname=$(hostname -s) Port=$port $hw${features[i - 1]:+ Features=${features[i - 1]}}" >>"$nodeconf"
         done
         nodes=$(echo "$CLUSTER_NODE_NAMES" | tr ' ' ',')
     fi
-    cat >>"$d/etc/slurm.conf" <<EOF
+    cat >>"$nodeconf" <<EOF
 PartitionName=cpu Nodes=$nodes Default=YES MaxTime=INFINITE State=UP
 PartitionName=trn1 Nodes=$nodes MaxTime=INFINITE State=UP
 PartitionName=trn2 Nodes=$nodes MaxTime=INFINITE State=UP
 EOF
+    if [ -n "${CLUSTER_CLOUD:-}" ]; then
+        _cluster_write_power_scripts || return 1
+        cat >>"$d/etc/slurm.conf" <<EOF
+ResumeProgram=$d/etc/resume.sh
+SuspendProgram=$d/etc/suspend.sh
+SuspendTime=${CLUSTER_SUSPEND_TIME:-10}
+SuspendTimeout=${CLUSTER_SUSPEND_TIMEOUT:-5}
+ResumeTimeout=${CLUSTER_RESUME_TIMEOUT:-30}
+ResumeRate=0
+SuspendRate=0
+TreeWidth=65533
+PrivateData=cloud
+EOF
+    fi
     if [ -n "${CLUSTER_ACCOUNTING:-}" ]; then
         cat >>"$d/etc/slurm.conf" <<EOF
 AccountingStorageHost=localhost
@@ -569,7 +620,78 @@ EOF
         install -o root -g root -m 0644 "$GRANTS_POLICY" "$d/etc/grants.yaml" || return 1
     fi
     chmod 0644 "$d"/etc/*
+    [ -n "${CLUSTER_CLOUD:-}" ] && chmod 0755 "$d/etc/resume.sh" "$d/etc/suspend.sh"
+    if [ -d "$d/etc/pcluster" ]; then chmod 0755 "$d/etc/pcluster" && chmod 0644 "$d"/etc/pcluster/*; fi
     if [ -d "$d/etc/plugstack.conf.d" ]; then chmod 0755 "$d/etc/plugstack.conf.d"; fi
+}
+
+# The ResumeProgram and SuspendProgram of a cloud cluster (CLUSTER_CLOUD).
+# slurmctld runs them as SlurmUser with its own environment (SLURM_CONF,
+# SLURM_GRANTS_CLUSTER), with a hostlist argument. A "boot" starts the node's
+# slurmd with -b after the boot delay, detached, its PID in pids/ so that
+# cluster_stop stops it like any other slurmd; a node with cloud/fail-NODE
+# never comes up (slurmctld marks it down at ResumeTimeout).
+_cluster_write_power_scripts() {
+    local d=$CLUSTER_DIR single=
+    [ "$(_cluster_node_count)" -le 1 ] && single=1
+    mkdir -p "$d/cloud" && chmod 0755 "$d/cloud"
+    echo "${CLUSTER_BOOT_DELAY:-3}" >"$d/cloud/boot-delay"
+    cat >"$d/etc/resume.sh" <<EOF
+#!/bin/bash
+# ResumeProgram of the test cluster in $d
+d=$d
+single=$single
+EOF
+    cat >>"$d/etc/resume.sh" <<'EOF'
+for node in $(scontrol show hostnames "$1"); do
+    if [ -e "$d/cloud/fail-$node" ]; then
+        echo "$(date +%s) resume $node: launch fails" >>"$d/log/power.log"
+        continue
+    fi
+    name=slurmd-$node
+    [ -n "$single" ] && name=slurmd
+    echo "$(date +%s) resume $node: boots in $(cat "$d/cloud/boot-delay") s" >>"$d/log/power.log"
+    setsid bash -c 'sleep "$(cat "$1/cloud/boot-delay")"; [ -e "$1/cloud/fail-$2" ] && exit 0
+        echo "$(date +%s) boot $2: slurmd -b" >>"$1/log/power.log"
+        exec slurmd -D -b -f "$1/etc/slurm.conf" -N "$2" >>"$1/log/$3.out" 2>&1' resume "$d" "$node" "$name" \
+        </dev/null >/dev/null 2>&1 &
+    echo $! >"$d/pids/$name"
+done
+exit 0
+EOF
+    cat >"$d/etc/suspend.sh" <<EOF
+#!/bin/bash
+# SuspendProgram of the test cluster in $d
+d=$d
+single=$single
+EOF
+    cat >>"$d/etc/suspend.sh" <<'EOF'
+for node in $(scontrol show hostnames "$1"); do
+    name=slurmd-$node
+    [ -n "$single" ] && name=slurmd
+    pid=$(cat "$d/pids/$name" 2>/dev/null)
+    echo "$(date +%s) suspend $node${pid:+ (slurmd $pid)}" >>"$d/log/power.log"
+    [ -n "$pid" ] && grep -qF "$d" "/proc/$pid/cmdline" 2>/dev/null && kill "$pid"
+    rm -f "$d/pids/$name"
+done
+exit 0
+EOF
+    chmod 0755 "$d/etc/resume.sh" "$d/etc/suspend.sh"
+}
+
+# cluster_cloud_fail NODE: the node's launches fail until cluster_cloud_heal NODE.
+cluster_cloud_fail() { : >"$CLUSTER_DIR/cloud/fail-$1"; }
+cluster_cloud_heal() { rm -f "$CLUSTER_DIR/cloud/fail-$1"; }
+
+# cluster_cloud_wait_powered_down NODE [TIMEOUT=60]: wait until the node is
+# powered down again (idle~) after SuspendTime.
+cluster_cloud_wait_powered_down() {
+    local node=$1 timeout=${2:-60} i
+    for ((i = 0; i < timeout * 5; i++)); do
+        [ "$(sinfo -h -n "$node" -N -o '%t' 2>/dev/null | head -n1)" = 'idle~' ] && return 0
+        sleep 0.2
+    done
+    return 1
 }
 
 # Create $CLUSTER_DIR, write the configuration, start munged, slurmctld and
@@ -606,11 +728,12 @@ cluster_start() {
     export SLURM_CONF=$d/etc/slurm.conf
     export CLUSTER_MUNGE_SOCKET=$d/run/munge.socket
     CLUSTER_NODE=$(hostname -s) && export CLUSTER_NODE
+    [ -n "${CLUSTER_NODE_PREFIX:-}" ] && CLUSTER_NODE=${CLUSTER_NODE_PREFIX}1
     export CLUSTER_NODE_NAMES=$CLUSTER_NODE
     if [ "$(_cluster_node_count)" -gt 1 ]; then
-        CLUSTER_NODE_NAMES=$(seq -f 'n%g' 1 "$(_cluster_node_count)" | tr '\n' ' ')
+        CLUSTER_NODE_NAMES=$(seq -f "${CLUSTER_NODE_PREFIX:-n}%g" 1 "$(_cluster_node_count)" | tr '\n' ' ')
         CLUSTER_NODE_NAMES=${CLUSTER_NODE_NAMES% }
-        CLUSTER_NODE=n1
+        CLUSTER_NODE=${CLUSTER_NODE_NAMES%% *}
     fi
     # Ports: CLUSTER_CTLD_PORT / CLUSTER_SLURMD_PORT if set, else free ones
     # (forgotten again by cluster_stop).
@@ -668,8 +791,9 @@ cluster_start() {
     fi
     cluster_start_ctld || { _cluster_start_failed; return 1; }
 
-    local name last=
-    for name in $(_cluster_slurmd_names); do
+    local name last=slurmctld
+    # Cloud nodes: no slurmd until slurmctld resumes the node (resume.sh).
+    [ -n "${CLUSTER_CLOUD:-}" ] || for name in $(_cluster_slurmd_names); do
         if [ "$name" = slurmd ]; then n=$CLUSTER_NODE; else n=${name#slurmd-}; fi
         _cluster_spawn "$name" slurmd -D -f "$SLURM_CONF" -N "$n"
         last=$name
