@@ -47,6 +47,10 @@ struct PartitionCost {
     std::int64_t rate_divisor = 1;
     // A run on nodes of several instance types: its whole-node chips (0: nodes x chips_per_node).
     std::int64_t whole_chips = 0;
+    // Cloud nodes (power saving): whether the time a job waits for its
+    // nodes to boot (CONFIGURING) is charged as part of its run. boot_time:
+    // free (the default) or charged; a launch that fails is never charged.
+    bool charge_boot = false;
 };
 
 // "gpu:trainium2", "neuron": the partition's gres as the policy writes it.

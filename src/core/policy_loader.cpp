@@ -648,6 +648,17 @@ private:
                                typed.price_given = true;
                                if (auto d = amount_value(v, where + ".usd_per_chip_hour")) cost.usd_per_chip_hour = *d;
                            }},
+                          {"boot_time",
+                           [&](const YamlNode& v) {
+                               auto t = string_value(v, where + ".boot_time");
+                               if (!t) return;
+                               if (*t == "charged") {
+                                   cost.charge_boot = true;
+                               } else if (*t != "free") {
+                                   error(v, where + ".boot_time must be free or charged; found " +
+                                                quote_untrusted(*t));
+                               }
+                           }},
                           {"gres", [&](const YamlNode& v) {
                                auto s = string_value(v, where + ".gres");
                                if (!s) return;

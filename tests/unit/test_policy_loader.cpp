@@ -209,7 +209,11 @@ void test_error_snippets(void** /*state*/) {
          "  a: {chips_per_node: 1, chips: 2}\nawards: {}\n",
          {{4, 26,
            "unknown key \"chips\" in partition 'a'; expected one of: chips_per_node, instance_type, "
-           "cores_per_chip, usd_per_chip_hour, gres"}}},
+           "cores_per_chip, usd_per_chip_hour, boot_time, gres"}}},
+        {"boot_time neither free nor charged",
+         "version: 1\nenforce: {partitions: [a]}\npartitions:\n"
+         "  a: {chips_per_node: 1, boot_time: billed}\nawards: {}\n",
+         {{4, 37, "partition 'a'.boot_time must be free or charged; found \"billed\""}}},
         // A misspelt required key: reported as unknown, and the real key as missing.
         {"unknown award key",
          "version: 1\nenforce: {partitions: [a]}\npartitions: {a: {chips_per_node: 1}}\nawards:\n  A1:\n"
@@ -435,6 +439,17 @@ void test_valid_snippets(void** /*state*/) {
     assert_true(a->members.users.empty());
     assert_true(a->budget.unit == Budget::Unit::Usd);
     assert_int_equal(a->budget.amount, 0);
+
+    // Boot time of cloud nodes: free unless the partition says charged.
+    load = load_policy_text(
+        "version: 1\nenforce: {partitions: [a, b, c]}\npartitions:\n  a: {chips_per_node: 16}\n"
+        "  b: {chips_per_node: 16, boot_time: charged}\n  c: {chips_per_node: 16, boot_time: free}\nawards: {}\n",
+        "g.yaml");
+    print_errors(load);
+    assert_non_null(load.policy.get());
+    assert_false(load.policy->partitions.at("a").charge_boot);
+    assert_true(load.policy->partitions.at("b").charge_boot);
+    assert_false(load.policy->partitions.at("c").charge_boot);
 }
 
 // Loads valid-minimal.yaml (27 nodes, 5 levels of collections) under limits.
