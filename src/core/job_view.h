@@ -47,6 +47,7 @@ struct grants_job_view {
     uint32_t node_cnt;
     uint32_t array_task_cnt;   /* pending tasks of an array's meta record, 0 otherwise */
     int exclusive;             /* whole nodes: --exclusive, or an OverSubscribe=EXCLUSIVE partition */
+    int is_configuring;        /* JOB_CONFIGURING: allocated, its (cloud) nodes still booting */
 };
 
 #ifdef __cplusplus

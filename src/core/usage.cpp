@@ -32,7 +32,10 @@ ChargeRecord UsageAccountant::charge_for(const Run& run, std::uint32_t job_id, s
     // Priced as when the run started (Run::cost), not with today's policy.
     const PartitionCost& part = run.cost;
     c.chips = run.chips;
-    c.seconds = std::min(std::max<std::int64_t>(0, end - run.start - run.suspended), run.limit_seconds);
+    // Charged boot time (boot_start) counts within the time limit: the hold
+    // covered the limit, and a run never costs more than it held.
+    const std::int64_t from = run.boot_start > 0 && run.boot_start < run.start ? run.boot_start : run.start;
+    c.seconds = std::min(std::max<std::int64_t>(0, end - from - run.suspended), run.limit_seconds);
     c.chip_hours = cost_ticks(Budget::Unit::ChipHours, part, c.chips, c.seconds);
     c.usd = part.usd_per_chip_hour ? cost_ticks(Budget::Unit::Usd, part, c.chips, c.seconds) : -1;
     c.recorded_at = now;
@@ -149,6 +152,20 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
         }
         if (job.award.empty()) continue;
 
+        // Cloud nodes: a job whose nodes boot has no run yet; one whose
+        // record still shows the boot's allocation start never had one (the
+        // launch failed and Slurm requeued it, or it was cancelled while
+        // its nodes booted): nothing to charge, whatever boot_time says.
+        bool booting = false;
+        if (job.start_time > 0) {
+            if (job.configuring && job.phase == JobObservation::Phase::Running) {
+                boots_[job.job_id] = job.start_time;  // this attempt's allocation (a retry has its own)
+                booting = true;
+            } else if (auto b = boots_.find(job.job_id); b != boots_.end() && b->second == job.start_time) {
+                booting = true;
+            }
+        }
+
         const bool started = job.phase != JobObservation::Phase::Pending && job.start_time > 0;
         Price* priced = &scratch;
         if (remember) {
@@ -166,7 +183,7 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
         // seen running): a later rate change, or its partition leaving
         // enforce.partitions, changes neither its hold nor its charge.
         Run* run = nullptr;
-        if (job.start_time > 0) {
+        if (job.start_time > 0 && !booting) {
             auto it = runs_.find(job.job_id);
             if (it != runs_.end() && it->second.start == job.start_time) {
                 run = &it->second;
@@ -187,6 +204,14 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
                 if (auto r = restored_shrunk_.find({job.job_id, job.start_time}); r != restored_shrunk_.end()) {
                     run->chips = r->second;  // shrunk before a controller restart
                     restored_shrunk_.erase(r);
+                }
+                // The run its nodes booted for: with boot_time: charged
+                // (as the partition says when the run starts) the boot is
+                // part of this run's one charge.
+                run->boot_start = 0;
+                if (auto b = boots_.find(job.job_id); b != boots_.end()) {
+                    if (run->cost.charge_boot && b->second < job.start_time) run->boot_start = b->second;
+                    boots_.erase(b);
                 }
             }
         }
@@ -236,14 +261,17 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
                 u.live_chips += chips * tasks;
                 break;
             }
-            case JobObservation::Phase::Finished:
+            case JobObservation::Phase::Finished: {
                 if (job.start_time <= 0) break;  // cancelled while pending: costs nothing
                 if (charged_.count({job.job_id, job.start_time})) break;
+                // A boot that ended without a run (failed launch, cancelled while booting).
+                auto it = runs_.find(job.job_id);
+                if (!run || it == runs_.end() || it->second.start != job.start_time) break;
                 // Charged and held (below) until the ledger has it, even once Slurm purges the job.
                 ended_.emplace(RunKey{job.job_id, job.start_time},
-                               charge_for(runs_[job.job_id], job.job_id,
-                                          job.end_time > 0 ? job.end_time : now, now));
+                               charge_for(it->second, job.job_id, job.end_time > 0 ? job.end_time : now, now));
                 break;
+            }
         }
     }
     // Runs that ended (finished, or wiped from the record by a requeue):
@@ -274,6 +302,9 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
     }
     for (auto it = restored_shrunk_.begin(); it != restored_shrunk_.end();) {
         it = is_present(it->first.first) ? std::next(it) : restored_shrunk_.erase(it);
+    }
+    for (auto it = boots_.begin(); it != boots_.end();) {
+        it = is_present(it->first) ? std::next(it) : boots_.erase(it);
     }
     awards_seen_ = out.snapshot.awards.size();
     return out;

@@ -47,6 +47,9 @@ struct JobObservation {
     std::int64_t end_time = 0;
     std::int64_t suspended_seconds = 0;
     std::int64_t requeue_time = 0;  // submit time, reset by Slurm when it requeues the job
+    // Allocated, its (cloud) nodes still booting: start_time is the
+    // allocation's, and Slurm resets it when the nodes are up.
+    bool configuring = false;
     std::int64_t time_limit_minutes = 0;  // kSaturatedCount when INFINITE
     JobShape shape;             // nodes are the allocated count once started
     std::uint64_t approval = 0; // marker of the approval that created the job; 0 none
@@ -127,6 +130,9 @@ private:
         PartitionCost cost;  // the partition's price when the run was first seen
         std::int64_t chips = 0;  // the most it was allocated (a shrunk run pays for what it held)
         bool shrunk = false;     // it holds fewer chips now than chips
+        // boot_time: charged: the allocation its boot began at (charged
+        // from there, within the time limit); 0: charged from start.
+        std::int64_t boot_start = 0;
     };
     using RunKey = std::pair<std::uint32_t, std::int64_t>;
 
@@ -158,6 +164,11 @@ private:
     std::unordered_map<std::uint32_t, std::uint64_t> approvals_reported_;  // per job, the marker reported seen
     std::vector<std::uint32_t> present_;  // job IDs of the pass, sorted; reused by every pass
     std::map<RunKey, std::int64_t> restored_shrunk_;  // from restore_shrunk, until the run is seen or gone
+    // Cloud nodes: the allocation start of each job whose nodes were seen
+    // booting (CONFIGURING). Such a job has no run until Slurm settles its
+    // start once the nodes are up; a boot that never settles (failed
+    // launch, cancelled while booting) is no run and costs nothing.
+    std::unordered_map<std::uint32_t, std::int64_t> boots_;
     std::size_t awards_seen_ = 0;               // awards in the last snapshot (to reserve)
     std::shared_ptr<const NodeTypes> node_types_;
 };

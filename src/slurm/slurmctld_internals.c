@@ -170,6 +170,7 @@ static void view_job(const job_record_t *job, const char *marker, size_t marker_
     v->is_pending = IS_JOB_PENDING(job) ? 1 : 0;
     v->is_finished = IS_JOB_FINISHED(job) ? 1 : 0;
     v->requeue_flag = (job->job_state & JOB_REQUEUE) ? 1 : 0;
+    v->is_configuring = IS_JOB_CONFIGURING(job) ? 1 : 0;
     v->time_limit_infinite = job->time_limit == INFINITE;
     v->time_limit_set = job->time_limit != NO_VAL && job->time_limit != INFINITE;
     v->time_limit = v->time_limit_set ? job->time_limit : 0;

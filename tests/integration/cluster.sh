@@ -641,9 +641,12 @@ _cluster_write_power_scripts() {
 # ResumeProgram of the test cluster in $d
 d=$d
 single=$single
+# slurmctld runs this without a PATH of ours: the cluster's own binaries.
+slurmd=$(command -v slurmd)
+scontrol=$(command -v scontrol)
 EOF
     cat >>"$d/etc/resume.sh" <<'EOF'
-for node in $(scontrol show hostnames "$1"); do
+for node in $("$scontrol" show hostnames "$1"); do
     if [ -e "$d/cloud/fail-$node" ]; then
         echo "$(date +%s) resume $node: launch fails" >>"$d/log/power.log"
         continue
@@ -653,7 +656,12 @@ for node in $(scontrol show hostnames "$1"); do
     echo "$(date +%s) resume $node: boots in $(cat "$d/cloud/boot-delay") s" >>"$d/log/power.log"
     setsid bash -c 'sleep "$(cat "$1/cloud/boot-delay")"; [ -e "$1/cloud/fail-$2" ] && exit 0
         echo "$(date +%s) boot $2: slurmd -b" >>"$1/log/power.log"
-        exec slurmd -D -b -f "$1/etc/slurm.conf" -N "$2" >>"$1/log/$3.out" 2>&1' resume "$d" "$node" "$name" \
+        # slurmctld runs this with SIGTERM and others blocked; a slurmd that
+        # inherits that mask cannot be stopped (cluster_stop sends SIGTERM).
+        exec /usr/bin/python3 -c "import os, signal, sys
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+os.execv(sys.argv[1], sys.argv[1:])" "$4" -D -b -f "$1/etc/slurm.conf" -N "$2" >>"$1/log/$3.out" 2>&1' \
+        resume "$d" "$node" "$name" "$slurmd" \
         </dev/null >/dev/null 2>&1 &
     echo $! >"$d/pids/$name"
 done
@@ -664,14 +672,16 @@ EOF
 # SuspendProgram of the test cluster in $d
 d=$d
 single=$single
+scontrol=$(command -v scontrol)
 EOF
     cat >>"$d/etc/suspend.sh" <<'EOF'
-for node in $(scontrol show hostnames "$1"); do
+for node in $("$scontrol" show hostnames "$1"); do
     name=slurmd-$node
     [ -n "$single" ] && name=slurmd
     pid=$(cat "$d/pids/$name" 2>/dev/null)
     echo "$(date +%s) suspend $node${pid:+ (slurmd $pid)}" >>"$d/log/power.log"
-    [ -n "$pid" ] && grep -qF "$d" "/proc/$pid/cmdline" 2>/dev/null && kill "$pid"
+    # Powering an instance off: SIGKILL, as EC2 stops it without asking.
+    [ -n "$pid" ] && grep -qF "$d" "/proc/$pid/cmdline" 2>/dev/null && kill -KILL "$pid"
     rm -f "$d/pids/$name"
 done
 exit 0

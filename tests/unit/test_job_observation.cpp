@@ -97,6 +97,19 @@ void test_finished_run_is_charged_by_its_allocation(void**) {
     assert_int_equal(o.shape.min_nodes, 3);
 }
 
+// Cloud nodes booting: allocated and running-looking, flagged for the pass.
+void test_configuring_job_is_flagged(void**) {
+    grants_job_view v = running_job();
+    JobObservation o;
+    grants::observe_job(v, o);
+    assert_false(o.configuring);
+    v.is_configuring = 1;
+    grants::observe_job(v, o);
+    assert_true(o.configuring);
+    assert_int_equal(o.phase, JobObservation::Phase::Running);
+    assert_int_equal(o.start_time, 1000);  // the allocation's start, which Slurm resets after the boot
+}
+
 void test_requeued_run_is_finished_though_pending(void**) {
     grants_job_view v = running_job();
     v.is_pending = 1;
@@ -158,6 +171,7 @@ int main() {
         cmocka_unit_test(test_pending_job_keeps_its_request),
         cmocka_unit_test(test_cancelled_while_pending_never_ran),
         cmocka_unit_test(test_finished_run_is_charged_by_its_allocation),
+        cmocka_unit_test(test_configuring_job_is_flagged),
         cmocka_unit_test(test_requeued_run_is_finished_though_pending),
         cmocka_unit_test(test_unlimited_and_unset_time_limits),
         cmocka_unit_test(test_strings_are_reused_and_cleared),

@@ -393,6 +393,160 @@ void test_requeue_two_runs(void** /*state*/) {
     assert_true(all[0].run_start != all[1].run_start);
 }
 
+// ---------------------------------------------------------------- cloud nodes
+
+// A policy whose trn2 charges boot time (boot_time: charged); trn1 is free.
+const Policy& boot_policy() {
+    static std::shared_ptr<const Policy> p = load(R"(version: 1
+enforce:
+  partitions: [trn1, trn2]
+partitions:
+  trn1: { chips_per_node: 16, usd_per_chip_hour: 1.00 }
+  trn2: { chips_per_node: 16, usd_per_chip_hour: 1.00, boot_time: charged }
+awards:
+  CH:
+    members: { users: [alice] }
+    budget: { chip_hours: 1000 }
+)");
+    return *p;
+}
+
+// Allocated at 1000, nodes booting (CONFIGURING) until Slurm resets the
+// start to 1300; the run ends at 1400. One charge, keyed by the settled
+// start; boot free on trn1, charged (one row) on trn2.
+void test_boot_is_part_of_one_run(void** /*state*/) {
+    for (const char* part : {"trn1", "trn2"}) {
+        UsageAccountant acc("clu");
+        JobObservation j = job(60, Phase::Running, 1000, "CH", part);
+        j.configuring = true;
+        PassResult r = acc.pass(boot_policy(), {j}, 1100);
+        assert_true(r.charges.empty());
+        assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000));  // held like a running job
+        assert_int_equal(tally(r, "CH").live_jobs, 1);
+        j.configuring = false;
+        j.start_time = 1300;  // the nodes are up: Slurm settles the start
+        r = acc.pass(boot_policy(), {j}, 1310);
+        assert_true(r.charges.empty());  // the boot is not a run that ended
+        j.phase = Phase::Finished;
+        j.end_time = 1400;
+        r = acc.pass(boot_policy(), {j}, 1410);
+        assert_int_equal(r.charges.size(), 1);
+        const bool charged = std::string(part) == "trn2";
+        assert_int_equal(r.charges[0].run_start, 1300);
+        assert_int_equal(r.charges[0].seconds, charged ? 400 : 100);
+        acc.mark_charged(r.charges);
+        r = acc.pass(boot_policy(), {j}, 1500);
+        assert_true(r.charges.empty());
+    }
+}
+
+// Charged boot time counts within the time limit the job held.
+void test_charged_boot_within_the_limit(void** /*state*/) {
+    UsageAccountant acc("clu");
+    JobObservation j = job(61, Phase::Running, 1000, "CH", "trn2");
+    j.time_limit_minutes = 10;
+    j.configuring = true;
+    acc.pass(boot_policy(), {j}, 1100);
+    j.configuring = false;
+    j.start_time = 1300;
+    acc.pass(boot_policy(), {j}, 1310);
+    j.phase = Phase::Finished;
+    j.end_time = 1300 + 600;  // ran its whole limit after a 300 s boot
+    PassResult r = acc.pass(boot_policy(), {j}, 1910);
+    assert_int_equal(r.charges.size(), 1);
+    assert_int_equal(r.charges[0].seconds, 600);
+}
+
+// A launch that fails: Slurm marks the node down at ResumeTimeout and
+// requeues the job with its allocation's start still in the record. No
+// run: nothing charged, on either partition; the job is held while it waits,
+// and its retry (a new allocation, another boot) is charged once.
+void test_failed_launch_costs_nothing(void** /*state*/) {
+    for (const char* part : {"trn1", "trn2"}) {
+        UsageAccountant acc("clu");
+        JobObservation j = job(62, Phase::Running, 1000, "CH", part);
+        j.configuring = true;
+        acc.pass(boot_policy(), {j}, 1010);
+        // The requeue in progress: finished-looking, same start, an end time.
+        j.phase = Phase::Finished;
+        j.end_time = 1031;
+        PassResult r = acc.pass(boot_policy(), {j}, 1032);
+        assert_true(r.charges.empty());
+        assert_int_equal(held_of(r, "CH"), 0);
+        // Pending again: one hold, no charge.
+        j.phase = Phase::Pending;
+        j.start_time = 0;
+        j.end_time = 0;
+        j.configuring = false;
+        j.requeue_time = 1031;
+        r = acc.pass(boot_policy(), {j}, 1040);
+        assert_true(r.charges.empty());
+        assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000));
+        assert_int_equal(tally(r, "CH").live_jobs, 1);
+        // A second failed launch of the retry: still nothing.
+        j.phase = Phase::Running;
+        j.start_time = 1200;
+        j.configuring = true;
+        acc.pass(boot_policy(), {j}, 1210);
+        j.phase = Phase::Finished;
+        j.end_time = 1231;
+        r = acc.pass(boot_policy(), {j}, 1232);
+        assert_true(r.charges.empty());
+        // The third attempt boots and runs: one charge.
+        j.phase = Phase::Running;
+        j.start_time = 1400;
+        j.end_time = 0;
+        acc.pass(boot_policy(), {j}, 1410);
+        j.configuring = false;
+        j.start_time = 1450;
+        acc.pass(boot_policy(), {j}, 1460);
+        j.phase = Phase::Finished;
+        j.end_time = 1500;
+        r = acc.pass(boot_policy(), {j}, 1510);
+        assert_int_equal(r.charges.size(), 1);
+        assert_int_equal(r.charges[0].run_start, 1450);
+        assert_int_equal(r.charges[0].seconds, std::string(part) == "trn2" ? 100 : 50);
+    }
+}
+
+// Cancelled while the nodes boot: the record shows the allocation's start
+// and the cancel time; no run, no charge, also where boot time is charged.
+void test_cancelled_while_booting_costs_nothing(void** /*state*/) {
+    for (const char* part : {"trn1", "trn2"}) {
+        UsageAccountant acc("clu");
+        JobObservation j = job(63, Phase::Running, 1000, "CH", part);
+        j.configuring = true;
+        acc.pass(boot_policy(), {j}, 1010);
+        j.phase = Phase::Finished;
+        j.end_time = 1020;
+        PassResult r = acc.pass(boot_policy(), {j}, 1021);
+        assert_true(r.charges.empty());
+        assert_int_equal(held_of(r, "CH"), 0);
+    }
+}
+
+// slurmctld restarted (a new accountant) while the job was booting: the
+// record still shows CONFIGURING with the allocation's start; once settled
+// the run is charged once, from its settled start (boot free).
+void test_restart_while_booting(void** /*state*/) {
+    UsageAccountant before("clu");
+    JobObservation j = job(64, Phase::Running, 1000, "CH", "trn1");
+    j.configuring = true;
+    before.pass(boot_policy(), {j}, 1010);
+    UsageAccountant after("clu");
+    PassResult r = after.pass(boot_policy(), {j}, 1100);
+    assert_true(r.charges.empty());
+    j.configuring = false;
+    j.start_time = 1300;
+    after.pass(boot_policy(), {j}, 1310);
+    j.phase = Phase::Finished;
+    j.end_time = 1350;
+    r = after.pass(boot_policy(), {j}, 1360);
+    assert_int_equal(r.charges.size(), 1);
+    assert_int_equal(r.charges[0].run_start, 1300);
+    assert_int_equal(r.charges[0].seconds, 50);
+}
+
 void test_requeue_restarted_between_passes(void** /*state*/) {
     // Requeued at 2000 and already running again (start 2500) when next seen.
     UsageAccountant acc("clu");
@@ -1041,6 +1195,11 @@ int main(void) {
         cmocka_unit_test(test_nothing_charged),
         cmocka_unit_test(test_award_gone_from_policy_still_charged),
         cmocka_unit_test(test_requeue_two_runs),
+        cmocka_unit_test(test_boot_is_part_of_one_run),
+        cmocka_unit_test(test_charged_boot_within_the_limit),
+        cmocka_unit_test(test_failed_launch_costs_nothing),
+        cmocka_unit_test(test_cancelled_while_booting_costs_nothing),
+        cmocka_unit_test(test_restart_while_booting),
         cmocka_unit_test(test_requeue_restarted_between_passes),
         cmocka_unit_test(test_requeue_charge_retried_until_recorded),
         cmocka_unit_test(test_requeue_after_charge_not_charged_twice),

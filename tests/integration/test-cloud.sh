@@ -1,0 +1,187 @@
+#!/bin/bash
+# Trainium nodes as they really arrive: power-saving cloud nodes, named and
+# featured as ParallelCluster's dynamic nodes, with slurm.conf in
+# ParallelCluster's include layout. slurmctld resumes a node for a job
+# (ResumeProgram starts its slurmd with -b after a boot delay), the job waits
+# in CONFIGURING meanwhile, and Slurm resets its start time when the node is
+# up; a launch that fails leaves the node down at ResumeTimeout and the job
+# requeued. Charged exactly once, from the start Slurm settles on; boot time
+# free or charged per partition, never a second row; a failed launch, or a
+# boot cancelled before its run, costs nothing; a node lost mid-run ends the
+# run there; a kill -9 of slurmctld during a boot changes none of it.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/cluster.sh"
+. "$here/lib.sh"
+. "$here/suite.sh"
+
+export CLUSTER_CLOUD=1 CLUSTER_PCLUSTER_LAYOUT=1
+export CLUSTER_NODE_PREFIX=trn1-dy-trn1-32xl-
+export CLUSTER_NODE_FEATURES=dynamic,trn1.32xlarge,trn1-32xl,efa
+export CLUSTER_BOOT_DELAY=3 CLUSTER_RESUME_TIMEOUT=45 CLUSTER_SUSPEND_TIME=5
+# The kill -9 case restarts slurmctld: keep the nodes' state across it.
+grants_suite_start "$here/policies/cloud.yaml"
+NODE=$CLUSTER_NODE
+LEDGER=$CLUSTER_DIR/state/grants/ledger.db
+GC=$CLUSTER_DIR/grantctl   # where the test users can run it
+install -m 0755 "$GRANTCTL" "$GC"
+
+sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
+epoch() { date -d "$1" +%s; }
+settle() { sleep 2.2; }
+job_state() { squeue -h -j "$1" -o %T 2>/dev/null; }
+node_state() { sinfo -h -N -n "$NODE" -o %t 2>/dev/null | head -n1; }
+powered_down() { [ "$(node_state)" = 'idle~' ]; }
+# The node powered down, so that the next job boots it.
+cold_node() {
+    eventually 60 "node $NODE powers down after SuspendTime" powered_down
+}
+charges_of() { sql "SELECT count(*) FROM charges WHERE job_id=$1"; }
+
+case_pcluster_layout() {
+    assert_contains "$(cat "$SLURM_CONF")" "include $CLUSTER_DIR/etc/slurm_parallelcluster.conf" \
+        "slurm.conf includes ParallelCluster's file" || return 1
+    assert_contains "$(scontrol show node "$NODE")" "AvailableFeatures=dynamic,trn1.32xlarge,trn1-32xl,efa"
+    assert_contains "$(scontrol show node "$NODE")" "CLOUD" "a cloud node"
+    assert_eq 'idle~' "$(node_state)" "powered down until a job needs it"
+}
+
+case_boot_is_not_a_second_run() {
+    cold_node || return 1
+    try_submit alice -p trn1 --award=C-BOOT -w "$NODE" -t 10 -o /dev/null --wrap 'sleep 4'
+    assert_contains "$T_OUT" "award C-BOOT: this job holds 2.7 chip-h" "held as on a trn1.32xlarge" || return 1
+    local j=$JOB submit
+    eventually 20 "job $j waits for its node to boot" eval '[ "$(job_state '"$j"')" = CONFIGURING ]' || return 1
+    submit=$(epoch "$(job_field "$j" SubmitTime)")
+    assert_eq COMPLETED "$(wait_job_done "$j" 120)" "job $j ran once its node was up" || return 1
+    settle
+    local start end
+    start=$(epoch "$(job_field "$j" StartTime)")
+    end=$(epoch "$(job_field "$j" EndTime)")
+    assert_contains "$(cat "$CLUSTER_DIR/log/power.log")" "resume $NODE" "slurmctld resumed the node"
+    ((start > submit)) || _t_fail "Slurm moved the start to the end of the boot (submit $submit, start $start)"
+    assert_eq 1 "$(charges_of "$j")" "one run, one charge (the boot is not a run of its own)"
+    assert_eq "$start" "$(sql "SELECT run_start FROM charges WHERE job_id=$j")" "from the start Slurm settled on"
+    assert_eq "$((end - start))" "$(sql "SELECT seconds FROM charges WHERE job_id=$j")" \
+        "boot time is free on trn1: only the run is charged"
+}
+
+case_charged_boot_belongs_to_the_run() {
+    cold_node || return 1
+    try_submit bob -p trn2 --award=C-CHARGED -w "$NODE" -t 10 -o /dev/null --wrap 'sleep 4'
+    [ -n "$JOB" ] || { _t_fail "refused: $T_OUT"; return 1; }
+    local j=$JOB
+    eventually 20 "job $j waits for its node to boot" eval '[ "$(job_state '"$j"')" = CONFIGURING ]' || return 1
+    local allocated
+    allocated=$(epoch "$(job_field "$j" StartTime)")   # while it boots: the allocation
+    assert_eq COMPLETED "$(wait_job_done "$j" 120)" "job $j ran" || return 1
+    settle
+    local start end
+    start=$(epoch "$(job_field "$j" StartTime)")
+    end=$(epoch "$(job_field "$j" EndTime)")
+    ((start > allocated)) || _t_fail "the boot took no time (allocated $allocated, start $start)"
+    assert_eq 1 "$(charges_of "$j")" "boot and run are one charge"
+    assert_eq "$start" "$(sql "SELECT run_start FROM charges WHERE job_id=$j")" "keyed by the settled start"
+    assert_eq "$((end - allocated))" "$(sql "SELECT seconds FROM charges WHERE job_id=$j")" \
+        "boot_time: charged: the run pays from its allocation"
+}
+
+case_failed_launch_costs_nothing() {
+    cold_node || return 1
+    cluster_cloud_fail "$NODE"
+    try_submit carol -p trn1 --award=C-FAIL -w "$NODE" -t 10 -o /dev/null --wrap 'sleep 2'
+    assert_contains "$T_OUT" "award C-FAIL: this job holds 2.7 chip-h" || { cluster_cloud_heal "$NODE"; return 1; }
+    local j=$JOB
+    eventually 20 "job $j waits for its node" eval '[ "$(job_state '"$j"')" = CONFIGURING ]' || return 1
+    # At ResumeTimeout Slurm marks the node down and requeues the job.
+    eventually 60 "the launch fails and job $j is requeued" \
+        eval '[ "$(job_state '"$j"')" = PENDING ] && [ "$(job_field '"$j"' Restarts)" -ge 1 ]' || return 1
+    assert_contains "$(cat "$CLUSTER_DIR/log/power.log")" "resume $NODE: launch fails"
+    settle
+    assert_eq 0 "$(charges_of "$j")" "a failed launch is not charged"
+    assert_status 0 as_user carol "$GC" balance --award C-FAIL --json
+    assert_eq 0 "$(json 'j["awards"][0]["charged"]' <<<"$T_OUT")" "nothing charged"
+    assert_eq 2.666667 "$(json 'j["awards"][0]["held"]' <<<"$T_OUT")" "one hold while the job waits to be retried"
+    # Capacity is back: the retry boots the node and runs once.
+    cluster_cloud_heal "$NODE"
+    scontrol update NodeName="$NODE" State=RESUME >/dev/null 2>&1
+    scontrol update JobId="$j" StartTime=now
+    assert_eq COMPLETED "$(wait_job_done "$j" 150)" "the retried job ran" || return 1
+    settle
+    local start end
+    start=$(epoch "$(job_field "$j" StartTime)")
+    end=$(epoch "$(job_field "$j" EndTime)")
+    assert_eq 1 "$(charges_of "$j")" "its successful run is charged once"
+    assert_eq "$((end - start))" "$(sql "SELECT seconds FROM charges WHERE job_id=$j")" "for the run only"
+}
+
+case_cancelled_while_booting_costs_nothing() {
+    cold_node || return 1
+    echo 15 >"$CLUSTER_DIR/cloud/boot-delay"
+    local free charged
+    try_submit alice -p trn1 --award=C-BOOT -w "$NODE" -t 10 -o /dev/null --wrap 'sleep 2'
+    free=$JOB
+    try_submit bob -p trn2 --award=C-CHARGED -w "$NODE" -t 10 -o /dev/null --wrap 'sleep 2'
+    charged=$JOB
+    [ -n "$free" ] && [ -n "$charged" ] || { _t_fail "refused: $T_OUT"; return 1; }
+    eventually 20 "both jobs boot" eval '[ "$(job_state '"$free"')" = CONFIGURING ] && [ "$(job_state '"$charged"')" = CONFIGURING ]' ||
+        return 1
+    sleep 3
+    scancel "$free" "$charged"
+    echo 3 >"$CLUSTER_DIR/cloud/boot-delay"
+    eventually 20 "both cancelled" eval '[ -z "$(job_state '"$free"')$(job_state '"$charged"')" ]' || return 1
+    settle
+    assert_eq 0 "$(charges_of "$free")" "cancelled while booting (boot free): nothing"
+    assert_eq 0 "$(charges_of "$charged")" "cancelled while booting (boot charged): a boot without a run is not charged"
+}
+
+case_kill9_while_booting() {
+    cold_node || return 1
+    echo 12 >"$CLUSTER_DIR/cloud/boot-delay"
+    try_submit alice -p trn1 --award=C-BOOT -w "$NODE" -t 10 -o /dev/null --wrap 'sleep 3'
+    local j=$JOB
+    [ -n "$j" ] || { _t_fail "refused: $T_OUT"; return 1; }
+    eventually 20 "job $j boots" eval '[ "$(job_state '"$j"')" = CONFIGURING ]' || return 1
+    cluster_kill9_ctld
+    sleep 2
+    cluster_start_ctld || return 1
+    echo 3 >"$CLUSTER_DIR/cloud/boot-delay"
+    assert_eq COMPLETED "$(wait_job_done "$j" 150)" "job $j ran after the restart" || return 1
+    settle
+    local start end
+    start=$(epoch "$(job_field "$j" StartTime)")
+    end=$(epoch "$(job_field "$j" EndTime)")
+    assert_eq 1 "$(charges_of "$j")" "charged once across the restart"
+    assert_eq "$((end - start))" "$(sql "SELECT seconds FROM charges WHERE job_id=$j")" "for its run only"
+}
+
+case_node_lost_mid_run() {
+    # The instance disappears under a running job (ParallelCluster replaces
+    # an unhealthy node with POWER_DOWN_FORCE; EC2 reclaims it): the run ends
+    # there and is charged what it ran; the job is not requeued (--no-requeue).
+    try_submit dave -p trn1 --award=C-LOST -w "$NODE" -t 10 --no-requeue -o /dev/null --wrap 'sleep 60'
+    local j=$JOB
+    [ -n "$j" ] || { _t_fail "refused: $T_OUT"; return 1; }
+    eventually 120 "job $j runs" eval '[ "$(job_state '"$j"')" = RUNNING ]' || return 1
+    sleep 3
+    scontrol update NodeName="$NODE" State=POWER_DOWN_FORCE Reason="instance lost" ||
+        scontrol update NodeName="$NODE" State=DOWN Reason="instance lost"
+    eventually 30 "job $j ends with its node" eval '[ -z "$(job_state '"$j"')" ]' || return 1
+    settle
+    local start end
+    start=$(epoch "$(job_field "$j" StartTime)")
+    end=$(epoch "$(job_field "$j" EndTime)")
+    assert_eq 1 "$(charges_of "$j")" "the lost run is charged once"
+    assert_eq "$((end - start))" "$(sql "SELECT seconds FROM charges WHERE job_id=$j")" "up to the loss"
+    local secs
+    secs=$(sql "SELECT seconds FROM charges WHERE job_id=$j")
+    ((secs < 60)) || _t_fail "charged $secs s, more than it ran"
+}
+
+run_case "ParallelCluster's layout: dynamic cloud nodes, include files, Features" case_pcluster_layout
+run_case "a boot is not a second run: one charge from the settled start" case_boot_is_not_a_second_run
+run_case "boot_time: charged: the boot belongs to the run's one charge" case_charged_boot_belongs_to_the_run
+run_case "a failed launch costs nothing, keeps one hold, and the retry is charged once" case_failed_launch_costs_nothing
+run_case "a job cancelled while its node boots costs nothing" case_cancelled_while_booting_costs_nothing
+run_case "kill -9 of slurmctld while a node boots: charged once, for the run" case_kill9_while_booting
+run_case "a node lost mid-run: the run is charged up to the loss" case_node_lost_mid_run
+finish
