@@ -15,6 +15,10 @@ constexpr char kHeader[] = "slurm-grants uncommitted charges 1";
 // Lines of shrunk runs start with this; an encoded cluster name never does
 // ('%' is always followed by two hex digits there).
 constexpr char kShrunk[] = "%shrunk";
+// Lines of runs whose time limit was lowered: the largest they had. Older
+// spools have none; an older reader refuses a spool that has them (it moves
+// the file aside and says so), which only a downgrade meets.
+constexpr char kCap[] = "%cap";
 
 // Text fields are percent-encoded where they could break the line format.
 std::string encode(const std::string& s) {
@@ -110,6 +114,9 @@ bool write_charge_spool(const std::string& path, const ChargeSpool& spool, std::
     for (const ShrunkRun& r : spool.shrunk) {
         text << kShrunk << '\t' << r.job_id << '\t' << r.run_start << '\t' << r.chips << '\n';
     }
+    for (const RunCap& r : spool.caps) {
+        text << kCap << '\t' << r.job_id << '\t' << r.run_start << '\t' << r.seconds << '\n';
+    }
     const std::string tmp = path + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -186,6 +193,17 @@ bool read_charge_spool(const std::string& path, ChargeSpool* spool, std::string*
                 return false;
             }
             spool->shrunk.push_back({static_cast<std::uint32_t>(job), run, chips});
+            continue;
+        }
+        if (!f.empty() && f[0] == kCap) {
+            long long job = 0, run = 0, seconds = 0;
+            if (f.size() != 4 || !parse_int(f[1], &job) || job <= 0 || job > 0xffffffffLL || !parse_int(f[2], &run) ||
+                !parse_int(f[3], &seconds) || seconds <= 0) {
+                *error = path + ":" + std::to_string(number) + ": malformed time-limit line";
+                *spool = ChargeSpool{};
+                return false;
+            }
+            spool->caps.push_back({static_cast<std::uint32_t>(job), run, seconds});
             continue;
         }
         ChargeRecord c;

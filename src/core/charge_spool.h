@@ -1,8 +1,11 @@
 // What the accounting pass must not forget across a controller restart, in
 // a small file next to the ledger: charges of ended runs that the ledger
 // could not take yet (locked, full, read-only, replaced), which a restart
-// would lose once Slurm has purged their jobs, and the largest allocation of
-// running jobs that were shrunk, which the job record no longer shows.
+// would lose once Slurm has purged their jobs, and what the job record of a
+// running job no longer shows: the largest allocation of a run that was
+// shrunk (`%shrunk` lines) and the largest time limit of a run whose limit
+// was lowered (`%cap` lines; a spool written before they existed reads as
+// it did).
 // The file is rewritten whole (temporary file, fsync, rename) whenever the
 // set of uncommitted charges changes, and removed once the ledger has them
 // all; the ledger's key (cluster, job, run start) makes replaying a charge
@@ -27,10 +30,22 @@ struct ShrunkRun {
     }
 };
 
+// A running job's run whose time limit was lowered: the largest it had (the
+// run is charged up to it, see run_tracker.h).
+struct RunCap {
+    std::uint32_t job_id = 0;
+    std::int64_t run_start = 0;
+    std::int64_t seconds = 0;
+    bool operator==(const RunCap& o) const {
+        return job_id == o.job_id && run_start == o.run_start && seconds == o.seconds;
+    }
+};
+
 struct ChargeSpool {
     std::vector<ChargeRecord> charges;
     std::vector<ShrunkRun> shrunk;
-    bool empty() const { return charges.empty() && shrunk.empty(); }
+    std::vector<RunCap> caps;
+    bool empty() const { return charges.empty() && shrunk.empty() && caps.empty(); }
 };
 
 // Replaces the spool at path (removes it when spool is empty). false with

@@ -156,6 +156,14 @@ std::optional<JobCost> max_job_cost(const Policy& policy, const Award& award, co
     return max_cost_over(policy, award, job, in_scope_partitions(policy, job), time_limit_minutes);
 }
 
+BudgetRoom budget_room(const Award& award, const AwardUsageView& u) {
+    BudgetRoom room;
+    room.budget = u.funding ? Budget{award.budget.unit, micros_of_ticks(u.funding->budget)} : award.budget;
+    room.budget_ticks = u.funding ? u.funding->budget : ticks_of(room.budget.amount);
+    room.committed = static_cast<WideInt>(u.charged) + u.held;
+    return room;
+}
+
 Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageLookup& usage) {
     const std::vector<std::string> scoped = in_scope_partitions(policy, job);
     if (scoped.empty()) return Decision{};
@@ -371,12 +379,12 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
 
     // 5. Budget: charged + held + this job <= budget (with tranches or
     // deposits: what the active tranches hold and have spent).
-    const Budget budget = u.funding ? Budget{award->budget.unit, micros_of_ticks(u.funding->budget)} : award->budget;
-    const WideInt committed = static_cast<WideInt>(u.charged) + u.held;
-    const WideInt after = committed + cost->amount;
-    const Ticks budget_ticks = u.funding ? u.funding->budget : ticks_of(budget.amount);
-    if (after > budget_ticks) {
-        const Ticks left = committed >= budget_ticks ? 0 : static_cast<Ticks>(budget_ticks - committed);
+    const BudgetRoom room = budget_room(*award, u);
+    const Budget& budget = room.budget;
+    const WideInt after = room.committed + cost->amount;
+    const Ticks budget_ticks = room.budget_ticks;
+    if (!room.fits(cost->amount)) {
+        const Ticks left = room.left();
         return costed(reject("award " + award_id + " has " + format_left(budget.unit, left) + " of " +
                       format_budget(budget) + " left and this job needs up to " +
                       format_amount(budget.unit, cost->amount, true) + " (" + std::to_string(cost->chips) +

@@ -108,6 +108,19 @@ inline constexpr char kUsageUnknownRefusal[] =
     "slurmctld has just (re)started and is still reading what each award holds, so budgets cannot be checked yet; "
     "please try again in a moment.";
 
+// What an award may still take (SPEC "Enforcement" step 5): its budget, or
+// with tranches or deposits what its active tranches hold, less what is
+// charged and held. Submissions and re-runs of requeued jobs ask the same.
+struct BudgetRoom {
+    Budget budget;            // as the user reads it ("of 50,000 chip-h")
+    Ticks budget_ticks = 0;
+    WideInt committed = 0;    // charged + held
+    bool fits(Ticks amount) const { return committed + amount <= budget_ticks; }
+    // What is left before amount (0 when committed already reaches the budget).
+    Ticks left() const { return committed >= budget_ticks ? 0 : static_cast<Ticks>(budget_ticks - committed); }
+};
+BudgetRoom budget_room(const Award& award, const AwardUsageView& usage);
+
 // Award validity on day today: "" when valid, else the reason as a clause.
 std::string validity_problem(const Award& award, DayNumber today);
 

@@ -65,6 +65,8 @@ void observe_job(const grants_job_view& v, JobObservation& o) {
     o.configuring = v.is_configuring != 0;
     o.suspended_seconds = v.suspended_seconds;
     o.requeue_time = v.submit_time;
+    o.attempt = v.restart_count;
+    o.held = v.is_pending && v.held;
     requested_shape(v, o.shape);
     o.time_limit_minutes = v.time_limit_set ? static_cast<std::int64_t>(v.time_limit) : kSaturatedCount;
     // Allocated nodes; node_cnt falls to 0 as a finished job's nodes complete,

@@ -47,6 +47,8 @@ struct grants_job_view {
     uint32_t node_cnt;
     uint32_t array_task_cnt;   /* pending tasks of an array's meta record, 0 otherwise */
     int exclusive;             /* whole nodes: --exclusive, or an OverSubscribe=EXCLUSIVE partition */
+    uint32_t restart_count;    /* restart_cnt: times Slurm requeued the job (0: its first run) */
+    int held;                  /* pending with priority 0 (held by a user, an operator or us) */
     int is_configuring;        /* JOB_CONFIGURING: allocated, its (cloud) nodes still booting */
 };
 

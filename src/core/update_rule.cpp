@@ -37,8 +37,8 @@ UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool led
         // An update that could move a job into an enforced partition or raise
         // its cost follows enforce.on_error (the scope of the last good
         // policy), as a submission would; holds, releases and other harmless
-        // changes go through.
-        if (!u.touches_cost) return {};
+        // changes go through, except what lets a requeued job run again.
+        if (!u.touches_cost && !u.rerun_start) return {};
         const Decision d = decide_without_policy(state.fallback, after);
         if (d.verdict != Decision::Verdict::Reject) return {};
         return refuse(u, d.message, "no usable grant policy (" + state.problem + ")");
@@ -59,7 +59,7 @@ UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool led
     }
     // Budgets cannot be checked: a cost-touching update follows
     // enforce.on_error, as a submission would.
-    if ((!ledger_ok || !usage_known) && u.touches_cost) {
+    if ((!ledger_ok || !usage_known) && (u.touches_cost || u.rerun_start)) {
         const Decision d = decide_without_policy(scope_of(*policy), after);
         if (d.verdict != Decision::Verdict::Reject) return {};  // on_error=open
         if (!ledger_ok) return refuse(u, kLedgerUnusableRefusal, "the ledger is unusable");
@@ -75,7 +75,7 @@ UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool led
             const std::int64_t minutes = u.before.shape.time_limit_minutes.value_or(0);
             if (auto c = max_job_cost(*policy, *a, u.before, minutes)) {
                 own_jobs = std::max<std::int64_t>(u.before.shape.array_tasks, 1);
-                own_hold = c->amount;
+                own_hold = u.rerun_start ? 0 : c->amount;  // a waiting or held re-run holds nothing
                 own_chips = c->chips * own_jobs;
             }
         }

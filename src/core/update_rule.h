@@ -21,6 +21,13 @@ struct JobUpdate {
     // Partition, time limit, node or task counts, GRES or AdminComment:
     // what can move a job into scope or change its cost or award.
     bool touches_cost = false;
+    // A requeued job waiting to run again that this update lets start sooner
+    // (a release of its hold, an earlier begin time): its new run must fit
+    // the budget, like a submission. It holds nothing while held or not yet
+    // admitted (run_tracker.h), so nothing of its own is taken off the
+    // award's holds; an admitted one that still holds is then counted twice,
+    // which can only refuse, never overspend.
+    bool rerun_start = false;
     JobRequest before;                    // the job as it is (who, partitions, shape, facts)
     std::optional<std::string> award;     // the award in its AdminComment tag
     std::optional<std::string> wanted;    // another award an operator's AdminComment names

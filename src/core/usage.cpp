@@ -32,10 +32,7 @@ ChargeRecord UsageAccountant::charge_for(const Run& run, std::uint32_t job_id, s
     // Priced as when the run started (Run::cost), not with today's policy.
     const PartitionCost& part = run.cost;
     c.chips = run.chips;
-    // Charged boot time (boot_start) counts within the time limit: the hold
-    // covered the limit, and a run never costs more than it held.
-    const std::int64_t from = run.boot_start > 0 && run.boot_start < run.start ? run.boot_start : run.start;
-    c.seconds = std::min(std::max<std::int64_t>(0, end - from - run.suspended), run.limit_seconds);
+    c.seconds = run.charged_seconds(end);
     c.chip_hours = cost_ticks(Budget::Unit::ChipHours, part, c.chips, c.seconds);
     c.usd = part.usd_per_chip_hour ? cost_ticks(Budget::Unit::Usd, part, c.chips, c.seconds) : -1;
     c.recorded_at = now;
@@ -109,6 +106,31 @@ PassResult UsageAccountant::pass(std::shared_ptr<const Policy> policy, const std
     return run_pass(*priced_policy_, jobs, now, true);
 }
 
+// The job's current run: the one remembered, or a new one when the job is
+// seen with another start. A run is priced with the policy in force when it
+// started (first seen running): a later rate change, or its partition
+// leaving enforce.partitions, changes neither its hold nor its charge.
+// Null when the run is new and the job is in no enforced partition.
+Run* UsageAccountant::run_of(const Policy& policy, const JobObservation& job, const Price& priced) {
+    if (Run* run = runs_.find(job.job_id, job.start_time)) return run;
+    if (!priced.part) return nullptr;
+    Run& run = runs_.begin(job.job_id, job.start_time);
+    run.partition = priced.part_name;
+    run.cost = *priced.part;
+    // A features partition: priced by the types of the nodes it got.
+    const PartitionCost* listed = policy.find_partition(priced.part_name);
+    if (listed && listed->types_from_features && node_types_ && !job.nodes.empty()) {
+        if (auto types = types_of_nodes(*node_types_, job.nodes)) run.cost = cost_on_nodes(policy, *listed, *types);
+    }
+    // The run its (cloud) nodes booted for: with boot_time: charged (as the
+    // partition says when the run starts) the boot is part of its one charge.
+    if (auto b = boots_.find(job.job_id); b != boots_.end()) {
+        if (run.cost.charge_boot && b->second < job.start_time) run.boot_start = b->second;
+        boots_.erase(b);
+    }
+    return &run;
+}
+
 PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now,
                                      bool remember) {
     PassResult out;
@@ -141,14 +163,12 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
 
         // A run we saw earlier that is no longer this job's current run ended:
         // Slurm requeued the job and wiped the run from its record.
-        if (auto it = runs_.find(job.job_id); it != runs_.end() && it->second.start != job.start_time) {
-            const Run& old = it->second;
-            if (!charged_.count({job.job_id, old.start})) {
-                std::int64_t end = job.requeue_time > old.start ? job.requeue_time : now;
+        if (std::optional<Run> old = runs_.take_replaced(job.job_id, job.start_time)) {
+            if (!charged_.count({job.job_id, old->start})) {
+                std::int64_t end = job.requeue_time > old->start ? job.requeue_time : now;
                 // Kept until the ledger has it: the job record no longer shows this run.
-                ended_.emplace(RunKey{job.job_id, old.start}, charge_for(old, job.job_id, end, now));
+                ended_.emplace(RunKey{job.job_id, old->start}, charge_for(*old, job.job_id, end, now));
             }
-            runs_.erase(it);
         }
         if (job.award.empty()) continue;
 
@@ -179,42 +199,7 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
         const std::int64_t tasks = priced->tasks;
         Ticks max_cost = priced->max_cost;
 
-        // A run is priced with the policy in force when it started (first
-        // seen running): a later rate change, or its partition leaving
-        // enforce.partitions, changes neither its hold nor its charge.
-        Run* run = nullptr;
-        if (job.start_time > 0 && !booting) {
-            auto it = runs_.find(job.job_id);
-            if (it != runs_.end() && it->second.start == job.start_time) {
-                run = &it->second;
-            } else if (part) {
-                run = &runs_[job.job_id];
-                run->start = job.start_time;
-                run->partition = priced->part_name;
-                run->cost = *part;
-                // A features partition: priced by the types of the nodes it got.
-                const PartitionCost* listed = policy.find_partition(priced->part_name);
-                if (listed && listed->types_from_features && node_types_ && !job.nodes.empty()) {
-                    if (auto types = types_of_nodes(*node_types_, job.nodes)) {
-                        run->cost = cost_on_nodes(policy, *listed, *types);
-                    }
-                }
-                run->chips = 0;
-                run->shrunk = false;
-                if (auto r = restored_shrunk_.find({job.job_id, job.start_time}); r != restored_shrunk_.end()) {
-                    run->chips = r->second;  // shrunk before a controller restart
-                    restored_shrunk_.erase(r);
-                }
-                // The run its nodes booted for: with boot_time: charged
-                // (as the partition says when the run starts) the boot is
-                // part of this run's one charge.
-                run->boot_start = 0;
-                if (auto b = boots_.find(job.job_id); b != boots_.end()) {
-                    if (run->cost.charge_boot && b->second < job.start_time) run->boot_start = b->second;
-                    boots_.erase(b);
-                }
-            }
-        }
+        Run* run = job.start_time > 0 && !booting ? run_of(policy, job, *priced) : nullptr;
         if (!part && !run) continue;  // ran outside the enforced partitions: nothing held, nothing charged
         if (run) {
             run->award = job.award;
@@ -224,18 +209,38 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
             run->shape.min_nodes = nodes;
             run->shape.max_nodes.reset();
             run->suspended = job.suspended_seconds;
-            run->limit_seconds = job.time_limit_minutes >= kSaturatedCount / 60 ? kSaturatedCount
-                                                                                 : job.time_limit_minutes * 60;
+            // The run's cap: the largest limit it had (a limit lowered while
+            // it runs caps what is left, never what it used).
+            run->see_limit(job.time_limit_minutes >= kSaturatedCount / 60 ? kSaturatedCount
+                                                                           : job.time_limit_minutes * 60);
             const Award* award = policy.find_award(job.award);
             const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
             // A running job can be shrunk (`scontrol update NumNodes=`): the
             // run is held and charged for the most it held, so shrinking it
             // never makes the hours it already ran on more nodes cheaper.
-            const std::int64_t now_chips = allocated_chips(run->cost, job.shape, nodes, job.tres_alloc);
-            run->shrunk = now_chips < run->chips;
-            run->chips = std::max(run->chips, now_chips);
+            run->see_chips(allocated_chips(run->cost, job.shape, nodes, job.tres_alloc));
             chips = run->chips;
-            max_cost = cost_ticks(unit, run->cost, chips, run->limit_seconds, tasks);
+            max_cost = cost_ticks(unit, run->cost, chips, run->cap_seconds, tasks);
+        }
+
+        // A requeued job waiting to run again holds nothing until the budget
+        // admits the new run (the adapter asks admit_reruns with what this
+        // pass publishes), nor while it is held: it cannot start either way.
+        bool holds = true;
+        if (job.phase == JobObservation::Phase::Pending) {
+            switch (runs_.gate(job.job_id, job.attempt, job.held)) {
+                case AttemptGate::Counted:
+                    break;
+                case AttemptGate::Waiting:
+                    out.reruns.push_back(
+                        WaitingRerun{job.job_id, job.attempt, job.award, job.user, max_cost, chips, tasks,
+                                     job.requeue_time});
+                    holds = false;
+                    break;
+                case AttemptGate::Held:
+                    holds = false;
+                    break;
+            }
         }
 
         if (!last_award || *last_award != job.award) {
@@ -247,6 +252,7 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
         switch (job.phase) {
             case JobObservation::Phase::Pending:
             case JobObservation::Phase::Running: {
+                if (!holds) max_cost = 0;
                 tally.held = add_saturating(tally.held, max_cost);
                 tally.live_jobs += tasks;
                 tally.live_chips += chips * tasks;
@@ -264,12 +270,12 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
             case JobObservation::Phase::Finished: {
                 if (job.start_time <= 0) break;  // cancelled while pending: costs nothing
                 if (charged_.count({job.job_id, job.start_time})) break;
-                // A boot that ended without a run (failed launch, cancelled while booting).
-                auto it = runs_.find(job.job_id);
-                if (!run || it == runs_.end() || it->second.start != job.start_time) break;
+                // No run: a boot that ended without one (failed launch,
+                // cancelled while booting) costs nothing.
+                if (!run) break;
                 // Charged and held (below) until the ledger has it, even once Slurm purges the job.
                 ended_.emplace(RunKey{job.job_id, job.start_time},
-                               charge_for(it->second, job.job_id, job.end_time > 0 ? job.end_time : now, now));
+                               charge_for(*run, job.job_id, job.end_time > 0 ? job.end_time : now, now));
                 break;
             }
         }
@@ -294,14 +300,9 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
     for (auto it = approvals_reported_.begin(); it != approvals_reported_.end();) {
         it = is_present(it->first) ? std::next(it) : approvals_reported_.erase(it);
     }
-    for (auto it = runs_.begin(); it != runs_.end();) {
-        it = is_present(it->first) ? std::next(it) : runs_.erase(it);
-    }
+    runs_.forget_absent(is_present);
     for (auto it = charged_.begin(); it != charged_.end();) {
         it = is_present(it->first) ? std::next(it) : charged_.erase(it);
-    }
-    for (auto it = restored_shrunk_.begin(); it != restored_shrunk_.end();) {
-        it = is_present(it->first.first) ? std::next(it) : restored_shrunk_.erase(it);
     }
     for (auto it = boots_.begin(); it != boots_.end();) {
         it = is_present(it->first) ? std::next(it) : boots_.erase(it);
@@ -322,22 +323,6 @@ std::vector<ChargeRecord> UsageAccountant::uncommitted() const {
     out.reserve(ended_.size());
     for (const auto& [key, charge] : ended_) out.push_back(charge);
     return out;
-}
-
-std::vector<ShrunkRun> UsageAccountant::shrunk_runs() const {
-    std::vector<ShrunkRun> out;
-    for (const auto& [id, run] : runs_) {
-        if (run.shrunk) out.push_back({id, run.start, run.chips});
-    }
-    for (const auto& [key, chips] : restored_shrunk_) out.push_back({key.first, key.second, chips});
-    std::sort(out.begin(), out.end(), [](const ShrunkRun& a, const ShrunkRun& b) {
-        return a.job_id != b.job_id ? a.job_id < b.job_id : a.run_start < b.run_start;
-    });
-    return out;
-}
-
-void UsageAccountant::restore_shrunk(const std::vector<ShrunkRun>& runs) {
-    for (const auto& r : runs) restored_shrunk_[{r.job_id, r.run_start}] = r.chips;
 }
 
 void UsageAccountant::restore_uncommitted(const std::vector<ChargeRecord>& charges) {

@@ -29,6 +29,8 @@
 #include "job_shape.h"
 #include "ledger.h"
 #include "policy.h"
+#include "rerun_admission.h"
+#include "run_tracker.h"
 
 namespace grants {
 
@@ -47,6 +49,8 @@ struct JobObservation {
     std::int64_t end_time = 0;
     std::int64_t suspended_seconds = 0;
     std::int64_t requeue_time = 0;  // submit time, reset by Slurm when it requeues the job
+    std::uint32_t attempt = 0;      // Slurm's restart count: 0 the submission, +1 every requeue
+    bool held = false;              // pending with priority 0 (scontrol hold, requeuehold, ours)
     // Allocated, its (cloud) nodes still booting: start_time is the
     // allocation's, and Slurm resets it when the nodes are up.
     bool configuring = false;
@@ -80,6 +84,9 @@ struct PassResult {
     UsageSnapshot snapshot;
     std::vector<ChargeRecord> charges;  // runs that ended and are not known charged
     std::unordered_set<std::uint64_t> approvals_seen;
+    // Requeued jobs waiting to run again that the budget has not admitted
+    // yet (run_tracker.h): they hold nothing until admit_rerun.
+    std::vector<WaitingRerun> reruns;
 };
 
 // Keeps what must survive between passes: the run each job was last seen
@@ -115,25 +122,18 @@ public:
     // Running jobs' runs that were shrunk (the most chips each held), in job
     // order, and restoring them in a new slurmctld: a run found again is held
     // and charged for at least that many chips.
-    std::vector<ShrunkRun> shrunk_runs() const;
-    void restore_shrunk(const std::vector<ShrunkRun>& runs);
+    std::vector<ShrunkRun> shrunk_runs() const { return runs_.shrunk_runs(); }
+    void restore_shrunk(const std::vector<ShrunkRun>& runs) { runs_.restore(runs, {}); }
+    // Running jobs' runs whose time limit was lowered (the largest each had),
+    // and restoring them: a run found again is still charged up to it.
+    std::vector<RunCap> capped_runs() const { return runs_.capped_runs(); }
+    void restore_caps(const std::vector<RunCap>& caps) { runs_.restore({}, caps); }
+
+    // The budget admitted a waiting re-run (PassResult::reruns): from the
+    // next pass on it is held like any pending job, and may start.
+    void admit_rerun(std::uint32_t job_id, std::uint32_t attempt) { runs_.admit(job_id, attempt); }
 
 private:
-    struct Run {
-        std::int64_t start = 0;
-        std::string award, user, account, partition;
-        JobShape shape;
-        std::int64_t suspended = 0;
-        // The run's time limit: a run is never charged beyond it (Slurm's
-        // OverTimeLimit lets it run longer; the hold only covered the limit).
-        std::int64_t limit_seconds = 0;
-        PartitionCost cost;  // the partition's price when the run was first seen
-        std::int64_t chips = 0;  // the most it was allocated (a shrunk run pays for what it held)
-        bool shrunk = false;     // it holds fewer chips now than chips
-        // boot_time: charged: the allocation its boot began at (charged
-        // from there, within the time limit); 0: charged from start.
-        std::int64_t boot_start = 0;
-    };
     using RunKey = std::pair<std::uint32_t, std::int64_t>;
 
     // A job's maximum cost on the most expensive enforced partition it may
@@ -154,16 +154,16 @@ private:
     void price(const Policy& policy, const JobObservation& job, bool started, Price* out) const;
     ChargeRecord charge_for(const Run& run, std::uint32_t job_id, std::int64_t end,
                             std::int64_t now) const;
+    Run* run_of(const Policy& policy, const JobObservation& job, const Price& priced);
 
     std::string cluster_;
-    std::unordered_map<std::uint32_t, Run> runs_;  // last started run per job
+    RunTracker runs_;  // each job's last started run, and its re-run attempts
     std::set<RunKey> charged_;
     std::map<RunKey, ChargeRecord> ended_;  // runs that ended (finished or requeued), not yet in the ledger
     std::shared_ptr<const Policy> priced_policy_;  // the policy prices_ were computed with
     std::unordered_map<std::uint32_t, Price> prices_;
     std::unordered_map<std::uint32_t, std::uint64_t> approvals_reported_;  // per job, the marker reported seen
     std::vector<std::uint32_t> present_;  // job IDs of the pass, sorted; reused by every pass
-    std::map<RunKey, std::int64_t> restored_shrunk_;  // from restore_shrunk, until the run is seen or gone
     // Cloud nodes: the allocation start of each job whose nodes were seen
     // booting (CONFIGURING). Such a job has no run until Slurm settles its
     // start once the nodes are up; a boot that never settles (failed

@@ -18,10 +18,12 @@
 namespace grants::slurmctld {
 
 AccountingThread::AccountingThread(PolicyStore& policy, UsageTracker& tracker, IdentityCache& identities,
-                                   std::string ledger_path, std::string cluster, bool first_start)
+                                   std::string ledger_path, std::string cluster, bool first_start,
+                                   std::mutex& decide)
     : policy_(policy),
       tracker_(tracker),
       identities_(identities),
+      decide_(decide),
       ledger_path_(std::move(ledger_path)),
       cluster_(cluster),
       accountant_(std::move(cluster)),
@@ -163,9 +165,11 @@ void AccountingThread::restore_spool() {
         // Given to the accountant by the first pass over the recovered jobs:
         // passes before it see no job and would forget them.
         shrunk_to_restore_ = spool.shrunk;
+        caps_to_restore_ = spool.caps;
         spooled_ = std::move(spool);
-        log_info(std::to_string(spooled_.charges.size()) + " uncommitted charge(s) and " +
-                 std::to_string(spooled_.shrunk.size()) + " shrunk run(s) restored from " + spool_path_ +
+        log_info(std::to_string(spooled_.charges.size()) + " uncommitted charge(s), " +
+                 std::to_string(spooled_.shrunk.size()) + " shrunk run(s) and " + std::to_string(spooled_.caps.size()) +
+                 " run(s) with a lowered time limit restored from " + spool_path_ +
                  "; the charges are held and recorded as soon as the ledger takes them");
         return;
     }
@@ -195,12 +199,18 @@ void AccountingThread::sync_spool() {
     spool.charges = accountant_.uncommitted();
     spool.shrunk = accountant_.shrunk_runs();
     spool.shrunk.insert(spool.shrunk.end(), shrunk_to_restore_.begin(), shrunk_to_restore_.end());
-    if (same_charges(spool.charges, spooled_.charges) && spool.shrunk == spooled_.shrunk) return;
+    spool.caps = accountant_.capped_runs();
+    spool.caps.insert(spool.caps.end(), caps_to_restore_.begin(), caps_to_restore_.end());
+    if (same_charges(spool.charges, spooled_.charges) && spool.shrunk == spooled_.shrunk &&
+        spool.caps == spooled_.caps) {
+        return;
+    }
     std::string error;
     if (!write_charge_spool(spool_path_, spool, &error)) {
         if (error != spool_error_) {
-            log_error("cannot keep " + std::to_string(spool.charges.size()) + " uncommitted charge(s) and " +
-                      std::to_string(spool.shrunk.size()) + " shrunk run(s) in " + spool_path_ + ": " + error +
+            log_error("cannot keep " + std::to_string(spool.charges.size()) + " uncommitted charge(s), " +
+                      std::to_string(spool.shrunk.size()) + " shrunk run(s) and " + std::to_string(spool.caps.size()) +
+                      " lowered time limit(s) in " + spool_path_ + ": " + error +
                       "; they stay in memory and are lost if slurmctld restarts (charges: after Slurm purged "
                       "their jobs)");
         }
@@ -269,6 +279,53 @@ void AccountingThread::hold_jobs_without_award(const Policy& policy, const std::
     if (held != static_cast<int>(fresh.size())) {
         log_info(std::to_string(fresh.size() - static_cast<std::size_t>(held)) +
                  " of them had started, ended or were held already");
+    }
+}
+
+// Publishes the pass's usage and, when requeued jobs wait to run again,
+// admits those whose new run fits (rerun_admission.h) in the same step under
+// the submit path's decision lock: no submission can be approved between the
+// snapshot that leaves them out and their admission. An admitted re-run is
+// held at once (until the next pass, which holds it as a pending job); the
+// others are held in Slurm, after the lock is released (the job write lock
+// must never be waited for under it: job_modify takes it the other way round).
+void AccountingThread::publish_and_admit_reruns(const Policy& policy, PassResult& result, std::int64_t now,
+                                                std::uint64_t copied_from) {
+    if (result.reruns.empty()) {
+        tracker_.publish(std::move(result.snapshot), result.approvals_seen, now, 60, copied_from);
+        return;
+    }
+    std::vector<RerunVerdict> verdicts;
+    {
+        std::lock_guard<std::mutex> decide(decide_);
+        tracker_.publish(std::move(result.snapshot), result.approvals_seen, now, 60, copied_from);
+        verdicts = admit_reruns(
+            policy, std::move(result.reruns),
+            [&](const std::string& award, const std::string& user) { return tracker_.view(policy, award, user); },
+            local_today(now));
+        for (const RerunVerdict& v : verdicts) {
+            if (!v.fits) continue;
+            const WaitingRerun& r = v.rerun;
+            tracker_.hold_until_next_pass(r.award, r.user, r.cost, r.tasks, r.chips * r.tasks, now);
+            accountant_.admit_rerun(r.job_id, r.attempt);
+        }
+    }
+    std::vector<RerunVerdict> refused;
+    for (RerunVerdict& v : verdicts) {
+        if (v.fits) {
+            log_info("job " + std::to_string(v.rerun.job_id) + " (requeued, restart " +
+                     std::to_string(v.rerun.attempt) + "): its new run fits award " + v.rerun.award +
+                     " and may start");
+        } else {
+            refused.push_back(std::move(v));
+        }
+    }
+    if (refused.empty()) return;
+    const int held = hold_reruns(refused);
+    for (const auto& v : refused) log_info("job " + std::to_string(v.rerun.job_id) + " held: " + v.reason);
+    if (held != static_cast<int>(refused.size())) {
+        log_info(std::to_string(refused.size() - static_cast<std::size_t>(held)) +
+                 " of them had started, ended, were held already or were requeued again");
     }
 }
 
@@ -474,6 +531,7 @@ void AccountingThread::pass() {
         last_error_.clear();
         spooled_ = ChargeSpool{};
         shrunk_to_restore_.clear();
+        caps_to_restore_.clear();
         accountant_ = UsageAccountant(cluster_);
         log_info("this controller is no longer in control: the ledger " + ledger_path_ +
                  " is left to the one that is");
@@ -527,6 +585,10 @@ void AccountingThread::pass() {
         accountant_.restore_shrunk(shrunk_to_restore_);
         shrunk_to_restore_.clear();
     }
+    if (stamp.recovered && !caps_to_restore_.empty()) {
+        accountant_.restore_caps(caps_to_restore_);
+        caps_to_restore_.clear();
+    }
     refresh_node_types(state->policy, now);
     accountant_.set_node_types(std::atomic_load(&node_types_));
     PassResult result = accountant_.pass(state->policy, jobs, now);
@@ -570,8 +632,8 @@ void AccountingThread::pass() {
     // A pass that had charges to make is never the base of a skipped one:
     // the snapshot it publishes still holds them (recorded or not), and
     // charges that failed are retried by the next full pass.
-    const bool settled = result.charges.empty();
-    tracker_.publish(std::move(result.snapshot), result.approvals_seen, now, 60, copied_from);
+    const bool settled = result.charges.empty() && result.reruns.empty();
+    publish_and_admit_reruns(*state->policy, result, now, copied_from);
     if (stamp.recovered && !usage_known_.load()) {
         usage_known_ = true;
         log_info("usage known: holds of " + std::to_string(jobs.size()) + " job(s) read; budgets are checked again");

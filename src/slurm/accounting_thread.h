@@ -36,8 +36,10 @@ public:
     // first_start: this StateSaveLocation has never run slurm-grants (no
     // enforce.state yet), so a missing ledger is created; otherwise a missing
     // ledger is an error until the admin restores it or creates an empty file.
+    // decide: what job_submit and job_modify hold from a decision to its
+    // approval; re-runs of requeued jobs are admitted under it too.
     AccountingThread(PolicyStore& policy, UsageTracker& tracker, IdentityCache& identities, std::string ledger_path,
-                     std::string cluster, bool first_start);
+                     std::string cluster, bool first_start, std::mutex& decide);
     ~AccountingThread();
 
     void start(std::chrono::milliseconds interval);
@@ -89,6 +91,8 @@ private:
     void report_problem(const std::string& problem);
     void mark_usable();
     void hold_jobs_without_award(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now);
+    void publish_and_admit_reruns(const Policy& policy, PassResult& result, std::int64_t now,
+                                  std::uint64_t copied_from);
     void move_deadlines_to_award_ends(const Policy& policy, const std::vector<JobObservation>& jobs,
                                       std::int64_t now);
     void restore_spool();
@@ -99,6 +103,7 @@ private:
     PolicyStore& policy_;
     UsageTracker& tracker_;
     IdentityCache& identities_;
+    std::mutex& decide_;
     std::string ledger_path_;
     std::string cluster_;
     UsageAccountant accountant_;
@@ -136,6 +141,7 @@ private:
     std::string spool_error_;
     ChargeSpool spooled_;  // what the spool file holds
     std::vector<ShrunkRun> shrunk_to_restore_;  // from the spool, until slurmctld has recovered its jobs
+    std::vector<RunCap> caps_to_restore_;       // likewise
     // Node instance types (refresh_node_types): rebuilt when the node table or
     // the partitions changed, at most every kNodeTypesEvery seconds, or the policy changed.
     static constexpr std::int64_t kNodeTypesEvery = 10;

@@ -427,6 +427,12 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     u.job_id = job.job_id;
     u.changed_by = submit_uid;
     u.touches_cost = ctld::update_touches_cost(job_desc);
+    // Requeue calls neither job_submit nor job_modify; the accounting pass
+    // admits or holds a requeued job's new run before its begin time. What
+    // would let it start sooner comes here: a release, an earlier StartTime.
+    u.rerun_start = job.pending && job.restart_count > 0 &&
+                    ((job.held && job_desc->priority == INFINITE) ||
+                     (job_desc->begin_time > 0 && job_desc->begin_time < job.begin_time));
     u.award = award_in_admin_comment(job.admin_comment);
     if (job_desc->admin_comment) {
         // Only operators reach this (Slurm refuses AdminComment from users).
@@ -548,7 +554,7 @@ extern "C" int init(void) {
         state->reloader->start(kPolicyPollInterval);
         state->accounting = std::make_unique<ctld::AccountingThread>(
             state->policy, state->usage, state->identities, (save.empty() ? std::string(".") : save) + "/grants/ledger.db",
-            ctld::cluster_name(), first_start);
+            ctld::cluster_name(), first_start, state->decide);
         state->accounting->start(kAccountingInterval);
         return SLURM_SUCCESS;
     });

@@ -48,6 +48,10 @@ JobSnapshot snapshot_job(const struct job_record* job) {
     s.running = !v.is_pending && !v.is_finished && v.start_time > 0;
     s.end_time = v.end_time;
     if (s.running) s.start_time = v.start_time;
+    s.pending = v.is_pending != 0;
+    s.held = v.held != 0;
+    s.restart_count = v.restart_count;
+    s.begin_time = v.begin_time;
     return s;
 }
 
@@ -153,6 +157,17 @@ int hold_jobs(const std::vector<JobToHold>& jobs) {
         reasons.push_back(j.reason.c_str());
     }
     return grants_ctld_hold_jobs(jobs.size(), ids.data(), reasons.data());
+}
+
+int hold_reruns(const std::vector<RerunVerdict>& refused) {
+    std::vector<std::uint32_t> ids, attempts;
+    std::vector<const char*> reasons;
+    for (const auto& v : refused) {
+        ids.push_back(v.rerun.job_id);
+        attempts.push_back(v.rerun.attempt);
+        reasons.push_back(v.reason.c_str());
+    }
+    return grants_ctld_hold_reruns(ids.size(), ids.data(), attempts.data(), reasons.data());
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #include "core/cost_model.h"
 #include "core/job_shape.h"
 #include "core/award_holds.h"
+#include "core/rerun_admission.h"
 #include "core/usage.h"
 
 struct job_record;        // slurmctld's job_record_t
@@ -47,6 +48,10 @@ struct JobSnapshot {
     bool running = false;
     std::int64_t end_time = 0;  // a running job's expected end (start + time limit)
     std::int64_t start_time = 0;  // a running job's start
+    bool pending = false;
+    bool held = false;              // pending with priority 0
+    std::uint32_t restart_count = 0;  // times Slurm requeued it
+    std::int64_t begin_time = 0;    // earliest start (a requeued job's is ~2 minutes after the requeue)
 };
 JobSnapshot snapshot_job(const struct job_record* job);
 
@@ -107,6 +112,11 @@ void set_spank_env(struct job_descriptor* job_desc, const std::string& name, con
 // reasons; takes the job write lock (never from job_submit or job_modify).
 // Returns how many were held (jobs no longer pending or already held are left).
 int hold_jobs(const std::vector<JobToHold>& jobs);
+// Holds requeued jobs whose re-run does not fit (rerun_admission.h) as
+// their owner's hold, with the verdict's reason; takes the job write lock.
+// Returns how many were held (jobs that started, ended, were held already or
+// requeued again since are left).
+int hold_reruns(const std::vector<RerunVerdict>& refused);
 // Moves queued jobs' deadlines (award_holds.h), tagging each AdminComment.
 int move_deadlines(const std::vector<DeadlineMove>& moves);
 

@@ -192,6 +192,8 @@ static void view_job(const job_record_t *job, const char *marker, size_t marker_
     v->exclusive = job_is_exclusive(job);
     if (job->array_recs)
         v->array_task_cnt = job->array_recs->task_cnt;
+    v->restart_count = job->restart_cnt;
+    v->held = IS_JOB_PENDING(job) && job->priority == 0;
 }
 
 void grants_ctld_view_job(const struct job_record *job, const char *marker, struct grants_job_view *view)
@@ -294,6 +296,33 @@ int grants_ctld_hold_jobs(size_t count, const uint32_t *job_ids, const char *con
         job->direct_set_prio = 1;
         job->priority = 0;
         job->state_reason = WAIT_HELD;
+        xfree(job->state_desc);
+        job->state_desc = xstrdup(reasons[i]);
+        held++;
+    }
+    if (held)
+        last_job_update = time(NULL);
+    unlock_slurmctld(lock);
+    return held;
+}
+
+int grants_ctld_hold_reruns(size_t count, const uint32_t *job_ids, const uint32_t *attempts,
+                            const char *const *reasons)
+{
+    /* As the owner's `scontrol hold` would (WAIT_HELD_USER), so that the
+     * owner may release it once the award has room: the release goes through
+     * job_modify, which checks it again. Only the attempt that was checked
+     * (restart_cnt), and only while it is pending and not held already. */
+    slurmctld_lock_t lock = { .job = WRITE_LOCK };
+    int held = 0;
+    lock_slurmctld(lock);
+    for (size_t i = 0; i < count; i++) {
+        job_record_t *job = find_job_record(job_ids[i]);
+        if (!job || !IS_JOB_PENDING(job) || job->priority == 0 || job->restart_cnt != attempts[i])
+            continue;
+        job->direct_set_prio = 1;
+        job->priority = 0;
+        job->state_reason = WAIT_HELD_USER;
         xfree(job->state_desc);
         job->state_desc = xstrdup(reasons[i]);
         held++;

@@ -94,6 +94,15 @@ int grants_ctld_walk_jobs(const char *marker, grants_job_visitor fn, void *arg, 
  * job_submit or job_modify. Returns how many were held. */
 int grants_ctld_hold_jobs(size_t count, const uint32_t *job_ids, const char *const *reasons);
 
+/* Holds the requeued jobs among job_ids whose re-run does not fit (priority
+ * 0, as their owner's `scontrol hold`, so that the owner may release them
+ * through job_modify's check), each with its reason; only while still
+ * pending, not held, and at the restart count attempts[i]. Takes the job
+ * write lock: never call it from job_submit or job_modify. Returns how many
+ * were held. */
+int grants_ctld_hold_reruns(size_t count, const uint32_t *job_ids, const uint32_t *attempts,
+                            const char *const *reasons);
+
 /* Moves the deadlines of the pending jobs among job_ids (0: none) and writes
  * the tag of the new one into each AdminComment: edit(comment, deadline,
  * out, out_size) writes the new comment into out. Jobs no longer pending

@@ -191,6 +191,53 @@ void test_on_error_when_budgets_cannot_be_checked(void** /*state*/) {
     assert_false(decide_update(with_policy(), false, false, u, usage(u)).refused);
 }
 
+// Releasing a requeued job that waits to run again (held because its new
+// run did not fit, or requeued held) lets it start: the new run must fit,
+// like a submission. It holds nothing while held, so nothing of its own is
+// taken off the award's holds, and once accepted it holds its whole cost.
+void test_rerun_release_must_fit(void** /*state*/) {
+    JobUpdate u = job();
+    u.rerun_start = true;
+    // Others hold 19.5 of 20 chip-h; the re-run (1 chip-h) is not in the holds.
+    auto others_only = [](Ticks others) {
+        return [=](const std::string& award, const std::string&) {
+            AwardUsageView v;
+            if (award == "A") {
+                v.held = others;
+                v.live_jobs = v.user_live_jobs = 1;  // the held job still counts as a job
+                v.live_chips = v.user_live_chips = 1;
+            }
+            return v;
+        };
+    };
+    UpdateVerdict v = decide_update(with_policy(), true, true, u, others_only(ticks_of(19'500'000)));
+    expect_refused(v, "update of job 42 refused: award A has 0.5 of 20 chip-h left");
+    // Room for it: released, and held whole at once until the next pass.
+    v = decide_update(with_policy(), true, true, u, others_only(ticks_of(19'000'000)));
+    assert_false(v.refused);
+    assert_string_equal(v.award.c_str(), "A");
+    assert_int_equal(v.extra_hold, ticks_of(1'000'000));
+    assert_int_equal(v.extra_jobs, 0);  // it was a job all along
+    // The same release of a job that holds its cost already (a first run the
+    // user held) takes its own hold off: it fits.
+    // (20 held with it, 19 without it: it fits.) Were it a re-run, it would
+    // be counted twice: refused, the safe side.
+    u.rerun_start = false;
+    v = decide_update(with_policy(), true, true, u, usage(u, ticks_of(19'000'000)));
+    assert_false(v.refused);
+    assert_int_equal(v.extra_hold, 0);
+    u.rerun_start = true;
+    assert_true(decide_update(with_policy(), true, true, u, usage(u, ticks_of(19'000'000))).refused);
+    // Budgets cannot be checked: enforce.on_error (closed here) refuses it,
+    // as it would a submission; a plain release still goes through.
+    u.rerun_start = true;
+    expect_refused(decide_update(with_policy(), true, false, u, others_only(0)), "grant ledger is unavailable");
+    expect_refused(decide_update(with_policy(), false, true, u, others_only(0)), "still reading");
+    expect_refused(decide_update(without_policy(OnError::Closed), true, true, u, {}), "grant policy is unavailable");
+    u.rerun_start = false;
+    assert_false(decide_update(with_policy(), true, false, u, others_only(0)).refused);
+}
+
 }  // namespace
 
 int main(void) {
@@ -200,6 +247,7 @@ int main(void) {
         cmocka_unit_test(test_award_change_by_operator),
         cmocka_unit_test(test_scope_and_untagged_jobs),
         cmocka_unit_test(test_on_error_when_budgets_cannot_be_checked),
+        cmocka_unit_test(test_rerun_release_must_fit),
     };
     return cmocka_run_group_tests_name("update_rule", tests, nullptr, nullptr);
 }

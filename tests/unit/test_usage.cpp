@@ -716,6 +716,171 @@ void test_run_past_time_limit_charged_up_to_limit(void** /*state*/) {
     expect_charge(r.charges[0], 44, 1000, 16, 1000, kThousandSeconds, kThousandSecondsUsd);
 }
 
+// A run pays for the time it ran, whatever happens to its limit afterwards:
+// a limit lowered while it runs (the job's own `scontrol update
+// TimeLimit=1` after 75 s) caps only what is left. The cap is the largest
+// limit the run had; it never goes down, and the run stays held for it.
+void test_lowered_limit_caps_only_what_is_left(void** /*state*/) {
+    for (bool remember : {false, true}) {
+        UsageAccountant acc("clu");
+        auto shared = load(kPolicy);
+        auto pass = [&](const JobObservation& j, std::int64_t now) {
+            return remember ? acc.pass(shared, {j}, now) : acc.pass(*shared, {j}, now);
+        };
+        JobObservation j = job(45, Phase::Running, 1000);
+        j.time_limit_minutes = 10;
+        PassResult r = pass(j, 1010);
+        const Ticks ten_minutes = 16LL * 600 * 1'000'000;
+        assert_int_equal(tally(r, "CH").held, ten_minutes);
+        assert_true(acc.capped_runs().empty());
+        j.time_limit_minutes = 1;  // lowered at 75 s, from inside the job
+        r = pass(j, 1076);
+        assert_int_equal(tally(r, "CH").held, ten_minutes);  // still held for what it may be charged
+        const auto capped = acc.capped_runs();
+        assert_int_equal(capped.size(), 1);
+        assert_int_equal(capped[0].job_id, 45);
+        assert_int_equal(capped[0].run_start, 1000);
+        assert_int_equal(capped[0].seconds, 600);
+        JobObservation done = j;
+        done.phase = Phase::Finished;
+        done.end_time = 1087;  // Slurm ended it after 87 s
+        r = pass(done, 1090);
+        assert_int_equal(r.charges.size(), 1);
+        expect_charge(r.charges[0], 45, 1000, 16, 87, 16LL * 87 * 1'000'000, 16LL * 87 * 1'340'000);
+    }
+    // Raised (the raise was checked against the budget), then lowered: the
+    // largest limit caps it. Past every limit it had: the largest one.
+    UsageAccountant acc("clu");
+    JobObservation j = job(46, Phase::Running, 1000);
+    j.time_limit_minutes = 10;
+    acc.pass(policy(), {j}, 1010);
+    j.time_limit_minutes = 20;
+    acc.pass(policy(), {j}, 1020);
+    j.time_limit_minutes = 5;
+    acc.pass(policy(), {j}, 1030);
+    j.phase = Phase::Finished;
+    j.end_time = 1000 + 1500;
+    PassResult r = acc.pass(policy(), {j}, 2600);
+    expect_charge(r.charges[0], 46, 1000, 16, 1200, 16LL * 1200 * 1'000'000, 16LL * 1200 * 1'340'000);
+}
+
+// The largest limit of a run whose limit was lowered survives a controller
+// restart (the spool keeps it, the job record shows only the lower one).
+void test_lowered_limit_restored_after_restart(void** /*state*/) {
+    UsageAccountant before("clu");
+    JobObservation j = job(47, Phase::Running, 1000);
+    j.time_limit_minutes = 60;
+    before.pass(policy(), {j}, 1010);
+    j.time_limit_minutes = 1;
+    before.pass(policy(), {j}, 1100);
+    const auto caps = before.capped_runs();
+    assert_int_equal(caps.size(), 1);
+    UsageAccountant after("clu");
+    after.restore_caps(caps);
+    assert_int_equal(after.capped_runs().size(), 1);  // kept until the run is seen again
+    PassResult r = after.pass(policy(), {j}, 1200);
+    assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000));
+    assert_int_equal(after.capped_runs().size(), 1);  // its limit is still the lower one
+    j.phase = Phase::Finished;
+    j.end_time = 1000 + 1800;
+    r = after.pass(policy(), {j}, 3000);
+    expect_charge(r.charges[0], 47, 1000, 16, 1800, ticks_of(8'000'000), ticks_of(10'720'000));
+    // Without it, the run would be charged 60 s; a restored cap of another
+    // run (another start) does not apply, and is forgotten with its job.
+    UsageAccountant other("clu");
+    other.restore_caps({grants::RunCap{47, 999, 3600}});
+    JobObservation k = job(47, Phase::Finished, 1000);
+    k.time_limit_minutes = 1;
+    k.end_time = 1000 + 1800;
+    r = other.pass(policy(), {k}, 3000);
+    expect_charge(r.charges[0], 47, 1000, 16, 60, 16LL * 60 * 1'000'000, 16LL * 60 * 1'340'000);
+    other.pass(policy(), {}, 3100);
+    assert_true(other.capped_runs().empty());
+}
+
+// ---------------------------------------------------------------- re-runs
+
+// A requeued job (Slurm's restart count above 0) waiting to run again holds
+// nothing until the budget admits its new run, is reported for admission
+// every pass until then, and holds nothing while it is held; a first run,
+// held or not, holds as before (job_submit checked it).
+void test_rerun_held_only_once_admitted(void** /*state*/) {
+    for (bool remember : {false, true}) {
+        UsageAccountant acc("clu");
+        auto shared = load(kPolicy);
+        auto pass = [&](const std::vector<JobObservation>& jobs, std::int64_t now) {
+            return remember ? acc.pass(shared, jobs, now) : acc.pass(*shared, jobs, now);
+        };
+        JobObservation j = finished(50, 1000, 1600);
+        PassResult r = pass({j}, 1700);
+        acc.mark_charged(r.charges);
+        // Requeued by its owner: pending again, restart count 1.
+        j.phase = Phase::Pending;
+        j.start_time = j.end_time = 0;
+        j.attempt = 1;
+        j.requeue_time = 1800;
+        JobObservation first = job(51, Phase::Pending);
+        first.held = true;  // a user's hold of a first run: still held for
+        r = pass({j, first}, 1801);
+        assert_true(r.charges.empty());
+        assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000));  // job 51 only
+        assert_int_equal(tally(r, "CH").pending_jobs, 2);           // both still count as jobs
+        assert_int_equal(r.reruns.size(), 1);
+        assert_int_equal(r.reruns[0].job_id, 50);
+        assert_int_equal(r.reruns[0].attempt, 1);
+        assert_int_equal(r.reruns[0].cost, ticks_of(16'000'000));
+        assert_int_equal(r.reruns[0].chips, 16);
+        assert_int_equal(r.reruns[0].queued_at, 1800);
+        assert_string_equal(r.reruns[0].award.c_str(), "CH");
+        r = pass({j, first}, 1802);
+        assert_int_equal(r.reruns.size(), 1);  // until admitted or held
+        acc.admit_rerun(50, 1);
+        r = pass({j, first}, 1803);
+        assert_true(r.reruns.empty());
+        assert_int_equal(tally(r, "CH").held, ticks_of(32'000'000));
+        // Held (by its owner, or because it did not fit): holds nothing.
+        j.held = true;
+        r = pass({j, first}, 1804);
+        assert_true(r.reruns.empty());
+        assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000));
+        // Released (job_modify checked it): the admitted attempt holds again.
+        j.held = false;
+        r = pass({j, first}, 1805);
+        assert_int_equal(tally(r, "CH").held, ticks_of(32'000'000));
+        // Runs, ends, is requeued again: another attempt, not admitted yet.
+        j.phase = Phase::Running;
+        j.start_time = 2000;
+        pass({j, first}, 2001);
+        j.phase = Phase::Pending;
+        j.start_time = 0;
+        j.attempt = 2;
+        j.requeue_time = 2600;
+        r = pass({j, first}, 2601);
+        assert_int_equal(r.charges.size(), 1);  // the second run
+        expect_charge(r.charges[0], 50, 2000, 16, 600, 16LL * 600 * 1'000'000, 16LL * 600 * 1'340'000);
+        assert_int_equal(r.reruns.size(), 1);
+        assert_int_equal(r.reruns[0].attempt, 2);
+        // The second run's charge is held until the ledger has it; the waiting re-run is not.
+        assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000) + 16LL * 600 * 1'000'000);
+    }
+}
+
+// A requeue that restarted the job before any pass saw it pending (a
+// running job requeued and started again within a second) starts a run the
+// pass could not gate: it is held and charged like any run.
+void test_rerun_seen_running_is_held_and_charged(void** /*state*/) {
+    UsageAccountant acc("clu");
+    JobObservation j = job(52, Phase::Running, 1000);
+    acc.pass(policy(), {j}, 1100);
+    j.start_time = 1300;
+    j.attempt = 1;
+    j.requeue_time = 1200;
+    PassResult r = acc.pass(policy(), {j}, 1400);
+    assert_true(r.reruns.empty());
+    assert_int_equal(r.charges.size(), 1);
+    assert_int_equal(tally(r, "CH").held, ticks_of(16'000'000) + 16LL * 200 * 1'000'000);
+}
+
 // A run is priced with the policy in force when it started: a rate raised or
 // cut mid-run, or its partition leaving enforce.partitions, changes neither
 // what it holds nor what it is charged. A run that starts after the change
@@ -1208,6 +1373,10 @@ int main(void) {
         cmocka_unit_test(test_finished_charge_kept_after_purge),
         cmocka_unit_test(test_restored_charges_charged_and_held),
         cmocka_unit_test(test_run_past_time_limit_charged_up_to_limit),
+        cmocka_unit_test(test_lowered_limit_caps_only_what_is_left),
+        cmocka_unit_test(test_lowered_limit_restored_after_restart),
+        cmocka_unit_test(test_rerun_held_only_once_admitted),
+        cmocka_unit_test(test_rerun_seen_running_is_held_and_charged),
         cmocka_unit_test(test_run_priced_with_policy_at_start),
         cmocka_unit_test(test_charged_for_allocated_chips),
         cmocka_unit_test(test_shrunk_run_restored_after_restart),
