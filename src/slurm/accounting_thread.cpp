@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include "core/admin_comment.h"
 #include "core/charge_spool.h"
+#include "core/hostlist.h"
 #include "job_desc_request.h"
 #include "slurmctld_bridge.h"
 
@@ -426,8 +428,58 @@ void AccountingThread::refresh_funding(const std::shared_ptr<const Policy>& poli
     funding_day_ = today;
 }
 
+// Unenforced partitions over enforced nodes (partition_overlap.h): one error
+// line per such partition when a policy is loaded, and when the partitions
+// change so that what is found changes (a partition gains or loses enforced
+// nodes); not every pass. Comparing the stamp takes the node and partition
+// read locks for a moment.
+void AccountingThread::tell_partition_overlaps(const std::shared_ptr<const Policy>& policy) {
+    if (auto parts = partitions_if_changed(&partition_stamp_)) {
+        partitions_.clear();
+        for (const auto& [name, list] : *parts) {
+            std::string error;
+            auto nodes = expand_hostlist(list, &error);
+            if (!nodes) {
+                log_error("partition " + name + ": " + error + "; its nodes are not checked for enforced ones");
+                continue;
+            }
+            partitions_[name] = std::move(*nodes);
+        }
+    } else if (policy == overlaps_policy_) {
+        return;
+    }
+    const bool loaded = policy != overlaps_policy_;
+    overlaps_policy_ = policy;
+    std::vector<PartitionOverlap> found = unenforced_overlaps(partitions_, *policy);
+    for (const auto& o : found) {
+        if (loaded || std::find(overlaps_told_.begin(), overlaps_told_.end(), o) == overlaps_told_.end()) {
+            log_error(overlap_warning(o));
+        }
+    }
+    for (const auto& t : overlaps_told_) {
+        const bool still = std::any_of(found.begin(), found.end(),
+                                       [&](const PartitionOverlap& o) { return o.partition == t.partition; });
+        if (still) continue;
+        log_info("partition " + t.partition + " is no longer an unenforced partition on enforced nodes (" +
+                 (policy->enforces(t.partition)          ? "it is enforced now"
+                  : policy->exempt_partitions.count(t.partition) ? "it is in enforce.exempt now"
+                                                                 : "it has none of their nodes now") +
+                 ")");
+    }
+    if (loaded) {
+        // Exempt on purpose: said once per load, so the log shows it was a decision.
+        for (const auto& o : unenforced_overlaps(partitions_, policy->enforced_partitions, NameSet{})) {
+            if (!policy->exempt_partitions.count(o.partition)) continue;
+            log_info("partition " + o.partition + " shares " + std::to_string(o.shared_nodes.size()) +
+                     " node(s) with enforced partitions and is in enforce.exempt: its jobs run there unbudgeted");
+        }
+    }
+    overlaps_told_ = std::move(found);
+}
+
 void AccountingThread::pass() {
     auto state = policy_.current();
+    if (state->policy) tell_partition_overlaps(state->policy);
     const JobListStamp current = job_list_stamp();
     notice_takeover(current.list);
     const std::int64_t started = std::time(nullptr);
