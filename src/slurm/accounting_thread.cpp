@@ -539,8 +539,15 @@ void AccountingThread::pass() {
     const std::int64_t now = std::time(nullptr);
     // Many jobs share a user: one cache lookup (and lock) per user per pass.
     std::unordered_map<std::uint32_t, std::shared_ptr<const UnixIdentity>> users;
+    // Tagged jobs admitted without a budget check (on_error=open while the
+    // ledger was unusable or usage unknown): charged like the others; their
+    // charge lines say so.
+    std::unordered_set<std::uint32_t> unchecked;
     for (auto& job : jobs) {
         auto award = award_in_admin_comment(job.award);
+        if (award && job.award.find(kUncheckedMark) != std::string::npos && has_unchecked_mark(job.award)) {
+            unchecked.insert(job.job_id);
+        }
         if (award && job.phase == JobObservation::Phase::Pending) {
             job.tagged_deadline = deadline_in_admin_comment(job.award).value_or(0);
         }
@@ -596,7 +603,8 @@ void AccountingThread::pass() {
             for (const auto& c : inserted) {
                 log_info("charged job " + std::to_string(c.job_id) + " (run started " + std::to_string(c.run_start) +
                          ") to award " + c.award + ": " + std::to_string(c.chips) + " chips x " +
-                         std::to_string(c.seconds) + " s");
+                         std::to_string(c.seconds) + " s" +
+                         (unchecked.count(c.job_id) ? " (admitted without a budget check)" : ""));
             }
             if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " writable again; pending charges recorded");
             last_error_.clear();

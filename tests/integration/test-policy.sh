@@ -173,8 +173,11 @@ case_broken_policy_at_start_open() {
 }
 
 case_open_ledger_fault_jobs_run() {
-    # A valid policy with on_error: open, and a ledger slurmctld cannot open:
-    # in-scope jobs are accepted untagged, and the nodes let them run.
+    # A valid policy with on_error: open, and a ledger slurmctld cannot open
+    # at start: an in-scope job of a member is accepted on its award (tagged
+    # and marked grants=unchecked), the nodes let it run, and its run is
+    # charged once the ledger is back (kept in the spool across the
+    # restart); a non-member is refused as always.
     local ledger=$CLUSTER_DIR/state/grants/ledger.db job
     cluster_stop_ctld || return 1
     install_policy "$(printf '%s\n' "$BASE" | sed 's/on_error: closed/on_error: open/')"
@@ -182,15 +185,22 @@ case_open_ledger_fault_jobs_run() {
     mark_log
     cluster_start_ctld || return 1
     wait_for_log "unusable" || return 1
-    try_submit dave -p trn1 -t 5 --wrap 'echo ran'
-    assert_contains "$T_OUT" "the grant ledger is unavailable; this job was accepted without a budget check."
+    try_submit alice -p trn1 -t 5 --wrap 'echo ran'
+    assert_contains "$T_OUT" "award BOT-ALPHA: the grant ledger is unavailable; this job was accepted without a budget check."
     job=$JOB
-    assert_eq COMPLETED "$(wait_job_done "$job" 60)" "the untagged job ran (slurmstepd honours on_error=open)"
-    assert_contains "$(cat "$(cluster_home dave)/slurm-$job.out")" "ran"
+    assert_eq "award=BOT-ALPHA grants=unchecked" "$(job_field "$job" AdminComment)" "tagged with the default award, and marked"
+    assert_eq COMPLETED "$(wait_job_done "$job" 60)" "the job ran (slurmstepd sees its award)"
+    assert_contains "$(cat "$(cluster_home alice)/slurm-$job.out")" "ran"
+    try_submit dave -p trn1 -t 5 --wrap 'echo ran'
+    assert_eq "" "$JOB" "a user with no award is refused during the outage too"
     cluster_stop_ctld || return 1
     rmdir "$ledger" && mv "$ledger.saved" "$ledger"
     install_policy "$BASE"
-    cluster_start_ctld
+    mark_log
+    cluster_start_ctld || return 1
+    wait_for_log "charged job $job (run started" 10
+    assert_eq 1 "$(sqlite3 -cmd '.timeout 5000' "$ledger" "SELECT count(*) FROM charges WHERE job_id=$job")" \
+        "charged once the ledger is back"
 }
 
 case_reconfigure_plugin_list_change() {
@@ -409,6 +419,6 @@ run_case "awards added, changed and removed by writing files in awards_dir" case
 run_case "a partition over enforced nodes: slurmctld.log and grantctl check warn" case_partition_over_enforced_nodes
 run_case "no policy at start: in-scope jobs refused (closed), cpu fine" case_missing_policy_at_start_closed
 run_case "broken policy at start with on_error=open: accepted untagged" case_broken_policy_at_start_open
-run_case "ledger unusable with on_error=open: accepted untagged and run" case_open_ledger_fault_jobs_run
+run_case "ledger unusable with on_error=open: accepted on its award, run, charged later" case_open_ledger_fault_jobs_run
 run_case "JobSubmitPlugins changed by reconfigure: no hang, still enforcing" case_reconfigure_plugin_list_change
 finish
