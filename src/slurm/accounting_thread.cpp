@@ -466,15 +466,19 @@ void AccountingThread::tell_partition_overlaps(const std::shared_ptr<const Polic
                                                                  : "it has none of their nodes now") +
                  ")");
     }
-    if (loaded) {
-        // Exempt on purpose: said once per load, so the log shows it was a decision.
-        for (const auto& o : unenforced_overlaps(partitions_, policy->enforced_partitions, NameSet{})) {
-            if (!policy->exempt_partitions.count(o.partition)) continue;
-            log_info("partition " + o.partition + " shares " + std::to_string(o.shared_nodes.size()) +
-                     " node(s) with enforced partitions and is in enforce.exempt: its jobs run there unbudgeted");
-        }
+    // Exempt on purpose: said once per load (and when one becomes so), so
+    // the log shows it was a decision.
+    std::vector<PartitionOverlap> exempt;
+    for (auto& o : unenforced_overlaps(partitions_, policy->enforced_partitions, NameSet{})) {
+        if (policy->exempt_partitions.count(o.partition)) exempt.push_back(std::move(o));
+    }
+    for (const auto& o : exempt) {
+        if (!loaded && std::find(exempt_told_.begin(), exempt_told_.end(), o) != exempt_told_.end()) continue;
+        log_info("partition " + o.partition + " shares " + std::to_string(o.shared_nodes.size()) +
+                 " node(s) with enforced partitions and is in enforce.exempt: its jobs run there unbudgeted");
     }
     overlaps_told_ = std::move(found);
+    exempt_told_ = std::move(exempt);
 }
 
 void AccountingThread::pass() {

@@ -162,6 +162,7 @@ private:
     PartitionNodes partitions_;
     std::shared_ptr<const Policy> overlaps_policy_;
     std::vector<PartitionOverlap> overlaps_told_;
+    std::vector<PartitionOverlap> exempt_told_;  // those in enforce.exempt, told as such
 
     std::mutex mutex_;
     std::condition_variable wake_;
