@@ -18,6 +18,7 @@
 #include "core/date.h"
 #include "core/decimal.h"
 #include "core/duration.h"
+#include "core/partition_overlap.h"
 #include "core/paths.h"
 #include "core/policy_file.h"
 #include "grants_config.h"
@@ -49,7 +50,7 @@ std::string alerts_text(const Policy& p, const Award& a) {
 
 
 const char kCheckUsage[] =
-    "Usage: grantctl check [--json] [FILE]\n"
+    "Usage: grantctl check [--json] [--strict] [FILE]\n"
     "\n"
     "Validate a grants.yaml policy. Prints a summary (awards, members, partitions,\n"
     "budgets, validity) and exits 0 when it is valid; prints every error as\n"
@@ -57,9 +58,56 @@ const char kCheckUsage[] =
     "checked as slurmctld checks them.\n"
     "FILE defaults to grants.yaml next to slurm.conf ($SLURM_CONF or " GRANTS_DEFAULT_SLURM_CONF ").\n"
     "\n"
+    "A valid policy is also checked against slurm.conf (and the files it includes):\n"
+    "a partition that is not enforced but has nodes of an enforced partition runs\n"
+    "jobs there untagged and unbudgeted, and is warned about on stderr.\n"
+    "\n"
     "Options:\n"
-    "  --json       print the result as JSON\n"
+    "  --json       print the result as JSON (warnings under \"warnings\")\n"
+    "  --strict     exit 1 when there is any warning\n"
     "  -h, --help   show this help\n";
+
+// What check warns about in a valid policy (partition_overlap.h): partitions
+// over enforced nodes, and what of slurm.conf could not be read.
+struct Warning {
+    std::string message;
+    std::optional<PartitionOverlap> overlap;
+};
+
+std::vector<Warning> slurm_conf_warnings(const Policy& policy, const std::string& slurm_conf) {
+    std::vector<Warning> out;
+    std::string error;
+    auto conf = read_slurm_conf_partitions(slurm_conf, &error);
+    if (!conf) {
+        out.push_back({"partitions not checked for enforced nodes: " + error + " (set SLURM_CONF)", std::nullopt});
+        return out;
+    }
+    for (const auto& p : conf->problems) out.push_back({p, std::nullopt});
+    for (auto& o : unenforced_overlaps(conf->partitions, policy)) out.push_back({overlap_warning(o), std::move(o)});
+    return out;
+}
+
+std::string json_list(const std::vector<std::string>& names) {
+    std::string out = "[";
+    for (const auto& n : names) out += (out.size() > 1 ? "," : "") + json_string(n);
+    return out + "]";
+}
+
+std::string json_warnings(const std::vector<Warning>& warnings) {
+    std::string out = "[";
+    for (const auto& w : warnings) {
+        out += out.size() > 1 ? "," : "";
+        if (w.overlap) {
+            out += "{\"kind\":\"partition_overlap\",\"partition\":" + json_string(w.overlap->partition) +
+                   ",\"enforced\":" + json_list(w.overlap->enforced) +
+                   ",\"shared_nodes\":" + json_list(w.overlap->shared_nodes) + ",";
+        } else {
+            out += "{\"kind\":\"slurm_conf\",";
+        }
+        out += "\"message\":" + json_string(w.message) + "}";
+    }
+    return out + "]";
+}
 
 std::string join(const NameSet& names, const char* sep = ", ") {
     std::string out;
@@ -146,6 +194,10 @@ void print_summary(const std::string& file, const Policy& p, const std::string& 
             std::cout << "\n";
         }
     }
+    if (!p.exempt_partitions.empty()) {
+        std::cout << "exempt partitions (may share enforced nodes; their jobs are not budgeted): "
+                  << join(p.exempt_partitions) << "\n";
+    }
     std::cout << "on error: " << (p.on_error == OnError::Closed ? "closed (in-scope jobs refused)" : "open (in-scope jobs accepted untagged)")
               << "\n";
     std::cout << "awards: " << p.awards.size();
@@ -196,9 +248,10 @@ std::string json_names(const NameSet& names) {
 
 std::string json_optional(const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : "null"; }
 
-void print_json(const std::string& file, const Policy& p) {
+void print_json(const std::string& file, const Policy& p, const std::vector<Warning>& warnings) {
     std::cout << "{\"file\":" << json_string(file) << ",\"valid\":true,\"version\":" << p.version
-              << ",\"enforced_partitions\":" << json_names(p.enforced_partitions) << ",\"on_error\":\""
+              << ",\"enforced_partitions\":" << json_names(p.enforced_partitions)
+              << ",\"exempt_partitions\":" << json_names(p.exempt_partitions) << ",\"on_error\":\""
               << (p.on_error == OnError::Closed ? "closed" : "open") << "\",\"partitions\":{";
     bool first = true;
     for (const auto& [name, c] : p.partitions) {
@@ -264,7 +317,7 @@ void print_json(const std::string& file, const Policy& p) {
                   << "}";
         first = false;
     }
-    std::cout << "}}\n";
+    std::cout << "},\"warnings\":" << json_warnings(warnings) << "}\n";
 }
 
 }  // namespace
@@ -273,7 +326,7 @@ void print_json(const std::string& file, const Policy& p) {
 // ("unknown option '-' for check.", "--" and "-5" refused, --help only
 // before a mistake) differ from parse_options'; byte for byte as they were.
 int run_check(const std::vector<std::string>& args) {
-    bool json = false;
+    bool json = false, strict = false;
     std::string file;
     for (const auto& a : args) {
         if (a == "-h" || a == "--help") {
@@ -281,6 +334,8 @@ int run_check(const std::vector<std::string>& args) {
             return kExitOk;
         } else if (a == "--json") {
             json = true;
+        } else if (a == "--strict") {
+            strict = true;
         } else if (!a.empty() && a[0] == '-') {
             return usage_error("check", "unknown option '" + a + "' for check.");
         } else if (file.empty()) {
@@ -308,10 +363,19 @@ int run_check(const std::vector<std::string>& args) {
         }
         return kExitRefused;
     }
+    const std::vector<Warning> warnings = slurm_conf_warnings(*load.policy, slurm_conf);
     if (json) {
-        print_json(file, *load.policy);
+        print_json(file, *load.policy, warnings);
     } else {
         print_summary(file, *load.policy, load.awards_dir);
+        for (const auto& w : warnings) std::cerr << "grantctl: warning: " << w.message << "\n";
+    }
+    if (strict && !warnings.empty()) {
+        if (!json) {
+            std::cerr << "grantctl: " << warnings.size() << " warning" << (warnings.size() == 1 ? "" : "s")
+                      << " and --strict: check fails.\n";
+        }
+        return kExitRefused;
     }
     return kExitOk;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/policy_file.h"
+#include "core/slurm_conf_nodes.h"
 
 namespace grants::cli {
 
@@ -25,6 +26,11 @@ std::optional<std::string> default_ledger_path();
 // The ledger a command reads or writes: --ledger's value (given), else the
 // default; nullopt with the sentence to print in *why.
 std::optional<std::string> ledger_path_or_default(const std::string* given, std::string* why);
+
+// The partitions slurm_conf defines and their nodes, its include lines
+// followed as slurmctld follows them (globs too); nullopt with one sentence
+// in *error when slurm_conf itself cannot be read.
+std::optional<SlurmConfPartitions> read_slurm_conf_partitions(const std::string& slurm_conf, std::string* error);
 
 // root and SlurmUser (as slurmctld trusts them).
 PolicyFileOwners trusted_owners(const std::string& slurm_conf);

@@ -31,10 +31,13 @@ std::string with_deadline_tag(std::string_view comment, std::int64_t deadline);
 std::string keeping_plugin_tags(std::string_view rewritten, std::string_view before, std::string_view award);
 
 // The mark job_submit/grants leaves on an in-scope job it accepted WITHOUT a
-// check because enforce.on_error is open and the policy or ledger was
-// unusable. slurmstepd lets such a job's tasks start (it refuses untagged
-// in-scope jobs otherwise). Users cannot write AdminComment, so they cannot
-// forge it.
+// check because enforce.on_error is open and the policy, the ledger or the
+// awards' usage was unknown (unchecked_admission.h). With no usable policy
+// the job has no award tag, and slurmstepd lets its tasks start only because
+// of the mark (it refuses untagged in-scope jobs otherwise); with a usable
+// policy it also carries award=ID and is held and charged like any tagged
+// job, the mark telling logs and `sacct -o AdminComment` it was not
+// budget-checked. Users cannot write AdminComment, so they cannot forge it.
 inline constexpr std::string_view kUncheckedMark = "grants=unchecked";
 bool has_unchecked_mark(std::string_view comment);
 // comment with the mark added once.

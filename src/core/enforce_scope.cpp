@@ -18,7 +18,7 @@ std::optional<EnforceScope> read_enforce_section(std::string_view text) {
     }
     if (!enforce || !enforce->is_mapping()) return std::nullopt;
     EnforceScope scope;
-    bool have_partitions = false, have_on_error = false;
+    bool have_partitions = false, have_on_error = false, have_exempt = false;
     for (const auto& [key, value] : enforce->entries()) {
         if (!key.is_scalar()) return std::nullopt;
         if (key.value == "partitions") {
@@ -28,6 +28,10 @@ std::optional<EnforceScope> read_enforce_section(std::string_view text) {
                 scope.partitions.insert(item.value);
             }
             have_partitions = true;
+        } else if (key.value == "exempt") {
+            // Only silences overlap warnings (partition_overlap.h): nothing to keep here.
+            if (have_exempt || !value.is_sequence()) return std::nullopt;  // duplicate: ambiguous
+            have_exempt = true;
         } else if (key.value == "on_error") {
             if (have_on_error || !value.is_scalar()) return std::nullopt;  // duplicate: ambiguous
             have_on_error = true;

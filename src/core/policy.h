@@ -201,6 +201,10 @@ struct Policy {
     int version = 1;
     NameSet enforced_partitions;
     OnError on_error = OnError::Closed;
+    // enforce.exempt: partitions that are not enforced and may share nodes
+    // with enforced ones on purpose (a scavenger partition): no overlap
+    // warning for them (partition_overlap.h). Never in enforced_partitions.
+    NameSet exempt_partitions;
     std::map<std::string, PartitionCost, std::less<>> partitions;
     // Built-in facts (instance_types.h) merged with the policy's instance_types.
     std::map<std::string, InstanceType, std::less<>> instance_types;

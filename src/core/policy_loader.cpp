@@ -543,6 +543,13 @@ private:
             if (typed.cores_given) cost.cores_per_chip = cores;
         }
         partition_types_.clear();
+        for (const auto& [name, mark] : exempt_) {
+            if (policy.enforces(name)) {
+                error(mark, "partition " + named(name) +
+                                " is in both enforce.partitions and enforce.exempt; an exempt partition is one that is "
+                                "not enforced");
+            }
+        }
         for (const auto& [name, mark] : enforced_) {
             if (!policy.find_partition(name)) {
                 error(mark, "enforced partition " + named(name) +
@@ -598,7 +605,9 @@ private:
                            } else {
                                error(v, "enforce.on_error must be 'closed' or 'open', found " + quote_untrusted(*s));
                            }
-                       }}});
+                       }},
+                      {"exempt",
+                       [&](const YamlNode& v) { string_list(v, "enforce.exempt", policy.exempt_partitions, &exempt_); }}});
     }
 
     // Letters, digits, '_', '-' and '.': what gres.conf names and types use.
@@ -985,6 +994,7 @@ private:
     std::vector<AwardChecks> award_checks_;
     std::vector<std::pair<std::string, Mark>> tranche_marks_;  // the current award's tranches, where they are
     std::vector<std::pair<std::string, Mark>> enforced_;        // enforce.partitions
+    std::vector<std::pair<std::string, Mark>> exempt_;          // enforce.exempt
     std::vector<std::pair<std::string, Mark>> default_awards_;  // users' default_award not defined when read
     std::string file_;  // the file being read: grants.yaml, then each drop-in
     YamlLimits limits_;

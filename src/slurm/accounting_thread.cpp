@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include "core/admin_comment.h"
 #include "core/charge_spool.h"
+#include "core/hostlist.h"
 #include "job_desc_request.h"
 #include "slurmctld_bridge.h"
 
@@ -483,8 +485,62 @@ void AccountingThread::refresh_funding(const std::shared_ptr<const Policy>& poli
     funding_day_ = today;
 }
 
+// Unenforced partitions over enforced nodes (partition_overlap.h): one error
+// line per such partition when a policy is loaded, and when the partitions
+// change so that what is found changes (a partition gains or loses enforced
+// nodes); not every pass. Comparing the stamp takes the node and partition
+// read locks for a moment.
+void AccountingThread::tell_partition_overlaps(const std::shared_ptr<const Policy>& policy) {
+    if (auto parts = partitions_if_changed(&partition_stamp_)) {
+        partitions_.clear();
+        for (const auto& [name, list] : *parts) {
+            std::string error;
+            auto nodes = expand_hostlist(list, &error);
+            if (!nodes) {
+                log_error("partition " + name + ": " + error + "; its nodes are not checked for enforced ones");
+                continue;
+            }
+            partitions_[name] = std::move(*nodes);
+        }
+    } else if (policy == overlaps_policy_) {
+        return;
+    }
+    const bool loaded = policy != overlaps_policy_;
+    overlaps_policy_ = policy;
+    std::vector<PartitionOverlap> found = unenforced_overlaps(partitions_, *policy);
+    for (const auto& o : found) {
+        if (loaded || std::find(overlaps_told_.begin(), overlaps_told_.end(), o) == overlaps_told_.end()) {
+            log_error(overlap_warning(o));
+        }
+    }
+    for (const auto& t : overlaps_told_) {
+        const bool still = std::any_of(found.begin(), found.end(),
+                                       [&](const PartitionOverlap& o) { return o.partition == t.partition; });
+        if (still) continue;
+        log_info("partition " + t.partition + " is no longer an unenforced partition on enforced nodes (" +
+                 (policy->enforces(t.partition)          ? "it is enforced now"
+                  : policy->exempt_partitions.count(t.partition) ? "it is in enforce.exempt now"
+                                                                 : "it has none of their nodes now") +
+                 ")");
+    }
+    // Exempt on purpose: said once per load (and when one becomes so), so
+    // the log shows it was a decision.
+    std::vector<PartitionOverlap> exempt;
+    for (auto& o : unenforced_overlaps(partitions_, policy->enforced_partitions, NameSet{})) {
+        if (policy->exempt_partitions.count(o.partition)) exempt.push_back(std::move(o));
+    }
+    for (const auto& o : exempt) {
+        if (!loaded && std::find(exempt_told_.begin(), exempt_told_.end(), o) != exempt_told_.end()) continue;
+        log_info("partition " + o.partition + " shares " + std::to_string(o.shared_nodes.size()) +
+                 " node(s) with enforced partitions and is in enforce.exempt: its jobs run there unbudgeted");
+    }
+    overlaps_told_ = std::move(found);
+    exempt_told_ = std::move(exempt);
+}
+
 void AccountingThread::pass() {
     auto state = policy_.current();
+    if (state->policy) tell_partition_overlaps(state->policy);
     const JobListStamp current = job_list_stamp();
     notice_takeover(current.list);
     const std::int64_t started = std::time(nullptr);
@@ -545,8 +601,15 @@ void AccountingThread::pass() {
     const std::int64_t now = std::time(nullptr);
     // Many jobs share a user: one cache lookup (and lock) per user per pass.
     std::unordered_map<std::uint32_t, std::shared_ptr<const UnixIdentity>> users;
+    // Tagged jobs admitted without a budget check (on_error=open while the
+    // ledger was unusable or usage unknown): charged like the others; their
+    // charge lines say so.
+    std::unordered_set<std::uint32_t> unchecked;
     for (auto& job : jobs) {
         auto award = award_in_admin_comment(job.award);
+        if (award && job.award.find(kUncheckedMark) != std::string::npos && has_unchecked_mark(job.award)) {
+            unchecked.insert(job.job_id);
+        }
         if (award && job.phase == JobObservation::Phase::Pending) {
             job.tagged_deadline = deadline_in_admin_comment(job.award).value_or(0);
         }
@@ -606,7 +669,8 @@ void AccountingThread::pass() {
             for (const auto& c : inserted) {
                 log_info("charged job " + std::to_string(c.job_id) + " (run started " + std::to_string(c.run_start) +
                          ") to award " + c.award + ": " + std::to_string(c.chips) + " chips x " +
-                         std::to_string(c.seconds) + " s");
+                         std::to_string(c.seconds) + " s" +
+                         (unchecked.count(c.job_id) ? " (admitted without a budget check)" : ""));
             }
             if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " writable again; pending charges recorded");
             last_error_.clear();

@@ -23,6 +23,7 @@
 #include "core/ledger_health.h"
 #include "core/charge_book.h"
 #include "core/funding_book.h"
+#include "core/partition_overlap.h"
 #include "core/policy_store.h"
 #include "core/usage.h"
 #include "slurmctld_bridge.h"
@@ -99,6 +100,7 @@ private:
     void sync_spool();
     void refresh_node_types(const std::shared_ptr<const Policy>& policy, std::int64_t now);
     void refresh_funding(const std::shared_ptr<const Policy>& policy, std::int64_t now);
+    void tell_partition_overlaps(const std::shared_ptr<const Policy>& policy);
 
     PolicyStore& policy_;
     UsageTracker& tracker_;
@@ -159,6 +161,14 @@ private:
     DayNumber funding_day_ = 0;               // ...and this day
     ChargeBook book_;          // loaded in refresh_funding, whenever the totals were re-read
     bool book_stale_ = true;
+    // Partitions that share enforced nodes without being enforced
+    // (tell_partition_overlaps): slurmctld's partitions as last read, and
+    // what was told for which policy.
+    long long partition_stamp_ = 0;
+    PartitionNodes partitions_;
+    std::shared_ptr<const Policy> overlaps_policy_;
+    std::vector<PartitionOverlap> overlaps_told_;
+    std::vector<PartitionOverlap> exempt_told_;  // those in enforce.exempt, told as such
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -34,6 +34,7 @@ extern "C" {
 #include "core/policy_store.h"
 #include "core/query.h"
 #include "core/report.h"
+#include "core/unchecked_admission.h"
 #include "core/update_rule.h"
 #include "core/usage.h"
 #include "grants_config.h"
@@ -113,7 +114,8 @@ void notice_reconfigure() {
 }
 
 // on_error=open let an in-scope job through unchecked: say so in its
-// AdminComment, so that slurmstepd starts its tasks (see admin_comment.h).
+// AdminComment, so that slurmstepd starts its tasks when it has no award
+// (see admin_comment.h) and the logs tell it from a checked one.
 void mark_unchecked(job_desc_msg_t* job_desc) {
     ctld::replace_slurm_string(&job_desc->admin_comment,
                                with_unchecked_mark(job_desc->admin_comment ? job_desc->admin_comment : ""));
@@ -128,26 +130,12 @@ int refuse(char** err_msg, const std::string& message) {
 // back: sbatch and `grantctl quote` share it, so they agree.
 struct Outcome {
     Decision decision;   // Untouched, Accept (apply it), Reject, AcceptUntagged
+    bool unchecked = false;  // Accept without a budget check (on_error=open): also marked
     std::string log;     // submit logs this (a refusal or a degraded acceptance)
     bool log_is_error = false;
     JobRequest request;
     Budget::Unit unit = Budget::Unit::ChipHours;  // of decision.award, when known
 };
-
-// Budgets cannot be checked (ledger unusable, usage not known yet): the
-// in-scope request gets enforce.on_error's answer, and the log says why.
-void budget_unchecked(Outcome& o, const Policy& policy, uint32_t submit_uid, const char* refusal,
-                      const char* accepted, const char* why) {
-    o.decision = decide_without_policy(scope_of(policy), o.request);
-    o.log_is_error = true;
-    if (o.decision.verdict == Decision::Verdict::Reject) {
-        o.decision.message = refusal;
-        o.log = "job of uid " + std::to_string(submit_uid) + " refused: " + why;
-    } else {
-        o.decision.message = accepted;
-        o.log = "on_error=open: job of uid " + std::to_string(submit_uid) + " accepted WITHOUT a budget check: " + why;
-    }
-}
 
 Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_t now) {
     Outcome o;
@@ -169,13 +157,6 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
     }
     if (!in_scope(*policy, request)) return o;
 
-    if (!state->accounting->ledger_ok()) {
-        budget_unchecked(o, *policy, submit_uid, kLedgerUnusableRefusal,
-                         "the grant ledger is unavailable; this job was accepted without a budget check.",
-                         "the ledger is unusable");
-        return o;
-    }
-
     std::string error;
     if (!ctld::fill_request(job_desc, submit_uid, state->identities, ctld::partition_facts, now, &request, &error,
                             policy->has_account_members() ? ctld::default_account : nullptr)) {
@@ -185,27 +166,31 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
     }
     request.node_types = state->accounting->node_types();
 
-    // After a start, a reconfigure (23.11+ re-executes slurmctld) or a
-    // takeover, until the first pass has read the recovered jobs, every hold
-    // would read as zero and a full award would accept new jobs: a decision
-    // that needs the award's usage then follows enforce.on_error. Refusals
-    // that do not (no award, not a member, malformed) stand.
-    const bool usage_known = state->accounting->usage_known();
-    bool needed_usage = false;
-    const UsageLookup lookup = usage_lookup(*policy);
-    o.decision = decide_submit(*policy, request, [&](const std::string& award, const std::string& user) {
-        needed_usage = true;
-        return lookup(award, user);
-    });
-    if (!usage_known && needed_usage) {
-        budget_unchecked(o, *policy, submit_uid, kUsageUnknownRefusal,
-                         "budgets are not known yet after a controller restart; this job was accepted without a "
-                         "budget check.",
-                         "usage not known yet after (re)start");
-        return o;
+    // While the ledger is unusable, and after a start, a reconfigure (23.11+
+    // re-executes slurmctld) or a takeover until the first pass has read the
+    // recovered jobs (every hold would read as zero), a decision that needs
+    // the award's usage follows enforce.on_error; with open the job is still
+    // tagged with its award and charged (core/unchecked_admission.h).
+    // Refusals that need no usage (no award, not a member, malformed) stand.
+    const BudgetsUnknown unknown = !state->accounting->ledger_ok()     ? BudgetsUnknown::LedgerUnusable
+                                   : !state->accounting->usage_known() ? BudgetsUnknown::UsageNotYetKnown
+                                                                       : BudgetsUnknown::No;
+    Admission a = admit(*policy, request, usage_lookup(*policy), unknown);
+    o.decision = std::move(a.decision);
+    o.unchecked = a.unchecked;
+    if (const Award* award = policy->find_award(o.decision.award)) o.unit = award->budget.unit;
+    if (!a.unchecked_because.empty()) {
+        o.log_is_error = true;
+        if (o.unchecked) {
+            o.log = "on_error=open: job of uid " + std::to_string(submit_uid) + " accepted on award " +
+                    o.decision.award + " WITHOUT a budget check (" + a.unchecked_because +
+                    "); tagged, held and charged as usual";
+        } else {
+            o.log = "job of uid " + std::to_string(submit_uid) + " refused: " + a.unchecked_because;
+        }
+    } else if (o.decision.verdict == Decision::Verdict::Reject) {
+        o.log = "rejected job of " + request.who.user + ": " + o.decision.message;
     }
-    if (o.decision.verdict == Decision::Verdict::Reject) o.log = "rejected job of " + request.who.user + ": " + o.decision.message;
-    if (const Award* a = policy->find_award(o.decision.award)) o.unit = a->budget.unit;
     return o;
 }
 
@@ -396,6 +381,7 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     }
     ctld::replace_slurm_string(&job_desc->admin_comment,
                                with_award_tag(job_desc->admin_comment ? job_desc->admin_comment : "", d.award));
+    if (o.unchecked) mark_unchecked(job_desc);
     if (d.set_time_limit_minutes) job_desc->time_limit = static_cast<uint32_t>(*d.set_time_limit_minutes);
     if (d.set_exclusive) job_desc->shared = JOB_SHARED_NONE;  // what sbatch --exclusive sends
     if (d.set_max_nodes) job_desc->max_nodes = static_cast<uint32_t>(*d.set_max_nodes);

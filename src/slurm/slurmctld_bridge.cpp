@@ -80,6 +80,28 @@ std::optional<std::vector<NodeRecord>> nodes_if_changed(long long stamp[2]) {
     return nodes;
 }
 
+std::optional<std::vector<std::pair<std::string, std::string>>> partitions_if_changed(long long* stamp) {
+    struct Copy {
+        std::vector<std::pair<std::string, std::string>> parts;
+        bool short_of_memory = false;
+    } copy;
+    // Runs under slurmctld's node and partition read locks: nothing may throw out of it.
+    auto visit = [](const char* name, const char* nodes, void* arg) noexcept {
+        auto* c = static_cast<Copy*>(arg);
+        try {
+            c->parts.emplace_back(name ? name : "", nodes ? nodes : "");
+        } catch (...) {
+            c->short_of_memory = true;
+        }
+    };
+    if (!grants_ctld_list_partitions(stamp, visit, &copy)) return std::nullopt;
+    if (copy.short_of_memory) {
+        *stamp = -1;  // read them again next time
+        return std::nullopt;
+    }
+    return std::move(copy.parts);
+}
+
 JobShape shape_of_job(const struct job_record* job) {
     JobShape shape;
     grants_job_view v;

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/cost_model.h"
@@ -70,6 +72,11 @@ PartitionFacts partition_facts(const std::string& name);
 // partitions changed since stamp (takes the node and partition read locks);
 // nullopt when nothing changed.
 std::optional<std::vector<NodeRecord>> nodes_if_changed(long long stamp[2]);
+
+// Every partition's name and nodes (a Slurm hostlist, "n[1-4],m1") when the
+// partitions changed since *stamp (takes the node and partition read locks;
+// never from job_submit or job_modify); nullopt when nothing changed.
+std::optional<std::vector<std::pair<std::string, std::string>>> partitions_if_changed(long long* stamp);
 
 // The cost-relevant request of an existing job (job_modify), before changes;
 // for a pending array's meta record, array_tasks is its pending task count.

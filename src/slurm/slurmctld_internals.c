@@ -124,6 +124,46 @@ int grants_ctld_list_nodes(long long stamp[2], grants_node_visitor fn, void *arg
     return changed;
 }
 
+struct partition_walk {
+    grants_partition_visitor fn;
+    void *arg;
+};
+
+static int visit_partition(void *object, void *arg)
+{
+    const part_record_t *part = object;
+    struct partition_walk *w = arg;
+    char *nodes;
+    if (!part || !part->name)
+        return 0;
+    /* Node names from the bitmap (Nodes=ALL and NodeSets resolved), as
+     * `scontrol show partition` prints them; the node read lock covers the
+     * node table the names come from. */
+    nodes = part->node_bitmap ? bitmap2node_name(part->node_bitmap) : NULL;
+    w->fn(part->name, or_empty(nodes), w->arg);
+    xfree(nodes);
+    return 0;
+}
+
+int grants_ctld_list_partitions(long long *stamp, grants_partition_visitor fn, void *arg)
+{
+    slurmctld_lock_t lock = { .node = READ_LOCK, .part = READ_LOCK };
+    struct partition_walk w = { fn, arg };
+    int changed = 0;
+
+    lock_slurmctld(lock);
+    if (part_list && *stamp != (long long) last_part_update) {
+        /* last_part_update has a one-second resolution: a list read in the
+         * second it was set may change again within that second, so it is
+         * read again next time (-1 never equals the stamp). */
+        *stamp = time(NULL) > last_part_update ? (long long) last_part_update : -1;
+        changed = 1;
+        list_for_each_ro(part_list, visit_partition, &w);
+    }
+    unlock_slurmctld(lock);
+    return changed;
+}
+
 /* The job has its nodes to itself: --exclusive (or =topo from 24.11), or a
  * partition with OverSubscribe=EXCLUSIVE. --exclusive=user/mcs share nodes. */
 static int job_is_exclusive(const job_record_t *job)

@@ -60,6 +60,14 @@ int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes,
 typedef void (*grants_node_visitor)(const char *name, const char *features, const char *partitions, void *arg);
 int grants_ctld_list_nodes(long long stamp[2], grants_node_visitor fn, void *arg);
 
+/* Every partition's name and nodes (a Slurm hostlist such as "n[1-4]", from
+ * its node bitmap), under the node and partition read locks, when the
+ * partitions changed since *stamp (last_part_update; updated here); returns
+ * 1 when fn was called for the partitions, 0 when nothing changed. fn must
+ * not throw, block or lock. */
+typedef void (*grants_partition_visitor)(const char *name, const char *nodes, void *arg);
+int grants_ctld_list_partitions(long long *stamp, grants_partition_visitor fn, void *arg);
+
 /* slurmctld's job list as seen under one job read lock. */
 struct grants_job_list_stamp {
     uintptr_t list;          /* identifies job_list; changes on takeover */

@@ -139,31 +139,47 @@ case_corrupt_ledger() {
     fault_then_recover "corrupt ledger" corrupt_ledger restore_ledger "unusable: file is not a database"
 }
 
-# enforce.on_error=open: while the ledger is unusable an in-scope job is
-# accepted without a budget check, marked grants=unchecked in AdminComment,
-# logged, and its tasks run (slurmstepd would refuse an untagged in-scope job
-# without the mark: before this was fixed, on_error=open jobs failed at start).
+# enforce.on_error=open: while the ledger is unusable an in-scope job whose
+# award and membership are known is accepted without a budget check, tagged
+# with its award plus grants=unchecked (AdminComment), logged, and its tasks
+# run with SLURM_AWARD_ID; once the ledger is usable again its run is
+# charged like any tagged job's (before: untagged, never charged). Award
+# checks that need no usage still refuse: the outage opens no other door.
 case_on_error_open_ledger_unusable() {
-    local good
+    local good out
     good=$(cat "$POLICY")
     mark_log
     printf '%s\n' "${good/on_error: closed/on_error: open}" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
     wait_for_log "loaded (" 5
     fill_fs || return 1
     wait_for_log "unusable: its filesystem is full" 5
-    try_submit dave -p trn1 -t 5 -o /dev/null --wrap 'echo RAN'
-    assert_contains "$T_OUT" "the grant ledger is unavailable; this job was accepted without a budget check" "user told"
-    if [ -n "$JOB" ]; then
-        assert_eq "grants=unchecked" "$(job_field "$JOB" AdminComment)" "marked, not tagged with an award"
-        assert_eq COMPLETED "$(wait_job_done "$JOB" 60)" "its tasks ran"
-        assert_contains "$(new_log)" "on_error=open: job of uid $(id -u dave) accepted WITHOUT a budget check" "logged"
+    out=$(cluster_home dave)/unchecked.out
+    rm -f "$out"
+    try_submit dave -p trn1 --award=F-1 -t 5 -o "$out" --wrap 'echo "AWARD=$SLURM_AWARD_ID"'
+    assert_contains "$T_OUT" "award F-1: the grant ledger is unavailable; this job was accepted without a budget check. It holds 1.4 chip-h" "user told"
+    local job=$JOB
+    if [ -n "$job" ]; then
+        assert_eq "award=F-1 grants=unchecked" "$(job_field "$job" AdminComment)" "tagged with its award, and marked"
+        assert_eq COMPLETED "$(wait_job_done "$job" 60)" "its tasks ran"
+        assert_contains "$(cat "$out")" "AWARD=F-1" "its tasks got SLURM_AWARD_ID"
+        assert_contains "$(new_log)" "on_error=open: job of uid $(id -u dave) accepted on award F-1 WITHOUT a budget check (the ledger is unusable)" "logged"
+        settle
+        assert_eq 0 "$(charges_of "$job")" "not charged while the ledger is unusable"
     else
-        _t_fail "on_error=open refused the job"
+        _t_fail "on_error=open refused the job: $T_OUT"
     fi
+    try_submit dave -p trn1 --award=F-NONE -t 5 --hold --wrap true
+    assert_eq "" "$JOB" "an award that does not exist is refused during the outage too"
+    assert_contains "$T_OUT" "award F-NONE does not exist" "and the user told why"
     free_fs
     printf '%s\n' "$good" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
     wait_for_log "usable again" 5
-    sleep 1.5
+    settle
+    if [ -n "$job" ]; then
+        assert_eq 1 "$(charges_of "$job")" "charged once the ledger is usable again"
+        assert_contains "$(new_log)" "charged job $job (run started" "the charge is logged"
+        assert_contains "$(new_log | grep -F "charged job $job ")" "(admitted without a budget check)" "as admitted unchecked"
+    fi
     ctld_alive
 }
 
@@ -391,7 +407,7 @@ run_case "a symlink swapped in under the ledger path" case_symlink_swapped_in
 run_case "a corrupt ledger file" case_corrupt_ledger
 run_case "policy deleted and broken during a submission burst" case_policy_broken_during_burst
 run_case "scontrol reconfigure storm during a submission burst" case_reconfigure_storm
-run_case "on_error=open: accepted unchecked while the ledger is unusable, and runs" case_on_error_open_ledger_unusable
+run_case "on_error=open: accepted unchecked on its award while the ledger is unusable, runs, charged after" case_on_error_open_ledger_unusable
 run_case "kill -9 of slurmctld in the middle of charging" case_kill9_mid_charging
 run_case "an uncommitted charge survives the job's purge and a restart" case_uncommitted_charge_survives_purge_and_restart
 run_case "the ledger deleted while slurmctld is down is not re-created empty" case_ledger_deleted_while_down

@@ -173,8 +173,11 @@ case_broken_policy_at_start_open() {
 }
 
 case_open_ledger_fault_jobs_run() {
-    # A valid policy with on_error: open, and a ledger slurmctld cannot open:
-    # in-scope jobs are accepted untagged, and the nodes let them run.
+    # A valid policy with on_error: open, and a ledger slurmctld cannot open
+    # at start: an in-scope job of a member is accepted on its award (tagged
+    # and marked grants=unchecked), the nodes let it run, and its run is
+    # charged once the ledger is back (kept in the spool across the
+    # restart); a non-member is refused as always.
     local ledger=$CLUSTER_DIR/state/grants/ledger.db job
     cluster_stop_ctld || return 1
     install_policy "$(printf '%s\n' "$BASE" | sed 's/on_error: closed/on_error: open/')"
@@ -182,15 +185,22 @@ case_open_ledger_fault_jobs_run() {
     mark_log
     cluster_start_ctld || return 1
     wait_for_log "unusable" || return 1
-    try_submit dave -p trn1 -t 5 --wrap 'echo ran'
-    assert_contains "$T_OUT" "the grant ledger is unavailable; this job was accepted without a budget check."
+    try_submit alice -p trn1 -t 5 --wrap 'echo ran'
+    assert_contains "$T_OUT" "award BOT-ALPHA: the grant ledger is unavailable; this job was accepted without a budget check."
     job=$JOB
-    assert_eq COMPLETED "$(wait_job_done "$job" 60)" "the untagged job ran (slurmstepd honours on_error=open)"
-    assert_contains "$(cat "$(cluster_home dave)/slurm-$job.out")" "ran"
+    assert_eq "award=BOT-ALPHA grants=unchecked" "$(job_field "$job" AdminComment)" "tagged with the default award, and marked"
+    assert_eq COMPLETED "$(wait_job_done "$job" 60)" "the job ran (slurmstepd sees its award)"
+    assert_contains "$(cat "$(cluster_home alice)/slurm-$job.out")" "ran"
+    try_submit dave -p trn1 -t 5 --wrap 'echo ran'
+    assert_eq "" "$JOB" "a user with no award is refused during the outage too"
     cluster_stop_ctld || return 1
     rmdir "$ledger" && mv "$ledger.saved" "$ledger"
     install_policy "$BASE"
-    cluster_start_ctld
+    mark_log
+    cluster_start_ctld || return 1
+    wait_for_log "charged job $job (run started" 10
+    assert_eq 1 "$(sqlite3 -cmd '.timeout 5000' "$ledger" "SELECT count(*) FROM charges WHERE job_id=$job")" \
+        "charged once the ledger is back"
 }
 
 case_reconfigure_plugin_list_change() {
@@ -345,6 +355,60 @@ case_award_files_in_a_directory() {
     rm -rf "$dir"
 }
 
+# A partition that is not enforced but has enforced nodes (a debug
+# partition over the Trainium nodes) runs jobs there untagged and unbudgeted:
+# slurmctld.log says so when the partitions change and when the policy
+# loads, once (not every pass), and grantctl check warns from slurm.conf
+# (an included file, as ParallelCluster writes them), failing with --strict.
+case_partition_over_enforced_nodes() {
+    local nodes debug_line conf=$CLUSTER_DIR/etc/slurm.conf nl=$'\n'
+    nodes=$(sinfo -h -p trn1 -o %N)
+    [ -n "$nodes" ] || { _t_fail "no nodes in trn1"; return 1; }
+    # The test cluster's own default partition cpu has the same nodes.
+    mark_log
+    install_policy "$BASE"$'\n'"# reloaded"
+    wait_for_log "partition cpu is not in enforce.partitions but shares" 5
+    debug_line="partition debug is not in enforce.partitions but shares"
+    mark_log
+    assert_status 0 scontrol create PartitionName=debug Nodes="$nodes" State=UP || return 1
+    wait_for_log "$debug_line" 5 || return 1
+    local line
+    line=$(tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -F "$debug_line")
+    assert_contains "$line" "error: job_submit/grants: $debug_line" "logged as an error"
+    assert_contains "$line" "with enforced partitions trn1, trn2 (" "names the enforced partitions it overlaps"
+    assert_contains "$line" "Add debug to enforce.partitions, or remove those nodes from it" "says what to do"
+    assert_contains "$line" "list it in enforce.exempt" "and how to declare it intended"
+    sleep 3
+    assert_eq 1 "$(tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -cF "$debug_line")" "told once, not every pass"
+    # Declared intended: no warning at the next load, one line saying it is exempt.
+    mark_log
+    install_policy "${BASE/partitions: \[trn1, trn2\]/partitions: [trn1, trn2]${nl}  exempt: [debug]}"
+    wait_for_log "partition debug is no longer an unenforced partition on enforced nodes (it is in enforce.exempt now)" 5
+    wait_for_log "partition debug shares" 2
+    assert_not_contains "$(tail -n +"$((LOG_MARK + 1))" "$LOG")" "$debug_line" "an exempt partition is not warned about"
+    install_policy "$BASE"
+    assert_status 0 scontrol delete PartitionName=debug
+
+    # grantctl check reads the partitions from slurm.conf and what it includes.
+    local copy=$CLUSTER_DIR/check
+    mkdir -p "$copy/pcluster"
+    { cat "$conf"; echo "include pcluster/debug.conf"; } >"$copy/slurm.conf"
+    echo "PartitionName=debug Nodes=$nodes" >"$copy/pcluster/debug.conf"
+    install -m 0644 "$POLICY" "$copy/grants.yaml"
+    assert_status 0 env SLURM_CONF="$copy/slurm.conf" "$GRANTCTL" check
+    assert_contains "$T_OUT" "grantctl: warning: $debug_line" "grantctl check warns about debug"
+    assert_contains "$T_OUT" "grantctl: warning: partition cpu is not in enforce.partitions" "and about cpu"
+    assert_status 1 env SLURM_CONF="$copy/slurm.conf" "$GRANTCTL" check --strict
+    assert_contains "$T_OUT" "2 warnings and --strict: check fails."
+    T_OUT=$(SLURM_CONF="$copy/slurm.conf" "$GRANTCTL" check --json 2>/dev/null)
+    assert_eq "debug trn1,trn2" "$(json '" ".join([[w["partition"], ",".join(w["enforced"])] for w in j["warnings"] if w["partition"] == "debug"][0])' <<<"$T_OUT")" \
+        "--json lists the overlap"
+    printf '%s\n' "${BASE/partitions: \[trn1, trn2\]/partitions: [trn1, trn2]${nl}  exempt: [cpu, debug]}" >"$copy/grants.yaml"
+    assert_status 0 env SLURM_CONF="$copy/slurm.conf" "$GRANTCTL" check --strict
+    assert_not_contains "$T_OUT" "warning" "exempt partitions pass --strict"
+    rm -rf "$copy"
+}
+
 run_case "a policy edit takes effect within 2 s, no restart" case_edit_takes_effect_without_restart
 run_case "a broken edit is refused; the last good policy stays" case_broken_policy_keeps_last_good
 run_case "a policy file others can write is refused" case_unsafe_permissions_refused
@@ -352,8 +416,9 @@ run_case "scontrol reconfigure reloads the policy" case_reconfigure_reloads
 run_case "a queued job whose award was removed is held, with a reason" case_queued_job_of_removed_award_held
 run_case "no job runs past its award's end (refused, or removed at its deadline)" case_job_never_runs_past_award_end
 run_case "awards added, changed and removed by writing files in awards_dir" case_award_files_in_a_directory
+run_case "a partition over enforced nodes: slurmctld.log and grantctl check warn" case_partition_over_enforced_nodes
 run_case "no policy at start: in-scope jobs refused (closed), cpu fine" case_missing_policy_at_start_closed
 run_case "broken policy at start with on_error=open: accepted untagged" case_broken_policy_at_start_open
-run_case "ledger unusable with on_error=open: accepted untagged and run" case_open_ledger_fault_jobs_run
+run_case "ledger unusable with on_error=open: accepted on its award, run, charged later" case_open_ledger_fault_jobs_run
 run_case "JobSubmitPlugins changed by reconfigure: no hang, still enforcing" case_reconfigure_plugin_list_change
 finish

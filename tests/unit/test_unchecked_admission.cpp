@@ -1,0 +1,180 @@
+// Which degraded case tags what (core/unchecked_admission.h): with a usable
+// policy, a job let through while budgets are unknown (ledger unusable, usage
+// not yet known) keeps its award; refusals that need no usage stand; with no
+// policy at all, nothing can be tagged.
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cmocka.h"
+#include "core/admin_comment.h"
+#include "core/policy_loader.h"
+#include "core/unchecked_admission.h"
+
+using grants::admit;
+using grants::Admission;
+using grants::AwardUsageView;
+using grants::BudgetsUnknown;
+using grants::Decision;
+using grants::JobRequest;
+using grants::Policy;
+using grants::UsageLookup;
+using Verdict = grants::Decision::Verdict;
+
+namespace {
+
+const char kPolicy[] = R"(version: 1
+enforce:
+  partitions: [trn1]
+  on_error: open
+partitions:
+  trn1: { chips_per_node: 16, usd_per_chip_hour: 1.00 }
+awards:
+  A:
+    members: { users: [alice] }
+    budget: { chip_hours: 100 }
+  TINY:
+    members: { users: [alice] }
+    budget: { chip_hours: 1 }
+  ENDED:
+    members: { users: [alice] }
+    valid: { until: 2020-01-01 }
+    budget: { chip_hours: 100 }
+)";
+
+std::shared_ptr<const Policy> load(const std::string& text) {
+    auto l = grants::load_policy_text(text, "grants.yaml");
+    if (!l.policy) fail_msg("policy: %s", l.errors.empty() ? "?" : l.errors[0].to_string().c_str());
+    return l.policy;
+}
+
+std::string closed(std::string text) {
+    const auto at = text.find("on_error: open");
+    return text.replace(at, 14, "on_error: closed");
+}
+
+// alice, one trn1 node for 60 minutes (16 chip-h), on award.
+JobRequest job(const std::string& user, const std::string& award, std::optional<std::int64_t> minutes = 60) {
+    JobRequest j;
+    j.who.user = user;
+    j.partitions = {"trn1"};
+    if (!award.empty()) {
+        j.requested.award = award;
+        j.requested.values = {award};
+    }
+    j.shape.min_nodes = 1;
+    j.shape.time_limit_minutes = minutes;
+    j.facts["trn1"].total_nodes = 4;
+    j.today = grants::day_number(2025, 6, 1);
+    return j;
+}
+
+// An award that is full: what a known usage would refuse.
+UsageLookup full() {
+    return [](const std::string&, const std::string&) {
+        AwardUsageView v;
+        v.charged = grants::ticks_of(100'000'000);  // 100 chip-h: nothing left
+        return v;
+    };
+}
+
+void test_known_budgets_decide_as_always(void**) {
+    auto p = load(kPolicy);
+    Admission a = admit(*p, job("alice", "A"), full(), BudgetsUnknown::No);
+    assert_int_equal(static_cast<int>(a.decision.verdict), static_cast<int>(Verdict::Reject));
+    assert_false(a.unchecked);
+    assert_true(a.unchecked_because.empty());
+    a = admit(*p, job("alice", "A"), UsageLookup{}, BudgetsUnknown::No);
+    assert_int_equal(static_cast<int>(a.decision.verdict), static_cast<int>(Verdict::Accept));
+    assert_false(a.unchecked);
+}
+
+void test_open_tags_the_award(void**) {
+    auto p = load(kPolicy);
+    for (BudgetsUnknown why : {BudgetsUnknown::LedgerUnusable, BudgetsUnknown::UsageNotYetKnown}) {
+        // The usage (a full award) is not trusted: the job is accepted on its award.
+        Admission a = admit(*p, job("alice", "A"), full(), why);
+        assert_int_equal(static_cast<int>(a.decision.verdict), static_cast<int>(Verdict::Accept));
+        assert_true(a.unchecked);
+        assert_string_equal(a.decision.award.c_str(), "A");
+        assert_int_equal(a.decision.hold, grants::ticks_of(16'000'000));  // 16 chip-h, held as usual
+        assert_int_equal(a.decision.chips, 16);
+        assert_true(a.decision.set_max_nodes.has_value());
+        assert_false(a.unchecked_because.empty());
+        assert_non_null(strstr(a.decision.message.c_str(), "award A: "));
+        assert_non_null(strstr(a.decision.message.c_str(), "accepted without a budget check. It holds 16.0 chip-h"));
+        assert_non_null(strstr(a.decision.message.c_str(), why == BudgetsUnknown::LedgerUnusable
+                                                               ? "the grant ledger is unavailable"
+                                                               : "budgets are not known yet"));
+        // What submit writes into AdminComment: the tag and the mark.
+        const std::string comment = grants::with_unchecked_mark(grants::with_award_tag("", a.decision.award));
+        assert_string_equal(grants::award_in_admin_comment(comment)->c_str(), "A");
+        assert_true(grants::has_unchecked_mark(comment));
+    }
+    // No time limit given: the partition's default is still written back.
+    JobRequest j = job("alice", "A", std::nullopt);
+    j.facts["trn1"].default_time_minutes = 30;
+    Admission a = admit(*p, j, full(), BudgetsUnknown::LedgerUnusable);
+    assert_true(a.unchecked);
+    assert_int_equal(a.decision.set_time_limit_minutes.value_or(0), 30);
+}
+
+void test_refusals_that_need_no_usage_stand(void**) {
+    auto p = load(kPolicy);
+    for (BudgetsUnknown why : {BudgetsUnknown::LedgerUnusable, BudgetsUnknown::UsageNotYetKnown}) {
+        Admission a = admit(*p, job("bob", "A"), full(), why);  // not a member
+        assert_int_equal(static_cast<int>(a.decision.verdict), static_cast<int>(Verdict::Reject));
+        assert_non_null(strstr(a.decision.message.c_str(), "not a member"));
+        assert_false(a.unchecked);
+        assert_true(a.unchecked_because.empty());
+        a = admit(*p, job("alice", "NOPE"), full(), why);
+        assert_non_null(strstr(a.decision.message.c_str(), "does not exist"));
+        a = admit(*p, job("alice", "ENDED"), full(), why);
+        assert_int_equal(static_cast<int>(a.decision.verdict), static_cast<int>(Verdict::Reject));
+        assert_false(a.unchecked);
+        // Larger than the whole award: no usage could make it fit.
+        a = admit(*p, job("alice", "TINY"), full(), why);
+        assert_int_equal(static_cast<int>(a.decision.verdict), static_cast<int>(Verdict::Reject));
+        assert_non_null(strstr(a.decision.message.c_str(), "award TINY has 1.0 of 1 chip-h left"));
+        assert_false(a.unchecked);
+    }
+}
+
+void test_closed_refuses(void**) {
+    auto p = load(closed(kPolicy));
+    Admission a = admit(*p, job("alice", "A"), full(), BudgetsUnknown::LedgerUnusable);
+    assert_int_equal(static_cast<int>(a.decision.verdict), static_cast<int>(Verdict::Reject));
+    assert_string_equal(a.decision.message.c_str(), grants::kLedgerUnusableRefusal);
+    assert_false(a.unchecked);
+    assert_string_equal(a.unchecked_because.c_str(), "the ledger is unusable");
+    a = admit(*p, job("alice", "A"), full(), BudgetsUnknown::UsageNotYetKnown);
+    assert_string_equal(a.decision.message.c_str(), grants::kUsageUnknownRefusal);
+    // A non-member is still told why, not "try again later".
+    a = admit(*p, job("bob", "A"), full(), BudgetsUnknown::LedgerUnusable);
+    assert_non_null(strstr(a.decision.message.c_str(), "not a member"));
+}
+
+void test_no_policy_cannot_tag(void**) {
+    // With no usable policy no award can be resolved: open accepts untagged.
+    auto p = load(kPolicy);
+    Decision d = grants::decide_without_policy(grants::scope_of(*p), job("alice", "A"));
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::AcceptUntagged));
+    assert_true(d.award.empty());
+    auto c = load(closed(kPolicy));
+    d = grants::decide_without_policy(grants::scope_of(*c), job("alice", "A"));
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Reject));
+}
+
+}  // namespace
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_known_budgets_decide_as_always),
+        cmocka_unit_test(test_open_tags_the_award),
+        cmocka_unit_test(test_refusals_that_need_no_usage_stand),
+        cmocka_unit_test(test_closed_refuses),
+        cmocka_unit_test(test_no_policy_cannot_tag),
+    };
+    return cmocka_run_group_tests_name("unchecked_admission", tests, nullptr, nullptr);
+}
