@@ -126,8 +126,8 @@ int run_balance(const std::vector<std::string>& args) {
         }
     }
     if (!prices.empty()) {
-        std::cout << "\nNodes by instance type (a job is held at the dearest type it may run on, or the one its\n"
-                     "--constraint names, and charged for the nodes it gets):\n";
+        std::cout << "\nNodes by instance type (a job is held at the dearest type it may run on, among the nodes\n"
+                     "its --constraint admits, and charged for the nodes it gets):\n";
         prices.print(std::cout);
     }
     return kExitOk;

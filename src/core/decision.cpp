@@ -320,12 +320,12 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
         for (const auto& p : scoped) {
             const PartitionCost* part = policy.find_partition(p);
             if (!part || !part->types_from_features) continue;
-            const std::vector<std::string> named = constraint_types(policy, job.shape.constraint);
-            if (!named.empty()) {
-                std::string list;
-                for (const auto& t : named) list += (list.empty() ? "" : " or ") + t;
-                return reject("no node of partition " + p + " is of instance type " + list +
-                              ", which your --constraint asks for: see `sinfo -p " + p + " -o '%N %f'`.");
+            // The partition has typed nodes, but none the constraint admits.
+            if (!job.shape.constraint.empty() && !candidate_types(job.node_types.get(), p, {}).empty() &&
+                candidate_types(job.node_types.get(), p, job.shape.constraint).empty()) {
+                return reject("no node of partition " + p + " has the features your --constraint " +
+                              quote_untrusted(job.shape.constraint) + " asks for: see `sinfo -p " + p +
+                              " -o '%N %f'`.");
             }
             return reject("no node of partition " + p +
                           " has a Feature naming an instance type of the grant policy, so its jobs cannot be "

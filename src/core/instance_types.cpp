@@ -4,6 +4,7 @@
 
 #include "cost_model.h"
 #include "decimal.h"
+#include "node_constraint.h"
 #include "text.h"
 
 namespace grants {
@@ -157,31 +158,6 @@ std::string type_of_features(const Policy& policy, std::string_view features) {
     return {};
 }
 
-std::vector<std::string> constraint_types(const Policy& policy, std::string_view constraint) {
-    std::vector<std::string> out;
-    std::string word;
-    auto flush = [&] {
-        // "trn1.2xlarge*2": a node count after '*' is not part of the name.
-        const std::size_t star = word.find('*');
-        if (star != std::string::npos) word.resize(star);
-        if (!word.empty() && policy.find_instance_type(word) &&
-            std::find(out.begin(), out.end(), word) == out.end()) {
-            out.push_back(word);
-        }
-        word.clear();
-    };
-    for (char ch : constraint) {
-        if (ch == '&' || ch == '|' || ch == ',' || ch == '[' || ch == ']' || ch == '(' || ch == ')' || ch == ' ') {
-            flush();
-        } else {
-            word += ch;
-        }
-    }
-    flush();
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 std::optional<std::vector<std::string>> expand_hostlist(std::string_view list, std::size_t max_hosts) {
     std::vector<std::string> out;
     if (list.empty()) return out;
@@ -198,14 +174,20 @@ NodeTypes build_node_types(const Policy& policy, const std::vector<NodeRecord>& 
     out.by_node.reserve(nodes.size());
     for (const NodeRecord& node : nodes) {
         std::string type = type_of_features(policy, node.features);
+        std::vector<std::string> features = split_features(node.features);
         for (std::string_view part : split(node.partitions, ',')) {
             if (part.empty()) continue;
             std::vector<std::string>& types = out.by_partition[std::string(part)];
             if (std::find(types.begin(), types.end(), type) == types.end()) types.push_back(type);
+            out.kinds_by_partition[std::string(part)].push_back(NodeTypes::Kind{type, features});
         }
         out.by_node.emplace(node.name, std::move(type));
     }
     for (auto& [name, types] : out.by_partition) std::sort(types.begin(), types.end());
+    for (auto& [name, kinds] : out.kinds_by_partition) {
+        std::sort(kinds.begin(), kinds.end());
+        kinds.erase(std::unique(kinds.begin(), kinds.end()), kinds.end());
+    }
     return out;
 }
 
@@ -221,19 +203,25 @@ std::optional<std::vector<std::string>> types_of_nodes(const NodeTypes& types, s
     return out;
 }
 
-std::vector<std::string> candidate_types(const Policy& policy, const NodeTypes* types, std::string_view partition,
+std::vector<std::string> candidate_types(const NodeTypes* types, std::string_view partition,
                                          std::string_view constraint) {
-    std::vector<std::string> present;
-    if (types) {
-        auto it = types->by_partition.find(std::string(partition));
-        if (it != types->by_partition.end()) present = it->second;
-    }
-    const std::vector<std::string> named = constraint_types(policy, constraint);
-    if (named.empty()) return present;
+    if (!types) return {};
+    const std::string name(partition);
+    auto present = types->by_partition.find(name);
+    if (present == types->by_partition.end()) return {};
+    if (constraint.empty()) return present->second;
+    // An expression Slurm would not read: every type (it is refused by
+    // Slurm anyway, but never held at the cheapest).
+    const std::optional<NodeConstraint> parsed = NodeConstraint::parse(constraint);
+    auto kinds = types->kinds_by_partition.find(name);
+    if (!parsed || kinds == types->kinds_by_partition.end()) return present->second;
     std::vector<std::string> out;
-    for (const std::string& t : present) {
-        if (std::find(named.begin(), named.end(), t) != named.end()) out.push_back(t);
+    for (const NodeTypes::Kind& kind : kinds->second) {
+        if (std::find(out.begin(), out.end(), kind.type) != out.end() || !parsed->admits(kind.features)) continue;
+        out.push_back(kind.type);
+        if (out.size() == present->second.size()) break;  // every type admitted: no dearer one left
     }
+    std::sort(out.begin(), out.end());
     return out;
 }
 
@@ -242,7 +230,7 @@ std::vector<PartitionCost> partition_options(const Policy& policy, const Partiti
                                              std::string_view constraint) {
     if (!partition.types_from_features) return {partition};
     std::vector<PartitionCost> out;
-    for (const std::string& type : candidate_types(policy, types, name, constraint)) {
+    for (const std::string& type : candidate_types(types, name, constraint)) {
         if (type.empty()) {
             if (partition.chips_per_node > 0) out.push_back(partition);
         } else if (auto c = cost_for_type(policy, partition, type)) {

@@ -4,8 +4,8 @@
 //
 // A partition with `instance_type: features` may mix types (trn1.2xlarge
 // with 1 chip and trn1.32xlarge with 16): a job is held at the most
-// expensive type it could land on (only the types its --constraint names,
-// when it names any) and charged for the nodes it really got.
+// expensive type it could land on (the types of the nodes its --constraint
+// admits, see node_constraint.h) and charged for the nodes it really got.
 #pragma once
 
 #include <cstdint>
@@ -44,10 +44,6 @@ PartitionCost cost_on_nodes(const Policy& policy, const PartitionCost& partition
 // comma-separated feature that is a type of the policy.
 std::string type_of_features(const Policy& policy, std::string_view features);
 
-// The instance types a --constraint expression names ("trn1.2xlarge",
-// "[trn1.2xlarge|trn1.32xlarge]", "efa&trn1.32xlarge*2"); empty when none.
-std::vector<std::string> constraint_types(const Policy& policy, std::string_view constraint);
-
 // "n[1-3,5],gpu-[01-02]" -> n1 n2 n3 n5 gpu-01 gpu-02 (Slurm's host lists,
 // zero padding kept); nullopt when malformed or longer than max_hosts.
 std::optional<std::vector<std::string>> expand_hostlist(std::string_view list, std::size_t max_hosts = 100000);
@@ -57,6 +53,15 @@ std::optional<std::vector<std::string>> expand_hostlist(std::string_view list, s
 struct NodeTypes {
     std::unordered_map<std::string, std::string> by_node;                     // node -> type ("" none)
     std::unordered_map<std::string, std::vector<std::string>> by_partition;  // sorted distinct types; "" for untyped nodes
+    // The distinct kinds of node of each partition: a type and every Feature
+    // (efa, the queue's name...), which a --constraint may name.
+    struct Kind {
+        std::string type;                   // "" none
+        std::vector<std::string> features;  // split_features
+        bool operator<(const Kind& o) const { return features < o.features; }
+        bool operator==(const Kind& o) const { return features == o.features; }
+    };
+    std::unordered_map<std::string, std::vector<Kind>> kinds_by_partition;
 };
 
 struct NodeRecord {
@@ -71,9 +76,10 @@ NodeTypes build_node_types(const Policy& policy, const std::vector<NodeRecord>& 
 // when the list cannot be read.
 std::optional<std::vector<std::string>> types_of_nodes(const NodeTypes& types, std::string_view node_list);
 
-// The types a job may land on in a features partition: the partition's
-// types, narrowed to those its constraint names when it names any.
-std::vector<std::string> candidate_types(const Policy& policy, const NodeTypes* types, std::string_view partition,
+// The types a job may land on in a features partition: the types of the
+// partition's nodes its constraint admits (every type when it has none, or
+// one Slurm could not read). Empty: no node of the partition satisfies it.
+std::vector<std::string> candidate_types(const NodeTypes* types, std::string_view partition,
                                          std::string_view constraint);
 
 // The costs a job may be priced at on a partition: the partition's own, or

@@ -20,8 +20,10 @@ void assign(std::string& to, const char* s) {
 
 void requested_shape(const grants_job_view& v, JobShape& shape) {
     shape.min_nodes = v.min_nodes ? v.min_nodes : 1;
-    shape.max_nodes.reset();
-    if (v.max_nodes) shape.max_nodes = v.max_nodes;
+    // Slurm keeps 0 for "no maximum": a submission's maximum is always set
+    // (job_submit/grants pins it to what was held), so a 0 here is a job
+    // that never had one or an update that removed it (a forged max_nodes=0).
+    shape.max_nodes = v.max_nodes ? static_cast<std::int64_t>(v.max_nodes) : kNoMaxNodes;
     shape.tasks = v.num_tasks ? v.num_tasks : 1;
     shape.tasks_given = v.num_tasks != 0;
     shape.exclusive = v.exclusive != 0;
@@ -68,6 +70,7 @@ void observe_job(const grants_job_view& v, JobObservation& o) {
     o.attempt = v.restart_count;
     o.held = v.is_pending && v.held;
     requested_shape(v, o.shape);
+    o.partition_nodes = v.partition_nodes;
     o.time_limit_minutes = v.time_limit_set ? static_cast<std::int64_t>(v.time_limit) : kSaturatedCount;
     // Allocated nodes; node_cnt falls to 0 as a finished job's nodes complete,
     // total_nodes keeps the allocation for accounting.

@@ -9,9 +9,13 @@
 
 namespace grants {
 
+// A job with no maximum node count (Slurm stores it as 0): it may get every
+// node of its partition, and charged_nodes prices it so.
+inline constexpr std::int64_t kNoMaxNodes = 0x7fffffff;
+
 struct JobShape {
     std::int64_t min_nodes = 1;
-    std::optional<std::int64_t> max_nodes;           // none: not given
+    std::optional<std::int64_t> max_nodes;           // none: not given; kNoMaxNodes: no maximum
     std::optional<std::int64_t> time_limit_minutes;  // none: not given
     bool time_limit_infinite = false;                // --time=UNLIMITED/infinite
     std::string tres_per_node;                       // e.g. "gres:neuron:4"

@@ -41,7 +41,8 @@ struct grants_job_view {
     int64_t begin_time;        /* --begin, 0 when none */
     int64_t deadline;          /* --deadline (or the award's end), 0 when none */
     uint32_t min_nodes;
-    uint32_t max_nodes;        /* 0: not set / INFINITE */
+    uint32_t max_nodes;        /* 0: not set / INFINITE: no maximum */
+    uint32_t partition_nodes;  /* nodes of the largest partition the job may run in, 0 unknown */
     uint32_t num_tasks;        /* 0: not set */
     uint32_t total_nodes;
     uint32_t node_cnt;

@@ -26,6 +26,11 @@ std::string join_partitions(const std::vector<std::string>& names) {
 
 }  // namespace
 
+void apply_node_counts(JobShape& shape, std::optional<std::uint32_t> min_nodes, std::optional<std::uint32_t> max_nodes) {
+    if (min_nodes && *min_nodes > 0) shape.min_nodes = *min_nodes;
+    if (max_nodes) shape.max_nodes = *max_nodes == 0 ? kNoMaxNodes : static_cast<std::int64_t>(*max_nodes);
+}
+
 UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool ledger_ok, const JobUpdate& u,
                             const UsageLookup& usage) {
     JobRequest after = u.before;

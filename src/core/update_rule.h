@@ -35,6 +35,14 @@ struct JobUpdate {
     JobShape shape;                       // after the change (array_tasks: the pending tasks it covers)
 };
 
+// A node-count change an update carries (Slurm's job_desc min_nodes and
+// max_nodes; nullopt: not changed). Slurm stores a maximum of 0 as "no
+// maximum" (job_mgr.c update_job, 22.05 to 24.11; the adapter passes
+// INFINITE as 0 too), dropping the cap the job was submitted with: the job
+// is then priced at every node of its partition. A minimum below 1 is
+// refused by Slurm for a queued job and left alone here.
+void apply_node_counts(JobShape& shape, std::optional<std::uint32_t> min_nodes, std::optional<std::uint32_t> max_nodes);
+
 struct UpdateVerdict {
     bool refused = false;
     std::string message;  // refused: the sentence for the user

@@ -41,7 +41,7 @@ ChargeRecord UsageAccountant::charge_for(const Run& run, std::uint32_t job_id, s
 
 bool UsageAccountant::Price::same_inputs(const JobObservation& job, bool job_started) const {
     return started == job_started && time_limit_minutes == job.time_limit_minutes && award == job.award &&
-           partitions == job.partition && same_shape(shape, job.shape);
+           partitions == job.partition && partition_nodes == job.partition_nodes && same_shape(shape, job.shape);
 }
 
 // The partition the job runs in, or the most expensive enforced one it may run in
@@ -58,9 +58,14 @@ void UsageAccountant::price(const Policy& policy, const JobObservation& job, boo
     out->shape = job.shape;
     out->started = started;
     out->time_limit_minutes = job.time_limit_minutes;
+    out->partition_nodes = job.partition_nodes;
 
     const Award* award = policy.find_award(job.award);
-    std::int64_t nodes = std::max<std::int64_t>(job.shape.max_nodes.value_or(job.shape.min_nodes), 1);
+    // As the decision counts them (max_nodes, no more than the partition
+    // has: a job without a maximum may get all of it).
+    PartitionFacts facts;
+    facts.total_nodes = job.partition_nodes;
+    std::int64_t nodes = charged_nodes(job.shape, facts);
     if (started) nodes = std::max<std::int64_t>(job.shape.min_nodes, 1);
     const std::int64_t tasks = std::max<std::int64_t>(job.shape.array_tasks, 1);
     const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
@@ -75,8 +80,16 @@ void UsageAccountant::price(const Policy& policy, const JobObservation& job, boo
     for (const std::string& name : split_partition_list(job.partition)) {
         const PartitionCost* listed = policy.enforces(name) ? policy.find_partition(name) : nullptr;
         if (!listed) continue;
-        for (PartitionCost& p :
-             partition_options(policy, *listed, name, node_types_.get(), job.shape.constraint)) {
+        std::vector<PartitionCost> options =
+            partition_options(policy, *listed, name, node_types_.get(), job.shape.constraint);
+        if (options.empty() && listed->types_from_features && !job.shape.constraint.empty()) {
+            // The node table says no node satisfies the job's constraint, yet
+            // Slurm queued the job: its nodes' features changed since, or the
+            // table is older than they are. Held at the partition's dearest
+            // type rather than at nothing.
+            options = partition_options(policy, *listed, name, node_types_.get(), {});
+        }
+        for (PartitionCost& p : options) {
             const std::int64_t c = chips_of(p, job.shape, nodes);
             const Ticks m = cost_ticks(unit, p, c, limit_seconds, tasks);
             if (!out->part || m > out->max_cost || (m == out->max_cost && c > out->chips)) {

@@ -59,6 +59,7 @@ struct JobObservation {
     std::uint64_t approval = 0; // marker of the approval that created the job; 0 none
     std::string tres_alloc;     // allocated TRES once started ("cpu=4,node=1,gres/neuron=4"); "" unknown
     std::string nodes;          // allocated node list once started ("n[1-2]"); "" unknown
+    std::int64_t partition_nodes = 0;  // nodes of the largest partition it may run in; 0 unknown
 };
 
 struct UserTally {
@@ -143,6 +144,7 @@ private:
         JobShape shape;
         bool started = false;
         std::int64_t time_limit_minutes = 0;
+        std::int64_t partition_nodes = 0;
         const PartitionCost* part = nullptr;  // outputs; null: no enforced partition, else &cost
         PartitionCost cost;                   // the price (a features partition's: its dearest type's)
         std::string part_name;

@@ -127,6 +127,18 @@ bool update_touches_cost(const job_descriptor* d) {
            (d->deadline > 0 && d->deadline != static_cast<time_t>(NO_VAL));
 }
 
+std::optional<std::uint32_t> min_nodes_change(const job_descriptor* job_desc) {
+    const job_desc_msg_t* d = job_desc;
+    if (d->min_nodes == NO_VAL || d->min_nodes == INFINITE) return std::nullopt;
+    return d->min_nodes;
+}
+
+std::optional<std::uint32_t> max_nodes_change(const job_descriptor* job_desc) {
+    const job_desc_msg_t* d = job_desc;
+    if (d->max_nodes == NO_VAL) return std::nullopt;
+    return d->max_nodes == INFINITE ? 0 : d->max_nodes;
+}
+
 std::vector<std::string_view> spank_env(const job_descriptor* job_desc) {
     const job_desc_msg_t* d = job_desc;
     std::vector<std::string_view> env;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,12 @@ std::vector<std::string_view> spank_env(const job_descriptor* job_desc);
 // award depends on: partition, time limit or end time, node counts, GRES,
 // task count, AdminComment. Holds, releases, priority, name or comment changes do not.
 bool update_touches_cost(const job_descriptor* job_desc);
+
+// The node counts an update asks for, as apply_node_counts (update_rule.h)
+// takes them: nullopt when not changed (NO_VAL; a minimum of INFINITE, which
+// scontrol sends and Slurm drops); a maximum of INFINITE or 0 is 0, "no maximum".
+std::optional<std::uint32_t> min_nodes_change(const job_descriptor* job_desc);
+std::optional<std::uint32_t> max_nodes_change(const job_descriptor* job_desc);
 
 // Fills everything but request->partitions (set first, to check the scope):
 // identity, award request, shape, partition facts and today. false with the

@@ -441,8 +441,7 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
         const std::int64_t delta = static_cast<std::int64_t>(job_desc->end_time) - job.end_time;
         u.shape.time_limit_minutes = std::max<std::int64_t>(0, *u.shape.time_limit_minutes + (delta + 30) / 60);
     }
-    if (job_desc->min_nodes != NO_VAL && job_desc->min_nodes > 0) u.shape.min_nodes = job_desc->min_nodes;
-    if (job_desc->max_nodes != NO_VAL && job_desc->max_nodes > 0) u.shape.max_nodes = job_desc->max_nodes;
+    apply_node_counts(u.shape, ctld::min_nodes_change(job_desc), ctld::max_nodes_change(job_desc));
     // GRES and task counts decide the chips on partitions that name a gres.
     if (job_desc->tres_per_node) u.shape.tres_per_node = job_desc->tres_per_node;
     if (job_desc->tres_per_job) u.shape.tres_per_job = job_desc->tres_per_job;

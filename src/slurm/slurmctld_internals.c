@@ -190,6 +190,15 @@ static const char *marker_value(const job_record_t *job, const char *marker, siz
     return found;
 }
 
+static int largest_partition(void *object, void *arg)
+{
+    const part_record_t *part = object;
+    uint32_t *nodes = arg;
+    if (part && part->total_nodes > *nodes)
+        *nodes = part->total_nodes;
+    return 0;
+}
+
 static void view_job(const job_record_t *job, const char *marker, size_t marker_len, struct grants_job_view *v)
 {
     memset(v, 0, sizeof(*v));
@@ -227,6 +236,12 @@ static void view_job(const job_record_t *job, const char *marker, size_t marker_
         if (job->details->num_tasks != NO_VAL)
             v->num_tasks = job->details->num_tasks;
     }
+    /* What a job without a maximum node count may get (a pending job of
+     * several partitions lists them all). */
+    if (job->part_ptr)
+        largest_partition(job->part_ptr, &v->partition_nodes);
+    if (job->part_ptr_list)
+        list_for_each_ro(job->part_ptr_list, largest_partition, &v->partition_nodes);
     v->total_nodes = job->total_nodes;
     v->node_cnt = job->node_cnt;
     v->exclusive = job_is_exclusive(job);

@@ -1,19 +1,24 @@
 // libFuzzer target for the submit path without slurmctld: a job_desc_msg_t
 // with arbitrary strings and numbers in every field job_submit/grants reads
 // (partition, account, user_id, spank_job_env, min/max_nodes, time_limit,
-// num_tasks, tres_per_node/job/task, array_inx, admin_comment) goes through
+// num_tasks, tres_per_node/job/task, array_inx, admin_comment, features) goes through
 // the adapter's translation (src/slurm/job_desc_request.cpp) and the
 // core decision against a fixed policy and arbitrary usage.
 //
 // Invariants: no crash or sanitizer report, no exception; an accepted job
 // names an existing award its user is a member of, allowed on its partitions,
 // with a finite time limit and a hold that fits the budget (the award is
-// never overspent); every message is one line of printable text.
+// never overspent); on the features partition (mix) it is held at least at
+// the price of every node its --constraint admits, and an unreadable
+// constraint at the partition's dearest type; every message is one line of
+// printable text.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,7 +32,9 @@ extern "C" {
 #include "core/admin_comment.h"
 #include "core/award_id.h"
 #include "core/decision.h"
+#include "core/instance_types.h"
 #include "core/job_shape.h"
+#include "core/node_constraint.h"
 #include "core/policy_loader.h"
 #include "slurm/job_desc_request.h"
 
@@ -60,10 +67,11 @@ void check(bool ok, const char* what) {
 }
 
 const char kPolicy[] = R"(version: 1
-enforce: { partitions: [trn1, trn2], on_error: closed }
+enforce: { partitions: [trn1, trn2, mix], on_error: closed }
 partitions:
   trn1: { chips_per_node: 16, usd_per_chip_hour: 1.34 }
   trn2: { chips_per_node: 16, usd_per_chip_hour: 2.10, gres: neuron }
+  mix: { instance_type: features }
 awards:
   A-1:
     members: { users: [alice, bob], groups: [nlp], accounts: [acct] }
@@ -89,6 +97,24 @@ const grants::Policy& policy() {
         std::abort();
     }
     return *load.policy;
+}
+
+// The nodes of mix, as slurmctld's node table would list them.
+const std::shared_ptr<const grants::NodeTypes>& node_types() {
+    static const std::shared_ptr<const grants::NodeTypes> types =
+        std::make_shared<const grants::NodeTypes>(grants::build_node_types(
+            policy(), {{"s1", "trn1.2xlarge", "mix"},
+                       {"b1", "trn1.32xlarge,efa", "mix"},
+                       {"b2", "dynamic,trn1.32xlarge,queue-b", "mix"}}));
+    return types;
+}
+
+// What the job would hold on mix with another constraint (the decision's own pricing).
+grants::Ticks hold_with(const grants::Policy& p, const grants::Award& award, grants::JobRequest request,
+                        const std::string& constraint, std::int64_t minutes) {
+    request.shape.constraint = constraint;
+    auto cost = grants::max_job_cost(p, award, request, minutes);
+    return cost ? cost->amount : 0;
 }
 
 void check_message(const std::string& m) {
@@ -155,6 +181,7 @@ void run(const std::uint8_t* data, std::size_t size) {
     usage.user_live_jobs = in.ConsumeIntegralInRange<std::int64_t>(0, usage.live_jobs);
     usage.user_live_chips = in.ConsumeIntegralInRange<std::int64_t>(0, usage.live_chips);
     const std::uint32_t submit_uid = in.ConsumeIntegralInRange<std::uint32_t>(0, 5);
+    d.features = field(in, &keep);  // last: older corpus entries decode as before
 
     // The adapter's translation takes slurmctld's answers as plain functions.
     g_default_part = default_part;
@@ -179,6 +206,7 @@ void run(const std::uint8_t* data, std::size_t size) {
         return;
     }
     request.today = grants::day_number(2025, 6, 1);
+    request.node_types = node_types();
     grants::Decision dec = grants::decide_submit(p, request, [&](const std::string&, const std::string&) { return usage; });
     check_message(dec.message);
     switch (dec.verdict) {
@@ -211,6 +239,16 @@ void run(const std::uint8_t* data, std::size_t size) {
                 }
             }
             if (request.requested.award) check(*request.requested.award == dec.award, "approved another award than requested");
+            // On mix: never cheaper than a node the constraint admits; unreadable: the dearest.
+            if (std::find(request.partitions.begin(), request.partitions.end(), "mix") != request.partitions.end() &&
+                !request.shape.constraint.empty()) {
+                const auto constraint = grants::NodeConstraint::parse(request.shape.constraint);
+                for (const auto& kind : node_types()->kinds_by_partition.at("mix")) {
+                    if (constraint && !constraint->admits(kind.features)) continue;
+                    check(dec.hold >= hold_with(p, *award, request, kind.type, dec.time_limit_minutes),
+                          "held below the price of a node the constraint admits");
+                }
+            }
             std::string tagged = grants::with_award_tag(d.admin_comment ? d.admin_comment : "", dec.award);
             auto back = grants::award_in_admin_comment(tagged);
             check(back && *back == dec.award, "the tag does not carry the approved award");

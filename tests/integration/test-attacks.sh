@@ -12,7 +12,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 . "$here/suite.sh"
 # Huge arrays must reach the plugin (Slurm's default MaxArraySize is 1001).
-export CLUSTER_EXTRA_CONF="MaxArraySize=4000001"
+# Partition wide has every node, and three that never start (State=FUTURE:
+# slurmctld counts them, never allocates them), so that it has several
+# nodes on a single-node cluster too.
+export CLUSTER_EXTRA_CONF="MaxArraySize=4000001
+NodeName=ghost[1-3] NodeAddr=127.0.0.1 CPUs=1 State=FUTURE
+PartitionName=wide Nodes=ALL MaxTime=INFINITE State=UP"
 grants_suite_start "$here/policies/attacks.yaml"
 LOG=$CLUSTER_DIR/log/slurmctld.log
 POLICY=$CLUSTER_DIR/etc/grants.yaml
@@ -28,6 +33,14 @@ ${CC:-cc} -shared -fPIC ${CLUSTER_SLURM_PREFIX:+-I"$CLUSTER_SLURM_PREFIX/include
 printf 'required %s\n' "$CLUSTER_DIR/etc/spank_forge.so" >"$CLUSTER_DIR/etc/plugstack-forge.conf"
 sed "s|^PlugStackConfig=.*|PlugStackConfig=$CLUSTER_DIR/etc/plugstack-forge.conf|" "$SLURM_CONF" >"$FORGE_CONF"
 chmod 0644 "$FORGE_CONF" "$CLUSTER_DIR/etc/plugstack-forge.conf"
+# A client of libslurm that sends an update no Slurm command sends (update_forge.c).
+FORGE_UPDATE=$CLUSTER_DIR/etc/update_forge
+${CC:-cc} ${CLUSTER_SLURM_PREFIX:+-I"$CLUSTER_SLURM_PREFIX/include" -L"$CLUSTER_SLURM_PREFIX/lib" -Wl,-rpath,"$CLUSTER_SLURM_PREFIX/lib"} \
+    -o "$FORGE_UPDATE" "$here/update_forge.c" -lslurm ||
+    { echo "test-attacks.sh: cannot build the forging client (needs cc, slurm/slurm.h and libslurm)"; exit 1; }
+chmod 0755 "$FORGE_UPDATE"
+GC=$CLUSTER_DIR/grantctl   # a copy users can reach
+install -m 0755 "${GRANTCTL:?set GRANTCTL to the grantctl binary (make check does)}" "$GC"
 
 ctld_alive() {
     assert_status 0 kill -0 "$CTLD_PID" || return 1
@@ -120,6 +133,46 @@ case_spoof_by_update() {
     assert_eq "award=ATK-OWN" "$(job_field "$job" AdminComment)" "root cannot give carol alice's award"
     ctld_alive
     scancel "$job" "$JOB"
+}
+
+# left_of_own: what carol's ATK-OWN has left, from grantctl quote (no hold).
+left_of_own() {
+    as_user carol "$GC" quote -p trn1 -t 60 --award ATK-OWN 2>&1 | sed -n 's/.*; \([0-9.,]*\) of 100 chip-h left.*/\1/p'
+}
+
+# A forged update with max_nodes=0 (update_forge.c; scontrol never sends it),
+# which Slurm stores as "no maximum": the cap the job was submitted with is
+# gone and it may get every node of its partition. It is priced so: refused
+# when the award cannot hold that, held so (at once and by every later pass)
+# when it can.
+case_forged_max_nodes_zero() {
+    local total job nodes before after
+    total=$(scontrol show partition wide | sed -n 's/.*TotalNodes=\([0-9]*\).*/\1/p')
+    [ "${total:-0}" -ge 4 ] || { _t_fail "partition wide has ${total:-no} nodes, expected 4 or more"; return 1; }
+    sleep 2.5  # the next pass releases what the last case's cancelled jobs held
+    # 1 node x 2 h holds 32 of 100 chip-h; all of wide for 2 h (>= 128) cannot fit.
+    try_submit carol -p wide --award=ATK-OWN -N 1 -t 120 --hold --wrap true
+    assert_contains "$T_OUT" "this job holds 32.0 chip-h" || return 1
+    job=$JOB
+    nodes=$(job_field "$job" NumNodes)
+    assert_status nonzero as_user carol "$FORGE_UPDATE" "$job"
+    assert_eq "$nodes" "$(job_field "$job" NumNodes)" "the refused update left the node cap ($nodes)"
+    assert_contains "$(cat "$LOG")" "job $job: update by uid $(id -u carol) refused: award ATK-OWN has" "and says why in the log"
+    scancel "$job"
+    sleep 2.5  # the next pass releases its hold
+    # 1 node x 30 min holds 8; all of wide (total x 8 <= 100) fits: accepted, held at every node.
+    try_submit carol -p wide --award=ATK-OWN -N 1 -t 30 --hold --wrap true
+    assert_contains "$T_OUT" "this job holds 8.0 chip-h" || return 1
+    job=$JOB
+    before=$(left_of_own | tr -d ,)
+    assert_status 0 as_user carol "$FORGE_UPDATE" "$job" || { scancel "$job"; return 1; }
+    after=$(left_of_own | tr -d ,)
+    assert_eq "$(awk -v b="$before" -v n="$total" 'BEGIN { printf "%.1f", b - 8 * (n - 1) }')" "$after" \
+        "held at once for all $total nodes of wide (left: $before before)"
+    sleep 6  # passes read the job again: its stored 0 is no maximum, not min_nodes
+    assert_eq "$after" "$(left_of_own | tr -d ,)" "still held for $total nodes after the next passes"
+    ctld_alive
+    scancel "$job"
 }
 
 case_hostile_award_strings() {
@@ -255,6 +308,7 @@ case_hostile_policies() {
 
 run_case "a non-member cannot choose an award by any submit route" case_spoof_routes_non_member
 run_case "a user cannot change a job's award, time, nodes or partition by update" case_spoof_by_update
+run_case "a forged update without a node maximum is priced at the whole partition" case_forged_max_nodes_zero
 run_case "hostile award strings are refused and never injected" case_hostile_award_strings
 run_case "hostile partition lists and accounts" case_hostile_partitions_and_accounts
 run_case "absurd arrays, GRES, nodes and time limits are never cheap" case_absurd_sizes_never_cheap

@@ -7,17 +7,26 @@
 # the whole node; two jobs sharing a node see disjoint cores; a user's own
 # subset is kept. gres/gpu requests on the gpu-typed partition are priced.
 # A ParallelCluster-style partition (mix) whose nodes carry their instance
-# type as a Feature holds a job at the dearest type it could land on (the
-# one --constraint names, when it names one) and charges the nodes it got.
+# type as a Feature holds a job at the dearest type it could land on (that of
+# every node its --constraint admits: "trn1.2xlarge|efa" admits the big nodes
+# with efa) and charges the nodes it got.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster.sh"
 . "$here/lib.sh"
 
 . "$here/suite.sh"
 export CLUSTER_NEURON_DEVICES=16
-# n1, n2: trn1.2xlarge (1 chip); n3, n4: trn1.32xlarge (16). One node: n1's.
-export CLUSTER_NODE_FEATURES="trn1.2xlarge trn1.2xlarge trn1.32xlarge trn1.32xlarge"
+# n1, n2: trn1.2xlarge (1 chip); n3, n4: trn1.32xlarge (16) with EFA, as
+# ParallelCluster sets their Features. One node (Slurm built without
+# --enable-multiple-slurmd, as Debian's 22.05): n1's, and mix also has three
+# trn1.32xlarge,efa nodes that never start (State=FUTURE: slurmctld counts
+# them and prices by them, never allocates them).
+export CLUSTER_NODE_FEATURES="trn1.2xlarge trn1.2xlarge trn1.32xlarge,efa trn1.32xlarge,efa"
 export CLUSTER_EXTRA_CONF="PartitionName=mix Nodes=ALL MaxTime=INFINITE State=UP"
+if [ "${CLUSTER_NODES:-1}" -le 1 ]; then
+    CLUSTER_EXTRA_CONF="NodeName=big[1-3] NodeAddr=127.0.0.1 CPUs=1 Features=trn1.32xlarge,efa State=FUTURE
+$CLUSTER_EXTRA_CONF"
+fi
 grants_suite_start "$here/policies/neuron.yaml"
 NODE=$CLUSTER_NODE
 LEDGER=$CLUSTER_DIR/state/grants/ledger.db
@@ -141,6 +150,7 @@ sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
 GC=$CLUSTER_DIR/grantctl   # a copy users can reach
 install -m 0755 "$GRANTCTL" "$GC"
 MULTI=$([ "$(_cluster_node_count)" -ge 4 ] && echo 1)
+BIG=1  # mix has trn1.32xlarge nodes: n3 and n4, or the FUTURE ones
 
 # assert_charged JOB CHIPS MICROS_PER_SECOND WHAT: the job completes and the
 # ledger charges it CHIPS chips and MICROS_PER_SECOND x its seconds in
@@ -171,21 +181,21 @@ case_instance_types_from_features() {
     assert_contains "$bal" "Nodes by instance type" "balance explains prices by instance type"
     assert_contains "$(echo "$bal" | grep -E '^N-USD +mix +trn1\.2xlarge +1 +\$1\.34$')" "trn1.2xlarge" \
         "balance: a trn1.2xlarge node costs \$1.34 an hour"
-    if [ -n "$MULTI" ]; then
+    if [ -n "$BIG" ]; then
         assert_contains "$(echo "$bal" | grep -E '^N-USD +mix +trn1\.32xlarge +16 +\$21\.50$')" "trn1.32xlarge" \
             "balance: a trn1.32xlarge node costs \$21.50 an hour"
     fi
     assert_contains "$(as_user alice "$GC" balance --award N-USD --json 2>&1)" \
         '"node_prices":[{"partition":"mix","instance_type":"trn1.2xlarge","chips":1,"per_node_hour":1.34}' \
         "balance --json lists the node prices"
-    if [ -n "$MULTI" ]; then
+    if [ -n "$BIG" ]; then
         submit -p mix --award=N-USD -t 60 --hold --wrap true
         assert_contains "$T_OUT" 'this job holds $21.50 (as on trn1.32xlarge nodes)' "no constraint: the dearest type the job could land on"
         [ -n "$JOB" ] && scancel "$JOB"
     fi
     submit -p mix --award=N-USD -C trn2.48xlarge -t 60 --hold --wrap true
     assert_eq "" "$JOB" "a constraint naming a type no node has is refused"
-    assert_contains "$T_OUT" "no node of partition mix is of instance type trn2.48xlarge" "and says why"
+    assert_contains "$T_OUT" 'no node of partition mix has the features your --constraint "trn2.48xlarge" asks for' "and says why"
 
     # Charged by the node it got: one trn1.2xlarge (1 chip, \$1.34 an hour).
     submit -p mix --award=N-USD -w "$NODE" -t 5 --wrap 'sleep 2'
@@ -198,7 +208,35 @@ case_instance_types_from_features() {
     fi
 }
 
+# The route found in review: "small or efa" was held at the small type's
+# price ($1.34) although | admits the big nodes ($21.50 an hour, efa): on a
+# $2 award up to 16 times its budget. Every node the constraint admits counts.
+case_constraint_admits_more_types() {
+    submit -p mix --award=N-USD -C 'trn1.2xlarge|efa' -t 60 --hold --wrap true
+    assert_contains "$T_OUT" 'this job holds $21.50 (as on trn1.32xlarge nodes)' "-C 'trn1.2xlarge|efa': held at the big type" || return 1
+    [ -n "$JOB" ] && scancel "$JOB"
+    submit -p mix --award=N-TWO -C 'trn1.2xlarge|efa' -t 60 --hold --wrap true
+    assert_eq "" "$JOB" "refused on a \$2 award"
+    assert_contains "$T_OUT" 'this job needs up to $21.50' "with the price of the big nodes"
+    for c in '[trn1.2xlarge|efa]' 'trn1.2xlarge|trn1.32xlarge&efa' '[trn1.2xlarge*1&efa*1]' 'trn1.2xlarge*1' '(trn1.2xlarge|efa'; do
+        submit -p mix --award=N-TWO -C "$c" -t 60 --hold --wrap true
+        assert_eq "" "$JOB" "-C '$c' admits a big node (or is unreadable): refused on \$2"
+        [ -n "$JOB" ] && scancel "$JOB"
+    done
+    # What admits only small nodes still fits.
+    submit -p mix --award=N-TWO -C 'trn1.2xlarge' -t 60 --hold --wrap true
+    assert_contains "$T_OUT" 'this job holds $1.34 (as on trn1.2xlarge nodes)' "-C trn1.2xlarge fits in \$2"
+    [ -n "$JOB" ] && scancel "$JOB"
+    if [ -n "$MULTI" ]; then
+        # Slurm does put such a job on a big node: it runs there, charged $21.50 an hour.
+        submit -p mix --award=N-USD -C 'trn1.2xlarge|efa' -w n3 -t 5 --wrap 'sleep 2'
+        assert_contains "$T_OUT" 'this job holds $1.80 (as on trn1.32xlarge nodes)' "held at the big type for 5 minutes"
+        assert_charged "$JOB" 16 21500000 "-C 'trn1.2xlarge|efa' on n3: 16 chips at \$21.50 an hour" || return 1
+    fi
+}
+
 run_case "instance types from node Features: held at the dearest, charged by the nodes" case_instance_types_from_features
+run_case "a constraint is priced at every type it admits (|, brackets, counts)" case_constraint_admits_more_types
 run_case "two jobs sharing a node see disjoint NeuronCores" case_two_jobs_share_a_node
 run_case "a step sees the cores of its own devices" case_step_sees_its_devices
 run_case "whole-node jobs, the user's own value, cpu jobs" case_whole_node_and_user_value

@@ -31,7 +31,8 @@ constexpr char kMixed[] =
     "  big: {instance_type: trn1.32xlarge}\n"
     "awards:\n"
     "  D: {members: {users: [ann]}, budget: {usd: 1000}}\n"
-    "  H: {members: {users: [ann]}, budget: {chip_hours: 1000}}\n";
+    "  H: {members: {users: [ann]}, budget: {chip_hours: 1000}}\n"
+    "  T: {members: {users: [ann]}, budget: {usd: 2}}\n";
 
 std::shared_ptr<const Policy> load(const char* text) {
     PolicyLoad load = load_policy_text(text, "g.yaml");
@@ -149,17 +150,32 @@ void host_lists_and_constraints(void**) {
         for (const auto& t : v) s += t + " ";
         return s;
     };
-    assert_string_equal(names(constraint_types(*p, "trn1.2xlarge")).c_str(), "trn1.2xlarge ");
-    assert_string_equal(names(constraint_types(*p, "[trn1.32xlarge|trn1.2xlarge]")).c_str(),
-                        "trn1.2xlarge trn1.32xlarge ");
-    assert_string_equal(names(constraint_types(*p, "efa&trn1.32xlarge*2")).c_str(), "trn1.32xlarge ");
-    assert_string_equal(names(constraint_types(*p, "efa")).c_str(), "");
-
     auto types = nodes_of(*p);
     assert_string_equal(names(types->by_partition.at("mix")).c_str(), "trn1.2xlarge trn1.32xlarge ");
     assert_string_equal(names(types->by_partition.at("cpu")).c_str(), " trn1.2xlarge ");  // c1 has no type
-    assert_string_equal(names(candidate_types(*p, types.get(), "mix", "trn1.2xlarge")).c_str(), "trn1.2xlarge ");
-    assert_string_equal(names(candidate_types(*p, types.get(), "mix", "")).c_str(), "trn1.2xlarge trn1.32xlarge ");
+    assert_int_equal(types->kinds_by_partition.at("mix").size(), 4);  // n1..n4 differ
+    assert_int_equal(types->kinds_by_partition.at("big").size(), 2);
+    // The types of the nodes a constraint admits (node_constraint.h), Features
+    // that are not types included: n1 (small) and n4 (big) have efa.
+    auto candidates = [&](const char* partition, const char* constraint) {
+        return names(candidate_types(types.get(), partition, constraint));
+    };
+    assert_string_equal(candidates("mix", "").c_str(), "trn1.2xlarge trn1.32xlarge ");
+    assert_string_equal(candidates("mix", "trn1.2xlarge").c_str(), "trn1.2xlarge ");
+    assert_string_equal(candidates("mix", "[trn1.32xlarge|trn1.2xlarge]").c_str(), "trn1.2xlarge trn1.32xlarge ");
+    assert_string_equal(candidates("mix", "trn1.2xlarge|efa").c_str(), "trn1.2xlarge trn1.32xlarge ");
+    assert_string_equal(candidates("mix", "efa&trn1.32xlarge").c_str(), "trn1.32xlarge ");
+    assert_string_equal(candidates("mix", "efa&trn1.2xlarge").c_str(), "trn1.2xlarge ");
+    assert_string_equal(candidates("mix", "trn1.2xlarge*1").c_str(), "trn1.2xlarge trn1.32xlarge ");
+    assert_string_equal(candidates("big", "trn1.2xlarge|efa").c_str(), "trn1.32xlarge ");
+    assert_string_equal(candidates("cpu", "efa").c_str(), "trn1.2xlarge ");
+    assert_string_equal(candidates("mix", "trn2.48xlarge").c_str(), "");
+    assert_string_equal(candidates("mix", "trn1.2xlarge&nosuch").c_str(), "");
+    // Unreadable: every type, never the cheapest.
+    assert_string_equal(candidates("mix", "trn1.2xlarge|").c_str(), "trn1.2xlarge trn1.32xlarge ");
+    assert_string_equal(candidates("mix", "[trn1.2xlarge").c_str(), "trn1.2xlarge trn1.32xlarge ");
+    assert_string_equal(candidates("nosuch", "").c_str(), "");
+    assert_true(candidate_types(nullptr, "mix", "").empty());
     assert_string_equal(names(*types_of_nodes(*types, "n[2-3]")).c_str(), "trn1.2xlarge trn1.32xlarge ");
 }
 
@@ -191,10 +207,29 @@ void holds_at_the_dearest_type(void**) {
     assert_int_equal(d.chips, 1);
     assert_non_null(std::strstr(d.message.c_str(), "(as on trn1.2xlarge nodes)"));
 
+    // The route found in review: "small or efa" admits the big nodes with efa.
+    j.shape.constraint = "trn1.2xlarge|efa";
+    d = decide_submit(*p, j, no_usage);
+    assert_true(d.hold == ticks_of(21'500'000));
+    assert_non_null(std::strstr(d.message.c_str(), "this job holds $21.50 (as on trn1.32xlarge nodes)"));
+    JobRequest two = ann_on_mix("T", "trn1.2xlarge|efa");  // a $2 award
+    two.node_types = j.node_types;
+    d = decide_submit(*p, two, no_usage);
+    assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Decision::Verdict::Reject));
+    assert_non_null(std::strstr(d.message.c_str(), "needs up to $21.50"));
+    two.shape.constraint = "trn1.2xlarge&efa";
+    assert_int_equal(static_cast<int>(decide_submit(*p, two, no_usage).verdict),
+                     static_cast<int>(Decision::Verdict::Accept));
+    // An expression Slurm would not read is held at the dearest type.
+    j.shape.constraint = "(trn1.2xlarge";
+    assert_true(decide_submit(*p, j, no_usage).hold == ticks_of(21'500'000));
+
+    // No node satisfies it: refused, as Slurm would.
     j.shape.constraint = "trn2.48xlarge";
     d = decide_submit(*p, j, no_usage);
     assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Decision::Verdict::Reject));
-    assert_non_null(std::strstr(d.message.c_str(), "no node of partition mix is of instance type trn2.48xlarge"));
+    assert_non_null(std::strstr(d.message.c_str(),
+                                "no node of partition mix has the features your --constraint \"trn2.48xlarge\" asks for"));
 
     // Before the node table is known, or with nodes of no type: refused, not free.
     j.shape.constraint.clear();
@@ -248,6 +283,37 @@ void runs_priced_by_their_nodes(void**) {
     assert_true(r.snapshot.awards.at("D").held == ticks_of(21'500'000 + 1'340'000 + 21'500'000));
 }
 
+// The accounting pass holds a queued job at what its constraint admits, as
+// the submission did; a constraint the node table says no node satisfies
+// (features changed since it was queued) at the partition's dearest type.
+void pass_holds_what_constraints_admit(void**) {
+    auto p = load(kMixed);
+    UsageAccountant accountant("c");
+    accountant.set_node_types(nodes_of(*p));
+    JobObservation j;
+    j.award = "D";
+    j.user = "ann";
+    j.partition = "mix";
+    j.time_limit_minutes = 60;
+    auto job = [&](std::uint32_t id, const char* constraint) {
+        JobObservation o = j;
+        o.job_id = id;
+        o.shape.constraint = constraint;
+        return o;
+    };
+    auto held = [&](const char* constraint) {
+        UsageAccountant a("c");
+        a.set_node_types(nodes_of(*p));
+        return a.pass(*p, {job(1, constraint)}, 5000).snapshot.awards.at("D").held;
+    };
+    assert_true(held("trn1.2xlarge") == ticks_of(1'340'000));
+    assert_true(held("trn1.2xlarge|efa") == ticks_of(21'500'000));
+    assert_true(held("efa&trn1.2xlarge") == ticks_of(1'340'000));
+    assert_true(held("trn2.48xlarge") == ticks_of(21'500'000));
+    PassResult r = accountant.pass(*p, {job(1, "trn1.2xlarge|efa"), job(2, "trn1.2xlarge")}, 5000);
+    assert_true(r.snapshot.awards.at("D").held == ticks_of(21'500'000 + 1'340'000));
+}
+
 // What balance shows: each type's price per node-hour on the award's typed
 // partitions, only the types a features partition really has.
 void node_prices_for_balance(void**) {
@@ -293,7 +359,7 @@ int main() {
         cmocka_unit_test(table_and_partitions),      cmocka_unit_test(loader_errors),
         cmocka_unit_test(exact_prices),              cmocka_unit_test(host_lists_and_constraints),
         cmocka_unit_test(holds_at_the_dearest_type), cmocka_unit_test(runs_priced_by_their_nodes),
-        cmocka_unit_test(node_prices_for_balance),
+        cmocka_unit_test(node_prices_for_balance),   cmocka_unit_test(pass_holds_what_constraints_admit),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -70,6 +70,12 @@ void test_pending_job_keeps_its_request(void**) {
     assert_int_equal(o.shape.min_nodes, 2);
     assert_int_equal(*o.shape.max_nodes, 4);
     assert_int_equal(o.shape.array_tasks, 5);
+    // Without a maximum it may get its largest partition, which the pass prices.
+    v.max_nodes = 0;
+    v.partition_nodes = 6;
+    grants::observe_job(v, o);
+    assert_true(o.shape.max_nodes == grants::kNoMaxNodes);
+    assert_int_equal(o.partition_nodes, 6);
 }
 
 void test_cancelled_while_pending_never_ran(void**) {
@@ -157,7 +163,9 @@ void test_requested_shape_defaults(void**) {
     s.tres_per_job = "stale";
     grants::requested_shape(v, s);
     assert_int_equal(s.min_nodes, 1);
-    assert_false(s.max_nodes.has_value());
+    // Slurm's 0 is "no maximum" (a forged update's max_nodes=0 is stored so):
+    // never priced as min_nodes.
+    assert_true(s.max_nodes == grants::kNoMaxNodes);
     assert_int_equal(s.tasks, 1);
     assert_true(s.tres_per_job.empty());
     assert_false(s.time_limit_minutes.has_value());

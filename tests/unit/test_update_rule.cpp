@@ -238,6 +238,39 @@ void test_rerun_release_must_fit(void** /*state*/) {
     assert_false(decide_update(with_policy(), true, false, u, others_only(0)).refused);
 }
 
+// A forged update with max_nodes=0, which Slurm stores as "no maximum": the
+// node cap the job was submitted with is gone, so the job is priced at every
+// node of its partition (4 here), as Slurm may now give it.
+void test_max_nodes_zero_is_no_maximum(void** /*state*/) {
+    JobUpdate u = job(1, 240);  // 1 node x 4 h: holds 4 of A's 20 chip-h
+    u.before.shape.max_nodes = 1;
+    u.before.facts["trn1"].total_nodes = 4;
+    u.shape = u.before.shape;
+    u.touches_cost = true;
+    grants::apply_node_counts(u.shape, std::nullopt, 0u);
+    assert_true(u.shape.max_nodes == grants::kNoMaxNodes);
+    UpdateVerdict v = decide_update(with_policy(), true, true, u, usage(u));
+    assert_false(v.refused);
+    assert_int_equal(v.extra_hold, ticks_of(12'000'000));  // 4 nodes x 4 h - the 4 it held
+    assert_int_equal(v.extra_chips, 3);
+    // With 8 more chip-h held by other jobs, 16 + 8 > 20: refused.
+    expect_refused(decide_update(with_policy(), true, true, u, usage(u, ticks_of(8'000'000))), "award A has");
+    // Without the partition's size: refused, never priced as 1 node.
+    u.before.facts.clear();
+    expect_refused(decide_update(with_policy(), true, true, u, usage(u)), "award A has");
+
+    // Other counts as Slurm stores them: a maximum, a minimum, no change.
+    grants::JobShape s;
+    grants::apply_node_counts(s, 3u, 5u);
+    assert_int_equal(s.min_nodes, 3);
+    assert_true(s.max_nodes == 5);
+    grants::apply_node_counts(s, 0u, std::nullopt);  // Slurm refuses a minimum of 0 for a queued job
+    assert_int_equal(s.min_nodes, 3);
+    assert_true(s.max_nodes == 5);
+    grants::apply_node_counts(s, std::nullopt, 0xfffffff0u);
+    assert_true(s.max_nodes == 0xfffffff0LL);
+}
+
 }  // namespace
 
 int main(void) {
@@ -248,6 +281,7 @@ int main(void) {
         cmocka_unit_test(test_scope_and_untagged_jobs),
         cmocka_unit_test(test_on_error_when_budgets_cannot_be_checked),
         cmocka_unit_test(test_rerun_release_must_fit),
+        cmocka_unit_test(test_max_nodes_zero_is_no_maximum),
     };
     return cmocka_run_group_tests_name("update_rule", tests, nullptr, nullptr);
 }

@@ -179,6 +179,30 @@ void test_running_uses_allocated_nodes(void** /*state*/) {
     assert_int_equal(tally(r, "CH").held, ticks_of(64'000'000));
 }
 
+// A queued job without a maximum node count (Slurm's 0, left by a forged
+// update) may get every node of its partition: held so, not at min_nodes;
+// a maximum above the partition's size is held at that size, as submitted.
+void test_pending_without_maximum_held_at_partition_size(void** /*state*/) {
+    JobObservation j = job(1, Phase::Pending, 0);
+    j.start_time = 0;
+    j.shape.min_nodes = 1;
+    j.shape.max_nodes = grants::kNoMaxNodes;
+    j.partition_nodes = 3;
+    UsageAccountant acc("clu");
+    PassResult r = acc.pass(policy(), {j}, 2000);
+    assert_int_equal(tally(r, "CH").held, ticks_of(48'000'000));
+    assert_int_equal(tally(r, "CH").live_chips, 48);
+    j.shape.max_nodes = 8;
+    UsageAccountant capped("clu");
+    assert_int_equal(tally(capped.pass(policy(), {j}, 2000), "CH").held, ticks_of(48'000'000));
+    // The partition grew (a node added): priced again, not from the remembered price.
+    auto shared = load(kPolicy);
+    UsageAccountant remembered("clu");
+    assert_int_equal(tally(remembered.pass(shared, {j}, 2000), "CH").held, ticks_of(48'000'000));
+    j.partition_nodes = 5;
+    assert_int_equal(tally(remembered.pass(shared, {j}, 2100), "CH").held, ticks_of(80'000'000));
+}
+
 // A running job shrunk from 2 nodes to 1 (`scontrol update NumNodes=1`) is
 // held and charged for the 2 nodes it held, for the whole run; a new run
 // (requeue) starts from its own allocation. With remembered prices too.
@@ -1353,6 +1377,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live_jobs_held),
         cmocka_unit_test(test_running_uses_allocated_nodes),
+        cmocka_unit_test(test_pending_without_maximum_held_at_partition_size),
         cmocka_unit_test(test_shrunk_run_charged_for_largest_allocation),
         cmocka_unit_test(test_several_partitions_most_expensive),
         cmocka_unit_test(test_finished_charged_once),
