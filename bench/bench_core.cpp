@@ -688,7 +688,7 @@ int run_charge_book(const std::string& path, long charges, int awards) {
         auto m = book.members(id, Budget::Unit::ChipHours);
         members_us.push_back(ms_since(t) * 1000);
         t = Clock::now();
-        auto d = book.daily(id, Budget::Unit::ChipHours, 1'700'000'000 + charges * 30 - 14 * 86400, day_of);
+        auto d = book.daily(id, Budget::Unit::ChipHours, day_of(1'700'000'000 + charges * 30) - 13);
         daily_us.push_back(ms_since(t) * 1000);
         t = Clock::now();
         ReportInput in;
