@@ -10,9 +10,10 @@
 // Correctness never depends on such a request: an update that raises a
 // job's hold is held at once as an "update hold" (UsageTracker::
 // hold_until_next_pass), which lasts until a pass that copied the jobs after
-// the update publishes; any update moves slurmctld's last_job_update, so
-// that pass comes within kBusyPassEvery seconds whether or not it was
-// requested, well inside the 60 s an update hold may wait. An update that
+// the update publishes; any accepted update moves slurmctld's
+// last_job_update (_update_job in job_mgr.c, 22.05 and 24.11), so that pass
+// comes within kBusyPassEvery seconds whether or not it was requested, well
+// inside the 60 s an update hold may wait. An update that
 // lowers a hold (a shorter limit, fewer nodes, a job moved out of scope) is
 // over-held until then, never under-held. The request only makes the new
 // figures show sooner; so only updates that can change what a job holds,

@@ -819,7 +819,7 @@ void test_tracker_update_hold_until_next_pass(void** /*state*/) {
 // Why accepted updates need not make a full pass run at once (update_pass.h):
 // passes that copy nothing (deferred by the rate limit, or idle) never end an
 // update hold, only a pass that copied the jobs after the update does (or
-// 60 s without one; any update moves last_job_update, so a full pass comes
+// 60 s without one; any accepted update moves last_job_update, so a full pass comes
 // within kBusyPassEvery seconds). Until then the raise stays held.
 void test_update_hold_survives_deferred_passes(void** /*state*/) {
     UsageTracker t;
