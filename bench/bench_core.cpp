@@ -638,6 +638,21 @@ long rss_kib() {
     return 0;
 }
 
+// An award's charges per (UTC) day from first on. ChargeBook::daily took a
+// time and a day function before it kept running sums per day (issue 26):
+// bench-at-rev.sh builds this file against older src/ too.
+template <class Book>
+auto book_daily(const Book& book, const std::string& id, DayNumber first, int)
+    -> decltype(book.daily(id, Budget::Unit::ChipHours, first)) {
+    return book.daily(id, Budget::Unit::ChipHours, first);
+}
+template <class Book>
+auto book_daily(const Book& book, const std::string& id, DayNumber first, long)
+    -> decltype(book.daily(id, Budget::Unit::ChipHours, std::int64_t{0}, std::function<DayNumber(std::int64_t)>())) {
+    return book.daily(id, Budget::Unit::ChipHours, static_cast<std::int64_t>(first) * 86400,
+                      [](std::int64_t t) { return static_cast<DayNumber>(t / 86400); });
+}
+
 // What slurmctld's charge book costs with AWARDS awards and CHARGES charges:
 // the load (once per ledger re-read, in the accounting thread), its memory,
 // and what a PI's question costs (under the book's mutex, in an RPC thread).
@@ -680,15 +695,24 @@ int run_charge_book(const std::string& path, long charges, int awards) {
                 load_ms, book.charges(), static_cast<double>(book.bytes()) / 1e6,
                 static_cast<double>(rss_after - rss_before) / 1024.0,
                 static_cast<double>(rss_after - rss_before) * 1024.0 / static_cast<double>(book.charges()));
-    std::vector<double> members_us, daily_us, report_us;
+    std::vector<double> members_us, daily_us, report_us, metrics_ms;
     const auto day_of = [](std::int64_t t) { return static_cast<DayNumber>(t / 86400); };
+    const DayNumber today = day_of(1'700'000'000 + charges * 30);
+    // What `grantctl metrics` asks of the book: every award's 14-day window.
+    for (int round = 0; round < 5; ++round) {
+        auto t = Clock::now();
+        std::size_t days = 0;
+        for (int a = 0; a < awards; ++a) days += book_daily(book, award_id(a), today - 13, 0).size();
+        metrics_ms.push_back(ms_since(t));
+        if (days == 0) return 1;
+    }
     for (int i = 0; i < 1000; ++i) {
         const std::string id = award_id((i * 7) % awards);
         auto t = Clock::now();
         auto m = book.members(id, Budget::Unit::ChipHours);
         members_us.push_back(ms_since(t) * 1000);
         t = Clock::now();
-        auto d = book.daily(id, Budget::Unit::ChipHours, 1'700'000'000 + charges * 30 - 14 * 86400, day_of);
+        auto d = book_daily(book, id, today - 13, 0);
         daily_us.push_back(ms_since(t) * 1000);
         t = Clock::now();
         ReportInput in;
@@ -699,17 +723,62 @@ int run_charge_book(const std::string& path, long charges, int awards) {
         report_us.push_back(ms_since(t) * 1000);
         if (m.empty() || r.empty()) return 1;
     }
-    std::printf("%-34s %10s %10s\n", "question (1,000 awards)", "p50_us", "p99_us");
+    std::printf("%-34s %10s %10s\n", ("1,000 questions (" + std::to_string(charges / awards) + " charges/award)").c_str(),
+                "p50_us", "p99_us");
     std::printf("%-34s %10.1f %10.1f\n", "members (balance per member)", percentile(members_us, 0.5), percentile(members_us, 0.99));
     std::printf("%-34s %10.1f %10.1f\n", "daily (forecast)", percentile(daily_us, 0.5), percentile(daily_us, 0.99));
     std::printf("%-34s %10.1f %10.1f\n", "report --by job", percentile(report_us, 0.5), percentile(report_us, 0.99));
+    std::printf("%-34s %10.1f us in all (min %.1f, max %.1f, 5 rounds)\n",
+                ("metrics: " + std::to_string(awards) + " forecasts").c_str(), percentile(metrics_ms, 0.5) * 1000,
+                *std::min_element(metrics_ms.begin(), metrics_ms.end()) * 1000,
+                *std::max_element(metrics_ms.begin(), metrics_ms.end()) * 1000);
+    return 0;
+}
+
+// ------------------------------------------------------------ hostile input: an award flood
+// What job_submit does with a forged job whose spank environment carries N
+// award options (docs/SECURITY.md D1): read the request (under the
+// plugin's mutex and slurmctld's job read lock), then the decision's
+// refusal, whose sentence also goes to slurmctld.log. Builds against older
+// src/ too (bench-at-rev.sh): only award_request_from_env and decide_submit.
+int run_award_flood(const std::vector<long>& counts) {
+    std::printf("# award flood: a job's spank environment with N award options (distinct, or N copies of one)\n");
+    const auto policy = load_or_die(
+        "version: 1\nenforce: { partitions: [trn1] }\npartitions:\n  trn1: { chips_per_node: 16 }\n"
+        "awards:\n  A-1: { members: { users: [alice] }, budget: { chip_hours: 100 } }\n");
+    std::printf("%-10s %-9s %12s %12s %12s\n", "N", "values", "read_ms", "decide_ms", "sentence_B");
+    for (long n : counts) {
+        for (bool distinct : {true, false}) {
+            std::vector<std::string> storage;
+            storage.reserve(static_cast<std::size_t>(n));
+            for (long i = 0; i < n; ++i) {
+                storage.push_back(std::string(kSpankOptionVariable) + "=FLOOD-" + (distinct ? std::to_string(i) : "0"));
+            }
+            std::vector<const char*> env;
+            for (const auto& e : storage) env.push_back(e.c_str());
+            auto t = Clock::now();
+            JobRequest job;
+            job.requested = award_request_from_env(env.data(), env.size());
+            const double read_ms = ms_since(t);
+            job.who.user = "alice";
+            job.partitions = {"trn1"};
+            t = Clock::now();
+            const Decision d = decide_submit(*policy, job, [](const std::string&, const std::string&) {
+                return AwardUsageView{};
+            });
+            const double decide_ms = ms_since(t);
+            std::printf("%-10ld %-9s %12.3f %12.3f %12zu\n", n, distinct ? "distinct" : "same", read_ms, decide_ms,
+                        d.message.size());
+        }
+    }
     return 0;
 }
 
 int usage() {
     std::fprintf(stderr,
                  "usage: bench_core gen-policy AWARDS USERS FILE [EXTRA_MEMBERS] | gen-lua POLICY.yaml OUT.lua | decision [ROUNDS [PER_ROUND]] |\n"
-                 "       policy-load FILE [RUNS] | ledger FILE [CHARGES [ROUNDS]] | charge-book FILE [CHARGES [AWARDS]]\n");
+                 "       policy-load FILE [RUNS] | ledger FILE [CHARGES [ROUNDS]] | charge-book FILE [CHARGES [AWARDS]] |\n"
+                 "       award-flood [N...]\n");
     return 2;
 }
 
@@ -728,6 +797,12 @@ int main(int argc, char** argv) {
     if (cmd == "policy-load" && argc >= 3) return run_policy_load(argv[2], argc > 3 ? std::atoi(argv[3]) : 5);
     if (cmd == "ledger" && argc >= 3) {
         return run_ledger(argv[2], argc > 3 ? std::atol(argv[3]) : 1'000'000, argc > 4 ? std::atoi(argv[4]) : 5);
+    }
+    if (cmd == "award-flood") {
+        std::vector<long> counts;
+        for (int i = 2; i < argc; ++i) counts.push_back(std::atol(argv[i]));
+        if (counts.empty()) counts = {1'000, 10'000, 100'000};
+        return run_award_flood(counts);
     }
     if (cmd == "charge-book" && argc >= 3) {
         return run_charge_book(argv[2], argc > 3 ? std::atol(argv[3]) : 1'000'000, argc > 4 ? std::atoi(argv[4]) : kAwards);

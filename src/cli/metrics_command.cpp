@@ -1,6 +1,8 @@
 // grantctl metrics: every award's numbers in Prometheus text format, for
 // node_exporter's textfile collector (--output writes the file atomically).
+#include <cstdint>
 #include <iostream>
+#include <string>
 #include <sstream>
 
 #include "cli/atomic_file.h"
@@ -127,6 +129,30 @@ std::string exposition(const std::vector<AwardStatus>& awards) {
     return out.str();
 }
 
+// How often slurmctld's accounting thread copied the job list, and why
+// (docs/design.md "Holds"): counters since the plugin was loaded.
+std::string pass_exposition(const PassCounters& p) {
+    std::ostringstream out;
+    const struct {
+        const char* name;
+        const char* help;
+        std::int64_t value;
+    } counters[] = {
+        {"slurm_grants_accounting_passes_total", "Accounting passes of slurmctld's grants_acct thread since it started.",
+         p.passes},
+        {"slurm_grants_full_passes_total", "Accounting passes that copied slurmctld's job list (under its job read lock).",
+         p.full_passes},
+        {"slurm_grants_update_pass_requests_total",
+         "Full passes asked for by accepted job updates (at most one per 5 s; only updates that can change a hold).",
+         p.update_requests},
+    };
+    for (const auto& c : counters) {
+        out << "# HELP " << c.name << " " << c.help << "\n# TYPE " << c.name << " counter\n"
+            << c.name << " " << c.value << "\n";
+    }
+    return out.str();
+}
+
 }  // namespace
 
 int run_metrics(const std::vector<std::string>& args) {
@@ -146,9 +172,15 @@ int run_metrics(const std::vector<std::string>& args) {
         for (std::size_t i = 0; i < answer->awards.size(); ++i) {
             text += (i ? "," : "") + award_status_json(answer->awards[i]);
         }
-        text += "]}\n";
+        text += "]";
+        if (const auto& p = answer->passes) {
+            text += ",\"passes\":{\"all\":" + std::to_string(p->passes) + ",\"full\":" + std::to_string(p->full_passes) +
+                    ",\"update_requests\":" + std::to_string(p->update_requests) + "}";
+        }
+        text += "}\n";
     } else {
         text = exposition(answer->awards);
+        if (answer->passes) text += pass_exposition(*answer->passes);
     }
     const std::string* output = a.value("output");
     if (!output) {

@@ -15,10 +15,38 @@ bool passes(const LedgerFilter& f, std::int64_t at) {
 
 }  // namespace
 
+DayNumber utc_day_of(std::int64_t at) {
+    return static_cast<DayNumber>(at >= 0 ? at / 86400 : -((-at + 86399) / 86400));
+}
+
 void ChargeBook::Contents::add(const ChargeRecord& c) {
     AwardEntries& a = awards_[c.award];
     auto [it, fresh] = a.user_index.emplace(c.user, static_cast<std::uint32_t>(a.users.size()));
-    if (fresh) a.users.push_back(c.user);
+    if (fresh) {
+        a.users.push_back(c.user);
+        a.member_sums.emplace_back();
+    }
+    const Ticks usd = charge_in_unit(Budget::Unit::Usd, c.chip_hours, c.usd);
+    MemberSums& m = a.member_sums[it->second];
+    m.runs += 1;
+    m.chip_hours = add_saturating(m.chip_hours, c.chip_hours);
+    m.usd = add_saturating(m.usd, usd);
+    // Charges arrive mostly in day order (appended as they are recorded; a
+    // load reads them by job): the last day, or a new last day, is the
+    // common case; an earlier day is found by binary search.
+    const DayNumber day = day_of_(c.recorded_at);
+    auto d = a.days.end();
+    if (a.days.empty() || a.days.back().day < day) {
+        d = a.days.insert(a.days.end(), DaySums{day, 0, 0});
+    } else if (a.days.back().day == day) {
+        d = a.days.end() - 1;
+    } else {
+        d = std::lower_bound(a.days.begin(), a.days.end(), day,
+                             [](const DaySums& x, DayNumber want) { return x.day < want; });
+        if (d == a.days.end() || d->day != day) d = a.days.insert(d, DaySums{day, 0, 0});
+    }
+    d->chip_hours = add_saturating(d->chip_hours, c.chip_hours);
+    d->usd = add_saturating(d->usd, usd);
     BookedCharge b;
     b.run_start = c.run_start;
     b.recorded_at = c.recorded_at;
@@ -38,6 +66,8 @@ void ChargeBook::Contents::shrink() {
     for (auto& [id, a] : awards_) {
         a.charges.shrink_to_fit();
         a.users.shrink_to_fit();
+        a.member_sums.shrink_to_fit();
+        a.days.shrink_to_fit();
         a.adjustments.shrink_to_fit();
     }
 }
@@ -124,33 +154,23 @@ std::map<std::string, MemberCharges> ChargeBook::members(const std::string& awar
     auto it = contents_->awards_.find(award);
     if (it == contents_->awards_.end()) return out;
     const auto& a = it->second;
-    std::vector<MemberCharges> per(a.users.size());
-    for (const BookedCharge& c : a.charges) {
-        MemberCharges& m = per[c.user];
-        m.runs += 1;
-        m.charged = add_saturating(m.charged, charge_in_unit(unit, c.chip_hours, c.usd));
+    for (std::size_t i = 0; i < a.users.size(); ++i) {
+        const Contents::MemberSums& m = a.member_sums[i];
+        out.emplace(a.users[i], MemberCharges{m.runs, unit == Budget::Unit::Usd ? m.usd : m.chip_hours});
     }
-    for (std::size_t i = 0; i < per.size(); ++i) out.emplace(a.users[i], per[i]);
     return out;
 }
 
-std::map<DayNumber, Ticks> ChargeBook::daily(const std::string& award, Budget::Unit unit, std::int64_t since,
-                                             const std::function<DayNumber(std::int64_t)>& day_of) const {
-    std::vector<std::pair<std::int64_t, Ticks>> recent;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!contents_) return {};
-        auto it = contents_->awards_.find(award);
-        if (it == contents_->awards_.end()) return {};
-        for (const BookedCharge& c : it->second.charges) {
-            if (c.recorded_at >= since) recent.emplace_back(c.recorded_at, charge_in_unit(unit, c.chip_hours, c.usd));
-        }
-    }
+std::map<DayNumber, Ticks> ChargeBook::daily(const std::string& award, Budget::Unit unit, DayNumber first_day) const {
     std::map<DayNumber, Ticks> out;
-    for (const auto& [at, ticks] : recent) {
-        Ticks& day = out[day_of(at)];
-        day = add_saturating(day, ticks);
-    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!contents_) return out;
+    auto it = contents_->awards_.find(award);
+    if (it == contents_->awards_.end()) return out;
+    const auto& days = it->second.days;
+    auto d = std::lower_bound(days.begin(), days.end(), first_day,
+                              [](const Contents::DaySums& x, DayNumber want) { return x.day < want; });
+    for (; d != days.end(); ++d) out.emplace_hint(out.end(), d->day, unit == Budget::Unit::Usd ? d->usd : d->chip_hours);
     return out;
 }
 
@@ -169,6 +189,7 @@ std::size_t ChargeBook::bytes() const {
         n += kNode + sizeof(std::pair<const std::string, Contents::AwardEntries>) + id.capacity();
         n += a.charges.capacity() * sizeof(BookedCharge);
         n += a.users.capacity() * sizeof(std::string) + a.user_index.bucket_count() * sizeof(void*);
+        n += a.member_sums.capacity() * sizeof(Contents::MemberSums) + a.days.capacity() * sizeof(Contents::DaySums);
         for (const auto& u : a.users) n += 2 * u.capacity() + kNode + sizeof(std::pair<const std::string, std::uint32_t>);
         n += a.adjustments.capacity() * sizeof(Adjustment);
         for (const auto& adj : a.adjustments) n += adj.award.capacity() + adj.unit.capacity() + adj.reason.capacity() + adj.who.capacity();
@@ -177,7 +198,7 @@ std::size_t ChargeBook::bytes() const {
 }
 
 bool load_charge_book(const Ledger& ledger, ChargeBook::Contents* contents, std::string* error) {
-    *contents = ChargeBook::Contents{};
+    *contents = ChargeBook::Contents(contents->day_of());
     if (!ledger.begin_read(error)) return false;
     std::vector<Adjustment> adjustments;
     bool ok = ledger.each_charge_by_award({}, [contents](const ChargeRecord& c) { contents->add(c); }, error) &&

@@ -36,27 +36,57 @@ struct MemberCharges {
     Ticks charged = 0;
 };
 
+// The day a charge counts on, from its recorded_at (the controller's local
+// day in slurmctld, as `report --by day` dates charges).
+using ChargeDayOf = std::function<DayNumber(std::int64_t)>;
+// Days of UTC (the default for a book built without one).
+DayNumber utc_day_of(std::int64_t at);
+
 class ChargeBook {
 public:
     // Everything the book holds, built off the book's lock by the loader.
+    //
+    // Besides every entry, each award keeps running sums, brought up to
+    // date as each charge is added: per member (runs, chip-hours, dollars)
+    // and per day (chip-hours, dollars). A balance's members and a forecast
+    // (members(), daily()) then cost O(members) and O(days asked), not
+    // O(charges): an award with a million charges answers a metrics or
+    // balance question as fast as one with ten. Each sum is made in the
+    // order the charges were added, with the same saturating addition a scan
+    // of the entries would use, so it equals that scan exactly.
     class Contents {
     public:
-        void add(const ChargeRecord& charge);  // award, user and the amounts are read
+        explicit Contents(ChargeDayOf day_of = utc_day_of) : day_of_(std::move(day_of)) {}
+        void add(const ChargeRecord& charge);  // award, user, recorded_at and the amounts are read
         void add(const Adjustment& adjustment);
         std::size_t charges() const { return charges_; }
+        const ChargeDayOf& day_of() const { return day_of_; }
         // Gives back what the vectors reserved beyond their size (after a load).
         void shrink();
 
     private:
         friend class ChargeBook;
+        struct MemberSums {
+            std::int64_t runs = 0;
+            Ticks chip_hours = 0;
+            Ticks usd = 0;  // charge_in_unit(Usd, ...): charges without a rate count 0
+        };
+        struct DaySums {
+            DayNumber day = 0;
+            Ticks chip_hours = 0;
+            Ticks usd = 0;
+        };
         struct AwardEntries {
             std::vector<std::string> users;
             std::unordered_map<std::string, std::uint32_t> user_index;
+            std::vector<MemberSums> member_sums;  // by user index
+            std::vector<DaySums> days;            // sorted by day, one entry per day with charges
             std::vector<BookedCharge> charges;
             std::vector<Adjustment> adjustments;
         };
         std::unordered_map<std::string, AwardEntries> awards_;
         std::size_t charges_ = 0;
+        ChargeDayOf day_of_;
     };
 
     // Replaces everything (the ledger was read again); the old contents are
@@ -75,14 +105,15 @@ public:
     void award_entries(const std::string& award, const LedgerFilter& filter, std::vector<ChargeRecord>* charges,
                        std::vector<Adjustment>* adjustments) const;
     // Per member (user name) of an award: runs and charges in unit.
+    // O(members), from the running sums.
     std::map<std::string, MemberCharges> members(const std::string& award, Budget::Unit unit) const;
-    // An award's charges in unit per day_of(recorded_at), for those recorded
-    // at or after since (epoch seconds).
-    std::map<DayNumber, Ticks> daily(const std::string& award, Budget::Unit unit, std::int64_t since,
-                                     const std::function<DayNumber(std::int64_t)>& day_of) const;
+    // An award's charges in unit per day (the contents' day_of of
+    // recorded_at), for the days from first_day on. O(log days + days
+    // returned), from the running sums.
+    std::map<DayNumber, Ticks> daily(const std::string& award, Budget::Unit unit, DayNumber first_day) const;
 
     // What the book holds, and roughly what it costs in bytes (capacity of
-    // its vectors, names and hash nodes), for benchmarks and the log.
+    // its vectors, names, hash nodes and running sums), for benchmarks and the log.
     std::size_t charges() const;
     std::size_t bytes() const;
 
@@ -92,7 +123,8 @@ private:
 };
 
 // Reads every charge and adjustment of the ledger into contents (in one read
-// transaction). false with *error when the ledger cannot be read.
+// transaction; what contents held is dropped, its day_of kept). false with
+// *error when the ledger cannot be read.
 bool load_charge_book(const Ledger& ledger, ChargeBook::Contents* contents, std::string* error);
 
 }  // namespace grants

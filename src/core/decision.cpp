@@ -172,12 +172,9 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
 
     // 1. Which award.
     std::string award_id;
-    if (job.requested.conflicting) {
-        // The values come from the user's environment: quote them, they end up in slurmctld's log.
-        std::vector<std::string> quoted;
-        for (const auto& v : job.requested.values) quoted.push_back(quote_untrusted(v));
-        return reject("conflicting award requests (" + join(quoted) + "): give --award only once.");
-    }
+    // Conflicting values, or more entries than any client sends: one bounded
+    // sentence (the values are the user's and end up in slurmctld's log).
+    if (std::string problem = award_request_problem(job.requested); !problem.empty()) return reject(problem);
     if (job.requested.award) {
         award_id = *job.requested.award;
         if (!is_valid_award_id(award_id)) return reject(award_id_problem(award_id));

@@ -342,6 +342,13 @@ std::string encode_answer(const Answer& a) {
         if (!q.instance_type.empty()) l.add("type", q.instance_type);
         out += l.done();
     }
+    if (a.passes) {
+        out += Line("passes")
+                   .add("all", a.passes->passes)
+                   .add("full", a.passes->full_passes)
+                   .add("update_requests", a.passes->update_requests)
+                   .done();
+    }
     out += Line("end")
                .add("awards", static_cast<std::int64_t>(a.awards.size()))
                .add("reports", static_cast<std::int64_t>(a.reports.size()))
@@ -555,6 +562,10 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             q.time_limit_minutes = *minutes;
             q.instance_type = get(f, "type");
             a.quote = std::move(q);
+        } else if (rec->type == "passes") {
+            auto all = to_int(f, "all"), full = to_int(f, "full"), update_requests = to_int(f, "update_requests");
+            if (!all || !full || !update_requests) return fail("the passes line of the controller's answer lacks a field");
+            a.passes = PassCounters{*all, *full, *update_requests};
         } else if (rec->type == "end") {
             auto count = to_int(f, "awards");
             if (!count || *count != static_cast<std::int64_t>(a.awards.size())) {

@@ -98,6 +98,14 @@ struct QuoteResult {
     std::string instance_type;  // the node type the cost was priced at, when typed
 };
 
+// The accounting thread's passes since slurmctld loaded the plugin (metrics,
+// for operators): how often the job list was copied, and why.
+struct PassCounters {
+    std::int64_t passes = 0;           // every pass
+    std::int64_t full_passes = 0;      // passes that copied slurmctld's job list
+    std::int64_t update_requests = 0;  // full passes asked for by accepted job updates (update_pass.h)
+};
+
 struct Answer {
     QueryKind kind = QueryKind::Balance;
     std::string user;                  // whom the answer is about
@@ -105,6 +113,7 @@ struct Answer {
     std::vector<AwardStatus> awards;   // balance, metrics; report: the award's status and forecast
     std::optional<QuoteResult> quote;  // quote
     std::vector<AwardReport> reports;  // report
+    std::optional<PassCounters> passes;  // metrics
 };
 
 std::string unit_name(Budget::Unit unit);  // "chip_hours" / "usd"

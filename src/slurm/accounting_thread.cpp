@@ -441,7 +441,8 @@ void AccountingThread::refresh_funding(const std::shared_ptr<const Policy>& poli
     std::string error;
     if (book_stale_) {
         // What PIs see (charge_book.h): read whole whenever the totals are.
-        ChargeBook::Contents contents;
+        // Dated as report --by day and the forecast date charges: by local day.
+        ChargeBook::Contents contents([](std::int64_t t) { return local_today(static_cast<std::time_t>(t)); });
         if (!load_charge_book(*ledger_, &contents, &error)) {
             log_error("cannot read the charges of " + ledger_path_ + " for PIs' reports: " + error);
         } else {
@@ -571,6 +572,7 @@ void AccountingThread::pass() {
         log_error("could not copy slurmctld's job list (out of memory); holds stay as last published");
         return;
     }
+    ++full_passes_;
     // A backup in standby (or a controller still recovering) leaves the
     // ledger and the spool alone; the first pass that finds slurmctld's
     // recovered jobs while this controller is the one in control takes them

@@ -69,6 +69,7 @@ public:
     std::size_t passes() const { return passes_.load(); }
     std::size_t idle_passes() const { return idle_passes_.load(); }  // passes that copied no job
     std::size_t deferred_passes() const { return deferred_passes_.load(); }  // of those: only submissions since
+    std::size_t full_passes() const { return full_passes_.load(); }  // passes that copied the job list
 
     // A pass may skip copying the jobs when no job changed since the last
     // full pass, but one pass in this many seconds is a full one anyway.
@@ -119,6 +120,7 @@ private:
     std::atomic<std::size_t> passes_{0};
     std::atomic<std::size_t> idle_passes_{0};
     std::atomic<std::size_t> deferred_passes_{0};
+    std::atomic<std::size_t> full_passes_{0};
     std::atomic<bool> full_pass_requested_{false};
     std::atomic<bool> usage_known_{false};
     std::atomic<bool> in_control_{false};  // a pass has seen recovered jobs: the ledger is ours

@@ -35,6 +35,7 @@ extern "C" {
 #include "core/query.h"
 #include "core/report.h"
 #include "core/unchecked_admission.h"
+#include "core/update_pass.h"
 #include "core/update_rule.h"
 #include "core/usage.h"
 #include "grants_config.h"
@@ -80,6 +81,8 @@ struct PluginState {
     UsageTracker usage;
     std::unique_ptr<PolicyReloader> reloader;
     std::unique_ptr<ctld::AccountingThread> accounting;
+    // Which accepted updates ask for a full pass at once, and how often (update_pass.h).
+    UpdatePassThrottle update_passes;
     std::atomic<long long> conf_seen{0};  // slurm_conf.last_update at the last reload request
     // From 23.02 slurmctld may call job_submit and job_modify concurrently.
     // A decision and the approval it leads to must be one step, or two jobs
@@ -199,9 +202,10 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
 void add_forecast(const Award& award, int window, std::time_t now, AwardStatus& status) {
     const ChargeBook& book = state->accounting->book();
     if (!book.loaded()) return;
-    const auto day_of = [](std::int64_t t) { return ctld::local_today(static_cast<std::time_t>(t)); };
-    const std::int64_t since = static_cast<std::int64_t>(now) - (static_cast<std::int64_t>(window) + 2) * 86400;
-    status.forecast = forecast(book.daily(award.id, award.budget.unit, since, day_of), ctld::local_today(now), window,
+    // The book dates charges by the controller's local day (accounting_thread.cpp)
+    // and keeps running sums per day: only the window's days are read.
+    const DayNumber today = ctld::local_today(now);
+    status.forecast = forecast(book.daily(award.id, award.budget.unit, today - (window - 1)), today, window,
                                status.left(), award.valid);
 }
 
@@ -331,6 +335,11 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
                     ids.push_back(id);
                 }
             }
+        }
+        if (*kind == QueryKind::Metrics) {
+            answer.passes = PassCounters{static_cast<std::int64_t>(state->accounting->passes()),
+                                         static_cast<std::int64_t>(state->accounting->full_passes()),
+                                         static_cast<std::int64_t>(state->update_passes.requested())};
         }
         for (const auto& id : ids) {
             const Award* a = policy->find_award(id);
@@ -501,7 +510,10 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     if (v.extra_hold > 0 || v.extra_jobs > 0 || v.extra_chips > 0) {
         state->usage.hold_until_next_pass(v.award, before.who.user, v.extra_hold, v.extra_jobs, v.extra_chips, now);
     }
-    state->accounting->request_full_pass();
+    // The figures show the change sooner; the hold above does not depend on it.
+    if (state->update_passes.should_request(u.touches_cost, static_cast<std::int64_t>(now))) {
+        state->accounting->request_full_pass();
+    }
     return SLURM_SUCCESS;
 }
 

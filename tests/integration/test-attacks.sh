@@ -39,6 +39,13 @@ ${CC:-cc} ${CLUSTER_SLURM_PREFIX:+-I"$CLUSTER_SLURM_PREFIX/include" -L"$CLUSTER_
     -o "$FORGE_UPDATE" "$here/update_forge.c" -lslurm ||
     { echo "test-attacks.sh: cannot build the forging client (needs cc, slurm/slurm.h and libslurm)"; exit 1; }
 chmod 0755 "$FORGE_UPDATE"
+# A user's own libslurm client (tests/integration/award_flood.c): a job
+# description whose spank environment holds as many award options as it likes.
+FLOOD=$CLUSTER_DIR/etc/award_flood
+${CC:-cc} ${CLUSTER_SLURM_PREFIX:+-I"$CLUSTER_SLURM_PREFIX/include" -L"$CLUSTER_SLURM_PREFIX/lib" -Wl,-rpath,"$CLUSTER_SLURM_PREFIX/lib"} \
+    -o "$FLOOD" "$here/award_flood.c" -lslurm ||
+    { echo "test-attacks.sh: cannot build the flooding client (needs cc and libslurm)"; exit 1; }
+chmod 0755 "$FLOOD"
 GC=$CLUSTER_DIR/grantctl   # a copy users can reach
 install -m 0755 "${GRANTCTL:?set GRANTCTL to the grantctl binary (make check does)}" "$GC"
 
@@ -306,6 +313,104 @@ case_hostile_policies() {
     scancel -u carol 2>/dev/null
 }
 
+# Denial of service through the spank environment (docs/SECURITY.md "D1"):
+# 100,000 award options in one job used to be de-duplicated pairwise (5e9
+# comparisons under the plugin's mutex and slurmctld's job read lock) and
+# joined into one refusal and one log line. Now: read in one bounded pass,
+# refused with one sentence that quotes three values and counts the rest.
+case_award_flood_refused() {
+    local mark new line pid normal_out t0 t1
+    mark=$(wc -l <"$LOG")
+    t0=$(date +%s%N)
+    as_user carol "$FLOOD" 100000 distinct trn1 FLOOD- >"$CLUSTER_DIR/flood.out" 2>&1 </dev/null &
+    pid=$!
+    # slurmctld keeps answering while the flood is in flight: a member's
+    # ordinary submission is decided as usual.
+    normal_out=$(as_user carol sbatch -p trn1 -t 5 --hold --wrap true 2>&1 </dev/null)
+    wait "$pid"
+    assert_eq 1 "$?" "the flooding job is refused" || cat "$CLUSTER_DIR/flood.out"
+    t1=$(date +%s%N)
+    echo "100,000 distinct award options refused in $(((t1 - t0) / 1000000)) ms (with a submission beside it)"
+    T_OUT=$(cat "$CLUSTER_DIR/flood.out")
+    assert_contains "$T_OUT" '100,000 award requests in one job ("FLOOD-0", "FLOOD-1", "FLOOD-2" and 99,997 more; sbatch, srun and salloc send one): give --award only once.'
+    [ "${#T_OUT}" -lt 1000 ] || _t_fail "the refusal is ${#T_OUT} bytes (not bounded)"
+    assert_contains "$normal_out" "Submitted batch job" "an ordinary submission beside the flood"
+    JOB=$(printf '%s\n' "$normal_out" | sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p')
+    assert_eq "award=ATK-OWN" "$(job_field "$JOB" AdminComment)" "the ordinary job got carol's award"
+    # 100,000 copies of her own award: no client sends that either.
+    T_OUT=$(as_user carol "$FLOOD" 100000 same trn1 ATK-OWN 2>&1 </dev/null)
+    assert_contains "$T_OUT" '100,000 award requests in one job ("ATK-OWN" and 99,999 more;'
+    # Up to the bound (16), repeating the one value is harmless.
+    T_OUT=$(as_user carol "$FLOOD" 16 same trn1 ATK-OWN 2>&1 </dev/null)
+    JOB=$(printf '%s\n' "$T_OUT" | sed -n 's/^submitted \([0-9]*\)$/\1/p')
+    assert_eq "award=ATK-OWN" "$(job_field "$JOB" AdminComment 2>/dev/null)" "16 copies of one award: accepted"
+    # One short line per refusal in slurmctld.log, the values quoted.
+    new=$(tail -n +"$((mark + 1))" "$LOG")
+    line=$(printf '%s\n' "$new" | grep -F 'award requests in one job ("FLOOD-0"')
+    assert_eq 1 "$(printf '%s\n' "$line" | grep -c .)" "one log line for the distinct flood"
+    [ "${#line}" -lt 1000 ] || _t_fail "a log line of ${#line} bytes: $(printf '%s' "$line" | cut -c1-300)"
+    assert_not_contains "$new" "FLOOD-99999" "values past the first few are counted, not logged"
+    assert_contains "$new" '100,000 award requests in one job ("ATK-OWN" and 99,999 more;'
+    ctld_alive
+    scancel -u carol
+}
+
+# A loop of one's own job updates used to ask for a full accounting pass (a
+# copy of the whole job list under the job read lock) each time. Now updates
+# that cannot change a hold ask for none, and the others for at most one per
+# 5 s; the pass counters in `grantctl metrics` show it.
+pass_counter() {  # pass_counter NAME: slurm_grants_NAME_total from grantctl metrics
+    "$GC" metrics | sed -n "s/^slurm_grants_$1_total //p"
+}
+case_update_loop_no_full_pass_each() {
+    local job full0 req0 full1 req1 t0 t1 elapsed i
+    try_submit carol -p trn1 --award=ATK-OWN -t 5 --hold --wrap true
+    job=$JOB
+    [ -n "$job" ] || { _t_fail "no job: $T_OUT"; return 1; }
+    sleep 2
+    full0=$(pass_counter full_passes)
+    req0=$(pass_counter update_pass_requests)
+    [ -n "$full0" ] && [ -n "$req0" ] || { _t_fail "grantctl metrics shows no pass counters: $("$GC" metrics 2>&1 | tail -n 5)"; return 1; }
+    t0=$(date +%s)
+    for i in $(seq 1 40); do
+        as_user carol scontrol update "JobId=$job" "Comment=loop$i" >/dev/null 2>&1 || _t_fail "Comment update $i refused"
+        sleep 0.25
+    done
+    t1=$(date +%s)
+    elapsed=$((t1 - t0))
+    full1=$(pass_counter full_passes)
+    req1=$(pass_counter update_pass_requests)
+    assert_eq "loop40" "$(job_field "$job" Comment)" "the comments were applied"
+    echo "40 Comment updates in ${elapsed} s: $((full1 - full0)) full passes, $((req1 - req0)) requested by updates"
+    assert_eq "$req0" "$req1" "a comment asks for no full pass"
+    # Every update moves last_job_update, so full passes still come, but at
+    # most one per 5 s (kBusyPassEvery) plus the edges and the 30-s one
+    # (one per update would be about 40).
+    [ $((full1 - full0)) -le $((elapsed / 5 + 3)) ] ||
+        _t_fail "$((full1 - full0)) full passes in ${elapsed} s of Comment updates (at most $((elapsed / 5 + 3)))"
+    # Updates that can change the hold (root alternating the time limit)
+    # ask for at most one full pass per 5 s.
+    full0=$full1
+    req0=$req1
+    t0=$(date +%s)
+    for i in $(seq 1 20); do
+        scontrol update "JobId=$job" "TimeLimit=$((4 + i % 2))" >/dev/null 2>&1 || _t_fail "TimeLimit update $i refused"
+        sleep 0.25
+    done
+    t1=$(date +%s)
+    elapsed=$((t1 - t0))
+    full1=$(pass_counter full_passes)
+    req1=$(pass_counter update_pass_requests)
+    echo "20 TimeLimit updates in ${elapsed} s: $((full1 - full0)) full passes, $((req1 - req0)) requested by updates"
+    [ $((req1 - req0)) -ge 1 ] || _t_fail "a time limit update asks for a full pass"
+    [ $((req1 - req0)) -le $((elapsed / 5 + 1)) ] ||
+        _t_fail "$((req1 - req0)) update-requested full passes in ${elapsed} s (at most $((elapsed / 5 + 1)))"
+    [ $((full1 - full0)) -le $((2 * (elapsed / 5) + 4)) ] ||
+        _t_fail "$((full1 - full0)) full passes in ${elapsed} s of TimeLimit updates (at most $((2 * (elapsed / 5) + 4)))"
+    ctld_alive
+    scancel "$job"
+}
+
 run_case "a non-member cannot choose an award by any submit route" case_spoof_routes_non_member
 run_case "a user cannot change a job's award, time, nodes or partition by update" case_spoof_by_update
 run_case "a forged update without a node maximum is priced at the whole partition" case_forged_max_nodes_zero
@@ -313,4 +418,6 @@ run_case "hostile award strings are refused and never injected" case_hostile_awa
 run_case "hostile partition lists and accounts" case_hostile_partitions_and_accounts
 run_case "absurd arrays, GRES, nodes and time limits are never cheap" case_absurd_sizes_never_cheap
 run_case "hostile policy files are refused, the last good one stays" case_hostile_policies
+run_case "100,000 award options in one job: refused at once with one short sentence" case_award_flood_refused
+run_case "a loop of job updates does not make a full accounting pass each" case_update_loop_no_full_pass_each
 finish

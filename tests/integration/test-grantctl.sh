@@ -218,7 +218,13 @@ case_metrics_parse_as_prometheus() {
 import sys
 from prometheus_client.parser import text_string_to_metric_families
 values = {}
+counters = set()
 for fam in text_string_to_metric_families(open(sys.argv[1]).read()):
+    # The accounting thread's pass counters are counters; every award figure is a gauge.
+    if fam.name in ("slurm_grants_accounting_passes", "slurm_grants_full_passes", "slurm_grants_update_pass_requests"):
+        assert fam.type == "counter", fam
+        counters.add(fam.name)
+        continue
     assert fam.type == "gauge", fam
     for s in fam.samples:
         values[(s.name, s.labels.get("award"), s.labels.get("state"))] = s.value
@@ -227,6 +233,7 @@ assert values[("slurm_grants_jobs", "G-MAIN", "pending")] == 1, values
 assert abs(values[("slurm_grants_held", "G-MAIN", None)] - 2.666667) < 1e-9, values
 assert values[("slurm_grants_budget", "G-CAROL", None)] == 50, values
 assert values[("slurm_grants_active", "G-OLD", None)] == 0, values
+assert counters == {"slurm_grants_accounting_passes", "slurm_grants_full_passes", "slurm_grants_update_pass_requests"}, counters
 print("parsed", len(values), "samples")
 EOF
     # --output writes the textfile collector's file atomically.

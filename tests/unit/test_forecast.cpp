@@ -128,17 +128,24 @@ void test_forecast_from_a_ledger(void** state) {
     }
     assert_true(ledger->record_charges(charges, &inserted, &error));
     grants::ChargeBook book;
-    grants::ChargeBook::Contents contents;
+    grants::ChargeBook::Contents contents(utc_day);
     assert_true(grants::load_charge_book(*ledger, &contents, &error));
     book.replace(std::move(contents));
-    const auto daily = book.daily("RATE", grants::Budget::Unit::ChipHours, 0, utc_day);
+    const auto daily = book.daily("RATE", grants::Budget::Unit::ChipHours, 0);
     assert_int_equal(daily.size(), 30);
+    // What slurmctld reads for a forecast: the window's days only, the same rate.
+    const auto window = book.daily("RATE", grants::Budget::Unit::ChipHours, today - 13);
+    assert_int_equal(window.size(), 14);
+    for (const auto& [day, ticks] : window) assert_int_equal(ticks, chip_h(50));
     Validity v;
     v.until = d(2027, 12, 31);
     // 10,000 chip-h budget, 1,500 charged, 100 held: 8,400 left at 50 a day: 168 days.
     Forecast f = forecast(daily, today, 14, chip_h(10000) - chip_h(1500) - chip_h(100), v);
     assert_int_equal(f.per_day, chip_h(50));
     assert_true(*f.runs_out == today + 168);
+    Forecast from_window = forecast(window, today, 14, chip_h(10000) - chip_h(1500) - chip_h(100), v);
+    assert_int_equal(from_window.per_day, f.per_day);
+    assert_true(from_window.runs_out == f.runs_out);
     assert_string_equal(format_date(*f.runs_out).c_str(), "2027-08-29");
     assert_string_equal(grants::forecast_sentence(f, grants::Budget::Unit::ChipHours).c_str(),
                         "at 50.0 chip-h/day over the last 14 days, runs out on 2027-08-29, 4 months before the "

@@ -2,6 +2,7 @@
 // the spank environment, the line format with percent-encoded values, exact
 // amounts, detection of truncated or malformed answers, and rounding.
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -170,6 +171,30 @@ void test_refused_answer(void**) {
     auto back = decode_answer(encode_answer(a), &error);
     assert_true(back.has_value());
     assert_string_equal(back->refused.c_str(), a.refused.c_str());
+}
+
+// Metrics carry the accounting thread's pass counters; other answers none.
+void test_pass_counters_round_trip(void**) {
+    Answer a;
+    a.kind = QueryKind::Metrics;
+    a.user = "root";
+    std::string error;
+    auto back = decode_answer(encode_answer(a), &error);
+    assert_true(back.has_value());
+    assert_false(back->passes.has_value());
+    a.passes = grants::PassCounters{1234567, 4321, 17};
+    const std::string text = encode_answer(a);
+    assert_non_null(std::strstr(text.c_str(), "@slurm-grants passes all=1234567 full=4321 update_requests=17\n"));
+    back = decode_answer(text, &error);
+    assert_true(back.has_value());
+    assert_true(back->passes.has_value());
+    assert_int_equal(back->passes->passes, 1234567);
+    assert_int_equal(back->passes->full_passes, 4321);
+    assert_int_equal(back->passes->update_requests, 17);
+    assert_false(decode_answer("@slurm-grants answer v=1 kind=metrics user=root\n@slurm-grants passes all=1 full=1\n"
+                               "@slurm-grants end awards=0 reports=0\n",
+                               &error)
+                     .has_value());
 }
 
 void test_prefixes_and_noise(void**) {
@@ -380,6 +405,7 @@ int main(void) {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_quote_round_trip),
         cmocka_unit_test(test_refused_answer),
+        cmocka_unit_test(test_pass_counters_round_trip),
         cmocka_unit_test(test_prefixes_and_noise),
         cmocka_unit_test(test_incomplete_and_malformed),
         cmocka_unit_test(test_award_status_and_left),

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <limits>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -336,27 +337,50 @@ void check_sql_path(const Ledger& ledger, const LedgerFilter& filter, const std:
 }
 
 // slurmctld's charge book answers a PI's report per award exactly as the
-// ledger does, whatever the grouping and filter (charge_book.h).
+// ledger does, whatever the grouping and filter (charge_book.h). book_days:
+// the book dates charges with day_of, so its running sums per member and per
+// day (what balance and the forecast read, without a scan of the charges)
+// must equal the ledger's report by user and by day.
 void check_book_path(const Ledger& ledger, const ChargeBook& book, const LedgerFilter& filter,
-                     const std::function<DayNumber(std::int64_t)>& day_of) {
+                     const std::function<DayNumber(std::int64_t)>& day_of, bool book_days) {
     for (ReportGroup group : kEveryGroup) {
         for (const AwardReport& want : reference_report(ledger, filter, group, day_of)) {
             ReportInput b = generated_input(group, day_of);
             book.award_entries(want.award, filter, &b.charges, &b.adjustments);
             assert_same_reports({want}, build_report(b));
-            if (group != ReportGroup::User || filter.user || filter.since || filter.until) continue;
-            // Per member and per day: the same sums in the award's unit.
+            if (filter.user || filter.since || filter.until) continue;
             const Budget::Unit unit = generated_unit(want.award).value_or(Budget::Unit::ChipHours);
-            const auto members = book.members(want.award, unit);
-            assert_int_equal(members.size(), want.rows.size());
-            for (const ReportRow& row : want.rows) {
-                const MemberCharges& m = members.at(row.key);
-                assert_int_equal(m.runs, row.runs);
-                assert_int_equal(m.charged, unit == Budget::Unit::Usd ? row.usd : row.chip_hours);
+            if (group == ReportGroup::User) {
+                // Per member: the same runs and sums in the award's unit.
+                const auto members = book.members(want.award, unit);
+                assert_int_equal(members.size(), want.rows.size());
+                for (const ReportRow& row : want.rows) {
+                    const MemberCharges& m = members.at(row.key);
+                    assert_int_equal(m.runs, row.runs);
+                    assert_int_equal(m.charged, unit == Budget::Unit::Usd ? row.usd : row.chip_hours);
+                }
             }
-            Ticks per_day = 0;
-            for (const auto& [day, ticks] : book.daily(want.award, unit, 0, day_of)) per_day = add_saturating(per_day, ticks);
-            assert_int_equal(per_day, unit == Budget::Unit::Usd ? want.charges.usd : want.charges.chip_hours);
+            if (group != ReportGroup::Day || !book_days) continue;
+            // Per day, every day and from any first day on (a first day without
+            // charges starts at the next day that has some).
+            const auto days = book.daily(want.award, unit, std::numeric_limits<DayNumber>::min());
+            assert_int_equal(days.size(), want.rows.size());
+            Ticks total = 0;
+            for (const ReportRow& row : want.rows) {
+                const auto day = parse_date(row.key);
+                assert_true(day.has_value());
+                assert_true(days.count(*day) == 1);
+                assert_int_equal(days.at(*day), unit == Budget::Unit::Usd ? row.usd : row.chip_hours);
+                total = add_saturating(total, days.at(*day));
+            }
+            assert_int_equal(total, unit == Budget::Unit::Usd ? want.charges.usd : want.charges.chip_hours);
+            for (std::size_t i = 0; i < want.rows.size(); i += 7) {
+                const DayNumber first = *parse_date(want.rows[i].key);
+                const auto tail = book.daily(want.award, unit, first);
+                assert_int_equal(tail.size(), want.rows.size() - i);
+                assert_true(tail.begin()->first == first);
+                assert_int_equal(book.daily(want.award, unit, first + 1).size(), want.rows.size() - i - 1);
+            }
         }
     }
 }
@@ -368,7 +392,7 @@ void test_charge_book_matches_the_ledger(void** state) {
     ChargeBook book;
     assert_false(book.loaded());
     fill_generated_ledger(*ledger);
-    ChargeBook::Contents contents;
+    ChargeBook::Contents contents(shifted_day);
     assert_true(load_charge_book(*ledger, &contents, &error));
     book.replace(std::move(contents));
     assert_true(book.loaded());
@@ -376,30 +400,54 @@ void test_charge_book_matches_the_ledger(void** state) {
     assert_true(ledger->charges(&all, &error));
     assert_int_equal(book.charges(), all.size());
     assert_true(book.bytes() >= all.size() * sizeof(BookedCharge));
-    check_book_path(*ledger, book, {}, shifted_day);
+    check_book_path(*ledger, book, {}, shifted_day, true);
     LedgerFilter f;
     f.user = "bob";
-    check_book_path(*ledger, book, f, shifted_day);
+    check_book_path(*ledger, book, f, shifted_day, true);
     f = {};
     f.since = 1'700'000'000 + 30 * 86400;
     f.until = 1'700'000'000 + 90 * 86400;
-    check_book_path(*ledger, book, f, localtime_day);
+    check_book_path(*ledger, book, f, localtime_day, false);
 
     // Charges the accounting pass records later join the book: the report
     // still equals the ledger's, job order included (job 120's new run is
-    // older than jobs recorded before it).
-    std::vector<ChargeRecord> later{charge(120, 1'700'000'000 + 200 * 86400, "B-02", "frank", 16, 300,
-                                           1'700'000'000 + 201 * 86400),
-                                    charge(5000, 1'700'000'000 + 200 * 86400, "new-award", "alice", 16, 300,
-                                           1'700'000'000 + 201 * 86400)};
+    // older than jobs recorded before it), and so do the running sums, for
+    // a charge dated before every day the award had (recorded while
+    // slurmctld was down, say), one in the middle and one after them all.
+    const std::int64_t t0 = 1'700'000'000;
+    std::vector<ChargeRecord> later{charge(120, t0 + 200 * 86400, "B-02", "frank", 16, 300, t0 + 201 * 86400),
+                                    charge(5000, t0 + 200 * 86400, "new-award", "alice", 16, 300, t0 + 201 * 86400),
+                                    charge(121, t0 + 2 * 86400, "B-02", "alice", 16, 600, t0 + 2 * 86400 + 700),
+                                    charge(122, t0 + 150 * 86400, "B-02", "frank", 32, 600, t0 + 150 * 86400 + 700, -1),
+                                    charge(123, t0 + 150 * 86400, "B-01", "bob", 32, 900, t0 + 150 * 86400 + 950),
+                                    charge(124, t0 + 900 * 86400, "B-01", "bob", 16, 60, t0 + 900 * 86400 + 70)};
     std::vector<ChargeRecord> inserted;
     assert_true(ledger->record_charges(later, &inserted, &error));
-    assert_int_equal(inserted.size(), 2);
+    assert_int_equal(inserted.size(), later.size());
     book.add_charges(inserted);
-    check_book_path(*ledger, book, {}, shifted_day);
+    check_book_path(*ledger, book, {}, shifted_day, true);
+
+    // Loaded again from scratch, the book has the same sums.
+    ChargeBook reloaded;
+    ChargeBook::Contents again(shifted_day);
+    assert_true(load_charge_book(*ledger, &again, &error));
+    reloaded.replace(std::move(again));
+    for (const char* award : {"B-01", "B-02", "D-07", "a-lower", "Z-9", "new-award"}) {
+        for (Budget::Unit unit : {Budget::Unit::ChipHours, Budget::Unit::Usd}) {
+            const auto a = reloaded.members(award, unit), b = book.members(award, unit);
+            assert_int_equal(a.size(), b.size());
+            for (const auto& [user, m] : a) {
+                assert_int_equal(m.runs, b.at(user).runs);
+                assert_int_equal(m.charged, b.at(user).charged);
+            }
+            assert_true(reloaded.daily(award, unit, 0) == book.daily(award, unit, 0));
+        }
+    }
     book.clear();
     assert_false(book.loaded());
     assert_int_equal(book.charges(), 0);
+    assert_true(book.daily("B-01", Budget::Unit::Usd, 0).empty());
+    assert_true(book.members("B-01", Budget::Unit::Usd).empty());
 }
 
 void test_sql_path_matches_build_report(void** state) {

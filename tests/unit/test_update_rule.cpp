@@ -8,6 +8,7 @@
 
 #include "cmocka.h"
 #include "core/policy_loader.h"
+#include "core/update_pass.h"
 #include "core/update_rule.h"
 
 using grants::AwardUsageView;
@@ -271,6 +272,34 @@ void test_max_nodes_zero_is_no_maximum(void** /*state*/) {
     assert_true(s.max_nodes == 0xfffffff0LL);
 }
 
+// Which accepted updates ask for a full pass (update_pass.h): none that
+// cannot change a hold (a loop of `scontrol update Comment=x` used to make
+// one every second), and at most one per kEvery seconds of the others.
+void test_update_pass_requests(void** /*state*/) {
+    grants::UpdatePassThrottle throttle;
+    constexpr std::int64_t every = grants::UpdatePassThrottle::kEvery;
+    for (std::int64_t now = 1000; now < 1000 + 3 * every; ++now) assert_false(throttle.should_request(false, now));
+    assert_int_equal(throttle.requested(), 0);
+    assert_int_equal(throttle.declined(), 0);
+    // A cost-touching update asks; the next ones inside the period do not.
+    assert_true(throttle.should_request(true, 2000));
+    for (std::int64_t now = 2000; now < 2000 + every; ++now) {
+        assert_false(throttle.should_request(true, now));
+        assert_false(throttle.should_request(false, now));
+    }
+    assert_true(throttle.should_request(true, 2000 + every));
+    // A loop of cost-touching updates, ten a second for a minute: at most
+    // one request per period.
+    std::size_t granted = 0;
+    for (std::int64_t tick = 0; tick < 600; ++tick) granted += throttle.should_request(true, 3000 + tick / 10);
+    assert_int_equal(granted, 60 / every);
+    assert_int_equal(throttle.requested(), 2 + 60 / every);
+    assert_int_equal(throttle.declined(), every + 600 - 60 / every);
+    // A clock stepped back starts a new period rather than silencing requests.
+    assert_true(throttle.should_request(true, 100));
+    assert_false(throttle.should_request(true, 101));
+}
+
 }  // namespace
 
 int main(void) {
@@ -282,6 +311,7 @@ int main(void) {
         cmocka_unit_test(test_on_error_when_budgets_cannot_be_checked),
         cmocka_unit_test(test_rerun_release_must_fit),
         cmocka_unit_test(test_max_nodes_zero_is_no_maximum),
+        cmocka_unit_test(test_update_pass_requests),
     };
     return cmocka_run_group_tests_name("update_rule", tests, nullptr, nullptr);
 }

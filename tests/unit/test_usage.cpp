@@ -13,6 +13,7 @@
 
 #include "cmocka.h"
 #include "core/policy_loader.h"
+#include "core/update_pass.h"
 #include "core/usage.h"
 
 using grants::AwardTally;
@@ -1158,6 +1159,24 @@ void test_tracker_update_hold_until_next_pass(void** /*state*/) {
     expect_view(t.view(policy(), "CH", "bob"), 0, ticks_of(10'000'000), 2, 48, 0, 0);
 }
 
+// Why accepted updates need not make a full pass run at once (update_pass.h):
+// passes that copy nothing (deferred by the rate limit, or idle) never end an
+// update hold, only a pass that copied the jobs after the update does (or
+// 60 s without one; any accepted update moves last_job_update, so a full pass comes
+// within kBusyPassEvery seconds). Until then the raise stays held.
+void test_update_hold_survives_deferred_passes(void** /*state*/) {
+    UsageTracker t;
+    t.publish(snapshot_with("CH", ticks_of(2'000'000), "alice", 1, 16), {}, 100, 60, t.next_marker());
+    t.hold_until_next_pass("CH", "alice", ticks_of(7'000'000), 0, 16, 100);
+    for (std::int64_t now = 100; now <= 100 + 2 * grants::UpdatePassThrottle::kEvery; ++now) {
+        t.expire_approvals(now);  // what a pass that copied nothing does
+        expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(9'000'000), 1, 32, 1, 32);
+    }
+    // The first pass that copied the changed job holds it itself.
+    t.publish(snapshot_with("CH", ticks_of(9'000'000), "alice", 1, 32), {}, 111, 60, t.next_marker());
+    expect_view(t.view(policy(), "CH", "alice"), 0, ticks_of(9'000'000), 1, 32, 1, 32);
+}
+
 // An approval marker in an untagged job can only be forged (job_submit sets
 // it when it tags a job): it must not drop another job's approval.
 void test_untagged_job_marker_ignored(void** /*state*/) {
@@ -1408,6 +1427,7 @@ int main(void) {
         cmocka_unit_test(test_tracker_approvals),
         cmocka_unit_test(test_tracker_approval_expiry),
         cmocka_unit_test(test_tracker_update_hold_until_next_pass),
+        cmocka_unit_test(test_update_hold_survives_deferred_passes),
         cmocka_unit_test(test_untagged_job_marker_ignored),
         cmocka_unit_test(test_tracker_expire_approvals_keeps_snapshot),
         cmocka_unit_test(test_tracker_charged_in_unit),
