@@ -34,6 +34,7 @@ extern "C" {
 #include "core/policy_store.h"
 #include "core/query.h"
 #include "core/report.h"
+#include "core/text.h"
 #include "core/update_rule.h"
 #include "core/usage.h"
 #include "grants_config.h"
@@ -204,7 +205,7 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
                          "usage not known yet after (re)start");
         return o;
     }
-    if (o.decision.verdict == Decision::Verdict::Reject) o.log = "rejected job of " + request.who.user + ": " + o.decision.message;
+    if (o.decision.verdict == Decision::Verdict::Reject) o.log = "rejected job of " + loggable(request.who.user) + ": " + o.decision.message;
     if (const Award* a = policy->find_award(o.decision.award)) o.unit = a->budget.unit;
     return o;
 }

@@ -16,6 +16,7 @@ extern "C" {
 #include "core/neuron_cores.h"
 #include "core/paths.h"
 #include "core/policy_loader.h"
+#include "core/text.h"
 #include "grants_config.h"
 
 namespace grants::spank {
@@ -156,7 +157,7 @@ int remote_init(spank_t sp, const SpankSettings& settings) {
     if (in_scope(*load.policy, job) && !approved_award && !has_unchecked_mark(tag.admin_comment)) {
         // Refused in each task, not here: a failure in slurmstepd's plugin
         // initialisation drains the node, which would let users drain nodes.
-        refusal = "job " + std::to_string(job_id) + " runs on partition " + tag.partition +
+        refusal = "job " + std::to_string(job_id) + " runs on partition " + loggable(tag.partition) +
                   ", which needs an approved award, but it carries none; refusing to start its tasks";
         slurm_error("grants: %s", refusal.c_str());
     }
