@@ -23,6 +23,7 @@ cat >"$MAILPROG" <<EOF
 [ "\$1" = "-s" ] || exit 2
 n=\$(date +%s%N)
 { printf 'to: %s\nsubject: %s\n\n' "\$3" "\$2"; cat; } >"$SPOOL/msg.\$n.\$\$"
+grep -E '^(Uid|Gid|Groups):' /proc/self/status >"$SPOOL/ids.\$n.\$\$"
 EOF
 chmod 0755 "$MAILPROG"
 export CLUSTER_EXTRA_CONF="MailProg=$MAILPROG"
@@ -135,8 +136,28 @@ case_unsent_message_is_retried() {
     assert_eq 1 "$(messages 'A-RETRY')" "told once"
 }
 
+# Root's grantctl writes a ledger owned by another user as that user, and
+# MailProg runs so too: with the owner's group only, none of root's
+# supplementary groups (here disk and adm, given to the root shell that runs
+# it). A copy of the ledger owned by dave (SlurmUser is root in this cluster).
+case_root_drops_its_groups() {
+    local own=$SPOOL/owned ids
+    mkdir -p "$own" && sqlite3 "$LEDGER" ".backup '$own/ledger.db'" && sqlite3 "$own/ledger.db" 'DELETE FROM alerts' &&
+        chown -R dave: "$own" && chmod 0700 "$own" || return 1
+    rm -f "$SPOOL"/ids.*
+    assert_status 0 setpriv --groups 4,6 -- "$GC" alerts --send --ledger "$own/ledger.db"
+    assert_contains "$T_OUT" "sent: " "the copy's alerts are sent again"
+    assert_eq "$(stat -c %U "$own/ledger.db")" dave "the ledger stays dave's"
+    ids=$(cat "$SPOOL"/ids.* 2>/dev/null | sort -u)
+    local uid gid
+    uid=$(id -u dave) gid=$(id -g dave)
+    assert_eq "$(printf 'Gid:\t%s\t%s\t%s\t%s\nGroups:\t%s \nUid:\t%s\t%s\t%s\t%s' $gid $gid $gid $gid $gid $uid $uid $uid $uid)" \
+        "$ids" "MailProg ran as dave with dave's group only"
+}
+
 run_case "dry run and bad input: nothing sent or recorded" case_dry_run_and_bad_input
 run_case "crossing 50 % and 80 % with real jobs: two messages, none again after a restart" case_crossings_told_once
 run_case "a message MailProg refused is tried again by the next run" case_unsent_message_is_retried
+run_case "root writes the ledger as its owner, without root's groups" case_root_drops_its_groups
 for j in "${JOBS[@]}"; do scancel "$j" 2>/dev/null; done
 finish
