@@ -63,7 +63,7 @@ case_unknown_award() {
     try_submit alice -p trn1 --award=BOT-NOPE --wrap true
     assert_eq 1 "$T_STATUS" "sbatch exit status"
     assert_eq "" "$JOB" "no job created"
-    assert_contains "$T_OUT" "sbatch: error: award BOT-NOPE does not exist (your awards: BOT-ALPHA, BOT-BETA)."
+    assert_contains "$T_OUT" "sbatch: error: user alice is not a member of award BOT-NOPE, or it does not exist (your awards: BOT-ALPHA, BOT-BETA)."
 }
 
 case_malformed_award_client_side() {
@@ -82,7 +82,7 @@ case_non_member() {
     try_submit carol -p trn1 --award=BOT-ALPHA --wrap true
     assert_eq 1 "$T_STATUS" "sbatch exit status"
     assert_eq "" "$JOB" "no job created"
-    assert_contains "$T_OUT" "sbatch: error: user carol is not a member of award BOT-ALPHA (your awards: BOT-GAMMA)."
+    assert_contains "$T_OUT" "sbatch: error: user carol is not a member of award BOT-ALPHA, or it does not exist (your awards: BOT-GAMMA)."
 }
 
 case_cpu_job_untouched() {
