@@ -12,6 +12,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "cli/become_owner.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/json.h"
@@ -143,8 +144,8 @@ std::optional<int> open_ledger_as_owner(const std::string* given, const char* co
     // Root writes as the ledger's owner (SlurmUser), so that SQLite's journal
     // files stay slurmctld's.
     if (::geteuid() == 0 && st.st_uid != 0) {
-        if (::setgid(st.st_gid) != 0 || ::setuid(st.st_uid) != 0) {
-            return refused("cannot switch to the ledger's owner (uid " + std::to_string(st.st_uid) + ").");
+        if (std::string denied = become_owner(st.st_uid, st.st_gid); !denied.empty()) {
+            return refused("cannot switch to the ledger's owner (uid " + std::to_string(st.st_uid) + "): " + denied + ".");
         }
     }
     std::string error;

@@ -157,16 +157,24 @@ int run_alerts(const std::vector<std::string>& args) {
 
     const std::string mail_prog = slurm_conf_value(slurm_conf_path(), "MailProg").value_or("/bin/mail");
     std::vector<std::string> failures;
+    std::vector<std::string> unsafe;  // recipients MailProg was not given
     std::string json = "{\"alerts\":[";
     std::size_t n = 0;
     for (const AlertRow& r : to_send) {
         std::string state = send ? "sent" : "due";
         if (send) {
             // Every recipient in turn; the first failure stops the message.
+            // A name MailProg could misread is never passed to it (the
+            // others are told; the run ends with status 1 saying so).
             std::string why = r.recipients.empty() ? "the award has no PI or manager to tell" : "";
             for (std::string_view who : split(r.recipients, ',')) {
                 if (!why.empty()) break;
-                if (!who.empty()) why = run_mail_prog(mail_prog, r.subject, std::string(who), r.body);
+                if (who.empty()) continue;
+                if (std::string bad = mail_recipient_problem(who); !bad.empty()) {
+                    unsafe.push_back(r.subject + ": " + bad);
+                    continue;
+                }
+                why = run_mail_prog(mail_prog, r.subject, std::string(who), r.body);
             }
             if (why.empty() && !ledger->mark_alert_sent(r.award, r.kind, r.threshold, now, &error)) {
                 why = "sent, but the ledger did not record it (" + error + "); it may be sent again";
@@ -192,6 +200,11 @@ int run_alerts(const std::vector<std::string>& args) {
     if (!failures.empty()) {
         return refused(std::to_string(failures.size()) + " alert(s) not sent, to be tried again by the next run: " +
                        failures.front() + (failures.size() > 1 ? " (and more)" : "") + ".");
+    }
+    if (!unsafe.empty()) {
+        return refused(std::to_string(unsafe.size()) + " recipient(s) not given to MailProg, whose names it could misread: " +
+                       unsafe.front() + (unsafe.size() > 1 ? " (and more)" : "") +
+                       "; correct the name in the policy (the other recipients were told).");
     }
     return kExitOk;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cost_model.h"
+#include "text.h"
 
 namespace grants {
 
@@ -22,6 +23,28 @@ std::vector<std::string> alert_recipients(const Award& award, bool notify_member
     names.insert(award.managers.begin(), award.managers.end());
     if (notify_members) names.insert(award.members.users.begin(), award.members.users.end());
     return {names.begin(), names.end()};
+}
+
+std::string mail_recipient_problem(std::string_view name) {
+    const auto letter_or_digit = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
+    const std::string shown = "recipient " + loggable(name);
+    if (name.empty()) return "an empty recipient name";
+    if (name.front() == '-') {
+        return shown + " starts with '-', which MailProg (called as slurmctld calls it: MailProg -s SUBJECT USER) "
+                       "would take for an option";
+    }
+    if (name.size() > 255) return shown + " is longer than 255 characters";
+    if (!letter_or_digit(name.front()) && name.front() != '_') {
+        return shown + " does not start with a letter, a digit or '_'";
+    }
+    for (char c : name) {
+        if (!letter_or_digit(c) && c != '.' && c != '_' && c != '-' && c != '@') {
+            return shown + " is not a user name (letters, digits, '.', '_', '-' and '@' only)";
+        }
+    }
+    return {};
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -43,5 +44,15 @@ std::vector<AlertRow> due_alerts(const Policy& policy, const std::vector<AwardSt
 // The recipients of an award's alerts: its PI and managers, and the members
 // listed by user name when notify_members is on; sorted, no duplicates.
 std::vector<std::string> alert_recipients(const Award& award, bool notify_members);
+
+// Why name cannot be handed to MailProg as its recipient, or "" when it can.
+// MailProg is called as slurmctld calls it, `MailProg -s SUBJECT USER`, with
+// no "--" before USER: Slurm's own smail and many site scripts take the
+// recipient as their third argument, and "--" would become it. So a name
+// mail(1) could read as an option (a leading '-') or a shell script could
+// misread (blanks, control bytes, quotes, '$', '/', ';' ...) is refused: a
+// user name is letters, digits, '.', '_', '-' and '@' (user@domain from
+// SSSD), starting with a letter, a digit or '_', at most 255 characters.
+std::string mail_recipient_problem(std::string_view name);
 
 }  // namespace grants

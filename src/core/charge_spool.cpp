@@ -1,12 +1,16 @@
 #include "charge_spool.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <cstdlib>
 #include <sstream>
+
+#include "cost_model.h"
+#include "ledger_health.h"
 
 namespace grants {
 namespace {
@@ -141,13 +145,41 @@ bool write_charge_spool(const std::string& path, const ChargeSpool& spool, std::
     return true;
 }
 
-bool read_charge_spool(const std::string& path, ChargeSpool* spool, std::string* error) {
+bool read_charge_spool(const std::string& path, const std::vector<uid_t>& owners, ChargeSpool* spool,
+                       std::string* error) {
     std::vector<ChargeRecord>* out = &spool->charges;
     *spool = ChargeSpool{};
-    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    // Trusted like the ledger before anything is read: whoever could write
+    // it could credit awards (a negative charge) or hold them at will.
+    const auto slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    struct stat ds {};
+    if (::lstat(dir.c_str(), &ds) != 0 || !S_ISDIR(ds.st_mode)) {
+        if (::lstat(path.c_str(), &ds) != 0 && errno == ENOENT) return true;
+        *error = path + " is not used: its directory " + dir + " is not a directory";
+        return false;
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT) return true;
-        *error = errno_text("cannot open", path);
+        *error = errno == ELOOP ? path + " is not used: it is a symbolic link (never followed)"
+                                : errno_text("cannot open", path);
+        return false;
+    }
+    struct stat fs {};
+    std::string untrusted;
+    if (::fstat(fd, &fs) != 0) {
+        untrusted = errno_text("cannot stat", path);
+    } else if (!S_ISREG(fs.st_mode)) {
+        untrusted = path + " is not used: it is not a regular file";
+    } else if (!owned_safely(fs, owners)) {
+        untrusted = path + " is not used: it is owned or writable by others than root and SlurmUser";
+    } else if (!owned_safely(ds, owners)) {
+        untrusted = path + " is not used: its directory " + dir + " is writable by others than root and SlurmUser";
+    }
+    if (!untrusted.empty()) {
+        ::close(fd);
+        *error = untrusted;
         return false;
     }
     std::string data;
@@ -187,7 +219,7 @@ bool read_charge_spool(const std::string& path, ChargeSpool* spool, std::string*
         if (!f.empty() && f[0] == kShrunk) {
             long long job = 0, run = 0, chips = 0;
             if (f.size() != 4 || !parse_int(f[1], &job) || job <= 0 || job > 0xffffffffLL || !parse_int(f[2], &run) ||
-                !parse_int(f[3], &chips) || chips <= 0) {
+                run < 0 || !parse_int(f[3], &chips) || chips <= 0 || chips > kSpoolMaxChips) {
                 *error = path + ":" + std::to_string(number) + ": malformed shrunk-run line";
                 *spool = ChargeSpool{};
                 return false;
@@ -215,6 +247,22 @@ bool read_charge_spool(const std::string& path, ChargeSpool* spool, std::string*
                         parse_int(f[10], &usd) && parse_int(f[11], &at) && !c.award.empty();
         if (!ok) {
             *error = path + ":" + std::to_string(number) + ": malformed charge line";
+            *spool = ChargeSpool{};
+            return false;
+        }
+        // Possible values only: a negative amount would credit the award.
+        const char* impossible = nullptr;
+        if (run < 0 || at < 0) {
+            impossible = "a negative time";
+        } else if (chips < 0 || chips > kSpoolMaxChips) {
+            impossible = "an impossible number of chips";
+        } else if (seconds < 0 || seconds > kSpoolMaxSeconds) {
+            impossible = "an impossible number of seconds";
+        } else if (ch < 0 || ch >= kSaturatedTicks || usd < -1 || usd >= kSaturatedTicks) {
+            impossible = "a negative or absurd amount";
+        }
+        if (impossible) {
+            *error = path + ":" + std::to_string(number) + ": a charge with " + impossible;
             *spool = ChargeSpool{};
             return false;
         }

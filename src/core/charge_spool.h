@@ -12,6 +12,8 @@
 // it already has a no-op.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -52,9 +54,21 @@ struct ChargeSpool {
 // *error when it could not be written; the old file is then unchanged.
 bool write_charge_spool(const std::string& path, const ChargeSpool& spool, std::string* error);
 
-// Reads the spool at path into *out (empty when there is no file). false
-// with *error when the file exists but cannot be read or is malformed
-// (error names the line).
-bool read_charge_spool(const std::string& path, ChargeSpool* out, std::string* error);
+// What a spooled charge can hold; anything else is not a charge the
+// accounting pass made (a damaged or forged file), and the spool is refused.
+inline constexpr std::int64_t kSpoolMaxChips = std::int64_t{1} << 30;
+inline constexpr std::int64_t kSpoolMaxSeconds = std::int64_t{100} * 366 * 86400;  // a century
+
+// Reads the spool at path into *out (empty when there is no file). The
+// spool is trusted like the ledger (ledger_health.h owned_safely), checked
+// before a byte is read: its directory and the file owned by root or one of
+// owners and writable by nobody else, the file a regular file opened without
+// following a link (checked on the descriptor read). Every line must hold
+// possible values: no negative or absurd chips, seconds or amounts (over
+// kSpoolMaxChips, kSpoolMaxSeconds, or a saturated amount). false with
+// *error (and *out empty) when the file exists but is not trusted, cannot be
+// read, is malformed or holds an impossible value (error names the line).
+bool read_charge_spool(const std::string& path, const std::vector<uid_t>& owners, ChargeSpool* out,
+                       std::string* error);
 
 }  // namespace grants

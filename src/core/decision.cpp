@@ -216,8 +216,12 @@ Decision decide_submit(const Policy& policy, const JobRequest& job, const UsageL
     } else if ((award = policy.find_award(award_id))) {
         member = is_member(*award, who);
     }
-    if (!award) return reject("award " + award_id + " does not exist (" + awards_hint(policy, who) + ").");
-    if (!member) {
+    if (!award || !member) {
+        if (!job.precise_award_refusals) {
+            return reject("user " + who.user + " is not a member of award " + award_id + ", or it does not exist (" +
+                          awards_hint(policy, who) + ").");
+        }
+        if (!award) return reject("award " + award_id + " does not exist (" + awards_hint(policy, who) + ").");
         return reject("user " + who.user + " is not a member of award " + award_id + " (" + awards_hint(policy, who) +
                       ").");
     }

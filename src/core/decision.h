@@ -35,6 +35,12 @@ struct JobRequest {
     DayNumber today = 0;                  // controller's local date
     std::int64_t now = 0;                 // seconds since the epoch
     std::int64_t started_at = 0;          // a running job's start (updates); 0: not started
+    // An award that does not exist and one the user is not a member of get
+    // one sentence, so that naming IDs cannot tell which awards exist (as
+    // grantctl balance and report answer). True where the award was not
+    // chosen by whoever asks (an update: the job's own tag, or an
+    // operator's AdminComment): the precise reason.
+    bool precise_award_refusals = false;
     // The first second after a day, in the controller's local time zone
     // (nullptr: UTC): where an award whose valid.until is that day ends.
     std::int64_t (*day_end)(DayNumber day) = nullptr;

@@ -23,6 +23,10 @@ std::string dir_of(const std::string& path) {
 
 }  // namespace
 
+bool owned_safely(const struct stat& st, const std::vector<uid_t>& owners) {
+    return owner_ok(st.st_uid, owners) && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
 LedgerHealth check_ledger_file(const std::string& path, const FileIdentity* opened, const std::vector<uid_t>& owners) {
     LedgerHealth h;
     const std::string dir = dir_of(path);
@@ -36,7 +40,7 @@ LedgerHealth check_ledger_file(const std::string& path, const FileIdentity* open
         h.problem = "its directory " + dir + " is not a directory";
         return h;
     }
-    if (!owner_ok(ds.st_uid, owners) || (ds.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    if (!owned_safely(ds, owners)) {
         h.problem = "its directory " + dir + " is writable by others than root and SlurmUser";
         return h;
     }
@@ -55,7 +59,7 @@ LedgerHealth check_ledger_file(const std::string& path, const FileIdentity* open
         return h;
     }
     h.identity = FileIdentity{fs.st_dev, fs.st_ino};
-    if (!owner_ok(fs.st_uid, owners) || (fs.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    if (!owned_safely(fs, owners)) {
         h.problem = "it is owned or writable by others than root and SlurmUser";
         return h;
     }

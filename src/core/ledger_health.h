@@ -8,6 +8,7 @@
 // a file an attacker controls.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -34,6 +35,11 @@ struct LedgerHealth {
 // Below this much free space the ledger counts as full: a charge must never
 // be the write that fails half-way.
 inline constexpr std::uint64_t kLedgerMinFreeBytes = 1024 * 1024;
+
+// The rule the ledger, its directory and the files beside it follow: owned
+// by root or one of owners, writable by nobody else (no group or other
+// write bit). st from lstat or fstat.
+bool owned_safely(const struct stat& st, const std::vector<uid_t>& owners);
 
 // path: the ledger; opened: identity of the file the caller has open (null if
 // none); owners: uids allowed to own the file and its directory (root is

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "text.h"
+
 namespace grants {
 namespace {
 
@@ -142,7 +144,8 @@ VisibleCores visible_cores(const PartitionCost& partition, const NeuronTaskFacts
             out.value = *facts.user_value;
             return out;
         }
-        out.note = "NEURON_RT_VISIBLE_CORES=" + *facts.user_value + " names cores outside this job's; replaced";
+        // The user's own text, bound for slurmd's log: never raw (a newline would forge a log line).
+        out.note = "NEURON_RT_VISIBLE_CORES=" + loggable(*facts.user_value) + " names cores outside this job's; replaced";
     }
     out.action = VisibleCores::Action::Set;
     out.value = format_index_list(allowed);

@@ -46,7 +46,7 @@ struct VisibleCores {
     enum class Action { Leave, Set, KeepUser };
     Action action = Action::Leave;
     std::string value;  // for Set: the cores of the allocated devices
-    std::string note;   // why (for the slurmd log), empty when nothing to say
+    std::string note;   // why (for the slurmd log, one line: user text in it is loggable()), empty when nothing to say
 };
 
 // The rule: Leave on a partition that is not priced per core (cores_per_chip

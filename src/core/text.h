@@ -1,8 +1,13 @@
-// Small text helpers shared by the core's parsers.
+// Small text helpers shared by the core's parsers, and the one rendering of
+// untrusted text for log lines.
 #pragma once
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
+
+#include "award_id.h"  // quote_untrusted
 
 namespace grants {
 
@@ -18,6 +23,20 @@ inline std::vector<std::string_view> split(std::string_view s, char sep) {
         start = pos + 1;
     }
     return out;
+}
+
+// Text a user controls (their environment, a job's fields) for a log line or
+// a message: as it is when it is short, plain printable ASCII without blanks,
+// quotes or backslashes; otherwise quoted by quote_untrusted (control bytes
+// and non-ASCII as \xNN, cut at max_chars). Either way it can never end the
+// line it is in, forge a line of its own or put a terminal escape into a log.
+inline std::string loggable(std::string_view text, std::size_t max_chars = 80) {
+    bool plain = !text.empty() && text.size() <= max_chars;
+    for (char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte <= 0x20 || byte >= 0x7f || c == '"' || c == '\\') plain = false;
+    }
+    return plain ? std::string(text) : quote_untrusted(text, max_chars);
 }
 
 }  // namespace grants

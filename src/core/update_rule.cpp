@@ -87,6 +87,8 @@ UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool led
     }
     after.requested = AwardRequest{};
     after.requested.award = *award;
+    // The job's own award, or one an operator named: no probing to guard against.
+    after.precise_award_refusals = true;
     const UsageLookup without_own = [&](const std::string& id, const std::string& user) {
         AwardUsageView v = usage(id, user);
         if (u.award && id == *u.award) {

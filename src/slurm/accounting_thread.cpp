@@ -94,15 +94,20 @@ void AccountingThread::report_problem(const std::string& problem) {
     ledger_ok_ = false;
 }
 
+// Who may own the ledger, its directory and the spool beside it (root always may).
+std::vector<uid_t> AccountingThread::trusted_owners() const {
+    std::vector<uid_t> owners{::geteuid()};
+    if (slurm_user_id() != 0) owners.push_back(slurm_user_id());
+    return owners;
+}
+
 // Before every pass: the file at the path must still be the one we opened, a
 // regular file nobody else can write, on a writable filesystem with room.
 // A ledger that existed once is never silently re-created empty (that would
 // forget every charge): the admin restores it, or creates an empty file to
 // start a new one.
 bool AccountingThread::ensure_ledger() {
-    std::vector<uid_t> owners{::geteuid()};
-    if (slurm_user_id() != 0) owners.push_back(slurm_user_id());
-    LedgerHealth health = check_ledger_file(ledger_path_, ledger_ ? &opened_ : nullptr, owners);
+    LedgerHealth health = check_ledger_file(ledger_path_, ledger_ ? &opened_ : nullptr, trusted_owners());
     if (health.replaced) {
         log_info("ledger " + ledger_path_ + " was replaced by another file; reopening it");
         ledger_.reset();
@@ -156,12 +161,15 @@ void AccountingThread::mark_usable() {
 
 // What an earlier slurmctld could not let go (charge_spool.h): charges the
 // ledger did not take, held and recorded like those of this one, and shrunk
-// runs' largest allocations. A spool that cannot be read is moved aside
-// (never overwritten) and the admin is told where.
+// runs' largest allocations. The spool is trusted as the ledger is (owner,
+// mode, no link: checked by read_charge_spool before it reads a byte, since
+// this runs before the pass checks the ledger's directory), and every value
+// in it must be possible; a spool that is not, or cannot be read, is moved
+// aside (never overwritten) and the admin is told where.
 void AccountingThread::restore_spool() {
     ChargeSpool spool;
     std::string error;
-    if (read_charge_spool(spool_path_, &spool, &error)) {
+    if (read_charge_spool(spool_path_, trusted_owners(), &spool, &error)) {
         if (spool.empty()) return;
         accountant_.restore_uncommitted(spool.charges);
         // Given to the accountant by the first pass over the recovered jobs:
@@ -177,7 +185,7 @@ void AccountingThread::restore_spool() {
     }
     const std::string aside = spool_path_ + ".unreadable." + std::to_string(std::time(nullptr));
     const bool moved = ::rename(spool_path_.c_str(), aside.c_str()) == 0;
-    log_error("cannot read the uncommitted charges: " + error + (moved ? "; the file was moved to " + aside : "") +
+    log_error("cannot use the uncommitted charges: " + error + (moved ? "; the file was moved to " + aside : "") +
               "; the charges in it are not held or recorded: check them and record them with grantctl adjust");
 }
 

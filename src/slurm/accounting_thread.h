@@ -88,6 +88,7 @@ private:
     bool only_submissions(const std::shared_ptr<const PolicyState>& state, const JobListStamp& stamp,
                           std::int64_t now) const;
     bool ensure_ledger();
+    std::vector<uid_t> trusted_owners() const;
     void notice_other_writers();
     void notice_takeover(std::uintptr_t job_list);  // job_list: JobListStamp::list of this pass
     void report_problem(const std::string& problem);

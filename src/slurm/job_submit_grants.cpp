@@ -36,6 +36,7 @@ extern "C" {
 #include "core/report.h"
 #include "core/unchecked_admission.h"
 #include "core/update_pass.h"
+#include "core/text.h"
 #include "core/update_rule.h"
 #include "core/usage.h"
 #include "grants_config.h"
@@ -192,7 +193,7 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
             o.log = "job of uid " + std::to_string(submit_uid) + " refused: " + a.unchecked_because;
         }
     } else if (o.decision.verdict == Decision::Verdict::Reject) {
-        o.log = "rejected job of " + request.who.user + ": " + o.decision.message;
+        o.log = "rejected job of " + loggable(request.who.user) + ": " + o.decision.message;
     }
     return o;
 }

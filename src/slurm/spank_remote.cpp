@@ -1,5 +1,7 @@
 #include "spank_remote.h"
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -16,6 +18,8 @@ extern "C" {
 #include "core/neuron_cores.h"
 #include "core/paths.h"
 #include "core/policy_loader.h"
+#include "core/task_gate.h"
+#include "core/text.h"
 #include "grants_config.h"
 
 namespace grants::spank {
@@ -129,36 +133,51 @@ int remote_init(spank_t sp, const SpankSettings& settings) {
     std::uint32_t job_id = 0;
     if (spank_get_item(sp, S_JOB_ID, &job_id) != ESPANK_SUCCESS || job_id == 0) return 0;
 
-    JobTag tag = query_controller(job_id);
-    if (!tag.found) {
-        slurm_error("grants: job %u: cannot read its award tag from slurmctld; SLURM_AWARD_ID stays unset", job_id);
-        return 0;
+    // The job record, with a short bounded retry (core/task_gate.h): a busy
+    // controller gets a second chance; one that never answers gets no
+    // benefit of the doubt on an enforced partition.
+    StepFacts facts;
+    facts.job_id = job_id;
+    JobTag tag;
+    facts.attempts = retry_bounded([&] { return (tag = query_controller(job_id)).found; }, kJobRecordAttempts,
+                                   [](int) { ::sleep(kJobRecordRetryPauseSeconds); }, &facts.record_loaded);
+    if (facts.record_loaded) {
+        facts.admin_comment = tag.admin_comment;
+        facts.partition = tag.partition;
+    } else {
+        facts.partition_hint = task_env(sp, "SLURM_JOB_PARTITION");
     }
-    auto award = award_in_admin_comment(tag.admin_comment);
-    if (award && is_valid_award_id(*award)) approved_award = *award;
 
-    // Defence in depth: the controller should never let such a job start.
     PolicyLoad load = load_policy_file(policy_path(settings));
     if (!load.policy) {
+        if (facts.record_loaded) {
+            auto award = award_in_admin_comment(tag.admin_comment);
+            if (award && is_valid_award_id(*award)) approved_award = *award;
+        } else {
+            slurm_error("grants: job %u: cannot read its award tag from slurmctld; SLURM_AWARD_ID stays unset", job_id);
+        }
         slurm_info("grants: job %u: policy unavailable in slurmstepd (%s); not re-checking the tag", job_id,
                    load.errors.empty() ? "unknown error" : load.errors.front().to_string().c_str());
         return 0;
     }
-    if (const PartitionCost* cost = load.policy->find_partition(tag.partition); cost && cost->cores_per_chip > 0) {
+    if (const PartitionCost* cost = load.policy->find_partition(tag.partition);
+        facts.record_loaded && cost && cost->cores_per_chip > 0) {
         neuron_job.known = true;
         neuron_job.cost = *cost;
         neuron_job.exclusive = tag.exclusive;
         neuron_job.nodes = tag.nodes;
         neuron_job.gres_details = tag.gres_details;
     }
-    JobRequest job;
-    job.partitions.push_back(tag.partition);
-    if (in_scope(*load.policy, job) && !approved_award && !has_unchecked_mark(tag.admin_comment)) {
-        // Refused in each task, not here: a failure in slurmstepd's plugin
-        // initialisation drains the node, which would let users drain nodes.
-        refusal = "job " + std::to_string(job_id) + " runs on partition " + tag.partition +
-                  ", which needs an approved award, but it carries none; refusing to start its tasks";
+    // Defence in depth: the controller should never let such a job start.
+    // Refused in each task, not here: a failure in slurmstepd's plugin
+    // initialisation drains the node, which would let users drain nodes.
+    TaskGate gate = decide_task_gate(*load.policy, facts);
+    approved_award = gate.award;
+    refusal = gate.refusal;
+    if (!refusal.empty()) {
         slurm_error("grants: %s", refusal.c_str());
+    } else if (!facts.record_loaded) {
+        slurm_error("grants: job %u: cannot read its award tag from slurmctld; SLURM_AWARD_ID stays unset", job_id);
     }
     return 0;
 }

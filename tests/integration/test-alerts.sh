@@ -5,7 +5,9 @@
 # crossing through slurm.conf's MailProg (a test MailProg that keeps every
 # message) - none again after a controller restart and another run; an
 # award ending in 5 days is announced once; a message MailProg could not
-# take is tried again by the next run; --dry-run sends and records nothing.
+# take is tried again by the next run; --dry-run sends and records nothing;
+# root's grantctl writes a ledger as its owner without root's groups; a
+# recipient name MailProg could take for an option is never given to it.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster.sh"
 . "$here/lib.sh"
@@ -22,9 +24,13 @@ cat >"$MAILPROG" <<EOF
 [ -e "$SPOOL/fail" ] && exit 3
 [ "\$1" = "-s" ] || exit 2
 n=\$(date +%s%N)
+printf '%s\n' "\$*" >>"$SPOOL/argv"
 { printf 'to: %s\nsubject: %s\n\n' "\$3" "\$2"; cat; } >"$SPOOL/msg.\$n.\$\$"
+grep -E '^(Uid|Gid|Groups):' /proc/self/status >"$SPOOL/ids.\$n.\$\$"
 EOF
 chmod 0755 "$MAILPROG"
+: >"$SPOOL/argv"
+chmod 0666 "$SPOOL/argv"   # every MailProg's arguments, whoever it runs as
 export CLUSTER_EXTRA_CONF="MailProg=$MAILPROG"
 
 POLICY_FILE=$(mktemp)
@@ -50,6 +56,13 @@ awards:
   A-RETRY:
     pi: carol
     members: { users: [alice] }
+    valid: { until: $(date -d '1000 days' +%F) }
+    budget: { chip_hours: 10 }
+    alerts: { used: [1] }
+  A-ODD:
+    pi: carol
+    managers: ["-oEvil=1"]
+    members: { users: [carol] }
     valid: { until: $(date -d '1000 days' +%F) }
     budget: { chip_hours: 10 }
     alerts: { used: [1] }
@@ -135,8 +148,43 @@ case_unsent_message_is_retried() {
     assert_eq 1 "$(messages 'A-RETRY')" "told once"
 }
 
+# Root's grantctl writes a ledger owned by another user as that user, and
+# MailProg runs so too: with the owner's group only, none of root's
+# supplementary groups (here disk and adm, given to the root shell that runs
+# it). A copy of the ledger owned by dave (SlurmUser is root in this cluster).
+case_root_drops_its_groups() {
+    local own=$SPOOL/owned ids
+    mkdir -p "$own" && sqlite3 "$LEDGER" ".backup '$own/ledger.db'" && sqlite3 "$own/ledger.db" 'DELETE FROM alerts' &&
+        chown -R dave: "$own" && chmod 0700 "$own" || return 1
+    rm -f "$SPOOL"/ids.*
+    assert_status 0 setpriv --groups 4,6 -- "$GC" alerts --send --ledger "$own/ledger.db"
+    assert_contains "$T_OUT" "sent: " "the copy's alerts are sent again"
+    assert_eq "$(stat -c %U "$own/ledger.db")" dave "the ledger stays dave's"
+    ids=$(cat "$SPOOL"/ids.* 2>/dev/null | sort -u)
+    local uid gid
+    uid=$(id -u dave) gid=$(id -g dave)
+    assert_eq "$(printf 'Gid:\t%s\t%s\t%s\t%s\nGroups:\t%s \nUid:\t%s\t%s\t%s\t%s' $gid $gid $gid $gid $gid $uid $uid $uid $uid)" \
+        "$ids" "MailProg ran as dave with dave's group only"
+}
+
+# A recipient MailProg could take for an option (a manager named
+# "-oEvil=1") is never given to it; the others are told, and the run says so.
+case_unsafe_recipient_not_given() {
+    hold_job carol A-ODD 1 || return 1
+    eventually 10 "the hold is known" held_is carol A-ODD 0.266667 || return 1
+    assert_status 1 "$GC" alerts --send
+    assert_contains "$T_OUT" "sent: [slurm-grants] award A-ODD has used 1% of its budget -> -oEvil=1,carol"
+    assert_contains "$T_OUT" "1 recipient(s) not given to MailProg, whose names it could misread: [slurm-grants] award A-ODD has used 1% of its budget: recipient -oEvil=1 starts with '-'"
+    assert_eq 1 "$(messages 'A-ODD')" "carol was told"
+    assert_eq 0 "$(grep -c -- '-oEvil' "$SPOOL/argv")" "MailProg never saw the name"
+    assert_status 0 "$GC" alerts --send
+    assert_contains "$T_OUT" "No alert is due." "told once, as any other"
+}
+
 run_case "dry run and bad input: nothing sent or recorded" case_dry_run_and_bad_input
 run_case "crossing 50 % and 80 % with real jobs: two messages, none again after a restart" case_crossings_told_once
 run_case "a message MailProg refused is tried again by the next run" case_unsent_message_is_retried
+run_case "root writes the ledger as its owner, without root's groups" case_root_drops_its_groups
+run_case "a recipient MailProg could take for an option is never given to it" case_unsafe_recipient_not_given
 for j in "${JOBS[@]}"; do scancel "$j" 2>/dev/null; done
 finish

@@ -103,6 +103,23 @@ quote_vs_sbatch() {  # quote_vs_sbatch USER EXPECTED-STATUS SBATCH-ARGS...
     assert_eq "$s" "$q" "quote and sbatch print the same sentence"
 }
 
+# No award-ID oracle: an award the user is not a member of (G-CAROL) and one
+# that does not exist (G-NOPE) get the same answer from sbatch and from
+# quote, --json included, but for the ID.
+case_foreign_and_missing_awards_alike() {
+    local foreign
+    quote_vs_sbatch alice 1 -p trn1 -t 10 --award=G-NOPE
+    assert_status 1 as_user alice "$GC" quote -p trn1 -t 10 --award=G-CAROL --json
+    foreign=${T_OUT//G-CAROL/G-NOPE}
+    assert_status 1 as_user alice "$GC" quote -p trn1 -t 10 --award=G-NOPE --json
+    assert_eq "$foreign" "$T_OUT" "quote --json answers alike"
+    try_submit alice -p trn1 -t 10 --award=G-CAROL --hold --wrap true
+    foreign=${T_OUT//G-CAROL/G-NOPE}
+    try_submit alice -p trn1 -t 10 --award=G-NOPE --hold --wrap true
+    assert_eq "$foreign" "$T_OUT" "sbatch answers alike"
+    assert_contains "$T_OUT" "sbatch: error: user alice is not a member of award G-NOPE, or it does not exist (your awards: G-MAIN, G-SMALL)."
+}
+
 case_quote_agrees_with_sbatch() {
     quote_vs_sbatch alice 0 -p trn1 -N 1 -t 30 --award=G-MAIN
     quote_vs_sbatch alice 0 -p trn1 -N 2 -t 1:00:00 --award=G-MAIN
@@ -283,6 +300,7 @@ EOF
 run_case "balance: each user sees their own awards only" case_balance_shows_only_own_awards
 run_case "balance matches the ledger after jobs run" case_balance_matches_ledger
 run_case "quote agrees with sbatch, accepted and rejected" case_quote_agrees_with_sbatch
+run_case "an award one is not a member of and one that does not exist answer alike" case_foreign_and_missing_awards_alike
 run_case "report totals equal the ledger's sums in every format" case_report_totals_equal_ledger
 run_case "adjust is recorded and changes the next decision" case_adjust_changes_next_decision
 run_case "metrics parse as Prometheus text" case_metrics_parse_as_prometheus

@@ -125,6 +125,21 @@ case_whole_node_and_user_value() {
     assert_eq "unset" "$(field "$out" cores)" "a cpu job gets no NEURON_RT_VISIBLE_CORES"
 }
 
+# The note about a replaced value goes to slurmd's log (slurmstepd logs
+# there): the user's text must not be able to start a line of its own.
+case_user_value_logged_escaped() {
+    local forged='[2001-01-01T00:00:00.000] grants: FORGED-BY-ALICE' log
+    T_OUT=$(as_user alice env "NEURON_RT_VISIBLE_CORES=$(printf '0-99\n%s' "$forged")" \
+        sbatch -o "$HOME_ALICE/%j.out" -n 1 -c 1 -p trn2 --award=N-1 -w "$NODE" --gres=gpu:1 -t 5 --wrap "$SHOW" 2>&1)
+    JOB=$(sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p' <<<"$T_OUT")
+    [ -n "$JOB" ] || { _t_fail "refused: $T_OUT"; return 1; }
+    ran "$JOB" >/dev/null || return 1
+    log=$(cat "$CLUSTER_DIR"/log/slurmd*.log)
+    assert_contains "$log" 'NEURON_RT_VISIBLE_CORES="0-99\x0a[2001-01-01T00:00:00.000] grants: FORGED-BY-ALICE" names cores outside' \
+        "the value is logged escaped, on the note's own line"
+    assert_eq 0 "$(grep -c '^\[2001-01-01T00:00:00.000\] grants: FORGED' <<<"$log")" "no forged line in slurmd's log"
+}
+
 case_gpu_requests_priced() {
     submit -p trn2 --award=N-1 --gres=gpu:4 -t 60 --hold --wrap true
     assert_contains "$T_OUT" "this job holds 4.0 chip-h" "gres/gpu:4 for an hour holds 4 chip-h"
@@ -240,5 +255,6 @@ run_case "a constraint is priced at every type it admits (|, brackets, counts)" 
 run_case "two jobs sharing a node see disjoint NeuronCores" case_two_jobs_share_a_node
 run_case "a step sees the cores of its own devices" case_step_sees_its_devices
 run_case "whole-node jobs, the user's own value, cpu jobs" case_whole_node_and_user_value
+run_case "a user's NEURON_RT_VISIBLE_CORES is logged escaped (no forged log lines)" case_user_value_logged_escaped
 run_case "gres/gpu requests on a gpu-typed partition are priced" case_gpu_requests_priced
 finish

@@ -350,7 +350,7 @@ case_award_files_in_a_directory() {
     rm -f "$dir/drop-2.yaml"
     # Retired: the file is removed, and so is the award.
     rm -f "$dir/drop-1.yaml"
-    dave_until "award DROP-1 does not exist" 5
+    dave_until "user dave is not a member of award DROP-1, or it does not exist" 5
     install_policy "$BASE"
     rm -rf "$dir"
 }

@@ -13,7 +13,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 . "$here/suite.sh"
+# A Prolog (slurmd runs it before the batch step starts) that stops
+# slurmctld (SIGSTOP) for the one job named in $STOPPER.trigger, so that
+# slurmstepd cannot read that job's record; a no-op for every other job.
+STOPPER=$(mktemp /tmp/slurm-grants-prolog.XXXXXX)
+cat >"$STOPPER" <<'PROLOG'
+#!/bin/sh
+[ -f "$0.trigger" ] || exit 0
+read -r job pid <"$0.trigger"
+[ "$SLURM_JOB_ID" = "$job" ] && kill -STOP "$pid"
+exit 0
+PROLOG
+chmod 0755 "$STOPPER"
+export CLUSTER_EXTRA_CONF="Prolog=$STOPPER"
 grants_suite_start "$here/policies/skeleton.yaml"
+trap 'cluster_exit_trap; rm -f "$STOPPER" "$STOPPER.trigger"' EXIT
 
 
 # output_of USER JOB: the job's stdout file, once the job has ended.
@@ -63,7 +77,7 @@ case_unknown_award() {
     try_submit alice -p trn1 --award=BOT-NOPE --wrap true
     assert_eq 1 "$T_STATUS" "sbatch exit status"
     assert_eq "" "$JOB" "no job created"
-    assert_contains "$T_OUT" "sbatch: error: award BOT-NOPE does not exist (your awards: BOT-ALPHA, BOT-BETA)."
+    assert_contains "$T_OUT" "sbatch: error: user alice is not a member of award BOT-NOPE, or it does not exist (your awards: BOT-ALPHA, BOT-BETA)."
 }
 
 case_malformed_award_client_side() {
@@ -82,7 +96,7 @@ case_non_member() {
     try_submit carol -p trn1 --award=BOT-ALPHA --wrap true
     assert_eq 1 "$T_STATUS" "sbatch exit status"
     assert_eq "" "$JOB" "no job created"
-    assert_contains "$T_OUT" "sbatch: error: user carol is not a member of award BOT-ALPHA (your awards: BOT-GAMMA)."
+    assert_contains "$T_OUT" "sbatch: error: user carol is not a member of award BOT-ALPHA, or it does not exist (your awards: BOT-GAMMA)."
 }
 
 case_cpu_job_untouched() {
@@ -165,6 +179,33 @@ case_admin_changes_award() {
     scancel "$JOB"
 }
 
+# slurmctld does not answer when slurmstepd asks for the job's record (it is
+# stopped by the Prolog): after the bounded retry (2 x MessageTimeout=10 s +
+# 1 s) the tasks of a job on an enforced partition are refused, tag or not.
+case_spank_fails_closed_without_job_record() {
+    local pid i found=
+    try_submit alice -p trn1 --award=BOT-BETA --hold -o 'out-%j.txt' --wrap 'echo SCRIPT-RAN'
+    assert_eq 0 "$T_STATUS" "held trn1 job" || return 1
+    assert_eq "award=BOT-BETA" "$(job_field "$JOB" AdminComment)" "the job is tagged"
+    pid=$(cat "$CLUSTER_DIR/pids/slurmctld")
+    echo "$JOB $pid" >"$STOPPER.trigger"
+    scontrol release "$JOB"
+    for ((i = 0; i < 300; i++)); do
+        grep -q "job $JOB: slurmctld did not answer" "$CLUSTER_DIR"/log/slurmd*.log && { found=1; break; }
+        sleep 0.2
+    done
+    kill -CONT "$pid"
+    rm -f "$STOPPER.trigger"
+    assert_eq 1 "${found:-0}" "slurmstepd gave up on the job record within 60 s (slurmd's log)"
+    assert_eq "FAILED" "$(wait_job_done "$JOB" 60)" "job refused by slurmstepd"
+    assert_not_contains "$(cat "$(cluster_home alice)/out-$JOB.txt" 2>/dev/null)" "SCRIPT-RAN" "the script did not run"
+    assert_contains "$(cat "$CLUSTER_DIR"/log/slurmd*.log)" \
+        "job $JOB: slurmctld did not answer for its job record (2 tries), so its award tag cannot be checked; it runs on partition trn1, which needs an approved award: refusing to start its tasks"
+    # The controller answers again: the same kind of job runs.
+    try_submit alice -p trn1 --award=BOT-BETA -o 'out-%j.txt' --wrap 'echo SCRIPT-RAN'
+    assert_contains "$(output_of alice "$JOB")" "SCRIPT-RAN" "with the record, a tagged job runs"
+}
+
 # Last: slurmctld without job_submit/grants; the SPANK plugin still refuses
 # to start tasks of an untagged job on an enforced partition.
 case_spank_defence_in_depth() {
@@ -193,5 +234,6 @@ run_case "default award and only award" case_default_and_only_award
 run_case "user cannot move an untagged job into scope" case_user_cannot_move_job_into_scope
 run_case "user cannot set AdminComment" case_user_cannot_set_admin_comment
 run_case "admin changes a job's award, re-validated" case_admin_changes_award
+run_case "SPANK refuses a job whose record slurmctld does not give (fail closed)" case_spank_fails_closed_without_job_record
 run_case "SPANK refuses untagged jobs without job_submit/grants" case_spank_defence_in_depth
 finish

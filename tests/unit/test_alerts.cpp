@@ -83,6 +83,29 @@ void test_rules_and_recipients(void**) {
     assert_true((d.days_before_end == std::vector<int>{7, 30}));
 }
 
+// Names MailProg is given (MailProg -s SUBJECT USER, no "--", as slurmctld
+// calls it): user names only; never one it could take for an option.
+void test_mail_recipients(void**) {
+    for (const char* good : {"alice", "a.b_c-d", "u1", "_svc", "alice@EXAMPLE.org", "9lives"}) {
+        if (!mail_recipient_problem(good).empty()) {
+            print_error("'%s' refused: %s\n", good, mail_recipient_problem(good).c_str());
+            fail();
+        }
+    }
+    const std::string dash = mail_recipient_problem("-oProxyCommand=sh");
+    assert_true(dash.find("recipient -oProxyCommand=sh starts with '-'") != std::string::npos);
+    assert_true(dash.find("MailProg -s SUBJECT USER") != std::string::npos);
+    for (const char* bad : {"-", "--", "-f/etc/passwd", "", "a b", "a\nb", "a;rm -rf /", "$(id)", "`id`", "../x",
+                            "a/b", ".hidden", "caf\xc3\xa9", "a'b", "a\"b", "a\\b", "a\tb", "@x"}) {
+        const std::string why = mail_recipient_problem(bad);
+        assert_false(why.empty());
+        for (char c : why) assert_true(c >= 0x20 && c < 0x7f);  // the name is quoted for the log
+    }
+    assert_true(mail_recipient_problem(std::string(255, 'a')).empty());
+    assert_true(mail_recipient_problem(std::string(256, 'a')).find("longer than 255") != std::string::npos);
+    assert_true(mail_recipient_problem("a\nb").find("\"a\\x0ab\"") != std::string::npos);
+}
+
 void test_crossings_once_each(void**) {
     auto p = policy();
     const DayNumber today = day_number(2027, 1, 1);
@@ -197,6 +220,7 @@ void test_ledger_remembers(void** state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules_and_recipients),
+        cmocka_unit_test(test_mail_recipients),
         cmocka_unit_test(test_crossings_once_each),
         cmocka_unit_test(test_days_before_end),
         cmocka_unit_test(test_alerts_in_grants_yaml_errors),

@@ -6,9 +6,11 @@
 
 #include "cmocka.h"
 #include "core/award_id.h"
+#include "core/text.h"
 
 using grants::award_id_problem;
 using grants::is_valid_award_id;
+using grants::loggable;
 using grants::quote_untrusted;
 
 namespace {
@@ -174,6 +176,26 @@ void test_quote_untrusted(void** /*state*/) {
     assert_int_equal(quote_untrusted(std::string(500, 'y')).size(), 1 + 80 + 3 + 1);
 }
 
+// loggable: plain values stay as they are; anything that could end a log
+// line, forge one, or hide in a terminal is quoted and escaped.
+void test_loggable(void** /*state*/) {
+    assert_string_equal(loggable("trn1").c_str(), "trn1");
+    assert_string_equal(loggable("0-3,8-9").c_str(), "0-3,8-9");
+    assert_string_equal(loggable("").c_str(), "\"\"");
+    assert_string_equal(loggable("0-3\n[2025-01-01T00:00:00] forged").c_str(),
+                        "\"0-3\\x0a[2025-01-01T00:00:00] forged\"");
+    assert_string_equal(loggable("a b").c_str(), "\"a b\"");
+    assert_string_equal(loggable("say \"x\"").c_str(), "\"say \\x22x\\x22\"");
+    assert_string_equal(loggable("\x1b[2J").c_str(), "\"\\x1b[2J\"");
+    assert_string_equal(loggable("caf\xc3\xa9").c_str(), "\"caf\\xc3\\xa9\"");
+    assert_string_equal(loggable("abcdef", 3).c_str(), "\"abc...\"");
+    for (const char* hostile : {"a\rb", "a\nb", "\t", "x\x7f"}) {
+        const std::string out = loggable(hostile);
+        assert_true(printable_ascii(out));
+        assert_true(out.front() == '"');
+    }
+}
+
 }  // namespace
 
 int main(void) {
@@ -181,6 +203,7 @@ int main(void) {
         cmocka_unit_test(test_is_valid_award_id_table),  cmocka_unit_test(test_every_single_byte),
         cmocka_unit_test(test_problem_explains_why),     cmocka_unit_test(test_problem_escapes_control_bytes),
         cmocka_unit_test(test_problem_cuts_long_values), cmocka_unit_test(test_quote_untrusted),
+        cmocka_unit_test(test_loggable),
     };
     return cmocka_run_group_tests_name("award_id", tests, nullptr, nullptr);
 }

@@ -1,6 +1,12 @@
 // The spool of uncommitted charges (charge_spool.h): what is written is read
-// back exactly, an empty set removes the file, and a damaged file is an
-// error that names the line instead of charges silently lost or invented.
+// back exactly, an empty set removes the file, a damaged file is an error
+// that names the line instead of charges silently lost or invented, and a
+// spool anyone but root or SlurmUser could have written, or one holding
+// impossible values (a negative charge would credit its award), is refused
+// before it is used.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -8,17 +14,24 @@
 
 #include "cmocka.h"
 #include "core/charge_spool.h"
+#include "core/cost_model.h"
 #include "temp_dir.h"
 
 using grants::ChargeRecord;
 using grants::ChargeSpool;
 using grants::RunCap;
 using grants::ShrunkRun;
-using grants::read_charge_spool;
 using grants::write_charge_spool;
 using grants::test::dir_of;
 
 namespace {
+
+// The owners a controller running as this user trusts (root always).
+const std::vector<uid_t> kOwners{::geteuid()};
+
+bool read_charge_spool(const std::string& path, ChargeSpool* out, std::string* error) {
+    return grants::read_charge_spool(path, kOwners, out, error);
+}
 
 ChargeRecord charge(std::uint32_t job, const char* account) {
     ChargeRecord c;
@@ -132,6 +145,106 @@ void test_spool_without_caps_still_read(void** state) {
     assert_true(out.caps == caps_only.caps);
 }
 
+void expect_refused(const std::string& path, const std::vector<uid_t>& owners, const char* message) {
+    ChargeSpool out;
+    std::string error;
+    assert_false(grants::read_charge_spool(path, owners, &out, &error));
+    assert_true(out.empty());
+    if (error.find(message) == std::string::npos) {
+        print_error("error '%s' lacks '%s'\n", error.c_str(), message);
+        fail();
+    }
+}
+
+// Trusted like the ledger, before a byte is read: owner, mode, no link,
+// a directory nobody else can write.
+void test_untrusted_spool_refused(void** state) {
+    const std::string dir = dir_of(state);
+    const std::string path = dir + "/ledger.db.uncommitted";
+    std::string error;
+    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}}, &error));
+    ChargeSpool out;
+    assert_true(read_charge_spool(path, &out, &error));  // as written: trusted
+    assert_int_equal(out.charges.size(), 1);
+
+    assert_int_equal(::chmod(path.c_str(), 0666), 0);
+    expect_refused(path, kOwners, "owned or writable by others than root and SlurmUser");
+    assert_int_equal(::chmod(path.c_str(), 0620), 0);
+    expect_refused(path, kOwners, "owned or writable by others");
+    assert_int_equal(::chmod(path.c_str(), 0600), 0);
+    // Owned by someone who is neither root nor SlurmUser.
+    if (::geteuid() == 0) {
+        assert_int_equal(::chown(path.c_str(), 65534, 65534), 0);
+        expect_refused(path, kOwners, "owned or writable by others");
+        assert_int_equal(::chown(path.c_str(), 0, 0), 0);
+    } else {
+        expect_refused(path, {}, "owned or writable by others");  // this user is not trusted
+    }
+    assert_true(read_charge_spool(path, &out, &error));
+
+    // The directory writable by others: anyone could have put the file there.
+    assert_int_equal(::chmod(dir.c_str(), 0777), 0);
+    expect_refused(path, kOwners, ("is not used: its directory " + dir + " is writable by others").c_str());
+    assert_int_equal(::chmod(dir.c_str(), 0700), 0);
+
+    // A link to a good spool is never followed, nor is anything not a regular file.
+    const std::string real = dir + "/elsewhere";
+    assert_int_equal(std::rename(path.c_str(), real.c_str()), 0);
+    assert_int_equal(::symlink(real.c_str(), path.c_str()), 0);
+    expect_refused(path, kOwners, "is a symbolic link");
+    assert_int_equal(::unlink(path.c_str()), 0);
+    assert_int_equal(::mkfifo(path.c_str(), 0600), 0);  // opened without blocking, then refused
+    expect_refused(path, kOwners, "not a regular file");
+}
+
+// Line by line, only values the accounting pass can produce.
+void test_impossible_values_refused(void** state) {
+    const std::string path = dir_of(state) + "/spool";
+    std::string error;
+    // Field numbers: 7 chips, 8 seconds, 9 chip-h ticks, 10 usd ticks, 2 run start, 11 recorded at.
+    const auto line_with = [&](int field, const std::string& value) {
+        ChargeRecord c = charge(8, "nlp");
+        assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp"), c}, {}}, &error));
+        std::ifstream f(path);
+        std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        // The third line is job 8's: replace its field.
+        std::size_t start = text.find('\n', text.find('\n') + 1) + 1;
+        for (int i = 0; i < field; ++i) start = text.find('\t', start) + 1;
+        const std::size_t end = text.find_first_of("\t\n", start);
+        return text.substr(0, start) + value + text.substr(end);
+    };
+    expect_unreadable(path, line_with(9, "-115200000000"), ":3: a charge with a negative or absurd amount");
+    expect_unreadable(path, line_with(10, "-2"), ":3: a charge with a negative or absurd amount");
+    expect_unreadable(path, line_with(9, std::to_string(grants::kSaturatedTicks)), ":3: a charge with a negative or absurd amount");
+    expect_unreadable(path, line_with(7, "-32"), ":3: a charge with an impossible number of chips");
+    expect_unreadable(path, line_with(7, std::to_string(grants::kSpoolMaxChips + 1)), ":3: a charge with an impossible number of chips");
+    expect_unreadable(path, line_with(8, "-3600"), ":3: a charge with an impossible number of seconds");
+    expect_unreadable(path, line_with(8, std::to_string(grants::kSpoolMaxSeconds + 1)), ":3: a charge with an impossible number of seconds");
+    expect_unreadable(path, line_with(2, "-1"), ":3: a charge with a negative time");
+    expect_unreadable(path, line_with(11, "-1"), ":3: a charge with a negative time");
+    // Shrunk runs too.
+    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}}, &error));
+    std::ifstream f(path);
+    std::string good((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    expect_unreadable(path, good + "%shrunk\t9\t100\t-16\n", ":3: malformed shrunk-run line");
+    expect_unreadable(path, good + "%shrunk\t9\t-100\t16\n", ":3: malformed shrunk-run line");
+    expect_unreadable(path, good + "%shrunk\t9\t100\t" + std::to_string(grants::kSpoolMaxChips + 1) + "\n",
+                      ":3: malformed shrunk-run line");
+    // The edges are possible: no rate (-1), nothing run, the largest values.
+    ChargeRecord edge = charge(9, "nlp");
+    edge.usd = -1;
+    edge.seconds = 0;
+    edge.chip_hours = 0;
+    ChargeRecord big = charge(10, "nlp");
+    big.chips = grants::kSpoolMaxChips;
+    big.seconds = grants::kSpoolMaxSeconds;
+    big.chip_hours = grants::kSaturatedTicks - 1;
+    assert_true(write_charge_spool(path, ChargeSpool{{edge, big}, {}}, &error));
+    ChargeSpool out;
+    assert_true(read_charge_spool(path, &out, &error));
+    assert_int_equal(out.charges.size(), 2);
+}
+
 void test_write_failure_keeps_old_file(void** state) {
     const std::string path = dir_of(state) + "/spool";
     std::string error;
@@ -154,6 +267,9 @@ int main() {
         cmocka_unit_test_setup_teardown(test_write_failure_keeps_old_file, grants::test::make_dir,
                                         grants::test::remove_dir),
         cmocka_unit_test_setup_teardown(test_spool_without_caps_still_read, grants::test::make_dir,
+                                        grants::test::remove_dir),
+        cmocka_unit_test_setup_teardown(test_untrusted_spool_refused, grants::test::make_dir, grants::test::remove_dir),
+        cmocka_unit_test_setup_teardown(test_impossible_values_refused, grants::test::make_dir,
                                         grants::test::remove_dir),
     };
     return cmocka_run_group_tests_name("charge_spool", tests, nullptr, nullptr);

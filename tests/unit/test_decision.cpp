@@ -220,7 +220,7 @@ void test_resolution_order(void** /*state*/) {
          job(user("dave"), {"trn1"}),
          Verdict::Reject,
          "",
-         {"user dave is not a member of award BOT-C", "not a member of any award"},
+         {"user dave is not a member of award BOT-C, or it does not exist", "not a member of any award"},
          {}},
     });
 }
@@ -231,19 +231,19 @@ void test_award_checks(void** /*state*/) {
          job(user("carol"), {"trn1"}, asked({"BOT-Z"})),
          Verdict::Reject,
          "",
-         {"award BOT-Z does not exist", "your awards: BOT-C"},
+         {"user carol is not a member of award BOT-Z, or it does not exist (your awards: BOT-C).", "your awards: BOT-C"},
          {}},
         {"unknown award, no memberships",
          job(user("mallory"), {"trn1"}, asked({"BOT-Z"})),
          Verdict::Reject,
          "",
-         {"BOT-Z does not exist", "not a member of any award"},
+         {"BOT-Z, or it does not exist", "not a member of any award"},
          {}},
         {"non-member",
          job(user("carol"), {"trn1"}, asked({"BOT-A"})),
          Verdict::Reject,
          "",
-         {"user carol is not a member of award BOT-A", "your awards: BOT-C"},
+         {"user carol is not a member of award BOT-A, or it does not exist (your awards: BOT-C)."},
          {}},
         {"non-member with several awards",
          job(user("bob", {}, "bio"), {"trn1"}, asked({"BOT-C"})),
@@ -293,9 +293,40 @@ void test_award_checks(void** /*state*/) {
          job(user("carol"), {"trn1"}, asked({"bot-c"})),
          Verdict::Reject,
          "",
-         {"bot-c does not exist"},
+         {"bot-c, or it does not exist"},
          {}},
     });
+}
+
+// No award-ID oracle: naming an award that does not exist and naming one
+// the user is not a member of give the same sentence (only the named ID
+// differs), for every user; an update (the job's own award, or an
+// operator's choice) keeps the precise reason.
+void test_unknown_and_foreign_awards_look_alike(void** /*state*/) {
+    const Policy policies[] = {make_policy(), make_indexed_policy()};
+    for (const Policy& policy : policies) {
+        for (const char* name : {"mallory", "bob", "dave", "alice"}) {
+            const Decision nonexistent = decide_submit(policy, job(user(name), {"trn1"}, asked({"BOT-Q"})), no_usage);
+            const Decision foreign = decide_submit(policy, job(user(name), {"trn1"}, asked({"BOT-C"})), no_usage);
+            assert_int_equal(static_cast<int>(nonexistent.verdict), static_cast<int>(Verdict::Reject));
+            assert_int_equal(static_cast<int>(foreign.verdict), static_cast<int>(Verdict::Reject));
+            std::string renamed = foreign.message;
+            renamed.replace(renamed.find("BOT-C"), 5, "BOT-Q");
+            if (renamed != nonexistent.message) {
+                print_error("%s: '%s' and '%s' tell the awards apart\n", name, nonexistent.message.c_str(),
+                            foreign.message.c_str());
+                fail();
+            }
+            assert_true(nonexistent.award.empty() && foreign.award.empty());
+            assert_int_equal(nonexistent.hold, foreign.hold);
+        }
+        JobRequest precise = job(user("mallory"), {"trn1"}, asked({"BOT-Q"}));
+        precise.precise_award_refusals = true;
+        assert_true(contains(decide_submit(policy, precise, no_usage).message, "award BOT-Q does not exist ("));
+        precise.requested = asked({"BOT-C"});
+        assert_true(contains(decide_submit(policy, precise, no_usage).message,
+                             "user mallory is not a member of award BOT-C (you are not a member of any award"));
+    }
 }
 
 void test_bad_requests(void** /*state*/) {
@@ -578,6 +609,7 @@ int main(void) {
         cmocka_unit_test(test_out_of_scope_untouched),
         cmocka_unit_test(test_resolution_order),
         cmocka_unit_test(test_award_checks),
+        cmocka_unit_test(test_unknown_and_foreign_awards_look_alike),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_multi_partition),
         cmocka_unit_test(test_request_from_environment),

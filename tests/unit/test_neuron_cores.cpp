@@ -94,6 +94,14 @@ void rule_for_a_task(void**) {
         assert_string_equal(v.value.c_str(), "8-15");
         assert_true(v.note.find("replaced") != std::string::npos);
     }
+    // The user's text reaches slurmd's log through the note: never raw, so a
+    // newline in it cannot forge a log line.
+    f.user_value = "0-99\n[2025-01-01T00:00:00.000] grants: forged";
+    v = visible_cores(p, f);
+    assert_string_equal(v.value.c_str(), "8-15");
+    assert_true(v.note.find('\n') == std::string::npos);
+    assert_true(v.note.find("\"0-99\\x0a[2025-01-01T00:00:00.000] grants: forged\"") != std::string::npos);
+    for (char c : v.note) assert_true(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f);
     f.user_value.reset();
 
     // A job with the whole node, or a partition without GRES: every core.

@@ -141,6 +141,9 @@ void test_award_change_by_operator(void** /*state*/) {
     u.touches_cost = true;
     u.wanted = "OTHER";
     expect_refused(decide_update(with_policy(), true, true, u, usage(u)), "not a member");
+    // An operator's choice gets the precise reason (no probing to guard against).
+    u.wanted = "NO-SUCH";
+    expect_refused(decide_update(with_policy(), true, true, u, usage(u)), "award NO-SUCH does not exist (");
     u.wanted = "B";
     UpdateVerdict v = decide_update(with_policy(), true, true, u, usage(u));
     assert_false(v.refused);
