@@ -62,7 +62,7 @@ void RunTracker::admit(std::uint32_t job_id, std::uint32_t attempt) { admitted_[
 std::vector<ShrunkRun> RunTracker::shrunk_runs() const {
     std::vector<ShrunkRun> out;
     for (const auto& [id, run] : runs_) {
-        if (run.shrunk) out.push_back({id, run.start, run.chips});
+        if (run.shrunk && !run.ended) out.push_back({id, run.start, run.chips});
     }
     for (const auto& [key, chips] : restored_chips_) out.push_back({key.first, key.second, chips});
     std::sort(out.begin(), out.end(), [](const ShrunkRun& a, const ShrunkRun& b) {
@@ -74,7 +74,7 @@ std::vector<ShrunkRun> RunTracker::shrunk_runs() const {
 std::vector<RunCap> RunTracker::capped_runs() const {
     std::vector<RunCap> out;
     for (const auto& [id, run] : runs_) {
-        if (run.limit_lowered) out.push_back({id, run.start, run.cap_seconds});
+        if (run.limit_lowered && !run.ended) out.push_back({id, run.start, run.cap_seconds});
     }
     for (const auto& [key, seconds] : restored_caps_) out.push_back({key.first, key.second, seconds});
     std::sort(out.begin(), out.end(), [](const RunCap& a, const RunCap& b) {

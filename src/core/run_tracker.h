@@ -51,6 +51,7 @@ struct Run {
     // Cloud nodes with boot_time: charged: the allocation its boot began
     // at; it is charged from there (within its cap). 0: from start.
     std::int64_t boot_start = 0;
+    bool ended = false;          // the job finished: its charge is made, nothing of it to keep
 
     // What the job record shows now: its time limit (seconds) and the chips
     // it holds.
@@ -85,9 +86,10 @@ public:
     // The budget admitted this re-run: it counts (and may start) from now on.
     void admit(std::uint32_t job_id, std::uint32_t attempt);
 
-    // Runs of running jobs that were shrunk or whose time limit was lowered,
-    // in job order, for the spool (charge_spool.h), and giving them back to a
-    // new controller: a run found again keeps its chips and its cap.
+    // Runs of running jobs (not ended) that were shrunk or whose time limit
+    // was lowered, in job order, for the spool (charge_spool.h), and giving
+    // them back to a new controller: a run found again keeps its chips and
+    // its cap.
     std::vector<ShrunkRun> shrunk_runs() const;
     std::vector<RunCap> capped_runs() const;
     void restore(const std::vector<ShrunkRun>& shrunk, const std::vector<RunCap>& caps);

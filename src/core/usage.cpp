@@ -282,6 +282,7 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
             }
             case JobObservation::Phase::Finished: {
                 if (job.start_time <= 0) break;  // cancelled while pending: costs nothing
+                if (run) run->ended = true;
                 if (charged_.count({job.job_id, job.start_time})) break;
                 // No run: a boot that ended without one (failed launch,
                 // cancelled while booting) costs nothing.
@@ -506,6 +507,22 @@ void UsageTracker::add_charges(const std::vector<ChargeRecord>& inserted) {
 std::map<std::string, ChargeTotals> UsageTracker::totals() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return std::map<std::string, ChargeTotals>(totals_.begin(), totals_.end());
+}
+
+bool UsageTracker::rerun_admitted(std::uint32_t job_id, std::uint32_t attempt) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = admitted_reruns_.find(job_id);
+    return it != admitted_reruns_.end() && it->second == attempt;
+}
+
+void UsageTracker::admit_rerun(std::uint32_t job_id, std::uint32_t attempt) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    admitted_reruns_[job_id] = attempt;
+}
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> UsageTracker::admitted_reruns() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {admitted_reruns_.begin(), admitted_reruns_.end()};
 }
 
 UsageSnapshot UsageTracker::snapshot() const {

@@ -10,6 +10,7 @@
 // answers the submit path from memory.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -133,6 +134,8 @@ public:
     // The budget admitted a waiting re-run (PassResult::reruns): from the
     // next pass on it is held like any pending job, and may start.
     void admit_rerun(std::uint32_t job_id, std::uint32_t attempt) { runs_.admit(job_id, attempt); }
+    // Whether the last pass saw this job (it is still in slurmctld's list).
+    bool saw(std::uint32_t job_id) const { return std::binary_search(present_.begin(), present_.end(), job_id); }
 
 private:
     using RunKey = std::pair<std::uint32_t, std::int64_t>;
@@ -211,6 +214,22 @@ public:
     void add_charges(const std::vector<ChargeRecord>& inserted);
     std::map<std::string, ChargeTotals> totals() const;
     UsageSnapshot snapshot() const;
+
+    // Re-runs of requeued jobs the budget admitted (run_tracker.h), by job:
+    // the attempt (restart count). The accounting pass admits them, and so
+    // does job_modify when it lets one start (a release, an earlier begin
+    // time), both under the decision lock; the pass gives them to its
+    // UsageAccountant before each pass, and forgets the purged jobs'.
+    bool rerun_admitted(std::uint32_t job_id, std::uint32_t attempt) const;
+    void admit_rerun(std::uint32_t job_id, std::uint32_t attempt);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> admitted_reruns() const;
+    template <class Present>
+    void forget_reruns(Present present) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto it = admitted_reruns_.begin(); it != admitted_reruns_.end();) {
+            it = present(it->first) ? std::next(it) : admitted_reruns_.erase(it);
+        }
+    }
     // Each member's live jobs and holds in the last snapshot (a PI's balance):
     // jobs approved since are in the award's totals, not yet here.
     std::unordered_map<std::string, UserTally> members(const std::string& award) const;
@@ -257,6 +276,7 @@ private:
     std::unordered_map<std::string, ChargeTotals> totals_;
     std::unordered_map<std::string, std::shared_ptr<const Funding>> funding_;
     std::uint64_t next_approval_ = 1;
+    std::unordered_map<std::uint32_t, std::uint32_t> admitted_reruns_;
 };
 
 // The charged amount of a ledger total in an award's budget unit.

@@ -309,6 +309,12 @@ void AccountingThread::publish_and_admit_reruns(const Policy& policy, PassResult
     {
         std::lock_guard<std::mutex> decide(decide_);
         tracker_.publish(std::move(result.snapshot), result.approvals_seen, now, 60, copied_from);
+        // Those job_modify admitted after this pass copied the jobs are held
+        // by its own hold until the next pass, which counts them.
+        auto& waiting = result.reruns;
+        waiting.erase(std::remove_if(waiting.begin(), waiting.end(),
+                                     [this](const WaitingRerun& r) { return tracker_.rerun_admitted(r.job_id, r.attempt); }),
+                      waiting.end());
         verdicts = admit_reruns(
             policy, std::move(result.reruns),
             [&](const std::string& award, const std::string& user) { return tracker_.view(policy, award, user); },
@@ -317,6 +323,7 @@ void AccountingThread::publish_and_admit_reruns(const Policy& policy, PassResult
             if (!v.fits) continue;
             const WaitingRerun& r = v.rerun;
             tracker_.hold_until_next_pass(r.award, r.user, r.cost, r.tasks, r.chips * r.tasks, now);
+            tracker_.admit_rerun(r.job_id, r.attempt);
             accountant_.admit_rerun(r.job_id, r.attempt);
         }
     }
@@ -631,10 +638,8 @@ void AccountingThread::pass() {
             job.user = who ? who->user : "uid " + std::to_string(job.user_id);
         }
     }
-    // Every pass, so that new in-scope jobs follow enforce.on_error as soon as
-    // the ledger becomes unusable, not only once a charge fails.
-    const bool ledger_usable = ensure_ledger();
     if (!state->policy) {
+        ensure_ledger();  // every pass: see below
         // Nothing can be priced; holds stay as last published. Runs that
         // ended meanwhile are kept, so that they are charged once a policy
         // loads even if Slurm has purged their jobs by then.
@@ -653,7 +658,6 @@ void AccountingThread::pass() {
         }
         unpriced_.clear();
     }
-    notice_other_writers();
     if (stamp.recovered && !shrunk_to_restore_.empty()) {
         accountant_.restore_shrunk(shrunk_to_restore_);
         shrunk_to_restore_.clear();
@@ -664,9 +668,22 @@ void AccountingThread::pass() {
     }
     refresh_node_types(state->policy, now);
     accountant_.set_node_types(std::atomic_load(&node_types_));
+    // Re-runs job_modify admitted since the last pass (a release, an earlier
+    // begin time) count like those the pass admitted.
+    for (const auto& [job, attempt] : tracker_.admitted_reruns()) accountant_.admit_rerun(job, attempt);
     PassResult result = accountant_.pass(state->policy, jobs, now);
+    tracker_.forget_reruns([this](std::uint32_t id) { return accountant_.saw(id); });
     hold_jobs_without_award(*state->policy, jobs, now);
     move_deadlines_to_award_ends(*state->policy, jobs, now);
+    // What only this pass knows of running jobs (a shrunk run's chips, a
+    // lowered run's cap) is spooled before the ledger is touched: another
+    // process holding the ledger makes opening or writing it wait (SQLite's
+    // busy timeout), and a crash meanwhile must not lose it.
+    if (accountant_.shrunk_runs() != spooled_.shrunk || accountant_.capped_runs() != spooled_.caps) sync_spool();
+    // Every pass, so that new in-scope jobs follow enforce.on_error as soon as
+    // the ledger becomes unusable, not only once a charge fails.
+    const bool ledger_usable = ensure_ledger();
+    notice_other_writers();
     if (!result.charges.empty() && ledger_usable) {
         std::vector<ChargeRecord> inserted;
         std::string error;

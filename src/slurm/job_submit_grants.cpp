@@ -426,9 +426,12 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     // Requeue calls neither job_submit nor job_modify; the accounting pass
     // admits or holds a requeued job's new run before its begin time. What
     // would let it start sooner comes here: a release, an earlier StartTime.
+    // A held one holds nothing (run_tracker.h); an unheld one holds its cost
+    // once admitted, and then an earlier begin time is an ordinary update.
+    const bool release = job.held && job_desc->priority == INFINITE;
+    const bool earlier = job_desc->begin_time > 0 && job_desc->begin_time < job.begin_time;
     u.rerun_start = job.pending && job.restart_count > 0 &&
-                    ((job.held && job_desc->priority == INFINITE) ||
-                     (job_desc->begin_time > 0 && job_desc->begin_time < job.begin_time));
+                    (release || (earlier && !job.held && !state->usage.rerun_admitted(job.job_id, job.restart_count)));
     u.award = award_in_admin_comment(job.admin_comment);
     if (job_desc->admin_comment) {
         // Only operators reach this (Slurm refuses AdminComment from users).
@@ -506,6 +509,9 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
         const char* comment = job_desc->admin_comment ? job_desc->admin_comment : job.admin_comment.c_str();
         ctld::replace_slurm_string(&job_desc->admin_comment, with_deadline_tag(comment, *v.set_deadline));
     }
+    // A requeued job's new run let start here: admitted, as the accounting
+    // pass would (it counts from its next pass on; the hold below until then).
+    if (u.rerun_start) state->usage.admit_rerun(job.job_id, job.restart_count);
     // Held at once: until the next pass reads the changed job, a submission
     // must not be approved against the hold from before this change.
     if (v.extra_hold > 0 || v.extra_jobs > 0 || v.extra_chips > 0) {

@@ -2,20 +2,68 @@
 # The quota engine against a real slurmctld: exact exhaustion, holds of
 # pending/running jobs, arrays per task, releases on cancel, charges of
 # actual elapsed time in the ledger (per run for requeued jobs, exactly once
-# across kill -9), limits, validity, re-validation of updates, and parallel
-# submitters who can never overspend an award.
+# across kill -9), limits, validity, re-validation of updates, parallel
+# submitters who can never overspend an award, a run that lowers its own
+# time limit (charged what it ran), and requeued jobs whose new run must fit.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster.sh"
 . "$here/lib.sh"
 
 . "$here/suite.sh"
+# One minute of grace past a time limit (Slurm's OverTimeLimit): the job that
+# lowers its own limit below what it has run is not killed at once, so the
+# suite can restart slurmctld while it still runs.
+CLUSTER_EXTRA_CONF="${CLUSTER_EXTRA_CONF:+$CLUSTER_EXTRA_CONF
+}OverTimeLimit=1"
 grants_suite_start "$here/policies/quota.yaml"
 LEDGER=$CLUSTER_DIR/state/grants/ledger.db
+LOWERED_JOB=$CLUSTER_DIR/lowered.job   # case_lowered_limit_start -> case_lowered_limit_charged_what_it_ran
 
 sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
 epoch() { date -d "$1" +%s; }
 # Accounting passes run every second; this waits for two.
 settle() { sleep 2.2; }
+
+# A run pays for the time it ran, whatever happens to its limit afterwards.
+# This job lowers its own limit to one minute after 65 s (from inside, as any
+# member could) and then waits for the suite; it takes over a minute, so it
+# starts first and the other cases run meanwhile.
+case_lowered_limit_start() {
+    try_submit alice -p trn1 --award=Q-LOWER -t 5 -o /dev/null --wrap '
+        sleep 65
+        until scontrol update JobId=$SLURM_JOB_ID TimeLimit=1; do sleep 1; done
+        while [ ! -e go.$SLURM_JOB_ID ]; do sleep 0.5; done'
+    assert_contains "$T_OUT" "award Q-LOWER: this job holds 1.4 chip-h" || return 1
+    echo "$JOB" >"$LOWERED_JOB"
+    wait_job_state "$JOB" RUNNING 30
+}
+
+# ...and it is charged what it ran (over 60 s), not its new limit, also
+# after slurmctld is killed (-9) and restarted in between: the run's largest
+# limit is kept in the spool next to the ledger (a %cap line).
+case_lowered_limit_charged_what_it_ran() {
+    local job spool=$LEDGER.uncommitted tab=$'\t'
+    job=$(cat "$LOWERED_JOB") || return 1
+    eventually 90 "job $job lowered its time limit" sh -c "scontrol show job $job | grep -q 'TimeLimit=00:01:00'" ||
+        return 1
+    eventually 5 "the spool keeps job $job's largest limit" grep -q "^%cap${tab}$job${tab}" "$spool" || return 1
+    assert_contains "$(grep "^%cap${tab}$job${tab}" "$spool")" "${tab}300" "its largest limit: 5 minutes"
+    sleep 6   # slurmctld saves the job's new limit within 5 s (SAVE_MAX_WAIT); then it crashes
+    cluster_kill9_ctld || return 1
+    cluster_start_ctld || return 1
+    assert_eq "00:01:00" "$(job_field "$job" TimeLimit)" "slurmctld recovered the lowered limit" || return 1
+    assert_eq RUNNING "$(job_field "$job" JobState)" "the job still runs (OverTimeLimit)"
+    touch "$(cluster_home alice)/go.$job"
+    wait_job_done "$job" 60 >/dev/null || return 1
+    settle
+    local start end
+    start=$(epoch "$(job_field "$job" StartTime)")
+    end=$(epoch "$(job_field "$job" EndTime)")
+    assert_eq 1 "$((end - start > 60))" "it ran more than its new limit ($((end - start)) s)"
+    assert_eq "$((end - start))" "$(sql "SELECT seconds FROM charges WHERE job_id=$job")" \
+        "charged the $((end - start)) s it ran, not the 60 s of its new limit"
+    assert_eq "" "$(grep -s "^%cap${tab}$job${tab}" "$spool")" "the spool forgot it once charged"
+}
 
 case_exhaustion_is_exact() {
     local jobs=() i
@@ -118,6 +166,49 @@ case_requeue_charged_per_run() {
     local second_run
     second_run=$(sql "SELECT seconds FROM charges WHERE job_id=$job ORDER BY run_start DESC LIMIT 1")
     assert_eq "$(( $(epoch "$(job_field "$job" EndTime)") - $(epoch "$(job_field "$job" StartTime)") ))" "$second_run" "second run's elapsed time"
+}
+
+# Any route that makes Slurm run a job again is a new run that must fit the
+# budget before it starts. The owner requeues a finished job (Slurm keeps it
+# MinJobAge, 300 s here) while another job holds most of the award: the
+# requeued job is held, with a reason squeue shows, is not charged again,
+# and its owner cannot release it while it does not fit. Once the other job
+# is gone, the release and an earlier start are accepted and it runs again:
+# two runs, two charges.
+case_requeued_finished_job_must_fit() {
+    try_submit bob -p trn1 --award=Q-RERUN -t 10 --requeue -o /dev/null --wrap 'sleep 1'
+    assert_contains "$T_OUT" "award Q-RERUN: this job holds 2.7 chip-h" || return 1
+    local job=$JOB other
+    assert_eq COMPLETED "$(wait_job_done "$job" 60)" "first run" || return 1
+    settle
+    try_submit bob -p trn1 --award=Q-RERUN -t 10 --hold --wrap true
+    assert_contains "$T_OUT" "award Q-RERUN: this job holds 2.7 chip-h" || return 1
+    other=$JOB
+    settle
+    assert_eq 1 "$(sql "SELECT count(*) FROM charges WHERE job_id=$job")" "first run charged" || return 1
+    assert_status 0 as_user bob scontrol requeue "$job" || return 1
+    eventually 10 "the requeued job is held for its award" \
+        sh -c "squeue -h -j $job -o %r | grep -q '^requeued, and award Q-RERUN has 0.3 of 3 chip-h left while this run needs up to 2.7 chip-h'" ||
+        return 1
+    assert_contains "$(scontrol show job "$job")" "Reason=requeued,_and_award_Q-RERUN_has_0.3_of_3_chip-h_left" "scontrol show job says why (spaces as _)"
+    assert_contains "$(squeue -h -j "$job" -o %r)" "release it (scontrol release $job) once the award has room"
+    assert_eq 0 "$(job_field "$job" Priority)" "held"
+    # Its owner's release is checked like a submission, and refused.
+    assert_status nonzero as_user bob scontrol release "$job"
+    if [ "$(slurm_series)" -ge $((23 * 256 + 2)) ]; then assert_contains "$T_OUT" "award Q-RERUN has"; fi
+    assert_contains "$(cat "$CLUSTER_DIR/log/slurmctld.log")" "job $job: update by uid $(id -u bob) refused: award Q-RERUN has"
+    assert_eq PENDING "$(job_field "$job" JobState)" "still pending"
+    assert_eq 0 "$(job_field "$job" Priority)" "still held"
+    sleep 1.5
+    assert_eq 1 "$(sql "SELECT count(*) FROM charges WHERE job_id=$job")" "not charged again"
+    # Room again: released and started at once by its owner, both checked.
+    scancel "$other"
+    settle
+    assert_status 0 as_user bob scontrol release "$job" || return 1
+    assert_status 0 as_user bob scontrol update "JobId=$job" StartTime=now || return 1
+    assert_eq COMPLETED "$(wait_job_done "$job" 60)" "the new run ran" || return 1
+    settle
+    assert_eq 2 "$(sql "SELECT count(DISTINCT run_start) FROM charges WHERE job_id=$job")" "two runs, two charges"
 }
 
 case_parallel_submitters_never_overspend() {
@@ -313,11 +404,13 @@ case_exclusive_pays_whole_nodes() {
     assert_eq 16 "$(sql "SELECT chips FROM charges WHERE job_id=$exclusive")" "the exclusive job paid for the whole node"
 }
 
+run_case "a job lowering its own time limit starts (checked later)" case_lowered_limit_start
 run_case "exhaustion is exact; charges follow elapsed time" case_exhaustion_is_exact
 run_case "arrays are held per task" case_array_held_per_task
 run_case "an update of a pending array is priced for every task" case_array_update_priced_per_task
 run_case "a pending job cancelled costs nothing and frees its hold" case_cancelled_pending_costs_nothing
 run_case "a requeued job is charged for every run" case_requeue_charged_per_run
+run_case "a finished job requeued by its owner must fit again; held, charged once" case_requeued_finished_job_must_fit
 run_case "parallel submitters never overspend" case_parallel_submitters_never_overspend
 run_case "kill -9 of slurmctld: each finished job charged exactly once" case_kill9_charges_exactly_once
 run_case "limits, time rules, partitions and validity" case_limits_and_time_rules
@@ -325,5 +418,6 @@ run_case "dollar budgets follow the partition's price; moves re-validated" case_
 run_case "admin updates are re-validated against the budget" case_admin_updates_are_revalidated
 run_case "an accepted update is held at once, also while passes are spaced out" case_accepted_update_held_at_once
 run_case "an operator's EndTime extension of a running job is re-validated" case_end_time_extension_revalidated
+run_case "a run that lowered its limit is charged what it ran, across kill -9" case_lowered_limit_charged_what_it_ran
 run_case "an exclusive job holds and pays for whole nodes" case_exclusive_pays_whole_nodes
 finish

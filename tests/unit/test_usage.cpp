@@ -772,6 +772,7 @@ void test_lowered_limit_caps_only_what_is_left(void** /*state*/) {
         r = pass(done, 1090);
         assert_int_equal(r.charges.size(), 1);
         expect_charge(r.charges[0], 45, 1000, 16, 87, 16LL * 87 * 1'000'000, 16LL * 87 * 1'340'000);
+        assert_true(acc.capped_runs().empty());  // ended: its charge (spooled until recorded) has it
     }
     // Raised (the raise was checked against the budget), then lowered: the
     // largest limit caps it. Past every limit it had: the largest one.
@@ -1179,6 +1180,22 @@ void test_update_hold_survives_deferred_passes(void** /*state*/) {
 
 // An approval marker in an untagged job can only be forged (job_submit sets
 // it when it tags a job): it must not drop another job's approval.
+// Re-runs admitted by the pass or by job_modify, shared through the
+// tracker: per job, the attempt; a later attempt is not admitted; purged
+// jobs are forgotten.
+void test_tracker_admitted_reruns(void** /*state*/) {
+    UsageTracker t;
+    assert_false(t.rerun_admitted(7, 1));
+    t.admit_rerun(7, 1);
+    t.admit_rerun(8, 3);
+    assert_true(t.rerun_admitted(7, 1));
+    assert_false(t.rerun_admitted(7, 2));
+    assert_int_equal(t.admitted_reruns().size(), 2);
+    t.forget_reruns([](std::uint32_t id) { return id == 8; });
+    assert_false(t.rerun_admitted(7, 1));
+    assert_true(t.rerun_admitted(8, 3));
+}
+
 void test_untagged_job_marker_ignored(void** /*state*/) {
     for (bool remember : {false, true}) {
         UsageAccountant acc("clu");
@@ -1429,6 +1446,7 @@ int main(void) {
         cmocka_unit_test(test_tracker_update_hold_until_next_pass),
         cmocka_unit_test(test_update_hold_survives_deferred_passes),
         cmocka_unit_test(test_untagged_job_marker_ignored),
+        cmocka_unit_test(test_tracker_admitted_reruns),
         cmocka_unit_test(test_tracker_expire_approvals_keeps_snapshot),
         cmocka_unit_test(test_tracker_charged_in_unit),
         cmocka_unit_test(test_tracker_from_accountant),
