@@ -58,8 +58,10 @@ struct NodeTypes {
     struct Kind {
         std::string type;                   // "" none
         std::vector<std::string> features;  // split_features
-        bool operator<(const Kind& o) const { return features < o.features; }
-        bool operator==(const Kind& o) const { return features == o.features; }
+        // A node with two type Features takes the first listed: the type is
+        // part of the kind.
+        bool operator<(const Kind& o) const { return features < o.features || (features == o.features && type < o.type); }
+        bool operator==(const Kind& o) const { return features == o.features && type == o.type; }
     };
     std::unordered_map<std::string, std::vector<Kind>> kinds_by_partition;
 };

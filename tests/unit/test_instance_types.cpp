@@ -175,6 +175,12 @@ void host_lists_and_constraints(void**) {
     assert_string_equal(candidates("mix", "trn1.2xlarge|").c_str(), "trn1.2xlarge trn1.32xlarge ");
     assert_string_equal(candidates("mix", "[trn1.2xlarge").c_str(), "trn1.2xlarge trn1.32xlarge ");
     assert_string_equal(candidates("nosuch", "").c_str(), "");
+    // Two nodes with the same Features in another order are of different
+    // types (the first listed): both kept.
+    const NodeTypes twice = build_node_types(*p, {{"a", "trn1.2xlarge,trn1.32xlarge", "t"},
+                                                  {"b", "trn1.32xlarge,trn1.2xlarge", "t"}});
+    assert_int_equal(twice.kinds_by_partition.at("t").size(), 2);
+    assert_string_equal(names(candidate_types(&twice, "t", "trn1.2xlarge")).c_str(), "trn1.2xlarge trn1.32xlarge ");
     assert_true(candidate_types(nullptr, "mix", "").empty());
     assert_string_equal(names(*types_of_nodes(*types, "n[2-3]")).c_str(), "trn1.2xlarge trn1.32xlarge ");
 }
