@@ -176,9 +176,14 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
     // the award's usage follows enforce.on_error; with open the job is still
     // tagged with its award and charged (core/unchecked_admission.h).
     // Refusals that need no usage (no award, not a member, malformed) stand.
-    const BudgetsUnknown unknown = !state->accounting->ledger_ok()     ? BudgetsUnknown::LedgerUnusable
-                                   : !state->accounting->usage_known() ? BudgetsUnknown::UsageNotYetKnown
-                                                                       : BudgetsUnknown::No;
+    // Usage first: the pass that takes the ledger over after a (re)start
+    // opens it a few milliseconds after it claims it, and in between the
+    // ledger reads as unusable although only usage is not known yet (seen on
+    // 24.11 in a reconfigure storm: "ledger unavailable" instead of "try
+    // again in a moment").
+    const BudgetsUnknown unknown = !state->accounting->usage_known() ? BudgetsUnknown::UsageNotYetKnown
+                                   : !state->accounting->ledger_ok() ? BudgetsUnknown::LedgerUnusable
+                                                                     : BudgetsUnknown::No;
     Admission a = admit(*policy, request, usage_lookup(*policy), unknown);
     o.decision = std::move(a.decision);
     o.unchecked = a.unchecked;

@@ -185,6 +185,7 @@ case_open_ledger_fault_jobs_run() {
     mark_log
     cluster_start_ctld || return 1
     wait_for_log "unusable" || return 1
+    wait_for_log "usage known" || return 1
     try_submit alice -p trn1 -t 5 --wrap 'echo ran'
     assert_contains "$T_OUT" "award BOT-ALPHA: the grant ledger is unavailable; this job was accepted without a budget check."
     job=$JOB
