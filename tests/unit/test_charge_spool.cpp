@@ -162,7 +162,7 @@ void test_untrusted_spool_refused(void** state) {
     const std::string dir = dir_of(state);
     const std::string path = dir + "/ledger.db.uncommitted";
     std::string error;
-    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}}, &error));
+    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}, {}}, &error));
     ChargeSpool out;
     assert_true(read_charge_spool(path, &out, &error));  // as written: trusted
     assert_int_equal(out.charges.size(), 1);
@@ -204,7 +204,7 @@ void test_impossible_values_refused(void** state) {
     // Field numbers: 7 chips, 8 seconds, 9 chip-h ticks, 10 usd ticks, 2 run start, 11 recorded at.
     const auto line_with = [&](int field, const std::string& value) {
         ChargeRecord c = charge(8, "nlp");
-        assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp"), c}, {}}, &error));
+        assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp"), c}, {}, {}}, &error));
         std::ifstream f(path);
         std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
         // The third line is job 8's: replace its field.
@@ -223,7 +223,7 @@ void test_impossible_values_refused(void** state) {
     expect_unreadable(path, line_with(2, "-1"), ":3: a charge with a negative time");
     expect_unreadable(path, line_with(11, "-1"), ":3: a charge with a negative time");
     // Shrunk runs too.
-    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}}, &error));
+    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}, {}}, &error));
     std::ifstream f(path);
     std::string good((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     expect_unreadable(path, good + "%shrunk\t9\t100\t-16\n", ":3: malformed shrunk-run line");
@@ -239,7 +239,7 @@ void test_impossible_values_refused(void** state) {
     big.chips = grants::kSpoolMaxChips;
     big.seconds = grants::kSpoolMaxSeconds;
     big.chip_hours = grants::kSaturatedTicks - 1;
-    assert_true(write_charge_spool(path, ChargeSpool{{edge, big}, {}}, &error));
+    assert_true(write_charge_spool(path, ChargeSpool{{edge, big}, {}, {}}, &error));
     ChargeSpool out;
     assert_true(read_charge_spool(path, &out, &error));
     assert_int_equal(out.charges.size(), 2);
