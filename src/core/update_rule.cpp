@@ -26,6 +26,12 @@ std::string join_partitions(const std::vector<std::string>& names) {
 
 }  // namespace
 
+bool lets_rerun_start(const PendingRerun& job, bool releases, std::int64_t new_begin_time) {
+    if (job.restart_count == 0) return false;  // a first run: job_submit checked it
+    if (job.held) return releases;
+    return new_begin_time > 0 && new_begin_time < job.begin_time && !job.admitted;
+}
+
 UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool ledger_ok, const JobUpdate& u,
                             const UsageLookup& usage) {
     JobRequest after = u.before;
