@@ -31,6 +31,12 @@ void apply_node_counts(JobShape& shape, std::optional<std::uint32_t> min_nodes, 
     if (max_nodes) shape.max_nodes = *max_nodes == 0 ? kNoMaxNodes : static_cast<std::int64_t>(*max_nodes);
 }
 
+bool lets_rerun_start(const PendingRerun& job, bool releases, std::int64_t new_begin_time) {
+    if (job.restart_count == 0) return false;  // a first run: job_submit checked it
+    if (job.held) return releases;
+    return new_begin_time > 0 && new_begin_time < job.begin_time && !job.admitted;
+}
+
 UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool ledger_ok, const JobUpdate& u,
                             const UsageLookup& usage) {
     JobRequest after = u.before;

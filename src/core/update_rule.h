@@ -59,6 +59,21 @@ struct UpdateVerdict {
     std::optional<std::int64_t> set_deadline;  // the award's end, when the job's deadline is later or unset
 };
 
+// A pending job as job_modify sees it, for rerun_start below.
+struct PendingRerun {
+    std::uint32_t restart_count = 0;  // Slurm's: 0 the submission, +1 every requeue
+    bool held = false;                // priority 0
+    std::int64_t begin_time = 0;      // its earliest start now
+    bool admitted = false;            // this attempt was admitted (UsageTracker::rerun_admitted)
+};
+// Whether an update of a pending job lets a requeued job's new run start
+// sooner without the accounting pass having admitted it: a release of its
+// hold (a held re-run holds nothing), or an earlier begin time of a re-run
+// not admitted yet (Slurm delays every requeued job; that delay is when the
+// pass admits it). An admitted re-run that is not held holds its cost, and
+// then an earlier begin time is an ordinary update.
+bool lets_rerun_start(const PendingRerun& job, bool releases, std::int64_t new_begin_time);
+
 // usage_known: the accounting pass has read the jobs slurmctld recovered;
 // ledger_ok: the ledger takes charges. Without either, a cost-touching
 // update follows enforce.on_error, as a submission would.

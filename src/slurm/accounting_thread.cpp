@@ -177,9 +177,9 @@ void AccountingThread::restore_spool() {
         shrunk_to_restore_ = spool.shrunk;
         caps_to_restore_ = spool.caps;
         spooled_ = std::move(spool);
-        log_info(std::to_string(spooled_.charges.size()) + " uncommitted charge(s), " +
-                 std::to_string(spooled_.shrunk.size()) + " shrunk run(s) and " + std::to_string(spooled_.caps.size()) +
-                 " run(s) with a lowered time limit restored from " + spool_path_ +
+        log_info(std::to_string(spooled_.charges.size()) + " uncommitted charge(s) and " +
+                 std::to_string(spooled_.shrunk.size()) + " shrunk run(s) restored, with " +
+                 std::to_string(spooled_.caps.size()) + " lowered time limit(s), from " + spool_path_ +
                  "; the charges are held and recorded as soon as the ledger takes them");
         return;
     }

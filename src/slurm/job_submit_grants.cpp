@@ -431,12 +431,12 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     // Requeue calls neither job_submit nor job_modify; the accounting pass
     // admits or holds a requeued job's new run before its begin time. What
     // would let it start sooner comes here: a release, an earlier StartTime.
-    // A held one holds nothing (run_tracker.h); an unheld one holds its cost
-    // once admitted, and then an earlier begin time is an ordinary update.
-    const bool release = job.held && job_desc->priority == INFINITE;
-    const bool earlier = job_desc->begin_time > 0 && job_desc->begin_time < job.begin_time;
-    u.rerun_start = job.pending && job.restart_count > 0 &&
-                    (release || (earlier && !job.held && !state->usage.rerun_admitted(job.job_id, job.restart_count)));
+    if (job.pending) {
+        const PendingRerun rerun{job.restart_count, job.held, job.begin_time,
+                                 state->usage.rerun_admitted(job.job_id, job.restart_count)};
+        u.rerun_start = lets_rerun_start(rerun, job_desc->priority == INFINITE,
+                                         static_cast<std::int64_t>(job_desc->begin_time));
+    }
     u.award = award_in_admin_comment(job.admin_comment);
     if (job_desc->admin_comment) {
         // Only operators reach this (Slurm refuses AdminComment from users).

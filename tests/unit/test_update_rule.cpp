@@ -303,6 +303,24 @@ void test_update_pass_requests(void** /*state*/) {
     assert_false(throttle.should_request(true, 101));
 }
 
+// Which updates let a requeued job's new run start sooner (job_modify then
+// checks it as above): releasing a held re-run, or moving the begin time of
+// one not admitted yet earlier; nothing for a first run, and an admitted,
+// unheld re-run's earlier begin time is an ordinary update.
+void test_which_updates_let_a_rerun_start(void** /*state*/) {
+    using grants::lets_rerun_start;
+    using grants::PendingRerun;
+    const std::int64_t begin = 1'000'121;
+    assert_true(lets_rerun_start(PendingRerun{1, true, begin, false}, true, 0));
+    assert_true(lets_rerun_start(PendingRerun{1, true, begin, true}, true, 0));  // held: holds nothing
+    assert_false(lets_rerun_start(PendingRerun{1, true, begin, false}, false, 1'000'000));  // still held
+    assert_true(lets_rerun_start(PendingRerun{2, false, begin, false}, false, 1'000'000));
+    assert_false(lets_rerun_start(PendingRerun{2, false, begin, true}, false, 1'000'000));
+    assert_false(lets_rerun_start(PendingRerun{2, false, begin, false}, false, begin + 60));  // later
+    assert_false(lets_rerun_start(PendingRerun{2, false, begin, false}, true, 0));  // a release of nothing
+    assert_false(lets_rerun_start(PendingRerun{0, true, begin, false}, true, 1'000'000));  // a first run
+}
+
 }  // namespace
 
 int main(void) {
@@ -315,6 +333,7 @@ int main(void) {
         cmocka_unit_test(test_rerun_release_must_fit),
         cmocka_unit_test(test_max_nodes_zero_is_no_maximum),
         cmocka_unit_test(test_update_pass_requests),
+        cmocka_unit_test(test_which_updates_let_a_rerun_start),
     };
     return cmocka_run_group_tests_name("update_rule", tests, nullptr, nullptr);
 }
