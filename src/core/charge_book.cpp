@@ -162,15 +162,20 @@ std::map<std::string, MemberCharges> ChargeBook::members(const std::string& awar
 }
 
 std::map<DayNumber, Ticks> ChargeBook::daily(const std::string& award, Budget::Unit unit, DayNumber first_day) const {
+    std::vector<std::pair<DayNumber, Ticks>> picked;  // copied under the lock, the map built after it
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!contents_) return {};
+        auto it = contents_->awards_.find(award);
+        if (it == contents_->awards_.end()) return {};
+        const auto& days = it->second.days;
+        auto d = std::lower_bound(days.begin(), days.end(), first_day,
+                                  [](const Contents::DaySums& x, DayNumber want) { return x.day < want; });
+        picked.reserve(static_cast<std::size_t>(days.end() - d));
+        for (; d != days.end(); ++d) picked.emplace_back(d->day, unit == Budget::Unit::Usd ? d->usd : d->chip_hours);
+    }
     std::map<DayNumber, Ticks> out;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!contents_) return out;
-    auto it = contents_->awards_.find(award);
-    if (it == contents_->awards_.end()) return out;
-    const auto& days = it->second.days;
-    auto d = std::lower_bound(days.begin(), days.end(), first_day,
-                              [](const Contents::DaySums& x, DayNumber want) { return x.day < want; });
-    for (; d != days.end(); ++d) out.emplace_hint(out.end(), d->day, unit == Budget::Unit::Usd ? d->usd : d->chip_hours);
+    for (const auto& [day, ticks] : picked) out.emplace_hint(out.end(), day, ticks);
     return out;
 }
 
