@@ -80,8 +80,8 @@ case_broken_policy_keeps_last_good() {
 }
 
 case_unsafe_permissions_refused() {
+    mark_log                 # before the edit: the reload may log within milliseconds of it
     install_policy "$BASE"   # valid again, without dave
-    mark_log
     wait_for_log "loaded (file changed)" || return 1
     try_submit dave -p trn1 --award=BOT-GAMMA --wrap true
     assert_contains "$T_OUT" "user dave is not a member" "valid base policy back in force" || return 1
