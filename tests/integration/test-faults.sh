@@ -170,7 +170,7 @@ case_on_error_open_ledger_unusable() {
     fi
     try_submit dave -p trn1 --award=F-NONE -t 5 --hold --wrap true
     assert_eq "" "$JOB" "an award that does not exist is refused during the outage too"
-    assert_contains "$T_OUT" "award F-NONE does not exist" "and the user told why"
+    assert_contains "$T_OUT" "user dave is not a member of award F-NONE, or it does not exist" "and the user told why (one sentence for a missing award and someone else's)"
     free_fs
     printf '%s\n' "$good" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
     wait_for_log "usable again" 5
