@@ -18,7 +18,19 @@ export CLUSTER_CLOUD=1 CLUSTER_PCLUSTER_LAYOUT=1
 export CLUSTER_NODE_PREFIX=trn1-dy-trn1-32xl-
 export CLUSTER_NODE_FEATURES=dynamic,trn1.32xlarge,trn1-32xl,efa
 export CLUSTER_BOOT_DELAY=3 CLUSTER_RESUME_TIMEOUT=45 CLUSTER_SUSPEND_TIME=5
-# The kill -9 case restarts slurmctld: keep the nodes' state across it.
+# On Slurm 24.11 the harness's ResumeProgram does not boot nodes yet: its
+# background slurmd start does not survive slurmscriptd (power.log shows the
+# resume, never the boot, and the node is marked down at ResumeTimeout). Until
+# the harness starts nodes another way, the suite runs on 22.05 only and says
+# so as a SKIP (automake 77), never as a pass.
+CLOUD_SLURM=$(slurmctld -V | awk '{ print $2 }')   # needs no slurm.conf, unlike scontrol
+case $CLOUD_SLURM in
+    22.05.*) ;;
+    *)
+        echo "SKIP: test-cloud.sh: the cloud-node harness does not boot nodes on Slurm $CLOUD_SLURM yet"
+        exit 77
+        ;;
+esac
 grants_suite_start "$here/policies/cloud.yaml"
 NODE=$CLUSTER_NODE
 LEDGER=$CLUSTER_DIR/state/grants/ledger.db
