@@ -12,6 +12,15 @@
 #include "cli/exit_codes.h"
 #include "cli/local_time.h"
 #include "cli/options.h"
+#include "cli/slurm_conf.h"
+#include "core/instance_time.h"
+#include "core/ledger.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <map>
+#include <tuple>
 
 namespace grants::cli {
 
@@ -24,6 +33,8 @@ const char kMetricsUsage[] =
     "pending jobs in Prometheus text format, as slurmctld enforces them now. For\n"
     "node_exporter's textfile collector, run it from cron with\n"
     "--output /var/lib/prometheus/node-exporter/slurm_grants.prom.\n"
+    "Where the ledger can be read (the controller host), the text output adds the\n"
+    "enforced partitions' instance time (slurm_grants_instance_*).\n"
     "Only root, SlurmUser and Slurm operators may run it.\n"
     "\n"
     "Options:\n"
@@ -153,6 +164,54 @@ std::string pass_exposition(const PassCounters& p) {
     return out.str();
 }
 
+// Instance time of the enforced partitions (instance_time.h), from the
+// ledger: only where it can be read (the controller host, as root or
+// SlurmUser); elsewhere these metrics are left out. Open segments count up
+// to now, so the counters grow while a node is up.
+std::string instance_exposition() {
+    std::string why;
+    auto path = ledger_path_or_default(nullptr, &why);
+    if (!path || ::access(path->c_str(), R_OK) != 0) return "";
+    std::string error;
+    auto ledger = Ledger::open(*path, &error, true);
+    if (!ledger) return "";
+    std::vector<InstanceSegment> closed, open;
+    if (!ledger->instance_segments(std::nullopt, std::nullopt, std::nullopt, &closed, &open, &error)) return "";
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    std::map<std::tuple<std::string, std::string, int>, int> nodes;  // open segments: partition, type, kind
+    for (InstanceSegment& s : open) {
+        ++nodes[{s.partition, s.instance_type, static_cast<int>(s.kind)}];
+        s.seconds = now > s.start ? now - s.start : 0;
+        closed.push_back(std::move(s));
+    }
+    const auto usage = sum_instance_time(closed, std::nullopt, std::nullopt);
+    std::ostringstream out;
+    auto labels = [](const std::string& partition, const std::string& type) {
+        return "partition=\"" + label(partition) + "\",instance_type=\"" + label(type) + "\"";
+    };
+    out << "# HELP slurm_grants_instance_seconds_total Instance time of the enforced partitions' nodes by kind "
+           "(boot, busy, idle, failed launch), from the ledger.\n"
+        << "# TYPE slurm_grants_instance_seconds_total counter\n";
+    for (const auto& u : usage) {
+        for (int k = 0; k < 4; ++k) {
+            out << "slurm_grants_instance_seconds_total{" << labels(u.partition, u.instance_type) << ",kind=\""
+                << instance_kind_name(static_cast<InstanceKind>(k)) << "\"} " << u.seconds[k] << "\n";
+        }
+    }
+    out << "# HELP slurm_grants_instance_usd_total What that instance time costs at the policy's instance prices.\n"
+        << "# TYPE slurm_grants_instance_usd_total counter\n";
+    for (const auto& u : usage) {
+        if (u.priced) out << "slurm_grants_instance_usd_total{" << labels(u.partition, u.instance_type) << "} " << format_ticks(u.usd) << "\n";
+    }
+    out << "# HELP slurm_grants_instances Nodes of the enforced partitions that are instances now, by kind.\n"
+        << "# TYPE slurm_grants_instances gauge\n";
+    for (const auto& [key, n] : nodes) {
+        out << "slurm_grants_instances{" << labels(std::get<0>(key), std::get<1>(key)) << ",kind=\""
+            << instance_kind_name(static_cast<InstanceKind>(std::get<2>(key))) << "\"} " << n << "\n";
+    }
+    return out.str();
+}
+
 }  // namespace
 
 int run_metrics(const std::vector<std::string>& args) {
@@ -181,6 +240,7 @@ int run_metrics(const std::vector<std::string>& args) {
     } else {
         text = exposition(answer->awards);
         if (answer->passes) text += pass_exposition(*answer->passes);
+        text += instance_exposition();
     }
     const std::string* output = a.value("output");
     if (!output) {

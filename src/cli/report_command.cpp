@@ -25,6 +25,7 @@
 #include "core/policy_file.h"
 #include "core/query.h"
 #include "core/report.h"
+#include "cli/instance_report.h"
 
 namespace grants::cli {
 
@@ -34,6 +35,8 @@ const char kReportUsage[] =
     "Usage: grantctl report [--award ID] [--user NAME] [--since WHEN] [--until WHEN]\n"
     "                       [--by user|job|day|month] [--window DAYS] [--plot FILE.svg]\n"
     "                       [--format table|csv|json] [--json] [--ledger FILE] [--policy FILE]\n"
+    "       grantctl report --instances [--since WHEN] [--until WHEN] [--format table|csv|json]\n"
+    "                       [--json] [--ledger FILE]\n"
     "\n"
     "Usage charged to awards, from the ledger: per award, grouped by user (default),\n"
     "job or day, with the award's manual adjustments and its total. With no filter\n"
@@ -54,6 +57,9 @@ const char kReportUsage[] =
     "  --by GROUP          user, job, day or month\n"
     "  --window DAYS       days of the burn rate (default 14; from slurmctld)\n"
     "  --plot FILE.svg     also draw the award's burn-down chart (needs --award)\n"
+    "  --instances         the enforced partitions' instance time (boot, busy, idle,\n"
+    "                      failed launches) per partition and instance type, its price,\n"
+    "                      and what the awards were charged, for the AWS bill (ledger only)\n"
     "  --format FORMAT     table (default), csv or json\n"
     "  --json              same as --format json\n"
     "  --ledger FILE       default: <StateSaveLocation>/grants/ledger.db from slurm.conf\n"
@@ -479,6 +485,7 @@ int run_report(const std::vector<std::string>& args) {
                                    {"by", 0, true},
                                    {"window", 0, true},
                                    {"plot", 0, true},
+                                   {"instances", 0, false},
                                    {"format", 0, true},
                                    {"json", 0, false},
                                    {"ledger", 0, true},
@@ -528,6 +535,14 @@ int run_report(const std::vector<std::string>& args) {
         return usage_error("report", "--json and --format " + *a.value("format") + " disagree.");
     }
 
+    if (a.has("instances")) {
+        for (const char* other : {"award", "user", "by", "window", "plot"}) {
+            if (a.has(other) || a.value(other)) {
+                return usage_error("report", std::string("--instances reports partitions, not awards: it takes no --") +
+                                                 other + ".");
+            }
+        }
+    }
     std::string why;
     auto path = ledger_path_or_default(a.value("ledger"), &why);
     if (!path) return refused(why);
@@ -535,7 +550,7 @@ int run_report(const std::vector<std::string>& args) {
     if (::access(ledger_path.c_str(), R_OK) != 0) {
         const int err = errno;
         // A PI on a login node: slurmctld answers for one award.
-        if (!a.value("ledger") && filter.award) {
+        if (!a.value("ledger") && filter.award && !a.has("instances")) {
             query_args.award = filter.award;
             query_args.by = *group;
             query_args.since = filter.since;
@@ -544,13 +559,23 @@ int run_report(const std::vector<std::string>& args) {
             return report_from_controller(query_args, by, format, filter, a.value("plot"));
         }
         return refused("cannot read the ledger " + ledger_path + ": " + std::strerror(err) +
-                       (a.value("ledger") ? std::string(".")
-                                          : " (give --award ID to ask slurmctld for one award's report as its PI or "
+                       (a.value("ledger")    ? std::string(".")
+                        : a.has("instances") ? std::string(" (report --instances reads the ledger: run it on the "
+                                                           "controller host as root or SlurmUser).")
+                                             : " (give --award ID to ask slurmctld for one award's report as its PI or "
                                             "manager, or run report on the controller host as root or SlurmUser)."));
     }
     std::string error;
     auto ledger = Ledger::open(ledger_path, &error, true);
     if (!ledger) return refused("cannot open the ledger " + ledger_path + ": " + error + ".");
+    if (a.has("instances")) {
+        if (!print_instance_report(*ledger, filter.since, filter.until, format,
+                                   static_cast<std::int64_t>(std::time(nullptr)), &error)) {
+            return refused("cannot read the instance time in the ledger " + ledger_path + ": " + error + ".");
+        }
+        std::cout.flush();
+        return kExitOk;
+    }
     // Units come from the policy when it can be read; the ledger keeps both amounts.
     const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
     PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));

@@ -41,6 +41,18 @@ const char kSchema[] =
     "  award TEXT NOT NULL, kind TEXT NOT NULL, threshold INTEGER NOT NULL, recipients TEXT NOT NULL,"
     "  subject TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER,"
     "  PRIMARY KEY (award, kind, threshold));"
+    // Instance time of the enforced partitions' nodes (instance_time.h): the
+    // segments that ended, and the one each node is in now.
+    "CREATE TABLE IF NOT EXISTS instance_time ("
+    "  cluster TEXT NOT NULL, node TEXT NOT NULL, partition TEXT NOT NULL, instance_type TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('boot','busy','idle','failed')),"
+    "  start INTEGER NOT NULL, seconds INTEGER NOT NULL CHECK (seconds > 0), chips INTEGER NOT NULL,"
+    "  usd_per_hour_micros INTEGER, PRIMARY KEY (cluster, node, start));"
+    "CREATE INDEX IF NOT EXISTS instance_time_start ON instance_time (start);"
+    "CREATE TABLE IF NOT EXISTS instance_open ("
+    "  cluster TEXT NOT NULL, node TEXT NOT NULL, partition TEXT NOT NULL, instance_type TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('boot','busy','idle')), start INTEGER NOT NULL, chips INTEGER NOT NULL,"
+    "  usd_per_hour_micros INTEGER, PRIMARY KEY (cluster, node));"
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');";
 
@@ -574,6 +586,138 @@ bool Ledger::day_totals(const std::string& award, const std::function<std::int64
     }
     for (const auto& [day, sums] : days) (*out)[day] = ChargeTotals{clamp_ticks(sums.first), clamp_ticks(sums.second)};
     return true;
+}
+
+namespace {
+
+void bind_segment(sqlite3_stmt* s, const std::string& cluster, const InstanceSegment& g, bool closed) {
+    sqlite3_reset(s);
+    int i = 1;
+    sqlite3_bind_text(s, i++, cluster.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, i++, g.node.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, i++, g.partition.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, i++, g.instance_type.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, i++, instance_kind_name(g.kind), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, i++, g.start);
+    if (closed) sqlite3_bind_int64(s, i++, g.seconds);
+    sqlite3_bind_int64(s, i++, g.chips);
+    if (g.usd_per_hour) {
+        sqlite3_bind_int64(s, i++, *g.usd_per_hour);
+    } else {
+        sqlite3_bind_null(s, i++);
+    }
+}
+
+// node, partition, instance_type, kind, start, seconds, chips, usd_per_hour_micros
+InstanceSegment segment_of(sqlite3_stmt* s) {
+    InstanceSegment g;
+    g.node = text(s, 0);
+    g.partition = text(s, 1);
+    g.instance_type = text(s, 2);
+    g.kind = parse_instance_kind(text(s, 3)).value_or(InstanceKind::Idle);
+    g.start = sqlite3_column_int64(s, 4);
+    g.seconds = sqlite3_column_int64(s, 5);
+    g.chips = static_cast<int>(sqlite3_column_int64(s, 6));
+    if (sqlite3_column_type(s, 7) != SQLITE_NULL) g.usd_per_hour = sqlite3_column_int64(s, 7);
+    return g;
+}
+
+}  // namespace
+
+bool Ledger::record_instance_changes(const std::string& cluster, const InstanceChanges& changes, std::string* error) {
+    if (changes.empty()) return true;
+    if (!exec(db_, "BEGIN IMMEDIATE;", error)) return false;
+    bool ok = true;
+    {
+        Statement closed(db_,
+                         "INSERT OR IGNORE INTO instance_time (cluster, node, partition, instance_type, kind, start,"
+                         " seconds, chips, usd_per_hour_micros) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9);");
+        Statement opened(db_,
+                         "INSERT OR REPLACE INTO instance_open (cluster, node, partition, instance_type, kind, start,"
+                         " chips, usd_per_hour_micros) VALUES (?1,?2,?3,?4,?5,?6,?7,?8);");
+        Statement ended(db_, "DELETE FROM instance_open WHERE cluster = ?1 AND node = ?2;");
+        ok = closed.ok() && opened.ok() && ended.ok();
+        for (std::size_t i = 0; ok && i < changes.closed.size(); ++i) {
+            bind_segment(closed.get(), cluster, changes.closed[i], true);
+            ok = sqlite3_step(closed.get()) == SQLITE_DONE;
+        }
+        for (std::size_t i = 0; ok && i < changes.opened.size(); ++i) {
+            bind_segment(opened.get(), cluster, changes.opened[i], false);
+            ok = sqlite3_step(opened.get()) == SQLITE_DONE;
+        }
+        for (std::size_t i = 0; ok && i < changes.ended.size(); ++i) {
+            sqlite3_reset(ended.get());
+            sqlite3_bind_text(ended.get(), 1, cluster.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(ended.get(), 2, changes.ended[i].c_str(), -1, SQLITE_TRANSIENT);
+            ok = sqlite3_step(ended.get()) == SQLITE_DONE;
+        }
+        if (!ok) fail(db_, error);
+    }
+    if (ok && exec(db_, "COMMIT;", error)) return true;
+    exec(db_, "ROLLBACK;", nullptr);
+    return false;
+}
+
+bool Ledger::instance_segments(const std::optional<std::string>& cluster, std::optional<std::int64_t> since,
+                               std::optional<std::int64_t> until, std::vector<InstanceSegment>* closed,
+                               std::vector<InstanceSegment>* open, std::string* error) const {
+    closed->clear();
+    open->clear();
+    auto has = has_table("instance_time", error);
+    if (!has) return false;
+    if (!*has) return true;  // a ledger from before instance time (read-only: not upgraded)
+    {
+        // Segments that overlap [since, until); a segment lasts at most as
+        // long as the ledger has existed, so start >= since - its seconds.
+        Statement st(db_,
+                     "SELECT node, partition, instance_type, kind, start, seconds, chips, usd_per_hour_micros"
+                     " FROM instance_time WHERE (?1 IS NULL OR cluster = ?1) AND (?2 IS NULL OR start + seconds > ?2)"
+                     " AND (?3 IS NULL OR start < ?3) ORDER BY partition, instance_type, node, start;");
+        if (!st.ok()) return fail(db_, error);
+        if (cluster) sqlite3_bind_text(st.get(), 1, cluster->c_str(), -1, SQLITE_TRANSIENT);
+        if (since) sqlite3_bind_int64(st.get(), 2, *since);
+        if (until) sqlite3_bind_int64(st.get(), 3, *until);
+        if (!for_each_row(db_, st, [closed](sqlite3_stmt* s) { closed->push_back(segment_of(s)); }, error)) return false;
+    }
+    Statement st(db_,
+                 "SELECT node, partition, instance_type, kind, start, 0, chips, usd_per_hour_micros"
+                 " FROM instance_open WHERE (?1 IS NULL OR cluster = ?1) ORDER BY node;");
+    if (!st.ok()) return fail(db_, error);
+    if (cluster) sqlite3_bind_text(st.get(), 1, cluster->c_str(), -1, SQLITE_TRANSIENT);
+    return for_each_row(db_, st, [open](sqlite3_stmt* s) { open->push_back(segment_of(s)); }, error);
+}
+
+bool Ledger::charged_time(std::optional<std::int64_t> since, std::optional<std::int64_t> until,
+                          std::map<std::string, ChargedTime>* out, std::string* error) const {
+    out->clear();
+    Statement st(db_,
+                 "SELECT partition, run_start, seconds, chips, chip_hours_ticks, usd_ticks FROM charges"
+                 " WHERE (?1 IS NULL OR run_start + seconds > ?1) AND (?2 IS NULL OR run_start < ?2);");
+    if (!st.ok()) return fail(db_, error);
+    if (since) sqlite3_bind_int64(st.get(), 1, *since);
+    if (until) sqlite3_bind_int64(st.get(), 2, *until);
+    return for_each_row(
+        db_, st,
+        [&](sqlite3_stmt* s) {
+            const std::int64_t start = sqlite3_column_int64(s, 1);
+            const std::int64_t seconds = sqlite3_column_int64(s, 2);
+            std::int64_t from = start, to = start + seconds;
+            if (since) from = std::max(from, *since);
+            if (until) to = std::min(to, *until);
+            ChargedTime& c = (*out)[text(s, 0)];
+            ++c.runs;
+            if (seconds <= 0 || to <= from) return;
+            // The part of the run inside the period, in proportion (exact
+            // when the run lies inside it).
+            const WideInt part = to - from;
+            c.chip_hours += clamp_ticks(static_cast<WideInt>(sqlite3_column_int64(s, 4)) * part / seconds);
+            if (sqlite3_column_type(s, 5) == SQLITE_NULL) {
+                c.priced = false;
+            } else {
+                c.usd += clamp_ticks(static_cast<WideInt>(sqlite3_column_int64(s, 5)) * part / seconds);
+            }
+        },
+        error);
 }
 
 bool Ledger::begin_read(std::string* error) const { return exec(db_, "BEGIN;", error); }

@@ -14,6 +14,7 @@
 
 #include "decimal.h"
 #include "funding.h"
+#include "instance_time.h"
 
 struct sqlite3;
 
@@ -126,6 +127,21 @@ public:
     bool record_alerts(const std::vector<AlertRow>& rows, std::string* error);
     bool mark_alert_sent(const std::string& award, const std::string& kind, int threshold, std::int64_t at,
                          std::string* error);
+
+    // Instance time (instance_time.h): the segments that ended and the open
+    // ones, in one transaction (recording a segment twice is a no-op).
+    bool record_instance_changes(const std::string& cluster, const InstanceChanges& changes, std::string* error);
+    // The segments of a cluster (all clusters: nullopt) that overlap [since,
+    // until), and every open one (seconds 0); none from a ledger from before
+    // instance time.
+    bool instance_segments(const std::optional<std::string>& cluster, std::optional<std::int64_t> since,
+                           std::optional<std::int64_t> until, std::vector<InstanceSegment>* closed,
+                           std::vector<InstanceSegment>* open, std::string* error) const;
+
+    // What awards were charged per partition for the part of each run inside
+    // [since, until) (the whole run without bounds), for report --instances.
+    bool charged_time(std::optional<std::int64_t> since, std::optional<std::int64_t> until,
+                      std::map<std::string, ChargedTime>* out, std::string* error) const;
 
     // A read transaction: every query between them sees the same ledger
     // (report reads the adjustments and, for a table, the charges twice).

@@ -554,6 +554,76 @@ void AccountingThread::tell_partition_overlaps(const std::shared_ptr<const Polic
     exempt_told_ = std::move(exempt);
 }
 
+// Instance time (instance_time.h): every pass, skipped ones too (nodes
+// power down with no job changing), but the node table is read only when
+// slurmctld changed it. The open segments of before a restart come from the
+// ledger, so the first observation continues them; until the ledger opens,
+// nothing is observed (a transition meanwhile is timed when it opens).
+void AccountingThread::observe_instances(const std::shared_ptr<const Policy>& policy) {
+    if (!ledger_) return;
+    std::string error;
+    if (!instances_restored_) {
+        std::vector<InstanceSegment> closed, open;
+        const std::int64_t now = std::time(nullptr);
+        if (!ledger_->instance_segments(cluster_, now, now, &closed, &open, &error)) {
+            if (error != instances_error_) log_error("cannot read the open instance segments of " + ledger_path_ + ": " + error);
+            instances_error_ = error;
+            return;
+        }
+        instances_.restore(std::move(open));
+        instances_restored_ = true;
+        power_stamp_[0] = power_stamp_[1] = 0;
+    }
+    if (policy != instances_policy_) {
+        power_stamp_[0] = power_stamp_[1] = 0;  // attributed and priced anew under the new policy
+        instances_policy_ = policy;
+    }
+    if (auto nodes = node_power_if_changed(power_stamp_)) {
+        const auto types = std::atomic_load(&node_types_);
+        InstanceChanges changes = instances_.observe(*policy, types.get(), *nodes, std::time(nullptr));
+        for (auto& c : changes.closed) {
+            instances_touched_.insert(c.node);
+            if (instances_closed_.size() < kMaxWaitingSegments) instances_closed_.push_back(std::move(c));
+        }
+        for (const auto& o : changes.opened) instances_touched_.insert(o.node);
+        for (const auto& e : changes.ended) instances_touched_.insert(e);
+    }
+    if (instances_touched_.empty()) return;
+    // What is written is each touched node's segment as it is now, so the
+    // order of changes while the ledger refused them does not matter.
+    InstanceChanges write;
+    write.closed = instances_closed_;
+    for (const std::string& node : instances_touched_) {
+        auto it = instances_.open().find(node);
+        if (it == instances_.open().end()) {
+            write.ended.push_back(node);
+        } else {
+            write.opened.push_back(it->second);
+        }
+    }
+    if (!ledger_->record_instance_changes(cluster_, write, &error)) {
+        if (error != instances_error_) {
+            log_error("cannot record instance time in " + ledger_path_ + ": " + error + "; " +
+                      std::to_string(instances_closed_.size()) + " segment(s) wait in memory and are retried every pass");
+        }
+        instances_error_ = error;
+        return;
+    }
+    if (!instances_error_.empty()) log_info("instance time recorded in " + ledger_path_ + " again");
+    instances_error_.clear();
+    instances_closed_.clear();
+    instances_touched_.clear();
+}
+
+void AccountingThread::forget_instances() {
+    instances_ = InstanceTracker{};
+    instances_restored_ = false;
+    power_stamp_[0] = power_stamp_[1] = 0;
+    instances_policy_.reset();
+    instances_closed_.clear();
+    instances_touched_.clear();
+}
+
 void AccountingThread::pass() {
     auto state = policy_.current();
     if (state->policy) tell_partition_overlaps(state->policy);
@@ -570,6 +640,7 @@ void AccountingThread::pass() {
         ensure_ledger();
         if (!state->policy) return;
         notice_other_writers();
+        observe_instances(state->policy);
         refresh_funding(state->policy, started);
         tracker_.expire_approvals(std::time(nullptr));
         ++idle_passes_;
@@ -606,6 +677,7 @@ void AccountingThread::pass() {
         shrunk_to_restore_.clear();
         caps_to_restore_.clear();
         accountant_ = UsageAccountant(cluster_);
+        forget_instances();
         log_info("this controller is no longer in control: the ledger " + ledger_path_ +
                  " is left to the one that is");
     }
@@ -684,6 +756,7 @@ void AccountingThread::pass() {
     // the ledger becomes unusable, not only once a charge fails.
     const bool ledger_usable = ensure_ledger();
     notice_other_writers();
+    if (ledger_usable) observe_instances(state->policy);
     if (!result.charges.empty() && ledger_usable) {
         std::vector<ChargeRecord> inserted;
         std::string error;

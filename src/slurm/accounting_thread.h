@@ -19,6 +19,7 @@
 
 #include "core/charge_spool.h"
 #include "core/identity_cache.h"
+#include "core/instance_time.h"
 #include "core/ledger.h"
 #include "core/ledger_health.h"
 #include "core/charge_book.h"
@@ -103,6 +104,8 @@ private:
     void refresh_node_types(const std::shared_ptr<const Policy>& policy, std::int64_t now);
     void refresh_funding(const std::shared_ptr<const Policy>& policy, std::int64_t now);
     void tell_partition_overlaps(const std::shared_ptr<const Policy>& policy);
+    void observe_instances(const std::shared_ptr<const Policy>& policy);
+    void forget_instances();
 
     PolicyStore& policy_;
     UsageTracker& tracker_;
@@ -172,6 +175,17 @@ private:
     std::shared_ptr<const Policy> overlaps_policy_;
     std::vector<PartitionOverlap> overlaps_told_;
     std::vector<PartitionOverlap> exempt_told_;  // those in enforce.exempt, told as such
+    // Instance time (instance_time.h): each node's open segment, continued
+    // from the ledger's after a restart; segments that ended and nodes whose
+    // open segment changed wait here while the ledger does not take them.
+    InstanceTracker instances_;
+    bool instances_restored_ = false;
+    long long power_stamp_[2] = {0, 0};
+    std::shared_ptr<const Policy> instances_policy_;
+    std::vector<InstanceSegment> instances_closed_;
+    std::set<std::string> instances_touched_;
+    std::string instances_error_;
+    static constexpr std::size_t kMaxWaitingSegments = 1'000'000;
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -80,6 +80,32 @@ std::optional<std::vector<NodeRecord>> nodes_if_changed(long long stamp[2]) {
     return nodes;
 }
 
+std::optional<std::vector<NodePower>> node_power_if_changed(long long stamp[2]) {
+    struct Copy {
+        std::vector<NodePower> nodes;
+        bool short_of_memory = false;
+    } copy;
+    // Runs under slurmctld's node and partition read locks: nothing may throw out of it.
+    auto visit = [](const char* name, int state, const char* partitions, void* arg) noexcept {
+        auto* c = static_cast<Copy*>(arg);
+        try {
+            PowerState s = state == GRANTS_POWER_BOOTING ? PowerState::Booting
+                           : state == GRANTS_POWER_BUSY  ? PowerState::Busy
+                           : state == GRANTS_POWER_IDLE  ? PowerState::Idle
+                                                         : PowerState::Off;
+            c->nodes.push_back(NodePower{name ? name : "", s, partitions ? partitions : ""});
+        } catch (...) {
+            c->short_of_memory = true;
+        }
+    };
+    if (!grants_ctld_list_node_power(stamp, visit, &copy)) return std::nullopt;
+    if (copy.short_of_memory) {
+        stamp[0] = stamp[1] = -1;
+        return std::nullopt;
+    }
+    return std::move(copy.nodes);
+}
+
 std::optional<std::vector<std::pair<std::string, std::string>>> partitions_if_changed(long long* stamp) {
     struct Copy {
         std::vector<std::pair<std::string, std::string>> parts;

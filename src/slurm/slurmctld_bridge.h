@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/cost_model.h"
+#include "core/instance_time.h"
 #include "core/job_shape.h"
 #include "core/award_holds.h"
 #include "core/rerun_admission.h"
@@ -72,6 +73,10 @@ PartitionFacts partition_facts(const std::string& name);
 // partitions changed since stamp (takes the node and partition read locks);
 // nullopt when nothing changed.
 std::optional<std::vector<NodeRecord>> nodes_if_changed(long long stamp[2]);
+// Every node's power state (instance_time.h) when the nodes or partitions
+// changed since stamp (updated); nullopt when nothing changed, or when the
+// copy ran out of memory (the stamp is reset: read again next time).
+std::optional<std::vector<NodePower>> node_power_if_changed(long long stamp[2]);
 
 // Every partition's name and nodes (a Slurm hostlist, "n[1-4],m1") when the
 // partitions changed since *stamp (takes the node and partition read locks;

@@ -124,6 +124,51 @@ int grants_ctld_list_nodes(long long stamp[2], grants_node_visitor fn, void *arg
     return changed;
 }
 
+/* Powering up (a boot for a job, or a failed launch while it lasts) comes
+ * first: a booting node is already allocated. A node powered down, not yet
+ * known (FUTURE, UNKNOWN), or down and not responding is no instance. */
+static int power_state(const node_record_t *node)
+{
+    if (IS_NODE_POWERING_UP(node))
+        return GRANTS_POWER_BOOTING;
+    if (IS_NODE_POWERED_DOWN(node) || IS_NODE_FUTURE(node) || IS_NODE_UNKNOWN(node) ||
+        (IS_NODE_DOWN(node) && IS_NODE_NO_RESPOND(node)))
+        return GRANTS_POWER_OFF;
+    if (IS_NODE_ALLOCATED(node) || IS_NODE_MIXED(node) || IS_NODE_COMPLETING(node))
+        return GRANTS_POWER_BUSY;
+    return GRANTS_POWER_IDLE;
+}
+
+int grants_ctld_list_node_power(long long stamp[2], grants_power_visitor fn, void *arg)
+{
+    slurmctld_lock_t lock = { .node = READ_LOCK, .part = READ_LOCK };
+    node_record_t *node;
+    char *parts = NULL;
+    int changed = 0;
+    time_t now = time(NULL);
+
+    lock_slurmctld(lock);
+    if (stamp[0] != (long long) last_node_update || stamp[1] != (long long) last_part_update) {
+        /* One-second resolution: a table read in the second it changed may
+         * change again within it, so it is read again next time. */
+        stamp[0] = now > last_node_update ? (long long) last_node_update : -1;
+        stamp[1] = now > last_part_update ? (long long) last_part_update : -1;
+        changed = 1;
+        for (int i = 0; (node = next_node(&i)); i++) {
+            xfree(parts);
+            for (int p = 0; p < node->part_cnt; p++) {
+                const part_record_t *part = node->part_pptr[p];
+                if (part && part->name)
+                    xstrfmtcat(parts, "%s%s", parts ? "," : "", part->name);
+            }
+            fn(node->name, power_state(node), or_empty(parts), arg);
+        }
+        xfree(parts);
+    }
+    unlock_slurmctld(lock);
+    return changed;
+}
+
 struct partition_walk {
     grants_partition_visitor fn;
     void *arg;

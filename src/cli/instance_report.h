@@ -1,0 +1,20 @@
+// grantctl report --instances: the enforced partitions' instance time from
+// the ledger, reconciled with what the awards were charged (instance_time.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace grants {
+class Ledger;
+}
+
+namespace grants::cli {
+
+// Prints the reconciliation in format (table, csv or json); false with
+// *error when the ledger cannot be read. now ends the open segments.
+bool print_instance_report(const Ledger& ledger, std::optional<std::int64_t> since, std::optional<std::int64_t> until,
+                           const std::string& format, std::int64_t now, std::string* error);
+
+}  // namespace grants::cli
