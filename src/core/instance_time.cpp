@@ -1,6 +1,7 @@
 #include "instance_time.h"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "instance_types.h"
@@ -98,8 +99,24 @@ bool same_segment(const InstanceSegment& s, InstanceKind kind, const NodeAttribu
 }  // namespace
 
 InstanceChanges InstanceTracker::observe(const Policy& policy, const NodeTypes* types,
-                                         const std::vector<NodePower>& nodes, std::int64_t now) {
+                                         const std::vector<NodePower>& nodes, std::int64_t now, bool complete) {
     InstanceChanges changes;
+    if (complete) {
+        std::set<std::string> listed;
+        for (const NodePower& n : nodes) listed.insert(n.name);
+        for (auto it = open_.begin(); it != open_.end();) {
+            if (listed.count(it->first)) {
+                ++it;
+                continue;
+            }
+            InstanceSegment done = it->second;
+            if (done.kind == InstanceKind::Boot) done.kind = InstanceKind::Failed;
+            done.seconds = now > done.start ? now - done.start : 0;
+            if (done.seconds > 0) changes.closed.push_back(std::move(done));
+            changes.ended.push_back(it->first);
+            it = open_.erase(it);
+        }
+    }
     for (const NodePower& n : nodes) {
         auto it = open_.find(n.name);
         std::optional<InstanceKind> kind = kind_of(n.state);

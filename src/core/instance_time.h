@@ -73,11 +73,12 @@ class InstanceTracker {
 public:
     // The open segments the ledger kept (a restart continues them).
     void restore(std::vector<InstanceSegment> open);
-    // One observation of every node at now. A node that changes kind (or
-    // partition, type or price) closes its segment at now and opens the next;
-    // a node not listed keeps its segment (the node table lists every node).
+    // One observation at now. A node that changes kind (or partition, type
+    // or price) closes its segment at now and opens the next. A node not
+    // listed keeps its segment, unless the list is complete (every node
+    // slurmctld has): then it is gone, and its segment ends.
     InstanceChanges observe(const Policy& policy, const NodeTypes* types, const std::vector<NodePower>& nodes,
-                            std::int64_t now);
+                            std::int64_t now, bool complete = false);
     const std::map<std::string, InstanceSegment>& open() const { return open_; }
 
 private:

@@ -572,15 +572,17 @@ void AccountingThread::observe_instances(const std::shared_ptr<const Policy>& po
         }
         instances_.restore(std::move(open));
         instances_restored_ = true;
-        power_stamp_[0] = power_stamp_[1] = 0;
+        instances_full_ = true;
     }
     if (policy != instances_policy_) {
-        power_stamp_[0] = power_stamp_[1] = 0;  // attributed and priced anew under the new policy
+        instances_full_ = true;  // every node attributed and priced anew under the new policy
         instances_policy_ = policy;
     }
-    if (auto nodes = node_power_if_changed(power_stamp_)) {
+    bool complete = false;
+    if (auto nodes = node_power_changes(instances_full_, &complete)) {
+        instances_full_ = false;
         const auto types = std::atomic_load(&node_types_);
-        InstanceChanges changes = instances_.observe(*policy, types.get(), *nodes, std::time(nullptr));
+        InstanceChanges changes = instances_.observe(*policy, types.get(), *nodes, std::time(nullptr), complete);
         for (auto& c : changes.closed) {
             instances_touched_.insert(c.node);
             if (instances_closed_.size() < kMaxWaitingSegments) instances_closed_.push_back(std::move(c));
@@ -618,7 +620,8 @@ void AccountingThread::observe_instances(const std::shared_ptr<const Policy>& po
 void AccountingThread::forget_instances() {
     instances_ = InstanceTracker{};
     instances_restored_ = false;
-    power_stamp_[0] = power_stamp_[1] = 0;
+    instances_full_ = true;
+    forget_node_power();
     instances_policy_.reset();
     instances_closed_.clear();
     instances_touched_.clear();

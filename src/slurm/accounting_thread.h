@@ -180,7 +180,7 @@ private:
     // open segment changed wait here while the ledger does not take them.
     InstanceTracker instances_;
     bool instances_restored_ = false;
-    long long power_stamp_[2] = {0, 0};
+    bool instances_full_ = true;  // list every node next time (start, policy change)
     std::shared_ptr<const Policy> instances_policy_;
     std::vector<InstanceSegment> instances_closed_;
     std::set<std::string> instances_touched_;

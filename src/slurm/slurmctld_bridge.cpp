@@ -80,7 +80,7 @@ std::optional<std::vector<NodeRecord>> nodes_if_changed(long long stamp[2]) {
     return nodes;
 }
 
-std::optional<std::vector<NodePower>> node_power_if_changed(long long stamp[2]) {
+std::optional<std::vector<NodePower>> node_power_changes(bool full, bool* complete) {
     struct Copy {
         std::vector<NodePower> nodes;
         bool short_of_memory = false;
@@ -98,13 +98,16 @@ std::optional<std::vector<NodePower>> node_power_if_changed(long long stamp[2]) 
             c->short_of_memory = true;
         }
     };
-    if (!grants_ctld_list_node_power(stamp, visit, &copy)) return std::nullopt;
+    const int seen = grants_ctld_node_power_changes(full ? 1 : 0, visit, &copy);
     if (copy.short_of_memory) {
-        stamp[0] = stamp[1] = -1;
+        grants_ctld_node_power_reset();  // the states were updated for nodes we lost
         return std::nullopt;
     }
+    *complete = seen < 0;
     return std::move(copy.nodes);
 }
+
+void forget_node_power() { grants_ctld_node_power_reset(); }
 
 std::optional<std::vector<std::pair<std::string, std::string>>> partitions_if_changed(long long* stamp) {
     struct Copy {

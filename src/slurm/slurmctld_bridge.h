@@ -73,10 +73,12 @@ PartitionFacts partition_facts(const std::string& name);
 // partitions changed since stamp (takes the node and partition read locks);
 // nullopt when nothing changed.
 std::optional<std::vector<NodeRecord>> nodes_if_changed(long long stamp[2]);
-// Every node's power state (instance_time.h) when the nodes or partitions
-// changed since stamp (updated); nullopt when nothing changed, or when the
-// copy ran out of memory (the stamp is reset: read again next time).
-std::optional<std::vector<NodePower>> node_power_if_changed(long long stamp[2]);
+// The nodes whose power state changed since the last call (instance_time.h;
+// every node when full, or when slurmctld's nodes or partitions changed:
+// *complete is then set). Out of memory: nullopt, and the next call lists
+// every node again.
+std::optional<std::vector<NodePower>> node_power_changes(bool full, bool* complete);
+void forget_node_power();
 
 // Every partition's name and nodes (a Slurm hostlist, "n[1-4],m1") when the
 // partitions changed since *stamp (takes the node and partition read locks;

@@ -60,15 +60,17 @@ int grants_ctld_partition_facts(const char *name, int64_t *default_time_minutes,
 typedef void (*grants_node_visitor)(const char *name, const char *features, const char *partitions, void *arg);
 int grants_ctld_list_nodes(long long stamp[2], grants_node_visitor fn, void *arg);
 
-/* Every node's power state for instance time (core/instance_time.h), under
- * the node and partition read locks, when the node table or the partitions
- * changed since stamp[0] / stamp[1] (last_node_update, last_part_update;
- * updated here, and read again next time when read in the second they were
- * set); returns 1 when fn was called for the nodes, 0 when nothing changed.
- * state: GRANTS_POWER_*. fn must not throw, block or lock. */
+/* Power states for instance time (core/instance_time.h), under the node
+ * and partition read locks: calls fn for every node whose state changed
+ * since the last call, or for every node when full is set or the node table
+ * or the partitions changed (then every node that exists is listed).
+ * Returns how many nodes fn saw, as -1 - count for a full listing.
+ * state: GRANTS_POWER_*. fn must not throw, block or lock. One caller
+ * (the accounting thread); reset forgets the states (xfree). */
 enum { GRANTS_POWER_OFF = 0, GRANTS_POWER_BOOTING = 1, GRANTS_POWER_BUSY = 2, GRANTS_POWER_IDLE = 3 };
 typedef void (*grants_power_visitor)(const char *name, int state, const char *partitions, void *arg);
-int grants_ctld_list_node_power(long long stamp[2], grants_power_visitor fn, void *arg);
+int grants_ctld_node_power_changes(int full, grants_power_visitor fn, void *arg);
+void grants_ctld_node_power_reset(void);
 
 /* Every partition's name and nodes (a Slurm hostlist such as "n[1-4]", from
  * its node bitmap), under the node and partition read locks, when the

@@ -196,11 +196,83 @@ case_node_lost_mid_run() {
     ((secs < 60)) || _t_fail "charged $secs s, more than it ran"
 }
 
+case_instance_time_reconciled() {
+    # A cold node boots (3 s) for one trn1 job (6 s), idles for SuspendTime
+    # (5 s) and powers down (SuspendTimeout 5 s): the ledger's instance rows
+    # say so, report --instances sums exactly them, and instance time =
+    # charged + boot + idle + failed + other, other within the passes' timing.
+    cold_node || return 1
+    sleep 1
+    local t0 t1 j
+    t0=$(date +%s)
+    try_submit alice -p trn1 --award=C-BOOT -w "$NODE" -t 10 -o /dev/null --wrap 'sleep 6'
+    j=$JOB
+    [ -n "$j" ] || { _t_fail "refused: $T_OUT"; return 1; }
+    assert_eq COMPLETED "$(wait_job_done "$j" 120)" "job $j ran" || return 1
+    cold_node || return 1
+    settle
+    t1=$(date +%s)
+    local since until
+    since=$(date -d "@$t0" +%Y-%m-%dT%H:%M:%S)
+    until=$(date -d "@$t1" +%Y-%m-%dT%H:%M:%S)
+    assert_status 0 "$GRANTCTL" report --instances --since "$since" --until "$until" --json || return 1
+    local r=$T_OUT
+    local row='[p for p in j["partitions"] if p["partition"]=="trn1"][0]'
+    local boot busy idle failed inst
+    boot=$(json "$row[\"total\"][\"seconds\"][\"boot\"]" <<<"$r")
+    busy=$(json "$row[\"total\"][\"seconds\"][\"busy\"]" <<<"$r")
+    idle=$(json "$row[\"total\"][\"seconds\"][\"idle\"]" <<<"$r")
+    failed=$(json "$row[\"total\"][\"seconds\"][\"failed\"]" <<<"$r")
+    inst=$(json "$row[\"total\"][\"seconds\"][\"instance\"]" <<<"$r")
+    # The ledger's rows of the node in the window, clipped as the report clips them.
+    local rows
+    rows=$(sql "SELECT coalesce(sum(min(start+seconds,$t1)-max(start,$t0)),0) FROM instance_time
+                WHERE node='$NODE' AND partition='trn1' AND start<$t1 AND start+seconds>$t0")
+    assert_eq "$rows" "$inst" "report --instances sums exactly the ledger's instance rows"
+    assert_eq 0 "$(sql "SELECT count(*) FROM instance_open WHERE node='$NODE'")" "powered down: no open segment"
+    local start end
+    start=$(epoch "$(job_field "$j" StartTime)")
+    end=$(epoch "$(job_field "$j" EndTime)")
+    ((boot >= 3 && boot <= 10)) || _t_fail "boot $boot s, want the 3-second boot plus slurmd's start"
+    ((busy >= end - start - 2 && busy <= end - start + 3)) || _t_fail "busy $busy s, the run took $((end - start)) s"
+    ((idle >= 5 && idle <= 16)) || _t_fail "idle $idle s, want SuspendTime 5 s + SuspendTimeout 5 s"
+    assert_eq 0 "$failed" "no failed launch in this window"
+    assert_eq "$((boot + busy + idle + failed))" "$inst" "the kinds add up to the instance time"
+    # In chip-hours against the ledger's charge of the job.
+    local charged identity
+    charged=$(json "$row[\"charged\"][\"chip_hours\"]" <<<"$r")
+    assert_eq "$(sql "SELECT printf('%.6f', chip_hours_ticks/3600e6) FROM charges WHERE job_id=$j")" "$charged" \
+        "charged: the job's one charge"
+    identity=$(json "abs(float($row[\"total\"][\"chip_hours\"][\"instance\"]) - (float($row[\"charged\"][\"chip_hours\"]) + sum(float($row[\"not_charged_chip_hours\"][k]) for k in (\"boot\",\"idle\",\"failed\",\"other\")))) < 1e-6" <<<"$r")
+    assert_eq true "$identity" "instance = charged + boot + idle + failed + other"
+    local other
+    other=$(json "abs(float($row[\"not_charged_chip_hours\"][\"other\"])) <= 16*3/3600" <<<"$r")
+    assert_eq true "$other" "other (busy time no award paid for) is within the passes' timing"
+    assert_eq "$(json "round($inst*16.0/3600, 6)" <<<"$r")" "$(json "round(float($row[\"total\"][\"usd\"]), 6)" <<<"$r")" \
+        "priced at the policy's trn1.32xlarge instance-hour (16.00)"
+    # The failed launch of an earlier case, over the whole ledger: at least
+    # ResumeTimeout (45 s) of failed launch.
+    assert_status 0 "$GRANTCTL" report --instances --format csv || return 1
+    failed=$(awk -F, '$1=="partition" && $2=="trn1" { print $8 }' <<<"$T_OUT")
+    ((failed >= 45 && failed <= 60)) || _t_fail "failed launches $failed s over the ledger, want ResumeTimeout (45 s)"
+    assert_status 0 "$GRANTCTL" report --instances
+    assert_contains "$T_OUT" "charged to awards"
+    assert_status 0 "$GRANTCTL" metrics
+    assert_contains "$T_OUT" "slurm_grants_instance_seconds_total{partition=\"trn1\",instance_type=\"trn1.32xlarge\",kind=\"failed\"} $failed" \
+        "metrics: the same instance time"
+    # Bad use: one sentence, exit 2; a user who cannot read the ledger: exit 1.
+    assert_status 2 "$GRANTCTL" report --instances --award C-BOOT
+    assert_contains "$T_OUT" "--instances reports partitions, not awards"
+    assert_status 1 as_user alice "$GC" report --instances
+    assert_contains "$T_OUT" "report --instances reads the ledger"
+}
+
 run_case "ParallelCluster's layout: dynamic cloud nodes, include files, Features" case_pcluster_layout
 run_case "a boot is not a second run: one charge from the settled start" case_boot_is_not_a_second_run
 run_case "boot_time: charged: the boot belongs to the run's one charge" case_charged_boot_belongs_to_the_run
 run_case "a failed launch costs nothing, keeps one hold, and the retry is charged once" case_failed_launch_costs_nothing
 run_case "a job cancelled while its node boots costs nothing" case_cancelled_while_booting_costs_nothing
 run_case "kill -9 of slurmctld while a node boots: charged once, for the run" case_kill9_while_booting
+run_case "instance time: boot, busy, idle and failed launches in the ledger, reconciled with the charges" case_instance_time_reconciled
 run_case "a node lost mid-run: the run is charged up to the loss" case_node_lost_mid_run
 finish

@@ -111,6 +111,16 @@ void test_same_second_and_unlisted(void**) {
     c = t.observe(*policy(), nullptr, {}, 150);  // a node not listed keeps its segment
     assert_true(c.empty());
     assert_int_equal(t.open().at("n1").start, 100);
+    // A complete listing without it: the node is gone (a dynamic node
+    // deleted, a reconfigured table), and a boot cut short is a failed launch.
+    t.observe(*policy(), nullptr, one("n2", PowerState::Booting), 150);
+    c = t.observe(*policy(), nullptr, one("n3", PowerState::Idle), 170, true);
+    assert_int_equal(c.closed.size(), 2);
+    assert_int_equal(c.ended.size(), 2);
+    assert_int_equal(static_cast<int>(c.closed[0].kind), static_cast<int>(InstanceKind::Idle));
+    assert_int_equal(c.closed[0].seconds, 70);
+    assert_int_equal(static_cast<int>(c.closed[1].kind), static_cast<int>(InstanceKind::Failed));
+    assert_int_equal(t.open().size(), 1);
 }
 
 void test_restart_continues(void**) {
