@@ -15,16 +15,6 @@ namespace grants::cli {
 
 namespace {
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-
 // Hours of seconds, exact to the millionth (a second is 10^6 hour ticks).
 std::string hours(std::int64_t seconds) { return format_ticks(static_cast<Ticks>(seconds) * 1'000'000); }
 

@@ -68,16 +68,6 @@ const char kReportUsage[] =
     "\n"
     "Exit status: 0 success, 1 refused (e.g. the ledger cannot be read), 2 usage error.\n";
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-
 std::string unit_text(const AwardReport& r) { return r.unit ? unit_name(*r.unit) : "unknown"; }
 
 // Adjustments are stored as debits; reports show them as the ledger has them.

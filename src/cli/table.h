@@ -8,6 +8,17 @@
 
 namespace grants::cli {
 
+// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
+inline std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
 class Table {
 public:
     // right: numbers are right-aligned.
