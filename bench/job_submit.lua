@@ -3,7 +3,7 @@ job_submit.lua: the baseline for docs/PERFORMANCE.md item 3, i.e. the
 grant checks a site would write for job_submit/lua instead of using
 job_submit/grants, written to be fast and honest rather than short.
 
-Enforced, in the order of SPEC.md "Enforcement":
+Enforced, in the order of job_submit_grants(8) "Enforcement":
   award from --award (the SPANK option in spank_job_env), else the user's
   default_award, else the user's only usable award; the award exists, is
   inside its validity window, the user is a member (user name, Unix group,

@@ -1,5 +1,5 @@
 // Local-time helpers for report and adjust: the controller's time zone is the
-// one awards' dates are in (SPEC "valid.until is inclusive, local time").
+// one awards' dates are in (valid.until is inclusive, in local time: grants.yaml(5)).
 #pragma once
 
 #include <cctype>

@@ -1,4 +1,4 @@
-// Queued jobs whose award went away (SPEC: a run is priced with the policy
+// Queued jobs whose award went away (the cost model: a run is priced with the policy
 // in force when it started, and nothing may start on an award that no longer
 // exists or has ended): which pending jobs to hold, and the reason users read
 // in squeue. The accounting pass finds them; the adapter holds them.

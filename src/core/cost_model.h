@@ -1,4 +1,4 @@
-// The Trainium cost model (SPEC "Cost model"): chips, chip-hours, dollars.
+// The Trainium cost model (the cost model, docs/admin-guide.md): chips, chip-hours, dollars.
 //
 // Amounts are exact integer Ticks of the award's budget unit (chip-hours or
 // dollars; see decimal.h); arithmetic saturates instead of wrapping, so absurd

@@ -1,4 +1,4 @@
-// The submit-time decision (SPEC "Enforcement"): a pure function of the
+// The submit-time decision (the enforcement order, job_submit_grants(8)): a pure function of the
 // policy, the request, the clock and the award's usage.
 #pragma once
 
@@ -114,7 +114,7 @@ inline constexpr char kUsageUnknownRefusal[] =
     "slurmctld has just (re)started and is still reading what each award holds, so budgets cannot be checked yet; "
     "please try again in a moment.";
 
-// What an award may still take (SPEC "Enforcement" step 5): its budget, or
+// What an award may still take (enforcement step 5, the budget): its budget, or
 // with tranches or deposits what its active tranches hold, less what is
 // charged and held. Submissions and re-runs of requeued jobs ask the same.
 struct BudgetRoom {

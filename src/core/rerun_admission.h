@@ -1,4 +1,4 @@
-// Re-runs of requeued jobs (SPEC "Cost model": any route that makes Slurm run
+// Re-runs of requeued jobs (the cost model: any route that makes Slurm run
 // a job again is a new run that must fit the budget before it starts, like a
 // submission). The accounting pass finds the re-runs waiting (run_tracker.h,
 // AttemptGate::Waiting) and asks here which of them fit; the adapter admits

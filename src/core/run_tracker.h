@@ -1,4 +1,4 @@
-// What the accounting pass remembers of each job's runs (SPEC "Cost model"):
+// What the accounting pass remembers of each job's runs (the cost model, docs/admin-guide.md):
 // which run a job record shows, what each run may be charged, and whether a
 // job that Slurm is about to run again may start.
 //

@@ -1,4 +1,4 @@
-// Whether slurmstepd lets a job's tasks start (SPEC "The SPANK plugin": the
+// Whether slurmstepd lets a job's tasks start (spank_grants(8): the
 // defence in depth when job_submit/grants is missing or misconfigured), and
 // which award its tasks get as SLURM_AWARD_ID.
 //

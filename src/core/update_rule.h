@@ -1,4 +1,4 @@
-// The update rule (SPEC "Enforcement": a user's own `scontrol update` that
+// The update rule (enforcement: a user's own `scontrol update` that
 // raises cost is re-validated; an operator may change a job's award, and it
 // is re-validated): a pure function of the policy, the job before and after
 // the change, and the award's usage. job_modify translates and applies it.

@@ -71,7 +71,7 @@ namespace {
 using namespace grants;
 namespace ctld = grants::slurmctld;
 
-// How often the policy file is checked for edits (SPEC: at most once a second)
+// How often the policy file is checked for edits (at most once a second, as grants.yaml(5) promises)
 // and how often holds and charges are brought up to date.
 constexpr std::chrono::milliseconds kPolicyPollInterval{1000};
 constexpr std::chrono::milliseconds kAccountingInterval{1000};

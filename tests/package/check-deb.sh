@@ -94,6 +94,7 @@ man_pages=(/usr/share/man/man1/grantctl.1.gz /usr/share/man/man5/grants.yaml.5.g
 contents=$(dpkg-deb -c "$deb" | awk '{print $NF}')
 for f in "$sysdir/job_submit_grants.so" "$sysdir/spank_grants.so" /usr/bin/grantctl \
     /usr/share/doc/slurm-grants/examples/grants.yaml.example \
+    /usr/share/doc/slurm-grants/images/burn-down-example.svg \
     /usr/share/doc/slurm-grants/examples/grants-parallelcluster.yaml.example \
     /usr/share/doc/slurm-grants/examples/grants-nrt.yaml.example \
     /usr/share/doc/slurm-grants/examples/slurm.conf.grants \

@@ -86,6 +86,7 @@ esac
 libdir=$(rpm --eval '%{_libdir}')
 files=$(rpm -qpl "$rpmfile" 2>/dev/null)
 for f in "$libdir/slurm/job_submit_grants.so" "$libdir/slurm/spank_grants.so" /usr/bin/grantctl \
+    /usr/share/doc/slurm-grants/images/burn-down-example.svg \
     /usr/share/doc/slurm-grants/examples/grants.yaml.example \
     /usr/share/doc/slurm-grants/examples/grants-parallelcluster.yaml.example \
     /usr/share/doc/slurm-grants/examples/grants-nrt.yaml.example \

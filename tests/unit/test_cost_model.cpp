@@ -1,4 +1,4 @@
-// The cost model (SPEC "Cost model"): GRES and array parsing, the charged node
+// The cost model (the cost model, docs/admin-guide.md): GRES and array parsing, the charged node
 // and chip counts, exact amounts in ticks that saturate instead of wrapping and
 // add up without rounding, and the amounts as users read them.
 #include <cstdint>
@@ -358,7 +358,7 @@ void test_chips_saturate(void** /*state*/) {
 // ---------------------------------------------------------------- cost_ticks
 
 void test_cost_exact(void** /*state*/) {
-    // The SPEC exhaustion example: 16 chips x 10 minutes = 8/3 chip-h, which no
+    // The documented exhaustion example: 16 chips x 10 minutes = 8/3 chip-h, which no
     // whole number of millionths is; in ticks it is 16 x 600 x 10^6, exactly.
     assert_int_equal(cost_ticks(kChipHours, trn1(), 16, 600), 9'600'000'000LL);
     assert_int_equal(3 * cost_ticks(kChipHours, trn1(), 16, 600), ticks_of(8'000'000));

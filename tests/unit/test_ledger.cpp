@@ -1,4 +1,4 @@
-// The SQLite ledger (SPEC "The ledger"): schema, exactly-once charges keyed by
+// The SQLite ledger (the ledger's guarantees): schema, exactly-once charges keyed by
 // (cluster, job id, run start), totals with adjustments, durability across a
 // close, and clean failures on corrupt, missing or read-only databases.
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// The quota half of the submit decision (SPEC "Enforcement" steps 1-6): time
+// The quota half of the submit decision (enforcement steps 1-6): time
 // limits, validity, limits, the budget check against a fake usage lookup, the
 // cost of arrays and multi-partition jobs, and what the user is told.
 #include <cstdint>
@@ -230,7 +230,7 @@ AwardUsageView held(Ticks amount) {
 // ---------------------------------------------------------------- (a) budget exhaustion
 
 void test_exhaustion_example(void** /*state*/) {
-    // SPEC: budget 10 chip-h, 1 node x 10 min on trn1 (16 chips/node) holds 8/3 chip-h, exactly:
+    // The documented example: budget 10 chip-h, 1 node x 10 min on trn1 (16 chips/node) holds 8/3 chip-h, exactly:
     // three such jobs leave 2.0 chip-h (not 1.999999), too little for a fourth.
     const Ticks hold = kTenMinutes;
     struct Case {
@@ -696,7 +696,7 @@ void test_accept_message(void** /*state*/) {
     expect("BIG", d, Verdict::Accept);
     assert_string_equal(d.message.c_str(),
                         "award BIG: this job holds 2.7 chip-h; 999,997.3 of 1,000,000 chip-h left.");
-    // The SPEC's example numbers: 768.0 chip-h held (16 chips x 2 days), 12,345.6 left.
+    // The documented example numbers: 768.0 chip-h held (16 chips x 2 days), 12,345.6 left.
     AwardUsageView v;
     v.charged = ticks_of(1'000'000'000'000 - 768'000'000 - 12'345'650'000);
     d = decide(policy(), job("bob", "BIG", shape(1, 48 * 60)), v);
