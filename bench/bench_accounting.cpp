@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -128,7 +129,9 @@ int idle(std::shared_ptr<const Policy> policy, int seconds, int jobs) {
     std::printf("# item 4: idle accounting, real AccountingThread (1 pass/s), %d jobs (10%% running), nothing "
                 "changes; %d s measured after 3 s of warm-up\n", jobs, seconds);
     {
-        slurmctld::AccountingThread thread(store, tracker, identities, std::string(dir) + "/ledger.db", "bench");
+        std::mutex decide;  // job_submit's decision lock: nobody submits here
+        slurmctld::AccountingThread thread(store, tracker, identities, std::string(dir) + "/ledger.db", "bench",
+                                           /*first_start=*/true, decide);
         thread.start(std::chrono::milliseconds(1000));
         std::this_thread::sleep_for(std::chrono::seconds(3));
         const fake_ctld_lock_stats before = lock_stats();
