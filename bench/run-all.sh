@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs every benchmark of docs/PERFORMANCE.md and writes bench/results/*.txt
 # (make bench). Needs root for the slurmctld benchmarks (items 3 and 4).
-# BENCH_ONLY="decision policy accounting accounting-idle ledger startup submit" picks a subset
+# BENCH_ONLY="decision policy accounting accounting-idle accounting-power ledger startup submit" picks a subset
 # (charge-book, charge-book-big and award-flood run only when named there).
 # BENCH_WORK (default bench/work next to the programs) keeps the generated
 # policy and the 1,000,000-charge ledger between runs.
@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${BENCH_BIN:-$here}
 results=${BENCH_RESULTS:-$here/results}
 work=${BENCH_WORK:-$bin/work}
-only=${BENCH_ONLY:-decision policy accounting accounting-idle ledger startup submit}
+only=${BENCH_ONLY:-decision policy accounting accounting-idle accounting-power ledger startup submit}
 mkdir -p "$results" "$work" || exit 1
 export BENCH_BIN=$bin
 
@@ -38,6 +38,9 @@ run decision "$bin/bench_core" decision 5 20000
 run policy bash -c "ls -l '$work/policy-10k.yaml' | awk '{ print \"# file: \" \$5 \" bytes\" }'; '$bin/bench_core' policy-load '$work/policy-10k.yaml' 5"
 run accounting "$bin/bench_accounting" 10
 run accounting-idle "$bin/bench_accounting" idle 60
+# Issue 25: the power-state observation of every pass at 0 / 1,000 / 10,000
+# nodes, then the idle thread with 0 and 10,000 nodes (about 3 minutes).
+run accounting-power "$bin/bench_accounting" power 10000 300 5 10
 run ledger "$bin/bench_core" ledger "$work/ledger-1m.db" 1000000 5
 run charge-book "$bin/bench_core" charge-book "$work/book-1m.db" 1000000 10000
 # The same million charges over 10 awards: what one big award's questions cost.
