@@ -47,8 +47,9 @@ default /opt/slurm).
   --prefix DIR   Slurm's installation prefix (default /opt/slurm)
   --policy FILE  the grant policy to install (default SRC/grants.yaml; the
                  one already installed is kept when neither is given)
-  --ledger FILE  a ledger copied from the cluster this one replaces; installed
-                 only when this head node has no ledger yet
+  --ledger FILE  a ledger copied from the cluster this one replaces (a file
+                 or an S3 object); installed only when this head node has no
+                 ledger yet
   --state-save-location DIR
                  where the ledger goes (DIR/grants/ledger.db); default
                  slurm.conf's StateSaveLocation, else ParallelCluster's
@@ -78,7 +79,10 @@ done
 [ -n "$from" ] || usage_error "--from is required: the directory or S3 prefix holding the built plugins"
 [ -d "$prefix/etc" ] || usage_error "$prefix does not look like a Slurm installation (no $prefix/etc directory); give --prefix"
 [ -z "$policy" ] || [ -f "$policy" ] || usage_error "--policy $policy is not a file"
-[ -z "$ledger" ] || [ -f "$ledger" ] || usage_error "--ledger $ledger is not a file"
+case $ledger in
+    "" | s3://*) ;;
+    *) [ -f "$ledger" ] || usage_error "--ledger $ledger is not a file" ;;
+esac
 
 tmp=$(mktemp -d) || fail "cannot create a temporary directory"
 trap 'rm -rf "$tmp"' EXIT
@@ -92,6 +96,13 @@ case $from in
     *)
         [ -d "$from" ] || usage_error "--from $from is not a directory"
         src=$from ;;
+esac
+case $ledger in
+    s3://*)
+        command -v aws >/dev/null 2>&1 || fail "--ledger $ledger needs the aws CLI, which is not installed"
+        aws s3 cp --quiet "$ledger" "$tmp/ledger.db" >"$tmp/aws.log" 2>&1 ||
+            fail "cannot copy $ledger: $(tail -n 1 "$tmp/aws.log")"
+        ledger=$tmp/ledger.db ;;
 esac
 for f in job_submit_grants.so spank_grants.so; do
     [ -f "$src/$f" ] || usage_error "$from has no $f (build it for this cluster's Slurm, see the admin guide)"

@@ -16,6 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 . "$here/suite.sh"
 export CLUSTER_NEURON_DEVICES=16
+# slurm.conf as ParallelCluster writes it: the NodeName lines (and their
+# Features, which slurmstepd reads for a node's instance type) in an included file.
+export CLUSTER_PCLUSTER_LAYOUT=1
 # n1, n2: trn1.2xlarge (1 chip); n3, n4: trn1.32xlarge (16) with EFA, as
 # ParallelCluster sets their Features. One node (Slurm built without
 # --enable-multiple-slurmd, as Debian's 22.05): n1's, and mix also has three
@@ -268,7 +271,7 @@ case_cores_from_node_type() {
     out=$(as_user alice srun -p mix --award=N-USD -w n3 --exclusive -n 1 -t 5 bash -c "$SHOW" 2>&1)
     assert_eq "0-31" "$(field "$out" cores)" "srun --exclusive on trn1.32xlarge n3: 16 chips x 2 cores ($out)"
     out=$(as_user alice srun -p mix --award=N-USD -N 2 -n 2 -w n2,n4 --exclusive -t 5 \
-        bash -c 'echo "$SLURMD_NODENAME=${NEURON_RT_VISIBLE_CORES-unset}"' 2>&1 | sort)
+        bash -c 'echo "$SLURMD_NODENAME=${NEURON_RT_VISIBLE_CORES-unset}"' 2>&1 | grep -E '^n[0-9]+=' | sort)
     assert_eq "n2=0-1 n4=0-31" "$(echo $out)" "a job on both types: each node's own cores"
 }
 
