@@ -1,6 +1,5 @@
 #include "cli/slurm_conf.h"
 
-#include <glob.h>
 #include <pwd.h>
 
 #include <cctype>
@@ -29,57 +28,10 @@ std::string trim(const std::string& s) {
     return s.substr(b, e - b + 1);
 }
 
-// The whole file; false with the reason in *error.
-bool read_text(const std::string& path, std::string* text, std::string* error) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        *error = std::strerror(errno);
-        return false;
-    }
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (in.bad()) {
-        *error = "read error";
-        return false;
-    }
-    *text = s.str();
-    return true;
-}
-
-// An include line's files: one path, or every match of a pattern with '*'
-// (slurmctld 24.11 expands those; a pattern that matches nothing adds nothing).
-bool read_included(const std::string& path, std::vector<SlurmConfText>* files, std::string* error) {
-    std::vector<std::string> paths;
-    if (path.find('*') == std::string::npos) {
-        paths.push_back(path);
-    } else {
-        glob_t g{};
-        const int rc = ::glob(path.c_str(), GLOB_ERR, nullptr, &g);
-        for (std::size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
-        ::globfree(&g);
-        if (rc != 0 && rc != GLOB_NOMATCH) {
-            *error = "cannot list the files it names";
-            return false;
-        }
-    }
-    for (const auto& p : paths) {
-        SlurmConfText f{p, {}};
-        if (!read_text(p, &f.text, error)) return false;
-        files->push_back(std::move(f));
-    }
-    return true;
-}
-
 }  // namespace
 
 std::optional<SlurmConfPartitions> read_slurm_conf_partitions(const std::string& slurm_conf, std::string* error) {
-    SlurmConfText main{slurm_conf, {}};
-    std::string why;
-    if (!read_text(slurm_conf, &main.text, &why)) {
-        *error = "cannot read " + slurm_conf + ": " + why;
-        return std::nullopt;
-    }
-    return grants::read_slurm_conf_partitions(main, read_included);
+    return load_slurm_conf(slurm_conf, error);
 }
 
 std::string slurm_conf_path() {

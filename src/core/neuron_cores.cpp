@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "instance_types.h"
 #include "text.h"
 
 namespace grants {
@@ -108,6 +109,31 @@ IndexList cores_of_devices(const IndexList& devices, int cores_per_chip) {
         for (int c = 0; c < cores_per_chip; ++c) cores.push_back(d * cores_per_chip + c);
     }
     return cores;
+}
+
+std::optional<PartitionCost> node_neuron_cost(const Policy& policy, const PartitionCost& partition,
+                                              std::string_view node, const std::optional<std::string>& node_features,
+                                              std::string* why) {
+    const bool own = partition.chips_per_node > 0 && partition.cores_per_chip > 0;
+    if (!partition.types_from_features) {
+        if (own) return partition;
+        *why = "the partition gives no chips_per_node and cores_per_chip";
+        return std::nullopt;
+    }
+    const std::string name = loggable(node);
+    std::string type;
+    if (node_features) type = type_of_features(policy, *node_features);
+    if (!type.empty()) {
+        std::optional<PartitionCost> cost = cost_for_type(policy, partition, type);
+        if (cost && cost->chips_per_node > 0 && cost->cores_per_chip > 0) return cost;
+        *why = "instance type " + type + " of node " + name + " has no cores_per_chip (add it under instance_types)";
+        return std::nullopt;
+    }
+    if (own) return partition;
+    *why = !node_features ? "node " + name + " is not defined in slurm.conf, so its instance type is unknown"
+                          : "the Features of node " + name + " (" + loggable(*node_features) +
+                                ") name no instance type the policy knows";
+    return std::nullopt;
 }
 
 VisibleCores visible_cores(const PartitionCost& partition, const NeuronTaskFacts& facts) {

@@ -49,6 +49,18 @@ struct VisibleCores {
     std::string note;   // why (for the slurmd log, one line: user text in it is loggable()), empty when nothing to say
 };
 
+// The chips and NeuronCores per chip of one node of a partition, which
+// visible_cores counts on: the partition's own; on an `instance_type:
+// features` partition (ParallelCluster's queues, mixed ones too) those of the
+// instance type the node's Features name (instance_types.h), else the
+// partition's own chips_per_node and cores_per_chip when it gives them.
+// node_features: the node's Features as slurm.conf defines them (nullopt: the
+// node is not there). nullopt when this node's cores are not known; *why
+// then says so in one sentence (for slurmd's log).
+std::optional<PartitionCost> node_neuron_cost(const Policy& policy, const PartitionCost& partition,
+                                              std::string_view node, const std::optional<std::string>& node_features,
+                                              std::string* why);
+
 // The rule: Leave on a partition that is not priced per core (cores_per_chip
 // not given) or when the job got no devices here; KeepUser when the user set a
 // subset of the allowed cores; otherwise Set to every allowed core.

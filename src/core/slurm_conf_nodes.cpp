@@ -1,6 +1,12 @@
 #include "slurm_conf_nodes.h"
 
+#include <glob.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -228,7 +234,10 @@ private:
         const std::string* features = value_of(pairs, "Features");
         if (!features) features = value_of(pairs, "Feature");
         if (same_word(names, "DEFAULT")) {
-            if (features) default_features_ = features_of(*features);
+            if (features) {
+                default_features_ = features_of(*features);
+                default_features_text_ = *features;
+            }
             return;
         }
         std::string error;
@@ -240,6 +249,7 @@ private:
         for (auto& n : *expanded) {
             if (known_.insert(n).second) nodes_.push_back(n);
             node_features_[n] = features ? features_of(*features) : default_features_;
+            result_.node_features[n] = features ? *features : default_features_text_;
         }
     }
 
@@ -307,15 +317,67 @@ private:
     std::unordered_set<std::string> known_;
     std::map<std::string, std::set<std::string>> node_features_;
     std::set<std::string> default_features_;
+    std::string default_features_text_;
     std::map<std::string, NodeSet> nodesets_;
     std::vector<PartitionLine> partitions_;
     std::string default_nodes_;
 };
 
+// The whole file; false with the reason in *error.
+bool read_text(const std::string& path, std::string* text, std::string* error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        *error = std::strerror(errno);
+        return false;
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (in.bad()) {
+        *error = "read error";
+        return false;
+    }
+    *text = s.str();
+    return true;
+}
+
+// An include line's files: one path, or every match of a pattern with '*'
+// (slurmctld 24.11 expands those; a pattern that matches nothing adds nothing).
+bool read_included(const std::string& path, std::vector<SlurmConfText>* files, std::string* error) {
+    std::vector<std::string> paths;
+    if (path.find('*') == std::string::npos) {
+        paths.push_back(path);
+    } else {
+        glob_t g{};
+        const int rc = ::glob(path.c_str(), GLOB_ERR, nullptr, &g);
+        for (std::size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
+        ::globfree(&g);
+        if (rc != 0 && rc != GLOB_NOMATCH) {
+            *error = "cannot list the files it names";
+            return false;
+        }
+    }
+    for (const auto& p : paths) {
+        SlurmConfText f{p, {}};
+        if (!read_text(p, &f.text, error)) return false;
+        files->push_back(std::move(f));
+    }
+    return true;
+}
+
 }  // namespace
 
 SlurmConfPartitions read_slurm_conf_partitions(const SlurmConfText& slurm_conf, const SlurmConfIncludes& includes) {
     return Reader(slurm_conf, includes).run();
+}
+
+std::optional<SlurmConfPartitions> load_slurm_conf(const std::string& slurm_conf, std::string* error) {
+    SlurmConfText main{slurm_conf, {}};
+    std::string why;
+    if (!read_text(slurm_conf, &main.text, &why)) {
+        *error = "cannot read " + slurm_conf + ": " + why;
+        return std::nullopt;
+    }
+    return read_slurm_conf_partitions(main, read_included);
 }
 
 }  // namespace grants

@@ -1,12 +1,15 @@
 // The nodes of each partition as slurm.conf defines them, read without
-// Slurm (grantctl runs on hosts without slurmctld): NodeName, NodeSet and
+// Slurm (grantctl runs on hosts without slurmctld; slurmstepd reads its own
+// node's Features without asking the controller): NodeName, NodeSet and
 // PartitionName lines, hostlists expanded, Nodes=ALL resolved, and
 // `include` lines followed as Slurm does (ParallelCluster splits its
-// slurm.conf into included files). The caller reads the files: the core
-// touches no disk.
+// slurm.conf into included files). read_slurm_conf_partitions touches no
+// disk (the caller reads the files); load_slurm_conf reads them.
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,9 @@ using SlurmConfIncludes =
 
 struct SlurmConfPartitions {
     PartitionNodes partitions;
+    // Each NodeName's Features as written ("dynamic,trn1.32xlarge,efa"; a
+    // NodeName=DEFAULT line's for a node without its own), in order.
+    std::map<std::string, std::string, std::less<>> node_features;
     // "FILE:LINE: sentence" for what could not be read or understood (an
     // include that cannot be read, a malformed node list): the partitions
     // above may then be incomplete.
@@ -35,5 +41,10 @@ struct SlurmConfPartitions {
 };
 
 SlurmConfPartitions read_slurm_conf_partitions(const SlurmConfText& slurm_conf, const SlurmConfIncludes& includes);
+
+// The same, read from disk: slurm_conf and what its include lines name
+// (globs expanded). nullopt with one sentence in *error when slurm_conf
+// itself cannot be read; an include that cannot be read is a problem.
+std::optional<SlurmConfPartitions> load_slurm_conf(const std::string& slurm_conf, std::string* error);
 
 }  // namespace grants

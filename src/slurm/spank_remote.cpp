@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,9 +16,11 @@ extern "C" {
 #include "core/admin_comment.h"
 #include "core/award_id.h"
 #include "core/decision.h"
+#include "core/instance_types.h"
 #include "core/neuron_cores.h"
 #include "core/paths.h"
 #include "core/policy_loader.h"
+#include "core/slurm_conf_nodes.h"
 #include "core/task_gate.h"
 #include "core/text.h"
 #include "grants_config.h"
@@ -34,8 +37,12 @@ std::string refusal;  // non-empty: the tasks must not start
 
 // The job's Neuron devices, for NEURON_RT_VISIBLE_CORES in each task.
 struct NeuronJob {
-    bool known = false;  // the partition is priced per core in the policy
+    bool known = false;  // the partition is priced per core in the policy, or per node type
     PartitionCost cost;
+    // instance_type: features: the chips and cores of each of the job's
+    // nodes whose type is known (core/neuron_cores.h, node_neuron_cost).
+    bool per_node = false;
+    std::map<std::string, PartitionCost, std::less<>> node_costs;
     bool exclusive = false;
     std::string nodes;                      // the job's node list ("n[1-4]")
     std::vector<std::string> gres_details;  // per node of `nodes`, in order
@@ -85,10 +92,45 @@ JobTag query_controller(std::uint32_t job_id) {
     return tag;
 }
 
+// slurmstepd's own SLURM_CONF (slurmd's environment, not the job's).
+std::string slurm_conf_path() {
+    const char* conf = std::getenv("SLURM_CONF");
+    return conf && *conf ? conf : GRANTS_DEFAULT_SLURM_CONF;
+}
+
 std::string policy_path(const SpankSettings& settings) {
     if (!settings.policy_path.empty()) return settings.policy_path;
-    const char* conf = std::getenv("SLURM_CONF");
-    return policy_path_next_to(conf && *conf ? conf : GRANTS_DEFAULT_SLURM_CONF);
+    return policy_path_next_to(slurm_conf_path());
+}
+
+// On an `instance_type: features` partition, the chips and cores of each of
+// the job's nodes, from its instance type: the node's Features as slurm.conf
+// (the one this slurmd runs with, ParallelCluster's include files too)
+// defines them. Read from the file rather than asked of slurmctld: no RPC per
+// node at every step launch, and nothing in the job's environment counts.
+void learn_node_costs(const Policy& policy, std::uint32_t job_id, NeuronJob* job) {
+    job->per_node = true;
+    auto nodes = expand_hostlist(job->nodes);
+    if (!nodes || nodes->empty()) {
+        slurm_info("grants: job %u: cannot read its node list; %s stays unset", job_id, kCoresVariable);
+        return;
+    }
+    std::string error;
+    const std::optional<SlurmConfPartitions> conf = load_slurm_conf(slurm_conf_path(), &error);
+    if (!conf) {
+        slurm_info("grants: job %u: %s; %s stays unset", job_id, error.c_str(), kCoresVariable);
+        return;
+    }
+    for (const std::string& node : *nodes) {
+        std::optional<std::string> features;
+        if (auto it = conf->node_features.find(node); it != conf->node_features.end()) features = it->second;
+        std::string why;
+        if (auto cost = node_neuron_cost(policy, job->cost, node, features, &why)) {
+            job->node_costs.emplace(node, std::move(*cost));
+        } else {
+            slurm_info("grants: job %u: %s; %s stays unset there", job_id, why.c_str(), kCoresVariable);
+        }
+    }
 }
 
 // This node's entry of the job's GRES details; "" when it has none.
@@ -113,13 +155,21 @@ void set_visible_cores(spank_t sp) {
     if (!neuron_job.known) return;
     NeuronTaskFacts facts;
     facts.whole_node = neuron_job.exclusive;
+    // slurmstepd sets SLURMD_NODENAME over any value the user gave; and only
+    // the job's own nodes have a cost here.
     const std::optional<std::string> node = task_env(sp, "SLURMD_NODENAME");
+    const PartitionCost* cost = &neuron_job.cost;
+    if (neuron_job.per_node) {
+        auto it = node ? neuron_job.node_costs.find(*node) : neuron_job.node_costs.end();
+        if (it == neuron_job.node_costs.end()) return;
+        cost = &it->second;
+    }
     std::string detail = gres_detail_of(neuron_job, node ? node->c_str() : nullptr);
     if (!detail.empty()) facts.gres_detail = std::move(detail);
     facts.step_gpus = task_env(sp, "SLURM_STEP_GPUS");
     if (!facts.step_gpus) facts.step_gpus = task_env(sp, "SLURM_JOB_GPUS");
     facts.user_value = task_env(sp, kCoresVariable);
-    const VisibleCores cores = visible_cores(neuron_job.cost, facts);
+    const VisibleCores cores = visible_cores(*cost, facts);
     if (!cores.note.empty()) slurm_info("grants: %s: %s", kCoresVariable, cores.note.c_str());
     if (cores.action == VisibleCores::Action::Set) spank_setenv(sp, kCoresVariable, cores.value.c_str(), 1);
 }
@@ -161,12 +211,13 @@ int remote_init(spank_t sp, const SpankSettings& settings) {
         return 0;
     }
     if (const PartitionCost* cost = load.policy->find_partition(tag.partition);
-        facts.record_loaded && cost && cost->cores_per_chip > 0) {
+        facts.record_loaded && cost && (cost->cores_per_chip > 0 || cost->types_from_features)) {
         neuron_job.known = true;
         neuron_job.cost = *cost;
         neuron_job.exclusive = tag.exclusive;
         neuron_job.nodes = tag.nodes;
         neuron_job.gres_details = tag.gres_details;
+        if (cost->types_from_features) learn_node_costs(*load.policy, job_id, &neuron_job);
     }
     // Defence in depth: the controller should never let such a job start.
     // Refused in each task, not here: a failure in slurmstepd's plugin

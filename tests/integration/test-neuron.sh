@@ -16,6 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 . "$here/suite.sh"
 export CLUSTER_NEURON_DEVICES=16
+# slurm.conf as ParallelCluster writes it: the NodeName lines (and their
+# Features, which slurmstepd reads for a node's instance type) in an included file.
+export CLUSTER_PCLUSTER_LAYOUT=1
 # n1, n2: trn1.2xlarge (1 chip); n3, n4: trn1.32xlarge (16) with EFA, as
 # ParallelCluster sets their Features. One node (Slurm built without
 # --enable-multiple-slurmd, as Debian's 22.05): n1's, and mix also has three
@@ -250,8 +253,31 @@ case_constraint_admits_more_types() {
     fi
 }
 
+# ParallelCluster's queues give no chips_per_node: each node's instance type
+# (its Feature in slurm.conf, read by slurmstepd) gives its chips and cores,
+# node by node in a job that spans types. Fails without it: the variable
+# stayed unset on every features partition.
+case_cores_from_node_type() {
+    local out
+    # $NODE is a trn1.2xlarge: 1 chip x 2 cores. A forged SLURMD_NODENAME
+    # (a big node's name) changes nothing: slurmstepd sets it.
+    out=$(as_user alice srun -p mix --award=N-USD -w "$NODE" --exclusive -n 1 -t 5 \
+        --export=ALL,SLURMD_NODENAME=n3 bash -c "$SHOW" 2>&1)
+    assert_eq "0-1" "$(field "$out" cores)" "srun --exclusive on trn1.2xlarge $NODE: 1 chip x 2 cores ($out)"
+    submit -p mix --award=N-USD -w "$NODE" -t 5 --wrap "$SHOW"
+    out=$(ran "$JOB") || return 1
+    assert_eq "0-1" "$(field "$out" cores)" "a batch job on a mix node has the whole node: 2 cores"
+    [ -n "$MULTI" ] || return 0
+    out=$(as_user alice srun -p mix --award=N-USD -w n3 --exclusive -n 1 -t 5 bash -c "$SHOW" 2>&1)
+    assert_eq "0-31" "$(field "$out" cores)" "srun --exclusive on trn1.32xlarge n3: 16 chips x 2 cores ($out)"
+    out=$(as_user alice srun -p mix --award=N-USD -N 2 -n 2 -w n2,n4 --exclusive -t 5 \
+        bash -c 'echo "$SLURMD_NODENAME=${NEURON_RT_VISIBLE_CORES-unset}"' 2>&1 | grep -E '^n[0-9]+=' | sort)
+    assert_eq "n2=0-1 n4=0-31" "$(echo $out)" "a job on both types: each node's own cores"
+}
+
 run_case "instance types from node Features: held at the dearest, charged by the nodes" case_instance_types_from_features
 run_case "a constraint is priced at every type it admits (|, brackets, counts)" case_constraint_admits_more_types
+run_case "NeuronCores from each node's instance type on a features partition" case_cores_from_node_type
 run_case "two jobs sharing a node see disjoint NeuronCores" case_two_jobs_share_a_node
 run_case "a step sees the cores of its own devices" case_step_sees_its_devices
 run_case "whole-node jobs, the user's own value, cpu jobs" case_whole_node_and_user_value

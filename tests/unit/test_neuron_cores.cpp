@@ -1,6 +1,7 @@
 // NEURON_RT_VISIBLE_CORES: index lists as Slurm writes them, the devices of a
 // job's GRES details, their cores, and the rule for a task's value. Also the
 // typed GRES of a partition ("gpu:trainium2") in the cost model.
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 #include "core/cost_model.h"
 #include "core/job_shape.h"
 #include "core/neuron_cores.h"
+#include "core/policy_loader.h"
 
 using grants::allocated_chips;
 using grants::chips_of;
@@ -21,6 +23,7 @@ using grants::JobShape;
 using grants::NeuronTaskFacts;
 using grants::parse_index_list;
 using grants::PartitionCost;
+using grants::node_neuron_cost;
 using grants::visible_cores;
 using grants::VisibleCores;
 
@@ -144,12 +147,66 @@ void typed_partition_gres(void**) {
     assert_int_equal(allocated_chips(p, shape, 1, "cpu=1,node=1"), 2);
 }
 
+// ParallelCluster's queues: no chips_per_node on the partition; each node's
+// instance type (a Feature) gives its chips and cores, so a whole trn1.32xlarge
+// node sees 32 cores and a trn1.2xlarge 2.
+void cores_from_the_node_type(void**) {
+    grants::PolicyLoad load = grants::load_policy_text(
+        "version: 1\n"
+        "enforce: { partitions: [mix, mixed, trn1] }\n"
+        "instance_types: { lab.box: { chips: 4 }, trn1.2xlarge: { usd_per_instance_hour: 1.34 } }\n"
+        "partitions:\n"
+        "  mix: { instance_type: features }\n"
+        "  mixed: { instance_type: features, chips_per_node: 8, cores_per_chip: 2 }\n"
+        "  trn1: { chips_per_node: 16, cores_per_chip: 2 }\n"
+        "awards: {}\n",
+        "g.yaml");
+    for (const auto& e : load.errors) std::fprintf(stderr, "  %s\n", e.to_string().c_str());
+    assert_non_null(load.policy.get());
+    const grants::Policy& policy = *load.policy;
+    const PartitionCost& mix = *policy.find_partition("mix");
+    const PartitionCost& mixed = *policy.find_partition("mixed");
+    NeuronTaskFacts whole;
+    whole.whole_node = true;
+    std::string why;
+    auto big = node_neuron_cost(policy, mix, "trn1-dy-trn1-32xl-1", std::string("dynamic,trn1.32xlarge,trn1-32xl,efa"), &why);
+    assert_true(big.has_value());
+    VisibleCores cores = visible_cores(*big, whole);
+    assert_int_equal(static_cast<int>(cores.action), static_cast<int>(VisibleCores::Action::Set));
+    assert_string_equal(cores.value.c_str(), "0-31");  // 16 chips x 2 cores
+    auto small = node_neuron_cost(policy, mix, "s1", std::string("trn1.2xlarge"), &why);
+    assert_true(small.has_value());
+    assert_string_equal(visible_cores(*small, whole).value.c_str(), "0-1");
+    // Not priced for the partition: visible_cores would leave it unset.
+    assert_int_equal(static_cast<int>(visible_cores(mix, whole).action), static_cast<int>(VisibleCores::Action::Leave));
+
+    // No known type: the partition's own chips and cores when it gives them.
+    auto plain = node_neuron_cost(policy, mixed, "x1", std::string("efa"), &why);
+    assert_true(plain.has_value());
+    assert_string_equal(visible_cores(*plain, whole).value.c_str(), "0-15");
+    auto typed = node_neuron_cost(policy, mixed, "x2", std::string("trn1.32xlarge"), &why);
+    assert_true(typed.has_value());
+    assert_string_equal(visible_cores(*typed, whole).value.c_str(), "0-31");
+    // ...and none otherwise, with the reason for slurmd's log.
+    assert_false(node_neuron_cost(policy, mix, "x1", std::string("efa,dynamic"), &why).has_value());
+    assert_string_equal(why.c_str(),
+                        "the Features of node x1 (efa,dynamic) name no instance type the policy knows");
+    assert_false(node_neuron_cost(policy, mix, "ghost", std::nullopt, &why).has_value());
+    assert_string_equal(why.c_str(), "node ghost is not defined in slurm.conf, so its instance type is unknown");
+    assert_false(node_neuron_cost(policy, mix, "b1", std::string("lab.box"), &why).has_value());
+    assert_string_equal(why.c_str(), "instance type lab.box of node b1 has no cores_per_chip (add it under instance_types)");
+    // A partition of its own chips and cores: the node does not matter.
+    auto trn1 = node_neuron_cost(policy, *policy.find_partition("trn1"), "n1", std::nullopt, &why);
+    assert_true(trn1.has_value());
+    assert_string_equal(visible_cores(*trn1, whole).value.c_str(), "0-31");
+}
+
 }  // namespace
 
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(index_lists),    cmocka_unit_test(detail_entries),       cmocka_unit_test(cores_of_chips),
-        cmocka_unit_test(rule_for_a_task), cmocka_unit_test(typed_partition_gres),
+        cmocka_unit_test(rule_for_a_task), cmocka_unit_test(typed_partition_gres), cmocka_unit_test(cores_from_the_node_type),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -189,6 +189,11 @@ void test_slurm_conf_partitions(void**) {
     assert_string_equal(nodes_of(r, "quoted").c_str(), "login2 debug-st-c5-1");
     assert_string_equal(nodes_of(r, "extra").c_str(), "trn1-dy-trn1-32xl-1");  // %c: the lower-cased ClusterName
     assert_string_equal(nodes_of(r, "commented").c_str(), "(none)");
+    // Each node's Features as written (slurmstepd reads its instance type there).
+    assert_string_equal(r.node_features.at("trn1-dy-trn1-32xl-3").c_str(), "dynamic,trn1.32xlarge,trn1-32xl,efa");
+    assert_string_equal(r.node_features.at("login2").c_str(), "login");
+    assert_string_equal(r.node_features.at("debug-st-c5-1").c_str(), "");
+    assert_int_equal(r.node_features.size(), 7);
 
     grants::PolicyLoad load = grants::load_policy_text(
         "version: 1\n"
@@ -201,6 +206,18 @@ void test_slurm_conf_partitions(void**) {
     std::string names;
     for (const auto& o : found) names += o.partition + " ";
     assert_string_equal(names.c_str(), "all debug efa ");
+}
+
+void test_node_features_default(void**) {
+    Files files;
+    SlurmConfText main{"/etc/slurm/slurm.conf",
+                       "NodeName=DEFAULT Features=\"trn1.2xlarge,small\"\n"
+                       "NodeName=s[1-2] CPUs=8\n"
+                       "NodeName=b1 Feature=efa,trn1.32xlarge CPUs=128\n"};
+    auto r = read_slurm_conf_partitions(main, files.reader());
+    assert_string_equal(r.node_features.at("s1").c_str(), "trn1.2xlarge,small");  // NodeName=DEFAULT's
+    assert_string_equal(r.node_features.at("s2").c_str(), "trn1.2xlarge,small");
+    assert_string_equal(r.node_features.at("b1").c_str(), "efa,trn1.32xlarge");  // Feature= is the same key
 }
 
 void test_slurm_conf_problems(void**) {
@@ -255,7 +272,7 @@ int main(void) {
         cmocka_unit_test(test_overlap_rule),
         cmocka_unit_test(test_overlap_sentence),
         cmocka_unit_test(test_slurm_conf_partitions),
-        cmocka_unit_test(test_slurm_conf_problems),
+        cmocka_unit_test(test_node_features_default), cmocka_unit_test(test_slurm_conf_problems),
         cmocka_unit_test(test_exempt_in_policy),
     };
     return cmocka_run_group_tests_name("partition_overlap", tests, nullptr, nullptr);
