@@ -645,7 +645,7 @@ EOF
 # yet due and SIGKILLs the node's slurmd (EC2 stops an instance without
 # asking). Every call and boot is logged in log/power.log.
 _cluster_write_power_scripts() {
-    local d=$CLUSTER_DIR single= san=() s
+    local d=$CLUSTER_DIR single='' san=() s
     [ "$(_cluster_node_count)" -le 1 ] && single=1
     mkdir -p "$d/cloud/boot" && chmod 0755 "$d/cloud" "$d/cloud/boot"
     echo "${CLUSTER_BOOT_DELAY:-3}" >"$d/cloud/boot-delay"
@@ -703,7 +703,7 @@ while :; do
         env "${san[@]}" "$slurmd" -D -b -f "$d/etc/slurm.conf" -N "$node" </dev/null >>"$d/log/$name.out" 2>&1 &
         echo $! >"$d/pids/$name"
     done
-    read -r -t 0.2 -u 3
+    read -r -t 0.2 -u 3 || (($? > 128)) || sleep 0.2   # (no fifo: sleep instead of spinning)
 done
 EOF
     cat >"$d/etc/suspend.sh" <<EOF
