@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <cstdlib>
@@ -23,6 +24,10 @@ constexpr char kShrunk[] = "%shrunk";
 // spools have none; an older reader refuses a spool that has them (it moves
 // the file aside and says so), which only a downgrade meets.
 constexpr char kCap[] = "%cap";
+// Lines of jobs whose cloud nodes were seen booting: the allocation's start.
+// Older spools have none (an older reader refuses a spool that has them, as
+// for %cap).
+constexpr char kBoot[] = "%boot";
 
 // Text fields are percent-encoded where they could break the line format.
 std::string encode(const std::string& s) {
@@ -119,7 +124,11 @@ bool write_charge_spool(const std::string& path, const ChargeSpool& spool, std::
         text << kShrunk << '\t' << r.job_id << '\t' << r.run_start << '\t' << r.chips << '\n';
     }
     for (const RunCap& r : spool.caps) {
-        text << kCap << '\t' << r.job_id << '\t' << r.run_start << '\t' << r.seconds << '\n';
+        text << kCap << '\t' << r.job_id << '\t' << r.run_start << '\t' << std::min(r.seconds, kSpoolMaxSeconds)
+             << '\n';
+    }
+    for (const BootRecord& b : spool.boots) {
+        text << kBoot << '\t' << b.job_id << '\t' << b.allocated << '\n';
     }
     const std::string tmp = path + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -235,7 +244,32 @@ bool read_charge_spool(const std::string& path, const std::vector<uid_t>& owners
                 *spool = ChargeSpool{};
                 return false;
             }
+            // The bounds of a charge line: a cap is what a run may be charged.
+            const char* impossible = run < 0                       ? "a negative time"
+                                     : seconds > kSpoolMaxSeconds ? "an impossible number of seconds"
+                                                                  : nullptr;
+            if (impossible) {
+                *error = path + ":" + std::to_string(number) + ": a time limit with " + impossible;
+                *spool = ChargeSpool{};
+                return false;
+            }
             spool->caps.push_back({static_cast<std::uint32_t>(job), run, seconds});
+            continue;
+        }
+        if (!f.empty() && f[0] == kBoot) {
+            long long job = 0, allocated = 0;
+            if (f.size() != 3 || !parse_int(f[1], &job) || job <= 0 || job > 0xffffffffLL ||
+                !parse_int(f[2], &allocated)) {
+                *error = path + ":" + std::to_string(number) + ": malformed boot line";
+                *spool = ChargeSpool{};
+                return false;
+            }
+            if (allocated <= 0) {
+                *error = path + ":" + std::to_string(number) + ": a boot with an impossible start time";
+                *spool = ChargeSpool{};
+                return false;
+            }
+            spool->boots.push_back({static_cast<std::uint32_t>(job), allocated});
             continue;
         }
         ChargeRecord c;

@@ -4,8 +4,9 @@
 // would lose once Slurm has purged their jobs, and what the job record of a
 // running job no longer shows: the largest allocation of a run that was
 // shrunk (`%shrunk` lines) and the largest time limit of a run whose limit
-// was lowered (`%cap` lines; a spool written before they existed reads as
-// it did).
+// was lowered (`%cap` lines), and which jobs' runs are still cloud-node
+// boots (`%boot` lines: a boot that never became a run costs nothing, see
+// usage.h). A spool written before either existed reads as it did.
 // The file is rewritten whole (temporary file, fsync, rename) whenever the
 // set of uncommitted charges changes, and removed once the ledger has them
 // all; the ledger's key (cluster, job, run start) makes replaying a charge
@@ -43,15 +44,28 @@ struct RunCap {
     }
 };
 
+// A job seen with its (cloud) nodes booting (CONFIGURING): the start of the
+// allocation the boot began at. While the job record still shows that start
+// the job has no run (a cancelled boot, a failed launch); once Slurm settles
+// the start the boot belongs to that run (boot_time: charged).
+struct BootRecord {
+    std::uint32_t job_id = 0;
+    std::int64_t allocated = 0;
+    bool operator==(const BootRecord& o) const { return job_id == o.job_id && allocated == o.allocated; }
+};
+
 struct ChargeSpool {
     std::vector<ChargeRecord> charges;
     std::vector<ShrunkRun> shrunk;
     std::vector<RunCap> caps;
-    bool empty() const { return charges.empty() && shrunk.empty() && caps.empty(); }
+    std::vector<BootRecord> boots;
+    bool empty() const { return charges.empty() && shrunk.empty() && caps.empty() && boots.empty(); }
 };
 
 // Replaces the spool at path (removes it when spool is empty). false with
-// *error when it could not be written; the old file is then unchanged.
+// *error when it could not be written; the old file is then unchanged. A
+// cap over kSpoolMaxSeconds (an INFINITE limit that was lowered) is written
+// as kSpoolMaxSeconds: no run lasts a century, so it charges the same.
 bool write_charge_spool(const std::string& path, const ChargeSpool& spool, std::string* error);
 
 // What a spooled charge can hold; anything else is not a charge the
@@ -64,8 +78,9 @@ inline constexpr std::int64_t kSpoolMaxSeconds = std::int64_t{100} * 366 * 86400
 // before a byte is read: its directory and the file owned by root or one of
 // owners and writable by nobody else, the file a regular file opened without
 // following a link (checked on the descriptor read). Every line must hold
-// possible values: no negative or absurd chips, seconds or amounts (over
-// kSpoolMaxChips, kSpoolMaxSeconds, or a saturated amount). false with
+// possible values: no negative times, no negative or absurd chips, seconds or
+// amounts (over kSpoolMaxChips, kSpoolMaxSeconds, or a saturated amount), in
+// charge, shrunk-run, time-limit and boot lines alike. false with
 // *error (and *out empty) when the file exists but is not trusted, cannot be
 // read, is malformed or holds an impossible value (error names the line).
 bool read_charge_spool(const std::string& path, const std::vector<uid_t>& owners, ChargeSpool* out,

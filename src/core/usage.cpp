@@ -345,6 +345,19 @@ void UsageAccountant::restore_uncommitted(const std::vector<ChargeRecord>& charg
     }
 }
 
+std::vector<BootRecord> UsageAccountant::booting_jobs() const {
+    std::vector<BootRecord> out;
+    out.reserve(boots_.size());
+    for (const auto& [id, allocated] : boots_) out.push_back({id, allocated});
+    std::sort(out.begin(), out.end(), [](const BootRecord& a, const BootRecord& b) { return a.job_id < b.job_id; });
+    return out;
+}
+
+void UsageAccountant::restore_boots(const std::vector<BootRecord>& boots) {
+    // What this controller saw itself is newer.
+    for (const BootRecord& b : boots) boots_.emplace(b.job_id, b.allocated);
+}
+
 AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award, const std::string& user) const {
     const Award* a = policy.find_award(award);
     AwardUsageView v;

@@ -130,6 +130,13 @@ public:
     // and restoring them: a run found again is still charged up to it.
     std::vector<RunCap> capped_runs() const { return runs_.capped_runs(); }
     void restore_caps(const std::vector<RunCap>& caps) { runs_.restore({}, caps); }
+    // Jobs seen with their cloud nodes booting, and the allocation each boot
+    // began at, in job order; restoring them in a new slurmctld (before its
+    // first pass over the recovered jobs): a job still showing that start
+    // has no run (a boot cancelled or failed before a restart costs nothing,
+    // as without one), and a run Slurm settled since gets its boot.
+    std::vector<BootRecord> booting_jobs() const;
+    void restore_boots(const std::vector<BootRecord>& boots);
 
     // The budget admitted a waiting re-run (PassResult::reruns): from the
     // next pass on it is held like any pending job, and may start.
@@ -172,7 +179,8 @@ private:
     // Cloud nodes: the allocation start of each job whose nodes were seen
     // booting (CONFIGURING). Such a job has no run until Slurm settles its
     // start once the nodes are up; a boot that never settles (failed
-    // launch, cancelled while booting) is no run and costs nothing.
+    // launch, cancelled while booting) is no run and costs nothing. Spooled
+    // (booting_jobs) so that a restart does not turn such a boot into a run.
     std::unordered_map<std::uint32_t, std::int64_t> boots_;
     std::size_t awards_seen_ = 0;               // awards in the last snapshot (to reserve)
     std::shared_ptr<const NodeTypes> node_types_;

@@ -176,10 +176,12 @@ void AccountingThread::restore_spool() {
         // passes before it see no job and would forget them.
         shrunk_to_restore_ = spool.shrunk;
         caps_to_restore_ = spool.caps;
+        boots_to_restore_ = spool.boots;
         spooled_ = std::move(spool);
         log_info(std::to_string(spooled_.charges.size()) + " uncommitted charge(s) and " +
                  std::to_string(spooled_.shrunk.size()) + " shrunk run(s) restored, with " +
-                 std::to_string(spooled_.caps.size()) + " lowered time limit(s), from " + spool_path_ +
+                 std::to_string(spooled_.caps.size()) + " lowered time limit(s) and " +
+                 std::to_string(spooled_.boots.size()) + " cloud-node boot(s), from " + spool_path_ +
                  "; the charges are held and recorded as soon as the ledger takes them");
         return;
     }
@@ -211,16 +213,19 @@ void AccountingThread::sync_spool() {
     spool.shrunk.insert(spool.shrunk.end(), shrunk_to_restore_.begin(), shrunk_to_restore_.end());
     spool.caps = accountant_.capped_runs();
     spool.caps.insert(spool.caps.end(), caps_to_restore_.begin(), caps_to_restore_.end());
+    spool.boots = accountant_.booting_jobs();
+    spool.boots.insert(spool.boots.end(), boots_to_restore_.begin(), boots_to_restore_.end());
     if (same_charges(spool.charges, spooled_.charges) && spool.shrunk == spooled_.shrunk &&
-        spool.caps == spooled_.caps) {
+        spool.caps == spooled_.caps && spool.boots == spooled_.boots) {
         return;
     }
     std::string error;
     if (!write_charge_spool(spool_path_, spool, &error)) {
         if (error != spool_error_) {
             log_error("cannot keep " + std::to_string(spool.charges.size()) + " uncommitted charge(s), " +
-                      std::to_string(spool.shrunk.size()) + " shrunk run(s) and " + std::to_string(spool.caps.size()) +
-                      " lowered time limit(s) in " + spool_path_ + ": " + error +
+                      std::to_string(spool.shrunk.size()) + " shrunk run(s), " + std::to_string(spool.caps.size()) +
+                      " lowered time limit(s) and " + std::to_string(spool.boots.size()) + " cloud-node boot(s) in " +
+                      spool_path_ + ": " + error +
                       "; they stay in memory and are lost if slurmctld restarts (charges: after Slurm purged "
                       "their jobs)");
         }
@@ -679,6 +684,7 @@ void AccountingThread::pass() {
         spooled_ = ChargeSpool{};
         shrunk_to_restore_.clear();
         caps_to_restore_.clear();
+        boots_to_restore_.clear();
         accountant_ = UsageAccountant(cluster_);
         forget_instances();
         log_info("this controller is no longer in control: the ledger " + ledger_path_ +
@@ -741,6 +747,10 @@ void AccountingThread::pass() {
         accountant_.restore_caps(caps_to_restore_);
         caps_to_restore_.clear();
     }
+    if (stamp.recovered && !boots_to_restore_.empty()) {
+        accountant_.restore_boots(boots_to_restore_);
+        boots_to_restore_.clear();
+    }
     refresh_node_types(state->policy, now);
     accountant_.set_node_types(std::atomic_load(&node_types_));
     // Re-runs job_modify admitted since the last pass (a release, an earlier
@@ -751,10 +761,14 @@ void AccountingThread::pass() {
     hold_jobs_without_award(*state->policy, jobs, now);
     move_deadlines_to_award_ends(*state->policy, jobs, now);
     // What only this pass knows of running jobs (a shrunk run's chips, a
-    // lowered run's cap) is spooled before the ledger is touched: another
-    // process holding the ledger makes opening or writing it wait (SQLite's
-    // busy timeout), and a crash meanwhile must not lose it.
-    if (accountant_.shrunk_runs() != spooled_.shrunk || accountant_.capped_runs() != spooled_.caps) sync_spool();
+    // lowered run's cap, a job whose nodes boot) is spooled before the ledger
+    // is touched: another process holding the ledger makes opening or
+    // writing it wait (SQLite's busy timeout), and a crash meanwhile must not
+    // lose it.
+    if (accountant_.shrunk_runs() != spooled_.shrunk || accountant_.capped_runs() != spooled_.caps ||
+        accountant_.booting_jobs() != spooled_.boots) {
+        sync_spool();
+    }
     // Every pass, so that new in-scope jobs follow enforce.on_error as soon as
     // the ledger becomes unusable, not only once a charge fails.
     const bool ledger_usable = ensure_ledger();

@@ -150,6 +150,7 @@ private:
     ChargeSpool spooled_;  // what the spool file holds
     std::vector<ShrunkRun> shrunk_to_restore_;  // from the spool, until slurmctld has recovered its jobs
     std::vector<RunCap> caps_to_restore_;       // likewise
+    std::vector<BootRecord> boots_to_restore_;  // likewise
     // Node instance types (refresh_node_types): rebuilt when the node table or
     // the partitions changed, at most every kNodeTypesEvery seconds, or the policy changed.
     static constexpr std::int64_t kNodeTypesEvery = 10;

@@ -61,11 +61,13 @@
 #                       dynamic nodes and on-premises bursting to EC2 are:
 #                       every node State=CLOUD, no slurmd at start (nodes are
 #                       idle~ until a job needs them); ResumeProgram
-#                       ($CLUSTER_DIR/etc/resume.sh) "boots" a node by
-#                       starting its slurmd with -b (it reports a reboot)
-#                       after CLUSTER_BOOT_DELAY seconds (default 3; the
-#                       file $CLUSTER_DIR/cloud/boot-delay overrides it at
-#                       any time), unless cluster_cloud_fail NODE made its
+#                       ($CLUSTER_DIR/etc/resume.sh) "boots" a node: it
+#                       files a request that a watcher process of the
+#                       cluster (etc/cloud-watcher.sh, pids/cloud-watcher)
+#                       serves by starting the node's slurmd with -b (it
+#                       reports a reboot) after CLUSTER_BOOT_DELAY seconds
+#                       (default 3; the file $CLUSTER_DIR/cloud/boot-delay,
+#                       read at each resume, overrides it), unless cluster_cloud_fail NODE made its
 #                       launch fail (then it never comes up, as after an
 #                       InsufficientInstanceCapacity); SuspendProgram stops
 #                       it. SuspendTime=CLUSTER_SUSPEND_TIME (default 10),
@@ -119,7 +121,7 @@
 #   munge/    key, seed, log, pid (0700)      run/  munge socket, daemon pid files (0755)
 #   log/      slurmctld.log slurmd.log munged.log *.out (daemon stdout/stderr)
 #   state/    StateSaveLocation      spool/  SlurmdSpoolDir
-#   pids/     one file per daemon we started (munged, slurmctld, slurmd)
+#   pids/     one file per daemon we started (munged, slurmctld, slurmd, cloud-watcher)
 #   home/USER working directory of as_user (0755, owned by USER)
 
 CLUSTER_SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -620,52 +622,89 @@ EOF
         install -o root -g root -m 0644 "$GRANTS_POLICY" "$d/etc/grants.yaml" || return 1
     fi
     chmod 0644 "$d"/etc/*
-    [ -n "${CLUSTER_CLOUD:-}" ] && chmod 0755 "$d/etc/resume.sh" "$d/etc/suspend.sh"
+    [ -n "${CLUSTER_CLOUD:-}" ] && chmod 0755 "$d/etc/resume.sh" "$d/etc/suspend.sh" "$d/etc/cloud-watcher.sh"
     if [ -d "$d/etc/pcluster" ]; then chmod 0755 "$d/etc/pcluster" && chmod 0644 "$d"/etc/pcluster/*; fi
     if [ -d "$d/etc/plugstack.conf.d" ]; then chmod 0755 "$d/etc/plugstack.conf.d"; fi
 }
 
-# The ResumeProgram and SuspendProgram of a cloud cluster (CLUSTER_CLOUD).
-# slurmctld runs them as SlurmUser with its own environment (SLURM_CONF,
-# SLURM_GRANTS_CLUSTER), with a hostlist argument. A "boot" starts the node's
-# slurmd with -b after the boot delay, detached, its PID in pids/ so that
-# cluster_stop stops it like any other slurmd; a node with cloud/fail-NODE
-# never comes up (slurmctld marks it down at ResumeTimeout).
+# The ResumeProgram and SuspendProgram of a cloud cluster (CLUSTER_CLOUD),
+# and the "EC2" that boots its instances: a watcher started by cluster_start
+# (pids/cloud-watcher, stopped by cluster_stop like the daemons).
+# slurmctld runs the power scripts as SlurmUser with a hostlist argument;
+# Slurm 24.11 runs them through slurmscriptd with nothing of its environment
+# but SLURM_CONF, in a process group of their own that it kills (SIGTERM,
+# then SIGKILL) as soon as the script exits (run_command.c,
+# run_command_waitpid_timeout: "kill children too"), so a boot started in
+# the background by the script itself dies with it. So resume.sh only files
+# a boot request (cloud/boot/NODE: when it is due, in ms since the epoch,
+# after cloud/boot-delay) and exits; the watcher, a child of this shell with
+# the cluster's environment, starts the node's slurmd with -b (it reports a
+# reboot) when the request is due, its PID in pids/ so that cluster_stop stops
+# it like any other slurmd. A node with cloud/fail-NODE never comes up
+# (slurmctld marks it down at ResumeTimeout). suspend.sh drops a request not
+# yet due and SIGKILLs the node's slurmd (EC2 stops an instance without
+# asking). Every call and boot is logged in log/power.log.
 _cluster_write_power_scripts() {
-    local d=$CLUSTER_DIR single=
+    local d=$CLUSTER_DIR single='' san=() s
     [ "$(_cluster_node_count)" -le 1 ] && single=1
-    mkdir -p "$d/cloud" && chmod 0755 "$d/cloud"
+    mkdir -p "$d/cloud/boot" && chmod 0755 "$d/cloud" "$d/cloud/boot"
     echo "${CLUSTER_BOOT_DELAY:-3}" >"$d/cloud/boot-delay"
     cat >"$d/etc/resume.sh" <<EOF
 #!/bin/bash
 # ResumeProgram of the test cluster in $d
 d=$d
-single=$single
 # slurmctld runs this without a PATH of ours: the cluster's own binaries.
-slurmd=$(command -v slurmd)
 scontrol=$(command -v scontrol)
 EOF
     cat >>"$d/etc/resume.sh" <<'EOF'
+now=${EPOCHREALTIME/[.,]/}
+now=${now:0:-3}
+read -r delay <"$d/cloud/boot-delay" || delay=3
 for node in $("$scontrol" show hostnames "$1"); do
     if [ -e "$d/cloud/fail-$node" ]; then
-        echo "$(date +%s) resume $node: launch fails" >>"$d/log/power.log"
+        printf '%(%s)T resume %s: launch fails\n' -1 "$node" >>"$d/log/power.log"
         continue
     fi
-    name=slurmd-$node
-    [ -n "$single" ] && name=slurmd
-    echo "$(date +%s) resume $node: boots in $(cat "$d/cloud/boot-delay") s" >>"$d/log/power.log"
-    setsid bash -c 'sleep "$(cat "$1/cloud/boot-delay")"; [ -e "$1/cloud/fail-$2" ] && exit 0
-        echo "$(date +%s) boot $2: slurmd -b" >>"$1/log/power.log"
-        # slurmctld runs this with SIGTERM and others blocked; a slurmd that
-        # inherits that mask cannot be stopped (cluster_stop sends SIGTERM).
-        exec /usr/bin/python3 -c "import os, signal, sys
-signal.pthread_sigmask(signal.SIG_SETMASK, [])
-os.execv(sys.argv[1], sys.argv[1:])" "$4" -D -b -f "$1/etc/slurm.conf" -N "$2" >>"$1/log/$3.out" 2>&1' \
-        resume "$d" "$node" "$name" "$slurmd" \
-        </dev/null >/dev/null 2>&1 &
-    echo $! >"$d/pids/$name"
+    printf '%(%s)T resume %s: boots in %s s\n' -1 "$node" "$delay" >>"$d/log/power.log"
+    echo "$((now + delay * 1000))" >"$d/cloud/boot/$node.tmp" && mv -f "$d/cloud/boot/$node.tmp" "$d/cloud/boot/$node"
 done
 exit 0
+EOF
+    # The watcher's slurmd get the sanitizer runtimes as _cluster_spawn gives them.
+    mapfile -t san < <(_cluster_sanitizer_env)
+    [ "${#san[@]}" != 0 ] && san[1]="${san[1]}:quarantine_size_mb=0"
+    {
+        echo '#!/bin/bash'
+        echo "# Boots the cloud nodes of the test cluster in $d (see cluster.sh)"
+        echo "d=$d"
+        echo "single=$single"
+        printf 'slurmd=%q\n' "$(command -v slurmd)"
+        printf 'san=('; for s in "${san[@]}"; do printf ' %q' "$s"; done; echo ' )'
+    } >"$d/etc/cloud-watcher.sh"
+    cat >>"$d/etc/cloud-watcher.sh" <<'EOF'
+mkfifo -m 0600 "$d/cloud/.tick" && exec 3<>"$d/cloud/.tick"   # read -t on it: a sleep without a fork
+shopt -s nullglob
+while :; do
+    now=${EPOCHREALTIME/[.,]/}
+    now=${now:0:-3}
+    for req in "$d"/cloud/boot/*; do
+        node=${req##*/}
+        case $node in *.tmp) continue ;; esac
+        read -r due <"$req" 2>/dev/null || continue
+        ((now >= due)) || continue
+        rm -f "$req"
+        if [ -e "$d/cloud/fail-$node" ]; then
+            printf '%(%s)T boot %s: launch failed\n' -1 "$node" >>"$d/log/power.log"
+            continue
+        fi
+        name=slurmd-$node
+        [ -n "$single" ] && name=slurmd
+        printf '%(%s)T boot %s: slurmd -b\n' -1 "$node" >>"$d/log/power.log"
+        env "${san[@]}" "$slurmd" -D -b -f "$d/etc/slurm.conf" -N "$node" </dev/null >>"$d/log/$name.out" 2>&1 &
+        echo $! >"$d/pids/$name"
+    done
+    read -r -t 0.2 -u 3 || (($? > 128)) || sleep 0.2   # (no fifo: sleep instead of spinning)
+done
 EOF
     cat >"$d/etc/suspend.sh" <<EOF
 #!/bin/bash
@@ -676,17 +715,18 @@ scontrol=$(command -v scontrol)
 EOF
     cat >>"$d/etc/suspend.sh" <<'EOF'
 for node in $("$scontrol" show hostnames "$1"); do
+    rm -f "$d/cloud/boot/$node"
     name=slurmd-$node
     [ -n "$single" ] && name=slurmd
     pid=$(cat "$d/pids/$name" 2>/dev/null)
-    echo "$(date +%s) suspend $node${pid:+ (slurmd $pid)}" >>"$d/log/power.log"
+    printf '%(%s)T suspend %s%s\n' -1 "$node" "${pid:+ (slurmd $pid)}" >>"$d/log/power.log"
     # Powering an instance off: SIGKILL, as EC2 stops it without asking.
     [ -n "$pid" ] && grep -qF "$d" "/proc/$pid/cmdline" 2>/dev/null && kill -KILL "$pid"
     rm -f "$d/pids/$name"
 done
 exit 0
 EOF
-    chmod 0755 "$d/etc/resume.sh" "$d/etc/suspend.sh"
+    chmod 0755 "$d/etc/resume.sh" "$d/etc/suspend.sh" "$d/etc/cloud-watcher.sh"
 }
 
 # cluster_cloud_fail NODE: the node's launches fail until cluster_cloud_heal NODE.
@@ -799,6 +839,10 @@ cluster_start() {
     if [ -n "${CLUSTER_ACCOUNTING:-}" ]; then
         _cluster_start_accounting || { _cluster_start_failed; return 1; }
     fi
+    # Cloud nodes: the watcher that boots them is up before slurmctld can resume one.
+    if [ -n "${CLUSTER_CLOUD:-}" ]; then
+        _cluster_spawn cloud-watcher bash "$d/etc/cloud-watcher.sh"
+    fi
     cluster_start_ctld || { _cluster_start_failed; return 1; }
 
     local name last=slurmctld
@@ -880,6 +924,8 @@ cluster_stop() {
     if [ -n "$all" ]; then
         # (Clients block ~9 s retrying when slurmctld is down: check first.)
         _cluster_pid_is_ours "$(cat "$d/pids/slurmctld" 2>/dev/null)" && _cluster_drain_jobs "$t"
+        # Cloud nodes: no boot may start once their slurmd are being stopped.
+        _cluster_stop_daemon cloud-watcher TERM "$t"
         for p in $(_cluster_slurmd_names); do _cluster_stop_daemon "$p" TERM "$t"; done
         _cluster_stop_daemon slurmctld TERM "$t"
         _cluster_stop_daemon slurmdbd TERM "$t"

@@ -20,6 +20,7 @@
 using grants::ChargeRecord;
 using grants::ChargeSpool;
 using grants::RunCap;
+using grants::BootRecord;
 using grants::ShrunkRun;
 using grants::write_charge_spool;
 using grants::test::dir_of;
@@ -60,6 +61,7 @@ void test_round_trip(void** state) {
     written.charges = in;
     written.shrunk = {ShrunkRun{9, 1'700'000'100, 32}, ShrunkRun{10, 1'700'000'200, 16}};
     written.caps = {RunCap{9, 1'700'000'100, 36'000}, RunCap{11, 1'700'000'300, 600}};
+    written.boots = {BootRecord{12, 1'700'000'400}, BootRecord{4294967295u, 1'700'000'500}};
     std::string error;
     assert_true(write_charge_spool(path, written, &error));
     ChargeSpool read;
@@ -68,6 +70,7 @@ void test_round_trip(void** state) {
     assert_int_equal(out.size(), in.size());
     assert_true(read.shrunk == written.shrunk);
     assert_true(read.caps == written.caps);
+    assert_true(read.boots == written.boots);
     for (std::size_t i = 0; i < in.size(); ++i) {
         const ChargeRecord &a = in[i], &b = out[i];
         assert_true(a.cluster == b.cluster && a.job_id == b.job_id && a.run_start == b.run_start &&
@@ -101,7 +104,7 @@ void expect_unreadable(const std::string& path, const std::string& text, const c
 void test_damaged_files_are_errors(void** state) {
     const std::string path = dir_of(state) + "/spool";
     std::string error;
-    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}, {}}, &error));
+    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}, {}, {}}, &error));
     std::ifstream f(path);
     std::string good((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     expect_unreadable(path, "", "empty file");
@@ -116,6 +119,10 @@ void test_damaged_files_are_errors(void** state) {
     expect_unreadable(path, good + "%cap\t9\t100\n", ":3: malformed time-limit line");
     expect_unreadable(path, good + "%cap\t9\t100\t0\n", ":3: malformed time-limit line");
     expect_unreadable(path, good + "%cap\t0\t100\t60\n", ":3: malformed time-limit line");
+    expect_unreadable(path, good + "%boot\t9\n", ":3: malformed boot line");
+    expect_unreadable(path, good + "%boot\t9\t100\t5\n", ":3: malformed boot line");
+    expect_unreadable(path, good + "%boot\t0\t100\n", ":3: malformed boot line");
+    expect_unreadable(path, good + "%boot\t9\tx\n", ":3: malformed boot line");
 }
 
 // A spool written before runs' time limits were kept (charges and %shrunk
@@ -143,6 +150,15 @@ void test_spool_without_caps_still_read(void** state) {
     assert_true(write_charge_spool(path, caps_only, &error));
     assert_true(read_charge_spool(path, &out, &error));
     assert_true(out.caps == caps_only.caps);
+    assert_true(out.boots.empty());
+    // Likewise a spool holding only a booting job.
+    ChargeSpool boots_only;
+    boots_only.boots = {BootRecord{13, 1'700'000'600}};
+    assert_false(boots_only.empty());
+    assert_true(write_charge_spool(path, boots_only, &error));
+    assert_true(read_charge_spool(path, &out, &error));
+    assert_true(out.boots == boots_only.boots);
+    assert_true(out.charges.empty() && out.caps.empty() && out.shrunk.empty());
 }
 
 void expect_refused(const std::string& path, const std::vector<uid_t>& owners, const char* message) {
@@ -162,7 +178,7 @@ void test_untrusted_spool_refused(void** state) {
     const std::string dir = dir_of(state);
     const std::string path = dir + "/ledger.db.uncommitted";
     std::string error;
-    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}, {}}, &error));
+    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}, {}, {}}, &error));
     ChargeSpool out;
     assert_true(read_charge_spool(path, &out, &error));  // as written: trusted
     assert_int_equal(out.charges.size(), 1);
@@ -204,7 +220,7 @@ void test_impossible_values_refused(void** state) {
     // Field numbers: 7 chips, 8 seconds, 9 chip-h ticks, 10 usd ticks, 2 run start, 11 recorded at.
     const auto line_with = [&](int field, const std::string& value) {
         ChargeRecord c = charge(8, "nlp");
-        assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp"), c}, {}, {}}, &error));
+        assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp"), c}, {}, {}, {}}, &error));
         std::ifstream f(path);
         std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
         // The third line is job 8's: replace its field.
@@ -223,13 +239,33 @@ void test_impossible_values_refused(void** state) {
     expect_unreadable(path, line_with(2, "-1"), ":3: a charge with a negative time");
     expect_unreadable(path, line_with(11, "-1"), ":3: a charge with a negative time");
     // Shrunk runs too.
-    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}, {}}, &error));
+    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}, {}, {}}, &error));
     std::ifstream f(path);
     std::string good((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     expect_unreadable(path, good + "%shrunk\t9\t100\t-16\n", ":3: malformed shrunk-run line");
     expect_unreadable(path, good + "%shrunk\t9\t-100\t16\n", ":3: malformed shrunk-run line");
     expect_unreadable(path, good + "%shrunk\t9\t100\t" + std::to_string(grants::kSpoolMaxChips + 1) + "\n",
                       ":3: malformed shrunk-run line");
+    // Time-limit lines have a charge's bounds (a cap is what a run may be
+    // charged): no negative run start, no more than a century.
+    expect_unreadable(path, good + "%cap\t9\t-100\t60\n", ":3: a time limit with a negative time");
+    expect_unreadable(path, good + "%cap\t9\t100\t-60\n", ":3: malformed time-limit line");
+    expect_unreadable(path, good + "%cap\t9\t100\t" + std::to_string(grants::kSpoolMaxSeconds + 1) + "\n",
+                      ":3: a time limit with an impossible number of seconds");
+    // Boot lines: an allocation has a start after the epoch.
+    expect_unreadable(path, good + "%boot\t9\t-100\n", ":3: a boot with an impossible start time");
+    expect_unreadable(path, good + "%boot\t9\t0\n", ":3: a boot with an impossible start time");
+    // A cap of the largest limit (an INFINITE one that was lowered) is
+    // written as a century, and read back; a century itself is possible.
+    {
+        ChargeSpool capped;
+        capped.caps = {RunCap{9, 100, grants::kSaturatedCount}, RunCap{10, 0, grants::kSpoolMaxSeconds}};
+        assert_true(write_charge_spool(path, capped, &error));
+        ChargeSpool back;
+        assert_true(read_charge_spool(path, &back, &error));
+        assert_true(back.caps == (std::vector<RunCap>{RunCap{9, 100, grants::kSpoolMaxSeconds},
+                                                      RunCap{10, 0, grants::kSpoolMaxSeconds}}));
+    }
     // The edges are possible: no rate (-1), nothing run, the largest values.
     ChargeRecord edge = charge(9, "nlp");
     edge.usd = -1;
@@ -239,7 +275,7 @@ void test_impossible_values_refused(void** state) {
     big.chips = grants::kSpoolMaxChips;
     big.seconds = grants::kSpoolMaxSeconds;
     big.chip_hours = grants::kSaturatedTicks - 1;
-    assert_true(write_charge_spool(path, ChargeSpool{{edge, big}, {}, {}}, &error));
+    assert_true(write_charge_spool(path, ChargeSpool{{edge, big}, {}, {}, {}}, &error));
     ChargeSpool out;
     assert_true(read_charge_spool(path, &out, &error));
     assert_int_equal(out.charges.size(), 2);
@@ -248,10 +284,10 @@ void test_impossible_values_refused(void** state) {
 void test_write_failure_keeps_old_file(void** state) {
     const std::string path = dir_of(state) + "/spool";
     std::string error;
-    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}, {}}, &error));
+    assert_true(write_charge_spool(path, ChargeSpool{{charge(7, "nlp")}, {}, {}, {}}, &error));
     // The temporary file's place is taken by a directory: the write fails, the old spool stays.
     assert_int_equal(std::system(("mkdir '" + path + ".tmp'").c_str()), 0);
-    assert_false(write_charge_spool(path, ChargeSpool{{charge(7, "nlp"), charge(8, "nlp")}, {}, {}}, &error));
+    assert_false(write_charge_spool(path, ChargeSpool{{charge(7, "nlp"), charge(8, "nlp")}, {}, {}, {}}, &error));
     assert_true(error.find("cannot create") != std::string::npos);
     ChargeSpool out;
     assert_true(read_charge_spool(path, &out, &error));

@@ -572,6 +572,68 @@ void test_restart_while_booting(void** /*state*/) {
     assert_int_equal(r.charges[0].seconds, 50);
 }
 
+// Cancelled while its nodes boot, and slurmctld restarted while Slurm still
+// keeps the cancelled job: the record shows the allocation's start and the
+// cancel time, not CONFIGURING any more. Only the spooled boot (booting_jobs,
+// restore_boots) tells the new controller that this start is a boot's: no
+// run, no charge. A new accountant without it charges the boot as a run.
+void test_cancelled_while_booting_across_a_restart(void** /*state*/) {
+    for (const char* part : {"trn1", "trn2"}) {
+        UsageAccountant before("clu");
+        JobObservation j = job(66, Phase::Running, 1000, "CH", part);
+        j.configuring = true;
+        before.pass(boot_policy(), {j}, 1010);
+        const std::vector<grants::BootRecord> spooled = before.booting_jobs();
+        assert_int_equal(spooled.size(), 1);
+        assert_int_equal(spooled[0].job_id, 66);
+        assert_int_equal(spooled[0].allocated, 1000);
+        j.configuring = false;
+        j.phase = Phase::Finished;
+        j.end_time = 1020;
+        // The pass that sees it cancelled still spools the boot: the job is
+        // in Slurm's records until it is purged.
+        assert_true(before.pass(boot_policy(), {j}, 1021).charges.empty());
+        assert_true(before.booting_jobs() == spooled);
+
+        UsageAccountant after("clu");
+        after.restore_boots(spooled);
+        PassResult r = after.pass(boot_policy(), {j}, 1100);
+        assert_true(r.charges.empty());
+        assert_int_equal(held_of(r, "CH"), 0);
+        assert_true(after.booting_jobs() == spooled);
+        // Purged: forgotten, nothing left to spool.
+        after.pass(boot_policy(), {}, 1400);
+        assert_true(after.booting_jobs().empty());
+
+        UsageAccountant forgetful("clu");  // what a restart did before boots were spooled
+        r = forgetful.pass(boot_policy(), {j}, 1100);
+        assert_int_equal(r.charges.size(), 1);
+        assert_int_equal(r.charges[0].seconds, 20);
+    }
+}
+
+// A boot spooled across a restart, and the run Slurm settled since: with
+// boot_time: charged the run still pays from the allocation (one row), and
+// once the run is seen the boot is no longer spooled.
+void test_charged_boot_across_a_restart(void** /*state*/) {
+    UsageAccountant before("clu");
+    JobObservation j = job(67, Phase::Running, 1000, "CH", "trn2");
+    j.configuring = true;
+    before.pass(boot_policy(), {j}, 1010);
+    UsageAccountant after("clu");
+    after.restore_boots(before.booting_jobs());
+    j.configuring = false;
+    j.start_time = 1300;
+    after.pass(boot_policy(), {j}, 1310);
+    assert_true(after.booting_jobs().empty());
+    j.phase = Phase::Finished;
+    j.end_time = 1350;
+    PassResult r = after.pass(boot_policy(), {j}, 1360);
+    assert_int_equal(r.charges.size(), 1);
+    assert_int_equal(r.charges[0].run_start, 1300);
+    assert_int_equal(r.charges[0].seconds, 350);
+}
+
 void test_requeue_restarted_between_passes(void** /*state*/) {
     // Requeued at 2000 and already running again (start 2500) when next seen.
     UsageAccountant acc("clu");
@@ -1425,6 +1487,8 @@ int main(void) {
         cmocka_unit_test(test_charged_boot_within_the_limit),
         cmocka_unit_test(test_failed_launch_costs_nothing),
         cmocka_unit_test(test_cancelled_while_booting_costs_nothing),
+        cmocka_unit_test(test_cancelled_while_booting_across_a_restart),
+        cmocka_unit_test(test_charged_boot_across_a_restart),
         cmocka_unit_test(test_restart_while_booting),
         cmocka_unit_test(test_requeue_restarted_between_passes),
         cmocka_unit_test(test_requeue_charge_retried_until_recorded),
