@@ -29,7 +29,8 @@ std::string trim(const std::string& s) {
     return s.substr(b, e - b + 1);
 }
 
-// The whole file; false with the reason in *error.
+}  // namespace
+
 bool read_text(const std::string& path, std::string* text, std::string* error) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -45,6 +46,8 @@ bool read_text(const std::string& path, std::string* text, std::string* error) {
     *text = s.str();
     return true;
 }
+
+namespace {
 
 // An include line's files: one path, or every match of a pattern with '*'
 // (slurmctld 24.11 expands those; a pattern that matches nothing adds nothing).
