@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -299,13 +300,24 @@ int run_doctor(const std::vector<std::string>& args) {
                             std::string("cannot load the partitions from slurmctld (") + slurm_strerror(errno) +
                                 "), so partitions and nodes were not checked: try again, or see slurmctld.log."});
     }
-    if (slurm_load_node(0, &node_msg, SHOW_ALL) == SLURM_SUCCESS && node_msg) {
+    std::set<std::string> known;
+    const bool nodes_loaded = slurm_load_node(0, &node_msg, SHOW_ALL | SHOW_FUTURE) == SLURM_SUCCESS && node_msg;
+    if (nodes_loaded) {
         for (std::uint32_t i = 0; i < node_msg->record_count; ++i) {
             const node_info_t& n = node_msg->node_array[i];
-            if (!n.name) continue;
-            nodes.push_back({n.name, text_or_empty(n.features), is_cloud(n.node_state)});
+            if (!n.name || !*n.name) continue;
+            nodes.push_back({n.name, text_or_empty(n.features), is_cloud(n.node_state), false});
+            known.insert(n.name);
         }
         slurm_free_node_info_msg(node_msg);
+    }
+    // What partitions list and the node table does not show: powered-down
+    // cloud nodes, hidden without PrivateData=cloud.
+    for (const auto& [part, names] : live) {
+        for (const auto& name : names) {
+            if (!nodes_loaded) break;
+            if (known.insert(name).second) nodes.push_back({name, "", true, true});
+        }
     }
 
     // 3 to 6 need the policy.

@@ -191,12 +191,24 @@ std::vector<Finding> check_instance_type_features(const Policy& policy, const Pa
         if (!cost || !cost->types_from_features || it == live.end()) continue;
         std::set<std::string> untyped;
         std::set<std::string> seen_features;
+        std::size_t hidden = 0;
         for (const auto& node : it->second) {
             auto n = by_name.find(node);
-            const std::string features = n == by_name.end() ? std::string() : n->second->features;
+            if (n == by_name.end() || n->second->hidden) {
+                ++hidden;
+                continue;
+            }
+            const std::string& features = n->second->features;
             if (!type_of_features(policy, features).empty()) continue;
             untyped.insert(node);
             seen_features.insert(features.empty() ? "(none)" : features);
+        }
+        if (hidden > 0) {
+            out.push_back(note("node_types_hidden",
+                               std::to_string(hidden) + " powered-down cloud node" + (hidden == 1 ? "" : "s") +
+                                   " of partition " + name +
+                                   (hidden == 1 ? " is" : " are") + " hidden from queries, so their Features were not checked: add "
+                                   "PrivateData=cloud to slurm.conf to show them."));
         }
         if (untyped.empty()) continue;
         const std::vector<std::string> nodes_list(untyped.begin(), untyped.end());

@@ -69,12 +69,17 @@ struct LiveNode {
     std::string name;
     std::string features;  // available features, comma-separated
     bool cloud = false;    // State=CLOUD or power-saving (powered down/up)
+    // In a partition but not in the node table: slurmctld hides powered-down
+    // cloud nodes from every query unless slurm.conf has PrivateData=cloud.
+    // Counted as cloud nodes; their Features are unknown.
+    bool hidden = false;
 };
 
 // 5. On enforced `instance_type: features` partitions, nodes whose Features
 // name no instance type the policy knows: an error when the partition has no
 // chips_per_node to fall back on (jobs that could land there are refused),
 // a warning when it has (they are priced as chips_per_node, not as their type).
+// Hidden nodes cannot be checked: a note says so and how to show them.
 std::vector<Finding> check_instance_type_features(const Policy& policy, const PartitionNodes& live,
                                                   const std::vector<LiveNode>& nodes);
 

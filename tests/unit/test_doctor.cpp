@@ -250,6 +250,14 @@ void test_instance_type_features(void**) {
         "partitions: { burst: { instance_type: features, chips_per_node: 16 } }\nawards: {}\n");
     expect(check_instance_type_features(*q, live, nodes), "node_type_unknown", Severity::Warning,
            "priced as 16 chips");
+    // Hidden (powered-down cloud nodes without PrivateData=cloud): told, not guessed.
+    nodes[1].features = "dynamic,trn1.32xlarge";
+    nodes[1].hidden = true;
+    fs = check_instance_type_features(*p, live, nodes);
+    assert_int_equal(fs.size(), 1);
+    expect(fs, "node_types_hidden", Severity::Note, "1 powered-down cloud node of partition burst is hidden");
+    expect(fs, "node_types_hidden", Severity::Note, "PrivateData=cloud");
+    nodes[1].hidden = false;
     // A partition that is not priced by features is not looked at.
     nodes[0].features = "whatever";
     auto r = policy("version: 1\nenforce: { partitions: [trn1] }\npartitions: { trn1: { chips_per_node: 16 } }\nawards: {}\n");
