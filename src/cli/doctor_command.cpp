@@ -21,8 +21,8 @@
 #include "core/doctor.h"
 #include "core/elf_symbol.h"
 #include "core/hostlist.h"
-#include "core/plugstack.h"
 #include "core/paths.h"
+#include "core/plugstack.h"
 #include "core/policy_file.h"
 #include "grants_config.h"
 
@@ -59,7 +59,9 @@ const char kDoctorUsage[] =
     "Exit status: 0 no error (warnings alone exit 0 unless --strict), 1 errors\n"
     "found (or slurmctld unreachable), 2 usage error.\n";
 
-std::string text_or_empty(const char* s) { return s ? s : ""; }
+std::string text_or_empty(const char* s) {
+    return s ? s : "";
+}
 
 // plugstack.conf's include: always a glob (plugstack.c), no match adds nothing.
 bool glob_files(const std::string& pattern, std::vector<SlurmConfText>* files, std::string* error) {
@@ -80,7 +82,9 @@ bool glob_files(const std::string& pattern, std::vector<SlurmConfText>* files, s
     return true;
 }
 
-bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
 
 PluginFile plugin_file(const std::string& path) {
     PluginFile f;
@@ -197,7 +201,8 @@ void print_json(const std::vector<Finding>& findings, const std::string& control
 }
 
 bool is_cloud(std::uint32_t state) {
-    return (state & (NODE_STATE_CLOUD | NODE_STATE_POWERED_DOWN | NODE_STATE_POWERING_UP | NODE_STATE_POWERING_DOWN)) != 0;
+    return (state & (NODE_STATE_CLOUD | NODE_STATE_POWERED_DOWN | NODE_STATE_POWERING_UP | NODE_STATE_POWERING_DOWN)) !=
+           0;
 }
 
 }  // namespace
@@ -227,9 +232,10 @@ int run_doctor(const std::vector<std::string>& args) {
 
     slurm_conf_t* conf = nullptr;
     if (slurm_load_ctl_conf(0, &conf) != SLURM_SUCCESS || !conf) {
-        findings.push_back({Severity::Error, "controller_unreachable",
-                            std::string("cannot reach slurmctld (") + slurm_strerror(errno) +
-                                "), so nothing was checked: start it, or point SLURM_CONF at the cluster's slurm.conf."});
+        findings.push_back(
+            {Severity::Error, "controller_unreachable",
+             std::string("cannot reach slurmctld (") + slurm_strerror(errno) +
+                 "), so nothing was checked: start it, or point SLURM_CONF at the cluster's slurm.conf."});
         const int status = finish("");
         slurm_fini();
         return status;
@@ -336,11 +342,12 @@ int run_doctor(const std::vector<std::string>& args) {
     } else {
         PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf));
         if (!load.policy) {
-            findings.push_back({Severity::Error, "policy_invalid",
-                                "the policy " + policy_path + " is refused (" +
-                                    (load.errors.empty() ? std::string("no reason given") : load.errors.front().to_string()) +
-                                    "), so partitions, node types and cloud settings were not checked: run 'grantctl "
-                                    "check' and fix what it says."});
+            findings.push_back(
+                {Severity::Error, "policy_invalid",
+                 "the policy " + policy_path + " is refused (" +
+                     (load.errors.empty() ? std::string("no reason given") : load.errors.front().to_string()) +
+                     "), so partitions, node types and cloud settings were not checked: run 'grantctl "
+                     "check' and fix what it says."});
         } else if (!live.empty()) {
             const Policy& policy = *load.policy;
             auto add = [&](std::vector<Finding> more) { findings.insert(findings.end(), more.begin(), more.end()); };

@@ -10,11 +10,15 @@ namespace grants {
 
 namespace {
 
-Finding error(std::string code, std::string message) { return {Severity::Error, std::move(code), std::move(message)}; }
+Finding error(std::string code, std::string message) {
+    return {Severity::Error, std::move(code), std::move(message)};
+}
 Finding warning(std::string code, std::string message) {
     return {Severity::Warning, std::move(code), std::move(message)};
 }
-Finding note(std::string code, std::string message) { return {Severity::Note, std::move(code), std::move(message)}; }
+Finding note(std::string code, std::string message) {
+    return {Severity::Note, std::move(code), std::move(message)};
+}
 
 std::vector<std::string> split(const std::string& list, char sep) {
     std::vector<std::string> out;
@@ -45,18 +49,25 @@ std::string seconds_text(std::int64_t s) {
     return out;
 }
 
-std::string where(const PlugstackEntry& e) { return e.file + ":" + std::to_string(e.line); }
+std::string where(const PlugstackEntry& e) {
+    return e.file + ":" + std::to_string(e.line);
+}
 
 // Major and minor of a SLURM_VERSION_NUM.
-std::uint32_t series(std::uint32_t v) { return v >> 8; }
+std::uint32_t series(std::uint32_t v) {
+    return v >> 8;
+}
 
 }  // namespace
 
 const char* severity_name(Severity s) {
     switch (s) {
-        case Severity::Error: return "error";
-        case Severity::Warning: return "warning";
-        case Severity::Note: return "note";
+        case Severity::Error:
+            return "error";
+        case Severity::Warning:
+            return "warning";
+        case Severity::Note:
+            return "note";
     }
     return "note";
 }
@@ -92,8 +103,8 @@ std::vector<Finding> check_job_submit(const std::string& job_submit_plugins, con
                             plugin.path + " is built for Slurm " + slurm_version_text(*plugin.version) +
                                 " but slurmctld runs " + controller_version +
                                 ", and a job_submit plugin must match the exact version: slurmctld will not load it "
-                                "at its next start; rebuild slurm-grants against Slurm " + controller_version +
-                                " and reinstall it."));
+                                "at its next start; rebuild slurm-grants against Slurm " +
+                                controller_version + " and reinstall it."));
     }
     return out;
 }
@@ -104,8 +115,9 @@ std::vector<Finding> check_spank(const std::string& plugstack_path, const std::o
     std::vector<Finding> out;
     if (!stack) {
         out.push_back(error("plugstack_unreadable",
-                            "cannot read " + plugstack_path + ", the PlugStackConfig that slurmd and the clients read (" +
-                                read_error + "), so no node loads spank_grants: create it with the line "
+                            "cannot read " + plugstack_path +
+                                ", the PlugStackConfig that slurmd and the clients read (" + read_error +
+                                "), so no node loads spank_grants: create it with the line "
                                 "'required spank_grants.so' (or an include of etc/plugstack.conf.d/grants.conf)."));
         return out;
     }
@@ -122,10 +134,10 @@ std::vector<Finding> check_spank(const std::string& plugstack_path, const std::o
         return out;
     }
     if (grants_entries.size() > 1) {
-        out.push_back(warning("spank_loaded_twice", "spank_grants is loaded " + std::to_string(grants_entries.size()) +
-                                                        " times (" + where(grants_entries[0].entry) + " and " +
-                                                        where(grants_entries[1].entry) +
-                                                        "), and Slurm refuses a second --award option: keep one line."));
+        out.push_back(warning("spank_loaded_twice",
+                              "spank_grants is loaded " + std::to_string(grants_entries.size()) + " times (" +
+                                  where(grants_entries[0].entry) + " and " + where(grants_entries[1].entry) +
+                                  "), and Slurm refuses a second --award option: keep one line."));
     }
     const auto running = slurm_version_number(controller_version);
     for (const auto& g : grants_entries) {
@@ -136,12 +148,11 @@ std::vector<Finding> check_spank(const std::string& plugstack_path, const std::o
                                       "without the task check and without SLURM_AWARD_ID: write 'required' instead."));
         }
         if (g.file.path.empty()) {
-            out.push_back(error("spank_plugin_missing",
-                                where(g.entry) + " names " + g.entry.plugin +
-                                    ", which is not on this host" +
-                                    (g.entry.required ? ", so every job step fails here"
-                                                      : ", so Slurm skips it here without a word") +
-                                    ": install spank_grants.so there or correct the path."));
+            out.push_back(error(
+                "spank_plugin_missing",
+                where(g.entry) + " names " + g.entry.plugin + ", which is not on this host" +
+                    (g.entry.required ? ", so every job step fails here" : ", so Slurm skips it here without a word") +
+                    ": install spank_grants.so there or correct the path."));
             continue;
         }
         if (!g.file.version) {
@@ -155,7 +166,8 @@ std::vector<Finding> check_spank(const std::string& plugstack_path, const std::o
                                 g.file.path + " is built for Slurm " + slurm_version_text(*g.file.version) +
                                     " but slurmctld runs " + controller_version +
                                     ", and a SPANK plugin must match the major and minor version: rebuild "
-                                    "slurm-grants against Slurm " + controller_version + " and reinstall it."));
+                                    "slurm-grants against Slurm " +
+                                    controller_version + " and reinstall it."));
         }
     }
     return out;
@@ -176,7 +188,8 @@ std::vector<Finding> check_enforced_partitions_exist(const Policy& policy, const
 
 std::vector<Finding> check_partition_overlaps(const Policy& policy, const PartitionNodes& live) {
     std::vector<Finding> out;
-    for (const auto& o : unenforced_overlaps(live, policy)) out.push_back(error("partition_overlap", overlap_warning(o)));
+    for (const auto& o : unenforced_overlaps(live, policy))
+        out.push_back(error("partition_overlap", overlap_warning(o)));
     return out;
 }
 
@@ -204,11 +217,11 @@ std::vector<Finding> check_instance_type_features(const Policy& policy, const Pa
             seen_features.insert(features.empty() ? "(none)" : features);
         }
         if (hidden > 0) {
-            out.push_back(note("node_types_hidden",
-                               std::to_string(hidden) + " powered-down cloud node" + (hidden == 1 ? "" : "s") +
-                                   " of partition " + name +
-                                   (hidden == 1 ? " is" : " are") + " hidden from queries, so their Features were not checked: add "
-                                   "PrivateData=cloud to slurm.conf to show them."));
+            out.push_back(note("node_types_hidden", std::to_string(hidden) + " powered-down cloud node" +
+                                                        (hidden == 1 ? "" : "s") + " of partition " + name +
+                                                        (hidden == 1 ? " is" : " are") +
+                                                        " hidden from queries, so their Features were not checked: add "
+                                                        "PrivateData=cloud to slurm.conf to show them."));
         }
         if (untyped.empty()) continue;
         const std::vector<std::string> nodes_list(untyped.begin(), untyped.end());
@@ -257,8 +270,8 @@ std::vector<Finding> check_cloud_settings(const Policy& policy, const PartitionN
                                   nodes_text + " but ResumeTimeout is " + seconds_text(s.resume_timeout) +
                                       ", less than a Trainium instance may take to launch and start slurmd, so slow "
                                       "launches are marked failed and their jobs requeued: set ResumeTimeout to at "
-                                      "least " + seconds_text(kMinResumeTimeout) +
-                                      " (ParallelCluster uses 1800 s)."));
+                                      "least " +
+                                      seconds_text(kMinResumeTimeout) + " (ParallelCluster uses 1800 s)."));
         }
         if (!s.suspend_time) {
             out.push_back(warning("suspend_time_off",
@@ -269,8 +282,8 @@ std::vector<Finding> check_cloud_settings(const Policy& policy, const PartitionN
             out.push_back(warning("suspend_time_long",
                                   nodes_text + " and SuspendTime is " + seconds_text(*s.suspend_time) +
                                       ", so each instance may sit idle that long after its last job at the site's "
-                                      "cost: set SuspendTime to at most " + seconds_text(kMaxSuspendTime) +
-                                      " (600 s is ParallelCluster's default)."));
+                                      "cost: set SuspendTime to at most " +
+                                      seconds_text(kMaxSuspendTime) + " (600 s is ParallelCluster's default)."));
         }
     }
     return out;
@@ -282,7 +295,8 @@ std::vector<Finding> check_time_zone(const ZoneInfo& ours, const std::optional<Z
     if (!controller) {
         out.push_back(note("time_zone_unknown",
                            "award ends (valid.until) are inclusive in slurmctld's local time zone, which could not be "
-                           "read (" + why + "); grantctl runs in " + ours.name + " (from " + ours.source +
+                           "read (" +
+                               why + "); grantctl runs in " + ours.name + " (from " + ours.source +
                                "): run grantctl doctor as root on the slurmctld host to compare them."));
         return out;
     }
@@ -294,8 +308,8 @@ std::vector<Finding> check_time_zone(const ZoneInfo& ours, const std::optional<Z
                               "grantctl runs in time zone " + ours.name + " (from " + ours.source +
                                   ") but slurmctld in " + controller->name + " (from its " + controller->source +
                                   "), so the days grantctl reads and shows (report --since/--until, today's "
-                                  "validity) are not the controller's: run grantctl with TZ=" + controller->name +
-                                  ", or give slurmctld the zone you mean."));
+                                  "validity) are not the controller's: run grantctl with TZ=" +
+                                  controller->name + ", or give slurmctld the zone you mean."));
     }
     return out;
 }

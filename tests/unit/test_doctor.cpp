@@ -34,7 +34,8 @@ void expect(const std::vector<Finding>& fs, const char* code, Severity s, const 
 }
 
 void expect_none(const std::vector<Finding>& fs) {
-    for (const auto& f : fs) fail_msg("unexpected %s %s: %s", severity_name(f.severity), f.code.c_str(), f.message.c_str());
+    for (const auto& f : fs)
+        fail_msg("unexpected %s %s: %s", severity_name(f.severity), f.code.c_str(), f.message.c_str());
 }
 
 // A minimal little-endian ELF64 shared object: sections null, .dynsym,
@@ -121,13 +122,13 @@ void test_job_submit(void**) {
     expect(check_job_submit("", "22.05.8", "/x", good), "job_submit_not_loaded", Severity::Error, "(none)");
     // Built for 22.05.7 on a 22.05.8 controller: the micro version counts.
     fs = check_job_submit("grants", "22.05.8", "/usr/lib/slurm", {good.path, 0x160507, ""});
-    expect(fs, "job_submit_version_mismatch", Severity::Error,
-           "is built for Slurm 22.05.7 but slurmctld runs 22.05.8");
+    expect(fs, "job_submit_version_mismatch", Severity::Error, "is built for Slurm 22.05.7 but slurmctld runs 22.05.8");
     expect(fs, "job_submit_version_mismatch", Severity::Error, "rebuild slurm-grants against Slurm 22.05.8");
     expect(check_job_submit("grants", "22.05.8", "/a:/b", {"", std::nullopt, ""}), "job_submit_plugin_not_here",
            Severity::Note, "PluginDir (/a:/b)");
-    expect(check_job_submit("grants", "22.05.8", "/a", {"/a/job_submit_grants.so", std::nullopt, "it is not an ELF file"}),
-           "job_submit_plugin_unreadable", Severity::Warning, "it is not an ELF file");
+    expect(
+        check_job_submit("grants", "22.05.8", "/a", {"/a/job_submit_grants.so", std::nullopt, "it is not an ELF file"}),
+        "job_submit_plugin_unreadable", Severity::Warning, "it is not an ELF file");
 }
 
 bool no_includes(const std::string&, std::vector<SlurmConfText>*, std::string* error) {
@@ -140,12 +141,14 @@ void test_plugstack(void**) {
     auto includes = [&](const std::string& pattern, std::vector<SlurmConfText>* files, std::string*) {
         asked.push_back(pattern);
         if (pattern == "/etc/slurm/plugstack.conf.d/*.conf") {
-            files->push_back({"/etc/slurm/plugstack.conf.d/grants.conf", "# ours\nrequired spank_grants.so policy=/x.yaml\n"});
+            files->push_back(
+                {"/etc/slurm/plugstack.conf.d/grants.conf", "# ours\nrequired spank_grants.so policy=/x.yaml\n"});
             files->push_back({"/etc/slurm/plugstack.conf.d/pyxis.conf", "optional /usr/lib/pyxis/spank_pyxis.so\n"});
         }
         return true;
     };
-    Plugstack s = read_plugstack({"/etc/slurm/plugstack.conf", "include plugstack.conf.d/*.conf\n  bogus line\n"}, includes);
+    Plugstack s =
+        read_plugstack({"/etc/slurm/plugstack.conf", "include plugstack.conf.d/*.conf\n  bogus line\n"}, includes);
     assert_int_equal(asked.size(), 1);
     assert_string_equal(asked[0].c_str(), "/etc/slurm/plugstack.conf.d/*.conf");  // relative to the naming file
     assert_int_equal(s.entries.size(), 2);
@@ -156,7 +159,8 @@ void test_plugstack(void**) {
     assert_int_equal(s.entries[0].args.size(), 1);
     assert_false(s.entries[1].required);
     assert_int_equal(s.problems.size(), 1);
-    assert_string_equal(s.problems[0].c_str(), "/etc/slurm/plugstack.conf:2: 'bogus' is not required, optional or include.");
+    assert_string_equal(s.problems[0].c_str(),
+                        "/etc/slurm/plugstack.conf:2: 'bogus' is not required, optional or include.");
     assert_string_equal(plugin_file_name("/usr/lib/pyxis/spank_pyxis.so").c_str(), "spank_pyxis.so");
     // An include that includes itself stops, with a sentence.
     auto loop = [](const std::string& p, std::vector<SlurmConfText>* files, std::string*) {
@@ -168,10 +172,12 @@ void test_plugstack(void**) {
     s = read_plugstack({"/p.conf", "include /missing/*.conf\nrequired\n"}, no_includes);
     assert_int_equal(s.problems.size(), 2);
     // PluginDir lookup of a bare name: the first directory that has it.
-    auto found = resolve_plugin("spank_grants.so", "/a:/b/", [](const std::string& p) { return p == "/b/spank_grants.so"; });
+    auto found =
+        resolve_plugin("spank_grants.so", "/a:/b/", [](const std::string& p) { return p == "/b/spank_grants.so"; });
     assert_string_equal(found.c_str(), "/b/spank_grants.so");
     assert_string_equal(resolve_plugin("x.so", "/a", [](const std::string&) { return false; }).c_str(), "");
-    assert_string_equal(resolve_plugin("/abs/x.so", "/a", [](const std::string&) { return false; }).c_str(), "/abs/x.so");
+    assert_string_equal(resolve_plugin("/abs/x.so", "/a", [](const std::string&) { return false; }).c_str(),
+                        "/abs/x.so");
 }
 
 SpankEntry grants_entry(bool required, PluginFile file) {
@@ -248,8 +254,7 @@ void test_instance_type_features(void**) {
     auto q = policy(
         "version: 1\nenforce: { partitions: [burst] }\n"
         "partitions: { burst: { instance_type: features, chips_per_node: 16 } }\nawards: {}\n");
-    expect(check_instance_type_features(*q, live, nodes), "node_type_unknown", Severity::Warning,
-           "priced as 16 chips");
+    expect(check_instance_type_features(*q, live, nodes), "node_type_unknown", Severity::Warning, "priced as 16 chips");
     // Hidden (powered-down cloud nodes without PrivateData=cloud): told, not guessed.
     nodes[1].features = "dynamic,trn1.32xlarge";
     nodes[1].hidden = true;
@@ -260,7 +265,8 @@ void test_instance_type_features(void**) {
     nodes[1].hidden = false;
     // A partition that is not priced by features is not looked at.
     nodes[0].features = "whatever";
-    auto r = policy("version: 1\nenforce: { partitions: [trn1] }\npartitions: { trn1: { chips_per_node: 16 } }\nawards: {}\n");
+    auto r = policy(
+        "version: 1\nenforce: { partitions: [trn1] }\npartitions: { trn1: { chips_per_node: 16 } }\nawards: {}\n");
     expect_none(check_instance_type_features(*r, live, nodes));
 }
 
@@ -297,10 +303,11 @@ void test_time_zone(void**) {
     fs = check_time_zone({"UTC", "TZ", "TZif-utc"}, utc, "");
     assert_int_equal(fs.size(), 1);
     fs = check_time_zone({"Pacific/Auckland", "TZ", "TZif-nz"}, utc, "");
-    expect(fs, "time_zone_differs", Severity::Warning, "grantctl runs in time zone Pacific/Auckland (from TZ) but slurmctld in Etc/UTC");
+    expect(fs, "time_zone_differs", Severity::Warning,
+           "grantctl runs in time zone Pacific/Auckland (from TZ) but slurmctld in Etc/UTC");
     expect(fs, "time_zone_differs", Severity::Warning, "TZ=Etc/UTC");
-    expect(check_time_zone(utc, std::nullopt, "slurmctld does not run on this host"), "time_zone_unknown", Severity::Note,
-           "slurmctld does not run on this host");
+    expect(check_time_zone(utc, std::nullopt, "slurmctld does not run on this host"), "time_zone_unknown",
+           Severity::Note, "slurmctld does not run on this host");
 }
 
 void test_exit_status(void**) {
