@@ -120,7 +120,9 @@ ZoneInfo zone_of(const std::optional<std::string>& tz, const std::string& root) 
         if (!name.empty() && name[0] == ':') name = name.substr(1);
         z.name = name.empty() ? "UTC" : name;
         z.source = "TZ";
-        if (!name.empty()) z.data = read_or_empty(root + (name[0] == '/' ? name : zone_dir() + "/" + name));
+        // TZ="" is UTC to glibc.
+        const std::string file = name.empty() ? "UTC" : name;
+        z.data = read_or_empty(root + (file[0] == '/' ? file : zone_dir() + "/" + file));
         return z;
     }
     const std::string localtime = root + "/etc/localtime";
