@@ -114,5 +114,9 @@ expect "unknown option is a usage error" 2 "unknown option '--bogus'" -- "$GRANT
 expect "two files is a usage error" 2 "at most one FILE" -- "$GRANTCTL" check a b
 expect "--help" 0 "Usage: grantctl" -- "$GRANTCTL" --help
 expect "check --help" 0 "Usage: grantctl check" -- "$GRANTCTL" check --help
+# doctor needs a cluster (tests/integration/test-doctor.sh); without slurm.conf: one sentence, exit 1.
+expect "doctor without slurm.conf" 1 "grantctl: cannot read $tmp/none.conf (No such file or directory): run grantctl doctor where slurm.conf is, or set SLURM_CONF." -- env SLURM_CONF="$tmp/none.conf" "$GRANTCTL" doctor
+expect "doctor --help" 0 "Usage: grantctl doctor [--json] [--strict] [--policy FILE]" -- "$GRANTCTL" doctor --help
+expect "doctor bad option" 2 "unknown option '--color'. See 'grantctl doctor --help'." -- "$GRANTCTL" doctor --color
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

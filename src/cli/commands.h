@@ -18,6 +18,7 @@ int run_report(const std::vector<std::string>& args);
 int run_adjust(const std::vector<std::string>& args);
 int run_deposit(const std::vector<std::string>& args);
 int run_alerts(const std::vector<std::string>& args);
+int run_doctor(const std::vector<std::string>& args);
 
 // Opens the ledger (--ledger, or the default from slurm.conf) for writing;
 // root switches to the ledger's owner first, so SQLite's journal stays

@@ -34,6 +34,7 @@ const char kUsage[] =
     "  deposit        add a supplement (or correction) to an award's budget (admins)\n"
     "  metrics        every award in Prometheus text format (admins)\n"
     "  alerts         tell PIs and managers of thresholds crossed, once each (admins, timer)\n"
+    "  doctor         check the live installation; one line per problem and its fix (admins)\n"
     "\n"
     "'grantctl COMMAND --help' describes a command.\n"
     "\n"
@@ -64,6 +65,7 @@ int run(int argc, char** argv) {
     if (cmd == "deposit") return grants::cli::run_deposit(rest);
     if (cmd == "alerts") return grants::cli::run_alerts(rest);
     if (cmd == "metrics") return grants::cli::run_metrics(rest);
+    if (cmd == "doctor") return grants::cli::run_doctor(rest);
     return usage_error("unknown command '" + cmd + "'.");
 }
 

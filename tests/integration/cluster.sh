@@ -318,7 +318,10 @@ _cluster_node_idle() {
     local states want=idle
     # Cloud nodes are powered down (idle~) until a job needs them.
     [ -n "${CLUSTER_CLOUD:-}" ] && want='idle~'
-    states=$(sinfo -h -N -o '%N %t' 2>/dev/null | sort -u) || return 1   # a node shows once per partition
+    # Only this cluster's slurmd nodes: CLUSTER_EXTRA_CONF may add others
+    # (cloud nodes that stay powered down, as test-doctor.sh's).
+    states=$(sinfo -h -N -n "$(echo "$CLUSTER_NODE_NAMES" | tr ' ' ,)" -o '%N %t' 2>/dev/null | sort -u) ||
+        return 1   # a node shows once per partition
     [ "$(printf '%s\n' "$states" | grep -c " $want\$")" = "$(_cluster_node_count)" ] &&
         [ "$(printf '%s\n' "$states" | awk '{ print $2 }' | sort -u)" = "$want" ]
 }
