@@ -571,6 +571,7 @@ void AccountingThread::observe_instances(const std::shared_ptr<const Policy>& po
         std::vector<InstanceSegment> closed, open;
         const std::int64_t now = std::time(nullptr);
         if (!ledger_->instance_segments(cluster_, now, now, &closed, &open, &error)) {
+            // Read again next pass (a read waits for no writer in WAL mode).
             if (error != instances_error_) log_error("cannot read the open instance segments of " + ledger_path_ + ": " + error);
             instances_error_ = error;
             return;
@@ -596,6 +597,12 @@ void AccountingThread::observe_instances(const std::shared_ptr<const Policy>& po
         for (const auto& e : changes.ended) instances_touched_.insert(e);
     }
     if (instances_touched_.empty()) return;
+    // Never while charges wait for the ledger, and at most every
+    // kInstanceRetryEvery seconds after a refusal: a ledger locked by another
+    // process makes each write wait SQLite's busy timeout, and the pass
+    // (holds, charges) must not wait for instance time.
+    const std::int64_t now = std::time(nullptr);
+    if (charges_failing_ || !ledger_ok_.load() || now < instances_retry_at_) return;
     // What is written is each touched node's segment as it is now, so the
     // order of changes while the ledger refused them does not matter.
     InstanceChanges write;
@@ -614,6 +621,7 @@ void AccountingThread::observe_instances(const std::shared_ptr<const Policy>& po
                       std::to_string(instances_closed_.size()) + " segment(s) wait in memory and are retried every pass");
         }
         instances_error_ = error;
+        instances_retry_at_ = now + kInstanceRetryEvery;
         return;
     }
     if (!instances_error_.empty()) log_info("instance time recorded in " + ledger_path_ + " again");

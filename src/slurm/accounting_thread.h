@@ -187,6 +187,8 @@ private:
     std::set<std::string> instances_touched_;
     std::string instances_error_;
     static constexpr std::size_t kMaxWaitingSegments = 1'000'000;
+    static constexpr std::int64_t kInstanceRetryEvery = 30;
+    std::int64_t instances_retry_at_ = 0;
 
     std::mutex mutex_;
     std::condition_variable wake_;

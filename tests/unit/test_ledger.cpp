@@ -183,7 +183,7 @@ void test_open_creates_schema(void** state) {
     const std::string tables =
         query_text(path, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
                          "ORDER BY name);");
-    assert_string_equal(tables.c_str(), "adjustments,alerts,charges,deposits,meta");
+    assert_string_equal(tables.c_str(), "adjustments,alerts,charges,deposits,instance_open,instance_time,meta");
     assert_string_equal(query_text(path, "SELECT value FROM meta WHERE key = 'schema_version';").c_str(), "1");
     assert_string_equal(query_text(path, "PRAGMA journal_mode;").c_str(), "wal");
     // Opening again is fine (the schema is created only once).
