@@ -63,25 +63,6 @@ std::string text_or_empty(const char* s) {
     return s ? s : "";
 }
 
-// plugstack.conf's include: always a glob (plugstack.c), no match adds nothing.
-bool glob_files(const std::string& pattern, std::vector<SlurmConfText>* files, std::string* error) {
-    glob_t g{};
-    const int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
-    std::vector<std::string> paths;
-    for (std::size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
-    ::globfree(&g);
-    if (rc != 0 && rc != GLOB_NOMATCH) {
-        *error = "cannot list the files it names";
-        return false;
-    }
-    for (const auto& p : paths) {
-        SlurmConfText f{p, {}};
-        if (!read_text(p, &f.text, error)) return false;
-        files->push_back(std::move(f));
-    }
-    return true;
-}
-
 bool exists(const std::string& path) {
     return ::access(path.c_str(), F_OK) == 0;
 }
@@ -264,7 +245,9 @@ int run_doctor(const std::vector<std::string>& args) {
         std::optional<Plugstack> stack;
         std::vector<SpankEntry> grants_entries;
         if (read_text(plugstack_path, &main.text, &why)) {
-            stack = read_plugstack(main, glob_files);
+            // plugstack.conf's include is always a glob (plugstack.c): no match adds nothing.
+            stack = read_plugstack(main, [](const std::string& pattern, std::vector<SlurmConfText>* files,
+                                            std::string* error) { return read_matching_files(pattern, files, error, true); });
             for (const auto& e : stack->entries) {
                 if (plugin_file_name(e.plugin) != "spank_grants.so") continue;
                 const std::string path = resolve_plugin(e.plugin, plugin_dir, exists);

@@ -30,22 +30,6 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-bool read_text(const std::string& path, std::string* text, std::string* error) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        *error = std::strerror(errno);
-        return false;
-    }
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (in.bad()) {
-        *error = "read error";
-        return false;
-    }
-    *text = s.str();
-    return true;
-}
-
 std::optional<SlurmConfPartitions> read_slurm_conf_partitions(const std::string& slurm_conf, std::string* error) {
     return load_slurm_conf(slurm_conf, error);
 }

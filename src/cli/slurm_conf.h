@@ -32,9 +32,6 @@ std::optional<std::string> ledger_path_or_default(const std::string* given, std:
 // in *error when slurm_conf itself cannot be read.
 std::optional<SlurmConfPartitions> read_slurm_conf_partitions(const std::string& slurm_conf, std::string* error);
 
-// The whole file at path; false with the reason (strerror) in *error.
-bool read_text(const std::string& path, std::string* text, std::string* error);
-
 // root and SlurmUser (as slurmctld trusts them).
 PolicyFileOwners trusted_owners(const std::string& slurm_conf);
 

@@ -323,7 +323,8 @@ private:
     std::string default_nodes_;
 };
 
-// The whole file; false with the reason in *error.
+}  // namespace
+
 bool read_text(const std::string& path, std::string* text, std::string* error) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -340,15 +341,14 @@ bool read_text(const std::string& path, std::string* text, std::string* error) {
     return true;
 }
 
-// An include line's files: one path, or every match of a pattern with '*'
-// (slurmctld 24.11 expands those; a pattern that matches nothing adds nothing).
-bool read_included(const std::string& path, std::vector<SlurmConfText>* files, std::string* error) {
+bool read_matching_files(const std::string& pattern, std::vector<SlurmConfText>* files, std::string* error,
+                         bool always_glob) {
     std::vector<std::string> paths;
-    if (path.find('*') == std::string::npos) {
-        paths.push_back(path);
+    if (!always_glob && pattern.find('*') == std::string::npos) {
+        paths.push_back(pattern);
     } else {
         glob_t g{};
-        const int rc = ::glob(path.c_str(), GLOB_ERR, nullptr, &g);
+        const int rc = ::glob(pattern.c_str(), always_glob ? 0 : GLOB_ERR, nullptr, &g);
         for (std::size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
         ::globfree(&g);
         if (rc != 0 && rc != GLOB_NOMATCH) {
@@ -364,8 +364,6 @@ bool read_included(const std::string& path, std::vector<SlurmConfText>* files, s
     return true;
 }
 
-}  // namespace
-
 SlurmConfPartitions read_slurm_conf_partitions(const SlurmConfText& slurm_conf, const SlurmConfIncludes& includes) {
     return Reader(slurm_conf, includes).run();
 }
@@ -377,7 +375,8 @@ std::optional<SlurmConfPartitions> load_slurm_conf(const std::string& slurm_conf
         *error = "cannot read " + slurm_conf + ": " + why;
         return std::nullopt;
     }
-    return read_slurm_conf_partitions(main, read_included);
+    return read_slurm_conf_partitions(main, [](const std::string& pattern, std::vector<SlurmConfText>* files,
+                                                std::string* why_not) { return read_matching_files(pattern, files, why_not); });
 }
 
 }  // namespace grants

@@ -47,4 +47,12 @@ SlurmConfPartitions read_slurm_conf_partitions(const SlurmConfText& slurm_conf, 
 // itself cannot be read; an include that cannot be read is a problem.
 std::optional<SlurmConfPartitions> load_slurm_conf(const std::string& slurm_conf, std::string* error);
 
+// The whole file at path; false with the reason (strerror) in *error.
+bool read_text(const std::string& path, std::string* text, std::string* error);
+// The files an include line names, read into files: a path with '*' (or any
+// path, always_glob: plugstack.conf's includes) is a glob whose matches are
+// read (none: nothing); a plain path must be readable.
+bool read_matching_files(const std::string& pattern, std::vector<SlurmConfText>* files, std::string* error,
+                         bool always_glob = false);
+
 }  // namespace grants
