@@ -1,6 +1,7 @@
 #include "instance_time.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <tuple>
 
@@ -81,10 +82,10 @@ void InstanceTracker::restore(std::vector<InstanceSegment> open) {
 
 namespace {
 
-std::optional<InstanceKind> kind_of(PowerState state) {
+std::optional<InstanceKind> kind_of(PowerState state, bool configuring) {
     switch (state) {
         case PowerState::Booting: return InstanceKind::Boot;
-        case PowerState::Busy: return InstanceKind::Busy;
+        case PowerState::Busy: return configuring ? InstanceKind::Boot : InstanceKind::Busy;
         case PowerState::Idle: return InstanceKind::Idle;
         case PowerState::Off: return std::nullopt;
     }
@@ -96,59 +97,84 @@ bool same_segment(const InstanceSegment& s, InstanceKind kind, const NodeAttribu
            s.usd_per_hour == a.usd_per_hour;
 }
 
+// A segment that ends at now: a boot that ends with no instance up was a
+// failed launch.
+void close_segment(InstanceSegment done, bool instance_gone, std::int64_t now, InstanceChanges& changes) {
+    if (done.kind == InstanceKind::Boot && instance_gone) done.kind = InstanceKind::Failed;
+    done.seconds = now > done.start ? now - done.start : 0;
+    if (done.seconds > 0) changes.closed.push_back(std::move(done));
+}
+
 }  // namespace
 
+void InstanceTracker::apply(const Policy& policy, const NodeTypes* types, const NodePower& n, std::int64_t now,
+                            InstanceChanges& changes) {
+    auto it = open_.find(n.name);
+    std::optional<InstanceKind> kind = kind_of(n.state, configuring_.count(n.name) > 0);
+    std::optional<NodeAttribution> where;
+    if (kind) where = attribute_node(policy, types, n.name, n.partitions);
+    // Kept to judge it again when its job's configuration ends (an
+    // instance of an enforced partition; one that is off stays off).
+    if (where) {
+        power_[n.name] = n;
+    } else {
+        power_.erase(n.name);
+    }
+    if (it != open_.end()) {
+        if (kind && where && same_segment(it->second, *kind, *where)) return;
+        close_segment(it->second, !kind, now, changes);
+        if (!kind || !where) {
+            changes.ended.push_back(n.name);
+            open_.erase(it);
+            return;
+        }
+    } else if (!kind || !where) {
+        return;
+    }
+    InstanceSegment next;
+    next.node = n.name;
+    next.partition = where->partition;
+    next.instance_type = where->instance_type;
+    next.kind = *kind;
+    next.start = now;
+    next.chips = where->chips;
+    next.usd_per_hour = where->usd_per_hour;
+    changes.opened.push_back(next);
+    open_[n.name] = std::move(next);
+}
+
 InstanceChanges InstanceTracker::observe(const Policy& policy, const NodeTypes* types,
-                                         const std::vector<NodePower>& nodes, std::int64_t now, bool complete) {
+                                         const std::vector<NodePower>& nodes, std::int64_t now, bool complete,
+                                         const std::set<std::string>* configuring) {
     InstanceChanges changes;
+    std::set<std::string> listed;
+    for (const NodePower& n : nodes) listed.insert(n.name);
     if (complete) {
-        std::set<std::string> listed;
-        for (const NodePower& n : nodes) listed.insert(n.name);
         for (auto it = open_.begin(); it != open_.end();) {
             if (listed.count(it->first)) {
                 ++it;
                 continue;
             }
-            InstanceSegment done = it->second;
-            if (done.kind == InstanceKind::Boot) done.kind = InstanceKind::Failed;
-            done.seconds = now > done.start ? now - done.start : 0;
-            if (done.seconds > 0) changes.closed.push_back(std::move(done));
+            close_segment(it->second, true, now, changes);
             changes.ended.push_back(it->first);
             it = open_.erase(it);
         }
+        for (auto it = power_.begin(); it != power_.end();) it = listed.count(it->first) ? std::next(it) : power_.erase(it);
     }
-    for (const NodePower& n : nodes) {
-        auto it = open_.find(n.name);
-        std::optional<InstanceKind> kind = kind_of(n.state);
-        std::optional<NodeAttribution> where;
-        if (kind) where = attribute_node(policy, types, n.name, n.partitions);
-        if (it != open_.end()) {
-            InstanceSegment& s = it->second;
-            if (kind && where && same_segment(s, *kind, *where)) continue;
-            // The segment ends now. A boot that ends with no instance up
-            // was a failed launch.
-            InstanceSegment done = s;
-            if (done.kind == InstanceKind::Boot && !kind) done.kind = InstanceKind::Failed;
-            done.seconds = now > done.start ? now - done.start : 0;
-            if (done.seconds > 0) changes.closed.push_back(std::move(done));
-            if (!kind || !where) {
-                changes.ended.push_back(n.name);
-                open_.erase(it);
-                continue;
-            }
-        } else if (!kind || !where) {
-            continue;
+    std::set<std::string> rejudge;
+    if (configuring && *configuring != configuring_) {
+        std::set_symmetric_difference(configuring->begin(), configuring->end(), configuring_.begin(),
+                                      configuring_.end(), std::inserter(rejudge, rejudge.end()));
+        configuring_ = *configuring;
+    }
+    for (const NodePower& n : nodes) apply(policy, types, n, now, changes);
+    for (const std::string& name : rejudge) {
+        if (listed.count(name)) continue;
+        auto it = power_.find(name);
+        if (it != power_.end()) {
+            const NodePower n = it->second;
+            apply(policy, types, n, now, changes);
         }
-        InstanceSegment next;
-        next.node = n.name;
-        next.partition = where->partition;
-        next.instance_type = where->instance_type;
-        next.kind = *kind;
-        next.start = now;
-        next.chips = where->chips;
-        next.usd_per_hour = where->usd_per_hour;
-        changes.opened.push_back(next);
-        open_[n.name] = std::move(next);
     }
     return changes;
 }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,12 +78,24 @@ public:
     // or price) closes its segment at now and opens the next. A node not
     // listed keeps its segment, unless the list is complete (every node
     // slurmctld has): then it is gone, and its segment ends.
+    //
+    // configuring (when given): the nodes allocated to jobs still in
+    // CONFIGURING. Such a node that is up and allocated is still a boot: on
+    // Slurm 24.11 a node that registered stays allocated to its job until
+    // Slurm's periodic check ends the job's configuration (up to about 30
+    // s), and no run has begun (boot_time: free charges none of it). A node
+    // that joins or leaves the set is judged again from its last state.
     InstanceChanges observe(const Policy& policy, const NodeTypes* types, const std::vector<NodePower>& nodes,
-                            std::int64_t now, bool complete = false);
+                            std::int64_t now, bool complete = false,
+                            const std::set<std::string>* configuring = nullptr);
     const std::map<std::string, InstanceSegment>& open() const { return open_; }
 
 private:
+    void apply(const Policy& policy, const NodeTypes* types, const NodePower& n, std::int64_t now,
+               InstanceChanges& changes);
     std::map<std::string, InstanceSegment> open_;
+    std::map<std::string, NodePower> power_;  // the last state of each node of an enforced partition
+    std::set<std::string> configuring_;
 };
 
 // One line of report --instances: a partition and instance type over a period.

@@ -588,7 +588,8 @@ void AccountingThread::observe_instances(const std::shared_ptr<const Policy>& po
     if (auto nodes = node_power_changes(instances_full_, &complete)) {
         instances_full_ = false;
         const auto types = std::atomic_load(&node_types_);
-        InstanceChanges changes = instances_.observe(*policy, types.get(), *nodes, std::time(nullptr), complete);
+        InstanceChanges changes =
+            instances_.observe(*policy, types.get(), *nodes, std::time(nullptr), complete, &configuring_nodes_);
         for (auto& c : changes.closed) {
             instances_touched_.insert(c.node);
             if (instances_closed_.size() < kMaxWaitingSegments) instances_closed_.push_back(std::move(c));
@@ -705,6 +706,12 @@ void AccountingThread::pass() {
         restore_spool();
     }
     const std::int64_t now = std::time(nullptr);
+    // Nodes still booting for a job, as far as the job knows (instance_time.h).
+    configuring_nodes_.clear();
+    for (const auto& job : jobs) {
+        if (!job.configuring || job.nodes.empty()) continue;
+        if (auto names = expand_hostlist(job.nodes)) configuring_nodes_.insert(names->begin(), names->end());
+    }
     // Many jobs share a user: one cache lookup (and lock) per user per pass.
     std::unordered_map<std::uint32_t, std::shared_ptr<const UnixIdentity>> users;
     // Tagged jobs admitted without a budget check (on_error=open while the

@@ -180,6 +180,7 @@ private:
     // from the ledger's after a restart; segments that ended and nodes whose
     // open segment changed wait here while the ledger does not take them.
     InstanceTracker instances_;
+    std::set<std::string> configuring_nodes_;  // of CONFIGURING jobs, from the last full pass
     bool instances_restored_ = false;
     bool instances_full_ = true;  // list every node next time (start, policy change)
     std::shared_ptr<const Policy> instances_policy_;

@@ -2,6 +2,7 @@
 // segments as power states change (boot, busy, idle, failed launch, a
 // restart continuing the ledger's open segments); sums clipped to a period;
 // the reconciliation with charges; and the ledger's tables.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,31 @@ void test_failed_launch(void**) {
     t.observe(*policy(), nullptr, one("n1", PowerState::Booting), 200);
     c = t.observe(*policy(), nullptr, one("n1", PowerState::Idle), 210);
     assert_int_equal(static_cast<int>(c.closed[0].kind), static_cast<int>(InstanceKind::Boot));
+}
+
+void test_configuring_is_a_boot(void**) {
+    // Slurm 24.11: the node registers (no longer powering up) but stays
+    // allocated to its CONFIGURING job until Slurm's periodic check.
+    InstanceTracker t;
+    std::set<std::string> configuring = {"n1"};
+    t.observe(*policy(), nullptr, one("n1", PowerState::Booting), 100, false, &configuring);
+    auto c = t.observe(*policy(), nullptr, one("n1", PowerState::Busy), 110, false, &configuring);
+    assert_true(c.empty());  // still the same boot
+    std::set<std::string> none;
+    c = t.observe(*policy(), nullptr, {}, 135, false, &none);  // the run begins: judged again, unlisted
+    assert_int_equal(c.closed.size(), 1);
+    assert_int_equal(static_cast<int>(c.closed[0].kind), static_cast<int>(InstanceKind::Boot));
+    assert_int_equal(c.closed[0].seconds, 35);
+    assert_int_equal(static_cast<int>(t.open().at("n1").kind), static_cast<int>(InstanceKind::Busy));
+    c = t.observe(*policy(), nullptr, {}, 140, false, &none);  // same set: nothing
+    assert_true(c.empty());
+    // A node lost while its job still configures: a failed launch.
+    t.observe(*policy(), nullptr, one("n2", PowerState::Busy), 150, false, &configuring);
+    configuring.insert("n2");
+    c = t.observe(*policy(), nullptr, {}, 151, false, &configuring);
+    assert_int_equal(static_cast<int>(c.closed[0].kind), static_cast<int>(InstanceKind::Busy));
+    c = t.observe(*policy(), nullptr, one("n2", PowerState::Off), 170, false, &configuring);
+    assert_int_equal(static_cast<int>(c.closed[0].kind), static_cast<int>(InstanceKind::Failed));
 }
 
 void test_same_second_and_unlisted(void**) {
@@ -259,6 +285,7 @@ int main() {
         cmocka_unit_test(test_attribution),
         cmocka_unit_test(test_boot_busy_idle_off),
         cmocka_unit_test(test_failed_launch),
+        cmocka_unit_test(test_configuring_is_a_boot),
         cmocka_unit_test(test_same_second_and_unlisted),
         cmocka_unit_test(test_restart_continues),
         cmocka_unit_test(test_sums_and_reconciliation),
