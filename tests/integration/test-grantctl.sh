@@ -237,10 +237,15 @@ from prometheus_client.parser import text_string_to_metric_families
 values = {}
 counters = set()
 for fam in text_string_to_metric_families(open(sys.argv[1]).read()):
-    # The accounting thread's pass counters are counters; every award figure is a gauge.
-    if fam.name in ("slurm_grants_accounting_passes", "slurm_grants_full_passes", "slurm_grants_update_pass_requests"):
+    # The accounting thread's pass counters and the instance time (read from
+    # the ledger: grantctl runs as root here) are counters; every award
+    # figure, and the nodes that are instances now, is a gauge.
+    if fam.name in ("slurm_grants_accounting_passes", "slurm_grants_full_passes", "slurm_grants_update_pass_requests",
+                    "slurm_grants_instance_seconds", "slurm_grants_instance_usd"):
         assert fam.type == "counter", fam
         counters.add(fam.name)
+        for s in fam.samples:
+            values[(s.name, s.labels.get("partition"), s.labels.get("kind"))] = s.value
         continue
     assert fam.type == "gauge", fam
     for s in fam.samples:
@@ -250,7 +255,11 @@ assert values[("slurm_grants_jobs", "G-MAIN", "pending")] == 1, values
 assert abs(values[("slurm_grants_held", "G-MAIN", None)] - 2.666667) < 1e-9, values
 assert values[("slurm_grants_budget", "G-CAROL", None)] == 50, values
 assert values[("slurm_grants_active", "G-OLD", None)] == 0, values
-assert counters == {"slurm_grants_accounting_passes", "slurm_grants_full_passes", "slurm_grants_update_pass_requests"}, counters
+assert counters == {"slurm_grants_accounting_passes", "slurm_grants_full_passes", "slurm_grants_update_pass_requests",
+                    "slurm_grants_instance_seconds", "slurm_grants_instance_usd"}, counters
+# The suite's always-on node has been an instance of trn1 since the cluster started.
+assert values[("slurm_grants_instance_seconds_total", "trn1", "idle")] + \
+       values[("slurm_grants_instance_seconds_total", "trn1", "busy")] > 0, values
 print("parsed", len(values), "samples")
 EOF
     # --output writes the textfile collector's file atomically.
