@@ -560,8 +560,9 @@ void AccountingThread::tell_partition_overlaps(const std::shared_ptr<const Polic
 }
 
 // Instance time (instance_time.h): every pass, skipped ones too (nodes
-// power down with no job changing), but the node table is read only when
-// slurmctld changed it. The open segments of before a restart come from the
+// power down with no job changing); slurmctld_internals.c compares one state
+// byte per node and copies out only the nodes that changed (every node after
+// a start, a policy change or a new node table). The open segments of before a restart come from the
 // ledger, so the first observation continues them; until the ledger opens,
 // nothing is observed (a transition meanwhile is timed when it opens).
 void AccountingThread::observe_instances(const std::shared_ptr<const Policy>& policy) {
