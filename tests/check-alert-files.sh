@@ -18,18 +18,30 @@ echo "promtool test rules"
 if command -v systemd-analyze >/dev/null; then
     dir=$(mktemp -d)
     trap 'rm -rf "$dir"' EXIT
-    # The service runs the installed grantctl; verify it against the built one.
-    sed "s|/usr/bin/grantctl|$(readlink -f "$GRANTCTL")|" "$src/etc/systemd/slurm-grants-alerts.service" \
-        >"$dir/slurm-grants-alerts.service"
-    cp "$src/etc/systemd/slurm-grants-alerts.timer" "$dir/"
-    out=$(systemd-analyze verify --man=no "$dir/slurm-grants-alerts.service" "$dir/slurm-grants-alerts.timer" 2>&1)
-    rc=$?
-    echo "systemd-analyze verify: exit $rc${out:+; $out}"
-    if [ "$rc" != 0 ] || [ -n "$out" ]; then fail=1; fi
+    # verify_units NAME: etc/systemd/NAME.service and .timer, the service run
+    # against the built grantctl instead of the installed one.
+    verify_units() {
+        sed "s|/usr/bin/grantctl|$(readlink -f "$GRANTCTL")|" "$src/etc/systemd/$1.service" >"$dir/$1.service"
+        cp "$src/etc/systemd/$1.timer" "$dir/"
+        out=$(systemd-analyze verify --man=no "$dir/$1.service" "$dir/$1.timer" 2>&1)
+        rc=$?
+        echo "systemd-analyze verify $1: exit $rc${out:+; $out}"
+        if [ "$rc" != 0 ] || [ -n "$out" ]; then fail=1; fi
+    }
+    verify_units slurm-grants-alerts
     grep -q '^ExecStart=/usr/bin/grantctl alerts --send$' "$src/etc/systemd/slurm-grants-alerts.service" || {
         echo "the service does not run grantctl alerts --send"
         fail=1
     }
+    # Open OnDemand's balance files (grantctl ood-balance), one per unit.
+    verify_units slurm-grants-ood-balance
+    for u in chip_hours usd; do
+        grep -q "^ExecStart=/usr/bin/grantctl ood-balance --unit $u --output /var/lib/slurm-grants/ood/$u.json\$" \
+            "$src/etc/systemd/slurm-grants-ood-balance.service" || {
+            echo "the ood-balance service does not write the $u file"
+            fail=1
+        }
+    done
 else
     echo "note: systemd-analyze is not installed; the systemd units were not verified"
 fi

@@ -1,6 +1,7 @@
-// grantctl adjust and deposit: a manual credit or debit of an award's use,
-// or a supplement (correction) of its budget, recorded in the ledger with
-// who, when and why. slurmctld notices the ledger changed and re-reads its
+// grantctl adjust, deposit and transfer: a manual credit or debit of an
+// award's use, a supplement (correction) of its budget, or budget moved from
+// one award to another (core/transfer.h), recorded in the ledger with who,
+// when and why. slurmctld notices the ledger changed and re-reads its
 // totals within a pass (about a second).
 #include <pwd.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 
 #include "cli/become_owner.h"
 #include "cli/commands.h"
+#include "cli/controller_query.h"
 #include "cli/exit_codes.h"
 #include "cli/json.h"
 #include "cli/local_time.h"
@@ -25,6 +27,7 @@
 #include "core/ledger.h"
 #include "core/policy_file.h"
 #include "core/query.h"
+#include "core/transfer.h"
 
 namespace grants::cli {
 
@@ -67,6 +70,30 @@ const char kDepositUsage[] =
     "  -r, --reason TEXT   why (required)\n"
     "  --until DATE        last day it may be spent, YYYY-MM-DD (default: the award's end)\n"
     "  --json              print the recorded deposit as JSON\n"
+    "  --ledger FILE       default: <StateSaveLocation>/grants/ledger.db from slurm.conf\n"
+    "  --policy FILE       default: grants.yaml next to slurm.conf\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Exit status: 0 recorded, 1 refused, 2 usage error.\n";
+
+const char kTransferUsage[] =
+    "Usage: grantctl transfer FROM TO AMOUNT --reason TEXT [--rate R] [--json] [--ledger FILE] [--policy FILE]\n"
+    "\n"
+    "Move budget from award FROM to award TO: one entry of the ledger, with the\n"
+    "reason, who made it and when, that debits FROM by AMOUNT (in FROM's unit)\n"
+    "and credits TO, linked by one transfer number. Between awards of the same\n"
+    "unit TO receives AMOUNT; between a chip-hour and a dollar award give --rate,\n"
+    "TO's units per FROM unit (TO receives AMOUNT x R). A transfer may not take\n"
+    "more than FROM has left (budget and deposits less charges, adjustments and\n"
+    "the holds of its live jobs, as slurmctld counts them now), nor fund an award\n"
+    "that has ended. balance, report, statement and audit count and list it;\n"
+    "slurmctld applies it to balances and decisions within a few seconds.\n"
+    "Run it on the controller host as root or SlurmUser, with slurmctld up.\n"
+    "\n"
+    "Options:\n"
+    "  -r, --reason TEXT   why (required)\n"
+    "  --rate R            TO units per FROM unit, between awards of different units\n"
+    "  --json              print the recorded transfer as JSON\n"
     "  --ledger FILE       default: <StateSaveLocation>/grants/ledger.db from slurm.conf\n"
     "  --policy FILE       default: grants.yaml next to slurm.conf\n"
     "  -h, --help          show this help\n"
@@ -125,14 +152,20 @@ std::optional<int> open_for_write(const ParsedArgs& a, const char* command, cons
     if (!out->award) return refused("award " + award_id + " is not in the policy " + policy_path + ".");
 
     out->who = who_am_i();
-    return open_ledger_as_owner(a.value("ledger"), command, &out->ledger_path, &out->ledger);
+    return open_ledger_as_owner(a.value("ledger"), command, &out->ledger_path, &out->ledger, a.value("policy"));
 }
 
 }  // namespace
 
 std::optional<int> open_ledger_as_owner(const std::string* given, const char* command, std::string* path_out,
-                                        std::unique_ptr<Ledger>* out) {
+                                        std::unique_ptr<Ledger>* out, const std::string* policy) {
     std::string why;
+    LedgerConfig config;
+    if (!given) {
+        if (auto stop = configured_ledger(policy, &config)) return stop;
+        if (config.backend == LedgerBackend::Mysql) return open_shared_ledger(config, path_out, out);
+        if (!config.path.empty()) given = &config.path;
+    }
     auto path = ledger_path_or_default(given, &why);
     if (!path) return refused(why);
     *path_out = *path;
@@ -270,6 +303,93 @@ int run_deposit(const std::vector<std::string>& args) {
                   << (*amount > 0 ? " to" : " from") << " award " << award_id << " as deposit " << id << ", from "
                   << format_date(d.from) << (last_day.empty() ? std::string(" with no end") : " until " + last_day)
                   << " (by " << w.who << ", " << local_timestamp(d.at)
+                  << "); slurmctld applies it within a few seconds.\n";
+    }
+    return kExitOk;
+}
+
+int run_transfer(const std::vector<std::string>& args) {
+    ParsedArgs a;
+    if (auto stop = parse_command(args,
+                                  {{"reason", 'r', true},
+                                   {"rate", 0, true},
+                                   {"json", 0, false},
+                                   {"ledger", 0, true},
+                                   {"policy", 0, true}},
+                                  kTransferUsage, "transfer", &a, Positionals::Allowed))
+        return *stop;
+    if (a.positionals.size() != 3) return usage_error("transfer", "transfer takes FROM, TO and an AMOUNT.");
+    const std::string& from_id = a.positionals[0];
+    const std::string& to_id = a.positionals[1];
+    for (const std::string* id : {&from_id, &to_id}) {
+        if (!is_valid_award_id(*id)) return usage_error("transfer", award_id_problem(*id));
+    }
+    if (from_id == to_id) return usage_error("transfer", "a transfer needs two different awards, not " + from_id + " twice.");
+    auto amount = parse_decimal(a.positionals[2]);
+    if (!amount || *amount <= 0) {
+        return usage_error("transfer", "AMOUNT wants a number more than zero with at most 6 decimals, in FROM's unit, "
+                                       "not '" + a.positionals[2] + "'.");
+    }
+    std::optional<Micros> rate;
+    if (const std::string* r = a.value("rate")) {
+        rate = parse_decimal(*r);
+        if (!rate || *rate <= 0) {
+            return usage_error("transfer", "--rate wants a number more than zero with at most 6 decimals, not '" + *r + "'.");
+        }
+    }
+    if (auto stop = check_reason(a, "transfer")) return *stop;
+    LedgerWrite w;
+    if (auto stop = open_for_write(a, "transfer", from_id, &w)) return *stop;
+
+    TransferRequest request;
+    request.from = w.award;
+    request.to = w.load.policy->find_award(to_id);
+    request.from_id = from_id;
+    request.to_id = to_id;
+    request.amount = *amount;
+    request.rate = rate;
+    request.reason = *a.value("reason");
+    request.who = w.who;
+    request.at = static_cast<std::int64_t>(std::time(nullptr));
+    request.today = local_day_of(request.at);
+    // Refusals that need no controller first (unknown TO, units, rate).
+    if (TransferPlan early = plan_transfer(request); !early.transfer) return refused(early.refusal);
+    // What FROM has left, holds included: slurmctld's memory (as balance).
+    std::string error;
+    QueryJob job;
+    auto answer = ask_controller(QueryKind::Metrics, job, &error);
+    if (!answer) return refused("cannot ask slurmctld what award " + from_id + " has left (" + error +
+                                "); a transfer needs it.");
+    if (!answer->refused.empty()) return refused(answer->refused);
+    for (const AwardStatus& st : answer->awards) {
+        if (st.id == from_id) request.from_left = st.left();
+    }
+    if (!request.from_left) return refused("slurmctld does not know award " + from_id + " (is its policy the one given?).");
+    TransferPlan plan = plan_transfer(request);
+    if (!plan.transfer) return refused(plan.refusal);
+
+    std::int64_t id = 0;
+    if (!w.ledger->record_transfer(*plan.transfer, &id, &error)) {
+        return refused("cannot record the transfer in " + w.ledger_path + ": " + error + ".");
+    }
+    const Transfer& t = *plan.transfer;
+    const Budget::Unit to_unit = request.to->budget.unit;
+    if (a.has("json")) {
+        std::cout << "{\"transfer\":" << id << ",\"from\":" << json_string(from_id) << ",\"to\":" << json_string(to_id)
+                  << ",\"amount\":" << format_decimal(t.from.amount) << ",\"unit\":" << json_string(t.from.unit)
+                  << ",\"credited\":" << format_decimal(-t.to.amount) << ",\"to_unit\":" << json_string(t.to.unit)
+                  << ",\"rate\":" << (rate ? format_decimal(*rate) : std::string("null"))
+                  << ",\"reason\":" << json_string(t.from.reason) << ",\"who\":" << json_string(t.from.who)
+                  << ",\"at\":" << json_string(local_timestamp(t.from.at)) << "}\n";
+    } else {
+        // Exact amounts (a grant office reconciles them), as "7.25 chip-h" / "$2.68".
+        auto exact = [](Budget::Unit unit, Micros m) {
+            return unit == Budget::Unit::Usd ? "$" + format_decimal(m) : format_decimal(m) + " chip-h";
+        };
+        std::cout << "transferred " << exact(w.award->budget.unit, t.from.amount) << " from award " << from_id
+                  << " to award " << to_id;
+        if (rate) std::cout << " (credited " << exact(to_unit, -t.to.amount) << ")";
+        std::cout << " as transfer " << id << " (by " << w.who << ", " << local_timestamp(t.from.at)
                   << "); slurmctld applies it within a few seconds.\n";
     }
     return kExitOk;

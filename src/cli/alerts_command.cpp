@@ -18,6 +18,7 @@
 #include "cli/json.h"
 #include "cli/local_time.h"
 #include "cli/options.h"
+#include "cli/row_output.h"
 #include "cli/slurm_conf.h"
 #include "core/alerts.h"
 #include "core/policy_file.h"
@@ -28,7 +29,8 @@ namespace grants::cli {
 namespace {
 
 const char kAlertsUsage[] =
-    "Usage: grantctl alerts (--send | --dry-run) [--json] [--ledger FILE] [--policy FILE]\n"
+    "Usage: grantctl alerts (--send | --dry-run) [--json] [-o FIELDS] [--parsable2] [-n|--noheader]\n"
+    "                       [--ledger FILE] [--policy FILE]\n"
     "\n"
     "Tell each award's PI and managers (and its members, where the policy says so)\n"
     "when the award crosses a threshold of budget used (charged and held, default\n"
@@ -43,6 +45,11 @@ const char kAlertsUsage[] =
     "  --send           send what is due and record it in the ledger\n"
     "  --dry-run        print what would be sent; send and record nothing\n"
     "  --json           print JSON\n"
+    "  -o, --format FIELDS  one row per alert with these fields, comma-separated, any\n"
+    "                   case: state, award, kind, threshold, recipients, subject\n"
+    "                   (or table, csv, json)\n"
+    "  --parsable2      rows with fields separated by '|' (sacct's)\n"
+    "  -n, --noheader   rows without a header line\n"
     "  --ledger FILE    default: <StateSaveLocation>/grants/ledger.db from slurm.conf\n"
     "  --policy FILE    default: grants.yaml next to slurm.conf\n"
     "  -h, --help       show this help\n"
@@ -107,10 +114,21 @@ int run_alerts(const std::vector<std::string>& args) {
                                   {{"send", 0, false},
                                    {"dry-run", 0, false},
                                    {"json", 0, false},
+                                   {"format", 'o', true},
+                                   {"parsable2", 0, false},
+                                   {"noheader", 'n', false},
                                    {"ledger", 0, true},
                                    {"policy", 0, true}},
                                   kAlertsUsage, "alerts", &a))
         return *stop;
+    const std::vector<std::string> fields = {"state", "award", "kind", "threshold", "recipients", "subject"};
+    RowOutput output;
+    if (auto stop = parse_row_output(a, "alerts", fields, &output)) return *stop;
+    const bool as_json = output.format == "json";
+    // Slurm's styles: one row per alert, printed at the end.
+    const bool as_rows = !as_json && (output.format == "csv" || output.style.kind != RowStyle::Kind::Table ||
+                                      !output.style.header || !output.style.fields.empty());
+    std::vector<std::vector<std::string>> table_rows;
     if (a.has("send") == a.has("dry-run")) {
         return usage_error("alerts", "say --send to send what is due, or --dry-run to see it.");
     }
@@ -128,10 +146,15 @@ int run_alerts(const std::vector<std::string>& args) {
     std::string ledger_path;
     std::unique_ptr<Ledger> ledger;
     if (send) {
-        if (auto stop = open_ledger_as_owner(a.value("ledger"), "alerts", &ledger_path, &ledger)) return *stop;
+        if (auto stop = open_ledger_as_owner(a.value("ledger"), "alerts", &ledger_path, &ledger, a.value("policy")))
+            return *stop;
+    } else if (!a.value("ledger") && load.policy->ledger.backend == LedgerBackend::Mysql) {
+        if (auto stop = open_shared_ledger(load.policy->ledger, &ledger_path, &ledger)) return *stop;
     } else {
         std::string why;
-        auto path = ledger_path_or_default(a.value("ledger"), &why);
+        const std::string* given = a.value("ledger");
+        if (!given && !load.policy->ledger.path.empty()) given = &load.policy->ledger.path;
+        auto path = ledger_path_or_default(given, &why);
         if (!path) return refused(why);
         ledger_path = *path;
         ledger = Ledger::open(ledger_path, &error, true);
@@ -184,15 +207,19 @@ int run_alerts(const std::vector<std::string>& args) {
                 failures.push_back(r.subject + ": " + why);
             }
         }
-        if (a.has("json")) {
+        if (as_json) {
             json += (n++ ? "," : "") + alert_json(r, state);
+        } else if (as_rows) {
+            table_rows.push_back({state, r.award, r.kind, std::to_string(r.threshold), r.recipients, r.subject});
         } else {
             std::cout << (send ? (state == "sent" ? "sent" : "NOT SENT") : "would send") << ": " << r.subject
                       << " -> " << (r.recipients.empty() ? "(nobody)" : r.recipients) << "\n";
         }
     }
-    if (a.has("json")) {
+    if (as_json) {
         std::cout << json << "]}\n";
+    } else if (as_rows) {
+        print_rows(std::cout, fields, {false, false, false, true, false, false}, table_rows, output.style);
     } else if (to_send.empty()) {
         std::cout << "No alert is due.\n";
     }

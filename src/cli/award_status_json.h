@@ -54,6 +54,7 @@ inline std::string award_status_json(const AwardStatus& s) {
     }
     out += "],\"tranches\":" + tranches_json(s.tranches);
     out += ",\"forecast\":" + forecast_json(s.forecast);
+    out += ",\"cluster_lease\":" + (s.lease ? format_ticks(*s.lease) : std::string("null"));
     if (!s.members.empty()) {
         out += ",\"members\":[";
         for (std::size_t i = 0; i < s.members.size(); ++i) {

@@ -6,6 +6,7 @@
 #include "cli/controller_query.h"
 #include "cli/exit_codes.h"
 #include "cli/options.h"
+#include "cli/row_output.h"
 #include "cli/table.h"
 #include "cli/tranche_table.h"
 #include "core/award_id.h"
@@ -18,6 +19,7 @@ namespace {
 
 const char kBalanceUsage[] =
     "Usage: grantctl balance [--award ID] [--account NAME] [--user NAME] [--window DAYS] [--json]\n"
+    "                        [-o FIELDS] [--parsable2] [-n|--noheader]\n"
     "\n"
     "Show your awards: budget, charged, held (the maximum cost of your award's\n"
     "pending and running jobs), left, and the validity window. The numbers come\n"
@@ -33,9 +35,19 @@ const char kBalanceUsage[] =
     "  --user NAME      another user's awards (root and SlurmUser only)\n"
     "  --window DAYS    days of the burn rate (default 14)\n"
     "  --json           print JSON\n"
+    "  -o, --format FIELDS  only the awards' rows, with these fields, comma-separated,\n"
+    "                   any case: award, unit, budget, charged, held, left, running,\n"
+    "                   pending, valid_until, state (or table, csv, json)\n"
+    "  --parsable2      the awards' rows, fields separated by '|', amounts exact (sacct's)\n"
+    "  -n, --noheader   no header line\n"
     "  -h, --help       show this help\n"
     "\n"
     "Exit status: 0 success, 1 refused (e.g. not a member of --award), 2 usage error.\n";
+
+// The awards' rows in Slurm's styles (-o, --parsable2, -n).
+const std::vector<std::string> kBalanceFields = {"award", "unit", "budget", "charged", "held",
+                                                 "left", "running", "pending", "valid_until", "state"};
+const std::vector<bool> kBalanceRight = {false, false, true, true, true, true, true, true, false, false};
 
 // Every member's share, for the awards whose PI or manager asks.
 void print_members(const std::vector<AwardStatus>& shown, std::ostream& out) {
@@ -61,7 +73,10 @@ int run_balance(const std::vector<std::string>& args) {
                            {"account", 'A', true},
                            {"user", 0, true},
                            {"window", 0, true},
-                           {"json", 0, false}},
+                           {"json", 0, false},
+                           {"format", 'o', true},
+                           {"parsable2", 0, false},
+                           {"noheader", 'n', false}},
                           kBalanceUsage, "balance", &a))
         return *stop;
     QueryArgs query_args;
@@ -73,6 +88,12 @@ int run_balance(const std::vector<std::string>& args) {
     if (const std::string* award = a.value("award"); award && !is_valid_award_id(*award)) {
         return usage_error("balance", award_id_problem(*award));
     }
+    RowOutput output;
+    if (auto stop = parse_row_output(a, "balance", kBalanceFields, &output)) return *stop;
+    // Slurm's styles print the awards' rows only (the burn rate, members,
+    // tranches and prices are in the table and --json).
+    const bool rows_only = output.format == "csv" || output.style.kind != RowStyle::Kind::Table ||
+                           !output.style.header || !output.style.fields.empty();
     QueryJob job;
     if (auto v = a.value("account")) job.account = *v;
     if (auto v = a.value("user")) job.user = *v;
@@ -90,10 +111,23 @@ int run_balance(const std::vector<std::string>& args) {
         return refused("you (" + answer->user + ") are not a member, PI or manager of award " + *a.value("award") +
                        ", or it does not exist.");
     }
-    if (a.has("json")) {
+    if (output.format == "json") {
         std::cout << "{\"user\":" << json_string(answer->user) << ",\"awards\":[";
         for (std::size_t i = 0; i < shown.size(); ++i) std::cout << (i ? "," : "") << award_status_json(shown[i]);
         std::cout << "]}\n";
+        return kExitOk;
+    }
+    if (rows_only) {
+        const bool pretty = output.style.kind == RowStyle::Kind::Table;
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& s : shown) {
+            auto amount = [&](Ticks t, bool up) { return pretty ? format_amount(s.unit, t, up) : format_ticks(t); };
+            rows.push_back({s.id, unit_name(s.unit), amount(s.budget, false), amount(s.charged, false),
+                            amount(s.held, true), amount(s.left(), false), std::to_string(s.running_jobs),
+                            std::to_string(s.pending_jobs), s.valid_until ? format_date(*s.valid_until) : "",
+                            s.state});
+        }
+        print_rows(std::cout, kBalanceFields, kBalanceRight, rows, output.style);
         return kExitOk;
     }
     if (shown.empty()) {
@@ -112,6 +146,15 @@ int run_balance(const std::vector<std::string>& args) {
     t.print(std::cout);
     for (const auto& s : shown) {
         if (s.forecast) std::cout << s.id << ": " << forecast_sentence(*s.forecast, s.unit) << ".\n";
+    }
+    for (const auto& s : shown) {
+        // Several clusters share the award (its ledger is shared): what this
+        // one may commit now, and what the columns above count.
+        if (s.lease) {
+            std::cout << s.id << ": this cluster may commit " << format_amount(s.unit, *s.lease)
+                      << " of it (its lease, its own holds included); charged, held and left count every cluster "
+                      << "(the other clusters' holds as of their last lease renewal).\n";
+        }
     }
     print_members(shown, std::cout);
     print_tranches(shown, std::cout);

@@ -188,6 +188,132 @@ bool is_cloud(std::uint32_t state) {
            0;
 }
 
+// 2. spank_grants in PlugStackConfig (include lines followed as Slurm does).
+std::vector<Finding> spank_findings(const std::string& plugstack_path, const std::string& plugin_dir,
+                                    const std::string& version) {
+    SlurmConfText main{plugstack_path, {}};
+    std::string why;
+    std::optional<Plugstack> stack;
+    std::vector<SpankEntry> grants_entries;
+    if (read_text(plugstack_path, &main.text, &why)) {
+        // plugstack.conf's include is always a glob (plugstack.c): no match adds nothing.
+        stack = read_plugstack(main, [](const std::string& pattern, std::vector<SlurmConfText>* files,
+                                        std::string* error) { return read_matching_files(pattern, files, error, true); });
+        for (const auto& e : stack->entries) {
+            if (plugin_file_name(e.plugin) != "spank_grants.so") continue;
+            const std::string path = resolve_plugin(e.plugin, plugin_dir, exists);
+            grants_entries.push_back({e, plugin_file(exists(path) ? path : "")});
+        }
+    }
+    return check_spank(plugstack_path, stack, why, grants_entries, version);
+}
+
+// The running partitions (their nodes and power settings) and nodes.
+struct LiveCluster {
+    PartitionNodes partitions;
+    std::map<std::string, PowerSettings, std::less<>> power;
+    std::vector<LiveNode> nodes;
+};
+
+// A partition's power settings over the global ones.
+PowerSettings partition_power(const partition_info_t& p, const PowerSettings& global) {
+    PowerSettings s = global;
+    if (p.resume_timeout != NO_VAL16 && p.resume_timeout != INFINITE16) s.resume_timeout = p.resume_timeout;
+    if (p.suspend_time == INFINITE) {
+        s.suspend_time.reset();
+    } else if (p.suspend_time != NO_VAL) {
+        if (static_cast<std::int32_t>(p.suspend_time) >= 0) {
+            s.suspend_time = p.suspend_time;
+        } else {
+            s.suspend_time.reset();
+        }
+    }
+    return s;
+}
+
+LiveCluster load_live_cluster(const PowerSettings& global, std::vector<Finding>* findings) {
+    LiveCluster c;
+    partition_info_msg_t* parts = nullptr;
+    node_info_msg_t* node_msg = nullptr;
+    if (slurm_load_partitions(0, &parts, SHOW_ALL) == SLURM_SUCCESS && parts) {
+        for (std::uint32_t i = 0; i < parts->record_count; ++i) {
+            const partition_info_t& p = parts->partition_array[i];
+            if (!p.name) continue;
+            std::string error;
+            auto names = expand_hostlist(text_or_empty(p.nodes), &error);
+            c.partitions[p.name] = names ? *names : std::vector<std::string>{};
+            c.power[p.name] = partition_power(p, global);
+        }
+        slurm_free_partition_info_msg(parts);
+    } else {
+        findings->push_back({Severity::Error, "partitions_unreadable",
+                             std::string("cannot load the partitions from slurmctld (") + slurm_strerror(errno) +
+                                 "), so partitions and nodes were not checked: try again, or see slurmctld.log."});
+    }
+    std::set<std::string> known;
+    const bool nodes_loaded = slurm_load_node(0, &node_msg, SHOW_ALL | SHOW_FUTURE) == SLURM_SUCCESS && node_msg;
+    if (!nodes_loaded) return c;
+    for (std::uint32_t i = 0; i < node_msg->record_count; ++i) {
+        const node_info_t& n = node_msg->node_array[i];
+        if (!n.name || !*n.name) continue;
+        c.nodes.push_back({n.name, text_or_empty(n.features), is_cloud(n.node_state), false});
+        known.insert(n.name);
+    }
+    slurm_free_node_info_msg(node_msg);
+    // What partitions list and the node table does not show: powered-down
+    // cloud nodes, hidden without PrivateData=cloud.
+    for (const auto& [part, names] : c.partitions) {
+        for (const auto& name : names) {
+            if (known.insert(name).second) c.nodes.push_back({name, "", true, true});
+        }
+    }
+    return c;
+}
+
+// 3 to 6 need the policy: enforced partitions, TrackWCKey for enforce.wckey, overlaps, instance types,
+// cloud settings.
+std::vector<Finding> policy_findings(const std::string& policy_path, const std::string& slurm_conf,
+                                     const LiveCluster& live, bool track_wckey) {
+    if (::access(policy_path.c_str(), R_OK) != 0) {
+        const int err = errno;
+        return {{err == ENOENT ? Severity::Error : Severity::Note, err == ENOENT ? "policy_missing" : "policy_unreadable",
+                 err == ENOENT ? "there is no policy at " + policy_path +
+                                     ", so slurmctld enforces nothing (or refuses in-scope jobs when on_error is "
+                                     "closed): write it (etc/grants.yaml.example), or pass --policy FILE if it lives "
+                                     "elsewhere."
+                               : "cannot read the policy " + policy_path + " (" + std::strerror(err) +
+                                     "), so partitions, node types and cloud settings were not checked: run grantctl "
+                                     "doctor as root or SlurmUser."}};
+    }
+    PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf));
+    if (!load.policy) {
+        return {{Severity::Error, "policy_invalid",
+                 "the policy " + policy_path + " is refused (" +
+                     (load.errors.empty() ? std::string("no reason given") : load.errors.front().to_string()) +
+                     "), so partitions, node types and cloud settings were not checked: run 'grantctl "
+                     "check' and fix what it says."}};
+    }
+    std::vector<Finding> findings;
+    if (live.partitions.empty()) return findings;
+    const Policy& policy = *load.policy;
+    auto add = [&](std::vector<Finding> more) { findings.insert(findings.end(), more.begin(), more.end()); };
+    add(check_enforced_partitions_exist(policy, live.partitions));
+    add(check_wckey_tracking(policy, track_wckey));
+    add(check_partition_overlaps(policy, live.partitions));
+    add(check_instance_type_features(policy, live.partitions, live.nodes));
+    add(check_cloud_settings(policy, live.partitions, live.nodes, live.power));
+    return findings;
+}
+
+// 7. Time zones: grantctl's against the controller's.
+std::vector<Finding> time_zone_findings(const std::string& pid_file) {
+    std::string why;
+    const char* tz = std::getenv("TZ");
+    auto ours = zone_of(tz ? std::optional<std::string>(tz) : std::nullopt, "");
+    auto theirs = controller_zone(pid_file, &why);
+    return check_time_zone(ours, theirs, why);
+}
+
 }  // namespace
 
 int run_doctor(const std::vector<std::string>& args) {
@@ -227,6 +353,12 @@ int run_doctor(const std::vector<std::string>& args) {
     const std::string plugin_dir = text_or_empty(conf->plugindir);
     const std::string plugstack_path = text_or_empty(conf->plugstack);
     const std::string pid_file = text_or_empty(conf->slurmctld_pidfile);
+    // TrackWCKey: CTL_CONF_WCKEY up to 23.02, CONF_FLAG_WCKEY from 23.11 (the same bit).
+#if defined(CONF_FLAG_WCKEY)
+    const bool track_wckey = (conf->conf_flags & CONF_FLAG_WCKEY) != 0;
+#else
+    const bool track_wckey = (conf->conf_flags & CTL_CONF_WCKEY) != 0;
+#endif
     PowerSettings global;
     global.resume_timeout = conf->resume_timeout;
     if (conf->suspend_time != INFINITE && conf->suspend_time != NO_VAL && conf->suspend_time != NO_VAL16 &&
@@ -240,118 +372,16 @@ int run_doctor(const std::vector<std::string>& args) {
 
     // 2. spank_grants in PlugStackConfig.
     {
-        SlurmConfText main{plugstack_path, {}};
-        std::string why;
-        std::optional<Plugstack> stack;
-        std::vector<SpankEntry> grants_entries;
-        if (read_text(plugstack_path, &main.text, &why)) {
-            // plugstack.conf's include is always a glob (plugstack.c): no match adds nothing.
-            stack = read_plugstack(main, [](const std::string& pattern, std::vector<SlurmConfText>* files,
-                                            std::string* error) { return read_matching_files(pattern, files, error, true); });
-            for (const auto& e : stack->entries) {
-                if (plugin_file_name(e.plugin) != "spank_grants.so") continue;
-                const std::string path = resolve_plugin(e.plugin, plugin_dir, exists);
-                grants_entries.push_back({e, plugin_file(exists(path) ? path : "")});
-            }
-        }
-        auto more = check_spank(plugstack_path, stack, why, grants_entries, version);
+        auto more = spank_findings(plugstack_path, plugin_dir, version);
         findings.insert(findings.end(), more.begin(), more.end());
     }
     slurm_free_ctl_conf(conf);
 
-    // The running partitions and nodes.
-    PartitionNodes live;
-    std::map<std::string, PowerSettings, std::less<>> power;
-    std::vector<LiveNode> nodes;
-    partition_info_msg_t* parts = nullptr;
-    node_info_msg_t* node_msg = nullptr;
-    if (slurm_load_partitions(0, &parts, SHOW_ALL) == SLURM_SUCCESS && parts) {
-        for (std::uint32_t i = 0; i < parts->record_count; ++i) {
-            const partition_info_t& p = parts->partition_array[i];
-            if (!p.name) continue;
-            std::string error;
-            auto names = expand_hostlist(text_or_empty(p.nodes), &error);
-            live[p.name] = names ? *names : std::vector<std::string>{};
-            PowerSettings s = global;
-            if (p.resume_timeout != NO_VAL16 && p.resume_timeout != INFINITE16) s.resume_timeout = p.resume_timeout;
-            if (p.suspend_time == INFINITE) {
-                s.suspend_time.reset();
-            } else if (p.suspend_time != NO_VAL) {
-                if (static_cast<std::int32_t>(p.suspend_time) >= 0) {
-                    s.suspend_time = p.suspend_time;
-                } else {
-                    s.suspend_time.reset();
-                }
-            }
-            power[p.name] = s;
-        }
-        slurm_free_partition_info_msg(parts);
-    } else {
-        findings.push_back({Severity::Error, "partitions_unreadable",
-                            std::string("cannot load the partitions from slurmctld (") + slurm_strerror(errno) +
-                                "), so partitions and nodes were not checked: try again, or see slurmctld.log."});
-    }
-    std::set<std::string> known;
-    const bool nodes_loaded = slurm_load_node(0, &node_msg, SHOW_ALL | SHOW_FUTURE) == SLURM_SUCCESS && node_msg;
-    if (nodes_loaded) {
-        for (std::uint32_t i = 0; i < node_msg->record_count; ++i) {
-            const node_info_t& n = node_msg->node_array[i];
-            if (!n.name || !*n.name) continue;
-            nodes.push_back({n.name, text_or_empty(n.features), is_cloud(n.node_state), false});
-            known.insert(n.name);
-        }
-        slurm_free_node_info_msg(node_msg);
-    }
-    // What partitions list and the node table does not show: powered-down
-    // cloud nodes, hidden without PrivateData=cloud.
-    for (const auto& [part, names] : live) {
-        for (const auto& name : names) {
-            if (!nodes_loaded) break;
-            if (known.insert(name).second) nodes.push_back({name, "", true, true});
-        }
-    }
-
-    // 3 to 6 need the policy.
+    const LiveCluster live = load_live_cluster(global, &findings);
     const std::string slurm_conf = slurm_conf_path();
     const std::string policy_path = opts.value("policy") ? *opts.value("policy") : policy_path_next_to(slurm_conf);
-    if (::access(policy_path.c_str(), R_OK) != 0) {
-        const int err = errno;
-        findings.push_back(
-            {err == ENOENT ? Severity::Error : Severity::Note, err == ENOENT ? "policy_missing" : "policy_unreadable",
-             err == ENOENT ? "there is no policy at " + policy_path +
-                                 ", so slurmctld enforces nothing (or refuses in-scope jobs when on_error is closed): "
-                                 "write it (etc/grants.yaml.example), or pass --policy FILE if it lives elsewhere."
-                           : "cannot read the policy " + policy_path + " (" + std::strerror(err) +
-                                 "), so partitions, node types and cloud settings were not checked: run grantctl "
-                                 "doctor as root or SlurmUser."});
-    } else {
-        PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf));
-        if (!load.policy) {
-            findings.push_back(
-                {Severity::Error, "policy_invalid",
-                 "the policy " + policy_path + " is refused (" +
-                     (load.errors.empty() ? std::string("no reason given") : load.errors.front().to_string()) +
-                     "), so partitions, node types and cloud settings were not checked: run 'grantctl "
-                     "check' and fix what it says."});
-        } else if (!live.empty()) {
-            const Policy& policy = *load.policy;
-            auto add = [&](std::vector<Finding> more) { findings.insert(findings.end(), more.begin(), more.end()); };
-            add(check_enforced_partitions_exist(policy, live));
-            add(check_partition_overlaps(policy, live));
-            add(check_instance_type_features(policy, live, nodes));
-            add(check_cloud_settings(policy, live, nodes, power));
-        }
-    }
-
-    // 7. Time zones.
-    {
-        std::string why;
-        const char* tz = std::getenv("TZ");
-        auto ours = zone_of(tz ? std::optional<std::string>(tz) : std::nullopt, "");
-        auto theirs = controller_zone(pid_file, &why);
-        auto more = check_time_zone(ours, theirs, why);
-        findings.insert(findings.end(), more.begin(), more.end());
-    }
+    for (Finding& f : policy_findings(policy_path, slurm_conf, live, track_wckey)) findings.push_back(std::move(f));
+    for (Finding& f : time_zone_findings(pid_file)) findings.push_back(std::move(f));
     const int status = finish(version);
     slurm_fini();
     return status;

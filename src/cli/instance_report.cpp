@@ -6,6 +6,7 @@
 
 #include "cli/json.h"
 #include "cli/local_time.h"
+#include "cli/row_output.h"
 #include "cli/table.h"
 #include "core/decimal.h"
 #include "core/instance_time.h"
@@ -60,23 +61,32 @@ void print_json(const std::vector<PartitionReconciliation>& parts, std::optional
     std::cout << "]}\n";
 }
 
-void print_csv(const std::vector<PartitionReconciliation>& parts) {
-    std::cout << "record,partition,instance_type,instance_seconds,boot_seconds,busy_seconds,idle_seconds,"
-                 "failed_seconds,chip_hours,boot_chip_hours,busy_chip_hours,idle_chip_hours,failed_chip_hours,usd,runs\n";
-    auto line = [](const char* record, const InstanceUsage& u) {
-        std::cout << record << "," << csv_field(u.partition) << "," << csv_field(u.instance_type) << ","
-                  << u.instance_seconds() << "," << u.seconds[kBoot] << "," << u.seconds[kBusy] << ","
-                  << u.seconds[kIdle] << "," << u.seconds[kFailed] << "," << format_ticks(u.instance_chip_hours());
-        for (int k : {kBoot, kBusy, kIdle, kFailed}) std::cout << "," << format_ticks(u.chip_hours[k]);
-        std::cout << "," << usd_text(u.usd, u.priced) << ",\n";
+// The CSV's records, one row each (csv, and Slurm's -o/--parsable2/-n).
+std::vector<std::vector<std::string>> record_rows(const std::vector<PartitionReconciliation>& parts) {
+    std::vector<std::vector<std::string>> rows;
+    auto line = [&rows](const char* record, const InstanceUsage& u) {
+        std::vector<std::string> r = {record,
+                                      u.partition,
+                                      u.instance_type,
+                                      std::to_string(u.instance_seconds()),
+                                      std::to_string(u.seconds[kBoot]),
+                                      std::to_string(u.seconds[kBusy]),
+                                      std::to_string(u.seconds[kIdle]),
+                                      std::to_string(u.seconds[kFailed]),
+                                      format_ticks(u.instance_chip_hours())};
+        for (int k : {kBoot, kBusy, kIdle, kFailed}) r.push_back(format_ticks(u.chip_hours[k]));
+        r.push_back(usd_text(u.usd, u.priced));
+        r.push_back("");
+        rows.push_back(std::move(r));
     };
     for (const auto& p : parts) {
         for (const auto& t : p.types) line("instances", t);
         line("partition", p.total);
-        std::cout << "charged," << csv_field(p.partition) << ",,,,,,," << format_ticks(p.charged.chip_hours)
-                  << ",,,,," << usd_text(p.charged.usd, p.charged.priced) << "," << p.charged.runs << "\n";
-        std::cout << "other," << csv_field(p.partition) << ",,,,,,," << format_ticks(p.other) << ",,,,,,\n";
+        rows.push_back({"charged", p.partition, "", "", "", "", "", "", format_ticks(p.charged.chip_hours), "", "", "",
+                        "", usd_text(p.charged.usd, p.charged.priced), std::to_string(p.charged.runs)});
+        rows.push_back({"other", p.partition, "", "", "", "", "", "", format_ticks(p.other), "", "", "", "", "", ""});
     }
+    return rows;
 }
 
 void print_table(const std::vector<PartitionReconciliation>& parts) {
@@ -103,8 +113,16 @@ void print_table(const std::vector<PartitionReconciliation>& parts) {
 
 }  // namespace
 
+const std::vector<std::string>& instance_report_fields() {
+    static const std::vector<std::string> fields = {
+        "record",         "partition",         "instance_type",     "instance_seconds", "boot_seconds",
+        "busy_seconds",   "idle_seconds",      "failed_seconds",    "chip_hours",       "boot_chip_hours",
+        "busy_chip_hours", "idle_chip_hours", "failed_chip_hours", "usd",              "runs"};
+    return fields;
+}
+
 bool print_instance_report(const Ledger& ledger, std::optional<std::int64_t> since, std::optional<std::int64_t> until,
-                           const std::string& format, std::int64_t now, std::string* error) {
+                           const std::string& format, std::int64_t now, std::string* error, const RowStyle* style) {
     std::vector<InstanceSegment> closed, open;
     std::map<std::string, ChargedTime> charged;
     if (!ledger.begin_read(error)) return false;
@@ -119,8 +137,12 @@ bool print_instance_report(const Ledger& ledger, std::optional<std::int64_t> sin
     const auto parts = reconcile_instances(sum_instance_time(closed, since, until.value_or(now)), charged);
     if (format == "json") {
         print_json(parts, since, until, now);
-    } else if (format == "csv") {
-        print_csv(parts);
+    } else if (format == "csv" || style) {
+        RowStyle csv;
+        csv.kind = RowStyle::Kind::Csv;
+        const std::vector<bool> right = {false, false, false, true, true, true, true, true,
+                                         true,  true,  true,  true, true, true, true};
+        print_rows(std::cout, instance_report_fields(), right, record_rows(parts), style ? *style : csv);
     } else {
         print_table(parts);
     }

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "core/field_list.h"
 
 namespace grants {
 class Ledger;
@@ -14,7 +17,11 @@ namespace grants::cli {
 
 // Prints the reconciliation in format (table, csv or json); false with
 // *error when the ledger cannot be read. now ends the open segments.
+// The fields of the CSV's records, for -o/--format.
+const std::vector<std::string>& instance_report_fields();
+// style: Slurm's -o/--parsable2/-n (the CSV's records as rows); null: format.
 bool print_instance_report(const Ledger& ledger, std::optional<std::int64_t> since, std::optional<std::int64_t> until,
-                           const std::string& format, std::int64_t now, std::string* error);
+                           const std::string& format, std::int64_t now, std::string* error,
+                           const RowStyle* style = nullptr);
 
 }  // namespace grants::cli

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/date.h"
+#include "core/slurm_time.h"
 
 namespace grants::cli {
 
@@ -73,6 +74,40 @@ inline std::optional<std::int64_t> parse_report_time(const std::string& text, bo
     tm.tm_sec = s;
     tm.tm_isdst = -1;
     return static_cast<std::int64_t>(mktime(&tm));
+}
+
+// The controller's local time for core/slurm_time.h.
+inline LocalClock local_clock(std::int64_t now) {
+    LocalClock c;
+    c.now = now;
+    c.civil_of = [](std::int64_t epoch) {
+        std::time_t t = static_cast<std::time_t>(epoch);
+        struct tm tm {};
+        localtime_r(&t, &tm);
+        return CivilTime{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec};
+    };
+    c.epoch_of = [](const CivilTime& v) {
+        struct tm tm {};
+        tm.tm_year = v.year - 1900;
+        tm.tm_mon = v.month - 1;
+        tm.tm_mday = v.day;
+        tm.tm_hour = v.hour;
+        tm.tm_min = v.minute;
+        tm.tm_sec = v.second;
+        tm.tm_isdst = -1;
+        return static_cast<std::int64_t>(mktime(&tm));
+    };
+    return c;
+}
+
+// --since/-S and --until/-E: Slurm's time syntax (core/slurm_time.h). A bare
+// day given to --until includes that day (the start of the next one), as
+// report always read it; any time of day is taken as it is.
+inline std::optional<std::int64_t> parse_bound(const std::string& text, bool until, std::string* error) {
+    auto t = parse_slurm_time(text, local_clock(static_cast<std::int64_t>(std::time(nullptr))), error);
+    if (!t) return std::nullopt;
+    if (until && t->date_only) return local_midnight(local_day_of(t->at) + 1);
+    return t->at;
 }
 
 }  // namespace grants::cli

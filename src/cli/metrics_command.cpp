@@ -169,11 +169,17 @@ std::string pass_exposition(const PassCounters& p) {
 // SlurmUser); elsewhere these metrics are left out. Open segments count up
 // to now, so the counters grow while a node is up.
 std::string instance_exposition() {
-    std::string why;
-    auto path = ledger_path_or_default(nullptr, &why);
-    if (!path || ::access(path->c_str(), R_OK) != 0) return "";
-    std::string error;
-    auto ledger = Ledger::open(*path, &error, true);
+    std::string why, error;
+    std::unique_ptr<Ledger> ledger;
+    auto configured = read_ledger_config(nullptr, &why);
+    if (configured && configured->backend == LedgerBackend::Mysql) {
+        ledger = open_ledger(*configured, "", ledger_owners(), true, &error);
+    } else {
+        const std::string* given = configured && !configured->path.empty() ? &configured->path : nullptr;
+        auto path = ledger_path_or_default(given, &why);
+        if (!path || ::access(path->c_str(), R_OK) != 0) return "";
+        ledger = Ledger::open(*path, &error, true);
+    }
     if (!ledger) return "";
     std::vector<InstanceSegment> closed, open;
     if (!ledger->instance_segments(std::nullopt, std::nullopt, std::nullopt, &closed, &open, &error)) return "";

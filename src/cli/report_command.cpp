@@ -14,10 +14,13 @@
 #include "cli/json.h"
 #include "cli/local_time.h"
 #include "cli/options.h"
+#include "cli/row_output.h"
 #include "cli/slurm_conf.h"
 #include "cli/table.h"
 #include "cli/tranche_table.h"
+#include "core/award_chart.h"
 #include "core/award_id.h"
+#include "core/award_page.h"
 #include "core/burn_chart.h"
 #include "core/cost_model.h"
 #include "core/forecast.h"
@@ -33,15 +36,17 @@ namespace {
 
 const char kReportUsage[] =
     "Usage: grantctl report [--award ID] [--user NAME] [--since WHEN] [--until WHEN]\n"
-    "                       [--by user|job|day|month] [--window DAYS] [--plot FILE.svg]\n"
-    "                       [--format table|csv|json] [--json] [--ledger FILE] [--policy FILE]\n"
-    "       grantctl report --instances [--since WHEN] [--until WHEN] [--format table|csv|json]\n"
-    "                       [--json] [--ledger FILE]\n"
+    "                       [--by user|job|day|month|cluster] [--window DAYS] [--plot FILE.svg]\n"
+    "                       [--html FILE.html]\n"
+    "                       [--format table|csv|json|FIELDS] [-o FIELDS] [--parsable2]\n"
+    "                       [-n|--noheader] [--json] [--ledger FILE] [--policy FILE]\n"
+    "       grantctl report --instances [--since WHEN] [--until WHEN] [--format table|csv|json|FIELDS]\n"
+    "                       [--parsable2] [-n|--noheader] [--json] [--ledger FILE]\n"
     "\n"
     "Usage charged to awards, from the ledger: per award, grouped by user (default),\n"
     "job or day, with the award's manual adjustments and its total. With no filter\n"
     "the total in the award's unit is exactly what grantctl balance shows as charged.\n"
-    "A charge is dated when it was recorded (within seconds of the job's end).\n"
+    "A charge is dated by its run's start in local time (grants.yaml(5), DATING CHARGES).\n"
     "Deposits (grantctl deposit) made in the period follow, and, for awards with\n"
     "tranches or deposits, each tranche as it stands today.\n"
     "Where the ledger can be read (the controller host, as root or SlurmUser, or\n"
@@ -52,15 +57,31 @@ const char kReportUsage[] =
     "Options:\n"
     "  --award ID          only this award\n"
     "  --user NAME         only this user's charges (adjustments are left out)\n"
-    "  --since WHEN        from YYYY-MM-DD (start of day) or YYYY-MM-DDTHH:MM[:SS]\n"
-    "  --until WHEN        to YYYY-MM-DD (inclusive) or YYYY-MM-DDTHH:MM[:SS] (exclusive)\n"
-    "  --by GROUP          user, job, day or month\n"
+    "  -S, --since WHEN    from WHEN, in Slurm's time syntax as sacct takes it:\n"
+    "                      YYYY-MM-DD[THH:MM[:SS]], MM/DD[/YY], HH:MM, now[-N{minutes,hours,days,weeks}],\n"
+    "                      today, midnight, noon...\n"
+    "  -E, --until WHEN    to WHEN (exclusive); a bare day (2026-06-30) includes that day\n"
+    "  --by GROUP          user, job, day, month or cluster (the cluster that ran\n"
+    "                      the job: several clusters sharing the mysql ledger)\n"
     "  --window DAYS       days of the burn rate (default 14; from slurmctld)\n"
     "  --plot FILE.svg     also draw the award's burn-down chart (needs --award)\n"
+    "  --html FILE.html    also write the award's page for its PI (needs --award): one\n"
+    "                      self-contained HTML file with the chart, the members, the\n"
+    "                      forecast, the tranches and the last charges, of the whole\n"
+    "                      award whatever the filters\n"
     "  --instances         the enforced partitions' instance time (boot, busy, idle,\n"
     "                      failed launches) per partition and instance type, its price,\n"
     "                      and what the awards were charged, for the AWS bill (ledger only)\n"
     "  --format FORMAT     table (default), csv or json\n"
+    "  -o, --format FIELDS the fields to print, comma-separated, any case: kind, award,\n"
+    "                      the group (user, job, day, month, cluster), runs, chip_seconds,\n"
+    "                      chip_hours, usd, charged, note\n"
+    "  --parsable2         fields separated by '|', none after the last (sacct's)\n"
+    "  -n, --noheader      no header line\n"
+    "                      (--instances: -o takes the CSV's fields: record, partition,\n"
+    "                      instance_type, instance_seconds, boot_seconds, busy_seconds,\n"
+    "                      idle_seconds, failed_seconds, chip_hours, boot_chip_hours,\n"
+    "                      busy_chip_hours, idle_chip_hours, failed_chip_hours, usd, runs)\n"
     "  --json              same as --format json\n"
     "  --ledger FILE       default: <StateSaveLocation>/grants/ledger.db from slurm.conf\n"
     "  --policy FILE       for the awards' units; default: grants.yaml next to slurm.conf\n"
@@ -120,7 +141,7 @@ private:
 };
 
 Table report_table(const std::string& by) {
-    std::string head = by == "job" ? "JOB" : by == "day" ? "DAY" : by == "month" ? "MONTH" : "USER";
+    std::string head = by == "job" ? "JOB" : by == "day" ? "DAY" : by == "month" ? "MONTH" : by == "cluster" ? "CLUSTER" : "USER";
     return Table({"AWARD", head, "RUNS", "CHIP-HOURS", "USD", "NOTE"}, {false, false, true, true, true, false});
 }
 
@@ -188,6 +209,44 @@ public:
 private:
     std::string by_;
     std::size_t awards_ = 0, rows_ = 0;
+};
+
+// --parsable2, --noheader, -o FIELDS: every row collected, then printed by
+// print_rows (cli/row_output.h). Fields: kind, award, the group (user, job,
+// day or month), runs, chip_seconds, chip_hours, usd, charged, note.
+std::vector<std::string> report_fields(const std::string& by) {
+    return {"kind", "award", by, "runs", "chip_seconds", "chip_hours", "usd", "charged", "note"};
+}
+const std::vector<bool> kReportRight = {false, false, false, true, true, true, true, true, false};
+const std::vector<std::size_t> kReportDefault = {1, 2, 3, 5, 6, 8};  // the table's columns
+
+class RowsSink : public ReportSink {
+public:
+    explicit RowsSink(bool pretty) : pretty_(pretty) {}
+    void begin_award(const AwardReport&) override {}
+    void row(const AwardReport& r, const ReportRow& row) override {
+        rows.push_back({"charge", r.award, row.key, std::to_string(row.runs), std::to_string(row.chip_seconds),
+                        hours(row.chip_hours), dollars(row.usd), "", ""});
+    }
+    void end_award(const AwardReport& r) override {
+        for (const auto& a : r.adjustments) {
+            const bool usd = a.unit == "usd";
+            const Ticks t = ticks_of(a.amount);
+            rows.push_back({"adjustment", r.award, "", "", "", usd ? "" : hours(t), usd ? dollars(t) : "", "",
+                            local_timestamp(a.at) + " " + a.who + ": " + a.reason});
+        }
+        rows.push_back({"total", r.award, "TOTAL", std::to_string(r.charges.runs), std::to_string(r.charges.chip_seconds),
+                        hours(add_saturating(r.charges.chip_hours, r.adjusted_chip_hours)),
+                        dollars(add_saturating(r.charges.usd, r.adjusted_usd)),
+                        pretty_ && r.unit ? format_amount(*r.unit, r.total) : format_ticks(r.total),
+                        r.unit ? "" : "unit unknown: not in the policy"});
+    }
+    std::vector<std::vector<std::string>> rows;
+
+private:
+    std::string hours(Ticks t) const { return pretty_ ? format_left(Budget::Unit::ChipHours, t) : format_ticks(t); }
+    std::string dollars(Ticks t) const { return pretty_ ? format_amount(Budget::Unit::Usd, t) : format_ticks(t); }
+    bool pretty_;
 };
 
 // Prints the report in format. By user and by day the ledger's sums are
@@ -267,8 +326,14 @@ void print_funds_csv(const Funds& f) {
     }
 }
 
+// Whether the rows are printed the Slurm way (cli/row_output.h) rather than
+// as report's own table or CSV (with deposits and tranches after them).
+bool slurm_style(const std::string& format, const RowStyle& style) {
+    return format != "json" && (style.kind == RowStyle::Kind::Parsable2 || !style.header || !style.fields.empty());
+}
+
 bool print_report(const Ledger& ledger, const ReportQuery& q, const Policy* policy, const std::string& by,
-                  const std::string& format, std::string* error) {
+                  const std::string& format, const RowStyle& style, std::string* error) {
     Funds funds;
     if (!read_funds(ledger, q, policy, &funds, error)) return false;
     std::vector<AwardReport> grouped;
@@ -279,7 +344,12 @@ bool print_report(const Ledger& ledger, const ReportQuery& q, const Policy* poli
         replay_report(grouped, sink);
         return true;
     };
-    if (format == "json") {
+    if (slurm_style(format, style)) {
+        RowsSink sink(style.kind == RowStyle::Kind::Table);
+        if (!pass(sink)) return false;
+        print_rows(std::cout, report_fields(by), kReportRight, sink.rows, style,
+                   style.kind == RowStyle::Kind::Csv ? std::vector<std::size_t>{} : kReportDefault);
+    } else if (format == "json") {
         JsonSink sink(by, q.filter);
         if (!pass(sink)) return false;
         sink.finish(funds_json(funds));
@@ -303,49 +373,46 @@ bool print_report(const Ledger& ledger, const ReportQuery& q, const Policy* poli
     return true;
 }
 
-// What the chart draws of one award: its report by day (charges and
-// adjustments in its unit) and its status (budget, tranches, held, forecast).
-BurnChartInput chart_input(const AwardReport& by_day, const AwardStatus& status, DayNumber today) {
-    BurnChartInput in;
-    in.award = status.id;
-    in.title = status.title;
-    in.unit = status.unit;
-    in.today = today;
-    in.valid_from = status.valid_from;
-    in.valid_until = status.valid_until;
-    const bool usd = status.unit == Budget::Unit::Usd;
-    for (const ReportRow& row : by_day.rows) {
-        if (auto day = parse_date(row.key)) in.spend.emplace_back(*day, charge_in_unit(status.unit, row.chip_hours, row.usd));
-    }
-    for (const Adjustment& a : by_day.adjustments) {
-        if ((a.unit == "usd") == usd) in.spend.emplace_back(local_day_of(a.at), ticks_of(a.amount));
-    }
-    const DayNumber start = status.valid_from.value_or(in.spend.empty() ? today : std::min_element(in.spend.begin(), in.spend.end())->first);
-    if (status.tranches.empty()) {
-        in.budget.emplace_back(start, status.budget);
-    } else {
-        for (const TrancheState& t : status.tranches) in.budget.emplace_back(t.from.value_or(start), t.amount);
-    }
-    in.held = status.held;
-    in.forecast = status.forecast;
-    return in;
-}
-
-// Writes the chart atomically (a temporary file, then rename).
-int write_chart(const std::string& path, const BurnChartInput& in) {
+// Writes the chart or the page atomically (a temporary file, then rename).
+// what: "chart" or "page", as the refusal names it; shown: as the notice names it.
+int write_output(const std::string& what, const std::string& shown, const std::string& award, const std::string& path,
+                 const std::string& text) {
     std::string tmp;
-    switch (write_atomically(path, burn_chart_svg(in), &tmp)) {
+    switch (write_atomically(path, text, &tmp)) {
         case AtomicWrite::Ok: break;
-        case AtomicWrite::WriteFailed: return refused("cannot write the chart to " + tmp + ".");
+        case AtomicWrite::WriteFailed: return refused("cannot write the " + what + " to " + tmp + ".");
         case AtomicWrite::RenameFailed: return refused("cannot rename " + tmp + " to " + path + ".");
     }
-    std::cerr << "grantctl: burn-down chart of award " << in.award << " written to " << path << "\n";
+    std::cerr << "grantctl: " << shown << " of award " << award << " written to " << path << "\n";
+    return kExitOk;
+}
+
+// What --plot and --html want of one award: the chart's and the page's figures.
+struct AwardOutputs {
+    const std::string* plot = nullptr;  // FILE.svg
+    const std::string* html = nullptr;  // FILE.html
+    bool any() const { return plot || html; }
+};
+
+int write_outputs(const AwardOutputs& out, AwardPageInput& page) {
+    page.day_of = local_day_of;
+    page.time_text = local_timestamp;
+    if (out.plot) {
+        if (int rc = write_output("chart", "burn-down chart", page.status.id, *out.plot,
+                                  burn_chart_svg(chart_input(page.by_day, page.status, page.today, local_day_of)));
+            rc != kExitOk)
+            return rc;
+    }
+    if (out.html) {
+        page.generated = local_timestamp(static_cast<std::int64_t>(std::time(nullptr)));
+        return write_output("page", "page", page.status.id, *out.html, award_page_html(page));
+    }
     return kExitOk;
 }
 
 // One award's report from slurmctld's memory (its PI, managers, operators).
 int report_from_controller(const QueryArgs& args, const std::string& by, const std::string& format,
-                           const LedgerFilter& filter, const std::string* plot) {
+                           const RowStyle& style, const LedgerFilter& filter, const AwardOutputs& outputs) {
     QueryJob job;
     job.args = encode_query_args(args);
     std::string error;
@@ -353,7 +420,12 @@ int report_from_controller(const QueryArgs& args, const std::string& by, const s
     if (!answer) return refused(error);
     if (!answer->refused.empty()) return refused(answer->refused);
     const AwardStatus* status = answer->awards.empty() ? nullptr : &answer->awards.front();
-    if (format == "json") {
+    if (slurm_style(format, style)) {
+        RowsSink sink(style.kind == RowStyle::Kind::Table);
+        replay_report(answer->reports, sink);
+        print_rows(std::cout, report_fields(by), kReportRight, sink.rows, style,
+                   style.kind == RowStyle::Kind::Csv ? std::vector<std::size_t>{} : kReportDefault);
+    } else if (format == "json") {
         JsonSink sink(by, filter);
         replay_report(answer->reports, sink);
         std::string extra = ",\"forecast\":" + forecast_json(status ? status->forecast : std::nullopt);
@@ -380,46 +452,69 @@ int report_from_controller(const QueryArgs& args, const std::string& by, const s
         }
     }
     std::cout.flush();
-    if (!plot || !status) return kExitOk;
-    // The chart wants the whole award by day: the report is that unless it
-    // was grouped otherwise or filtered, then slurmctld is asked again.
-    std::optional<Answer> days = answer;
-    if (args.by != ReportGroup::Day || args.since || args.until || args.user) {
-        QueryArgs whole;
-        whole.award = args.award;
-        whole.window = args.window;
-        whole.by = ReportGroup::Day;
-        job.args = encode_query_args(whole);
-        days = ask_controller(QueryKind::Report, job, &error);
-        if (!days) return refused(error);
-        if (!days->refused.empty()) return refused(days->refused);
+    if (!outputs.any() || !status) return kExitOk;
+    // The chart wants the whole award by day, the page by user and by job
+    // too: the report is one of them unless it was filtered, else
+    // slurmctld is asked again.
+    const bool filtered = args.since || args.until || args.user;
+    auto whole = [&](ReportGroup group, AwardReport* report, AwardStatus* st) -> int {
+        if (!filtered && args.by == group) {
+            if (!answer->reports.empty()) *report = answer->reports.front();
+            if (st) *st = *status;
+            return kExitOk;
+        }
+        QueryArgs q;
+        q.award = args.award;
+        q.window = args.window;
+        q.by = group;
+        job.args = encode_query_args(q);
+        auto again = ask_controller(QueryKind::Report, job, &error);
+        if (!again) return refused(error);
+        if (!again->refused.empty()) return refused(again->refused);
+        if (!again->reports.empty()) *report = again->reports.front();
+        if (st) *st = again->awards.empty() ? *status : again->awards.front();
+        return kExitOk;
+    };
+    AwardPageInput page;
+    page.today = local_day_of(static_cast<std::int64_t>(std::time(nullptr)));
+    if (int rc = whole(ReportGroup::Day, &page.by_day, &page.status); rc != kExitOk) return rc;
+    if (outputs.html) {
+        if (int rc = whole(ReportGroup::User, &page.by_user, nullptr); rc != kExitOk) return rc;
+        if (int rc = whole(ReportGroup::Job, &page.by_job, nullptr); rc != kExitOk) return rc;
     }
-    AwardReport empty;
-    const AwardReport& by_day = days->reports.empty() ? empty : days->reports.front();
-    return write_chart(*plot, chart_input(by_day, days->awards.empty() ? *status : days->awards.front(),
-                                          local_day_of(static_cast<std::int64_t>(std::time(nullptr)))));
+    return write_outputs(outputs, page);
 }
 
-// The chart from the ledger (root on the controller host): the award's
-// status comes from slurmctld when it answers (holds, forecast), else from
-// the policy and the ledger alone.
-int plot_from_ledger(const Ledger& ledger, const Policy* policy, const std::string& award_id, int window,
-                     const std::string& path) {
+// The chart and the page from the ledger (root on the controller host):
+// the award's status comes from slurmctld when it answers (holds, members,
+// forecast), else from the policy and the ledger alone (status_from_ledger).
+int outputs_from_ledger(const Ledger& ledger, const Policy* policy, const std::string& award_id, int window,
+                        const AwardOutputs& outputs) {
     const Award* award = policy ? policy->find_award(award_id) : nullptr;
     if (!award) return refused("cannot draw award " + award_id + ": it is not in the policy (its budget and dates are unknown).");
     std::string error;
-    ReportQuery q;
-    q.filter.award = award_id;
-    q.group = ReportGroup::Day;
-    q.unit_of = [unit = award->budget.unit](const std::string&) -> std::optional<Budget::Unit> { return unit; };
-    q.day_of = local_day_of;
-    std::vector<AwardReport> reports;
+    AwardPageInput page;
+    page.today = local_day_of(static_cast<std::int64_t>(std::time(nullptr)));
+    std::vector<Deposit> deposits;
+    std::map<DayNumber, ChargeTotals> days;
+    auto read = [&](ReportGroup group, AwardReport* out) {
+        ReportQuery q;
+        q.filter.award = award_id;
+        q.group = group;
+        q.unit_of = [unit = award->budget.unit](const std::string&) -> std::optional<Budget::Unit> { return unit; };
+        q.day_of = local_day_of;
+        std::vector<AwardReport> reports;
+        if (!report_from_ledger(ledger, q, &reports, &error)) return false;
+        if (!reports.empty()) *out = reports.front();
+        return true;
+    };
+    // One read transaction: every figure of the page from the same ledger.
     if (!ledger.begin_read(&error)) return refused("cannot read the ledger " + ledger.path() + ": " + error + ".");
-    const bool ok = report_from_ledger(ledger, q, &reports, &error);
+    bool ok = read(ReportGroup::Day, &page.by_day) &&
+              (!outputs.html || (read(ReportGroup::User, &page.by_user) && read(ReportGroup::Job, &page.by_job))) &&
+              ledger.deposits(&deposits, &error) && ledger.day_totals(award->id, local_day_of, &days, &error);
     ledger.end_read();
     if (!ok) return refused("cannot read the ledger " + ledger.path() + ": " + error + ".");
-    AwardReport by_day = reports.empty() ? AwardReport{} : reports.front();
-    const DayNumber today = local_day_of(static_cast<std::int64_t>(std::time(nullptr)));
     // The award's status alone (an operator's report question), not every
     // award's (metrics).
     QueryJob job;
@@ -427,40 +522,35 @@ int plot_from_ledger(const Ledger& ledger, const Policy* policy, const std::stri
     args.window = window;
     args.award = award_id;
     job.args = encode_query_args(args);
-    std::optional<AwardStatus> status;
-    if (auto answer = ask_controller(QueryKind::Report, job, &error); answer && answer->refused.empty()) {
-        if (!answer->awards.empty()) status = answer->awards.front();
+    if (auto answer = ask_controller(QueryKind::Report, job, &error); answer && answer->refused.empty() &&
+                                                                      !answer->awards.empty()) {
+        page.status = answer->awards.front();
     } else {
         std::cerr << "grantctl: slurmctld did not answer ("
-                  << (answer ? answer->refused : error)
+                  << (answer ? (answer->refused.empty() ? std::string("no status of the award") : answer->refused) : error)
                   << "); the chart shows no held jobs and a forecast from the ledger alone.\n";
+        FundingBook book;
+        book.set_deposits(deposits);
+        std::optional<Funding> funding;
+        if (book.wanted(*policy).count(award->id)) funding = FundingBook::fund_award(*award, deposits, days, page.today);
+        page.status = status_from_ledger(*award, page.by_day, funding, page.today, window);
     }
-    if (!status) {
-        AwardStatus s;
-        s.id = award->id;
-        s.title = award->title;
-        s.unit = award->budget.unit;
-        s.budget = ticks_of(award->budget.amount);
-        s.valid_from = award->valid.from;
-        s.valid_until = award->valid.until;
-        s.charged = by_day.total;
-        std::vector<Deposit> deposits;
-        std::map<DayNumber, ChargeTotals> days;
-        if (ledger.deposits(&deposits, &error) && ledger.day_totals(award->id, local_day_of, &days, &error)) {
-            FundingBook book;
-            book.set_deposits(deposits);
-            if (book.wanted(*policy).count(award->id)) {
-                s.tranches = FundingBook::fund_award(*award, deposits, days, today).tranches;
-            }
-        }
-        std::map<DayNumber, Ticks> daily;
-        for (const ReportRow& row : by_day.rows) {
-            if (auto day = parse_date(row.key)) daily[*day] = charge_in_unit(s.unit, row.chip_hours, row.usd);
-        }
-        s.forecast = forecast(daily, today, window, s.left(), award->valid);
-        status = s;
+    return write_outputs(outputs, page);
+}
+
+// --plot FILE.svg and --html FILE.html: one award's, so --award is needed.
+std::optional<int> parse_award_outputs(const ParsedArgs& a, const LedgerFilter& filter, AwardOutputs* out) {
+    if (auto v = a.value("plot")) {
+        if (v->empty()) return usage_error("report", "--plot needs a file name.");
+        if (!filter.award) return usage_error("report", "--plot draws one award: give --award ID.");
     }
-    return write_chart(path, chart_input(by_day, *status, today));
+    if (auto v = a.value("html")) {
+        if (v->empty()) return usage_error("report", "--html needs a file name.");
+        if (!filter.award) return usage_error("report", "--html writes the page of one award: give --award ID.");
+    }
+    out->plot = a.value("plot");
+    out->html = a.value("html");
+    return std::nullopt;
 }
 
 }  // namespace
@@ -470,14 +560,17 @@ int run_report(const std::vector<std::string>& args) {
     if (auto stop = parse_command(args,
                                   {{"award", 0, true},
                                    {"user", 0, true},
-                                   {"since", 0, true},
-                                   {"until", 0, true},
+                                   {"since", 'S', true},
+                                   {"until", 'E', true},
                                    {"by", 0, true},
                                    {"window", 0, true},
                                    {"plot", 0, true},
+                                   {"html", 0, true},
                                    {"instances", 0, false},
-                                   {"format", 0, true},
+                                   {"format", 'o', true},
                                    {"json", 0, false},
+                                   {"parsable2", 0, false},
+                                   {"noheader", 'n', false},
                                    {"ledger", 0, true},
                                    {"policy", 0, true}},
                                   kReportUsage, "report", &a))
@@ -493,11 +586,9 @@ int run_report(const std::vector<std::string>& args) {
     }
     for (const char* bound : {"since", "until"}) {
         if (auto v = a.value(bound)) {
-            auto t = parse_report_time(*v, std::string(bound) == "until");
-            if (!t) {
-                return usage_error("report", std::string("--") + bound + " wants YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], not '" +
-                                                 *v + "'.");
-            }
+            std::string why;
+            auto t = parse_bound(*v, std::string(bound) == "until", &why);
+            if (!t) return usage_error("report", std::string("--") + bound + ": " + why);
             (std::string(bound) == "since" ? filter.since : filter.until) = *t;
         }
     }
@@ -506,27 +597,23 @@ int run_report(const std::vector<std::string>& args) {
     }
     std::string by = a.value("by") ? *a.value("by") : "user";
     auto group = parse_report_group(by);
-    if (!group) return usage_error("report", "--by wants user, job, day or month, not '" + by + "'.");
+    if (!group) return usage_error("report", "--by wants user, job, day, month or cluster, not '" + by + "'.");
     QueryArgs query_args;
     if (auto v = a.value("window")) {
         auto days = parse_window(*v);
         if (!days) return usage_error("report", window_problem(*v));
         query_args.window = *days;
     }
-    if (auto v = a.value("plot")) {
-        if (v->empty()) return usage_error("report", "--plot needs a file name.");
-        if (!filter.award) return usage_error("report", "--plot draws one award: give --award ID.");
+    AwardOutputs outputs;
+    if (auto stop = parse_award_outputs(a, filter, &outputs)) return *stop;
+    RowOutput output;
+    if (auto stop = parse_row_output(a, "report", a.has("instances") ? instance_report_fields() : report_fields(by),
+                                     &output)) {
+        return *stop;
     }
-    std::string format = a.has("json") ? "json" : a.value("format") ? *a.value("format") : "table";
-    if (format != "table" && format != "csv" && format != "json") {
-        return usage_error("report", "--format wants table, csv or json, not '" + format + "'.");
-    }
-    if (a.has("json") && a.value("format") && *a.value("format") != "json") {
-        return usage_error("report", "--json and --format " + *a.value("format") + " disagree.");
-    }
-
+    const std::string format = output.format;
     if (a.has("instances")) {
-        for (const char* other : {"award", "user", "by", "window", "plot"}) {
+        for (const char* other : {"award", "user", "by", "window", "plot", "html"}) {
             if (a.has(other) || a.value(other)) {
                 return usage_error("report", std::string("--instances reports partitions, not awards: it takes no --") +
                                                  other + ".");
@@ -534,19 +621,25 @@ int run_report(const std::vector<std::string>& args) {
         }
     }
     std::string why;
-    auto path = ledger_path_or_default(a.value("ledger"), &why);
+    std::optional<LedgerConfig> configured;
+    if (!a.value("ledger")) configured = read_ledger_config(a.value("policy"), &why);
+    const bool shared = configured && configured->backend == LedgerBackend::Mysql;
+    const std::string* given = a.value("ledger");
+    if (!given && configured && !configured->path.empty()) given = &configured->path;
+    auto path = shared ? std::optional<std::string>("") : ledger_path_or_default(given, &why);
     if (!path) return refused(why);
-    const std::string ledger_path = *path;
-    if (::access(ledger_path.c_str(), R_OK) != 0) {
+    std::string ledger_path = *path;
+    if (!shared && ::access(ledger_path.c_str(), R_OK) != 0) {
         const int err = errno;
         // A PI on a login node: slurmctld answers for one award.
         if (!a.value("ledger") && filter.award && !a.has("instances")) {
+            if (*group == ReportGroup::Cluster) return refused(kReportByClusterNeedsLedger);
             query_args.award = filter.award;
             query_args.by = *group;
             query_args.since = filter.since;
             query_args.until = filter.until;
             query_args.user = filter.user;
-            return report_from_controller(query_args, by, format, filter, a.value("plot"));
+            return report_from_controller(query_args, by, format, output.style, filter, outputs);
         }
         return refused("cannot read the ledger " + ledger_path + ": " + std::strerror(err) +
                        (a.value("ledger")    ? std::string(".")
@@ -556,11 +649,17 @@ int run_report(const std::vector<std::string>& args) {
                                             "manager, or run report on the controller host as root or SlurmUser)."));
     }
     std::string error;
-    auto ledger = Ledger::open(ledger_path, &error, true);
-    if (!ledger) return refused("cannot open the ledger " + ledger_path + ": " + error + ".");
+    std::unique_ptr<Ledger> ledger;
+    if (shared) {
+        if (auto stop = open_shared_ledger(*configured, &ledger_path, &ledger)) return *stop;
+    } else {
+        ledger = Ledger::open(ledger_path, &error, true);
+        if (!ledger) return refused("cannot open the ledger " + ledger_path + ": " + error + ".");
+    }
     if (a.has("instances")) {
         if (!print_instance_report(*ledger, filter.since, filter.until, format,
-                                   static_cast<std::int64_t>(std::time(nullptr)), &error)) {
+                                   static_cast<std::int64_t>(std::time(nullptr)), &error,
+                                   slurm_style(format, output.style) ? &output.style : nullptr)) {
             return refused("cannot read the instance time in the ledger " + ledger_path + ": " + error + ".");
         }
         std::cout.flush();
@@ -587,12 +686,12 @@ int run_report(const std::vector<std::string>& args) {
     // see the same ledger while the controller goes on charging.
     bool ok = ledger->begin_read(&error);
     if (ok) {
-        ok = print_report(*ledger, query, load.policy.get(), by, format, &error);
+        ok = print_report(*ledger, query, load.policy.get(), by, format, output.style, &error);
         ledger->end_read();
     }
-    if (ok && a.value("plot")) {
+    if (ok && outputs.any()) {
         std::cout.flush();
-        return plot_from_ledger(*ledger, load.policy.get(), *filter.award, query_args.window, *a.value("plot"));
+        return outputs_from_ledger(*ledger, load.policy.get(), *filter.award, query_args.window, outputs);
     }
     std::cout.flush();
     if (!ok) {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cost_model.h"
+#include "markup.h"
 
 namespace grants {
 
@@ -12,23 +13,6 @@ namespace {
 
 constexpr double kWidth = 960, kHeight = 540;
 constexpr double kLeft = 90, kRight = 30, kTop = 72, kBottom = 70;
-
-std::string xml_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            default:
-                // Control characters are not allowed in XML 1.0.
-                if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') out += c;
-        }
-    }
-    return out;
-}
 
 std::string num(double v) {
     char buf[32];
@@ -85,18 +69,18 @@ std::string burn_chart_svg(const BurnChartInput& in) {
     s += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     s += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(kWidth) + "\" height=\"" + num(kHeight) +
          "\" viewBox=\"0 0 " + num(kWidth) + " " + num(kHeight) + "\" font-family=\"sans-serif\" font-size=\"12\">\n";
-    s += "<title>" + xml_escape("Award " + in.award + (in.title.empty() ? "" : ": " + in.title)) + "</title>\n";
+    s += "<title>" + markup_escape("Award " + in.award + (in.title.empty() ? "" : ": " + in.title)) + "</title>\n";
     s += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
     s += "<text x=\"" + num(kLeft) + "\" y=\"28\" font-size=\"18\" font-weight=\"bold\">" +
-         xml_escape("Award " + in.award + (in.title.empty() ? "" : " \u2014 " + in.title)) + "</text>\n";
+         markup_escape("Award " + in.award + (in.title.empty() ? "" : " \u2014 " + in.title)) + "</text>\n";
     s += "<text x=\"" + num(kLeft) + "\" y=\"44\" fill=\"#555\">" +
-         xml_escape("as of " + format_date(in.today) + ": spent " + format_amount(in.unit, clamp_ticks(spent_total)) +
+         markup_escape("as of " + format_date(in.today) + ": spent " + format_amount(in.unit, clamp_ticks(spent_total)) +
                     " of " + format_amount(in.unit, clamp_ticks(budget_total)) + ", held " +
                     format_amount(in.unit, in.held, true)) +
          "</text>\n";
     if (in.forecast) {
         s += "<text x=\"" + num(kLeft) + "\" y=\"58\" fill=\"#c0392b\">" +
-             xml_escape(forecast_sentence(*in.forecast, in.unit)) + "</text>\n";
+             markup_escape(forecast_sentence(*in.forecast, in.unit)) + "</text>\n";
     }
 
     // Grid and axes.
@@ -106,7 +90,7 @@ std::string burn_chart_svg(const BurnChartInput& in) {
         s += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + plot_w) + "\" y1=\"" + num(y(v)) + "\" y2=\"" +
              num(y(v)) + "\"/>";
         s += "<text stroke=\"none\" x=\"" + num(kLeft - 8) + "\" y=\"" + num(y(v) + 4) + "\" text-anchor=\"end\">" +
-             xml_escape(format_left(in.unit, static_cast<Ticks>(v * static_cast<double>(ticks_of(kMicrosPerUnit))))) +
+             markup_escape(format_left(in.unit, static_cast<Ticks>(v * static_cast<double>(ticks_of(kMicrosPerUnit))))) +
              "</text>\n";
     }
     // Date ticks: about 8, on month starts when the span allows.
@@ -197,7 +181,7 @@ std::string burn_chart_svg(const BurnChartInput& in) {
         const bool right_half = x(end) > kLeft + plot_w / 2;
         s += "<text x=\"" + num(x(end) + (right_half ? -6 : 6)) + "\" y=\"" + num(ey + 18) + "\" text-anchor=\"" +
              (right_half ? "end" : "start") + "\" fill=\"#c0392b\">" +
-             xml_escape("runs out " + format_date(*in.forecast->runs_out)) + "</text>\n";
+             markup_escape("runs out " + format_date(*in.forecast->runs_out)) + "</text>\n";
     }
     // Today and the award's end.
     s += "<line id=\"today\" x1=\"" + num(x(in.today)) + "\" x2=\"" + num(x(in.today)) + "\" y1=\"" + num(kTop) +
@@ -207,7 +191,7 @@ std::string burn_chart_svg(const BurnChartInput& in) {
         s += "<line id=\"award-end\" x1=\"" + num(ex) + "\" x2=\"" + num(ex) + "\" y1=\"" + num(kTop) + "\" y2=\"" +
              num(kTop + plot_h) + "\" stroke=\"#000\" stroke-width=\"1.5\"/>\n";
         s += "<text x=\"" + num(ex - 4) + "\" y=\"" + num(kTop + 30) + "\" text-anchor=\"end\">" +
-             xml_escape("award ends " + format_date(*in.valid_until)) + "</text>\n";
+             markup_escape("award ends " + format_date(*in.valid_until)) + "</text>\n";
     }
     // Legend.
     const double ly = kHeight - 22;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "charge_date.h"
 #include "cost_model.h"
 
 namespace grants {
@@ -34,7 +35,7 @@ void ChargeBook::Contents::add(const ChargeRecord& c) {
     // Charges arrive mostly in day order (appended as they are recorded; a
     // load reads them by job): the last day, or a new last day, is the
     // common case; an earlier day is found by binary search.
-    const DayNumber day = day_of_(c.recorded_at);
+    const DayNumber day = charge_day(c, day_of_);
     auto d = a.days.end();
     if (a.days.empty() || a.days.back().day < day) {
         d = a.days.insert(a.days.end(), DaySums{day, 0, 0});
@@ -56,6 +57,9 @@ void ChargeBook::Contents::add(const ChargeRecord& c) {
     b.usd = c.usd;
     b.job_id = c.job_id;
     b.user = it->second;
+    auto part = std::find(a.partitions.begin(), a.partitions.end(), c.partition);
+    b.partition = static_cast<std::uint32_t>(part - a.partitions.begin());
+    if (part == a.partitions.end()) a.partitions.push_back(c.partition);
     a.charges.push_back(b);
     ++charges_;
 }
@@ -66,6 +70,7 @@ void ChargeBook::Contents::shrink() {
     for (auto& [id, a] : awards_) {
         a.charges.shrink_to_fit();
         a.users.shrink_to_fit();
+        a.partitions.shrink_to_fit();
         a.member_sums.shrink_to_fit();
         a.days.shrink_to_fit();
         a.adjustments.shrink_to_fit();
@@ -103,7 +108,7 @@ void ChargeBook::award_entries(const std::string& award, const LedgerFilter& fil
     charges->clear();
     adjustments->clear();
     std::vector<BookedCharge> picked;
-    std::vector<std::string> users;
+    std::vector<std::string> users, partitions;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!contents_) return;
@@ -117,9 +122,10 @@ void ChargeBook::award_entries(const std::string& award, const LedgerFilter& fil
             only = u->second;
         }
         for (const BookedCharge& c : a.charges) {
-            if (passes(filter, c.recorded_at) && (!only || c.user == *only)) picked.push_back(c);
+            if (charge_in_period(charge_moment(c.run_start, c.recorded_at), filter.since, filter.until) && (!only || c.user == *only)) picked.push_back(c);
         }
         users = a.users;
+        partitions = a.partitions;
         if (!filter.user) {
             for (const Adjustment& adj : a.adjustments) {
                 if (passes(filter, adj.at)) adjustments->push_back(adj);
@@ -136,6 +142,7 @@ void ChargeBook::award_entries(const std::string& award, const LedgerFilter& fil
         ChargeRecord c;
         c.award = award;
         c.user = users[b.user];
+        c.partition = b.partition < partitions.size() ? partitions[b.partition] : std::string();
         c.job_id = b.job_id;
         c.run_start = b.run_start;
         c.chips = b.chips;
@@ -145,6 +152,47 @@ void ChargeBook::award_entries(const std::string& award, const LedgerFilter& fil
         c.recorded_at = b.recorded_at;
         charges->push_back(std::move(c));
     }
+}
+
+std::vector<JobRow> ChargeBook::job_rows(const JobsScope& scope, const JobsQuestion& question, std::int64_t now,
+                                         const std::function<Budget::Unit(const std::string&)>& unit_of) const {
+    std::vector<JobRow> out;
+    if (!scope.refused.empty()) return out;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!contents_) return out;
+    for (const auto& [id, a] : contents_->awards_) {
+        if (scope.awards && !scope.awards->count(id)) continue;
+        std::optional<std::uint32_t> only;
+        if (scope.user) {
+            auto u = a.user_index.find(*scope.user);
+            if (u == a.user_index.end()) continue;
+            only = u->second;
+        }
+        const Budget::Unit unit = unit_of(id);
+        for (const BookedCharge& c : a.charges) {
+            if (only && c.user != *only) continue;
+            JobRow row;
+            row.job_id = c.job_id;
+            row.state = JobRow::State::Finished;
+            row.charged = true;
+            row.start = c.run_start;
+            row.end = c.run_start + c.seconds;
+            if (!job_in_window(row, question, now)) continue;
+            if (!question.job_ids.empty() &&
+                std::find(question.job_ids.begin(), question.job_ids.end(), c.job_id) == question.job_ids.end()) {
+                continue;
+            }
+            row.award = id;
+            row.user = a.users[c.user];
+            row.partition = c.partition < a.partitions.size() ? a.partitions[c.partition] : std::string();
+            row.unit = unit;
+            row.amount = charge_in_unit(unit, c.chip_hours, c.usd);
+            row.chips = c.chips;
+            row.seconds = c.seconds;
+            out.push_back(std::move(row));
+        }
+    }
+    return out;
 }
 
 std::map<std::string, MemberCharges> ChargeBook::members(const std::string& award, Budget::Unit unit) const {
@@ -196,6 +244,8 @@ std::size_t ChargeBook::bytes() const {
         n += a.users.capacity() * sizeof(std::string) + a.user_index.bucket_count() * sizeof(void*);
         n += a.member_sums.capacity() * sizeof(Contents::MemberSums) + a.days.capacity() * sizeof(Contents::DaySums);
         for (const auto& u : a.users) n += 2 * u.capacity() + kNode + sizeof(std::pair<const std::string, std::uint32_t>);
+        n += a.partitions.capacity() * sizeof(std::string);
+        for (const auto& p : a.partitions) n += p.capacity();
         n += a.adjustments.capacity() * sizeof(Adjustment);
         for (const auto& adj : a.adjustments) n += adj.award.capacity() + adj.unit.capacity() + adj.reason.capacity() + adj.who.capacity();
     }

@@ -17,17 +17,19 @@
 #include <vector>
 
 #include "date.h"
+#include "job_rows.h"
 #include "ledger.h"
 #include "policy.h"
 
 namespace grants {
 
-// One charged run: 56 bytes (a ChargeRecord is about 250).
+// One charged run: 64 bytes (a ChargeRecord is about 250).
 struct BookedCharge {
     std::int64_t run_start = 0, recorded_at = 0, chips = 0, seconds = 0;
     Ticks chip_hours = 0, usd = -1;  // usd -1: the partition had no rate
     std::uint32_t job_id = 0;
-    std::uint32_t user = 0;  // index into the award's user names
+    std::uint32_t user = 0;       // index into the award's user names
+    std::uint32_t partition = 0;  // index into the award's partition names (grantctl jobs)
 };
 
 // A member's charges to one award, in the award's unit.
@@ -36,8 +38,9 @@ struct MemberCharges {
     Ticks charged = 0;
 };
 
-// The day a charge counts on, from its recorded_at (the controller's local
-// day in slurmctld, as `report --by day` dates charges).
+// The local day of a time (the controller's local day in slurmctld); a
+// charge counts on the day of its run's start (charge_date.h), as `report
+// --by day` and tranches date charges.
 using ChargeDayOf = std::function<DayNumber(std::int64_t)>;
 // Days of UTC (the default for a book built without one).
 DayNumber utc_day_of(std::int64_t at);
@@ -57,7 +60,7 @@ public:
     class Contents {
     public:
         explicit Contents(ChargeDayOf day_of = utc_day_of) : day_of_(std::move(day_of)) {}
-        void add(const ChargeRecord& charge);  // award, user, recorded_at and the amounts are read
+        void add(const ChargeRecord& charge);  // award, user, run_start, recorded_at and the amounts are read
         void add(const Adjustment& adjustment);
         std::size_t charges() const { return charges_; }
         const ChargeDayOf& day_of() const { return day_of_; }
@@ -79,6 +82,7 @@ public:
         struct AwardEntries {
             std::vector<std::string> users;
             std::unordered_map<std::string, std::uint32_t> user_index;
+            std::vector<std::string> partitions;  // few: found by a linear search
             std::vector<MemberSums> member_sums;  // by user index
             std::vector<DaySums> days;            // sorted by day, one entry per day with charges
             std::vector<BookedCharge> charges;
@@ -104,11 +108,17 @@ public:
     // turns them into exactly what grantctl report reads from the ledger.
     void award_entries(const std::string& award, const LedgerFilter& filter, std::vector<ChargeRecord>* charges,
                        std::vector<Adjustment>* adjustments) const;
+    // Charged runs as grantctl jobs rows (charged, finished), those that
+    // job_row_selected(scope, question, now) keeps, in the book's order;
+    // unit_of gives an award's unit (chip-hours for one no longer in the
+    // policy). Only the wanted awards' and user's charges are looked at.
+    std::vector<JobRow> job_rows(const JobsScope& scope, const JobsQuestion& question, std::int64_t now,
+                                 const std::function<Budget::Unit(const std::string&)>& unit_of) const;
     // Per member (user name) of an award: runs and charges in unit.
     // O(members), from the running sums.
     std::map<std::string, MemberCharges> members(const std::string& award, Budget::Unit unit) const;
     // An award's charges in unit per day (the contents' day_of of
-    // recorded_at), for the days from first_day on. O(log days + days
+    // the run's start), for the days from first_day on. O(log days + days
     // returned), from the running sums.
     std::map<DayNumber, Ticks> daily(const std::string& award, Budget::Unit unit, DayNumber first_day) const;
 

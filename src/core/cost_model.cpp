@@ -29,13 +29,6 @@ void append_with_separators(std::string& out, std::int64_t whole) {
 
 std::string fixed_signed(Micros value, int places, bool up);
 
-std::string with_separators(std::int64_t whole) {
-    if (whole < 0) return fixed_signed(whole * kMicrosPerUnit, 0, false);
-    std::string out;
-    append_with_separators(out, whole);
-    return out;
-}
-
 // The original formatting, kept for negative values (no caller passes one:
 // amounts are formatted by magnitude and budgets are positive).
 std::string fixed_signed(Micros value, int places, bool up) {
@@ -59,16 +52,17 @@ std::string fixed_signed(Micros value, int places, bool up) {
     return out;
 }
 
-// value (millionths) with `places` decimals, rounded up or down.
-std::string fixed(Micros value, int places, bool up) {
-    if (value < 0) return fixed_signed(value, places, up);
+// Appends value (millionths) with `places` decimals, rounded up or down.
+void append_fixed(std::string& out, Micros value, int places, bool up) {
+    if (value < 0) {
+        out += fixed_signed(value, places, up);
+        return;
+    }
     Micros scale = 1;
     for (int i = places; i < 6; ++i) scale *= 10;
     Micros q = value / scale + ((up && value % scale != 0) ? 1 : 0);
     Micros unit = 1;
     for (int i = 0; i < places; ++i) unit *= 10;
-    std::string out;
-    out.reserve(32);
     append_with_separators(out, q / unit);
     if (places > 0) {
         out += '.';
@@ -80,7 +74,24 @@ std::string fixed(Micros value, int places, bool up) {
         }
         out.append(buf, static_cast<std::size_t>(places));
     }
-    return out;
+}
+
+// An amount in its unit; without the unit, chip-hours lose " chip-h"
+// (dollars keep their "$").
+void append_amount_text(std::string& out, Budget::Unit unit, Ticks amount, bool up, bool with_unit) {
+    const bool usd = unit == Budget::Unit::Usd;
+    if (amount >= kSaturatedTicks) {
+        out += usd ? "an unbounded number of dollars" : with_unit ? "unbounded chip-h" : "unbounded";
+        return;
+    }
+    const bool negative = amount < 0;
+    const Ticks magnitude = negative ? -amount : amount;
+    const bool round_up = up && !negative;
+    const Micros micros = magnitude / kTicksPerMicro + ((round_up && magnitude % kTicksPerMicro != 0) ? 1 : 0);
+    if (negative) out += '-';
+    if (usd) out += '$';
+    append_fixed(out, micros, usd ? 2 : 1, round_up);
+    if (!usd && with_unit) out += " chip-h";
 }
 
 }  // namespace
@@ -177,32 +188,46 @@ Ticks cost_ticks(Budget::Unit unit, const PartitionCost& partition, std::int64_t
     return saturate(v, kSaturatedTicks);
 }
 
-std::string format_amount(Budget::Unit unit, Ticks amount, bool up) {
-    if (amount >= kSaturatedTicks)
-        return unit == Budget::Unit::Usd ? "an unbounded number of dollars" : "unbounded chip-h";
-    bool negative = amount < 0;
-    Ticks magnitude = negative ? -amount : amount;
-    const bool round_up = up && !negative;
-    Micros micros = magnitude / kTicksPerMicro + ((round_up && magnitude % kTicksPerMicro != 0) ? 1 : 0);
-    std::string text = fixed(micros, unit == Budget::Unit::Usd ? 2 : 1, round_up);
-    if (negative) text = "-" + text;
-    return unit == Budget::Unit::Usd ? (negative ? "-$" + text.substr(1) : "$" + text) : text + " chip-h";
+void append_amount(std::string& out, Budget::Unit unit, Ticks amount, bool up) {
+    append_amount_text(out, unit, amount, up, true);
 }
 
-std::string format_left(Budget::Unit unit, Ticks amount) {
-    std::string text = format_amount(unit, amount);
-    const std::string suffix = " chip-h";
-    if (text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0) {
-        text.resize(text.size() - suffix.size());
-    }
+std::string format_amount(Budget::Unit unit, Ticks amount, bool up) {
+    std::string text;
+    append_amount(text, unit, amount, up);
     return text;
 }
 
+void append_left(std::string& out, Budget::Unit unit, Ticks amount) {
+    append_amount_text(out, unit, amount, false, false);
+}
+
+std::string format_left(Budget::Unit unit, Ticks amount) {
+    std::string text;
+    append_left(text, unit, amount);
+    return text;
+}
+
+void append_budget(std::string& out, const Budget& budget) {
+    const bool usd = budget.unit == Budget::Unit::Usd;
+    if (usd) out += '$';
+    if (budget.amount % kMicrosPerUnit == 0) {
+        const std::int64_t whole = budget.amount / kMicrosPerUnit;
+        if (whole < 0) {
+            out += fixed_signed(budget.amount, 0, false);
+        } else {
+            append_with_separators(out, whole);
+        }
+    } else {
+        append_fixed(out, budget.amount, usd ? 2 : 1, false);
+    }
+    if (!usd) out += " chip-h";
+}
+
 std::string format_budget(const Budget& budget) {
-    bool whole = budget.amount % kMicrosPerUnit == 0;
-    std::string text = whole ? with_separators(budget.amount / kMicrosPerUnit)
-                             : fixed(budget.amount, budget.unit == Budget::Unit::Usd ? 2 : 1, false);
-    return budget.unit == Budget::Unit::Usd ? "$" + text : text + " chip-h";
+    std::string text;
+    append_budget(text, budget);
+    return text;
 }
 
 }  // namespace grants

@@ -52,9 +52,11 @@ Ticks cost_ticks(Budget::Unit unit, const PartitionCost& partition, std::int64_t
 // "768.0 chip-h" / "$1,029.12" for messages: thousands separated; up rounds up
 // (what a job holds), otherwise down (what is left).
 std::string format_amount(Budget::Unit unit, Ticks amount, bool up = false);
+void append_amount(std::string& out, Budget::Unit unit, Ticks amount, bool up = false);
 // "12,345.6" / "$1,029.12": like format_amount, rounded down, without the
 // chip-h unit (it follows the budget: "12,345.6 of 50,000 chip-h left").
 std::string format_left(Budget::Unit unit, Ticks amount);
+void append_left(std::string& out, Budget::Unit unit, Ticks amount);
 // Ticks of a budget amount given in millionths of its unit.
 inline Ticks ticks_of(Micros micros) { return micros * kTicksPerMicro; }
 Ticks add_saturating(Ticks a, Ticks b);
@@ -71,5 +73,7 @@ inline Ticks clamp_ticks(WideInt v) {
 }
 // "50,000 chip-h" / "$500,000": a budget, with decimals only when it has them.
 std::string format_budget(const Budget& budget);
+// The append_ forms write into out: the submit path's message is built in place.
+void append_budget(std::string& out, const Budget& budget);
 
 }  // namespace grants

@@ -35,6 +35,10 @@ struct JobRequest {
     DayNumber today = 0;                  // controller's local date
     std::int64_t now = 0;                 // seconds since the epoch
     std::int64_t started_at = 0;          // a running job's start (updates); 0: not started
+    // A federation sibling's copy of a job submitted elsewhere: the origin
+    // cluster's federation id (core/federation.h); 0: submitted here. Not used
+    // by decisions yet.
+    std::uint32_t federation_origin = 0;
     // An award that does not exist and one the user is not a member of get
     // one sentence, so that naming IDs cannot tell which awards exist (as
     // grantctl balance and report answer). True where the award was not
@@ -62,6 +66,13 @@ struct AwardUsageView {
     std::int64_t user_live_chips = 0;
     std::int64_t running_jobs = 0;     // of the award (balance, metrics)
     std::int64_t pending_jobs = 0;     // of the award, approvals whose job is not yet seen included
+    // Several clusters sharing one ledger (lease.h): what this cluster may
+    // commit of the award in all, its holds included. nullopt: one cluster,
+    // the whole budget is this cluster's.
+    std::optional<Ticks> lease;
+    // What the other clusters held at the last renewal (their lease rows):
+    // counted in the award's budget check and in what is left.
+    Ticks other_clusters_held = 0;
 };
 using UsageLookup = std::function<AwardUsageView(const std::string& award, const std::string& user)>;
 
@@ -73,7 +84,7 @@ struct Decision {
         AcceptUntagged,  // in scope, no usable policy, on_error=open: accept without a tag
     };
     Verdict verdict = Verdict::Untouched;
-    std::string award;    // Accept: the approved award
+    std::string award;    // Accept: the approved award; Reject with lease_demand: the award
     std::string message;  // one sentence for the user (Accept and Reject)
 
     // Accept only: what the job holds and what to write back into it.
@@ -90,6 +101,11 @@ struct Decision {
     // The job asks for no devices of a GRES partition that shares nodes: it
     // is held and charged for whole nodes, so it is given them (--exclusive).
     bool set_exclusive = false;
+
+    // Reject only: the award had room across the clusters but this
+    // cluster's lease of it was too small; what the job needed, so that the
+    // next lease renewal asks for it (lease.h).
+    Ticks lease_demand = 0;
 };
 
 // "trn1,trn2" -> {"trn1", "trn2"}: Slurm's comma-separated partition list, empty names dropped.
@@ -121,9 +137,17 @@ struct BudgetRoom {
     Budget budget;            // as the user reads it ("of 50,000 chip-h")
     Ticks budget_ticks = 0;
     WideInt committed = 0;    // charged + held
-    bool fits(Ticks amount) const { return committed + amount <= budget_ticks; }
+    // Several clusters: this cluster's lease of the award and its holds
+    // (AwardUsageView::lease); the job must fit both the award and the lease.
+    std::optional<Ticks> lease;
+    Ticks held = 0;
+    bool fits_budget(Ticks amount) const { return committed + amount <= budget_ticks; }
+    bool fits_lease(Ticks amount) const { return !lease || static_cast<WideInt>(held) + amount <= *lease; }
+    bool fits(Ticks amount) const { return fits_budget(amount) && fits_lease(amount); }
     // What is left before amount (0 when committed already reaches the budget).
     Ticks left() const { return committed >= budget_ticks ? 0 : static_cast<Ticks>(budget_ticks - committed); }
+    // What this cluster's lease has left (the award's left() with one cluster).
+    Ticks lease_left() const { return !lease ? left() : (held >= *lease ? 0 : *lease - held); }
 };
 BudgetRoom budget_room(const Award& award, const AwardUsageView& usage);
 

@@ -173,6 +173,17 @@ std::vector<Finding> check_spank(const std::string& plugstack_path, const std::o
     return out;
 }
 
+std::vector<Finding> check_wckey_tracking(const Policy& policy, bool track_wckey) {
+    std::vector<Finding> out;
+    if (policy.wckey_is_award && !track_wckey) {
+        out.push_back(warning("wckey_not_tracked",
+                              "enforce.wckey is 'award' but the running slurmctld has TrackWCKey=no, so jobs get "
+                              "their award's WCKey but sreport's WCKey reports stay empty: set TrackWCKey=yes in "
+                              "slurm.conf and slurmdbd.conf and restart slurmdbd and slurmctld."));
+    }
+    return out;
+}
+
 std::vector<Finding> check_enforced_partitions_exist(const Policy& policy, const PartitionNodes& live) {
     std::vector<Finding> out;
     for (const auto& name : policy.enforced_partitions) {

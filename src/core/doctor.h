@@ -62,6 +62,10 @@ std::vector<Finding> check_spank(const std::string& plugstack_path, const std::o
 // 3. Every enforced partition exists in the running Slurm.
 std::vector<Finding> check_enforced_partitions_exist(const Policy& policy, const PartitionNodes& live);
 
+// 3b. enforce.wckey: award needs TrackWCKey=yes in the running slurmctld
+// (its conf_flags, as `scontrol show config` shows TrackWCKey).
+std::vector<Finding> check_wckey_tracking(const Policy& policy, bool track_wckey);
+
 // 4. Unenforced, unexempt partitions over enforced nodes (partition_overlap.h).
 std::vector<Finding> check_partition_overlaps(const Policy& policy, const PartitionNodes& live);
 

@@ -1,5 +1,6 @@
 #include "funding_book.h"
 
+#include "charge_date.h"
 #include "cost_model.h"
 #include "query.h"
 #include "usage.h"
@@ -35,7 +36,7 @@ void FundingBook::add_charges(const std::vector<ChargeRecord>& inserted,
     for (const ChargeRecord& c : inserted) {
         auto it = days_.find(c.award);
         if (it == days_.end()) continue;
-        ChargeTotals& t = it->second[day_of(c.run_start)];
+        ChargeTotals& t = it->second[charge_day(c, day_of)];
         t.chip_hours = add_saturating(t.chip_hours, c.chip_hours);
         if (c.usd > 0) t.usd = add_saturating(t.usd, c.usd);
     }

@@ -65,6 +65,7 @@ void observe_job(const grants_job_view& v, JobObservation& o) {
     o.start_time = (started || requeued_run || (v.is_finished && ever_allocated)) ? v.start_time : 0;
     o.end_time = v.end_time;
     o.configuring = v.is_configuring != 0;
+    o.elsewhere = v.elsewhere != 0;
     o.suspended_seconds = v.suspended_seconds;
     o.requeue_time = v.submit_time;
     o.attempt = v.restart_count;

@@ -19,6 +19,7 @@ struct grants_job_view {
     uint32_t group_id;
     const char *account;
     const char *admin_comment;
+    const char *wckey;         /* WCKey (lower case, '*' prefix: the user's default), NULL when none */
     const char *partition;     /* the requested list */
     const char *run_partition; /* part_ptr->name, NULL when none */
     const char *nodes;         /* allocated node list, NULL or "" when none */
@@ -51,6 +52,10 @@ struct grants_job_view {
     uint32_t restart_count;    /* restart_cnt: times Slurm requeued the job (0: its first run) */
     int held;                  /* pending with priority 0 (held by a user, an operator or us) */
     int is_configuring;        /* JOB_CONFIGURING: allocated, its (cloud) nodes still booting */
+    /* A federated job another cluster runs or holds: a copy revoked because
+     * it started elsewhere (JOB_REVOKED), or a sibling's pending copy of a
+     * job submitted to another cluster (its origin holds it). */
+    int elsewhere;
 };
 
 #ifdef __cplusplus

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ledger_config.h"
 #include "date.h"
 #include "decimal.h"
 #include "name_table.h"
@@ -118,6 +119,7 @@ struct Award {
     NameSet partitions;  // empty: every enforced partition
     Limits limits;
     AlertRules alerts;
+    std::string file;  // the file it was read from: grants.yaml or its awards_dir file (policy audit)
 
     // The PI or a manager: may see every member's figures and the award's reports.
     bool overseen_by(std::string_view user) const {
@@ -205,6 +207,9 @@ struct Policy {
     // with enforced ones on purpose (a scavenger partition): no overlap
     // warning for them (partition_overlap.h). Never in enforced_partitions.
     NameSet exempt_partitions;
+    // enforce.wckey: award: a tagged job's WCKey is also set to its award's
+    // ID (wckey_rule.h), for sreport and XDMoD. false: WCKeys are left alone.
+    bool wckey_is_award = false;
     std::map<std::string, PartitionCost, std::less<>> partitions;
     // Built-in facts (instance_types.h) merged with the policy's instance_types.
     std::map<std::string, InstanceType, std::less<>> instance_types;
@@ -212,6 +217,7 @@ struct Policy {
     std::map<std::string, UserSettings, std::less<>> users;
     std::string awards_dir;  // drop-in award files, as written in grants.yaml; "" none
     AlertRules alerts;       // the defaults of every award's alerts:
+    LedgerConfig ledger;     // ledger: where charges are kept (ledger_config.h)
     MemberIndex member_index;
     NameIndex name_index;
 

@@ -22,6 +22,7 @@
 #include "date.h"
 #include "decimal.h"
 #include "duration.h"
+#include "wckey_rule.h"
 
 namespace grants {
 namespace {
@@ -466,6 +467,7 @@ private:
                          {"awards", nullptr, true, [&](YamlStream& s) { read_awards(s, policy); }},
                          {"users", nullptr, false, [&](YamlStream& s) { read_users(s, policy); }},
                          {"alerts", [&](const YamlNode& v) { read_alerts(v, "alerts", policy.alerts); }},
+                         {"ledger", [&](const YamlNode& v) { read_ledger(v, policy.ledger); }},
                          {"awards_dir",
                           [&](const YamlNode& v) {
                               awards_dir_mark_ = v.mark;
@@ -556,6 +558,19 @@ private:
                                 " is not defined under partitions (chips_per_node is needed to count its chips)");
             }
         }
+        if (policy.wckey_is_award) {
+            // Slurm stores WCKeys in lower case: two IDs that differ only in
+            // case would report as one award in sreport.
+            std::map<std::string, std::string> by_wckey;
+            for (const auto& [id, award] : policy.awards) {
+                auto [it, fresh] = by_wckey.emplace(wckey_of_award(id), id);
+                if (!fresh) {
+                    error(wckey_mark_, "with enforce.wckey: award, awards " + named(it->second) + " and " + named(id) +
+                                           " would share the WCKey " + it->first +
+                                           " (Slurm stores WCKeys in lower case); rename one");
+                }
+            }
+        }
         for (const auto& [id, mark] : default_awards_) {
             if (!policy.find_award(id)) error(mark, "default_award " + named(id) + " is not defined under awards");
         }
@@ -588,6 +603,71 @@ private:
         }
     }
 
+    // ledger: { backend: sqlite|mysql, path: FILE, credentials: FILE, cluster: NAME }
+    void read_ledger(const YamlNode& node, LedgerConfig& out) {
+        std::optional<Mark> path_mark, credentials_mark, lease_timeout_mark;
+        read_mapping(node, "ledger",
+                     {{"backend",
+                       [&](const YamlNode& v) {
+                           auto s = string_value(v, "ledger.backend");
+                           if (!s) return;
+                           if (*s == "sqlite") {
+                               out.backend = LedgerBackend::Sqlite;
+                           } else if (*s == "mysql") {
+                               out.backend = LedgerBackend::Mysql;
+                           } else {
+                               error(v, "ledger.backend must be 'sqlite' or 'mysql', found " + quote_untrusted(*s));
+                           }
+                       }},
+                      {"path",
+                       [&](const YamlNode& v) {
+                           path_mark = v.mark;
+                           auto s = string_value(v, "ledger.path");
+                           if (s && (s->empty() || (*s)[0] != '/')) {
+                               error(v, "ledger.path must be an absolute file name");
+                           } else if (s) {
+                               out.path = *s;
+                           }
+                       }},
+                      {"credentials",
+                       [&](const YamlNode& v) {
+                           credentials_mark = v.mark;
+                           auto s = string_value(v, "ledger.credentials");
+                           if (s && (s->empty() || (*s)[0] != '/')) {
+                               error(v, "ledger.credentials must be an absolute file name");
+                           } else if (s) {
+                               out.credentials = *s;
+                           }
+                       }},
+                      {"lease_timeout",
+                       [&](const YamlNode& v) {
+                           lease_timeout_mark = v.mark;
+                           // Seconds: at least two renewals (5 s apart), at most a day.
+                           if (auto n = integer_value(v, "ledger.lease_timeout (seconds)", 10, 86400)) out.lease_timeout = *n;
+                       }},
+                      {"cluster", [&](const YamlNode& v) {
+                           auto s = string_value(v, "ledger.cluster");
+                           if (!s) return;
+                           if (s->empty() || s->size() > 64 ||
+                               s->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") !=
+                                   std::string::npos) {
+                               error(v, "ledger.cluster must be a cluster name (letters, digits, '_', '-', '.'), found " +
+                                            quote_untrusted(*s));
+                           } else {
+                               out.cluster = *s;
+                           }
+                       }}});
+        if (path_mark && out.backend == LedgerBackend::Mysql) {
+            error(*path_mark, "ledger.path is for backend sqlite; the mysql backend reads ledger.credentials");
+        }
+        if (lease_timeout_mark && out.backend == LedgerBackend::Sqlite) {
+            error(*lease_timeout_mark, "ledger.lease_timeout is for backend mysql (clusters sharing one ledger)");
+        }
+        if (credentials_mark && out.backend == LedgerBackend::Sqlite) {
+            error(*credentials_mark, "ledger.credentials is for backend mysql; the sqlite backend reads ledger.path");
+        }
+    }
+
     void read_enforce(const YamlNode& node, Policy& policy, std::vector<std::pair<std::string, Mark>>& enforced) {
         read_mapping(node, "enforce",
                      {{"partitions",
@@ -607,7 +687,19 @@ private:
                            }
                        }},
                       {"exempt",
-                       [&](const YamlNode& v) { string_list(v, "enforce.exempt", policy.exempt_partitions, &exempt_); }}});
+                       [&](const YamlNode& v) { string_list(v, "enforce.exempt", policy.exempt_partitions, &exempt_); }},
+                      {"wckey", [&](const YamlNode& v) {
+                           auto s = string_value(v, "enforce.wckey");
+                           if (!s) return;
+                           if (*s == "award") {
+                               policy.wckey_is_award = true;
+                               wckey_mark_ = v.mark;
+                           } else if (*s == "none") {
+                               policy.wckey_is_award = false;
+                           } else {
+                               error(v, "enforce.wckey must be 'award' or 'none', found " + quote_untrusted(*s));
+                           }
+                       }}});
     }
 
     // Letters, digits, '_', '-' and '.': what gres.conf names and types use.
@@ -915,6 +1007,7 @@ private:
             }
             Award award;
             award.id = key.value;
+            award.file = file_;
             const std::string where = "award " + named(key.value);
             AwardChecks checks;
             read_mapping(value, where,
@@ -995,6 +1088,7 @@ private:
     std::vector<std::pair<std::string, Mark>> tranche_marks_;  // the current award's tranches, where they are
     std::vector<std::pair<std::string, Mark>> enforced_;        // enforce.partitions
     std::vector<std::pair<std::string, Mark>> exempt_;          // enforce.exempt
+    Mark wckey_mark_;                                           // enforce.wckey: award
     std::vector<std::pair<std::string, Mark>> default_awards_;  // users' default_award not defined when read
     std::string file_;  // the file being read: grants.yaml, then each drop-in
     YamlLimits limits_;

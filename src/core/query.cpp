@@ -142,12 +142,13 @@ std::string_view query_kind_name(QueryKind kind) {
         case QueryKind::Quote: return "quote";
         case QueryKind::Metrics: return "metrics";
         case QueryKind::Report: return "report";
+        case QueryKind::Jobs: return "jobs";
     }
     return "balance";
 }
 
 std::optional<QueryKind> parse_query_kind(std::string_view name) {
-    for (QueryKind k : {QueryKind::Balance, QueryKind::Quote, QueryKind::Metrics, QueryKind::Report}) {
+    for (QueryKind k : {QueryKind::Balance, QueryKind::Quote, QueryKind::Metrics, QueryKind::Report, QueryKind::Jobs}) {
         if (query_kind_name(k) == name) return k;
     }
     return std::nullopt;
@@ -174,6 +175,7 @@ std::string_view report_group_name(ReportGroup group) {
         case ReportGroup::Job: return "job";
         case ReportGroup::Day: return "day";
         case ReportGroup::Month: return "month";
+        case ReportGroup::Cluster: return "cluster";
     }
     return "user";
 }
@@ -184,6 +186,10 @@ std::string encode_query_args(const QueryArgs& a) {
     if (a.user) out += " user=" + encode_value(*a.user);
     if (a.since) out += " since=" + std::to_string(*a.since);
     if (a.until) out += " until=" + std::to_string(*a.until);
+    if (!a.job_ids.empty()) {
+        out += " jobs=";
+        for (std::size_t i = 0; i < a.job_ids.size(); ++i) out += (i ? "," : "") + std::to_string(a.job_ids[i]);
+    }
     return out;
 }
 
@@ -215,6 +221,20 @@ std::optional<QueryArgs> parse_query_args(std::string_view text, std::string* er
             auto t = to_int(f, key);
             if (!t) return fail("the report's " + key + " is not a time");
             (key == "since" ? a.since : a.until) = *t;
+        } else if (key == "jobs") {
+            std::size_t pos = 0;
+            while (pos <= value.size()) {
+                std::size_t comma = value.find(',', pos);
+                if (comma == std::string::npos) comma = value.size();
+                const std::string word = value.substr(pos, comma - pos);
+                std::uint32_t id = 0;
+                auto [p, ec] = std::from_chars(word.data(), word.data() + word.size(), id);
+                if (word.empty() || ec != std::errc() || p != word.data() + word.size() || id == 0) {
+                    return fail("the job ids are not numbers");
+                }
+                a.job_ids.push_back(id);
+                pos = comma + 1;
+            }
         }
         // Other words: from a newer grantctl; ignored.
     }
@@ -249,7 +269,9 @@ AwardStatus award_status(const Award& award, const AwardUsageView& usage, DayNum
         s.budget = usage.funding->budget;
         s.tranches = usage.funding->tranches;
     }
-    s.held = usage.held;
+    // Several clusters: the others' holds as of their last lease renewal too.
+    s.held = add_saturating(usage.held, usage.other_clusters_held);
+    s.lease = usage.lease;
     s.running_jobs = usage.running_jobs;
     s.pending_jobs = usage.pending_jobs;
     s.valid_from = award.valid.from;
@@ -273,6 +295,7 @@ std::string encode_answer(const Answer& a) {
         if (s.valid_from) l.add("from", format_date(*s.valid_from));
         if (s.valid_until) l.add("until", format_date(*s.valid_until));
         l.add("state", s.state);
+        if (s.lease) l.add("lease", *s.lease);
         out += l.done();
         for (const NodePrice& p : s.node_prices) {
             Line n("price");
@@ -349,10 +372,27 @@ std::string encode_answer(const Answer& a) {
                    .add("update_requests", a.passes->update_requests)
                    .done();
     }
-    out += Line("end")
-               .add("awards", static_cast<std::int64_t>(a.awards.size()))
-               .add("reports", static_cast<std::int64_t>(a.reports.size()))
-               .done();
+    for (const JobRow& j : a.jobs) {
+        out += Line("job")
+                   .add("id", static_cast<std::int64_t>(j.job_id))
+                   .add("user", j.user)
+                   .add("award", j.award)
+                   .add("partition", j.partition)
+                   .add("state", job_state_name(j.state))
+                   .add("charged", j.charged ? 1 : 0)
+                   .add("amount", j.amount)
+                   .add("unit", unit_name(j.unit))
+                   .add("chips", j.chips)
+                   .add("tasks", j.tasks)
+                   .add("seconds", j.seconds)
+                   .add("start", j.start)
+                   .add("end", j.end)
+                   .done();
+    }
+    Line end("end");
+    end.add("awards", static_cast<std::int64_t>(a.awards.size())).add("reports", static_cast<std::int64_t>(a.reports.size()));
+    if (a.kind == QueryKind::Jobs) end.add("jobs", static_cast<std::int64_t>(a.jobs.size()));
+    out += end.done();
     return out;
 }
 
@@ -413,6 +453,11 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
                 return fail("an award line of the controller's answer has a bad date");
             }
             s.state = get(f, "state");
+            if (f.count("lease")) {
+                auto lease = to_int(f, "lease");
+                if (!lease) return fail("an award line of the controller's answer has a bad lease");
+                s.lease = *lease;
+            }
             a.awards.push_back(std::move(s));
         } else if (rec->type == "price") {
             if (a.awards.empty() || a.awards.back().id != get(f, "award")) {
@@ -566,6 +611,31 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             auto all = to_int(f, "all"), full = to_int(f, "full"), update_requests = to_int(f, "update_requests");
             if (!all || !full || !update_requests) return fail("the passes line of the controller's answer lacks a field");
             a.passes = PassCounters{*all, *full, *update_requests};
+        } else if (rec->type == "job") {
+            JobRow j;
+            auto id = to_int(f, "id"), charged = to_int(f, "charged"), amount = to_int(f, "amount");
+            auto chips = to_int(f, "chips"), tasks = to_int(f, "tasks"), seconds = to_int(f, "seconds");
+            auto start = to_int(f, "start"), end = to_int(f, "end");
+            auto state = parse_job_state(get(f, "state"));
+            auto unit = parse_unit_name(get(f, "unit"));
+            if (!id || *id <= 0 || *id > UINT32_MAX || !charged || !amount || !chips || !tasks || !seconds || !start ||
+                !end || !state || !unit) {
+                return fail("a job line of the controller's answer lacks a field");
+            }
+            j.job_id = static_cast<std::uint32_t>(*id);
+            j.user = get(f, "user");
+            j.award = get(f, "award");
+            j.partition = get(f, "partition");
+            j.state = *state;
+            j.charged = *charged != 0;
+            j.amount = *amount;
+            j.unit = *unit;
+            j.chips = *chips;
+            j.tasks = *tasks;
+            j.seconds = *seconds;
+            j.start = *start;
+            j.end = *end;
+            a.jobs.push_back(std::move(j));
         } else if (rec->type == "end") {
             auto count = to_int(f, "awards");
             if (!count || *count != static_cast<std::int64_t>(a.awards.size())) {
@@ -575,6 +645,10 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             auto reports = to_int(f, "reports");
             if ((reports && *reports != static_cast<std::int64_t>(a.reports.size())) ||
                 (!reports && !a.reports.empty())) {
+                return fail("the controller's answer arrived incomplete");
+            }
+            auto jobs = to_int(f, "jobs");
+            if ((jobs && *jobs != static_cast<std::int64_t>(a.jobs.size())) || (!jobs && a.kind == QueryKind::Jobs)) {
                 return fail("the controller's answer arrived incomplete");
             }
             for (std::size_t i = 0; i < a.reports.size(); ++i) {

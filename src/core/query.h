@@ -19,6 +19,7 @@
 #include "decimal.h"
 #include "decision.h"
 #include "forecast.h"
+#include "job_rows.h"
 #include "policy.h"
 #include "report.h"
 
@@ -28,7 +29,7 @@ inline constexpr char kQueryVariable[] = "SLURM_GRANTS_QUERY";
 // The question's parameters (QueryArgs), "key=value" words, percent-encoded.
 inline constexpr char kQueryArgsVariable[] = "SLURM_GRANTS_QUERY_ARGS";
 
-enum class QueryKind { Balance, Quote, Metrics, Report };
+enum class QueryKind { Balance, Quote, Metrics, Report, Jobs };
 
 std::string_view query_kind_name(QueryKind kind);
 std::optional<QueryKind> parse_query_kind(std::string_view name);
@@ -45,7 +46,8 @@ struct QueryArgs {
     std::optional<std::string> award;      // report: the award (required for a PI)
     ReportGroup by = ReportGroup::User;    // report
     std::optional<std::int64_t> since, until;  // report: epoch seconds, as LedgerFilter
-    std::optional<std::string> user;           // report: only this member's charges
+    std::optional<std::string> user;           // report: only this member's charges; jobs: -u
+    std::vector<std::uint32_t> job_ids;        // jobs: -j (empty: any)
 };
 std::string encode_query_args(const QueryArgs& args);
 // The value of SLURM_GRANTS_QUERY_ARGS (nullopt with *error on a bad word).
@@ -82,6 +84,10 @@ struct AwardStatus {
     std::vector<MemberStatus> members;
     // The burn rate and run-out day, when the controller knows the charges.
     std::optional<Forecast> forecast;
+    // Several clusters sharing one ledger (lease.h): what this cluster may
+    // commit of the award, its holds included; charged and left are the
+    // award's across every cluster.
+    std::optional<Ticks> lease;
 
     Ticks left() const;  // budget - charged - held, may be negative after a debit
 };
@@ -114,6 +120,7 @@ struct Answer {
     std::optional<QuoteResult> quote;  // quote
     std::vector<AwardReport> reports;  // report
     std::optional<PassCounters> passes;  // metrics
+    std::vector<JobRow> jobs;          // jobs
 };
 
 std::string unit_name(Budget::Unit unit);  // "chip_hours" / "usd"

@@ -3,6 +3,7 @@
 #include <map>
 #include <utility>
 
+#include "charge_date.h"
 #include "cost_model.h"
 
 namespace grants {
@@ -12,6 +13,7 @@ std::optional<ReportGroup> parse_report_group(const std::string& name) {
     if (name == "job") return ReportGroup::Job;
     if (name == "day") return ReportGroup::Day;
     if (name == "month") return ReportGroup::Month;
+    if (name == "cluster") return ReportGroup::Cluster;
     return std::nullopt;
 }
 
@@ -43,10 +45,13 @@ std::vector<AwardReport> build_report(const ReportInput& in) {
                 add_charge(b.by_key[c.user], c);
                 break;
             case ReportGroup::Day:
-                add_charge(b.by_key[format_date(in.day_of(c.recorded_at))], c);
+                add_charge(b.by_key[format_date(charge_day(c, in.day_of))], c);
                 break;
             case ReportGroup::Month:
-                add_charge(b.by_key[format_date(in.day_of(c.recorded_at)).substr(0, 7)], c);
+                add_charge(b.by_key[format_date(charge_day(c, in.day_of)).substr(0, 7)], c);
+                break;
+            case ReportGroup::Cluster:
+                add_charge(b.by_key[c.cluster], c);
                 break;
             case ReportGroup::Job: {
                 ReportRow row;
@@ -215,9 +220,9 @@ bool stream_report(const Ledger& ledger, const ReportQuery& q, ReportSink& sink,
         std::uint32_t job = 0;
         bool first = true;
         if (!ledger.each_charge_by_award(
-                q.filter,
+                charges_superset(q.filter),
                 [&](const ChargeRecord& c) {
-                    if (!in_order) return;
+                    if (!in_order || !charge_in_period(c, q.filter)) return;
                     const bool again = !first && c.award == award && c.job_id == job;
                     if (!merger.enter(c.award)) {
                         in_order = false;
@@ -235,19 +240,8 @@ bool stream_report(const Ledger& ledger, const ReportQuery& q, ReportSink& sink,
                 error)) {
             return false;
         }
-    } else {
-        // By month: the days of one month arrive one after another (award, then day order).
-        const bool by_month = q.group == ReportGroup::Month;
-        const ChargeGrouping by =
-            q.group == ReportGroup::Day || by_month ? ChargeGrouping::Day : ChargeGrouping::User;
-        std::function<std::int64_t(std::int64_t)> day_of;
-        if (by == ChargeGrouping::Day) {
-            if (!q.day_of) {
-                if (error) *error = "no day function for a report by day";
-                return false;
-            }
-            day_of = [&q](std::int64_t epoch) -> std::int64_t { return q.day_of(epoch); };
-        }
+    } else if (q.group == ReportGroup::User && !q.filter.since && !q.filter.until) {
+        // No period: the database sums each user's charges (no dating involved).
         ReportRow row;
         std::string row_award;
         bool have_row = false;
@@ -261,25 +255,66 @@ bool stream_report(const Ledger& ledger, const ReportQuery& q, ReportSink& sink,
             have_row = false;
         };
         if (!ledger.charge_sums(
-                by, q.filter, day_of,
+                ChargeGrouping::User, q.filter, nullptr,
                 [&](const ChargeSum& s) {
                     if (!in_order) return;
-                    std::string key = by == ChargeGrouping::Day ? format_date(static_cast<DayNumber>(s.day)) : s.user;
-                    if (by_month) key.resize(7);
-                    ReportRow sums;
-                    sums.runs = s.runs;
-                    sums.chip_seconds = s.chip_seconds;
-                    sums.chip_hours = s.chip_hours;
-                    sums.usd = s.usd;
-                    if (have_row && by_month && row_award == s.award && row.key == key) {
-                        add_row(row, sums);
-                        return;
-                    }
                     flush();
-                    row = sums;
-                    row.key = std::move(key);
+                    row = ReportRow{};
+                    row.runs = s.runs;
+                    row.chip_seconds = s.chip_seconds;
+                    row.chip_hours = s.chip_hours;
+                    row.usd = s.usd;
+                    row.key = s.user;
                     row_award = s.award;
                     have_row = true;
+                },
+                error)) {
+            return false;
+        }
+        flush();
+    } else {
+        // A period or days: each charge is dated by its run's start
+        // (charge_date.h), which the ledger's sums cannot group by; the
+        // charges come one at a time in award order and one award's groups
+        // are kept (memory for its users or days, not its charges).
+        const bool by_day = q.group == ReportGroup::Day || q.group == ReportGroup::Month;
+        if (by_day && !q.day_of) {
+            if (error) *error = "no day function for a report by day";
+            return false;
+        }
+        std::map<std::string, ReportRow> groups;
+        std::string award;
+        bool have_award = false;
+        auto flush = [&] {
+            if (!have_award || !in_order) return;
+            if (!merger.enter(award)) {
+                in_order = false;
+                return;
+            }
+            for (auto& [key, row] : groups) {
+                row.key = key;
+                merger.row(row);
+            }
+            groups.clear();
+            have_award = false;
+        };
+        if (!ledger.each_charge_by_award(
+                charges_superset(q.filter),
+                [&](const ChargeRecord& c) {
+                    if (!in_order || !charge_in_period(c, q.filter)) return;
+                    if (have_award && c.award != award) flush();
+                    award = c.award;
+                    have_award = true;
+                    std::string key;
+                    if (by_day) {
+                        key = format_date(charge_day(c, q.day_of));
+                        if (q.group == ReportGroup::Month) key.resize(7);
+                    } else if (q.group == ReportGroup::Cluster) {
+                        key = c.cluster;
+                    } else {
+                        key = c.user;
+                    }
+                    add_charge(groups[key], c);
                 },
                 error)) {
             return false;

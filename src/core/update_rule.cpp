@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "admin_comment.h"
 #include "award_id.h"
 
 namespace grants {
@@ -122,6 +123,30 @@ UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool led
     v.extra_chips = std::max<std::int64_t>(0, d.chips * jobs - own_chips);
     v.set_deadline = d.set_deadline;
     return v;
+}
+
+std::int64_t limit_after_end_time_change(std::int64_t limit_minutes, std::int64_t old_end, std::int64_t new_end) {
+    const std::int64_t delta = new_end - old_end;
+    return std::max<std::int64_t>(0, limit_minutes + (delta + 30) / 60);
+}
+
+UpdateWriteBack update_write_back(const UpdateVerdict& verdict, const JobUpdate& update,
+                                  const std::string& job_comment, const char* requested_comment, bool running,
+                                  bool sets_deadline) {
+    UpdateWriteBack w;
+    if (requested_comment && !update.wanted && update.award) {
+        w.admin_comment = keeping_plugin_tags(requested_comment, job_comment, *update.award);
+    }
+    if (verdict.award.empty()) return w;  // out of scope, or not checked (on_error=open)
+    if (verdict.award_changed && !requested_comment) w.admin_comment = with_award_tag(job_comment, verdict.award);
+    if (verdict.set_deadline && !running && (verdict.award_changed || sets_deadline)) {
+        w.deadline = *verdict.set_deadline;
+        const std::string comment = w.admin_comment ? *w.admin_comment
+                                    : requested_comment ? std::string(requested_comment)
+                                                        : job_comment;
+        w.admin_comment = with_deadline_tag(comment, *verdict.set_deadline);
+    }
+    return w;
 }
 
 }  // namespace grants

@@ -80,4 +80,28 @@ bool lets_rerun_start(const PendingRerun& job, bool releases, std::int64_t new_b
 UpdateVerdict decide_update(const PolicyState& state, bool usage_known, bool ledger_ok, const JobUpdate& update,
                             const UsageLookup& usage);
 
+// `scontrol update EndTime=` of a running job: Slurm moves its time limit by
+// the same amount, rounded to minutes (job_mgr.c), never below 0.
+std::int64_t limit_after_end_time_change(std::int64_t limit_minutes, std::int64_t old_end, std::int64_t new_end);
+
+// What an accepted update writes back into the job besides Slurm's own
+// change: the AdminComment (nullopt: as the update leaves it) and the
+// deadline (nullopt: untouched).
+struct UpdateWriteBack {
+    std::optional<std::string> admin_comment;
+    std::optional<std::int64_t> deadline;
+};
+// - An operator rewriting the AdminComment keeps the plugin's tags unless the
+//   new comment names another award.
+// - A changed award is tagged (unless the operator wrote the comment).
+// - Another award, or an operator's later Deadline=: a queued job must still
+//   not run past its award's end (Slurm takes deadlines only from operators,
+//   and only for jobs not running): the award's end, tagged.
+// requested_comment: the update's AdminComment (nullptr: none);
+// sets_deadline: the update carries a Deadline=.
+UpdateWriteBack update_write_back(const UpdateVerdict& verdict, const JobUpdate& update,
+                                  const std::string& job_comment, const char* requested_comment, bool running,
+                                  bool sets_deadline);
+
+
 }  // namespace grants

@@ -173,6 +173,7 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
             if (reported != job.approval) out.approvals_seen.insert(job.approval);
             reported = job.approval;
         }
+        if (job.elsewhere) continue;  // held and charged by the cluster that runs it
 
         // A run we saw earlier that is no longer this job's current run ended:
         // Slurm requeued the job and wiped the run from its record.
@@ -278,6 +279,23 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
                 u.held = add_saturating(u.held, max_cost);
                 u.live_jobs += tasks;
                 u.live_chips += chips * tasks;
+                JobRow row;
+                row.job_id = job.job_id;
+                row.user = job.user;
+                row.award = job.award;
+                row.partition = job.partition;
+                const bool running = job.phase == JobObservation::Phase::Running;
+                row.state = running ? JobRow::State::Running : JobRow::State::Pending;
+                row.amount = max_cost;
+                const Award* award = policy.find_award(job.award);
+                row.unit = award ? award->budget.unit : Budget::Unit::ChipHours;
+                row.chips = chips;
+                row.tasks = tasks;
+                if (running && job.start_time > 0 && !booting) {
+                    row.start = job.start_time;
+                    row.seconds = std::max<std::int64_t>(0, now - job.start_time - job.suspended_seconds);
+                }
+                out.snapshot.jobs.push_back(std::move(row));
                 break;
             }
             case JobObservation::Phase::Finished: {
@@ -306,6 +324,19 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
         tally.held = add_saturating(tally.held, held);
         UserTally& u = tally.users[charge.user];
         u.held = add_saturating(u.held, held);
+        JobRow row;
+        row.job_id = charge.job_id;
+        row.user = charge.user;
+        row.award = charge.award;
+        row.partition = charge.partition;
+        row.state = JobRow::State::Finished;
+        row.amount = held;
+        row.unit = unit;
+        row.chips = charge.chips;
+        row.seconds = charge.seconds;
+        row.start = charge.run_start;
+        row.end = charge.run_start + charge.seconds;
+        out.snapshot.jobs.push_back(std::move(row));
     }
     // Forget jobs Slurm has purged.
     for (auto it = prices_.begin(); it != prices_.end();) {
@@ -362,6 +393,11 @@ AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award
     const Award* a = policy.find_award(award);
     AwardUsageView v;
     std::lock_guard<std::mutex> lock(mutex_);
+    if (leasing_) {
+        auto l = leases_.find(award);
+        v.lease = l == leases_.end() ? 0 : l->second.amount;
+        if (auto o = others_held_.find(award); o != others_held_.end()) v.other_clusters_held = o->second;
+    }
     if (a) {
         if (auto f = funding_.find(award); f != funding_.end()) {
             v.funding = f->second;
@@ -514,7 +550,52 @@ void UsageTracker::add_charges(const std::vector<ChargeRecord>& inserted) {
         ChargeTotals& t = totals_[c.award];
         t.chip_hours = add_saturating(t.chip_hours, c.chip_hours);
         if (c.usd > 0) t.usd = add_saturating(t.usd, c.usd);
+        if (leasing_) {
+            if (auto l = leases_.find(c.award); l != leases_.end()) {
+                l->second.amount = std::max<Ticks>(0, l->second.amount - lease_charge(l->second.unit, c.chip_hours, c.usd));
+            }
+        }
     }
+}
+
+void UsageTracker::enable_leases() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    leasing_ = true;
+}
+
+bool UsageTracker::leases_enabled() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return leasing_;
+}
+
+void UsageTracker::set_leases(const std::vector<LeaseRow>& mine, const std::map<std::string, Ticks>& others_held) {
+    std::unordered_map<std::string, Ticks> others(others_held.begin(), others_held.end());
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const LeaseRow& r : mine) leases_[r.award] = LocalLease{r.unit, r.amount};
+    others_held_.swap(others);
+}
+
+std::optional<Ticks> UsageTracker::lease(const std::string& award) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!leasing_) return std::nullopt;
+    auto l = leases_.find(award);
+    return l == leases_.end() ? 0 : l->second.amount;
+}
+
+void UsageTracker::note_lease_demand(const std::string& award, Ticks amount, std::int64_t now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Demand& d = demands_[award];
+    if (now - d.at > 60 || amount > d.amount) d.amount = amount;
+    d.at = now;
+}
+
+std::map<std::string, Ticks> UsageTracker::lease_demands(std::int64_t now, std::int64_t memory) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::map<std::string, Ticks> out;
+    for (const auto& [award, d] : demands_) {
+        if (now - d.at <= memory) out[award] = d.amount;
+    }
+    return out;
 }
 
 std::map<std::string, ChargeTotals> UsageTracker::totals() const {
@@ -536,6 +617,11 @@ void UsageTracker::admit_rerun(std::uint32_t job_id, std::uint32_t attempt) {
 std::vector<std::pair<std::uint32_t, std::uint32_t>> UsageTracker::admitted_reruns() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return {admitted_reruns_.begin(), admitted_reruns_.end()};
+}
+
+std::shared_ptr<const UsageSnapshot> UsageTracker::snapshot_ptr() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return snapshot_;
 }
 
 UsageSnapshot UsageTracker::snapshot() const {

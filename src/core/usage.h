@@ -27,7 +27,9 @@
 #include "instance_types.h"
 #include "decision.h"
 #include "funding.h"
+#include "job_rows.h"
 #include "job_shape.h"
+#include "lease.h"
 #include "ledger.h"
 #include "policy.h"
 #include "rerun_admission.h"
@@ -55,6 +57,11 @@ struct JobObservation {
     // Allocated, its (cloud) nodes still booting: start_time is the
     // allocation's, and Slurm resets it when the nodes are up.
     bool configuring = false;
+    // Federation: a job another cluster runs or holds (its copy here was
+    // revoked when it started elsewhere, or is a sibling's pending copy of a
+    // job submitted elsewhere): neither held nor charged here. The cluster
+    // that runs it holds and charges it; its origin holds it until then.
+    bool elsewhere = false;
     std::int64_t time_limit_minutes = 0;  // kSaturatedCount when INFINITE
     JobShape shape;             // nodes are the allocated count once started
     std::uint64_t approval = 0; // marker of the approval that created the job; 0 none
@@ -80,6 +87,9 @@ struct AwardTally {
 
 struct UsageSnapshot {
     std::unordered_map<std::string, AwardTally> awards;
+    // Every live run on an award (pending, running, finished but not yet in
+    // the ledger) with what it holds, for grantctl jobs (job_rows.h).
+    std::vector<JobRow> jobs;
 };
 
 struct PassResult {
@@ -222,6 +232,8 @@ public:
     void add_charges(const std::vector<ChargeRecord>& inserted);
     std::map<std::string, ChargeTotals> totals() const;
     UsageSnapshot snapshot() const;
+    // The last snapshot, shared (nothing copied under the lock): grantctl jobs.
+    std::shared_ptr<const UsageSnapshot> snapshot_ptr() const;
 
     // Re-runs of requeued jobs the budget admitted (run_tracker.h), by job:
     // the attempt (restart count). The accounting pass admits them, and so
@@ -238,6 +250,21 @@ public:
             it = present(it->first) ? std::next(it) : admitted_reruns_.erase(it);
         }
     }
+    // Several clusters sharing one ledger (lease.h). Once enabled, view()
+    // gives every award this cluster's lease of it (0 before the first
+    // renewal), and add_charges takes each charge out of its award's lease,
+    // as the ledger does in the charge's transaction.
+    void enable_leases();
+    bool leases_enabled() const;
+    // mine: this cluster's rows; others_held: per award, what the other
+    // clusters held at their last renewal (counted as held by the award).
+    void set_leases(const std::vector<LeaseRow>& mine, const std::map<std::string, Ticks>& others_held = {});
+    std::optional<Ticks> lease(const std::string& award) const;
+    // A submission refused for want of lease: what it needed, remembered
+    // for memory seconds so that renewals ask for it (the largest per award).
+    void note_lease_demand(const std::string& award, Ticks amount, std::int64_t now);
+    std::map<std::string, Ticks> lease_demands(std::int64_t now, std::int64_t memory = 60) const;
+
     // Each member's live jobs and holds in the last snapshot (a PI's balance):
     // jobs approved since are in the award's totals, not yet here.
     std::unordered_map<std::string, UserTally> members(const std::string& award) const;
@@ -285,6 +312,18 @@ private:
     std::unordered_map<std::string, std::shared_ptr<const Funding>> funding_;
     std::uint64_t next_approval_ = 1;
     std::unordered_map<std::uint32_t, std::uint32_t> admitted_reruns_;
+    struct LocalLease {
+        std::string unit;
+        Ticks amount = 0;
+    };
+    bool leasing_ = false;
+    std::unordered_map<std::string, LocalLease> leases_;
+    std::unordered_map<std::string, Ticks> others_held_;
+    struct Demand {
+        Ticks amount = 0;
+        std::int64_t at = 0;
+    };
+    std::unordered_map<std::string, Demand> demands_;
 };
 
 // The charged amount of a ledger total in an award's budget unit.

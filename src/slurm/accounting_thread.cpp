@@ -21,16 +21,20 @@ namespace grants::slurmctld {
 
 AccountingThread::AccountingThread(PolicyStore& policy, UsageTracker& tracker, IdentityCache& identities,
                                    std::string ledger_path, std::string cluster, bool first_start,
-                                   std::mutex& decide)
+                                   std::mutex& decide, LedgerConfig ledger)
     : policy_(policy),
       tracker_(tracker),
       identities_(identities),
       decide_(decide),
       ledger_path_(std::move(ledger_path)),
+      ledger_config_(std::move(ledger)),
       cluster_(cluster),
       accountant_(std::move(cluster)),
       had_ledger_(!first_start),
-      spool_path_(ledger_path_ + ".uncommitted") {}
+      spool_path_(ledger_path_ + ".uncommitted") {
+    if (ledger_config_.backend == LedgerBackend::Mysql) ledger_path_ = "(mysql, " + ledger_config_.credentials + ")";
+    lease_settings_.timeout = ledger_config_.lease_timeout;
+}
 
 AccountingThread::~AccountingThread() {
     if (!stop(std::chrono::milliseconds(10'000))) log_error("accounting thread did not stop; left running");
@@ -107,6 +111,7 @@ std::vector<uid_t> AccountingThread::trusted_owners() const {
 // forget every charge): the admin restores it, or creates an empty file to
 // start a new one.
 bool AccountingThread::ensure_ledger() {
+    if (ledger_config_.backend == LedgerBackend::Mysql) return ensure_shared_ledger();
     LedgerHealth health = check_ledger_file(ledger_path_, ledger_ ? &opened_ : nullptr, trusted_owners());
     if (health.replaced) {
         log_info("ledger " + ledger_path_ + " was replaced by another file; reopening it");
@@ -139,6 +144,36 @@ bool AccountingThread::ensure_ledger() {
         return false;
     }
     opened_ = FileIdentity{st.st_dev, st.st_ino};
+    had_ledger_ = true;
+    tracker_.set_totals(std::move(totals));
+    funding_stale_ = true;
+    book_stale_ = true;
+    if (!ledger_->data_version(&data_version_, &error)) data_version_ = -1;
+    mark_usable();
+    return true;
+}
+
+// The shared ledger (grants.yaml ledger: { backend: mysql }): no file to
+// watch; a lost connection fails the writes (charges stay spooled and held)
+// and the ledger reconnects by itself on the next call.
+bool AccountingThread::ensure_shared_ledger() {
+    if (ledger_) {
+        mark_usable();
+        return true;
+    }
+    // The spool of charges not yet written stays local, beside where the
+    // SQLite ledger would be.
+    auto slash = spool_path_.rfind('/');
+    if (slash != std::string::npos && slash > 0) ::mkdir(spool_path_.substr(0, slash).c_str(), 0700);
+    std::string error;
+    ledger_ = open_ledger(ledger_config_, "", trusted_owners(), false, &error);
+    std::map<std::string, ChargeTotals> totals;
+    if (ledger_ && !ledger_->totals(&totals, &error)) ledger_.reset();
+    if (!ledger_) {
+        report_problem(error);
+        return false;
+    }
+    ledger_path_ = ledger_->path();
     had_ledger_ = true;
     tracker_.set_totals(std::move(totals));
     funding_stale_ = true;
@@ -642,6 +677,99 @@ void AccountingThread::forget_instances() {
     instances_touched_.clear();
 }
 
+void AccountingThread::renew_leases(const std::shared_ptr<const Policy>& policy, std::int64_t now) {
+    if (!ledger_ || !ledger_->shared() || !in_control_.load()) return;
+    if (!tracker_.leases_enabled()) tracker_.enable_leases();
+    const std::map<std::string, Ticks> demands = tracker_.lease_demands(now);
+    if (demands.empty() && now - leases_at_ < kLeaseEvery) return;
+    const std::map<std::string, ChargeTotals> totals = tracker_.totals();
+    std::vector<LeaseNeed> needs;
+    std::vector<std::string> awards;
+    needs.reserve(policy->awards.size());
+    for (const auto& [id, award] : policy->awards) {
+        AwardUsageView view = tracker_.view(*policy, id, "");
+        LeaseNeed n;
+        n.award = id;
+        n.unit = award.budget.unit;
+        n.held = view.held;
+        view.held = 0;
+        const BudgetRoom room = budget_room(award, view);
+        n.budget = room.budget_ticks;
+        n.charged_seen = view.charged;
+        if (auto t = totals.find(id); t != totals.end()) n.total_seen = charged_in_unit(t->second, award.budget.unit);
+        if (auto d = demands.find(id); d != demands.end()) n.demand = d->second;
+        awards.push_back(id);
+        needs.push_back(std::move(n));
+    }
+    std::vector<LeaseRow> mine;
+    std::map<std::string, Ticks> others_held;
+    std::string error;
+    const bool ok = ledger_->update_leases(awards, [&](const LeaseSnapshot& snapshot) {
+        std::vector<LeaseRow> rows = plan_leases(cluster_, needs, snapshot, now, lease_settings_);
+        others_held = other_clusters_held(cluster_, needs, snapshot);
+        mine.clear();
+        for (const LeaseRow& r : rows) {
+            if (r.cluster == cluster_) mine.push_back(r);
+            else log_info("lease of award " + r.award + " by cluster " + r.cluster + " reclaimed: silent for over " +
+                          std::to_string(lease_settings_.timeout) + " s; it keeps what backs its jobs");
+        }
+        return rows;
+    }, &error);
+    if (!ok) {
+        // Decisions go on within the leases this cluster has.
+        if (error != lease_error_) log_error("cannot renew the leases in " + ledger_path_ + ": " + error +
+                                             "; this cluster decides within the leases it has");
+        lease_error_ = error;
+        return;
+    }
+    if (!lease_error_.empty()) log_info("leases renewed in " + ledger_path_ + " again");
+    lease_error_.clear();
+    tracker_.set_leases(mine, others_held);
+    leases_at_ = now;
+}
+
+void AccountingThread::audit_policy(const std::shared_ptr<const Policy>& policy) {
+    if (policy && policy != audited_policy_) {
+        audited_policy_ = policy;
+        PendingAudit p;
+        p.at = std::time(nullptr);
+        p.fields = audited_fields(*policy);
+        for (const auto& [id, award] : policy->awards) {
+            p.files[id] = award.file;
+            audit_files_[id] = award.file;
+        }
+        // Not in control: only the latest matters (the one in control records its own).
+        if (!in_control_.load()) pending_audits_.clear();
+        // A reload of the same awards (scontrol reconfigure) adds nothing to wait for.
+        if (pending_audits_.empty() || pending_audits_.back().fields != p.fields) pending_audits_.push_back(std::move(p));
+    }
+    if (!in_control_.load() || !ledger_) return;
+    while (!pending_audits_.empty()) {
+        PendingAudit& p = pending_audits_.front();
+        std::map<std::string, std::string> files = audit_files_;
+        for (const auto& [id, file] : p.files) files[id] = file;
+        std::vector<PolicyChange> recorded;
+        std::string error;
+        if (!ledger_->record_policy(cluster_, p.fields, files, "", p.at, &recorded, &error)) {
+            if (error != audit_error_) {
+                log_error("cannot record the policy's changes in " + ledger_path_ + ": " + error +
+                          "; kept and retried every pass");
+            }
+            audit_error_ = error;
+            return;
+        }
+        if (!audit_error_.empty()) log_info("policy changes recorded in " + ledger_path_ + " again");
+        audit_error_.clear();
+        std::size_t awards = 0;
+        for (const auto& c : recorded) awards += c.field == "award" ? 1 : 0;
+        if (!recorded.empty()) {
+            log_info("recorded " + std::to_string(recorded.size()) + " policy change(s) in the ledger (" +
+                     std::to_string(awards) + " award(s) added or removed)");
+        }
+        pending_audits_.pop_front();
+    }
+}
+
 void AccountingThread::pass() {
     auto state = policy_.current();
     if (state->policy) tell_partition_overlaps(state->policy);
@@ -657,9 +785,11 @@ void AccountingThread::pass() {
         // only what time or other processes change.
         ensure_ledger();
         if (!state->policy) return;
+        audit_policy(state->policy);
         notice_other_writers();
         observe_instances(state->policy);
         refresh_funding(state->policy, started);
+        renew_leases(state->policy, started);
         tracker_.expire_approvals(std::time(nullptr));
         ++idle_passes_;
         if (deferred) ++deferred_passes_;
@@ -788,6 +918,7 @@ void AccountingThread::pass() {
     // Every pass, so that new in-scope jobs follow enforce.on_error as soon as
     // the ledger becomes unusable, not only once a charge fails.
     const bool ledger_usable = ensure_ledger();
+    audit_policy(state->policy);
     notice_other_writers();
     if (ledger_usable) observe_instances(state->policy);
     if (!result.charges.empty() && ledger_usable) {
@@ -831,6 +962,7 @@ void AccountingThread::pass() {
     // charges that failed are retried by the next full pass.
     const bool settled = result.charges.empty() && result.reruns.empty();
     publish_and_admit_reruns(*state->policy, result, now, copied_from);
+    renew_leases(state->policy, now);
     if (stamp.recovered && !usage_known_.load()) {
         usage_known_ = true;
         log_info("usage known: holds of " + std::to_string(jobs.size()) + " job(s) read; budgets are checked again");

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <deque>
 #include <map>
 #include <set>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "core/identity_cache.h"
 #include "core/instance_time.h"
 #include "core/ledger.h"
+#include "core/ledger_config.h"
 #include "core/ledger_health.h"
 #include "core/charge_book.h"
 #include "core/funding_book.h"
@@ -40,8 +42,11 @@ public:
     // ledger is an error until the admin restores it or creates an empty file.
     // decide: what job_submit and job_modify hold from a decision to its
     // approval; re-runs of requeued jobs are admitted under it too.
+    // ledger_path: the SQLite ledger (and, for every backend, where the
+    // spool of charges not yet written lives beside it: <path>.uncommitted).
+    // ledger: grants.yaml's ledger: at start (mysql: the shared database).
     AccountingThread(PolicyStore& policy, UsageTracker& tracker, IdentityCache& identities, std::string ledger_path,
-                     std::string cluster, bool first_start, std::mutex& decide);
+                     std::string cluster, bool first_start, std::mutex& decide, LedgerConfig ledger = {});
     ~AccountingThread();
 
     void start(std::chrono::milliseconds interval);
@@ -89,6 +94,7 @@ private:
     bool only_submissions(const std::shared_ptr<const PolicyState>& state, const JobListStamp& stamp,
                           std::int64_t now) const;
     bool ensure_ledger();
+    bool ensure_shared_ledger();
     std::vector<uid_t> trusted_owners() const;
     void notice_other_writers();
     void notice_takeover(std::uintptr_t job_list);  // job_list: JobListStamp::list of this pass
@@ -106,12 +112,28 @@ private:
     void tell_partition_overlaps(const std::shared_ptr<const Policy>& policy);
     void observe_instances(const std::shared_ptr<const Policy>& policy);
     void forget_instances();
+    void renew_leases(const std::shared_ptr<const Policy>& policy, std::int64_t now);
+    // The policy audit (policy_audit.h): each policy loaded is queued with
+    // the time it was seen; the controller in control records the queue in
+    // order, and keeps what fails for the next pass (the ledger compares
+    // with its last recorded state, so a retry records nothing twice).
+    void audit_policy(const std::shared_ptr<const Policy>& policy);
+    struct PendingAudit {
+        std::int64_t at = 0;
+        PolicyFields fields;
+        std::map<std::string, std::string> files;
+    };
+    std::shared_ptr<const Policy> audited_policy_;
+    std::deque<PendingAudit> pending_audits_;
+    std::map<std::string, std::string> audit_files_;  // every award's file seen, for removed awards
+    std::string audit_error_;
 
     PolicyStore& policy_;
     UsageTracker& tracker_;
     IdentityCache& identities_;
     std::mutex& decide_;
     std::string ledger_path_;
+    LedgerConfig ledger_config_;
     std::string cluster_;
     UsageAccountant accountant_;
     std::vector<JobObservation> observed_;  // reused every pass (see observe_jobs)
@@ -145,6 +167,12 @@ private:
     // The ledger refused charges: it stays "not ok" (new in-scope jobs follow
     // enforce.on_error) until a write succeeds, however healthy the file looks.
     bool charges_failing_ = false;
+    // Several clusters (core/lease.h): when leases were last renewed, and
+    // the last renewal's error (logged once).
+    static constexpr std::int64_t kLeaseEvery = 5;
+    std::int64_t leases_at_ = 0;
+    std::string lease_error_;
+    LeaseSettings lease_settings_;
     std::string spool_path_;  // uncommitted charges (charge_spool.h)
     std::string spool_error_;
     ChargeSpool spooled_;  // what the spool file holds

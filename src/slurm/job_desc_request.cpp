@@ -6,6 +6,7 @@ extern "C" {
 
 #include "core/award_id.h"
 #include "core/award_request.h"
+#include "core/federation.h"
 
 namespace grants::slurmctld {
 
@@ -168,6 +169,7 @@ bool fill_request(const job_descriptor* job_desc, std::uint32_t submit_uid, Iden
     request->today = local_today(now);
     request->now = static_cast<std::int64_t>(now);
     request->day_end = local_day_end;
+    request->federation_origin = federation_origin(SubmitOrigin{submit_uid, d->job_id, d->fed_siblings_viable});
     return true;
 }
 

@@ -29,16 +29,19 @@ extern "C" {
 #include "core/decision.h"
 #include "core/forecast.h"
 #include "core/identity_cache.h"
+#include "core/job_rows.h"
 #include "core/paths.h"
 #include "core/policy_reloader.h"
 #include "core/policy_store.h"
 #include "core/query.h"
 #include "core/report.h"
+#include "core/submission.h"
 #include "core/unchecked_admission.h"
 #include "core/update_pass.h"
 #include "core/text.h"
 #include "core/update_rule.h"
 #include "core/usage.h"
+#include "core/wckey_rule.h"
 #include "grants_config.h"
 #include "slurmctld_bridge.h"
 
@@ -85,6 +88,7 @@ struct PluginState {
     // Which accepted updates ask for a full pass at once, and how often (update_pass.h).
     UpdatePassThrottle update_passes;
     std::atomic<long long> conf_seen{0};  // slurm_conf.last_update at the last reload request
+    std::atomic<bool> told_no_track_wckey{false};  // enforce.wckey without TrackWCKey: logged once
     // From 23.02 slurmctld may call job_submit and job_modify concurrently.
     // A decision and the approval it leads to must be one step, or two jobs
     // could both be approved against the same remaining budget.
@@ -130,15 +134,11 @@ int refuse(char** err_msg, const std::string& message) {
     return ESLURM_ACCOUNTING_POLICY;
 }
 
-// What the submit path concludes about a job before anything is written
-// back: sbatch and `grantctl quote` share it, so they agree.
-struct Outcome {
-    Decision decision;   // Untouched, Accept (apply it), Reject, AcceptUntagged
-    bool unchecked = false;  // Accept without a budget check (on_error=open): also marked
-    std::string log;     // submit logs this (a refusal or a degraded acceptance)
-    bool log_is_error = false;
+// What the submit path concludes about a job (core/submission.h), and the
+// request it read.
+struct Outcome : SubmissionVerdict {
     JobRequest request;
-    Budget::Unit unit = Budget::Unit::ChipHours;  // of decision.award, when known
+    bool wckey_is_award = false;  // enforce.wckey: award
 };
 
 Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_t now) {
@@ -148,59 +148,41 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
     auto current = state->policy.current();
     const Policy* policy = current->policy.get();
     if (!policy) {
-        o.decision = decide_without_policy(current->fallback, request);
-        o.log_is_error = true;
-        if (o.decision.verdict == Decision::Verdict::Reject) {
-            o.log = "job of uid " + std::to_string(submit_uid) + " refused: no usable grant policy (" +
-                    current->problem + ")";
-        } else if (o.decision.verdict == Decision::Verdict::AcceptUntagged) {
-            o.log = "on_error=open: job of uid " + std::to_string(submit_uid) +
-                    " accepted WITHOUT an award check: no usable grant policy (" + current->problem + ")";
-        }
+        static_cast<SubmissionVerdict&>(o) = decide_submission_without_policy(*current, request, submit_uid);
         return o;
     }
     if (!in_scope(*policy, request)) return o;
+    o.wckey_is_award = policy->wckey_is_award;
 
     std::string error;
     if (!ctld::fill_request(job_desc, submit_uid, state->identities, ctld::partition_facts, now, &request, &error,
                             policy->has_account_members() ? ctld::default_account : nullptr)) {
-        o.decision.verdict = Decision::Verdict::Reject;
-        o.decision.message = error;
+        static_cast<SubmissionVerdict&>(o) = refuse_unreadable_submission(std::move(error));
         return o;
     }
     request.node_types = state->accounting->node_types();
-
-    // While the ledger is unusable, and after a start, a reconfigure (23.11+
-    // re-executes slurmctld) or a takeover until the first pass has read the
-    // recovered jobs (every hold would read as zero), a decision that needs
-    // the award's usage follows enforce.on_error; with open the job is still
-    // tagged with its award and charged (core/unchecked_admission.h).
-    // Refusals that need no usage (no award, not a member, malformed) stand.
-    // Usage first: the pass that takes the ledger over after a (re)start
-    // opens it a few milliseconds after it claims it, and in between the
-    // ledger reads as unusable although only usage is not known yet (seen on
-    // 24.11 in a reconfigure storm: "ledger unavailable" instead of "try
-    // again in a moment").
-    const BudgetsUnknown unknown = !state->accounting->usage_known() ? BudgetsUnknown::UsageNotYetKnown
-                                   : !state->accounting->ledger_ok() ? BudgetsUnknown::LedgerUnusable
-                                                                     : BudgetsUnknown::No;
-    Admission a = admit(*policy, request, usage_lookup(*policy), unknown);
-    o.decision = std::move(a.decision);
-    o.unchecked = a.unchecked;
-    if (const Award* award = policy->find_award(o.decision.award)) o.unit = award->budget.unit;
-    if (!a.unchecked_because.empty()) {
-        o.log_is_error = true;
-        if (o.unchecked) {
-            o.log = "on_error=open: job of uid " + std::to_string(submit_uid) + " accepted on award " +
-                    o.decision.award + " WITHOUT a budget check (" + a.unchecked_because +
-                    "); tagged, held and charged as usual";
-        } else {
-            o.log = "job of uid " + std::to_string(submit_uid) + " refused: " + a.unchecked_because;
-        }
-    } else if (o.decision.verdict == Decision::Verdict::Reject) {
-        o.log = "rejected job of " + loggable(request.who.user) + ": " + o.decision.message;
+    // After a start, a reconfigure (23.11+ re-executes slurmctld) or a
+    // takeover, until the first pass has read the recovered jobs, every hold
+    // would read as zero; while the ledger is unusable likewise: what needs
+    // the award's usage follows enforce.on_error (core/unchecked_admission.h).
+    const BudgetsUnknown unknown = budgets_unknown(state->accounting->usage_known(), state->accounting->ledger_ok());
+    static_cast<SubmissionVerdict&>(o) =
+        decide_submission(*policy, request, submit_uid, unknown, usage_lookup(*policy));
+    if (o.decision.lease_demand > 0) {
+        // Refused for want of this cluster's lease alone: the next renewal,
+        // now, asks the other clusters for it (core/lease.h).
+        state->usage.note_lease_demand(o.decision.award, o.decision.lease_demand, static_cast<std::int64_t>(now));
+        state->accounting->wake();
     }
     return o;
+}
+
+// enforce.wckey: award without TrackWCKey=yes in slurm.conf: the jobs get
+// their WCKey, but slurmdbd groups nothing by it. Said once per start.
+void tell_if_wckeys_untracked() {
+    if (ctld::track_wckey() || state->told_no_track_wckey.exchange(true)) return;
+    ctld::log_error("enforce.wckey is 'award' but slurm.conf has no TrackWCKey=yes: jobs get their award's WCKey, "
+                    "but sreport's WCKey reports stay empty (set TrackWCKey=yes in slurm.conf and slurmdbd.conf)");
 }
 
 // The burn rate and run-out day of an award, from the charge book (nothing
@@ -250,6 +232,10 @@ void answer_report(const Policy& policy, const QueryArgs& args, const Identity& 
                          " (and Slurm operators) may see its report, and " + who.user + " is neither.";
         return;
     }
+    if (args.by == ReportGroup::Cluster) {
+        answer.refused = kReportByClusterNeedsLedger;
+        return;
+    }
     const ChargeBook& book = state->accounting->book();
     if (!book.loaded()) {
         answer.refused = "slurmctld has not read its ledger yet (it starts, or lost it); try again in a minute.";
@@ -268,6 +254,36 @@ void answer_report(const Policy& policy, const QueryArgs& args, const Identity& 
     AwardStatus status = award_status(*award, state->usage.view(policy, award->id, who.user), ctld::local_today(now));
     add_forecast(*award, args.window, now, status);
     answer.awards.push_back(std::move(status));
+}
+
+// grantctl jobs from a login node: the asker's jobs (or, for PIs, managers
+// and operators, others' as core/job_rows.h allows), live ones from the last
+// pass and charged ones from the charge book.
+void answer_jobs(const Policy& policy, const QueryArgs& args, const Identity& who, bool operator_asks,
+                 std::time_t now, Answer& answer) {
+    JobsQuestion question;
+    question.user = args.user;
+    question.award = args.award;
+    question.job_ids = args.job_ids;
+    question.since = args.since;
+    question.until = args.until;
+    const JobsScope scope = jobs_scope(policy, who.user, operator_asks, question);
+    if (!scope.refused.empty()) {
+        answer.refused = scope.refused;
+        return;
+    }
+    const ChargeBook& book = state->accounting->book();
+    if (!book.loaded()) {
+        answer.refused = "slurmctld has not read its ledger yet (it starts, or lost it); try again in a minute.";
+        return;
+    }
+    auto unit_of = [&policy](const std::string& id) {
+        const Award* a = policy.find_award(id);
+        return a ? a->budget.unit : Budget::Unit::ChipHours;
+    };
+    const std::vector<JobRow> charged = book.job_rows(scope, question, static_cast<std::int64_t>(now), unit_of);
+    const std::shared_ptr<const UsageSnapshot> live = state->usage.snapshot_ptr();
+    answer.jobs = select_job_rows(live->jobs, charged, scope, question, static_cast<std::int64_t>(now));
 }
 
 // grantctl's questions (core/query.h): answered from memory, always refused
@@ -326,6 +342,8 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
         answer.refused = "grantctl metrics shows every award: only root, SlurmUser and Slurm operators may run it.";
     } else if (*kind == QueryKind::Report) {
         answer_report(*policy, *args, who, ctld::is_operator(submit_uid), now, answer);
+    } else if (*kind == QueryKind::Jobs) {
+        answer_jobs(*policy, *args, who, ctld::is_operator(submit_uid), now, answer);
     } else {
         const DayNumber today = ctld::local_today(now);
         const std::shared_ptr<const NodeTypes> types = state->accounting->node_types();
@@ -396,6 +414,15 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     }
     ctld::replace_slurm_string(&job_desc->admin_comment,
                                with_award_tag(job_desc->admin_comment ? job_desc->admin_comment : "", d.award));
+    std::string message = d.message;
+    if (o.wckey_is_award) {
+        // The award is the accounting key: a --wckey of the user's is replaced (wckey_rule.h).
+        const SubmitWckey w = wckey_at_submit(
+            d.award, job_desc->wckey ? std::optional<std::string>(job_desc->wckey) : std::nullopt);
+        ctld::replace_slurm_string(&job_desc->wckey, w.wckey);
+        if (!w.note.empty()) message += (message.empty() ? "" : " ") + w.note;
+        tell_if_wckeys_untracked();
+    }
     if (o.unchecked) mark_unchecked(job_desc);
     if (d.set_time_limit_minutes) job_desc->time_limit = static_cast<uint32_t>(*d.set_time_limit_minutes);
     if (d.set_exclusive) job_desc->shared = JOB_SHARED_NONE;  // what sbatch --exclusive sends
@@ -409,7 +436,7 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     const std::int64_t jobs = std::max<std::int64_t>(o.request.shape.array_tasks, 1);
     std::uint64_t marker = state->usage.approve(d.award, o.request.who.user, d.hold, jobs, d.chips * jobs, now);
     ctld::set_spank_env(job_desc, ctld::kApprovalMarker, std::to_string(marker));
-    if (err_msg) *err_msg = ctld::slurm_strdup(d.message);
+    if (err_msg) *err_msg = ctld::slurm_strdup(message);
     return SLURM_SUCCESS;
 }
 
@@ -454,10 +481,8 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     }
     if (job_desc->end_time && job.running && job.end_time > 0 && u.shape.time_limit_minutes &&
         !u.shape.time_limit_infinite) {
-        // `scontrol update EndTime=` of a running job: Slurm moves its time
-        // limit by the same amount (rounded to minutes, as job_mgr.c does).
-        const std::int64_t delta = static_cast<std::int64_t>(job_desc->end_time) - job.end_time;
-        u.shape.time_limit_minutes = std::max<std::int64_t>(0, *u.shape.time_limit_minutes + (delta + 30) / 60);
+        u.shape.time_limit_minutes = limit_after_end_time_change(*u.shape.time_limit_minutes, job.end_time,
+                                                                 static_cast<std::int64_t>(job_desc->end_time));
     }
     apply_node_counts(u.shape, ctld::min_nodes_change(job_desc), ctld::max_nodes_change(job_desc));
     // GRES and task counts decide the chips on partitions that name a gres.
@@ -496,24 +521,37 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
         *reason = v.message;
         return ESLURM_ACCOUNTING_POLICY;
     }
-    if (job_desc->admin_comment && !u.wanted && u.award) {
-        // An admin rewriting the comment keeps the tags unless they name another award.
-        ctld::replace_slurm_string(&job_desc->admin_comment,
-                                   keeping_plugin_tags(job_desc->admin_comment, job.admin_comment, *u.award));
+    // enforce.wckey: the WCKey follows the award (wckey_rule.h).
+    std::optional<std::string> set_wckey;
+    if (policy && policy->wckey_is_award) {
+        WckeyChange c;
+        c.job_id = job.job_id;
+        c.award = !v.award.empty() ? v.award : u.award.value_or("");
+        c.award_changed = v.award_changed;
+        c.pending = job.pending;
+        if (job_desc->wckey) c.requested = std::string(job_desc->wckey);
+        c.current = job.wckey;
+        const WckeyVerdict wk = wckey_at_update(c);
+        if (!wk.log.empty()) {
+            if (wk.refused) {
+                ctld::log_error(wk.log + " (update by uid " + std::to_string(submit_uid) + ")");
+            } else {
+                ctld::log_info(wk.log);
+            }
+        }
+        if (wk.refused) {
+            *reason = wk.message;
+            return ESLURM_ACCOUNTING_POLICY;
+        }
+        set_wckey = wk.set;
     }
+    if (set_wckey) ctld::replace_slurm_string(&job_desc->wckey, *set_wckey);
+    const bool sets_deadline = job_desc->deadline > 0 && job_desc->deadline != static_cast<time_t>(NO_VAL);
+    const UpdateWriteBack w = update_write_back(v, u, job.admin_comment, job_desc->admin_comment, job.running,
+                                                sets_deadline);
+    if (w.admin_comment) ctld::replace_slurm_string(&job_desc->admin_comment, *w.admin_comment);
+    if (w.deadline) job_desc->deadline = static_cast<time_t>(*w.deadline);
     if (v.award.empty()) return SLURM_SUCCESS;  // out of scope, or not checked (on_error=open)
-    if (v.award_changed && !job_desc->admin_comment) {
-        job_desc->admin_comment = ctld::slurm_strdup(with_award_tag(job.admin_comment, v.award));
-    }
-    // Another award, or an operator's later Deadline=: the queued job must
-    // still not run past its award's end (Slurm takes deadlines only from
-    // operators, and only for jobs not running).
-    if (v.set_deadline && !job.running &&
-        (v.award_changed || (job_desc->deadline > 0 && job_desc->deadline != static_cast<time_t>(NO_VAL)))) {
-        job_desc->deadline = static_cast<time_t>(*v.set_deadline);
-        const char* comment = job_desc->admin_comment ? job_desc->admin_comment : job.admin_comment.c_str();
-        ctld::replace_slurm_string(&job_desc->admin_comment, with_deadline_tag(comment, *v.set_deadline));
-    }
     // A requeued job's new run let start here: admitted, as the accounting
     // pass would (it counts from its next pass on; the hold below until then).
     if (u.rerun_start) state->usage.admit_rerun(job.job_id, job.restart_count);
@@ -561,9 +599,16 @@ extern "C" int init(void) {
         state->reloader = std::make_unique<PolicyReloader>(state->policy, options, log_reloader);
         state->reloader->check(true, "start");
         state->reloader->start(kPolicyPollInterval);
-        state->accounting = std::make_unique<ctld::AccountingThread>(
-            state->policy, state->usage, state->identities, (save.empty() ? std::string(".") : save) + "/grants/ledger.db",
-            ctld::cluster_name(), first_start, state->decide);
+        // grants.yaml's ledger: is read once, here: another backend, file or
+        // cluster name takes a restart of slurmctld (docs/admin-guide.md).
+        LedgerConfig ledger;
+        if (auto current = state->policy.current(); current && current->policy) ledger = current->policy->ledger;
+        std::string ledger_path = (save.empty() ? std::string(".") : save) + "/grants/ledger.db";
+        if (ledger.backend == LedgerBackend::Sqlite && !ledger.path.empty()) ledger_path = ledger.path;
+        std::string cluster = ledger.cluster.empty() ? ctld::cluster_name() : ledger.cluster;
+        state->accounting = std::make_unique<ctld::AccountingThread>(state->policy, state->usage, state->identities,
+                                                                     ledger_path, cluster, first_start, state->decide,
+                                                                     ledger);
         state->accounting->start(kAccountingInterval);
         return SLURM_SUCCESS;
     });

@@ -26,6 +26,7 @@ std::string default_partition() { return grants_ctld_default_partition(); }
 std::string state_save_location() { return grants_ctld_state_save_location(); }
 std::uint32_t slurm_user_id() { return grants_ctld_slurm_user_id(); }
 long long conf_last_update() { return grants_ctld_conf_last_update(); }
+bool track_wckey() { return grants_ctld_track_wckey() != 0; }
 bool is_operator(std::uint32_t uid) { return grants_ctld_is_operator(uid) != 0; }
 std::string cluster_name() { return grants_ctld_cluster_name(); }
 std::string default_account(std::uint32_t uid) {
@@ -43,6 +44,7 @@ JobSnapshot snapshot_job(const struct job_record* job) {
     s.user_id = v.user_id;
     s.group_id = v.group_id;
     if (v.admin_comment) s.admin_comment = v.admin_comment;
+    if (v.wckey) s.wckey = v.wckey;
     if (v.partition) s.partition = v.partition;
     if (v.account) s.account = v.account;
     s.running = !v.is_pending && !v.is_finished && v.start_time > 0;

@@ -38,6 +38,8 @@ std::uint32_t slurm_user_id();
 // slurm_conf.last_update: changes on `scontrol reconfigure`. Callers must
 // hold slurmctld's config read lock (job_submit and job_modify do).
 long long conf_last_update();
+// slurm.conf has TrackWCKey=yes (sreport and slurmdbd group by WCKey).
+bool track_wckey();
 bool is_operator(std::uint32_t uid);
 
 // What job_modify needs from an existing job record, copied out.
@@ -46,6 +48,7 @@ struct JobSnapshot {
     std::uint32_t user_id = 0;
     std::uint32_t group_id = 0;
     std::string admin_comment;
+    std::string wckey;
     std::string partition;
     std::string account;
     bool running = false;

@@ -57,6 +57,12 @@ const char *grants_ctld_state_save_location(void) { return or_empty(slurm_conf.s
 const char *grants_ctld_cluster_name(void) { return or_empty(slurm_conf.cluster_name); }
 uint32_t grants_ctld_slurm_user_id(void) { return slurm_conf.slurm_user_id; }
 long long grants_ctld_conf_last_update(void) { return (long long) slurm_conf.last_update; }
+/* TrackWCKey: CTL_CONF_WCKEY up to 23.02, CONF_FLAG_WCKEY from 23.11 (the same bit). */
+#if defined(CONF_FLAG_WCKEY)
+int grants_ctld_track_wckey(void) { return (slurm_conf.conf_flags & CONF_FLAG_WCKEY) ? 1 : 0; }
+#else
+int grants_ctld_track_wckey(void) { return (slurm_conf.conf_flags & CTL_CONF_WCKEY) ? 1 : 0; }
+#endif
 int grants_ctld_is_operator(uint32_t uid) { return validate_operator((uid_t) uid) ? 1 : 0; }
 
 /* As job_submit/lua's _get_default_account: assoc_mgr takes its own read
@@ -277,6 +283,7 @@ static void view_job(const job_record_t *job, const char *marker, size_t marker_
     v->group_id = job->group_id;
     v->account = job->account;
     v->admin_comment = job->admin_comment;
+    v->wckey = job->wckey;
     v->partition = job->partition;
     v->run_partition = job->part_ptr ? job->part_ptr->name : NULL;
     v->nodes = job->nodes;
@@ -319,6 +326,11 @@ static void view_job(const job_record_t *job, const char *marker, size_t marker_
         v->array_task_cnt = job->array_recs->task_cnt;
     v->restart_count = job->restart_cnt;
     v->held = IS_JOB_PENDING(job) && job->priority == 0;
+    /* Federation (docs/design.md): a revoked copy has the start of the run
+     * on the cluster that runs it, and then its end; the origin keeps it. */
+    v->elsewhere = (job->job_state & JOB_REVOKED) ||
+                   (IS_JOB_PENDING(job) && job->fed_details && job->fed_details->origin_str &&
+                    slurm_conf.cluster_name && strcmp(job->fed_details->origin_str, slurm_conf.cluster_name) != 0);
 }
 
 void grants_ctld_view_job(const struct job_record *job, const char *marker, struct grants_job_view *view)

@@ -39,6 +39,7 @@ const char *grants_ctld_cluster_name(void);
 uint32_t grants_ctld_slurm_user_id(void);
 /* slurm_conf.last_update; the caller holds the config read lock. */
 long long grants_ctld_conf_last_update(void);
+int grants_ctld_track_wckey(void); /* 1: slurm.conf has TrackWCKey=yes */
 int grants_ctld_is_operator(uint32_t uid);
 /* The user's default Slurm account (sacctmgr's DefaultAccount) from
  * slurmctld's association cache, copied into out; its length, 0 without

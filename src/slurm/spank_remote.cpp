@@ -59,6 +59,11 @@ struct JobTag {
 };
 
 // SHOW_DETAIL: the job's GRES per node with device indices (gres_detail_str).
+// SHOW_LOCAL: this cluster's controller only, which runs the job. Without it,
+// in a federation (job id >= 2^26) Slurm asks every sibling cluster too, and
+// 24.11's slurmstepd signs those requests with the default munge socket, not
+// slurm.conf's AuthInfo: the query fails and the task gate refuses the job
+// (seen in tests/integration/test-cluster-pair.sh).
 JobTag query_controller(std::uint32_t job_id) {
     JobTag tag;
     job_info_msg_t* msg = nullptr;
@@ -70,9 +75,9 @@ JobTag query_controller(std::uint32_t job_id) {
     id.job_id = job_id;
     id.step_het_comp = NO_VAL;
     id.step_id = NO_VAL;
-    const int rc = slurm_load_job(&msg, id, SHOW_ALL | SHOW_DETAIL);
+    const int rc = slurm_load_job(&msg, id, SHOW_ALL | SHOW_DETAIL | SHOW_LOCAL);
 #else
-    const int rc = slurm_load_job(&msg, job_id, SHOW_ALL | SHOW_DETAIL);
+    const int rc = slurm_load_job(&msg, job_id, SHOW_ALL | SHOW_DETAIL | SHOW_LOCAL);
 #endif
     if (rc != SLURM_SUCCESS || !msg) return tag;
     for (std::uint32_t i = 0; i < msg->record_count; ++i) {

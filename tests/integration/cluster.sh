@@ -49,6 +49,17 @@
 #                       sacctmgr -i add account ...) runs before slurmctld
 #                       starts. Needs Slurm's accounting_storage/mysql plugin
 #                       (Debian's slurmdbd package has it).
+#   CLUSTER_DBD_EXTRA_CONF  (CLUSTER_ACCOUNTING) lines appended to slurmdbd.conf,
+#                       e.g. TrackWCKey=yes (with the same in CLUSTER_EXTRA_CONF).
+#   CLUSTER_NAME        ClusterName (default grantstest).
+#   CLUSTER_REGISTER_ALSO  (CLUSTER_ACCOUNTING) more cluster names registered
+#                       with slurmdbd before CLUSTER_ACCOUNTING_SETUP runs.
+#   CLUSTER_SHARED_FROM  the directory of a running CLUSTER_ACCOUNTING=1
+#                       cluster: use its munged, slurmdbd and MariaDB instead
+#                       of starting any (this cluster only registers itself).
+#                       cluster_pair_start (end of this file) uses it.
+#   CLUSTER_ACCOUNTING also creates a database slurm_grants with a user of its
+#                       own; credentials in $CLUSTER_DIR/etc/grants-db.conf (root, 0600).
 #   CLUSTER_NODES       number of slurmd on loopback (default 1; more needs a
 #                       Slurm built with --enable-multiple-slurmd, as
 #                       build-aux/build-slurm does). With N > 1 the nodes are
@@ -358,26 +369,57 @@ _cluster_start_accounting() {
     mariadb-install-db --no-defaults --datadir="$d/db/data" --user=root --auth-root-authentication-method=socket \
         --skip-test-db >"$d/log/mariadb-install.log" 2>&1 ||
         { _cluster_msg "mariadb-install-db failed"; _cluster_log_tail "$d/log/mariadb-install.log"; return 1; }
-    _cluster_spawn mariadbd mariadbd --no-defaults --user=root --datadir="$d/db/data" --socket="$d/db/mysql.sock" \
-        --port="$CLUSTER_DB_PORT" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$d/db/mariadbd.pid" \
-        --log-error="$d/log/mariadbd.log"
-    _cluster_wait_for "$timeout" mariadbd _cluster_db_ok ||
-        { _cluster_msg "MariaDB did not come up"; _cluster_log_tail "$d/log/mariadbd.log"; return 1; }
+    _cluster_spawn_mariadbd || return 1
     mariadb --no-defaults --socket="$d/db/mysql.sock" -uroot -e \
         "CREATE USER 'slurm'@'127.0.0.1' IDENTIFIED BY 'grants'; GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';" ||
         { _cluster_msg "cannot create slurmdbd's database user"; return 1; }
+    # A database of the grants ledger's own (issue 27's MySQL backend), with
+    # its own user; the credentials in a root-only file, as slurmdbd.conf.
+    local pass
+    pass=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    mariadb --no-defaults --socket="$d/db/mysql.sock" -uroot -e \
+        "CREATE DATABASE slurm_grants; CREATE USER 'grants'@'127.0.0.1' IDENTIFIED BY '$pass'; GRANT ALL ON slurm_grants.* TO 'grants'@'127.0.0.1';" ||
+        { _cluster_msg "cannot create the slurm_grants database"; return 1; }
+    (umask 077 && printf '%s\n' "# slurm_grants ledger database (tests/integration/cluster.sh)" \
+        "StorageHost=127.0.0.1" "StoragePort=$CLUSTER_DB_PORT" "StorageUser=grants" "StoragePass=$pass" \
+        "StorageLoc=slurm_grants" >"$d/etc/grants-db.conf") && chmod 0600 "$d/etc/grants-db.conf" ||
+        { _cluster_msg "cannot write $d/etc/grants-db.conf"; return 1; }
     chmod 0600 "$d/etc/slurmdbd.conf"   # slurmdbd refuses a readable one
     # slurmdbd takes no file argument: its argv[0] names the cluster, so that
     # cluster_stop recognises it (_cluster_pid_is_ours reads the command line).
     _cluster_spawn slurmdbd bash -c 'exec -a "slurmdbd:$0" slurmdbd -D' "$d"
     _cluster_wait_for "$timeout" slurmdbd _cluster_dbd_ok ||
         { _cluster_msg "slurmdbd did not come up"; _cluster_log_tail "$d/log/slurmdbd.log" "$d/log/slurmdbd.out"; return 1; }
-    sacctmgr -i add cluster grantstest >/dev/null ||
-        { _cluster_msg "cannot register the cluster with slurmdbd"; return 1; }
+    local c
+    for c in "${CLUSTER_NAME:-grantstest}" ${CLUSTER_REGISTER_ALSO:-}; do
+        sacctmgr -i add cluster "$c" >/dev/null ||
+            { _cluster_msg "cannot register the cluster $c with slurmdbd"; return 1; }
+    done
     if [ -n "${CLUSTER_ACCOUNTING_SETUP:-}" ]; then
         bash -c "$CLUSTER_ACCOUNTING_SETUP" >"$d/log/accounting-setup.log" 2>&1 ||
             { _cluster_msg "CLUSTER_ACCOUNTING_SETUP failed"; _cluster_log_tail "$d/log/accounting-setup.log"; return 1; }
     fi
+}
+
+# mariadbd on $CLUSTER_DIR/db/data (created by _cluster_start_accounting),
+# waited for.  Also used by cluster_db_start after cluster_db_kill.
+_cluster_spawn_mariadbd() {
+    local d=$CLUSTER_DIR
+    _cluster_spawn mariadbd mariadbd --no-defaults --user=root --datadir="$d/db/data" --socket="$d/db/mysql.sock" \
+        --port="$CLUSTER_DB_PORT" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$d/db/mariadbd.pid" \
+        --log-error="$d/log/mariadbd.log"
+    _cluster_wait_for "${CLUSTER_START_TIMEOUT:-30}" mariadbd _cluster_db_ok ||
+        { _cluster_msg "MariaDB did not come up"; _cluster_log_tail "$d/log/mariadbd.log"; return 1; }
+}
+
+# CLUSTER_SHARED_FROM: register this cluster with the other cluster's
+# slurmdbd (unless CLUSTER_REGISTER_ALSO did it already).
+_cluster_register_shared() {
+    _cluster_munge_ok || { _cluster_msg "munged of $CLUSTER_SHARED_FROM does not answer"; return 1; }
+    _cluster_dbd_ok || { _cluster_msg "slurmdbd of $CLUSTER_SHARED_FROM does not answer"; return 1; }
+    sacctmgr -n -P list cluster format=cluster 2>/dev/null | grep -qxF "${CLUSTER_NAME:-grantstest}" ||
+        sacctmgr -i add cluster "${CLUSTER_NAME:-grantstest}" >/dev/null ||
+        { _cluster_msg "cannot register the cluster ${CLUSTER_NAME:-grantstest} with slurmdbd"; return 1; }
 }
 
 # Start slurmctld (state is recovered from StateSaveLocation if present) and
@@ -469,7 +511,7 @@ _cluster_write_conf() {
 
     cat >"$d/etc/slurm.conf" <<EOF
 # Generated by tests/integration/cluster.sh for $d
-ClusterName=grantstest
+ClusterName=${CLUSTER_NAME:-grantstest}
 SlurmctldHost=$(hostname -s)(127.0.0.1)
 MailProg=/bin/true
 SlurmctldPort=$CLUSTER_CTLD_PORT
@@ -492,7 +534,7 @@ SlurmdDebug=${CLUSTER_SLURMD_DEBUG:-info}
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/$([ -n "${CLUSTER_ACCOUNTING:-}" ] && echo slurmdbd || echo none)
+AccountingStorageType=accounting_storage/$([ -n "${CLUSTER_ACCOUNTING:-}${CLUSTER_SHARED_FROM:-}" ] && echo slurmdbd || echo none)
 JobCompType=jobcomp/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
@@ -566,12 +608,14 @@ TreeWidth=65533
 PrivateData=cloud
 EOF
     fi
-    if [ -n "${CLUSTER_ACCOUNTING:-}" ]; then
+    if [ -n "${CLUSTER_ACCOUNTING:-}${CLUSTER_SHARED_FROM:-}" ]; then
         cat >>"$d/etc/slurm.conf" <<EOF
 AccountingStorageHost=localhost
 AccountingStoragePort=$CLUSTER_DBD_PORT
 AccountingStoragePass=socket=$CLUSTER_MUNGE_SOCKET
 EOF
+    fi
+    if [ -n "${CLUSTER_ACCOUNTING:-}" ] && [ -z "${CLUSTER_SHARED_FROM:-}" ]; then
         cat >"$d/etc/slurmdbd.conf" <<EOF
 # Generated by tests/integration/cluster.sh for $d
 AuthType=auth/munge
@@ -589,6 +633,9 @@ StorageUser=slurm
 StoragePass=grants
 StorageLoc=slurm_acct_db
 EOF
+        if [ -n "${CLUSTER_DBD_EXTRA_CONF:-}" ]; then
+            printf '# CLUSTER_DBD_EXTRA_CONF\n%s\n' "$CLUSTER_DBD_EXTRA_CONF" >>"$d/etc/slurmdbd.conf"
+        fi
         chmod 0600 "$d/etc/slurmdbd.conf"
     fi
     if [ -n "${CLUSTER_EXTRA_CONF:-}" ]; then
@@ -780,6 +827,8 @@ cluster_start() {
     export CLUSTER_DIR=$d
     export SLURM_CONF=$d/etc/slurm.conf
     export CLUSTER_MUNGE_SOCKET=$d/run/munge.socket
+    # CLUSTER_SHARED_FROM: munged, slurmdbd and MariaDB are another cluster's.
+    [ -n "${CLUSTER_SHARED_FROM:-}" ] && CLUSTER_MUNGE_SOCKET=$CLUSTER_SHARED_FROM/run/munge.socket
     CLUSTER_NODE=$(hostname -s) && export CLUSTER_NODE
     [ -n "${CLUSTER_NODE_PREFIX:-}" ] && CLUSTER_NODE=${CLUSTER_NODE_PREFIX}1
     export CLUSTER_NODE_NAMES=$CLUSTER_NODE
@@ -810,7 +859,13 @@ cluster_start() {
         done
     fi
 
-    if [ -n "${CLUSTER_ACCOUNTING:-}" ]; then
+    if [ -n "${CLUSTER_SHARED_FROM:-}" ]; then
+        CLUSTER_DBD_PORT=$(sed -n 's/^DbdPort=//p' "$CLUSTER_SHARED_FROM/etc/slurmdbd.conf")
+        CLUSTER_DB_PORT=$(sed -n 's/^StoragePort=//p' "$CLUSTER_SHARED_FROM/etc/slurmdbd.conf")
+        [ -n "$CLUSTER_DBD_PORT" ] && [ -n "$CLUSTER_DB_PORT" ] ||
+            { _cluster_die "CLUSTER_SHARED_FROM=$CLUSTER_SHARED_FROM has no slurmdbd (start it with CLUSTER_ACCOUNTING=1)"; rm -rf -- "$d"; return 1; }
+        export CLUSTER_DBD_PORT CLUSTER_DB_PORT
+    elif [ -n "${CLUSTER_ACCOUNTING:-}" ]; then
         CLUSTER_DBD_PORT=$(_cluster_free_port "$CLUSTER_CTLD_PORT" $CLUSTER_SLURMD_PORTS) || return 1
         CLUSTER_DB_PORT=$(_cluster_free_port "$CLUSTER_CTLD_PORT" $CLUSTER_SLURMD_PORTS "$CLUSTER_DBD_PORT") || return 1
         export CLUSTER_DBD_PORT CLUSTER_DB_PORT
@@ -830,6 +885,7 @@ cluster_start() {
     [ -s "$d/munge/munge.key" ] ||
         dd if=/dev/urandom of="$d/munge/munge.key" bs=1024 count=1 status=none
     chmod 0600 "$d/munge/munge.key"
+    [ -n "${CLUSTER_SHARED_FROM:-}" ] && rm -f "$d/munge/munge.key"   # the other cluster's munged signs
 
     # A small filesystem of its own for the ledger (fault tests fill it or
     # make it read-only); unmounted by cluster_stop.
@@ -838,9 +894,13 @@ cluster_start() {
             mount -t tmpfs -o "size=$CLUSTER_GRANTS_TMPFS,mode=0700" grants-ledger "$d/state/grants" ||
             { _cluster_msg "cannot mount a tmpfs on $d/state/grants"; _cluster_start_failed; return 1; }
     fi
-    _cluster_start_munged || { _cluster_start_failed; return 1; }
-    if [ -n "${CLUSTER_ACCOUNTING:-}" ]; then
-        _cluster_start_accounting || { _cluster_start_failed; return 1; }
+    if [ -n "${CLUSTER_SHARED_FROM:-}" ]; then
+        _cluster_register_shared || { _cluster_start_failed; return 1; }
+    else
+        _cluster_start_munged || { _cluster_start_failed; return 1; }
+        if [ -n "${CLUSTER_ACCOUNTING:-}" ]; then
+            _cluster_start_accounting || { _cluster_start_failed; return 1; }
+        fi
     fi
     # Cloud nodes: the watcher that boots them is up before slurmctld can resume one.
     if [ -n "${CLUSTER_CLOUD:-}" ]; then
@@ -1117,4 +1177,171 @@ wait_job_done() {
     done
     _cluster_msg "job $jid not done after ${timeout}s (state '${st:-unknown}')"
     return 1
+}
+
+# ---------------------------------------------------------------------------
+# Two clusters on one host, one MariaDB, one slurmdbd (issue 27's test bed).
+#
+#     cluster_pair_install_traps
+#     cluster_pair_start || exit 1        # alpha, then beta (names: CLUSTER_PAIR_NAMES)
+#     cluster_use beta; as_user alice sbatch --wrap true     # goes to beta
+#     cluster_use alpha; cluster_kill9_ctld                  # alpha's controller only
+#     cluster_db_kill; sleep 5; cluster_db_start             # the shared MariaDB
+#     cluster_pair_federate                                  # (or CLUSTER_FEDERATION=1)
+#
+# The first cluster is an ordinary CLUSTER_ACCOUNTING=1 cluster: its
+# directory holds the one munged (both clusters, slurmdbd and the two
+# controllers of a federation must share the munge key, so they share the
+# daemon), MariaDB and slurmdbd. The second is started with
+# CLUSTER_SHARED_FROM=<first's directory>: its own slurmctld,
+# StateSaveLocation, slurmd and ports, registered with the same slurmdbd.
+# Node names are the cluster name plus a number (alpha1.., beta1..). Two
+# slurmd on one host need no --enable-multiple-slurmd when they belong to
+# two clusters: each has its own slurm.conf, port, spool and pid file.
+# CLUSTER_ACCOUNTING_SETUP runs once, with both clusters already registered
+# (so `sacctmgr add user` creates associations on both).
+#
+# Every other per-cluster variable (CLUSTER_DIR, SLURM_CONF, CLUSTER_NODE,
+# CLUSTER_NODE_NAMES, ports...) is switched by cluster_use NAME, so every
+# function of this file, as_user and the Slurm clients act on the cluster in
+# use (SLURM_CONF). Clients may also name clusters: squeue -M alpha,beta.
+# After cluster_pair_start the first cluster is in use. Exported, the same
+# whichever cluster is in use: CLUSTER_DB_DIR (the first cluster's
+# directory), CLUSTER_DB_SOCKET (MariaDB's unix socket, root), CLUSTER_DB_PORT
+# (its loopback TCP port), CLUSTER_DBD_PORT, CLUSTER_GRANTS_DB_CONF (a
+# root-only 0600 file: StorageHost= StoragePort= StorageUser= StoragePass=
+# StorageLoc=slurm_grants, a database and user of the grants ledger's own).
+#
+#   cluster_pair_start [A B]     start both (default CLUSTER_PAIR_NAMES or "alpha beta");
+#                                CLUSTER_FEDERATION=1 also federates them
+#   cluster_pair_stop            stop the second cluster, then the first (idempotent)
+#   cluster_pair_install_traps   cluster_install_traps for the pair
+#   cluster_use NAME             switch to cluster NAME
+#   cluster_pair_federate [FED]  sacctmgr add federation FED (default grantsfed)
+#                                clusters=A,B; wait until each controller sees its
+#                                sibling synced
+#   cluster_db_kill [SIGNAL]     stop MariaDB (default SIGKILL: a crash)
+#   cluster_db_start             start it again on the same data
+_CLUSTER_PAIR_VARS="CLUSTER_DIR SLURM_CONF CLUSTER_MUNGE_SOCKET CLUSTER_NODE CLUSTER_NODE_NAMES CLUSTER_NAME
+CLUSTER_NODE_PREFIX CLUSTER_CTLD_PORT CLUSTER_SLURMD_PORT CLUSTER_SLURMD_PORTS _CLUSTER_AUTO_PORTS
+CLUSTER_ACCOUNTING CLUSTER_SHARED_FROM CLUSTER_REGISTER_ALSO"
+_CLUSTER_PAIR=
+
+_cluster_pair_save() {
+    local v
+    for v in $_CLUSTER_PAIR_VARS; do
+        if [ -n "${!v+x}" ]; then
+            printf -v "_CLUSTER_SAVED_${1}_$v" '%s' "${!v}"
+        else
+            unset "_CLUSTER_SAVED_${1}_$v"
+        fi
+    done
+}
+
+cluster_use() {
+    local v s
+    case " $_CLUSTER_PAIR " in *" $1 "*) ;; *) _cluster_die "cluster_use: no cluster '$1' (running: ${_CLUSTER_PAIR:-none})"; return 1 ;; esac
+    [ -n "${_CLUSTER_IN_USE:-}" ] && _cluster_pair_save "$_CLUSTER_IN_USE"
+    for v in $_CLUSTER_PAIR_VARS; do
+        s=_CLUSTER_SAVED_${1}_$v
+        if [ -n "${!s+x}" ]; then printf -v "$v" '%s' "${!s}"; else unset "$v"; fi
+    done
+    export CLUSTER_DIR SLURM_CONF CLUSTER_MUNGE_SOCKET CLUSTER_NODE CLUSTER_NODE_NAMES
+    _CLUSTER_IN_USE=$1
+}
+
+cluster_pair_start() {
+    local a=${1:-} b=${2:-} v
+    [ -n "$a" ] || set -- ${CLUSTER_PAIR_NAMES:-alpha beta}
+    a=$1 b=$2
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] ||
+        { _cluster_die "cluster_pair_start: two different cluster names needed"; return 1; }
+    [ -z "$_CLUSTER_PAIR" ] || { _cluster_die "a cluster pair is already running ($_CLUSTER_PAIR)"; return 1; }
+    _CLUSTER_PAIR="$a $b"
+    _CLUSTER_IN_USE=
+    # Fixed ports cannot serve two clusters.
+    unset CLUSTER_DIR CLUSTER_CTLD_PORT CLUSTER_SLURMD_PORT CLUSTER_SLURMD_PORTS
+    CLUSTER_NAME=$a CLUSTER_NODE_PREFIX=$a CLUSTER_ACCOUNTING=1 CLUSTER_REGISTER_ALSO=$b
+    unset CLUSTER_SHARED_FROM
+    cluster_start || { _cluster_pair_save "$a"; _CLUSTER_IN_USE=$a; return 1; }
+    _cluster_pair_save "$a"
+    export CLUSTER_DB_DIR=$CLUSTER_DIR
+    export CLUSTER_DB_SOCKET=$CLUSTER_DIR/db/mysql.sock
+    export CLUSTER_GRANTS_DB_CONF=$CLUSTER_DIR/etc/grants-db.conf
+    unset CLUSTER_DIR CLUSTER_CTLD_PORT CLUSTER_SLURMD_PORT CLUSTER_SLURMD_PORTS CLUSTER_REGISTER_ALSO CLUSTER_ACCOUNTING
+    CLUSTER_NAME=$b CLUSTER_NODE_PREFIX=$b CLUSTER_SHARED_FROM=$CLUSTER_DB_DIR
+    cluster_start || { _cluster_pair_save "$b"; _CLUSTER_IN_USE=$b; return 1; }
+    _cluster_pair_save "$b"
+    _CLUSTER_IN_USE=$b
+    cluster_use "$a"
+    if [ -n "${CLUSTER_FEDERATION:-}" ] && [ "$CLUSTER_FEDERATION" != 0 ]; then
+        cluster_pair_federate || return 1
+    fi
+}
+
+cluster_pair_stop() {
+    local c rc=0
+    [ -n "$_CLUSTER_PAIR" ] || return 0
+    for c in $(printf '%s\n' $_CLUSTER_PAIR | tac); do
+        cluster_use "$c" && cluster_stop || rc=1
+        _cluster_pair_save "$c"
+    done
+    return "$rc"
+}
+
+cluster_pair_exit_trap() {
+    local rc=$?
+    [ "$rc" = 0 ] || : "${CLUSTER_KEEP:=1}"
+    cluster_pair_stop
+    return "$rc"
+}
+
+cluster_pair_install_traps() {
+    trap cluster_pair_exit_trap EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# True if the controller in use lists every other cluster of the pair as a
+# synced sibling.
+_cluster_fed_synced() {
+    local out c
+    out=$(scontrol show federation 2>/dev/null) || return 1
+    for c in $_CLUSTER_PAIR; do
+        [ "$c" = "$_CLUSTER_IN_USE" ] && continue
+        printf '%s\n' "$out" | grep -E "^Sibling: +$c:" | grep -q 'Synced:Yes' || return 1
+    done
+}
+
+cluster_pair_federate() {
+    local fed=${1:-grantsfed} back=$_CLUSTER_IN_USE c
+    sacctmgr -i add federation "$fed" clusters="$(echo $_CLUSTER_PAIR | tr ' ' ,)" >/dev/null ||
+        { _cluster_die "sacctmgr add federation $fed failed"; return 1; }
+    for c in $_CLUSTER_PAIR; do
+        cluster_use "$c"
+        _cluster_wait_for "${CLUSTER_START_TIMEOUT:-30}" slurmctld _cluster_fed_synced || {
+            _cluster_msg "cluster $c does not see its siblings synced: $(scontrol show federation 2>&1)"
+            cluster_use "$back"
+            return 1
+        }
+    done
+    cluster_use "$back"
+    _cluster_msg "federation $fed: $_CLUSTER_PAIR"
+}
+
+cluster_db_kill() {
+    [ -n "${CLUSTER_DB_DIR:-}" ] || { _cluster_die "cluster_db_kill: no database"; return 1; }
+    local CLUSTER_DIR=$CLUSTER_DB_DIR
+    _cluster_stop_daemon mariadbd "${1:-KILL}" "${CLUSTER_STOP_TIMEOUT:-15}"
+}
+
+cluster_db_start() {
+    [ -n "${CLUSTER_DB_DIR:-}" ] || { _cluster_die "cluster_db_start: no database"; return 1; }
+    local CLUSTER_DIR=$CLUSTER_DB_DIR
+    if _cluster_pid_is_ours "$(cat "$CLUSTER_DIR/pids/mariadbd" 2>/dev/null)"; then
+        _cluster_die "MariaDB is already running"
+        return 1
+    fi
+    _cluster_spawn_mariadbd
 }

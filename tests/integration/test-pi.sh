@@ -130,7 +130,7 @@ case_pi_report_equals_the_ledger() {
     assert_contains "$T_OUT" "not a member, PI or manager of award PI-OTHER"
     # Bad options: a usage error before anything is asked.
     assert_status 2 as_user carol "$GC" report --award PI-NLP --by week
-    assert_contains "$T_OUT" "--by wants user, job, day or month, not 'week'"
+    assert_contains "$T_OUT" "--by wants user, job, day, month or cluster, not 'week'"
     assert_status 2 as_user carol "$GC" balance --window 0
     assert_contains "$T_OUT" "--window wants a number of days from 1 to 3660, not '0'"
     assert_status 2 as_user carol "$GC" report --award PI-NLP --window lots
@@ -206,8 +206,126 @@ print(ids["spent"].get("data-total"), ids["budget"].get("data-total"), ids["held
     rm -rf "$dir"
 }
 
+# A fresh headless Chromium (Debian's package: build-aux/install-deps installs
+# it; a missing browser fails the case, it is never skipped). The flags are
+# those that work on a closed network, as root.
+browser() {
+    local profile rc
+    command -v chromium >/dev/null || { _t_fail "chromium is not installed (build-aux/install-deps installs it)"; return 1; }
+    profile=$(mktemp -d)
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$profile" "$@" 2>/dev/null
+    rc=$?
+    rm -rf "$profile"
+    return $rc
+}
+
+spent_of() { grep -o 'id="spent" data-total="[^"]*"' "$1"; }
+
+adjustment_known() {
+    [ "$(as_user carol "$GC" report --award PI-NLP --json | json 'len(j["awards"][0]["adjustments"])')" = 1 ]
+}
+
+case_pi_page_in_a_browser() {
+    local dir page hostile
+    dir=$(mktemp -d)
+    chmod 0777 "$dir"
+    page=$dir/pi-nlp.html
+    # An adjustment whose reason is markup: the page must show it as text.
+    hostile='</td></tr></table><script>document.title="pwned"</script><img src=x onerror="document.title=1">&amp; "quoted" '"'"'x'"'"
+    assert_status 0 "$GC" adjust PI-NLP +0.5 --reason "$hostile" || return 1
+    eventually 15 "slurmctld applied the adjustment" adjustment_known || return 1
+    assert_status 0 as_user carol "$GC" report --award PI-NLP --html "$page"
+    assert_contains "$T_OUT" "page of award PI-NLP written to $page"
+    as_user carol "$GC" report --award PI-NLP --json >"$dir/report.json" || { _t_fail "report --json failed"; return 1; }
+    # Rendered by a real browser from file://, offline: the DOM it built.
+    browser --dump-dom "file://$page" >"$dir/dom.html" || { _t_fail "chromium --dump-dom failed"; return 1; }
+    assert_contains "$(cat "$dir/dom.html")" "<title>Award PI-NLP — Language models</title>" "the browser kept the page's title (no script renamed it)"
+    assert_status 0 /usr/bin/python3 "$here/award_page_check.py" "$dir/dom.html" "$dir/report.json" "$hostile"
+    printf '%s\n' "$T_OUT"
+    # And it paints: a screenshot of the page, a real PNG of the window's size.
+    (cd "$dir" && browser --window-size=1000,2400 --screenshot="$dir/page.png" "file://$page") ||
+        { _t_fail "chromium --screenshot failed"; return 1; }
+    assert_eq "1000x2400" "$(/usr/bin/python3 -c 'import struct, sys
+d = open(sys.argv[1], "rb").read(24)
+assert d[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+print("%dx%d" % struct.unpack(">II", d[16:24]))' "$dir/page.png")" "the screenshot is a PNG of the page"
+    # Root on the controller host writes it from the ledger: the same figures.
+    assert_status 0 "$GC" report --award PI-NLP --html "$dir/root.html"
+    local charged
+    charged=$(json 'j["awards"][0]["total"]["charged"]' <"$dir/report.json")
+    assert_eq "id=\"report-charged\">$charged" "$(grep -o 'id="report-charged">[^<]*' "$dir/root.html")" \
+        "the ledger's page and slurmctld's agree"
+    assert_eq "id=\"spent\" data-total=\"$charged\"" "$(spent_of "$page")" \
+        "the page's chart spends what report --json charged (charges and the adjustment)"
+    assert_eq "$(spent_of "$page")" "$(spent_of "$dir/root.html")" "the same chart from the ledger"
+    # Bad input: one sentence each, and no file.
+    assert_status 2 as_user carol "$GC" report --html "$dir/x.html"
+    assert_contains "$T_OUT" "--html writes the page of one award: give --award ID."
+    assert_status 2 as_user carol "$GC" report --award PI-NLP --html ""
+    assert_contains "$T_OUT" "--html needs a file name."
+    assert_status 1 as_user carol "$GC" report --award PI-NLP --html /proc/nowhere/x.html
+    assert_contains "$T_OUT" "cannot write the page to /proc/nowhere/x.html"
+    assert_status 1 as_user bob "$GC" report --award PI-NLP --html "$dir/bob.html"
+    assert_contains "$T_OUT" "and bob is neither" "a student gets no page"
+    assert_eq "" "$(ls "$dir" | grep -E '^(x|bob)\.html' )" "no page was written on refusal"
+    rm -rf "$dir"
+}
+
+nlp_unheld() { [ "$("$GC" metrics --json | json '[a for a in j["awards"] if a["award"] == "PI-NLP"][0]["held"]')" = 0 ]; }
+
+case_ood_balance_file() {
+    local dir out
+    eventually 30 "the earlier cases' held jobs are gone" nlp_unheld || return 1
+    dir=$(mktemp -d)
+    out=$dir/chip_hours.json
+    assert_status 0 "$GC" ood-balance --output "$out" || return 1
+    assert_contains "$T_OUT" "5 balances of 2 awards in chip-hours written to $out"
+    # The format the dashboard parses, and what it shows alice and dave.
+    assert_status 0 /usr/bin/python3 "$here/ood_balance_check.py" "$out" || return 1
+    assert_eq "ok 5" "$T_OUT" "PI-NLP: alice, bob, carol (PI), dave (manager); PI-OTHER: dave"
+    local left_nlp left_other
+    left_nlp=$("$GC" metrics --json | json 'int(__import__("math").floor(float([a for a in j["awards"] if a["award"] == "PI-NLP"][0]["left"])))')
+    left_other=$("$GC" metrics --json | json 'int(__import__("math").floor(float([a for a in j["awards"] if a["award"] == "PI-OTHER"][0]["left"])))')
+    assert_eq "PI-NLP $left_nlp" "$(json '[str(b["project"]) + " " + str(b["value"]) for b in j["balances"] if b["user"] == "alice"][0]' <"$out")" \
+        "alice's value is what slurmctld says is left, rounded down to a chip-hour"
+    # The dashboard's threshold: warn at value <= OOD_BALANCE_THRESHOLD.
+    assert_status 0 /usr/bin/python3 "$here/ood_balance_check.py" "$out" dave 5
+    assert_contains "$T_OUT" "PI-NLP $left_nlp warn" "dave is warned of PI-NLP (at most 5 left)"
+    assert_contains "$T_OUT" "PI-OTHER $left_other ok" "and not of PI-OTHER (10 chip-hours)"
+    # A unit with no award: a valid, empty file.
+    assert_status 0 "$GC" ood-balance --unit usd --output "$dir/usd.json"
+    assert_status 0 /usr/bin/python3 "$here/ood_balance_check.py" "$dir/usd.json"
+    assert_eq "ok 0" "$T_OUT"
+    assert_eq dollar "$(json 'j["config"]["unit"]' <"$dir/usd.json")"
+    # Bad arguments: exit 2, one sentence.
+    assert_status 2 "$GC" ood-balance
+    assert_contains "$T_OUT" "--output FILE is required"
+    assert_status 2 "$GC" ood-balance --output "$dir/x.json" --unit hours
+    assert_contains "$T_OUT" "--unit wants chip_hours or usd, not 'hours'."
+    # Not an operator: refused by slurmctld, nothing written.
+    chmod 0777 "$dir"
+    assert_status 1 as_user carol "$GC" ood-balance --output "$dir/carol.json"
+    assert_eq "" "$(ls "$dir" | grep carol)" "no file when refused"
+    # Unwritable output: exit 1, one sentence, the old file untouched, no
+    # temporary file left behind.
+    assert_status 1 "$GC" ood-balance --output /proc/nowhere/x.json
+    assert_contains "$T_OUT" "cannot write the balance file to /proc/nowhere/x.json"
+    mkdir "$dir/adir"
+    local before
+    before=$(md5sum <"$out")
+    assert_status 1 "$GC" ood-balance --output "$dir/adir"
+    assert_contains "$T_OUT" "cannot rename"
+    assert_eq "" "$(ls -A "$dir/adir"; ls "$dir" | grep '\.tmp\.')" "no partial or temporary file on failure"
+    assert_eq "$before" "$(md5sum <"$out")" "the file the dashboard reads is untouched"
+    rm -rf "$dir"
+}
+
 run_case "the PI and a manager see every member's charges and holds; a student does not" case_pi_sees_every_member
 run_case "the PI's report from slurmctld equals the ledger's; others are refused" case_pi_report_equals_the_ledger
 run_case "burn rate and run-out day of real jobs in balance, report and metrics" case_forecast_of_real_jobs
 run_case "report --plot draws a valid SVG whose totals are the ledger's" case_burn_down_chart
+run_case "Open OnDemand's balance file: the dashboard's format, slurmctld's figures, atomic" case_ood_balance_file
+run_case "report --html: a page a browser renders, equal to report --json, hostile text inert" case_pi_page_in_a_browser
 finish

@@ -13,8 +13,9 @@
 #   SLURM_SOURCE  configured Slurm source tree (default: build-aux/get-slurm-source)
 #   PACKAGE_INTEGRATION_TESTS  suites to run, relative to the tarball
 #                 (default tests/integration/test-skeleton.sh); each runs under
-#                 flock GRANTS_TEST_LOCK (default /tmp/slurm-grants-tests.lock,
-#                 the lock `make check` takes for its script tests)
+#                 the lock GRANTS_TEST_LOCK (default /tmp/slurm-grants-tests.lock,
+#                 the lock `make check` takes for its script tests), through
+#                 tests/run-suite.sh (shared: other suites may run beside it)
 #   DEB_BUILD_OPTIONS  default nocheck: `make check` and `make distcheck`
 #                 already ran the unit tests on this tarball (set it to '' to
 #                 run them in the package build too, as debian/rules does)
@@ -101,8 +102,11 @@ for f in "$sysdir/job_submit_grants.so" "$sysdir/spank_grants.so" /usr/bin/grant
     /usr/share/doc/slurm-grants/examples/plugstack.conf.d/grants.conf \
     /usr/share/doc/slurm-grants/examples/systemd/slurm-grants-alerts.service \
     /usr/share/doc/slurm-grants/examples/systemd/slurm-grants-alerts.timer \
+    /usr/share/doc/slurm-grants/examples/systemd/slurm-grants-ood-balance.service \
+    /usr/share/doc/slurm-grants/examples/systemd/slurm-grants-ood-balance.timer \
     /usr/share/doc/slurm-grants/examples/prometheus/slurm-grants.rules.yml \
     /usr/share/doc/slurm-grants/copyright \
+    /usr/share/bash-completion/completions/grantctl \
     "${man_pages[@]}"; do
     if printf '%s\n' "$contents" | grep -qxF ".$f"; then ok "package contains $f"; else not_ok "package lacks $f"; fi
 done
@@ -162,10 +166,11 @@ run_suite() {
 export GRANTS_PLUGIN_DIR=$plugindir GRANTCTL=/usr/bin/grantctl GRANTS_SRCDIR=$src
 run_suite tests/check-exports.sh "$src/tests/check-exports.sh"
 run_suite tests/check-grantctl.sh "$src/tests/check-grantctl.sh"
-# Cluster suites take turns with those of `make check` (Makefile.am's
-# SH_LOG_COMPILER lock), so timed checks elsewhere see a quiet machine.
+GRANTS_COMPLETION=/usr/share/bash-completion/completions/grantctl run_suite tests/check-completion.sh "$src/tests/check-completion.sh"
+# Cluster suites share the machine-wide test lock with those of `make check`
+# (tests/run-suite.sh: shared, so timed suites elsewhere see no cluster of ours).
 lock=
-command -v flock >/dev/null && lock="flock --timeout 1800 ${GRANTS_TEST_LOCK:-/tmp/slurm-grants-tests.lock}"
+command -v flock >/dev/null && lock="env GRANTS_TESTS_LOCK=${GRANTS_TEST_LOCK:-/tmp/slurm-grants-tests.lock} $src/tests/run-suite.sh"
 for t in ${PACKAGE_INTEGRATION_TESTS:-tests/integration/test-skeleton.sh}; do
     # shellcheck disable=SC2086 # $lock is a command with arguments, or nothing
     run_suite "$t" $lock "$src/$t"

@@ -94,7 +94,10 @@ for f in "$libdir/slurm/job_submit_grants.so" "$libdir/slurm/spank_grants.so" /u
     /usr/share/doc/slurm-grants/examples/plugstack.conf.d/grants.conf \
     /usr/share/doc/slurm-grants/examples/systemd/slurm-grants-alerts.service \
     /usr/share/doc/slurm-grants/examples/systemd/slurm-grants-alerts.timer \
-    /usr/share/doc/slurm-grants/examples/prometheus/slurm-grants.rules.yml; do
+    /usr/share/doc/slurm-grants/examples/systemd/slurm-grants-ood-balance.service \
+    /usr/share/doc/slurm-grants/examples/systemd/slurm-grants-ood-balance.timer \
+    /usr/share/doc/slurm-grants/examples/prometheus/slurm-grants.rules.yml \
+    /usr/share/bash-completion/completions/grantctl; do
     if printf '%s\n' "$files" | grep -qxF "$f"; then ok "RPM contains $f"; else not_ok "RPM lacks $f"; fi
 done
 # The man pages, compressed or not (brp-compress usually gzips them).

@@ -611,6 +611,16 @@ void test_format_budget(void** /*state*/) {
     expect_text(format_budget(b), "$1,234,567.89");
     b.amount = kMaxAmountMicros;
     expect_text(format_budget(b), "$1,000,000,000");
+    // The append_ forms add to what the message holds already.
+    std::string m = "award A: ";
+    grants::append_amount(m, kUsd, ticks_of(1'340'000), true);
+    m += "; ";
+    grants::append_left(m, kChipHours, ticks_of(12'345'678'901));
+    m += " of ";
+    b.unit = kChipHours;
+    b.amount = 50'000'000'000;
+    grants::append_budget(m, b);
+    expect_text(m, "award A: $1.34; 12,345.6 of 50,000 chip-h");
 }
 
 }  // namespace

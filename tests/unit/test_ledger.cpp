@@ -183,7 +183,9 @@ void test_open_creates_schema(void** state) {
     const std::string tables =
         query_text(path, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
                          "ORDER BY name);");
-    assert_string_equal(tables.c_str(), "adjustments,alerts,charges,deposits,instance_open,instance_time,meta");
+    assert_string_equal(tables.c_str(),
+                        "adjustments,alerts,charges,deposits,instance_open,instance_time,meta,policy_audit,policy_fields,"
+                        "transfers");
     assert_string_equal(query_text(path, "SELECT value FROM meta WHERE key = 'schema_version';").c_str(), "1");
     assert_string_equal(query_text(path, "PRAGMA journal_mode;").c_str(), "wal");
     // Opening again is fine (the schema is created only once).
@@ -505,6 +507,61 @@ void test_symlink_refused(void** state) {
     expect_open_fails(link);
 }
 
+// A ledger last written before transfers and the policy audit: read-only,
+// adjustments and policy changes read without the new tables; the next
+// writer's open creates them (the SQLite ledger upgrades itself), and a
+// transfer is then two linked adjustments written in one transaction.
+void test_old_ledger_upgrades_and_transfers(void** state) {
+    const std::string path = db_path(state);
+    std::string error;
+    {
+        auto ledger = open_ok(path);
+        assert_true(ledger->record_adjustment(adjustment("A", "chip_hours", 5, "old"), &error));
+    }
+    sqlite3* db = nullptr;
+    assert_int_equal(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE transfers; DROP TABLE policy_audit; DROP TABLE policy_fields;", nullptr,
+                                  nullptr, nullptr),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    {
+        auto reader = open_ok(path, true);
+        std::vector<Adjustment> adjs;
+        assert_true(reader->adjustments(&adjs, &error));
+        assert_int_equal(adjs.size(), 1);
+        assert_int_equal(adjs[0].transfer, 0);
+        std::vector<grants::PolicyAuditRow> rows;
+        assert_true(reader->policy_changes({}, &rows, &error));
+        assert_true(rows.empty());
+    }
+    auto writer = open_ok(path);
+    grants::Transfer t;
+    t.from = Adjustment{"A", "chip_hours", 3'000'000, "move", "root", 10};
+    t.to = Adjustment{"B", "usd", -4'020'000, "move", "root", 10};
+    t.rate_micros = 1'340'000;
+    std::int64_t id = 0;
+    assert_true(writer->record_transfer(t, &id, &error));
+    assert_int_equal(id, 1);
+    std::vector<Adjustment> adjs;
+    assert_true(writer->adjustments(&adjs, &error));
+    assert_int_equal(adjs.size(), 3);
+    assert_int_equal(adjs[1].transfer, 1);
+    assert_string_equal(adjs[1].counterpart.c_str(), "B");
+    assert_int_equal(adjs[2].transfer, 1);
+    assert_string_equal(adjs[2].counterpart.c_str(), "A");
+    std::map<std::string, ChargeTotals> totals;
+    assert_true(writer->totals(&totals, &error));
+    assert_int_equal(totals["A"].chip_hours, ticks_of(5) + ticks_of(3'000'000));
+    assert_int_equal(totals["B"].usd, -ticks_of(4'020'000));
+    assert_string_equal(query_text(path, "SELECT rate_micros FROM transfers;").c_str(), "1340000");
+    // A second leg that fails (a bad unit) leaves nothing of the first.
+    t.to.unit = "dollars";
+    assert_false(writer->record_transfer(t, &id, &error));
+    assert_true(writer->adjustments(&adjs, &error));
+    assert_int_equal(adjs.size(), 3);
+    assert_string_equal(query_text(path, "SELECT count(*) FROM transfers;").c_str(), "1");
+}
+
 }  // namespace
 
 int main(void) {
@@ -520,6 +577,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_read_only, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_missing_directory, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_symlink_refused, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_old_ledger_upgrades_and_transfers, make_dir, remove_dir),
     };
     return cmocka_run_group_tests_name("ledger", tests, nullptr, nullptr);
 }

@@ -75,6 +75,7 @@ void test_round_trip(void**) {
     deposit.rolled_in = -ticks_of(30);
     deposit.spent = 7;
     usd.tranches = {ended, deposit};
+    usd.lease = ticks_of(42 * kMicrosPerUnit);  // several clusters: this one's lease
     a.awards.push_back(usd);
     const std::string text = encode_answer(a);
     // Plain ASCII lines, nothing that a logger could mangle.
@@ -98,6 +99,8 @@ void test_round_trip(void**) {
     assert_true(back->awards[1].unit == Budget::Unit::Usd);
     assert_false(back->awards[1].valid_until.has_value());
     assert_int_equal(back->awards[1].charged, -ticks_of(5 * kMicrosPerUnit));
+    assert_false(back->awards[0].lease.has_value());  // one cluster: none
+    assert_int_equal(*back->awards[1].lease, ticks_of(42 * kMicrosPerUnit));
     // Node prices travel with their award, a missing price stays missing.
     assert_int_equal(back->awards[0].node_prices.size(), 0);
     const auto& prices = back->awards[1].node_prices;

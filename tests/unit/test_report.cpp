@@ -93,6 +93,26 @@ void test_group_by_user(void**) {
     assert_int_equal(r[2].total, ticks_of(7'000'000));
 }
 
+void test_group_by_cluster(void**) {
+    ReportInput in;
+    ChargeRecord a = charge(1, 100, "A", "alice", 16, 3600, 200);
+    ChargeRecord b = charge(1, 100, "A", "alice", 16, 1800, 200);
+    b.cluster = "beta";  // the same job id, run on another cluster
+    ChargeRecord c = charge(2, 100, "A", "bob", 8, 3600, 200);
+    in.charges = {a, b, c};
+    in.group = ReportGroup::Cluster;
+    auto r = build_report(in);
+    assert_int_equal(r.size(), 1);
+    assert_int_equal(r[0].rows.size(), 2);
+    assert_string_equal(r[0].rows[0].key.c_str(), "beta");
+    assert_int_equal(r[0].rows[0].runs, 1);
+    assert_int_equal(r[0].rows[0].chip_hours, 16LL * 1800 * 1'000'000);
+    assert_string_equal(r[0].rows[1].key.c_str(), "c");
+    assert_int_equal(r[0].rows[1].runs, 2);
+    assert_int_equal(r[0].rows[1].chip_hours, (16LL * 3600 + 8LL * 3600) * 1'000'000);
+    assert_true(parse_report_group("cluster") == ReportGroup::Cluster);
+}
+
 void test_group_by_job_and_day(void**) {
     auto jobs = build_report(sample(ReportGroup::Job));
     const AwardReport& a = jobs[0];
@@ -100,11 +120,12 @@ void test_group_by_job_and_day(void**) {
     assert_string_equal(a.rows[0].key.c_str(), "10");
     assert_string_equal(a.rows[1].key.c_str(), "11");
     assert_string_equal(a.rows[2].key.c_str(), "11@9000");  // the second run of job 11
+    // Charges are dated by their run's start (charge_date.h), not by when
+    // they were recorded (days 3 and 4): all three runs started on day 0.
     auto days = build_report(sample(ReportGroup::Day));
-    assert_int_equal(days[0].rows.size(), 2);
-    assert_string_equal(days[0].rows[0].key.c_str(), "1970-01-04");
-    assert_int_equal(days[0].rows[0].runs, 2);
-    assert_string_equal(days[0].rows[1].key.c_str(), "1970-01-05");
+    assert_int_equal(days[0].rows.size(), 1);
+    assert_string_equal(days[0].rows[0].key.c_str(), "1970-01-01");
+    assert_int_equal(days[0].rows[0].runs, 3);
     // Whatever the grouping, the totals are the same exact sums.
     assert_int_equal(jobs[0].total, days[0].total);
     assert_int_equal(jobs[0].charges.usd, days[0].charges.usd);
@@ -319,7 +340,10 @@ std::vector<AwardReport> reference_report(const Ledger& ledger, const LedgerFilt
 
 void check_sql_path(const Ledger& ledger, const LedgerFilter& filter, const std::function<DayNumber(std::int64_t)>& day_of) {
     std::string error;
-    for (ReportGroup group : kEveryGroup) {
+    // The ledger path also groups by cluster (the charge book keeps none).
+    std::vector<ReportGroup> groups(std::begin(kEveryGroup), std::end(kEveryGroup));
+    groups.push_back(ReportGroup::Cluster);
+    for (ReportGroup group : groups) {
         const auto want = reference_report(ledger, filter, group, day_of);
 
         ReportQuery q;
@@ -551,6 +575,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_group_by_user),
         cmocka_unit_test(test_group_by_job_and_day),
+        cmocka_unit_test(test_group_by_cluster),
         cmocka_unit_test_setup_teardown(test_ledger_filters, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_data_version_sees_other_writers, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sql_path_matches_build_report, make_dir, remove_dir),

@@ -10,6 +10,8 @@
 #include "cmocka.h"
 #include "core/admin_comment.h"
 #include "core/policy_loader.h"
+#include "core/submission.h"
+#include "core/text.h"
 #include "core/unchecked_admission.h"
 
 using grants::admit;
@@ -166,6 +168,80 @@ void test_no_policy_cannot_tag(void**) {
     assert_int_equal(static_cast<int>(d.verdict), static_cast<int>(Verdict::Reject));
 }
 
+// Usage not yet known wins over an unusable ledger: right after a takeover
+// the ledger is opened a moment after usage is claimed unknown.
+void test_budgets_unknown_order(void**) {
+    assert_true(grants::budgets_unknown(true, true) == BudgetsUnknown::No);
+    assert_true(grants::budgets_unknown(true, false) == BudgetsUnknown::LedgerUnusable);
+    assert_true(grants::budgets_unknown(false, false) == BudgetsUnknown::UsageNotYetKnown);
+    assert_true(grants::budgets_unknown(false, true) == BudgetsUnknown::UsageNotYetKnown);
+}
+
+// The submit path's verdicts and log lines (core/submission.h), what
+// slurmctld logs for each degraded case.
+void test_submission_without_policy_logs_why(void**) {
+    auto p = load(kPolicy);
+    grants::PolicyState open_state;
+    open_state.fallback = grants::scope_of(*p);
+    open_state.problem = "grants.yaml:3:1: bad";
+    auto v = grants::decide_submission_without_policy(open_state, job("alice", "A"), 1001);
+    assert_int_equal(static_cast<int>(v.decision.verdict), static_cast<int>(Verdict::AcceptUntagged));
+    assert_true(v.log_is_error);
+    assert_string_equal(v.log.c_str(), "on_error=open: job of uid 1001 accepted WITHOUT an award check: no usable "
+                                       "grant policy (grants.yaml:3:1: bad)");
+    grants::PolicyState closed_state = open_state;
+    closed_state.fallback = grants::scope_of(*load(closed(kPolicy)));
+    v = grants::decide_submission_without_policy(closed_state, job("alice", "A"), 1001);
+    assert_int_equal(static_cast<int>(v.decision.verdict), static_cast<int>(Verdict::Reject));
+    assert_string_equal(v.log.c_str(), "job of uid 1001 refused: no usable grant policy (grants.yaml:3:1: bad)");
+    // Out of scope: untouched, nothing logged.
+    JobRequest other = job("alice", "A");
+    other.partitions = {"cpu"};
+    v = grants::decide_submission_without_policy(closed_state, other, 1001);
+    assert_int_equal(static_cast<int>(v.decision.verdict), static_cast<int>(Verdict::Untouched));
+    assert_true(v.log.empty());
+}
+
+void test_submission_logs_and_unit(void**) {
+    auto p = load(kPolicy);
+    // Known budgets, accepted: nothing to log; the award's unit is known.
+    auto v = grants::decide_submission(*p, job("alice", "A"), 1001, BudgetsUnknown::No, UsageLookup{});
+    assert_int_equal(static_cast<int>(v.decision.verdict), static_cast<int>(Verdict::Accept));
+    assert_true(v.log.empty());
+    assert_false(v.unchecked);
+    assert_true(v.unit == grants::Budget::Unit::ChipHours);
+    // Known budgets, refused: logged as an ordinary rejection (not an error).
+    v = grants::decide_submission(*p, job("alice", "A"), 1001, BudgetsUnknown::No, full());
+    assert_int_equal(static_cast<int>(v.decision.verdict), static_cast<int>(Verdict::Reject));
+    assert_false(v.log_is_error);
+    assert_string_equal(v.log.c_str(), ("rejected job of alice: " + v.decision.message).c_str());
+    // Open, ledger unusable: accepted unchecked, and the error log says so.
+    v = grants::decide_submission(*p, job("alice", "A"), 1001, BudgetsUnknown::LedgerUnusable, full());
+    assert_int_equal(static_cast<int>(v.decision.verdict), static_cast<int>(Verdict::Accept));
+    assert_true(v.unchecked);
+    assert_true(v.log_is_error);
+    assert_non_null(strstr(v.log.c_str(), "on_error=open: job of uid 1001 accepted on award A WITHOUT a budget check ("));
+    // Closed: refused, and the error log says why.
+    auto c = load(closed(kPolicy));
+    v = grants::decide_submission(*c, job("alice", "A"), 1001, BudgetsUnknown::UsageNotYetKnown, UsageLookup{});
+    assert_int_equal(static_cast<int>(v.decision.verdict), static_cast<int>(Verdict::Reject));
+    assert_true(v.log_is_error);
+    assert_non_null(strstr(v.log.c_str(), "job of uid 1001 refused: "));
+    // The log names the user bounded (loggable), then the user's sentence.
+    JobRequest longname = job(std::string(200, 'x'), "NOPE");
+    v = grants::decide_submission(*p, longname, 1001, BudgetsUnknown::No, UsageLookup{});
+    assert_int_equal(static_cast<int>(v.decision.verdict), static_cast<int>(Verdict::Reject));
+    assert_string_equal(v.log.c_str(),
+                        ("rejected job of " + grants::loggable(std::string(200, 'x')) + ": " + v.decision.message).c_str());
+    assert_null(strstr(v.log.substr(0, v.log.find(':')).c_str(), std::string(200, 'x').c_str()));
+}
+
+void test_unreadable_submission_is_refused(void**) {
+    auto v = grants::refuse_unreadable_submission("the --award option is malformed.");
+    assert_int_equal(static_cast<int>(v.decision.verdict), static_cast<int>(Verdict::Reject));
+    assert_string_equal(v.decision.message.c_str(), "the --award option is malformed.");
+}
+
 }  // namespace
 
 int main(void) {
@@ -175,6 +251,10 @@ int main(void) {
         cmocka_unit_test(test_refusals_that_need_no_usage_stand),
         cmocka_unit_test(test_closed_refuses),
         cmocka_unit_test(test_no_policy_cannot_tag),
+        cmocka_unit_test(test_budgets_unknown_order),
+        cmocka_unit_test(test_submission_without_policy_logs_why),
+        cmocka_unit_test(test_submission_logs_and_unit),
+        cmocka_unit_test(test_unreadable_submission_is_refused),
     };
     return cmocka_run_group_tests_name("unchecked_admission", tests, nullptr, nullptr);
 }

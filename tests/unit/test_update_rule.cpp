@@ -2,11 +2,13 @@
 // job may change, re-validated against the policy and the award's usage, and
 // how much more the job holds at once when the change is accepted.
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "cmocka.h"
+#include "core/admin_comment.h"
 #include "core/policy_loader.h"
 #include "core/update_pass.h"
 #include "core/update_rule.h"
@@ -321,6 +323,68 @@ void test_which_updates_let_a_rerun_start(void** /*state*/) {
     assert_false(lets_rerun_start(PendingRerun{0, true, begin, false}, true, 1'000'000));  // a first run
 }
 
+
+// `scontrol update EndTime=` moves a running job's limit by the same amount,
+// rounded to whole minutes as job_mgr.c does, never below 0.
+void test_end_time_moves_the_limit(void**) {
+    assert_int_equal(grants::limit_after_end_time_change(60, 10'000, 10'000 + 1800), 90);
+    // Slurm's (delta + 30) / 60 truncates toward zero: 30 minutes earlier is 29.
+    assert_int_equal(grants::limit_after_end_time_change(60, 10'000, 10'000 - 1800), 31);
+    assert_int_equal(grants::limit_after_end_time_change(60, 10'000, 10'000 + 29), 60);
+    assert_int_equal(grants::limit_after_end_time_change(60, 10'000, 10'000 + 30), 61);
+    assert_int_equal(grants::limit_after_end_time_change(60, 10'000, 10'000 - 7200), 0);
+}
+
+// What an accepted update writes back (core update_write_back).
+void test_update_write_back(void**) {
+    JobUpdate u;
+    u.award = "A";
+    UpdateVerdict v;
+    v.award = "A";
+    // Nothing changed: nothing written.
+    auto w = grants::update_write_back(v, u, "award=A grants_deadline=500", nullptr, false, false);
+    assert_false(w.admin_comment.has_value());
+    assert_false(w.deadline.has_value());
+    // An operator rewrites the comment: the plugin's tags are kept.
+    w = grants::update_write_back(v, u, "award=A grants_deadline=500", "ticket 42", false, false);
+    assert_true(w.admin_comment.has_value());
+    assert_string_equal(w.admin_comment->c_str(),
+                        grants::keeping_plugin_tags("ticket 42", "award=A grants_deadline=500", "A").c_str());
+    assert_non_null(strstr(w.admin_comment->c_str(), "award=A"));
+    // ... unless the new comment names another award (then it is the change).
+    JobUpdate to_b = u;
+    to_b.wanted = "B";
+    UpdateVerdict vb;
+    vb.award = "B";
+    vb.award_changed = true;
+    vb.set_deadline = 900;
+    w = grants::update_write_back(vb, to_b, "award=A grants_deadline=500", "award=B", false, false);
+    assert_true(w.deadline.has_value());
+    assert_int_equal(*w.deadline, 900);
+    assert_string_equal(w.admin_comment->c_str(), grants::with_deadline_tag("award=B", 900).c_str());
+    // The same change to a running job: no deadline (Slurm takes none for it).
+    w = grants::update_write_back(vb, to_b, "award=A", "award=B", true, false);
+    assert_false(w.deadline.has_value());
+    assert_false(w.admin_comment.has_value());
+    // A changed award without a written comment is tagged on the old comment.
+    UpdateVerdict changed = vb;
+    changed.set_deadline.reset();
+    w = grants::update_write_back(changed, u, "ticket 42 award=A", nullptr, false, false);
+    assert_string_equal(w.admin_comment->c_str(), grants::with_award_tag("ticket 42 award=A", "B").c_str());
+    // An operator's later Deadline= on the same award: the award's end again.
+    UpdateVerdict same = v;
+    same.set_deadline = 700;
+    w = grants::update_write_back(same, u, "award=A grants_deadline=500", nullptr, false, true);
+    assert_int_equal(*w.deadline, 700);
+    assert_string_equal(w.admin_comment->c_str(), "award=A grants_deadline=700");
+    // Out of scope or unchecked (no award): only the tag keeping applies.
+    UpdateVerdict none;
+    none.set_deadline = 700;
+    w = grants::update_write_back(none, u, "award=A", nullptr, false, true);
+    assert_false(w.admin_comment.has_value());
+    assert_false(w.deadline.has_value());
+}
+
 }  // namespace
 
 int main(void) {
@@ -334,6 +398,8 @@ int main(void) {
         cmocka_unit_test(test_max_nodes_zero_is_no_maximum),
         cmocka_unit_test(test_update_pass_requests),
         cmocka_unit_test(test_which_updates_let_a_rerun_start),
+        cmocka_unit_test(test_end_time_moves_the_limit),
+        cmocka_unit_test(test_update_write_back),
     };
     return cmocka_run_group_tests_name("update_rule", tests, nullptr, nullptr);
 }

@@ -309,6 +309,48 @@ void test_finished_charged_once(void** /*state*/) {
     }
 }
 
+// Federation: the origin holds a job until it starts; when it starts on a
+// sibling the origin's copy is revoked (PENDING|REVOKED with the sibling's
+// start time, then REVOKED|COMPLETED with end = start) and the sibling holds
+// and charges it. Neither a revoked copy nor a sibling's pending copy of a
+// job submitted elsewhere is held or charged here.
+void test_federated_copies_elsewhere_are_neither_held_nor_charged(void** /*state*/) {
+    UsageAccountant origin("alpha"), sibling("beta");
+    JobObservation pending = job(67108865, Phase::Pending);
+    JobObservation copy = pending;
+    copy.elsewhere = true;  // beta's copy: its origin is alpha
+    PassResult a = origin.pass(policy(), {pending}, 1000);
+    PassResult b = sibling.pass(policy(), {copy}, 1000);
+    assert_int_equal(held_of(a, "CH"), ticks_of(16'000'000));
+    assert_int_equal(held_of(b, "CH"), 0);
+    assert_true(b.snapshot.awards.empty());  // not even a live job there
+
+    // It starts on beta: alpha's copy is revoked with beta's start time.
+    JobObservation revoked = pending;
+    revoked.elsewhere = true;
+    revoked.start_time = 1100;
+    JobObservation running = job(67108865, Phase::Running, 1100);
+    a = origin.pass(policy(), {revoked}, 1200);
+    b = sibling.pass(policy(), {running}, 1200);
+    assert_int_equal(held_of(a, "CH"), 0);
+    assert_int_equal(held_of(b, "CH"), ticks_of(16'000'000));
+
+    // It ends: alpha's copy becomes REVOKED|COMPLETED (end = start); beta charges the run once.
+    JobObservation revoked_done = finished(67108865, 1100, 1100);
+    revoked_done.elsewhere = true;
+    a = origin.pass(policy(), {revoked_done}, 1300);
+    b = sibling.pass(policy(), {finished(67108865, 1100, 1250)}, 1300);
+    assert_true(a.charges.empty());
+    assert_int_equal(b.charges.size(), 1);
+    expect_charge(b.charges[0], 67108865, 1100, 16, 150, 16LL * 150 * 1'000'000,
+                  16LL * 150 * 1'340'000);
+    assert_string_equal(b.charges[0].cluster.c_str(), "beta");
+    // Without the flag the origin would charge its copy too: the rule matters.
+    UsageAccountant naive("alpha");
+    naive.pass(policy(), {job(67108865, Phase::Running, 1100)}, 1200);
+    assert_int_equal(naive.pass(policy(), {finished(67108865, 1100, 1100)}, 1300).charges.size(), 1);
+}
+
 void test_charge_amounts(void** /*state*/) {
     UsageAccountant acc("clu");
     std::vector<JobObservation> jobs;
@@ -1479,6 +1521,7 @@ int main(void) {
         cmocka_unit_test(test_shrunk_run_charged_for_largest_allocation),
         cmocka_unit_test(test_several_partitions_most_expensive),
         cmocka_unit_test(test_finished_charged_once),
+        cmocka_unit_test(test_federated_copies_elsewhere_are_neither_held_nor_charged),
         cmocka_unit_test(test_charge_amounts),
         cmocka_unit_test(test_nothing_charged),
         cmocka_unit_test(test_award_gone_from_policy_still_charged),

@@ -1,4 +1,4 @@
-#include "ledger.h"
+#include "sqlite_ledger.h"
 
 #include <sqlite3.h>
 
@@ -53,6 +53,21 @@ const char kSchema[] =
     "  cluster TEXT NOT NULL, node TEXT NOT NULL, partition TEXT NOT NULL, instance_type TEXT NOT NULL,"
     "  kind TEXT NOT NULL CHECK (kind IN ('boot','busy','idle')), start INTEGER NOT NULL, chips INTEGER NOT NULL,"
     "  usd_per_hour_micros INTEGER, PRIMARY KEY (cluster, node));"
+    // grantctl transfer: the two adjustments of one transfer (its legs), and
+    // the awards, so that each leg can name the other award.
+    "CREATE TABLE IF NOT EXISTS transfers ("
+    "  id INTEGER PRIMARY KEY, from_adjustment INTEGER NOT NULL UNIQUE, to_adjustment INTEGER NOT NULL UNIQUE,"
+    "  from_award TEXT NOT NULL, to_award TEXT NOT NULL, rate_micros INTEGER);"
+    // The policy audit (policy_audit.h): the last recorded state of every
+    // award's audited fields, and each change recorded.
+    "CREATE TABLE IF NOT EXISTS policy_fields ("
+    "  cluster TEXT NOT NULL, award TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,"
+    "  PRIMARY KEY (cluster, award, field));"
+    "CREATE TABLE IF NOT EXISTS policy_audit ("
+    "  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, cluster TEXT NOT NULL, file TEXT NOT NULL, award TEXT NOT NULL,"
+    "  field TEXT NOT NULL,"
+    "  old_value TEXT NOT NULL, new_value TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS policy_audit_award ON policy_audit (award, at);"
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');";
 
@@ -100,7 +115,7 @@ std::string text(sqlite3_stmt* s, int col) {
 
 }  // namespace
 
-std::unique_ptr<Ledger> Ledger::open(const std::string& path, std::string* error, bool read_only) {
+std::unique_ptr<SqliteLedger> SqliteLedger::open(const std::string& path, std::string* error, bool read_only) {
     sqlite3* db = nullptr;
     int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     flags |= SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
@@ -118,12 +133,12 @@ std::unique_ptr<Ledger> Ledger::open(const std::string& path, std::string* error
         sqlite3_close(db);
         return nullptr;
     }
-    return std::unique_ptr<Ledger>(new Ledger(db, path));
+    return std::unique_ptr<SqliteLedger>(new SqliteLedger(db, path));
 }
 
-Ledger::~Ledger() { sqlite3_close(db_); }
+SqliteLedger::~SqliteLedger() { sqlite3_close(db_); }
 
-bool Ledger::record_charges(const std::vector<ChargeRecord>& charges, std::vector<ChargeRecord>* inserted,
+bool SqliteLedger::record_charges(const std::vector<ChargeRecord>& charges, std::vector<ChargeRecord>* inserted,
                             std::string* error) {
     if (inserted) inserted->clear();
     if (charges.empty()) return true;
@@ -174,9 +189,11 @@ bool Ledger::record_charges(const std::vector<ChargeRecord>& charges, std::vecto
     return true;
 }
 
-bool Ledger::record_adjustment(const Adjustment& a, std::string* error) {
-    Statement st(db_, "INSERT INTO adjustments (award, unit, amount_micros, reason, who, at) VALUES (?1,?2,?3,?4,?5,?6);");
-    if (!st.ok()) return fail(db_, error);
+namespace {
+
+bool insert_adjustment(sqlite3* db, const Adjustment& a, std::int64_t* id, std::string* error) {
+    Statement st(db, "INSERT INTO adjustments (award, unit, amount_micros, reason, who, at) VALUES (?1,?2,?3,?4,?5,?6);");
+    if (!st.ok()) return fail(db, error);
     sqlite3_stmt* s = st.get();
     sqlite3_bind_text(s, 1, a.award.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, a.unit.c_str(), -1, SQLITE_TRANSIENT);
@@ -184,11 +201,49 @@ bool Ledger::record_adjustment(const Adjustment& a, std::string* error) {
     sqlite3_bind_text(s, 4, a.reason.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 5, a.who.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 6, a.at);
-    if (sqlite3_step(s) != SQLITE_DONE) return fail(db_, error);
+    if (sqlite3_step(s) != SQLITE_DONE) return fail(db, error);
+    if (id) *id = sqlite3_last_insert_rowid(db);
     return true;
 }
 
-bool Ledger::totals(std::map<std::string, ChargeTotals>* out, std::string* error) const {
+}  // namespace
+
+bool SqliteLedger::record_adjustment(const Adjustment& a, std::string* error) {
+    return insert_adjustment(db_, a, nullptr, error);
+}
+
+bool SqliteLedger::record_transfer(const Transfer& t, std::int64_t* id, std::string* error) {
+    if (!exec(db_, "BEGIN IMMEDIATE;", error)) return false;
+    std::int64_t from_id = 0, to_id = 0;
+    bool ok = insert_adjustment(db_, t.from, &from_id, error) && insert_adjustment(db_, t.to, &to_id, error);
+    if (ok) {
+        Statement st(db_, "INSERT INTO transfers (from_adjustment, to_adjustment, from_award, to_award, rate_micros)"
+                          " VALUES (?1,?2,?3,?4,?5);");
+        ok = st.ok();
+        if (ok) {
+            sqlite3_stmt* s = st.get();
+            sqlite3_bind_int64(s, 1, from_id);
+            sqlite3_bind_int64(s, 2, to_id);
+            sqlite3_bind_text(s, 3, t.from.award.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(s, 4, t.to.award.c_str(), -1, SQLITE_TRANSIENT);
+            if (t.rate_micros > 0) {
+                sqlite3_bind_int64(s, 5, t.rate_micros);
+            } else {
+                sqlite3_bind_null(s, 5);
+            }
+            ok = sqlite3_step(s) == SQLITE_DONE;
+        }
+        if (!ok) fail(db_, error);
+        else if (id) *id = sqlite3_last_insert_rowid(db_);
+    }
+    if (!ok || !exec(db_, "COMMIT;", error)) {
+        exec(db_, "ROLLBACK;", nullptr);
+        return false;
+    }
+    return true;
+}
+
+bool SqliteLedger::totals(std::map<std::string, ChargeTotals>* out, std::string* error) const {
     out->clear();
     {
         Statement st(db_, "SELECT award, sum(chip_hours_ticks), sum(coalesce(usd_ticks, 0)) FROM charges GROUP BY award;");
@@ -281,7 +336,7 @@ void read_charge(sqlite3_stmt* s, ChargeRecord& c) {
 
 }  // namespace
 
-bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error, const LedgerFilter& filter) const {
+bool SqliteLedger::charges(std::vector<ChargeRecord>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
     return select_rows(
         db_, std::string(kChargeColumns) + ", cluster, user, account, partition, recorded_at", "charges",
@@ -299,14 +354,26 @@ bool Ledger::charges(std::vector<ChargeRecord>* out, std::string* error, const L
         error);
 }
 
-bool Ledger::adjustments(std::vector<Adjustment>* out, std::string* error, const LedgerFilter& filter) const {
+bool SqliteLedger::adjustments(std::vector<Adjustment>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
     if (filter.user) return true;
+    // A ledger from before transfers (opened read-only) has no transfers table.
+    auto has = has_table("transfers", error);
+    if (!has) return false;
+    const char* table = *has ? "adjustments LEFT JOIN transfers tf ON tf.from_adjustment = adjustments.id"
+                               " LEFT JOIN transfers tt ON tt.to_adjustment = adjustments.id"
+                             : "adjustments";
+    const std::string columns = *has ? "award, unit, amount_micros, reason, who, at, coalesce(tf.id, tt.id, 0),"
+                                       " coalesce(tf.to_award, tt.from_award, '')"
+                                     : "award, unit, amount_micros, reason, who, at, 0, ''";
     return select_rows(
-        db_, "award, unit, amount_micros, reason, who, at", "adjustments", where_of(filter, "at", false), "id",
+        db_, columns, table, where_of(filter, "at", false), "adjustments.id",
         [out](sqlite3_stmt* s) {
-            out->push_back(Adjustment{text(s, 0), text(s, 1), sqlite3_column_int64(s, 2), text(s, 3), text(s, 4),
-                                      sqlite3_column_int64(s, 5)});
+            Adjustment a{text(s, 0), text(s, 1), sqlite3_column_int64(s, 2), text(s, 3), text(s, 4),
+                         sqlite3_column_int64(s, 5)};
+            a.transfer = sqlite3_column_int64(s, 6);
+            a.counterpart = text(s, 7);
+            out->push_back(std::move(a));
         },
         error);
 }
@@ -352,7 +419,7 @@ private:
 
 }  // namespace
 
-bool Ledger::charge_sums(ChargeGrouping by, const LedgerFilter& filter,
+bool SqliteLedger::charge_sums(ChargeGrouping by, const LedgerFilter& filter,
                          const std::function<std::int64_t(std::int64_t)>& day_of,
                          const std::function<void(const ChargeSum&)>& each, std::string* error) const {
     const bool per_day = by == ChargeGrouping::Day;
@@ -398,23 +465,27 @@ bool Ledger::charge_sums(ChargeGrouping by, const LedgerFilter& filter,
         error);
 }
 
-bool Ledger::each_charge_by_award(const LedgerFilter& filter, const std::function<void(const ChargeRecord&)>& each,
+bool SqliteLedger::each_charge_by_award(const LedgerFilter& filter, const std::function<void(const ChargeRecord&)>& each,
                                   std::string* error) const {
     ChargeRecord c;
     return select_rows(
-        db_, std::string(kChargeColumns) + ", user, recorded_at", "charges", where_of(filter, "recorded_at", true),
+        db_, std::string(kChargeColumns) + ", user, recorded_at, cluster, partition", "charges", where_of(filter, "recorded_at", true),
         "+award, job_id, run_start, id",
         [&](sqlite3_stmt* s) {
             read_charge(s, c);
             const unsigned char* user = sqlite3_column_text(s, 7);
             c.user.assign(user ? reinterpret_cast<const char*>(user) : "");
             c.recorded_at = sqlite3_column_int64(s, 8);
+            const unsigned char* cluster = sqlite3_column_text(s, 9);
+            c.cluster.assign(cluster ? reinterpret_cast<const char*>(cluster) : "");
+            const unsigned char* partition = sqlite3_column_text(s, 10);
+            c.partition.assign(partition ? reinterpret_cast<const char*>(partition) : "");
             each(c);
         },
         error);
 }
 
-bool Ledger::record_deposit(const Deposit& d, std::int64_t* id, std::string* error) {
+bool SqliteLedger::record_deposit(const Deposit& d, std::int64_t* id, std::string* error) {
     Statement st(db_,
                  "INSERT INTO deposits (award, unit, amount_micros, from_day, until_day, reason, who, at)"
                  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8);");
@@ -439,7 +510,7 @@ bool Ledger::record_deposit(const Deposit& d, std::int64_t* id, std::string* err
 
 // Whether a table exists: a ledger last written by an older version and
 // opened read-only lacks the newer tables. nullopt on an error.
-std::optional<bool> Ledger::has_table(const char* name, std::string* error) const {
+std::optional<bool> SqliteLedger::has_table(const char* name, std::string* error) const {
     Statement st(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1;");
     if (!st.ok()) {
         fail(db_, error);
@@ -453,7 +524,7 @@ std::optional<bool> Ledger::has_table(const char* name, std::string* error) cons
     return std::nullopt;
 }
 
-bool Ledger::alerts(std::vector<AlertRow>* out, std::string* error) const {
+bool SqliteLedger::alerts(std::vector<AlertRow>* out, std::string* error) const {
     out->clear();
     auto has = has_table("alerts", error);
     if (!has) return false;
@@ -476,7 +547,7 @@ bool Ledger::alerts(std::vector<AlertRow>* out, std::string* error) const {
         error);
 }
 
-bool Ledger::record_alerts(const std::vector<AlertRow>& rows, std::string* error) {
+bool SqliteLedger::record_alerts(const std::vector<AlertRow>& rows, std::string* error) {
     if (!exec(db_, "BEGIN IMMEDIATE;", error)) return false;
     Statement st(db_,
                  "INSERT OR IGNORE INTO alerts (award, kind, threshold, recipients, subject, body, created_at, sent_at)"
@@ -508,7 +579,7 @@ bool Ledger::record_alerts(const std::vector<AlertRow>& rows, std::string* error
     return exec(db_, "COMMIT;", error);
 }
 
-bool Ledger::mark_alert_sent(const std::string& award, const std::string& kind, int threshold, std::int64_t at,
+bool SqliteLedger::mark_alert_sent(const std::string& award, const std::string& kind, int threshold, std::int64_t at,
                              std::string* error) {
     Statement st(db_, "UPDATE alerts SET sent_at = ?4 WHERE award = ?1 AND kind = ?2 AND threshold = ?3;");
     if (!st.ok()) return fail(db_, error);
@@ -520,7 +591,7 @@ bool Ledger::mark_alert_sent(const std::string& award, const std::string& kind, 
     return true;
 }
 
-bool Ledger::deposits(std::vector<Deposit>* out, std::string* error, const LedgerFilter& filter) const {
+bool SqliteLedger::deposits(std::vector<Deposit>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
     if (filter.user) return true;
     {
@@ -547,7 +618,7 @@ bool Ledger::deposits(std::vector<Deposit>* out, std::string* error, const Ledge
         error);
 }
 
-bool Ledger::day_totals(const std::string& award, const std::function<std::int64_t(std::int64_t)>& day_of,
+bool SqliteLedger::day_totals(const std::string& award, const std::function<std::int64_t(std::int64_t)>& day_of,
                         std::map<DayNumber, ChargeTotals>* out, std::string* error) const {
     out->clear();
     std::map<DayNumber, std::pair<WideInt, WideInt>> days;  // chip-hours, dollars
@@ -624,7 +695,7 @@ InstanceSegment segment_of(sqlite3_stmt* s) {
 
 }  // namespace
 
-bool Ledger::record_instance_changes(const std::string& cluster, const InstanceChanges& changes, std::string* error) {
+bool SqliteLedger::record_instance_changes(const std::string& cluster, const InstanceChanges& changes, std::string* error) {
     if (changes.empty()) return true;
     if (!exec(db_, "BEGIN IMMEDIATE;", error)) return false;
     bool ok = true;
@@ -658,7 +729,7 @@ bool Ledger::record_instance_changes(const std::string& cluster, const InstanceC
     return false;
 }
 
-bool Ledger::instance_segments(const std::optional<std::string>& cluster, std::optional<std::int64_t> since,
+bool SqliteLedger::instance_segments(const std::optional<std::string>& cluster, std::optional<std::int64_t> since,
                                std::optional<std::int64_t> until, std::vector<InstanceSegment>* closed,
                                std::vector<InstanceSegment>* open, std::string* error) const {
     closed->clear();
@@ -687,7 +758,7 @@ bool Ledger::instance_segments(const std::optional<std::string>& cluster, std::o
     return for_each_row(db_, st, [open](sqlite3_stmt* s) { open->push_back(segment_of(s)); }, error);
 }
 
-bool Ledger::charged_time(std::optional<std::int64_t> since, std::optional<std::int64_t> until,
+bool SqliteLedger::charged_time(std::optional<std::int64_t> since, std::optional<std::int64_t> until,
                           std::map<std::string, ChargedTime>* out, std::string* error) const {
     out->clear();
     Statement st(db_,
@@ -720,16 +791,155 @@ bool Ledger::charged_time(std::optional<std::int64_t> since, std::optional<std::
         error);
 }
 
-bool Ledger::begin_read(std::string* error) const { return exec(db_, "BEGIN;", error); }
+bool SqliteLedger::begin_read(std::string* error) const { return exec(db_, "BEGIN;", error); }
 
-void Ledger::end_read() const { exec(db_, "COMMIT;", nullptr); }
+void SqliteLedger::end_read() const { exec(db_, "COMMIT;", nullptr); }
 
-bool Ledger::data_version(std::int64_t* out, std::string* error) const {
+bool SqliteLedger::data_version(std::int64_t* out, std::string* error) const {
     Statement st(db_, "PRAGMA data_version;");
     if (!st.ok()) return fail(db_, error);
     if (sqlite3_step(st.get()) != SQLITE_ROW) return fail(db_, error);
     *out = sqlite3_column_int64(st.get(), 0);
     return true;
+}
+
+bool SqliteLedger::update_leases(const std::vector<std::string>&,
+                                 const std::function<std::vector<LeaseRow>(const LeaseSnapshot&)>&, std::string* error) {
+    if (error) *error = "leases need a ledger shared by several clusters (ledger: { backend: mysql })";
+    return false;
+}
+
+bool SqliteLedger::leases(std::vector<LeaseRow>* out, std::string* error) const {
+    out->clear();
+    if (error) *error = "leases need a ledger shared by several clusters (ledger: { backend: mysql })";
+    return false;
+}
+
+bool SqliteLedger::row_counts(std::map<std::string, std::int64_t>* out, std::string* error) const {
+    out->clear();
+    for (const char* table : {"charges", "adjustments", "deposits", "alerts", "instance_time", "instance_open"}) {
+        auto has = has_table(table, error);
+        if (!has) return false;
+        std::int64_t n = 0;
+        if (*has) {
+            const std::string sql = std::string("SELECT count(*) FROM ") + table + ";";
+            Statement st(db_, sql.c_str());
+            if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return fail(db_, error);
+            n = sqlite3_column_int64(st.get(), 0);
+        }
+        (*out)[table] = n;
+    }
+    return true;
+}
+
+bool SqliteLedger::instance_rows(std::vector<InstanceRow>* out, std::string* error) const {
+    out->clear();
+    auto has = has_table("instance_time", error);
+    if (!has) return false;
+    if (!*has) return true;
+    for (int open = 0; open < 2; ++open) {
+        const char* sql = open ? "SELECT node, partition, instance_type, kind, start, 0, chips, usd_per_hour_micros, cluster"
+                                 " FROM instance_open ORDER BY cluster, node;"
+                               : "SELECT node, partition, instance_type, kind, start, seconds, chips, usd_per_hour_micros,"
+                                 " cluster FROM instance_time ORDER BY cluster, node, start;";
+        Statement st(db_, sql);
+        if (!st.ok()) return fail(db_, error);
+        if (!for_each_row(
+                db_, st, [&](sqlite3_stmt* s) { out->push_back(InstanceRow{text(s, 8), segment_of(s), open == 1}); },
+                error))
+            return false;
+    }
+    return true;
+}
+
+bool SqliteLedger::record_policy(const std::string& cluster, const PolicyFields& now, const std::map<std::string, std::string>& files,
+                                 const std::string& default_file, std::int64_t at,
+                                 std::vector<PolicyChange>* recorded, std::string* error) {
+    if (recorded) recorded->clear();
+    if (!exec(db_, "BEGIN IMMEDIATE;", error)) return false;
+    auto rollback = [&] {
+        exec(db_, "ROLLBACK;", nullptr);
+        return false;
+    };
+    PolicyFields old;
+    {
+        Statement st(db_, "SELECT award, field, value FROM policy_fields WHERE cluster = ?1;");
+        if (!st.ok()) {
+            fail(db_, error);
+            return rollback();
+        }
+        sqlite3_bind_text(st.get(), 1, cluster.c_str(), -1, SQLITE_TRANSIENT);
+        if (!for_each_row(db_, st, [&](sqlite3_stmt* s) { old[text(s, 0)][text(s, 1)] = text(s, 2); }, error)) {
+            return rollback();
+        }
+    }
+    std::vector<PolicyChange> changes = diff_awards(old, now);
+    if (changes.empty()) return exec(db_, "COMMIT;", error) || rollback();
+    Statement audit(db_, "INSERT INTO policy_audit (at, file, award, field, old_value, new_value, cluster)"
+                         " VALUES (?1,?2,?3,?4,?5,?6,?7);");
+    Statement put(db_, "INSERT OR REPLACE INTO policy_fields (award, field, value, cluster) VALUES (?1,?2,?3,?4);");
+    Statement drop(db_, "DELETE FROM policy_fields WHERE award = ?1 AND field = ?2 AND cluster = ?4;");
+    if (!audit.ok() || !put.ok() || !drop.ok()) {
+        fail(db_, error);
+        return rollback();
+    }
+    for (const PolicyChange& c : changes) {
+        auto f = files.find(c.award);
+        const std::string& file = f != files.end() && !f->second.empty() ? f->second : default_file;
+        sqlite3_stmt* s = audit.get();
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, at);
+        sqlite3_bind_text(s, 2, file.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 3, c.award.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 4, c.field.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 5, c.old_value.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 6, c.new_value.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 7, cluster.c_str(), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            fail(db_, error);
+            return rollback();
+        }
+        if (c.field == "award") continue;  // the award's presence is its fields
+        sqlite3_stmt* w = c.new_value.empty() ? drop.get() : put.get();
+        sqlite3_reset(w);
+        sqlite3_bind_text(w, 1, c.award.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(w, 2, c.field.c_str(), -1, SQLITE_TRANSIENT);
+        if (!c.new_value.empty()) sqlite3_bind_text(w, 3, c.new_value.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(w, 4, cluster.c_str(), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(w) != SQLITE_DONE) {
+            fail(db_, error);
+            return rollback();
+        }
+    }
+    if (!exec(db_, "COMMIT;", error)) return rollback();
+    if (recorded) *recorded = std::move(changes);
+    return true;
+}
+
+bool SqliteLedger::policy_changes(const LedgerFilter& filter, std::vector<PolicyAuditRow>* out,
+                                  std::string* error) const {
+    out->clear();
+    auto has = has_table("policy_audit", error);
+    if (!has) return false;
+    if (!*has) return true;
+    LedgerFilter f = filter;
+    f.user.reset();
+    return select_rows(
+        db_, "id, at, file, award, field, old_value, new_value, cluster", "policy_audit", where_of(f, "at", false), "id",
+        [out](sqlite3_stmt* s) {
+            PolicyAuditRow r;
+            r.id = sqlite3_column_int64(s, 0);
+            r.at = sqlite3_column_int64(s, 1);
+            r.file = text(s, 2);
+            r.change = PolicyChange{text(s, 3), text(s, 4), text(s, 5), text(s, 6)};
+            r.cluster = text(s, 7);
+            out->push_back(std::move(r));
+        },
+        error);
+}
+
+std::unique_ptr<Ledger> Ledger::open(const std::string& path, std::string* error, bool read_only) {
+    return SqliteLedger::open(path, error, read_only);
 }
 
 }  // namespace grants
