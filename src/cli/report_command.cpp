@@ -633,7 +633,6 @@ int run_report(const std::vector<std::string>& args) {
         const int err = errno;
         // A PI on a login node: slurmctld answers for one award.
         if (!a.value("ledger") && filter.award && !a.has("instances")) {
-            if (*group == ReportGroup::Cluster) return refused(kReportByClusterNeedsLedger);
             query_args.award = filter.award;
             query_args.by = *group;
             query_args.since = filter.since;

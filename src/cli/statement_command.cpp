@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/controller_query.h"
 #include "cli/exit_codes.h"
 #include "cli/json.h"
 #include "cli/local_time.h"
@@ -41,8 +42,10 @@ const char kStatementUsage[] =
     "closing = opening + deposits + transfers - charges - adjustments, to the tick.\n"
     "The CSV has one row per line with every field (per job: user, account,\n"
     "partition, chips, start, end, seconds, rate, cost, cluster).\n"
-    "Run it where the ledger can be read (the controller host as root or\n"
-    "SlurmUser, or --ledger).\n"
+    "Where the ledger can be read (the controller host as root or SlurmUser,\n"
+    "--ledger, or the shared ledger's credentials) it is read; elsewhere (a PI\n"
+    "or manager on a login node) slurmctld answers from its memory, the same\n"
+    "statement to the byte.\n"
     "\n"
     "Options:\n"
     "  --award ID          the award (required)\n"
@@ -79,6 +82,15 @@ const char* kind_name(StatementLine::Kind k) {
     return "";
 }
 
+// The default (or configured) SQLite ledger can be read here: the
+// controller host as root or SlurmUser. Elsewhere slurmctld is asked.
+bool ledger_readable(const std::string& configured_path) {
+    std::string why;
+    const std::string* given = configured_path.empty() ? nullptr : &configured_path;
+    auto path = ledger_path_or_default(given, &why);
+    return path && ::access(path->c_str(), R_OK) == 0;
+}
+
 // The effect on the balance: charges and adjustments take, deposits add.
 Ticks signed_amount(const StatementLine& l) { return l.kind == StatementLine::Kind::Deposit ? l.amount : -l.amount; }
 
@@ -90,7 +102,8 @@ std::string amount_text(Budget::Unit unit, Ticks t, bool table) {
     return table ? format_amount(unit, t) : format_ticks(t);
 }
 
-Rendered render(const Statement& s, const StatementInput& in, bool table) {
+Rendered render(const StatementReport& in, bool table) {
+    const Statement& s = in.statement;
     Rendered r;
     auto blank = [] { return std::vector<std::string>(kFields.size()); };
     auto opening = blank();
@@ -160,8 +173,9 @@ std::string tranche_json(const TrancheState& t, Budget::Unit) {
            ",\"state\":" + json_string(std::string(phase_name(t.phase))) + "}";
 }
 
-void print_json(const Statement& s, const StatementInput& in, const Rendered& r) {
-    std::cout << "{\"award\":" << json_string(in.award->id) << ",\"month\":" << json_string(in.month.text())
+void print_json(const StatementReport& in, const Rendered& r) {
+    const Statement& s = in.statement;
+    std::cout << "{\"award\":" << json_string(in.award) << ",\"month\":" << json_string(in.month.text())
               << ",\"unit\":" << json_string(unit_name(s.unit)) << ",\"from\":" << json_string(local_timestamp(in.start))
               << ",\"until\":" << json_string(local_timestamp(in.end)) << ",\"opening\":" << format_ticks(s.opening)
               << ",\"deposits\":" << format_ticks(s.deposited) << ",\"charges\":" << format_ticks(s.charged)
@@ -213,6 +227,93 @@ void print_tranche_table(const Statement& s) {
     t.print(std::cout);
 }
 
+// The statement from the ledger (or a copy of it): the policy gives the
+// award's budget and unit.
+int statement_from_ledger(const ParsedArgs& a, const std::string& award_id, const Month& month,
+                          const std::optional<LedgerConfig>& configured, StatementReport* out) {
+    const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
+    PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));
+    if (!load.policy) return refused("cannot read the policy " + policy_path + " for the award's budget and unit.");
+    const Award* award = load.policy->find_award(award_id);
+    if (!award) return refused("award " + award_id + " is not in the policy " + policy_path + ".");
+
+    std::string error, where;
+    std::unique_ptr<Ledger> ledger;
+    if (!a.value("ledger") && configured && configured->backend == LedgerBackend::Mysql) {
+        // The shared ledger: from any host with its credentials file.
+        if (auto stop = open_shared_ledger(*configured, &where, &ledger)) return *stop;
+    } else {
+        std::string why;
+        const std::string* given = a.value("ledger");
+        if (!given && configured && !configured->path.empty()) given = &configured->path;
+        auto path = ledger_path_or_default(given, &why);
+        if (!path) return refused(why);
+        where = *path;
+        ledger = Ledger::open(where, &error, true);
+        if (!ledger) return refused("cannot open the ledger " + where + ": " + error + ".");
+    }
+    StatementInput in;
+    in.award = award;
+    in.month = month;
+    in.start = local_midnight(month.first_day());
+    in.end = local_midnight(month.last_day() + 1);
+    in.day_of = local_day_of;
+    LedgerFilter filter;
+    filter.award = award_id;
+    // One read transaction: charges, adjustments (transfers among them) and deposits of one ledger.
+    bool ok = ledger->begin_read(&error);
+    if (ok) {
+        ok = ledger->charges(&in.charges, &error, filter) && ledger->adjustments(&in.adjustments, &error, filter) &&
+             ledger->deposits(&in.deposits, &error, filter);
+        ledger->end_read();
+    }
+    if (!ok) return refused("cannot read the ledger " + where + ": " + error + ".");
+    *out = month_report(in, build_statement(in));
+    return kExitOk;
+}
+
+// The statement from slurmctld's memory (a PI or manager on a login node).
+int statement_from_controller(const std::string& award_id, const Month& month, StatementReport* out) {
+    QueryArgs args;
+    args.award = award_id;
+    args.month = month.text();
+    QueryJob job;
+    job.args = encode_query_args(args);
+    std::string error;
+    auto answer = ask_controller(QueryKind::Statement, job, &error);
+    if (!answer) return refused(error);
+    if (!answer->refused.empty()) return refused(answer->refused);
+    if (!answer->statement) return refused("slurmctld answered without a statement.");
+    *out = std::move(*answer->statement);
+    return kExitOk;
+}
+
+void print_statement(const StatementReport& r, const RowOutput& output) {
+    const Statement& s = r.statement;
+    const bool table = output.format == "table" && output.style.kind == RowStyle::Kind::Table;
+    if (output.format == "json") {
+        print_json(r, render(r, false));
+    } else {
+        if (table && output.style.header) {
+            std::cout << "Statement of award " << r.award << " for " << r.month.text() << " ("
+                      << format_date(r.month.first_day()) << " to " << format_date(r.month.last_day())
+                      << ", local time; amounts in " << unit_name(s.unit) << ")\n\n";
+        }
+        print_rows(std::cout, kFields, kRight, render(r, table).rows, output.style,
+                   output.style.kind == RowStyle::Kind::Csv ? std::vector<std::size_t>{} : kTableFields);
+        if (table && output.style.header) {
+            std::cout << "\nOpening " << format_amount(s.unit, s.opening) << " + deposits "
+                      << format_amount(s.unit, s.deposited) << " + transfers in "
+                      << format_amount(s.unit, s.transferred_in) << " - transfers out "
+                      << format_amount(s.unit, s.transferred_out) << " - charges " << format_amount(s.unit, s.charged)
+                      << " (runs: " << s.runs << ") - adjustments " << format_amount(s.unit, s.adjusted)
+                      << " = closing " << format_amount(s.unit, s.closing) << "\n";
+            print_tranche_table(s);
+        }
+    }
+    std::cout.flush();
+}
+
 }  // namespace
 
 int run_statement(const std::vector<std::string>& args) {
@@ -231,73 +332,26 @@ int run_statement(const std::vector<std::string>& args) {
     RowOutput output;
     if (auto stop = parse_row_output(a, "statement", kFields, &output)) return *stop;
 
-    const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
-    PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));
-    if (!load.policy) return refused("cannot read the policy " + policy_path + " for the award's budget and unit.");
-    const Award* award = load.policy->find_award(*award_id);
-    if (!award) return refused("award " + *award_id + " is not in the policy " + policy_path + ".");
-
-    std::string error, where;
-    std::unique_ptr<Ledger> ledger;
-    if (!a.value("ledger") && load.policy->ledger.backend == LedgerBackend::Mysql) {
-        // The shared ledger: from any host with its credentials file.
-        if (auto stop = open_shared_ledger(load.policy->ledger, &where, &ledger)) return *stop;
+    std::string why;
+    std::optional<LedgerConfig> configured;
+    if (!a.value("ledger")) {
+        configured = read_ledger_config(a.value("policy"), &why);
+        if (!configured) return refused(why);
+    }
+    StatementReport report;
+    int rc = kExitOk;
+    if (!a.value("ledger") && configured->backend != LedgerBackend::Mysql && !ledger_readable(configured->path)) {
+        // A PI or manager on a login node: slurmctld answers from its memory.
+        rc = statement_from_controller(*award_id, *month, &report);
     } else {
-        std::string why;
-        const std::string* given = a.value("ledger");
-        if (!given && !load.policy->ledger.path.empty()) given = &load.policy->ledger.path;
-        auto path = ledger_path_or_default(given, &why);
-        if (!path) return refused(why);
-        if (::access(path->c_str(), R_OK) != 0) {
+        if (const std::string* given = a.value("ledger"); given && ::access(given->c_str(), R_OK) != 0) {
             const int err = errno;
-            return refused("cannot read the ledger " + *path + ": " + std::strerror(err) +
-                           " (a statement reads the ledger: run it on the controller host as root or SlurmUser, or "
-                           "give --ledger with a copy).");
+            return refused("cannot read the ledger " + *given + ": " + std::strerror(err) + ".");
         }
-        where = *path;
-        ledger = Ledger::open(where, &error, true);
-        if (!ledger) return refused("cannot open the ledger " + where + ": " + error + ".");
+        rc = statement_from_ledger(a, *award_id, *month, configured, &report);
     }
-    StatementInput in;
-    in.award = award;
-    in.month = *month;
-    in.start = local_midnight(month->first_day());
-    in.end = local_midnight(month->last_day() + 1);
-    in.day_of = local_day_of;
-    LedgerFilter filter;
-    filter.award = *award_id;
-    // One read transaction: charges, adjustments (transfers among them) and deposits of one ledger.
-    bool ok = ledger->begin_read(&error);
-    if (ok) {
-        ok = ledger->charges(&in.charges, &error, filter) && ledger->adjustments(&in.adjustments, &error, filter) &&
-             ledger->deposits(&in.deposits, &error, filter);
-        ledger->end_read();
-    }
-    if (!ok) return refused("cannot read the ledger " + where + ": " + error + ".");
-    const Statement s = build_statement(in);
-    const bool table = output.format == "table" && output.style.kind == RowStyle::Kind::Table;
-    const Rendered r = render(s, in, table);
-    if (output.format == "json") {
-        print_json(s, in, render(s, in, false));
-    } else {
-        if (table && output.style.header) {
-            std::cout << "Statement of award " << award->id << " for " << month->text() << " (" << format_date(month->first_day())
-                      << " to " << format_date(month->last_day()) << ", local time; amounts in "
-                      << unit_name(s.unit) << ")\n\n";
-        }
-        print_rows(std::cout, kFields, kRight, r.rows, output.style,
-                   output.style.kind == RowStyle::Kind::Csv ? std::vector<std::size_t>{} : kTableFields);
-        if (table && output.style.header) {
-            std::cout << "\nOpening " << format_amount(s.unit, s.opening) << " + deposits "
-                      << format_amount(s.unit, s.deposited) << " + transfers in "
-                      << format_amount(s.unit, s.transferred_in) << " - transfers out "
-                      << format_amount(s.unit, s.transferred_out) << " - charges " << format_amount(s.unit, s.charged)
-                      << " (runs: " << s.runs << ") - adjustments " << format_amount(s.unit, s.adjusted)
-                      << " = closing " << format_amount(s.unit, s.closing) << "\n";
-            print_tranche_table(s);
-        }
-    }
-    std::cout.flush();
+    if (rc != kExitOk) return rc;
+    print_statement(report, output);
     return kExitOk;
 }
 

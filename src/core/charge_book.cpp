@@ -14,6 +14,35 @@ bool passes(const LedgerFilter& f, std::int64_t at) {
     return (!f.since || at >= *f.since) && (!f.until || at < *f.until);
 }
 
+// Booked charges as ChargeRecords in the ledger's order: job, then run
+// (charges of a later pass may belong to an earlier job).
+void records_in_ledger_order(const std::string& award, std::vector<BookedCharge> picked,
+                             const std::vector<std::string>& users, const std::vector<ChargePlace>& places,
+                             std::vector<ChargeRecord>* charges) {
+    std::stable_sort(picked.begin(), picked.end(), [](const BookedCharge& x, const BookedCharge& y) {
+        return x.job_id != y.job_id ? x.job_id < y.job_id : x.run_start < y.run_start;
+    });
+    charges->reserve(picked.size());
+    for (const BookedCharge& b : picked) {
+        ChargeRecord c;
+        c.award = award;
+        c.user = users[b.user];
+        if (b.place < places.size()) {
+            c.partition = places[b.place].partition;
+            c.account = places[b.place].account;
+            c.cluster = places[b.place].cluster;
+        }
+        c.job_id = b.job_id;
+        c.run_start = b.run_start;
+        c.chips = b.chips;
+        c.seconds = b.seconds;
+        c.chip_hours = b.chip_hours;
+        c.usd = b.usd;
+        c.recorded_at = b.recorded_at;
+        charges->push_back(std::move(c));
+    }
+}
+
 }  // namespace
 
 DayNumber utc_day_of(std::int64_t at) {
@@ -57,20 +86,24 @@ void ChargeBook::Contents::add(const ChargeRecord& c) {
     b.usd = c.usd;
     b.job_id = c.job_id;
     b.user = it->second;
-    auto part = std::find(a.partitions.begin(), a.partitions.end(), c.partition);
-    b.partition = static_cast<std::uint32_t>(part - a.partitions.begin());
-    if (part == a.partitions.end()) a.partitions.push_back(c.partition);
+    const ChargePlace place{c.partition, c.account, c.cluster};
+    auto found = std::find(a.places.begin(), a.places.end(), place);
+    b.place = static_cast<std::uint32_t>(found - a.places.begin());
+    if (found == a.places.end()) a.places.push_back(place);
     a.charges.push_back(b);
     ++charges_;
 }
 
 void ChargeBook::Contents::add(const Adjustment& adjustment) { awards_[adjustment.award].adjustments.push_back(adjustment); }
 
+void ChargeBook::Contents::add(const Deposit& deposit) { awards_[deposit.award].deposits.push_back(deposit); }
+
 void ChargeBook::Contents::shrink() {
     for (auto& [id, a] : awards_) {
         a.charges.shrink_to_fit();
         a.users.shrink_to_fit();
-        a.partitions.shrink_to_fit();
+        a.places.shrink_to_fit();
+        a.deposits.shrink_to_fit();
         a.member_sums.shrink_to_fit();
         a.days.shrink_to_fit();
         a.adjustments.shrink_to_fit();
@@ -108,7 +141,8 @@ void ChargeBook::award_entries(const std::string& award, const LedgerFilter& fil
     charges->clear();
     adjustments->clear();
     std::vector<BookedCharge> picked;
-    std::vector<std::string> users, partitions;
+    std::vector<std::string> users;
+    std::vector<ChargePlace> places;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!contents_) return;
@@ -125,33 +159,43 @@ void ChargeBook::award_entries(const std::string& award, const LedgerFilter& fil
             if (charge_in_period(charge_moment(c.run_start, c.recorded_at), filter.since, filter.until) && (!only || c.user == *only)) picked.push_back(c);
         }
         users = a.users;
-        partitions = a.partitions;
+        places = a.places;
         if (!filter.user) {
             for (const Adjustment& adj : a.adjustments) {
                 if (passes(filter, adj.at)) adjustments->push_back(adj);
             }
         }
     }
-    // The ledger's order: job, then run (charges of a later pass may belong
-    // to an earlier job).
-    std::stable_sort(picked.begin(), picked.end(), [](const BookedCharge& x, const BookedCharge& y) {
-        return x.job_id != y.job_id ? x.job_id < y.job_id : x.run_start < y.run_start;
-    });
-    charges->reserve(picked.size());
-    for (const BookedCharge& b : picked) {
-        ChargeRecord c;
-        c.award = award;
-        c.user = users[b.user];
-        c.partition = b.partition < partitions.size() ? partitions[b.partition] : std::string();
-        c.job_id = b.job_id;
-        c.run_start = b.run_start;
-        c.chips = b.chips;
-        c.seconds = b.seconds;
-        c.chip_hours = b.chip_hours;
-        c.usd = b.usd;
-        c.recorded_at = b.recorded_at;
-        charges->push_back(std::move(c));
+    records_in_ledger_order(award, std::move(picked), users, places, charges);
+}
+
+void ChargeBook::statement_entries(const std::string& award, std::int64_t until, std::vector<ChargeRecord>* charges,
+                                   std::vector<Adjustment>* adjustments, std::vector<Deposit>* deposits) const {
+    charges->clear();
+    adjustments->clear();
+    deposits->clear();
+    std::vector<BookedCharge> picked;
+    std::vector<std::string> users;
+    std::vector<ChargePlace> places;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!contents_) return;
+        auto it = contents_->awards_.find(award);
+        if (it == contents_->awards_.end()) return;
+        const auto& a = it->second;
+        for (const BookedCharge& c : a.charges) {
+            if (c.run_start < until) picked.push_back(c);
+        }
+        users = a.users;
+        places = a.places;
+        for (const Adjustment& adj : a.adjustments) {
+            if (adj.at < until) adjustments->push_back(adj);
+        }
+        for (const Deposit& d : a.deposits) {
+            if (d.at < until) deposits->push_back(d);
+        }
     }
+    records_in_ledger_order(award, std::move(picked), users, places, charges);
 }
 
 std::vector<JobRow> ChargeBook::job_rows(const JobsScope& scope, const JobsQuestion& question, std::int64_t now,
@@ -184,7 +228,7 @@ std::vector<JobRow> ChargeBook::job_rows(const JobsScope& scope, const JobsQuest
             }
             row.award = id;
             row.user = a.users[c.user];
-            row.partition = c.partition < a.partitions.size() ? a.partitions[c.partition] : std::string();
+            row.partition = c.place < a.places.size() ? a.places[c.place].partition : std::string();
             row.unit = unit;
             row.amount = charge_in_unit(unit, c.chip_hours, c.usd);
             row.chips = c.chips;
@@ -244,8 +288,10 @@ std::size_t ChargeBook::bytes() const {
         n += a.users.capacity() * sizeof(std::string) + a.user_index.bucket_count() * sizeof(void*);
         n += a.member_sums.capacity() * sizeof(Contents::MemberSums) + a.days.capacity() * sizeof(Contents::DaySums);
         for (const auto& u : a.users) n += 2 * u.capacity() + kNode + sizeof(std::pair<const std::string, std::uint32_t>);
-        n += a.partitions.capacity() * sizeof(std::string);
-        for (const auto& p : a.partitions) n += p.capacity();
+        n += a.places.capacity() * sizeof(ChargePlace);
+        for (const auto& p : a.places) n += p.partition.capacity() + p.account.capacity() + p.cluster.capacity();
+        n += a.deposits.capacity() * sizeof(Deposit);
+        for (const auto& d : a.deposits) n += d.award.capacity() + d.unit.capacity() + d.reason.capacity() + d.who.capacity();
         n += a.adjustments.capacity() * sizeof(Adjustment);
         for (const auto& adj : a.adjustments) n += adj.award.capacity() + adj.unit.capacity() + adj.reason.capacity() + adj.who.capacity();
     }
@@ -256,11 +302,13 @@ bool load_charge_book(const Ledger& ledger, ChargeBook::Contents* contents, std:
     *contents = ChargeBook::Contents(contents->day_of());
     if (!ledger.begin_read(error)) return false;
     std::vector<Adjustment> adjustments;
+    std::vector<Deposit> deposits;
     bool ok = ledger.each_charge_by_award({}, [contents](const ChargeRecord& c) { contents->add(c); }, error) &&
-              ledger.adjustments(&adjustments, error);
+              ledger.adjustments(&adjustments, error) && ledger.deposits(&deposits, error);
     ledger.end_read();
     if (!ok) return false;
     for (const Adjustment& a : adjustments) contents->add(a);
+    for (const Deposit& d : deposits) contents->add(d);
     contents->shrink();
     return true;
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "date.h"
+#include "funding.h"
 #include "job_rows.h"
 #include "ledger.h"
 #include "policy.h"
@@ -28,8 +29,17 @@ struct BookedCharge {
     std::int64_t run_start = 0, recorded_at = 0, chips = 0, seconds = 0;
     Ticks chip_hours = 0, usd = -1;  // usd -1: the partition had no rate
     std::uint32_t job_id = 0;
-    std::uint32_t user = 0;       // index into the award's user names
-    std::uint32_t partition = 0;  // index into the award's partition names (grantctl jobs)
+    std::uint32_t user = 0;   // index into the award's user names
+    std::uint32_t place = 0;  // index into the award's places: partition, account, cluster
+};
+
+// Where a charge ran and whom it was billed to, beyond its user: one entry
+// per distinct triple of an award (few), shared by its charges.
+struct ChargePlace {
+    std::string partition, account, cluster;
+    bool operator==(const ChargePlace& o) const {
+        return partition == o.partition && account == o.account && cluster == o.cluster;
+    }
 };
 
 // A member's charges to one award, in the award's unit.
@@ -62,6 +72,7 @@ public:
         explicit Contents(ChargeDayOf day_of = utc_day_of) : day_of_(std::move(day_of)) {}
         void add(const ChargeRecord& charge);  // award, user, run_start, recorded_at and the amounts are read
         void add(const Adjustment& adjustment);
+        void add(const Deposit& deposit);
         std::size_t charges() const { return charges_; }
         const ChargeDayOf& day_of() const { return day_of_; }
         // Gives back what the vectors reserved beyond their size (after a load).
@@ -82,11 +93,12 @@ public:
         struct AwardEntries {
             std::vector<std::string> users;
             std::unordered_map<std::string, std::uint32_t> user_index;
-            std::vector<std::string> partitions;  // few: found by a linear search
+            std::vector<ChargePlace> places;      // few: found by a linear search
             std::vector<MemberSums> member_sums;  // by user index
             std::vector<DaySums> days;            // sorted by day, one entry per day with charges
             std::vector<BookedCharge> charges;
             std::vector<Adjustment> adjustments;
+            std::vector<Deposit> deposits;
         };
         std::unordered_map<std::string, AwardEntries> awards_;
         std::size_t charges_ = 0;
@@ -108,6 +120,13 @@ public:
     // turns them into exactly what grantctl report reads from the ledger.
     void award_entries(const std::string& award, const LedgerFilter& filter, std::vector<ChargeRecord>* charges,
                        std::vector<Adjustment>* adjustments) const;
+    // What a monthly statement of an award needs (statement.h), in the
+    // ledger's orders: its charges whose run started before until, with
+    // every field a statement prints (user, account, partition, cluster,
+    // job, run, chips, seconds, amounts), and its adjustments and deposits
+    // made before until.
+    void statement_entries(const std::string& award, std::int64_t until, std::vector<ChargeRecord>* charges,
+                           std::vector<Adjustment>* adjustments, std::vector<Deposit>* deposits) const;
     // Charged runs as grantctl jobs rows (charged, finished), those that
     // job_row_selected(scope, question, now) keeps, in the book's order;
     // unit_of gives an award's unit (chip-hours for one no longer in the
@@ -132,7 +151,7 @@ private:
     std::unique_ptr<Contents> contents_;  // null: not loaded
 };
 
-// Reads every charge and adjustment of the ledger into contents (in one read
+// Reads every charge, adjustment and deposit of the ledger into contents (in one read
 // transaction; what contents held is dropped, its day_of kept). false with
 // *error when the ledger cannot be read.
 bool load_charge_book(const Ledger& ledger, ChargeBook::Contents* contents, std::string* error);

@@ -142,7 +142,7 @@ public:
                      const std::function<void(const ChargeSum&)>& each, std::string* error) const = 0;
     // Charges one at a time in award order, then job order (job id, run
     // start, then the order they were recorded). Only award, user, cluster, partition,
-    // job_id, run_start, chips, seconds, chip_hours, usd and recorded_at are filled.
+    // account, job_id, run_start, chips, seconds, chip_hours, usd and recorded_at are filled.
     virtual bool each_charge_by_award(const LedgerFilter& filter, const std::function<void(const ChargeRecord&)>& each,
                               std::string* error) const = 0;
 

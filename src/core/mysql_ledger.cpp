@@ -615,7 +615,7 @@ bool MysqlLedger::charge_sums(ChargeGrouping by, const LedgerFilter& filter,
 bool MysqlLedger::each_charge_by_award(const LedgerFilter& filter, const std::function<void(const ChargeRecord&)>& each,
                                        std::string* error) const {
     ChargeRecord c;
-    return select(std::string("SELECT ") + kChargeColumns + ", `user`, recorded_at, cluster, `partition` FROM charges" +
+    return select(std::string("SELECT ") + kChargeColumns + ", `user`, recorded_at, cluster, `partition`, account FROM charges" +
                       where_of(filter, "recorded_at", true).sql + " ORDER BY award, job_id, run_start, id",
                   [&](MYSQL_ROW r, const unsigned long* len) {
                       read_charge(r, len, c);
@@ -623,6 +623,7 @@ bool MysqlLedger::each_charge_by_award(const LedgerFilter& filter, const std::fu
                       c.recorded_at = int_at(r, 8);
                       c.cluster.assign(r[9] ? r[9] : "", r[9] ? len[9] : 0);
                       c.partition.assign(r[10] ? r[10] : "", r[10] ? len[10] : 0);
+                      c.account.assign(r[11] ? r[11] : "", r[11] ? len[11] : 0);
                       each(c);
                   },
                   error);

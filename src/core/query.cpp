@@ -143,12 +143,14 @@ std::string_view query_kind_name(QueryKind kind) {
         case QueryKind::Metrics: return "metrics";
         case QueryKind::Report: return "report";
         case QueryKind::Jobs: return "jobs";
+        case QueryKind::Statement: return "statement";
     }
     return "balance";
 }
 
 std::optional<QueryKind> parse_query_kind(std::string_view name) {
-    for (QueryKind k : {QueryKind::Balance, QueryKind::Quote, QueryKind::Metrics, QueryKind::Report, QueryKind::Jobs}) {
+    for (QueryKind k : {QueryKind::Balance, QueryKind::Quote, QueryKind::Metrics, QueryKind::Report, QueryKind::Jobs,
+                        QueryKind::Statement}) {
         if (query_kind_name(k) == name) return k;
     }
     return std::nullopt;
@@ -186,6 +188,7 @@ std::string encode_query_args(const QueryArgs& a) {
     if (a.user) out += " user=" + encode_value(*a.user);
     if (a.since) out += " since=" + std::to_string(*a.since);
     if (a.until) out += " until=" + std::to_string(*a.until);
+    if (a.month) out += " month=" + encode_value(*a.month);
     if (!a.job_ids.empty()) {
         out += " jobs=";
         for (std::size_t i = 0; i < a.job_ids.size(); ++i) out += (i ? "," : "") + std::to_string(a.job_ids[i]);
@@ -211,12 +214,14 @@ std::optional<QueryArgs> parse_query_args(std::string_view text, std::string* er
             a.window = static_cast<int>(*w);
         } else if (key == "by") {
             auto g = parse_report_group(value);
-            if (!g) return fail("a report is grouped by user, job, day or month");
+            if (!g) return fail("a report is grouped by user, job, day, month or cluster");
             a.by = *g;
         } else if (key == "award") {
             a.award = value;
         } else if (key == "user") {
             a.user = value;
+        } else if (key == "month") {
+            a.month = value;
         } else if (key == "since" || key == "until") {
             auto t = to_int(f, key);
             if (!t) return fail("the report's " + key + " is not a time");
@@ -280,6 +285,242 @@ AwardStatus award_status(const Award& award, const AwardUsageView& usage, DayNum
     return s;
 }
 
+namespace {
+
+// A statement (grantctl statement from a login node): one "statement" line,
+// one line per statement line in order, carrying the entry it prints, then
+// one per tranche with its opening and closing states.
+const char* statement_kind_name(StatementLine::Kind k) {
+    switch (k) {
+        case StatementLine::Kind::Charge: return "charge";
+        case StatementLine::Kind::Adjustment: return "adjustment";
+        case StatementLine::Kind::Deposit: return "deposit";
+        case StatementLine::Kind::Transfer: return "transfer";
+    }
+    return "";
+}
+
+void add_tranche(Line& l, const std::string& p, const TrancheState& t) {
+    l.add(p + "source", t.source).add(p + "phase", phase_name(t.phase));
+    if (t.from) l.add(p + "from", format_date(*t.from));
+    if (t.until) l.add(p + "until", format_date(*t.until));
+    l.add(p + "amount", t.amount).add(p + "rolled_in", t.rolled_in).add(p + "spent", t.spent);
+    l.add(p + "passed_on", t.passed_on).add(p + "lapsed", t.lapsed);
+}
+
+bool read_tranche(const Fields& f, const std::string& p, TrancheState* t) {
+    t->source = get(f, p + "source");
+    const std::string phase = get(f, p + "phase");
+    if (phase == "future") {
+        t->phase = TrancheState::Phase::Future;
+    } else if (phase == "active") {
+        t->phase = TrancheState::Phase::Active;
+    } else if (phase == "ended") {
+        t->phase = TrancheState::Phase::Ended;
+    } else {
+        return false;
+    }
+    if (!optional_date(f, p + "from", &t->from) || !optional_date(f, p + "until", &t->until)) return false;
+    auto amount = to_int(f, p + "amount"), rolled_in = to_int(f, p + "rolled_in"), spent = to_int(f, p + "spent");
+    auto passed_on = to_int(f, p + "passed_on"), lapsed = to_int(f, p + "lapsed");
+    if (t->source.empty() || !amount || !rolled_in || !spent || !passed_on || !lapsed) return false;
+    t->amount = *amount;
+    t->rolled_in = *rolled_in;
+    t->spent = *spent;
+    t->passed_on = *passed_on;
+    t->lapsed = *lapsed;
+    return true;
+}
+
+std::string encode_statement(const StatementReport& r) {
+    const Statement& s = r.statement;
+    std::string out = Line("statement")
+                          .add("award", r.award)
+                          .add("month", r.month.text())
+                          .add("start", r.start)
+                          .add("end", r.end)
+                          .add("unit", unit_name(s.unit))
+                          .add("opening", s.opening)
+                          .add("closing", s.closing)
+                          .add("charged", s.charged)
+                          .add("adjusted", s.adjusted)
+                          .add("deposited", s.deposited)
+                          .add("in", s.transferred_in)
+                          .add("out", s.transferred_out)
+                          .add("runs", s.runs)
+                          .add("chip_hours", s.chip_hours)
+                          .add("usd", s.usd)
+                          .done();
+    for (const StatementLine& l : s.lines) {
+        Line n("statement_line");
+        n.add("kind", statement_kind_name(l.kind)).add("at", l.at).add("amount", l.amount);
+        n.add("counted", l.counted ? 1 : 0).add("balance", l.balance);
+        if (l.kind == StatementLine::Kind::Charge) {
+            const ChargeRecord& c = r.charges.at(l.index);
+            n.add("cluster", c.cluster).add("job", static_cast<std::int64_t>(c.job_id)).add("run_start", c.run_start);
+            n.add("user", c.user).add("account", c.account).add("partition", c.partition).add("chips", c.chips);
+            n.add("seconds", c.seconds).add("chip_hours", c.chip_hours).add("usd", c.usd).add("recorded_at", c.recorded_at);
+        } else if (l.kind == StatementLine::Kind::Deposit) {
+            const Deposit& d = r.deposits.at(l.index);
+            n.add("id", d.id).add("unit", d.unit).add("micros", d.amount).add("from", format_date(d.from));
+            if (d.until) n.add("until", format_date(*d.until));
+            n.add("reason", d.reason).add("who", d.who).add("made", d.at);
+        } else {
+            const Adjustment& a = r.adjustments.at(l.index);
+            n.add("unit", a.unit).add("micros", a.amount).add("reason", a.reason).add("who", a.who).add("made", a.at);
+            n.add("transfer", a.transfer).add("counterpart", a.counterpart);
+        }
+        out += n.done();
+    }
+    for (const StatementTranche& t : s.tranches) {
+        Line n("statement_tranche");
+        add_tranche(n, "o_", t.opening);
+        add_tranche(n, "c_", t.closing);
+        out += n.done();
+    }
+    return out;
+}
+
+bool read_statement_line(const Fields& f, StatementReport* r, std::string* why) {
+    StatementLine l;
+    const std::string kind = get(f, "kind");
+    auto at = to_int(f, "at"), amount = to_int(f, "amount"), counted = to_int(f, "counted"), balance = to_int(f, "balance");
+    if (!at || !amount || !counted || !balance) {
+        *why = "a statement line of the controller's answer lacks a field";
+        return false;
+    }
+    l.at = *at;
+    l.amount = *amount;
+    l.counted = *counted != 0;
+    l.balance = *balance;
+    if (kind == "charge") {
+        ChargeRecord c;
+        auto job = to_int(f, "job"), run_start = to_int(f, "run_start"), chips = to_int(f, "chips");
+        auto seconds = to_int(f, "seconds"), ch = to_int(f, "chip_hours"), usd = to_int(f, "usd");
+        auto recorded_at = to_int(f, "recorded_at");
+        if (!job || *job < 0 || *job > UINT32_MAX || !run_start || !chips || !seconds || !ch || !usd || !recorded_at) {
+            *why = "a charge line of the controller's statement lacks a field";
+            return false;
+        }
+        c.award = r->award;
+        c.cluster = get(f, "cluster");
+        c.job_id = static_cast<std::uint32_t>(*job);
+        c.run_start = *run_start;
+        c.user = get(f, "user");
+        c.account = get(f, "account");
+        c.partition = get(f, "partition");
+        c.chips = *chips;
+        c.seconds = *seconds;
+        c.chip_hours = *ch;
+        c.usd = *usd;
+        c.recorded_at = *recorded_at;
+        l.kind = StatementLine::Kind::Charge;
+        l.index = r->charges.size();
+        r->charges.push_back(std::move(c));
+    } else if (kind == "deposit") {
+        Deposit d;
+        auto id = to_int(f, "id"), micros = to_int(f, "micros"), made = to_int(f, "made");
+        auto from = parse_date(get(f, "from"));
+        if (!id || !micros || !made || !from || !optional_date(f, "until", &d.until)) {
+            *why = "a deposit line of the controller's statement lacks a field";
+            return false;
+        }
+        d.id = *id;
+        d.award = r->award;
+        d.unit = get(f, "unit");
+        d.amount = *micros;
+        d.from = *from;
+        d.reason = get(f, "reason");
+        d.who = get(f, "who");
+        d.at = *made;
+        l.kind = StatementLine::Kind::Deposit;
+        l.index = r->deposits.size();
+        r->deposits.push_back(std::move(d));
+    } else if (kind == "adjustment" || kind == "transfer") {
+        Adjustment a;
+        auto micros = to_int(f, "micros"), made = to_int(f, "made"), transfer = to_int(f, "transfer");
+        if (!micros || !made || !transfer) {
+            *why = "an adjustment line of the controller's statement lacks a field";
+            return false;
+        }
+        a.award = r->award;
+        a.unit = get(f, "unit");
+        a.amount = *micros;
+        a.reason = get(f, "reason");
+        a.who = get(f, "who");
+        a.at = *made;
+        a.transfer = *transfer;
+        a.counterpart = get(f, "counterpart");
+        l.kind = kind == "transfer" ? StatementLine::Kind::Transfer : StatementLine::Kind::Adjustment;
+        l.index = r->adjustments.size();
+        r->adjustments.push_back(std::move(a));
+    } else {
+        *why = "a statement line of the controller's answer has an unknown kind";
+        return false;
+    }
+    r->statement.lines.push_back(l);
+    return true;
+}
+
+// One statement record of an answer into a->statement (false with *why).
+bool decode_statement_record(const std::string& type, const Fields& f, Answer* a, std::string* why) {
+    if (type == "statement") {
+        StatementReport r;
+        r.award = get(f, "award");
+        auto month = parse_month(get(f, "month"));
+        auto unit = parse_unit_name(get(f, "unit"));
+        const char* keys[] = {"start", "end", "opening", "closing", "charged", "adjusted", "deposited",
+                              "in", "out", "runs", "chip_hours", "usd"};
+        std::int64_t v[12] = {};
+        for (int i = 0; i < 12; ++i) {
+            auto x = to_int(f, keys[i]);
+            if (!x) {
+                *why = "the statement line of the controller's answer lacks a field";
+                return false;
+            }
+            v[i] = *x;
+        }
+        if (r.award.empty() || !month || !unit) {
+            *why = "the statement line of the controller's answer lacks a field";
+            return false;
+        }
+        r.month = *month;
+        r.start = v[0];
+        r.end = v[1];
+        Statement& s = r.statement;
+        s.unit = *unit;
+        s.opening = v[2];
+        s.closing = v[3];
+        s.charged = v[4];
+        s.adjusted = v[5];
+        s.deposited = v[6];
+        s.transferred_in = v[7];
+        s.transferred_out = v[8];
+        s.runs = v[9];
+        s.chip_hours = v[10];
+        s.usd = v[11];
+        a->statement = std::move(r);
+        return true;
+    }
+    if (!a->statement) {
+        *why = "a statement entry of the controller's answer follows no statement line";
+        return false;
+    }
+    if (type == "statement_line") return read_statement_line(f, &*a->statement, why);
+    if (type == "statement_tranche") {
+        StatementTranche t;
+        if (!read_tranche(f, "o_", &t.opening) || !read_tranche(f, "c_", &t.closing)) {
+            *why = "a tranche of the controller's statement lacks a field";
+            return false;
+        }
+        a->statement->statement.tranches.push_back(std::move(t));
+        return true;
+    }
+    return true;  // another statement record, from a newer plugin: ignored
+}
+
+}  // namespace
+
 std::string encode_answer(const Answer& a) {
     std::string out = Line("answer")
                           .add("v", kWireVersion)
@@ -320,11 +561,8 @@ std::string encode_answer(const Answer& a) {
         }
         for (const TrancheState& t : s.tranches) {
             Line n("tranche");
-            n.add("award", s.id).add("source", t.source).add("phase", phase_name(t.phase));
-            if (t.from) n.add("from", format_date(*t.from));
-            if (t.until) n.add("until", format_date(*t.until));
-            n.add("amount", t.amount).add("rolled_in", t.rolled_in).add("spent", t.spent);
-            n.add("passed_on", t.passed_on).add("lapsed", t.lapsed);
+            n.add("award", s.id);
+            add_tranche(n, "", t);
             out += n.done();
         }
     }
@@ -389,9 +627,11 @@ std::string encode_answer(const Answer& a) {
                    .add("end", j.end)
                    .done();
     }
+    if (a.statement) out += encode_statement(*a.statement);
     Line end("end");
     end.add("awards", static_cast<std::int64_t>(a.awards.size())).add("reports", static_cast<std::int64_t>(a.reports.size()));
     if (a.kind == QueryKind::Jobs) end.add("jobs", static_cast<std::int64_t>(a.jobs.size()));
+    if (a.statement) end.add("statement_lines", static_cast<std::int64_t>(a.statement->statement.lines.size()));
     out += end.done();
     return out;
 }
@@ -479,30 +719,7 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
                 return fail("a tranche line of the controller's answer follows no award line");
             }
             TrancheState t;
-            t.source = get(f, "source");
-            const std::string phase = get(f, "phase");
-            if (phase == "future") {
-                t.phase = TrancheState::Phase::Future;
-            } else if (phase == "active") {
-                t.phase = TrancheState::Phase::Active;
-            } else if (phase == "ended") {
-                t.phase = TrancheState::Phase::Ended;
-            } else {
-                return fail("a tranche line of the controller's answer has an unknown phase");
-            }
-            if (!optional_date(f, "from", &t.from) || !optional_date(f, "until", &t.until)) {
-                return fail("a tranche line of the controller's answer has a bad date");
-            }
-            auto amount = to_int(f, "amount"), rolled_in = to_int(f, "rolled_in"), spent = to_int(f, "spent");
-            auto passed_on = to_int(f, "passed_on"), lapsed = to_int(f, "lapsed");
-            if (t.source.empty() || !amount || !rolled_in || !spent || !passed_on || !lapsed) {
-                return fail("a tranche line of the controller's answer lacks a field");
-            }
-            t.amount = *amount;
-            t.rolled_in = *rolled_in;
-            t.spent = *spent;
-            t.passed_on = *passed_on;
-            t.lapsed = *lapsed;
+            if (!read_tranche(f, "", &t)) return fail("a tranche line of the controller's answer is malformed");
             a.awards.back().tranches.push_back(std::move(t));
         } else if (rec->type == "member") {
             if (a.awards.empty() || a.awards.back().id != get(f, "award")) {
@@ -636,6 +853,9 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             j.start = *start;
             j.end = *end;
             a.jobs.push_back(std::move(j));
+        } else if (rec->type.rfind("statement", 0) == 0) {
+            std::string why;
+            if (!decode_statement_record(rec->type, f, &a, &why)) return fail(why);
         } else if (rec->type == "end") {
             auto count = to_int(f, "awards");
             if (!count || *count != static_cast<std::int64_t>(a.awards.size())) {
@@ -649,6 +869,12 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
             }
             auto jobs = to_int(f, "jobs");
             if ((jobs && *jobs != static_cast<std::int64_t>(a.jobs.size())) || (!jobs && a.kind == QueryKind::Jobs)) {
+                return fail("the controller's answer arrived incomplete");
+            }
+            auto statement_lines = to_int(f, "statement_lines");
+            if ((a.kind == QueryKind::Statement && a.refused.empty() && (!a.statement || !statement_lines)) ||
+                (a.statement && (!statement_lines ||
+                                 *statement_lines != static_cast<std::int64_t>(a.statement->statement.lines.size())))) {
                 return fail("the controller's answer arrived incomplete");
             }
             for (std::size_t i = 0; i < a.reports.size(); ++i) {

@@ -22,6 +22,7 @@
 #include "job_rows.h"
 #include "policy.h"
 #include "report.h"
+#include "statement.h"
 
 namespace grants {
 
@@ -29,7 +30,7 @@ inline constexpr char kQueryVariable[] = "SLURM_GRANTS_QUERY";
 // The question's parameters (QueryArgs), "key=value" words, percent-encoded.
 inline constexpr char kQueryArgsVariable[] = "SLURM_GRANTS_QUERY_ARGS";
 
-enum class QueryKind { Balance, Quote, Metrics, Report, Jobs };
+enum class QueryKind { Balance, Quote, Metrics, Report, Jobs, Statement };
 
 std::string_view query_kind_name(QueryKind kind);
 std::optional<QueryKind> parse_query_kind(std::string_view name);
@@ -48,6 +49,7 @@ struct QueryArgs {
     std::optional<std::int64_t> since, until;  // report: epoch seconds, as LedgerFilter
     std::optional<std::string> user;           // report: only this member's charges; jobs: -u
     std::vector<std::uint32_t> job_ids;        // jobs: -j (empty: any)
+    std::optional<std::string> month;          // statement: YYYY-MM
 };
 std::string encode_query_args(const QueryArgs& args);
 // The value of SLURM_GRANTS_QUERY_ARGS (nullopt with *error on a bad word).
@@ -121,6 +123,7 @@ struct Answer {
     std::vector<AwardReport> reports;  // report
     std::optional<PassCounters> passes;  // metrics
     std::vector<JobRow> jobs;          // jobs
+    std::optional<StatementReport> statement;  // statement
 };
 
 std::string unit_name(Budget::Unit unit);  // "chip_hours" / "usd"

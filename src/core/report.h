@@ -18,11 +18,6 @@ namespace grants {
 
 enum class ReportGroup { User, Job, Day, Month, Cluster };
 std::optional<ReportGroup> parse_report_group(const std::string& name);
-// The controller's memory keeps no cluster per charge: by cluster, a report
-// reads the ledger (with the shared ledger, from any host with its credentials).
-inline constexpr char kReportByClusterNeedsLedger[] =
-    "report --by cluster reads the ledger: run it on the controller host as root or SlurmUser, or, with the "
-    "shared (mysql) ledger, on any host that has its credentials file.";
 
 struct ReportRow {
     std::string key;             // user name, job id ("123", "123@run-start" for a requeued run), day, month ("2027-03") or cluster

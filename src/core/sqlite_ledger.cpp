@@ -469,7 +469,7 @@ bool SqliteLedger::each_charge_by_award(const LedgerFilter& filter, const std::f
                                   std::string* error) const {
     ChargeRecord c;
     return select_rows(
-        db_, std::string(kChargeColumns) + ", user, recorded_at, cluster, partition", "charges", where_of(filter, "recorded_at", true),
+        db_, std::string(kChargeColumns) + ", user, recorded_at, cluster, partition, account", "charges", where_of(filter, "recorded_at", true),
         "+award, job_id, run_start, id",
         [&](sqlite3_stmt* s) {
             read_charge(s, c);
@@ -480,6 +480,8 @@ bool SqliteLedger::each_charge_by_award(const LedgerFilter& filter, const std::f
             c.cluster.assign(cluster ? reinterpret_cast<const char*>(cluster) : "");
             const unsigned char* partition = sqlite3_column_text(s, 10);
             c.partition.assign(partition ? reinterpret_cast<const char*>(partition) : "");
+            const unsigned char* account = sqlite3_column_text(s, 11);
+            c.account.assign(account ? reinterpret_cast<const char*>(account) : "");
             each(c);
         },
         error);

@@ -157,4 +157,31 @@ Statement build_statement(const StatementInput& in) {
     return s;
 }
 
+StatementReport month_report(const StatementInput& in, Statement s) {
+    StatementReport r;
+    r.award = in.award ? in.award->id : std::string();
+    r.month = in.month;
+    r.start = in.start;
+    r.end = in.end;
+    for (StatementLine& l : s.lines) {
+        switch (l.kind) {
+            case StatementLine::Kind::Charge:
+                r.charges.push_back(in.charges[l.index]);
+                l.index = r.charges.size() - 1;
+                break;
+            case StatementLine::Kind::Adjustment:
+            case StatementLine::Kind::Transfer:
+                r.adjustments.push_back(in.adjustments[l.index]);
+                l.index = r.adjustments.size() - 1;
+                break;
+            case StatementLine::Kind::Deposit:
+                r.deposits.push_back(in.deposits[l.index]);
+                l.index = r.deposits.size() - 1;
+                break;
+        }
+    }
+    r.statement = std::move(s);
+    return r;
+}
+
 }  // namespace grants

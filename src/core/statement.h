@@ -87,6 +87,22 @@ struct Statement {
 
 Statement build_statement(const StatementInput& input);
 
+// A statement as grantctl prints it: the statement and only the entries
+// its lines name (its lines index into these vectors). What slurmctld sends
+// a PI (query.h), and what grantctl makes of the ledger itself, so that both
+// print the same bytes.
+struct StatementReport {
+    std::string award;
+    Month month;
+    std::int64_t start = 0, end = 0;  // as in StatementInput
+    Statement statement;
+    std::vector<ChargeRecord> charges;
+    std::vector<Adjustment> adjustments;
+    std::vector<Deposit> deposits;
+};
+// statement built from input, keeping the entries of its lines only.
+StatementReport month_report(const StatementInput& input, Statement statement);
+
 // A charge's price per chip-hour in millionths of a dollar (nullopt: no
 // rate), from its exact amounts.
 std::optional<Micros> rate_of(const ChargeRecord& c);

@@ -35,6 +35,7 @@ extern "C" {
 #include "core/policy_store.h"
 #include "core/query.h"
 #include "core/report.h"
+#include "core/statement.h"
 #include "core/submission.h"
 #include "core/unchecked_admission.h"
 #include "core/update_pass.h"
@@ -232,10 +233,6 @@ void answer_report(const Policy& policy, const QueryArgs& args, const Identity& 
                          " (and Slurm operators) may see its report, and " + who.user + " is neither.";
         return;
     }
-    if (args.by == ReportGroup::Cluster) {
-        answer.refused = kReportByClusterNeedsLedger;
-        return;
-    }
     const ChargeBook& book = state->accounting->book();
     if (!book.loaded()) {
         answer.refused = "slurmctld has not read its ledger yet (it starts, or lost it); try again in a minute.";
@@ -254,6 +251,38 @@ void answer_report(const Policy& policy, const QueryArgs& args, const Identity& 
     AwardStatus status = award_status(*award, state->usage.view(policy, award->id, who.user), ctld::local_today(now));
     add_forecast(*award, args.window, now, status);
     answer.awards.push_back(std::move(status));
+}
+
+// grantctl statement from a login node: one award's month, for its PI,
+// its managers and operators, from the charge book (which keeps each
+// charge's account and cluster, and the deposits, for this).
+void answer_statement(const Policy& policy, const QueryArgs& args, const Identity& who, bool operator_asks,
+                      Answer& answer) {
+    const Award* award = args.award ? policy.find_award(*args.award) : nullptr;
+    const std::optional<Month> month = args.month ? parse_month(*args.month) : std::nullopt;
+    if (!args.award || !month) {
+        answer.refused = "a statement is about one award and one month: give --award ID and --month YYYY-MM.";
+        return;
+    }
+    if (!award || !(operator_asks || award->overseen_by(who.user))) {
+        // The same sentence whether the award exists or not: nothing leaks.
+        answer.refused = "only the PI and managers of award " + quote_untrusted(*args.award) +
+                         " (and Slurm operators) may see its statement, and " + who.user + " is neither.";
+        return;
+    }
+    const ChargeBook& book = state->accounting->book();
+    if (!book.loaded()) {
+        answer.refused = "slurmctld has not read its ledger yet (it starts, or lost it); try again in a minute.";
+        return;
+    }
+    StatementInput in;
+    in.award = award;
+    in.month = *month;
+    in.start = ctld::local_day_end(month->first_day() - 1);
+    in.end = ctld::local_day_end(month->last_day());
+    in.day_of = [](std::int64_t t) { return ctld::local_today(static_cast<std::time_t>(t)); };
+    book.statement_entries(award->id, in.end, &in.charges, &in.adjustments, &in.deposits);
+    answer.statement = month_report(in, build_statement(in));
 }
 
 // grantctl jobs from a login node: the asker's jobs (or, for PIs, managers
@@ -344,6 +373,8 @@ int answer_query(const std::string& question, const job_desc_msg_t* job_desc, ui
         answer_report(*policy, *args, who, ctld::is_operator(submit_uid), now, answer);
     } else if (*kind == QueryKind::Jobs) {
         answer_jobs(*policy, *args, who, ctld::is_operator(submit_uid), now, answer);
+    } else if (*kind == QueryKind::Statement) {
+        answer_statement(*policy, *args, who, ctld::is_operator(submit_uid), answer);
     } else {
         const DayNumber today = ctld::local_today(now);
         const std::shared_ptr<const NodeTypes> types = state->accounting->node_types();

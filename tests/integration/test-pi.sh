@@ -116,6 +116,12 @@ case_pi_report_equals_the_ledger() {
     assert_status 0 "$GC" report --award PI-NLP --json
     assert_eq "$(json 'j["awards"][0]["total"]' <<<"$out")" "$(json 'j["awards"][0]["total"]' <<<"$T_OUT")" \
         "the controller's report equals the ledger's"
+    # By cluster too: slurmctld's memory keeps each charge's cluster.
+    assert_status 0 "$GC" report --award PI-NLP --by cluster --format csv
+    local by_cluster=$T_OUT
+    assert_contains "$by_cluster" "$(sql "SELECT DISTINCT cluster FROM charges WHERE award='PI-NLP'")" "the ledger's cluster"
+    assert_status 0 as_user carol "$GC" report --award PI-NLP --by cluster --format csv
+    assert_eq "$by_cluster" "$T_OUT" "carol's report by cluster from slurmctld = root's from the ledger"
 
     # Others: refused with one sentence, exit 1, whether the award exists or not.
     assert_status 1 as_user carol "$GC" report --award PI-OTHER

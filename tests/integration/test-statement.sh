@@ -3,7 +3,8 @@
 # charges from real jobs, an adjustment, a deposit and transfers made with
 # `grantctl transfer` (one in the award's unit, one into a dollar award at a
 # rate). The statement ties out to the ledger to the tick (sqlite3 on the
-# ledger file), to report and to balance; slurmctld applies the transfer to
+# ledger file), to report and to balance, and a PI who cannot read the
+# ledger gets the same statement from slurmctld's memory; slurmctld applies the transfer to
 # both awards within seconds; bad transfers get one sentence, a non-zero exit
 # and write nothing. The audit: the first policy recorded as added once, a
 # policy edit (budget and a member) followed by scontrol reconfigure listed
@@ -136,6 +137,36 @@ case_statement_ties_out_with_a_transfer() {
         "report's total (charges and adjustments, transfer legs among them) = the statement's charges + adjustments + transfers out"
 }
 
+# carol, S-MAIN's PI, cannot read the ledger: slurmctld answers from its
+# charge book, and her statement is root's, read from the ledger, to the byte
+# in every format (the CSV with each charge's account, partition and cluster).
+case_pi_statement_from_the_controller() {
+    local format want
+    for format in "" "--json" "--format csv" "-o kind,job,user,account,partition,cluster,amount,balance --parsable2 -n"; do
+        # shellcheck disable=SC2086 # the format's words
+        assert_status 0 "$GC" statement --award S-MAIN --month "$MONTH" $format
+        want=$T_OUT
+        # shellcheck disable=SC2086
+        assert_status 0 as_user carol "$GC" statement --award S-MAIN --month "$MONTH" $format
+        assert_eq "$want" "$T_OUT" "carol's statement (${format:-table}) from slurmctld = root's from the ledger"
+    done
+    assert_status 1 as_user carol test -r "$LEDGER"
+    # The charges' rows carry where they ran and whom they were billed to.
+    assert_status 0 as_user carol "$GC" statement --award S-MAIN --month "$MONTH" -o kind,job,account,partition,cluster --parsable2 -n
+    local job
+    job=$(sql "SELECT job_id || '|' || account || '|' || partition || '|' || cluster FROM charges WHERE award='S-MAIN' ORDER BY run_start LIMIT 1")
+    assert_contains "$T_OUT" "charge|$job" "the first charge's account, partition and cluster are the ledger's"
+    assert_eq "2" "$(printf '%s\n' "$T_OUT" | grep -c '^charge|')" "both charges"
+    # A member who is not the PI, and an award that is not there: the same sentence.
+    assert_status 1 as_user alice "$GC" statement --award S-MAIN --month "$MONTH"
+    assert_contains "$T_OUT" 'only the PI and managers of award "S-MAIN" (and Slurm operators) may see its statement, and alice is neither.'
+    assert_eq 1 "$(printf '%s\n' "$T_OUT" | grep -c .)" "one sentence: $T_OUT"
+    assert_status 1 as_user carol "$GC" statement --award S-NOPE --month "$MONTH"
+    assert_contains "$T_OUT" 'only the PI and managers of award "S-NOPE" (and Slurm operators) may see its statement, and carol is neither.'
+    assert_status 2 as_user carol "$GC" statement --award S-MAIN --month 2026-13
+    assert_contains "$T_OUT" "--month wants YYYY-MM"
+}
+
 case_bad_transfers_write_nothing() {
     local before
     before=$(rows)
@@ -232,6 +263,8 @@ case_policy_changes_are_audited() {
 
 run_case "a month with charges, an adjustment, a deposit and transfers ties out to the ledger, report and balance" \
     case_statement_ties_out_with_a_transfer
+run_case "a PI's statement from a login node (slurmctld's memory) is the ledger's, byte for byte" \
+    case_pi_statement_from_the_controller
 run_case "bad transfers get one sentence and a non-zero exit, and write nothing" case_bad_transfers_write_nothing
 run_case "policy edits are in grantctl audit with old and new values, once" case_policy_changes_are_audited
 finish

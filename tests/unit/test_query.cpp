@@ -12,6 +12,7 @@
 #include "core/date.h"
 #include "core/decimal.h"
 #include "core/query.h"
+#include "statement_expect.h"
 
 using namespace grants;
 
@@ -363,6 +364,85 @@ void test_query_args(void**) {
                 std::optional<std::string>("window=3"));
 }
 
+// A statement's answer (grantctl statement from a login node): one lost
+// line, or an answer without its statement, is an incomplete answer; an
+// entry before the statement line or of an unknown kind is refused.
+void test_statement_answers(void**) {
+    Award award;
+    award.id = "S-1";
+    award.budget.unit = Budget::Unit::ChipHours;
+    award.budget.amount = 100 * kMicrosPerUnit;
+    StatementInput in;
+    in.award = &award;
+    in.month = *parse_month("2026-06");
+    in.start = static_cast<std::int64_t>(in.month.first_day()) * 86400;
+    in.end = static_cast<std::int64_t>(in.month.last_day() + 1) * 86400;
+    in.day_of = [](std::int64_t t) { return static_cast<DayNumber>(t / 86400); };
+    ChargeRecord c;
+    c.award = "S-1";
+    c.cluster = "alpha";
+    c.job_id = 7;
+    c.run_start = in.start + 100;
+    c.user = "alice";
+    c.account = "nlp lab";  // a space: percent-encoded on the wire
+    c.partition = "trn1";
+    c.chips = 16;
+    c.seconds = 60;
+    c.chip_hours = 16 * 60 * 1'000'000LL;
+    c.usd = -1;
+    in.charges = {c};
+    Adjustment adj{"S-1", "usd", 5 * kMicrosPerUnit, "other unit = listed", "root", in.start + 50};
+    in.adjustments = {adj};
+    Deposit d;
+    d.id = 3;
+    d.award = "S-1";
+    d.unit = "chip_hours";
+    d.amount = 10 * kMicrosPerUnit;
+    d.from = in.month.first_day();
+    d.at = in.start + 10;
+    in.deposits = {d};
+    Answer a;
+    a.kind = QueryKind::Statement;
+    a.user = "carol";
+    a.statement = month_report(in, build_statement(in));
+    assert_int_equal(a.statement->statement.lines.size(), 3);
+    assert_false(a.statement->statement.tranches.empty());  // a deposit makes tranches
+    const std::string full = encode_answer(a);
+    std::string error;
+    auto back = decode_answer(full, &error);
+    assert_true(back.has_value());
+    statement_expect::same_report(*a.statement, *back->statement);
+    assert_string_equal(back->statement->charges[0].account.c_str(), "nlp lab");
+
+    std::string lost = full;
+    auto line = lost.find("@slurm-grants statement_line");
+    lost.erase(line, lost.find('\n', line) + 1 - line);
+    expect_bad(lost, "incomplete");
+    expect_bad("@slurm-grants answer v=1 kind=statement user=x\n@slurm-grants end awards=0 reports=0\n", "incomplete");
+    expect_bad("@slurm-grants answer v=1 kind=statement user=x\n@slurm-grants statement_line kind=charge at=1 amount=1 "
+               "counted=1 balance=1\n@slurm-grants end awards=0 reports=0 statement_lines=1\n",
+               "follows no statement line");
+    std::string odd = full;
+    odd.replace(odd.find("kind=deposit"), 12, "kind=invoice");
+    expect_bad(odd, "unknown kind");
+    // A refusal needs no statement.
+    Answer no;
+    no.kind = QueryKind::Statement;
+    no.user = "alice";
+    no.refused = "only the PI and managers of award 'S-1' (and Slurm operators) may see its statement, and alice is neither.";
+    back = decode_answer(encode_answer(no), &error);
+    assert_true(back.has_value());
+    assert_false(back->statement.has_value());
+    assert_string_equal(back->refused.c_str(), no.refused.c_str());
+    // The month travels in the question's parameters.
+    QueryArgs q;
+    q.award = "S-1";
+    q.month = "2026-06";
+    auto args = parse_query_args(encode_query_args(q), &error);
+    assert_true(args.has_value());
+    assert_string_equal(args->month->c_str(), "2026-06");
+}
+
 void test_award_status_and_left(void**) {
     Award award;
     award.id = "A";
@@ -415,6 +495,7 @@ int main(void) {
         cmocka_unit_test(test_rounding_to_millionths),
         cmocka_unit_test(test_pi_views_round_trip),
         cmocka_unit_test(test_query_args),
+        cmocka_unit_test(test_statement_answers),
     };
     return cmocka_run_group_tests_name("query", tests, nullptr, nullptr);
 }

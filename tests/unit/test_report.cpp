@@ -19,7 +19,10 @@
 #include "core/cost_model.h"
 #include "core/date.h"
 #include "core/ledger.h"
+#include "core/query.h"
 #include "core/report.h"
+#include "core/statement.h"
+#include "statement_expect.h"
 
 using namespace grants;
 
@@ -474,6 +477,95 @@ void test_charge_book_matches_the_ledger(void** state) {
     assert_true(book.members("B-01", Budget::Unit::Usd).empty());
 }
 
+// A PI's statement from a login node (slurmctld's charge book, sent over
+// the wire) is the statement grantctl makes of the ledger itself: the same
+// lines, balances and tranches, and each charge's account, partition and
+// cluster, for every award and month, deposits and a transfer included.
+void test_statement_from_the_book_is_the_ledgers(void** state) {
+    std::string error;
+    auto ledger = Ledger::open(db_path(state), &error);
+    assert_non_null(ledger.get());
+    fill_generated_ledger(*ledger);
+    const std::int64_t t0 = 1'700'000'000;
+    // Charges billed elsewhere: another account, partition and cluster.
+    std::vector<ChargeRecord> elsewhere{charge(800, t0 + 100 * 86400, "B-02", "alice", 16, 600, t0 + 100 * 86400 + 700),
+                                        charge(801, t0 + 101 * 86400, "B-02", "bob", 32, 60, t0 + 101 * 86400 + 70)};
+    elsewhere[0].account = "nlp";
+    elsewhere[0].partition = "trn1-big";
+    elsewhere[1].cluster = "beta";
+    std::vector<ChargeRecord> inserted;
+    assert_true(ledger->record_charges(elsewhere, &inserted, &error));
+    std::int64_t id = 0;
+    Deposit d;
+    d.award = "B-02";
+    d.unit = "chip_hours";
+    d.amount = 40 * kMicrosPerUnit;
+    d.from = utc_day(t0 + 95 * 86400);
+    d.until = d.from + 60;
+    d.reason = "supplement";
+    d.who = "root";
+    d.at = t0 + 95 * 86400;
+    assert_true(ledger->record_deposit(d, &id, &error));
+    Transfer t;
+    t.from = Adjustment{"B-02", "chip_hours", 7 * kMicrosPerUnit, "move", "root", t0 + 102 * 86400};
+    t.to = Adjustment{"D-07", "chip_hours", -7 * kMicrosPerUnit, "move", "root", t0 + 102 * 86400};
+    t.from.counterpart = "D-07";
+    t.to.counterpart = "B-02";
+    assert_true(ledger->record_transfer(t, &id, &error));
+
+    ChargeBook book;
+    ChargeBook::Contents contents(utc_day);
+    assert_true(load_charge_book(*ledger, &contents, &error));
+    book.replace(std::move(contents));
+    int lines = 0, deposits = 0, transfers = 0, accounts = 0, clusters = 0;
+    for (const char* id_text : {"B-01", "B-02", "D-07", "Z-9"}) {
+        Award award;
+        award.id = id_text;
+        award.budget.unit = generated_unit(award.id).value_or(Budget::Unit::ChipHours);
+        award.budget.amount = 5000 * kMicrosPerUnit;
+        for (const char* month_text : {"2023-11", "2024-02", "2024-03", "2024-07", "2024-11"}) {
+            StatementInput in;
+            in.award = &award;
+            in.month = *parse_month(month_text);
+            in.start = static_cast<std::int64_t>(in.month.first_day()) * 86400;
+            in.end = static_cast<std::int64_t>(in.month.last_day() + 1) * 86400;
+            in.day_of = utc_day;
+            StatementInput from_book = in;
+            LedgerFilter filter;
+            filter.award = award.id;
+            assert_true(ledger->charges(&in.charges, &error, filter));
+            assert_true(ledger->adjustments(&in.adjustments, &error, filter));
+            assert_true(ledger->deposits(&in.deposits, &error, filter));
+            const StatementReport want = month_report(in, build_statement(in));
+            book.statement_entries(award.id, in.end, &from_book.charges, &from_book.adjustments, &from_book.deposits);
+            const StatementReport got = month_report(from_book, build_statement(from_book));
+            statement_expect::same_report(want, got);
+            // And after the wire (query.h), as grantctl receives it.
+            Answer answer;
+            answer.kind = QueryKind::Statement;
+            answer.user = "carol";
+            answer.statement = got;
+            auto back = decode_answer(encode_answer(answer), &error);
+            assert_true(back.has_value());
+            assert_true(back->statement.has_value());
+            statement_expect::same_report(want, *back->statement);
+            lines += static_cast<int>(want.statement.lines.size());
+            deposits += static_cast<int>(want.deposits.size());
+            for (const auto& a : want.adjustments) transfers += a.transfer != 0;
+            for (const auto& c : want.charges) {
+                accounts += c.account == "nlp";
+                clusters += c.cluster == "beta";
+            }
+        }
+    }
+    // The months chosen hold what is compared.
+    assert_true(lines > 20);
+    assert_int_equal(deposits, 1);
+    assert_int_equal(transfers, 2);  // both legs
+    assert_int_equal(accounts, 1);
+    assert_int_equal(clusters, 1);
+}
+
 void test_sql_path_matches_build_report(void** state) {
     std::string error;
     auto ledger = Ledger::open(db_path(state), &error);
@@ -582,6 +674,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_sql_path_days_in_local_time, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sql_path_overflow_is_an_error, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_charge_book_matches_the_ledger, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_statement_from_the_book_is_the_ledgers, make_dir, remove_dir),
     };
     return cmocka_run_group_tests_name("report", tests, nullptr, nullptr);
 }

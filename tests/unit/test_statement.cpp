@@ -214,6 +214,49 @@ void test_tranches(void**) {
 
 }  // namespace
 
+// month_report keeps only the entries the month's lines print, and each
+// line still names its own entry.
+void test_month_report_keeps_the_months_entries(void**) {
+    const Award award = award_of(1000 * kMicrosPerUnit);
+    StatementInput in = june(award);
+    const std::int64_t june1 = in.start, july1 = in.end;
+    in.charges = {run(1, june1 - 86400, 3600), run(2, june1 + 500, 60), run(3, july1 + 5, 60), run(4, june1 + 100, 60)};
+    in.adjustments = {Adjustment{"A", "chip_hours", kMicrosPerUnit, "may", "root", june1 - 5},
+                      Adjustment{"A", "chip_hours", kMicrosPerUnit, "june", "root", june1 + 300}};
+    Deposit d;
+    d.award = "A";
+    d.unit = "chip_hours";
+    d.amount = 5 * kMicrosPerUnit;
+    d.from = in.month.first_day();
+    d.at = june1 + 200;
+    d.reason = "june deposit";
+    in.deposits = {d};
+    const Statement s = build_statement(in);
+    const StatementReport r = month_report(in, s);
+    assert_string_equal(r.award.c_str(), "A");
+    assert_int_equal(r.start, june1);
+    assert_int_equal(r.end, july1);
+    assert_int_equal(r.charges.size(), 2);  // jobs 4 and 2, by date
+    assert_int_equal(r.adjustments.size(), 1);
+    assert_int_equal(r.deposits.size(), 1);
+    assert_int_equal(r.statement.lines.size(), 4);
+    assert_int_equal(r.statement.closing, s.closing);
+    assert_int_equal(r.statement.opening, s.opening);
+    const std::uint32_t jobs[] = {4, 0, 0, 2};
+    const char* reasons[] = {"", "june deposit", "june", ""};
+    for (std::size_t i = 0; i < 4; ++i) {
+        const StatementLine& l = r.statement.lines[i];
+        assert_int_equal(l.balance, s.lines[i].balance);
+        if (l.kind == StatementLine::Kind::Charge) {
+            assert_int_equal(r.charges.at(l.index).job_id, jobs[i]);
+        } else if (l.kind == StatementLine::Kind::Deposit) {
+            assert_string_equal(r.deposits.at(l.index).reason.c_str(), reasons[i]);
+        } else {
+            assert_string_equal(r.adjustments.at(l.index).reason.c_str(), reasons[i]);
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_months),
@@ -221,6 +264,7 @@ int main(void) {
         cmocka_unit_test(test_transfers),
         cmocka_unit_test(test_dollar_award_and_rates),
         cmocka_unit_test(test_tranches),
+        cmocka_unit_test(test_month_report_keeps_the_months_entries),
     };
     return cmocka_run_group_tests_name("statement", tests, nullptr, nullptr);
 }
