@@ -636,16 +636,309 @@ std::string encode_answer(const Answer& a) {
     return out;
 }
 
+namespace {
+
+// The answer's records, one reader per type (decode_answer): each fills a
+// or says in why what is wrong with its line.
+struct AnswerReader {
+    Answer a;
+    std::vector<std::int64_t> report_rows;  // rows each report line announced
+    bool started = false, ended = false;
+    std::string why;
+
+    bool no(const char* sentence) {
+        why = sentence;
+        return false;
+    }
+    // The last award line, when it is the one named by f's "award".
+    AwardStatus* award_named(const Fields& f) {
+        return a.awards.empty() || a.awards.back().id != get(f, "award") ? nullptr : &a.awards.back();
+    }
+
+    bool answer(const Fields& f) {
+        auto v = to_int(f, "v");
+        if (!v || *v != kWireVersion) return no("the controller answered in another format version");
+        auto kind = parse_query_kind(get(f, "kind"));
+        if (!kind) return no("the controller's answer names an unknown kind");
+        a = Answer{};
+        report_rows.clear();
+        a.kind = *kind;
+        a.user = get(f, "user");
+        started = true;
+        return true;
+    }
+
+    bool refused(const Fields& f) {
+        a.refused = get(f, "message");
+        if (a.refused.empty()) a.refused = "the controller refused the request";
+        return true;
+    }
+
+    bool award(const Fields& f) {
+        AwardStatus s;
+        s.id = get(f, "id");
+        s.title = get(f, "title");
+        s.pi = get(f, "pi");
+        auto unit = parse_unit_name(get(f, "unit"));
+        auto budget = to_int(f, "budget"), charged = to_int(f, "charged"), held = to_int(f, "held");
+        auto running = to_int(f, "running"), pending = to_int(f, "pending");
+        if (s.id.empty() || !unit || !budget || !charged || !held || !running || !pending) {
+            return no("an award line of the controller's answer lacks a field");
+        }
+        s.unit = *unit;
+        s.budget = *budget;
+        s.charged = *charged;
+        s.held = *held;
+        s.running_jobs = *running;
+        s.pending_jobs = *pending;
+        if (!optional_date(f, "from", &s.valid_from) || !optional_date(f, "until", &s.valid_until)) {
+            return no("an award line of the controller's answer has a bad date");
+        }
+        s.state = get(f, "state");
+        if (f.count("lease")) {
+            auto lease = to_int(f, "lease");
+            if (!lease) return no("an award line of the controller's answer has a bad lease");
+            s.lease = *lease;
+        }
+        a.awards.push_back(std::move(s));
+        return true;
+    }
+
+    bool price(const Fields& f) {
+        AwardStatus* s = award_named(f);
+        if (!s) return no("a price line of the controller's answer follows no award line");
+        NodePrice p;
+        p.partition = get(f, "partition");
+        p.instance_type = get(f, "type");
+        auto chips = to_int(f, "chips");
+        if (p.partition.empty() || !chips) return no("a price line of the controller's answer lacks a field");
+        p.chips = *chips;
+        if (f.count("per_hour")) {
+            p.per_node_hour = to_int(f, "per_hour");
+            if (!p.per_node_hour) return no("a price line of the controller's answer has a bad price");
+        }
+        s->node_prices.push_back(std::move(p));
+        return true;
+    }
+
+    bool tranche(const Fields& f) {
+        AwardStatus* s = award_named(f);
+        if (!s) return no("a tranche line of the controller's answer follows no award line");
+        TrancheState t;
+        if (!read_tranche(f, "", &t)) return no("a tranche line of the controller's answer is malformed");
+        s->tranches.push_back(std::move(t));
+        return true;
+    }
+
+    bool member(const Fields& f) {
+        AwardStatus* s = award_named(f);
+        if (!s) return no("a member line of the controller's answer follows no award line");
+        MemberStatus m;
+        m.user = get(f, "user");
+        auto runs = to_int(f, "runs"), charged = to_int(f, "charged"), held = to_int(f, "held");
+        auto jobs = to_int(f, "jobs");
+        if (m.user.empty() || !runs || !charged || !held || !jobs) {
+            return no("a member line of the controller's answer lacks a field");
+        }
+        m.runs = *runs;
+        m.charged = *charged;
+        m.held = *held;
+        m.live_jobs = *jobs;
+        s->members.push_back(std::move(m));
+        return true;
+    }
+
+    bool forecast(const Fields& f) {
+        AwardStatus* s = award_named(f);
+        if (!s) return no("a forecast line of the controller's answer follows no award line");
+        Forecast fc;
+        auto window = to_int(f, "window"), days = to_int(f, "days"), burned = to_int(f, "burned");
+        auto per_day = to_int(f, "per_day"), left = to_int(f, "left");
+        if (!window || !days || !burned || !per_day || !left) {
+            return no("a forecast line of the controller's answer lacks a field");
+        }
+        fc.window = static_cast<int>(*window);
+        fc.days = static_cast<int>(*days);
+        fc.burned = *burned;
+        fc.per_day = *per_day;
+        fc.left = *left;
+        if (!optional_date(f, "runs_out", &fc.runs_out) || !optional_date(f, "end", &fc.award_end)) {
+            return no("a forecast line of the controller's answer has a bad date");
+        }
+        s->forecast = fc;
+        return true;
+    }
+
+    bool report(const Fields& f) {
+        AwardReport r;
+        r.award = get(f, "award");
+        if (f.count("unit")) {
+            r.unit = parse_unit_name(get(f, "unit"));
+            if (!r.unit) return no("a report line of the controller's answer has an unknown unit");
+        }
+        auto runs = to_int(f, "runs"), chip_seconds = to_int(f, "chip_seconds"), ch = to_int(f, "chip_hours");
+        auto usd = to_int(f, "usd"), adj_ch = to_int(f, "adjusted_chip_hours"), adj_usd = to_int(f, "adjusted_usd");
+        auto total = to_int(f, "total"), rows = to_int(f, "rows");
+        if (r.award.empty() || !runs || !chip_seconds || !ch || !usd || !adj_ch || !adj_usd || !total || !rows) {
+            return no("a report line of the controller's answer lacks a field");
+        }
+        r.charges.runs = *runs;
+        r.charges.chip_seconds = *chip_seconds;
+        r.charges.chip_hours = *ch;
+        r.charges.usd = *usd;
+        r.adjusted_chip_hours = *adj_ch;
+        r.adjusted_usd = *adj_usd;
+        r.total = *total;
+        r.rows.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, std::min<std::int64_t>(*rows, 1 << 20))));
+        report_rows.push_back(*rows);
+        a.reports.push_back(std::move(r));
+        return true;
+    }
+
+    bool row(const Fields& f) {
+        if (a.reports.empty()) return no("a row line of the controller's answer follows no report line");
+        ReportRow row;
+        row.key = get(f, "key");
+        auto runs = to_int(f, "runs"), chip_seconds = to_int(f, "chip_seconds"), ch = to_int(f, "chip_hours");
+        auto usd = to_int(f, "usd");
+        if (!runs || !chip_seconds || !ch || !usd) return no("a row line of the controller's answer lacks a field");
+        row.runs = *runs;
+        row.chip_seconds = *chip_seconds;
+        row.chip_hours = *ch;
+        row.usd = *usd;
+        a.reports.back().rows.push_back(std::move(row));
+        return true;
+    }
+
+    bool adjustment(const Fields& f) {
+        if (a.reports.empty()) return no("an adjustment line of the controller's answer follows no report line");
+        Adjustment adj;
+        adj.award = a.reports.back().award;
+        adj.unit = get(f, "unit");
+        adj.reason = get(f, "reason");
+        adj.who = get(f, "who");
+        auto amount = to_int(f, "amount"), made = to_int(f, "at");
+        if (adj.unit.empty() || !amount || !made) return no("an adjustment line of the controller's answer lacks a field");
+        adj.amount = *amount;
+        adj.at = *made;
+        a.reports.back().adjustments.push_back(std::move(adj));
+        return true;
+    }
+
+    bool quote(const Fields& f) {
+        QuoteResult q;
+        q.verdict = get(f, "verdict");
+        q.award = get(f, "award");
+        q.message = get(f, "message");
+        if (f.count("cost")) {
+            q.cost = to_int(f, "cost");
+            if (!q.cost) return no("the quote line of the controller's answer has a bad cost");
+        }
+        auto unit = parse_unit_name(get(f, "unit"));
+        auto chips = to_int(f, "chips"), minutes = to_int(f, "minutes");
+        if (q.verdict.empty() || !unit || !chips || !minutes) return no("the quote line of the controller's answer lacks a field");
+        q.unit = *unit;
+        q.chips = *chips;
+        q.time_limit_minutes = *minutes;
+        q.instance_type = get(f, "type");
+        a.quote = std::move(q);
+        return true;
+    }
+
+    bool passes(const Fields& f) {
+        auto all = to_int(f, "all"), full = to_int(f, "full"), update_requests = to_int(f, "update_requests");
+        if (!all || !full || !update_requests) return no("the passes line of the controller's answer lacks a field");
+        a.passes = PassCounters{*all, *full, *update_requests};
+        return true;
+    }
+
+    bool job(const Fields& f) {
+        JobRow j;
+        auto id = to_int(f, "id"), charged = to_int(f, "charged"), amount = to_int(f, "amount");
+        auto chips = to_int(f, "chips"), tasks = to_int(f, "tasks"), seconds = to_int(f, "seconds");
+        auto start = to_int(f, "start"), end = to_int(f, "end");
+        auto state = parse_job_state(get(f, "state"));
+        auto unit = parse_unit_name(get(f, "unit"));
+        if (!id || *id <= 0 || *id > UINT32_MAX || !charged || !amount || !chips || !tasks || !seconds || !start ||
+            !end || !state || !unit) {
+            return no("a job line of the controller's answer lacks a field");
+        }
+        j.job_id = static_cast<std::uint32_t>(*id);
+        j.user = get(f, "user");
+        j.award = get(f, "award");
+        j.partition = get(f, "partition");
+        j.state = *state;
+        j.charged = *charged != 0;
+        j.amount = *amount;
+        j.unit = *unit;
+        j.chips = *chips;
+        j.tasks = *tasks;
+        j.seconds = *seconds;
+        j.start = *start;
+        j.end = *end;
+        a.jobs.push_back(std::move(j));
+        return true;
+    }
+
+    // The end line counts what came before it: anything lost in between
+    // makes the answer incomplete.
+    bool end(const Fields& f) {
+        const char* incomplete = "the controller's answer arrived incomplete";
+        auto count = to_int(f, "awards");
+        if (!count || *count != static_cast<std::int64_t>(a.awards.size())) return no(incomplete);
+        // "reports" is absent in answers from a plugin older than report.
+        auto reports = to_int(f, "reports");
+        if ((reports && *reports != static_cast<std::int64_t>(a.reports.size())) || (!reports && !a.reports.empty())) {
+            return no(incomplete);
+        }
+        auto jobs = to_int(f, "jobs");
+        if ((jobs && *jobs != static_cast<std::int64_t>(a.jobs.size())) || (!jobs && a.kind == QueryKind::Jobs)) {
+            return no(incomplete);
+        }
+        auto statement_lines = to_int(f, "statement_lines");
+        if ((a.kind == QueryKind::Statement && a.refused.empty() && (!a.statement || !statement_lines)) ||
+            (a.statement && (!statement_lines ||
+                             *statement_lines != static_cast<std::int64_t>(a.statement->statement.lines.size())))) {
+            return no(incomplete);
+        }
+        for (std::size_t i = 0; i < a.reports.size(); ++i) {
+            if (static_cast<std::int64_t>(a.reports[i].rows.size()) != report_rows[i]) return no(incomplete);
+        }
+        ended = true;
+        return true;
+    }
+
+    // One record; other record types, from a newer plugin, are ignored.
+    bool record(const Record& rec) {
+        const Fields& f = rec.fields;
+        if (rec.type == "answer") return answer(f);
+        if (!started) return true;
+        using Reader = bool (AnswerReader::*)(const Fields&);
+        static const std::pair<const char*, Reader> kReaders[] = {
+            {"refused", &AnswerReader::refused}, {"award", &AnswerReader::award},   {"price", &AnswerReader::price},
+            {"tranche", &AnswerReader::tranche}, {"member", &AnswerReader::member}, {"forecast", &AnswerReader::forecast},
+            {"report", &AnswerReader::report},   {"row", &AnswerReader::row},       {"adjustment", &AnswerReader::adjustment},
+            {"quote", &AnswerReader::quote},     {"passes", &AnswerReader::passes}, {"job", &AnswerReader::job},
+            {"end", &AnswerReader::end},
+        };
+        for (const auto& [type, read] : kReaders) {
+            if (rec.type == type) return (this->*read)(f);
+        }
+        if (rec.type.rfind("statement", 0) == 0) return decode_statement_record(rec.type, f, &a, &why);
+        return true;
+    }
+};
+
+}  // namespace
+
 std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
     auto fail = [error](std::string why) -> std::optional<Answer> {
         if (error) *error = std::move(why);
         return std::nullopt;
     };
-    Answer a;
-    std::vector<std::int64_t> report_rows;  // rows each report line announced
-    bool started = false, ended = false;
+    AnswerReader reader;
     std::size_t pos = 0;
-    while (pos < text.size() && !ended) {
+    while (pos < text.size() && !reader.ended) {
         std::size_t nl = text.find('\n', pos);
         if (nl == std::string_view::npos) nl = text.size();
         std::string_view line = text.substr(pos, nl - pos);
@@ -655,240 +948,11 @@ std::optional<Answer> decode_answer(std::string_view text, std::string* error) {
         if (at == std::string_view::npos) continue;
         auto rec = parse_record(line.substr(at + kTag.size()));
         if (!rec) return fail("a malformed line in the controller's answer");
-        const Fields& f = rec->fields;
-        if (rec->type == "answer") {
-            auto v = to_int(f, "v");
-            if (!v || *v != kWireVersion) return fail("the controller answered in another format version");
-            auto kind = parse_query_kind(get(f, "kind"));
-            if (!kind) return fail("the controller's answer names an unknown kind");
-            a = Answer{};
-            report_rows.clear();
-            a.kind = *kind;
-            a.user = get(f, "user");
-            started = true;
-            continue;
-        }
-        if (!started) continue;
-        if (rec->type == "refused") {
-            a.refused = get(f, "message");
-            if (a.refused.empty()) a.refused = "the controller refused the request";
-        } else if (rec->type == "award") {
-            AwardStatus s;
-            s.id = get(f, "id");
-            s.title = get(f, "title");
-            s.pi = get(f, "pi");
-            auto unit = parse_unit_name(get(f, "unit"));
-            auto budget = to_int(f, "budget"), charged = to_int(f, "charged"), held = to_int(f, "held");
-            auto running = to_int(f, "running"), pending = to_int(f, "pending");
-            if (s.id.empty() || !unit || !budget || !charged || !held || !running || !pending) {
-                return fail("an award line of the controller's answer lacks a field");
-            }
-            s.unit = *unit;
-            s.budget = *budget;
-            s.charged = *charged;
-            s.held = *held;
-            s.running_jobs = *running;
-            s.pending_jobs = *pending;
-            if (!optional_date(f, "from", &s.valid_from) || !optional_date(f, "until", &s.valid_until)) {
-                return fail("an award line of the controller's answer has a bad date");
-            }
-            s.state = get(f, "state");
-            if (f.count("lease")) {
-                auto lease = to_int(f, "lease");
-                if (!lease) return fail("an award line of the controller's answer has a bad lease");
-                s.lease = *lease;
-            }
-            a.awards.push_back(std::move(s));
-        } else if (rec->type == "price") {
-            if (a.awards.empty() || a.awards.back().id != get(f, "award")) {
-                return fail("a price line of the controller's answer follows no award line");
-            }
-            NodePrice p;
-            p.partition = get(f, "partition");
-            p.instance_type = get(f, "type");
-            auto chips = to_int(f, "chips");
-            if (p.partition.empty() || !chips) return fail("a price line of the controller's answer lacks a field");
-            p.chips = *chips;
-            if (f.count("per_hour")) {
-                p.per_node_hour = to_int(f, "per_hour");
-                if (!p.per_node_hour) return fail("a price line of the controller's answer has a bad price");
-            }
-            a.awards.back().node_prices.push_back(std::move(p));
-        } else if (rec->type == "tranche") {
-            if (a.awards.empty() || a.awards.back().id != get(f, "award")) {
-                return fail("a tranche line of the controller's answer follows no award line");
-            }
-            TrancheState t;
-            if (!read_tranche(f, "", &t)) return fail("a tranche line of the controller's answer is malformed");
-            a.awards.back().tranches.push_back(std::move(t));
-        } else if (rec->type == "member") {
-            if (a.awards.empty() || a.awards.back().id != get(f, "award")) {
-                return fail("a member line of the controller's answer follows no award line");
-            }
-            MemberStatus m;
-            m.user = get(f, "user");
-            auto runs = to_int(f, "runs"), charged = to_int(f, "charged"), held = to_int(f, "held");
-            auto jobs = to_int(f, "jobs");
-            if (m.user.empty() || !runs || !charged || !held || !jobs) {
-                return fail("a member line of the controller's answer lacks a field");
-            }
-            m.runs = *runs;
-            m.charged = *charged;
-            m.held = *held;
-            m.live_jobs = *jobs;
-            a.awards.back().members.push_back(std::move(m));
-        } else if (rec->type == "forecast") {
-            if (a.awards.empty() || a.awards.back().id != get(f, "award")) {
-                return fail("a forecast line of the controller's answer follows no award line");
-            }
-            Forecast fc;
-            auto window = to_int(f, "window"), days = to_int(f, "days"), burned = to_int(f, "burned");
-            auto per_day = to_int(f, "per_day"), left = to_int(f, "left");
-            if (!window || !days || !burned || !per_day || !left) {
-                return fail("a forecast line of the controller's answer lacks a field");
-            }
-            fc.window = static_cast<int>(*window);
-            fc.days = static_cast<int>(*days);
-            fc.burned = *burned;
-            fc.per_day = *per_day;
-            fc.left = *left;
-            if (!optional_date(f, "runs_out", &fc.runs_out) || !optional_date(f, "end", &fc.award_end)) {
-                return fail("a forecast line of the controller's answer has a bad date");
-            }
-            a.awards.back().forecast = fc;
-        } else if (rec->type == "report") {
-            AwardReport r;
-            r.award = get(f, "award");
-            if (f.count("unit")) {
-                r.unit = parse_unit_name(get(f, "unit"));
-                if (!r.unit) return fail("a report line of the controller's answer has an unknown unit");
-            }
-            auto runs = to_int(f, "runs"), chip_seconds = to_int(f, "chip_seconds"), ch = to_int(f, "chip_hours");
-            auto usd = to_int(f, "usd"), adj_ch = to_int(f, "adjusted_chip_hours"), adj_usd = to_int(f, "adjusted_usd");
-            auto total = to_int(f, "total"), rows = to_int(f, "rows");
-            if (r.award.empty() || !runs || !chip_seconds || !ch || !usd || !adj_ch || !adj_usd || !total || !rows) {
-                return fail("a report line of the controller's answer lacks a field");
-            }
-            r.charges.runs = *runs;
-            r.charges.chip_seconds = *chip_seconds;
-            r.charges.chip_hours = *ch;
-            r.charges.usd = *usd;
-            r.adjusted_chip_hours = *adj_ch;
-            r.adjusted_usd = *adj_usd;
-            r.total = *total;
-            r.rows.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, std::min<std::int64_t>(*rows, 1 << 20))));
-            report_rows.push_back(*rows);
-            a.reports.push_back(std::move(r));
-        } else if (rec->type == "row") {
-            if (a.reports.empty()) return fail("a row line of the controller's answer follows no report line");
-            ReportRow row;
-            row.key = get(f, "key");
-            auto runs = to_int(f, "runs"), chip_seconds = to_int(f, "chip_seconds"), ch = to_int(f, "chip_hours");
-            auto usd = to_int(f, "usd");
-            if (!runs || !chip_seconds || !ch || !usd) return fail("a row line of the controller's answer lacks a field");
-            row.runs = *runs;
-            row.chip_seconds = *chip_seconds;
-            row.chip_hours = *ch;
-            row.usd = *usd;
-            a.reports.back().rows.push_back(std::move(row));
-        } else if (rec->type == "adjustment") {
-            if (a.reports.empty()) return fail("an adjustment line of the controller's answer follows no report line");
-            Adjustment adj;
-            adj.award = a.reports.back().award;
-            adj.unit = get(f, "unit");
-            adj.reason = get(f, "reason");
-            adj.who = get(f, "who");
-            auto amount = to_int(f, "amount"), made = to_int(f, "at");
-            if (adj.unit.empty() || !amount || !made) {
-                return fail("an adjustment line of the controller's answer lacks a field");
-            }
-            adj.amount = *amount;
-            adj.at = *made;
-            a.reports.back().adjustments.push_back(std::move(adj));
-        } else if (rec->type == "quote") {
-            QuoteResult q;
-            q.verdict = get(f, "verdict");
-            q.award = get(f, "award");
-            q.message = get(f, "message");
-            if (f.count("cost")) {
-                q.cost = to_int(f, "cost");
-                if (!q.cost) return fail("the quote line of the controller's answer has a bad cost");
-            }
-            auto unit = parse_unit_name(get(f, "unit"));
-            auto chips = to_int(f, "chips"), minutes = to_int(f, "minutes");
-            if (q.verdict.empty() || !unit || !chips || !minutes) {
-                return fail("the quote line of the controller's answer lacks a field");
-            }
-            q.unit = *unit;
-            q.chips = *chips;
-            q.time_limit_minutes = *minutes;
-            q.instance_type = get(f, "type");
-            a.quote = std::move(q);
-        } else if (rec->type == "passes") {
-            auto all = to_int(f, "all"), full = to_int(f, "full"), update_requests = to_int(f, "update_requests");
-            if (!all || !full || !update_requests) return fail("the passes line of the controller's answer lacks a field");
-            a.passes = PassCounters{*all, *full, *update_requests};
-        } else if (rec->type == "job") {
-            JobRow j;
-            auto id = to_int(f, "id"), charged = to_int(f, "charged"), amount = to_int(f, "amount");
-            auto chips = to_int(f, "chips"), tasks = to_int(f, "tasks"), seconds = to_int(f, "seconds");
-            auto start = to_int(f, "start"), end = to_int(f, "end");
-            auto state = parse_job_state(get(f, "state"));
-            auto unit = parse_unit_name(get(f, "unit"));
-            if (!id || *id <= 0 || *id > UINT32_MAX || !charged || !amount || !chips || !tasks || !seconds || !start ||
-                !end || !state || !unit) {
-                return fail("a job line of the controller's answer lacks a field");
-            }
-            j.job_id = static_cast<std::uint32_t>(*id);
-            j.user = get(f, "user");
-            j.award = get(f, "award");
-            j.partition = get(f, "partition");
-            j.state = *state;
-            j.charged = *charged != 0;
-            j.amount = *amount;
-            j.unit = *unit;
-            j.chips = *chips;
-            j.tasks = *tasks;
-            j.seconds = *seconds;
-            j.start = *start;
-            j.end = *end;
-            a.jobs.push_back(std::move(j));
-        } else if (rec->type.rfind("statement", 0) == 0) {
-            std::string why;
-            if (!decode_statement_record(rec->type, f, &a, &why)) return fail(why);
-        } else if (rec->type == "end") {
-            auto count = to_int(f, "awards");
-            if (!count || *count != static_cast<std::int64_t>(a.awards.size())) {
-                return fail("the controller's answer arrived incomplete");
-            }
-            // "reports" is absent in answers from a plugin older than report.
-            auto reports = to_int(f, "reports");
-            if ((reports && *reports != static_cast<std::int64_t>(a.reports.size())) ||
-                (!reports && !a.reports.empty())) {
-                return fail("the controller's answer arrived incomplete");
-            }
-            auto jobs = to_int(f, "jobs");
-            if ((jobs && *jobs != static_cast<std::int64_t>(a.jobs.size())) || (!jobs && a.kind == QueryKind::Jobs)) {
-                return fail("the controller's answer arrived incomplete");
-            }
-            auto statement_lines = to_int(f, "statement_lines");
-            if ((a.kind == QueryKind::Statement && a.refused.empty() && (!a.statement || !statement_lines)) ||
-                (a.statement && (!statement_lines ||
-                                 *statement_lines != static_cast<std::int64_t>(a.statement->statement.lines.size())))) {
-                return fail("the controller's answer arrived incomplete");
-            }
-            for (std::size_t i = 0; i < a.reports.size(); ++i) {
-                if (static_cast<std::int64_t>(a.reports[i].rows.size()) != report_rows[i]) {
-                    return fail("the controller's answer arrived incomplete");
-                }
-            }
-            ended = true;
-        }
-        // Other record types: from a newer plugin; ignored.
+        if (!reader.record(*rec)) return fail(reader.why);
     }
-    if (!started) return fail("no answer from job_submit/grants in the controller's reply");
-    if (!ended) return fail("the controller's answer arrived incomplete");
-    return a;
+    if (!reader.started) return fail("no answer from job_submit/grants in the controller's reply");
+    if (!reader.ended) return fail("the controller's answer arrived incomplete");
+    return std::move(reader.a);
 }
 
 }  // namespace grants
