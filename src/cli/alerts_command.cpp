@@ -148,17 +148,8 @@ int run_alerts(const std::vector<std::string>& args) {
     if (send) {
         if (auto stop = open_ledger_as_owner(a.value("ledger"), "alerts", &ledger_path, &ledger, a.value("policy")))
             return *stop;
-    } else if (!a.value("ledger") && load.policy->ledger.backend == LedgerBackend::Mysql) {
-        if (auto stop = open_shared_ledger(load.policy->ledger, &ledger_path, &ledger)) return *stop;
-    } else {
-        std::string why;
-        const std::string* given = a.value("ledger");
-        if (!given && !load.policy->ledger.path.empty()) given = &load.policy->ledger.path;
-        auto path = ledger_path_or_default(given, &why);
-        if (!path) return refused(why);
-        ledger_path = *path;
-        ledger = Ledger::open(ledger_path, &error, true);
-        if (!ledger) return refused("cannot open the ledger " + ledger_path + ": " + error + ".");
+    } else if (auto stop = open_ledger_to_read(a.value("ledger"), load.policy->ledger, "", &ledger_path, &ledger)) {
+        return *stop;
     }
     std::vector<AlertRow> rows;
     if (!ledger->alerts(&rows, &error)) return refused("cannot read the alerts of " + ledger_path + ": " + error + ".");

@@ -68,73 +68,11 @@ struct Entry {
     std::vector<std::string> row;
 };
 
-}  // namespace
-
-int run_audit(const std::vector<std::string>& args) {
-    ParsedArgs a;
-    std::vector<OptionSpec> specs = {{"award", 0, true}, {"since", 'S', true}, {"until", 'E', true},
-                                     {"format", 'o', true}, {"json", 0, false}, {"ledger", 0, true},
-                                     {"policy", 0, true}};
-    add_row_options(specs);
-    if (auto stop = parse_command(args, specs, kAuditUsage, "audit", &a)) return *stop;
-    const std::string* award_id = a.value("award");
-    if (!award_id) return usage_error("audit", "--award ID is required.");
-    if (!is_valid_award_id(*award_id)) return usage_error("audit", award_id_problem(*award_id));
-    LedgerFilter filter;
-    filter.award = *award_id;
-    for (const char* bound : {"since", "until"}) {
-        if (auto v = a.value(bound)) {
-            std::string why;
-            auto t = parse_bound(*v, std::string(bound) == "until", &why);
-            if (!t) return usage_error("audit", std::string("--") + bound + ": " + why);
-            (std::string(bound) == "since" ? filter.since : filter.until) = *t;
-        }
-    }
-    if (filter.since && filter.until && *filter.until <= *filter.since) {
-        return usage_error("audit", "--until must be later than --since.");
-    }
-    RowOutput output;
-    if (auto stop = parse_row_output(a, "audit", kFields, &output)) return *stop;
-
-    // The ledger's place: the policy's ledger: (a removed award is still audited).
-    const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
-    LedgerConfig config;
-    if (!a.value("ledger")) {
-        PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));
-        if (load.policy) config = load.policy->ledger;
-    }
-    std::string error, where;
-    std::unique_ptr<Ledger> ledger;
-    if (!a.value("ledger") && config.backend == LedgerBackend::Mysql) {
-        if (auto stop = open_shared_ledger(config, &where, &ledger)) return *stop;
-    } else {
-        std::string why;
-        const std::string* given = a.value("ledger");
-        if (!given && !config.path.empty()) given = &config.path;
-        auto path = ledger_path_or_default(given, &why);
-        if (!path) return refused(why);
-        if (::access(path->c_str(), R_OK) != 0) {
-            const int err = errno;
-            return refused("cannot read the ledger " + *path + ": " + std::strerror(err) +
-                           " (the audit reads the ledger: run it on the controller host as root or SlurmUser, or "
-                           "give --ledger with a copy).");
-        }
-        where = *path;
-        ledger = Ledger::open(where, &error, true);
-        if (!ledger) return refused("cannot open the ledger " + where + ": " + error + ".");
-    }
-    std::vector<PolicyAuditRow> changes;
-    std::vector<Adjustment> adjustments;
-    std::vector<Deposit> deposits;
-    bool ok = ledger->begin_read(&error);
-    if (ok) {
-        ok = ledger->policy_changes(filter, &changes, &error) && ledger->adjustments(&adjustments, &error, filter) &&
-             ledger->deposits(&deposits, &error, filter);
-        ledger->end_read();
-    }
-    if (!ok) return refused("cannot read the ledger " + where + ": " + error + ".");
-
-    const bool table = output.format == "table" && output.style.kind == RowStyle::Kind::Table;
+// The award's policy changes, adjustments (transfer legs among them) and
+// deposits as rows, in time order (at the same time: policy, adjustments,
+// deposits, each in the ledger's order).
+std::vector<Entry> audit_entries(const std::vector<PolicyAuditRow>& changes, const std::vector<Adjustment>& adjustments,
+                                 const std::vector<Deposit>& deposits, bool table) {
     std::vector<Entry> entries;
     auto blank = [] { return std::vector<std::string>(kFields.size()); };
     for (const PolicyAuditRow& c : changes) {
@@ -184,9 +122,12 @@ int run_audit(const std::vector<std::string>& args) {
         return x.seq < y.seq;
     });
     for (Entry& e : entries) e.row[Time] = local_timestamp(e.at);
+    return entries;
+}
 
+void print_audit(const std::string& award_id, const std::vector<Entry>& entries, const RowOutput& output, bool table) {
     if (output.format == "json") {
-        std::cout << "{\"award\":" << json_string(*award_id) << ",\"entries\":[";
+        std::cout << "{\"award\":" << json_string(award_id) << ",\"entries\":[";
         for (std::size_t i = 0; i < entries.size(); ++i) {
             std::cout << (i ? "," : "") << "{";
             bool first = true;
@@ -199,15 +140,72 @@ int run_audit(const std::vector<std::string>& args) {
             std::cout << "}";
         }
         std::cout << "]}\n";
-        return kExitOk;
+        return;
     }
     std::vector<std::vector<std::string>> rows;
     for (const Entry& e : entries) rows.push_back(e.row);
     if (table && output.style.header) {
-        std::cout << "Audit of award " << *award_id << " (" << entries.size() << " entries, local time)\n\n";
+        std::cout << "Audit of award " << award_id << " (" << entries.size() << " entries, local time)\n\n";
     }
     print_rows(std::cout, kFields, kRight, rows, output.style,
                output.style.kind == RowStyle::Kind::Csv ? std::vector<std::size_t>{} : kTableFields);
+}
+
+}  // namespace
+
+int run_audit(const std::vector<std::string>& args) {
+    ParsedArgs a;
+    std::vector<OptionSpec> specs = {{"award", 0, true}, {"since", 'S', true}, {"until", 'E', true},
+                                     {"format", 'o', true}, {"json", 0, false}, {"ledger", 0, true},
+                                     {"policy", 0, true}};
+    add_row_options(specs);
+    if (auto stop = parse_command(args, specs, kAuditUsage, "audit", &a)) return *stop;
+    const std::string* award_id = a.value("award");
+    if (!award_id) return usage_error("audit", "--award ID is required.");
+    if (!is_valid_award_id(*award_id)) return usage_error("audit", award_id_problem(*award_id));
+    LedgerFilter filter;
+    filter.award = *award_id;
+    for (const char* bound : {"since", "until"}) {
+        if (auto v = a.value(bound)) {
+            std::string why;
+            auto t = parse_bound(*v, std::string(bound) == "until", &why);
+            if (!t) return usage_error("audit", std::string("--") + bound + ": " + why);
+            (std::string(bound) == "since" ? filter.since : filter.until) = *t;
+        }
+    }
+    if (filter.since && filter.until && *filter.until <= *filter.since) {
+        return usage_error("audit", "--until must be later than --since.");
+    }
+    RowOutput output;
+    if (auto stop = parse_row_output(a, "audit", kFields, &output)) return *stop;
+
+    // The ledger's place: the policy's ledger: (a removed award is still audited).
+    const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
+    LedgerConfig config;
+    if (!a.value("ledger")) {
+        PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));
+        if (load.policy) config = load.policy->ledger;
+    }
+    std::string error, where;
+    std::unique_ptr<Ledger> ledger;
+    if (auto stop = open_ledger_to_read(a.value("ledger"), config,
+                                        " (the audit reads the ledger: run it on the controller host as root or "
+                                        "SlurmUser, or give --ledger with a copy)",
+                                        &where, &ledger)) {
+        return *stop;
+    }
+    std::vector<PolicyAuditRow> changes;
+    std::vector<Adjustment> adjustments;
+    std::vector<Deposit> deposits;
+    bool ok = ledger->begin_read(&error);
+    if (ok) {
+        ok = ledger->policy_changes(filter, &changes, &error) && ledger->adjustments(&adjustments, &error, filter) &&
+             ledger->deposits(&deposits, &error, filter);
+        ledger->end_read();
+    }
+    if (!ok) return refused("cannot read the ledger " + where + ": " + error + ".");
+    const bool table = output.format == "table" && output.style.kind == RowStyle::Kind::Table;
+    print_audit(*award_id, audit_entries(changes, adjustments, deposits, table), output, table);
     return kExitOk;
 }
 

@@ -37,6 +37,14 @@ std::optional<LedgerConfig> read_ledger_config(const std::string* policy, std::s
 std::vector<uid_t> ledger_owners();
 // Opens the mysql ledger of config (credentials checked); *where its name.
 std::optional<int> open_shared_ledger(const LedgerConfig& config, std::string* where, std::unique_ptr<Ledger>* out);
+// Opens a ledger to read: the file given (--ledger), else config's (the
+// shared one with its credentials, or its path, or the default in
+// StateSaveLocation). A file that cannot be read is refused with its error
+// and unreadable_hint (" (...)" or ""). nullopt: *out and *where are set;
+// else the exit status (a sentence printed).
+std::optional<int> open_ledger_to_read(const std::string* given, const LedgerConfig& config,
+                                       const std::string& unreadable_hint, std::string* where,
+                                       std::unique_ptr<Ledger>* out);
 
 // Opens the ledger (--ledger, or the default from slurm.conf) for writing;
 // root switches to the ledger's owner first, so SQLite's journal stays

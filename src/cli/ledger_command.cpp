@@ -57,6 +57,25 @@ std::vector<uid_t> ledger_owners() {
     return uids;
 }
 
+std::optional<int> open_ledger_to_read(const std::string* given, const LedgerConfig& config,
+                                       const std::string& unreadable_hint, std::string* where,
+                                       std::unique_ptr<Ledger>* out) {
+    if (!given && config.backend == LedgerBackend::Mysql) return open_shared_ledger(config, where, out);
+    std::string why;
+    if (!given && !config.path.empty()) given = &config.path;
+    auto path = ledger_path_or_default(given, &why);
+    if (!path) return refused(why);
+    if (::access(path->c_str(), R_OK) != 0) {
+        const int err = errno;
+        return refused("cannot read the ledger " + *path + ": " + std::strerror(err) + unreadable_hint + ".");
+    }
+    *where = *path;
+    std::string error;
+    *out = Ledger::open(*where, &error, true);
+    if (!*out) return refused("cannot open the ledger " + *where + ": " + error + ".");
+    return std::nullopt;
+}
+
 std::optional<int> open_shared_ledger(const LedgerConfig& config, std::string* where, std::unique_ptr<Ledger>* out) {
     std::string error;
     *out = open_ledger(config, "", ledger_owners(), false, &error);

@@ -553,6 +553,115 @@ std::optional<int> parse_award_outputs(const ParsedArgs& a, const LedgerFilter& 
     return std::nullopt;
 }
 
+// What grantctl report was asked, its arguments checked.
+struct ReportRequest {
+    LedgerFilter filter;
+    std::string by = "user";
+    ReportGroup group = ReportGroup::User;
+    QueryArgs query_args;
+    AwardOutputs outputs;
+    RowOutput output;
+};
+
+// Reads and checks report's options into *r; an exit status to stop with.
+std::optional<int> parse_report_request(const ParsedArgs& a, ReportRequest* r) {
+    LedgerFilter& filter = r->filter;
+    if (auto v = a.value("award")) {
+        if (!is_valid_award_id(*v)) return usage_error("report", award_id_problem(*v));
+        filter.award = *v;
+    }
+    if (auto v = a.value("user")) {
+        if (v->empty()) return usage_error("report", "--user needs a user name.");
+        filter.user = *v;
+    }
+    for (const char* bound : {"since", "until"}) {
+        if (auto v = a.value(bound)) {
+            std::string why;
+            auto t = parse_bound(*v, std::string(bound) == "until", &why);
+            if (!t) return usage_error("report", std::string("--") + bound + ": " + why);
+            (std::string(bound) == "since" ? filter.since : filter.until) = *t;
+        }
+    }
+    if (filter.since && filter.until && *filter.until <= *filter.since) {
+        return usage_error("report", "--until must be later than --since.");
+    }
+    if (auto v = a.value("by")) r->by = *v;
+    auto group = parse_report_group(r->by);
+    if (!group) return usage_error("report", "--by wants user, job, day, month or cluster, not '" + r->by + "'.");
+    r->group = *group;
+    if (auto v = a.value("window")) {
+        auto days = parse_window(*v);
+        if (!days) return usage_error("report", window_problem(*v));
+        r->query_args.window = *days;
+    }
+    if (auto stop = parse_award_outputs(a, filter, &r->outputs)) return stop;
+    if (auto stop = parse_row_output(a, "report", a.has("instances") ? instance_report_fields() : report_fields(r->by),
+                                     &r->output)) {
+        return stop;
+    }
+    if (a.has("instances")) {
+        for (const char* other : {"award", "user", "by", "window", "plot", "html"}) {
+            if (a.has(other) || a.value(other)) {
+                return usage_error("report", std::string("--instances reports partitions, not awards: it takes no --") +
+                                                 other + ".");
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+// The report (or --instances) from an open ledger.
+int report_from_ledger(const ParsedArgs& a, const ReportRequest& r, Ledger& ledger, const std::string& ledger_path) {
+    const std::string& format = r.output.format;
+    std::string error;
+    if (a.has("instances")) {
+        if (!print_instance_report(ledger, r.filter.since, r.filter.until, format,
+                                   static_cast<std::int64_t>(std::time(nullptr)), &error,
+                                   slurm_style(format, r.output.style) ? &r.output.style : nullptr)) {
+            return refused("cannot read the instance time in the ledger " + ledger_path + ": " + error + ".");
+        }
+        std::cout.flush();
+        return kExitOk;
+    }
+    // Units come from the policy when it can be read; the ledger keeps both amounts.
+    const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
+    PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));
+    if (!load.policy) {
+        std::cerr << "grantctl: cannot use the policy " << policy_path
+                  << " for the awards' units; totals are shown in chip-hours and dollars.\n";
+    }
+    ReportQuery query;
+    query.filter = r.filter;
+    query.group = r.group;
+    query.unit_of = [policy = load.policy](const std::string& id) -> std::optional<Budget::Unit> {
+        if (!policy) return std::nullopt;
+        const Award* award = policy->find_award(id);
+        if (!award) return std::nullopt;
+        return award->budget.unit;
+    };
+    query.day_of = local_day_of;
+    // One read transaction: the adjustments and every pass over the charges
+    // see the same ledger while the controller goes on charging.
+    bool ok = ledger.begin_read(&error);
+    if (ok) {
+        ok = print_report(ledger, query, load.policy.get(), r.by, format, r.output.style, &error);
+        ledger.end_read();
+    }
+    if (ok && r.outputs.any()) {
+        std::cout.flush();
+        return outputs_from_ledger(ledger, load.policy.get(), *r.filter.award, r.query_args.window, r.outputs);
+    }
+    std::cout.flush();
+    if (!ok) {
+        if (error == "integer overflow") {
+            return refused("cannot total the ledger " + ledger_path +
+                           ": a sum of its charges overflows 64-bit integers, so it holds amounts no job can be charged.");
+        }
+        return refused("cannot read the ledger " + ledger_path + ": " + error + ".");
+    }
+    return kExitOk;
+}
+
 }  // namespace
 
 int run_report(const std::vector<std::string>& args) {
@@ -575,51 +684,8 @@ int run_report(const std::vector<std::string>& args) {
                                    {"policy", 0, true}},
                                   kReportUsage, "report", &a))
         return *stop;
-    LedgerFilter filter;
-    if (auto v = a.value("award")) {
-        if (!is_valid_award_id(*v)) return usage_error("report", award_id_problem(*v));
-        filter.award = *v;
-    }
-    if (auto v = a.value("user")) {
-        if (v->empty()) return usage_error("report", "--user needs a user name.");
-        filter.user = *v;
-    }
-    for (const char* bound : {"since", "until"}) {
-        if (auto v = a.value(bound)) {
-            std::string why;
-            auto t = parse_bound(*v, std::string(bound) == "until", &why);
-            if (!t) return usage_error("report", std::string("--") + bound + ": " + why);
-            (std::string(bound) == "since" ? filter.since : filter.until) = *t;
-        }
-    }
-    if (filter.since && filter.until && *filter.until <= *filter.since) {
-        return usage_error("report", "--until must be later than --since.");
-    }
-    std::string by = a.value("by") ? *a.value("by") : "user";
-    auto group = parse_report_group(by);
-    if (!group) return usage_error("report", "--by wants user, job, day, month or cluster, not '" + by + "'.");
-    QueryArgs query_args;
-    if (auto v = a.value("window")) {
-        auto days = parse_window(*v);
-        if (!days) return usage_error("report", window_problem(*v));
-        query_args.window = *days;
-    }
-    AwardOutputs outputs;
-    if (auto stop = parse_award_outputs(a, filter, &outputs)) return *stop;
-    RowOutput output;
-    if (auto stop = parse_row_output(a, "report", a.has("instances") ? instance_report_fields() : report_fields(by),
-                                     &output)) {
-        return *stop;
-    }
-    const std::string format = output.format;
-    if (a.has("instances")) {
-        for (const char* other : {"award", "user", "by", "window", "plot", "html"}) {
-            if (a.has(other) || a.value(other)) {
-                return usage_error("report", std::string("--instances reports partitions, not awards: it takes no --") +
-                                                 other + ".");
-            }
-        }
-    }
+    ReportRequest r;
+    if (auto stop = parse_report_request(a, &r)) return *stop;
     std::string why;
     std::optional<LedgerConfig> configured;
     if (!a.value("ledger")) configured = read_ledger_config(a.value("policy"), &why);
@@ -632,13 +698,14 @@ int run_report(const std::vector<std::string>& args) {
     if (!shared && ::access(ledger_path.c_str(), R_OK) != 0) {
         const int err = errno;
         // A PI on a login node: slurmctld answers for one award.
-        if (!a.value("ledger") && filter.award && !a.has("instances")) {
-            query_args.award = filter.award;
-            query_args.by = *group;
-            query_args.since = filter.since;
-            query_args.until = filter.until;
-            query_args.user = filter.user;
-            return report_from_controller(query_args, by, format, output.style, filter, outputs);
+        if (!a.value("ledger") && r.filter.award && !a.has("instances")) {
+            QueryArgs q = r.query_args;
+            q.award = r.filter.award;
+            q.by = r.group;
+            q.since = r.filter.since;
+            q.until = r.filter.until;
+            q.user = r.filter.user;
+            return report_from_controller(q, r.by, r.output.format, r.output.style, r.filter, r.outputs);
         }
         return refused("cannot read the ledger " + ledger_path + ": " + std::strerror(err) +
                        (a.value("ledger")    ? std::string(".")
@@ -655,52 +722,7 @@ int run_report(const std::vector<std::string>& args) {
         ledger = Ledger::open(ledger_path, &error, true);
         if (!ledger) return refused("cannot open the ledger " + ledger_path + ": " + error + ".");
     }
-    if (a.has("instances")) {
-        if (!print_instance_report(*ledger, filter.since, filter.until, format,
-                                   static_cast<std::int64_t>(std::time(nullptr)), &error,
-                                   slurm_style(format, output.style) ? &output.style : nullptr)) {
-            return refused("cannot read the instance time in the ledger " + ledger_path + ": " + error + ".");
-        }
-        std::cout.flush();
-        return kExitOk;
-    }
-    // Units come from the policy when it can be read; the ledger keeps both amounts.
-    const std::string policy_path = a.value("policy") ? *a.value("policy") : default_policy_path();
-    PolicyFileLoad load = load_trusted_policy_file(policy_path, trusted_owners(slurm_conf_path()));
-    if (!load.policy) {
-        std::cerr << "grantctl: cannot use the policy " << policy_path
-                  << " for the awards' units; totals are shown in chip-hours and dollars.\n";
-    }
-    ReportQuery query;
-    query.filter = filter;
-    query.group = *group;
-    query.unit_of = [policy = load.policy](const std::string& id) -> std::optional<Budget::Unit> {
-        if (!policy) return std::nullopt;
-        const Award* award = policy->find_award(id);
-        if (!award) return std::nullopt;
-        return award->budget.unit;
-    };
-    query.day_of = local_day_of;
-    // One read transaction: the adjustments and every pass over the charges
-    // see the same ledger while the controller goes on charging.
-    bool ok = ledger->begin_read(&error);
-    if (ok) {
-        ok = print_report(*ledger, query, load.policy.get(), by, format, output.style, &error);
-        ledger->end_read();
-    }
-    if (ok && outputs.any()) {
-        std::cout.flush();
-        return outputs_from_ledger(*ledger, load.policy.get(), *filter.award, query_args.window, outputs);
-    }
-    std::cout.flush();
-    if (!ok) {
-        if (error == "integer overflow") {
-            return refused("cannot total the ledger " + ledger_path +
-                           ": a sum of its charges overflows 64-bit integers, so it holds amounts no job can be charged.");
-        }
-        return refused("cannot read the ledger " + ledger_path + ": " + error + ".");
-    }
-    return kExitOk;
+    return report_from_ledger(a, r, *ledger, ledger_path);
 }
 
 }  // namespace grants::cli

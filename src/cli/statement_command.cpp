@@ -239,18 +239,8 @@ int statement_from_ledger(const ParsedArgs& a, const std::string& award_id, cons
 
     std::string error, where;
     std::unique_ptr<Ledger> ledger;
-    if (!a.value("ledger") && configured && configured->backend == LedgerBackend::Mysql) {
-        // The shared ledger: from any host with its credentials file.
-        if (auto stop = open_shared_ledger(*configured, &where, &ledger)) return *stop;
-    } else {
-        std::string why;
-        const std::string* given = a.value("ledger");
-        if (!given && configured && !configured->path.empty()) given = &configured->path;
-        auto path = ledger_path_or_default(given, &why);
-        if (!path) return refused(why);
-        where = *path;
-        ledger = Ledger::open(where, &error, true);
-        if (!ledger) return refused("cannot open the ledger " + where + ": " + error + ".");
+    if (auto stop = open_ledger_to_read(a.value("ledger"), configured.value_or(LedgerConfig{}), "", &where, &ledger)) {
+        return *stop;
     }
     StatementInput in;
     in.award = award;
@@ -344,10 +334,6 @@ int run_statement(const std::vector<std::string>& args) {
         // A PI or manager on a login node: slurmctld answers from its memory.
         rc = statement_from_controller(*award_id, *month, &report);
     } else {
-        if (const std::string* given = a.value("ledger"); given && ::access(given->c_str(), R_OK) != 0) {
-            const int err = errno;
-            return refused("cannot read the ledger " + *given + ": " + std::strerror(err) + ".");
-        }
         rc = statement_from_ledger(a, *award_id, *month, configured, &report);
     }
     if (rc != kExitOk) return rc;
