@@ -19,6 +19,7 @@
 #include "core/decimal.h"
 #include "core/ledger.h"
 #include "core/ledger_config.h"
+#include "core/migration_check.h"
 #include "core/mysql_ledger.h"
 #include "core/policy_file.h"
 #include "core/sqlite_ledger.h"
@@ -197,7 +198,47 @@ int run_status(const ParsedArgs& a) {
     return kExitOk;
 }
 
-using ChargeKey = std::tuple<std::string, std::uint32_t, std::int64_t>;
+// What migrate copied and how it compares, as JSON or a table.
+void print_migration(const ParsedArgs& a, const std::string& from, const std::string& to, const MigrationSource& source,
+                     const MigrationTarget& target, std::map<std::string, std::int64_t> added,
+                     const MigrationCheck& check) {
+    std::map<std::string, std::int64_t> target_counts = target.row_counts;
+    if (a.has("json")) {
+        std::cout << "{\"from\":" << json_string(from) << ",\"to\":" << json_string(to)
+                  << ",\"verified\":" << (check.verified ? "true" : "false") << ",\"tables\":{";
+        bool first = true;
+        for (const auto& [table, n] : source.row_counts) {
+            std::cout << (first ? "" : ",") << json_string(table) << ":{\"source\":" << n << ",\"added\":" << added[table]
+                      << ",\"target\":" << target_counts[table] << "}";
+            first = false;
+        }
+        std::cout << "},\"awards\":{";
+        first = true;
+        for (const auto& l : check.awards) {
+            std::cout << (first ? "" : ",") << json_string(l.award) << ":{\"source_chip_hours_ticks\":"
+                      << l.source.chip_hours << ",\"source_usd_ticks\":" << l.source.usd
+                      << ",\"copied_chip_hours_ticks\":" << l.copied.chip_hours << ",\"copied_usd_ticks\":" << l.copied.usd
+                      << ",\"same\":" << (l.same ? "true" : "false") << "}";
+            first = false;
+        }
+        std::cout << "}}\n";
+        return;
+    }
+    std::cout << "copied " << from << " into " << to << "\n";
+    std::cout << "table          source   added  target\n";
+    for (const auto& [table, n] : source.row_counts) {
+        std::printf("%-13s %7lld %7lld %7lld\n", table.c_str(), static_cast<long long>(n),
+                    static_cast<long long>(added[table]), static_cast<long long>(target_counts[table]));
+    }
+    std::cout << "award: source chip-h / usd -> copied chip-h / usd\n";
+    for (const auto& l : check.awards) {
+        std::cout << l.award << ": " << format_ticks(l.source.chip_hours) << " / " << format_ticks(l.source.usd)
+                  << " -> " << format_ticks(l.copied.chip_hours) << " / " << format_ticks(l.copied.usd)
+                  << (l.same ? "  same" : "  DIFFERENT") << "\n";
+    }
+    std::cout << (check.verified ? "verified: every row is there and every award's totals match\n"
+                                 : "NOT verified: see the lines above\n");
+}
 
 int run_migrate(const ParsedArgs& a) {
     const std::string* to = a.value("to");
@@ -216,114 +257,39 @@ int run_migrate(const ParsedArgs& a) {
     if (::access(from.c_str(), R_OK) != 0) {
         return refused("cannot read the SQLite ledger " + from + ": " + std::strerror(errno) + " (pass --from FILE).");
     }
-    auto source = Ledger::open(from, &error, true);
-    if (!source) return refused("cannot open the SQLite ledger " + from + ": " + error + ".");
+    auto source_ledger = Ledger::open(from, &error, true);
+    if (!source_ledger) return refused("cannot open the SQLite ledger " + from + ": " + error + ".");
     LedgerContent content;
-    std::map<std::string, ChargeTotals> source_totals;
-    std::map<std::string, std::int64_t> source_counts;
-    if (!source->begin_read(&error) || !source->charges(&content.charges, &error) ||
-        !source->adjustments(&content.adjustments, &error) || !source->deposits(&content.deposits, &error) ||
-        !source->alerts(&content.alerts, &error) || !source->instance_rows(&content.instances, &error) ||
-        !source->totals(&source_totals, &error) || !source->row_counts(&source_counts, &error)) {
+    MigrationSource source;
+    source.charges = &content.charges;
+    source.adjustments = &content.adjustments;
+    if (!source_ledger->begin_read(&error) || !source_ledger->charges(&content.charges, &error) ||
+        !source_ledger->adjustments(&content.adjustments, &error) || !source_ledger->deposits(&content.deposits, &error) ||
+        !source_ledger->alerts(&content.alerts, &error) || !source_ledger->instance_rows(&content.instances, &error) ||
+        !source_ledger->totals(&source.totals, &error) || !source_ledger->row_counts(&source.row_counts, &error)) {
         return refused("cannot read the SQLite ledger " + from + ": " + error + ".");
     }
-    source->end_read();
+    source_ledger->end_read();
 
     auto credentials = read_mysql_credentials(config.credentials, ledger_owners(), &error);
     if (!credentials) return refused(error + ".");
-    auto target = MysqlLedger::open(*credentials, &error);
-    if (!target) return refused("cannot open the shared ledger: " + error + ".");
+    auto target_ledger = MysqlLedger::open(*credentials, &error);
+    if (!target_ledger) return refused("cannot open the shared ledger: " + error + ".");
     std::map<std::string, std::int64_t> added;
-    if (!target->import(content, &added, &error)) return refused("ledger migrate refused: " + error + ".");
+    if (!target_ledger->import(content, &added, &error)) return refused("ledger migrate refused: " + error + ".");
 
-    // Verification, read back from the database after the commit: every
-    // source charge and adjustment is there, and per award they add up to
-    // the source's totals.
-    std::vector<ChargeRecord> charges;
-    std::vector<Adjustment> adjustments;
-    std::map<std::string, std::int64_t> target_counts;
-    if (!target->begin_read(&error) || !target->charges(&charges, &error) || !target->adjustments(&adjustments, &error) ||
-        !target->row_counts(&target_counts, &error)) {
-        return refused("the copy was committed but cannot be read back from " + target->path() + ": " + error + ".");
+    // Verification, read back from the database after the commit.
+    MigrationTarget target;
+    if (!target_ledger->begin_read(&error) || !target_ledger->charges(&target.charges, &error) ||
+        !target_ledger->adjustments(&target.adjustments, &error) || !target_ledger->row_counts(&target.row_counts, &error)) {
+        return refused("the copy was committed but cannot be read back from " + target_ledger->path() + ": " + error + ".");
     }
-    target->end_read();
-    std::set<ChargeKey> keys;
-    for (const auto& c : content.charges) keys.insert({c.cluster, c.job_id, c.run_start});
-    std::map<std::string, std::pair<WideInt, WideInt>> copied;
-    std::int64_t found_charges = 0;
-    for (const auto& c : charges) {
-        if (!keys.count({c.cluster, c.job_id, c.run_start})) continue;
-        ++found_charges;
-        auto& t = copied[c.award];
-        t.first += c.chip_hours;
-        t.second += c.usd >= 0 ? c.usd : 0;
+    target_ledger->end_read();
+    const MigrationCheck check = check_migration(source, target);
+    print_migration(a, from, target_ledger->path(), source, target, added, check);
+    if (!check.verified) {
+        return refused("ledger migrate: the copy in " + target_ledger->path() + " does not match " + from + ".");
     }
-    std::multiset<std::tuple<std::string, std::string, Micros, std::string, std::string, std::int64_t>> wanted;
-    for (const auto& x : content.adjustments) wanted.insert({x.award, x.unit, x.amount, x.reason, x.who, x.at});
-    std::int64_t found_adjustments = 0;
-    for (const auto& x : adjustments) {
-        auto it = wanted.find({x.award, x.unit, x.amount, x.reason, x.who, x.at});
-        if (it == wanted.end()) continue;
-        wanted.erase(it);
-        ++found_adjustments;
-        auto& t = copied[x.award];
-        (x.unit == "usd" ? t.second : t.first) += static_cast<WideInt>(x.amount) * kTicksPerMicro;
-    }
-    bool verified = found_charges == static_cast<std::int64_t>(content.charges.size()) &&
-                    found_adjustments == static_cast<std::int64_t>(content.adjustments.size());
-    for (const auto& [table, n] : source_counts) {
-        if (target_counts[table] < n) verified = false;
-    }
-    struct Line {
-        std::string award;
-        ChargeTotals source, target;
-        bool same;
-    };
-    std::vector<Line> lines;
-    for (const auto& [award, t] : source_totals) {
-        auto it = copied.find(award);
-        ChargeTotals got = it == copied.end() ? ChargeTotals{}
-                                              : ChargeTotals{clamp_ticks(it->second.first), clamp_ticks(it->second.second)};
-        const bool same = got.chip_hours == t.chip_hours && got.usd == t.usd;
-        verified = verified && same;
-        lines.push_back(Line{award, t, got, same});
-    }
-    if (a.has("json")) {
-        std::cout << "{\"from\":" << json_string(from) << ",\"to\":" << json_string(target->path())
-                  << ",\"verified\":" << (verified ? "true" : "false") << ",\"tables\":{";
-        bool first = true;
-        for (const auto& [table, n] : source_counts) {
-            std::cout << (first ? "" : ",") << json_string(table) << ":{\"source\":" << n << ",\"added\":" << added[table]
-                      << ",\"target\":" << target_counts[table] << "}";
-            first = false;
-        }
-        std::cout << "},\"awards\":{";
-        first = true;
-        for (const auto& l : lines) {
-            std::cout << (first ? "" : ",") << json_string(l.award) << ":{\"source_chip_hours_ticks\":"
-                      << l.source.chip_hours << ",\"source_usd_ticks\":" << l.source.usd
-                      << ",\"copied_chip_hours_ticks\":" << l.target.chip_hours << ",\"copied_usd_ticks\":" << l.target.usd
-                      << ",\"same\":" << (l.same ? "true" : "false") << "}";
-            first = false;
-        }
-        std::cout << "}}\n";
-    } else {
-        std::cout << "copied " << from << " into " << target->path() << "\n";
-        std::cout << "table          source   added  target\n";
-        for (const auto& [table, n] : source_counts) {
-            std::printf("%-13s %7lld %7lld %7lld\n", table.c_str(), static_cast<long long>(n),
-                        static_cast<long long>(added[table]), static_cast<long long>(target_counts[table]));
-        }
-        std::cout << "award: source chip-h / usd -> copied chip-h / usd\n";
-        for (const auto& l : lines) {
-            std::cout << l.award << ": " << format_ticks(l.source.chip_hours) << " / " << format_ticks(l.source.usd)
-                      << " -> " << format_ticks(l.target.chip_hours) << " / " << format_ticks(l.target.usd)
-                      << (l.same ? "  same" : "  DIFFERENT") << "\n";
-        }
-        std::cout << (verified ? "verified: every row is there and every award's totals match\n"
-                               : "NOT verified: see the lines above\n");
-    }
-    if (!verified) return refused("ledger migrate: the copy in " + target->path() + " does not match " + from + ".");
     return kExitOk;
 }
 
