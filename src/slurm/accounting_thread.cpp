@@ -770,48 +770,28 @@ void AccountingThread::audit_policy(const std::shared_ptr<const Policy>& policy)
     }
 }
 
-void AccountingThread::pass() {
-    auto state = policy_.current();
-    if (state->policy) tell_partition_overlaps(state->policy);
-    const JobListStamp current = job_list_stamp();
-    notice_takeover(current.list);
-    const std::int64_t started = std::time(nullptr);
-    // Until usage is known every pass is a full one: slurmctld may recover
-    // its jobs without changing anything the skip rules look at.
-    const bool requested = full_pass_requested_.exchange(false) || !usage_known_.load();
-    const bool deferred = !requested && only_submissions(state, current, started);
-    if (deferred || (!requested && nothing_changed(state, current, started))) {
-        // The last snapshot still stands and nothing waits to be charged:
-        // only what time or other processes change.
-        ensure_ledger();
-        if (!state->policy) return;
-        audit_policy(state->policy);
-        notice_other_writers();
-        observe_instances(state->policy);
-        refresh_funding(state->policy, started);
-        renew_leases(state->policy, started);
-        tracker_.expire_approvals(std::time(nullptr));
-        ++idle_passes_;
-        if (deferred) ++deferred_passes_;
-        return;
-    }
-    last_full_.valid = false;
-    std::vector<JobObservation>& jobs = observed_;
-    JobListStamp stamp;
-    // Update holds made before this (under the job write lock of their
-    // update) are in the copy below: publishing it ends them.
-    const std::uint64_t copied_from = tracker_.next_marker();
-    if (!observe_jobs(kApprovalMarker, &jobs, &stamp)) {
-        // Holds stay as last published; the next pass tries again.
-        log_error("could not copy slurmctld's job list (out of memory); holds stay as last published");
-        return;
-    }
-    ++full_passes_;
-    // A backup in standby (or a controller still recovering) leaves the
-    // ledger and the spool alone; the first pass that finds slurmctld's
-    // recovered jobs while this controller is the one in control takes them
-    // over. A backup that hands control back keeps its recovered jobs in
-    // standby: the heartbeat file tells it (slurmctld_bridge.h, in_control).
+// The last snapshot still stands and nothing waits to be charged: only
+// what time or other processes change.
+void AccountingThread::idle_pass(const std::shared_ptr<const PolicyState>& state, std::int64_t started, bool deferred) {
+    ensure_ledger();
+    if (!state->policy) return;
+    audit_policy(state->policy);
+    notice_other_writers();
+    observe_instances(state->policy);
+    refresh_funding(state->policy, started);
+    renew_leases(state->policy, started);
+    tracker_.expire_approvals(std::time(nullptr));
+    ++idle_passes_;
+    if (deferred) ++deferred_passes_;
+}
+
+// A backup in standby (or a controller still recovering) leaves the ledger
+// and the spool alone; the first pass that finds slurmctld's recovered jobs
+// while this controller is the one in control takes them over. A backup
+// that hands control back keeps its recovered jobs in standby: the
+// heartbeat file tells it (slurmctld_bridge.h, in_control). true: this
+// controller keeps the ledger.
+bool AccountingThread::follow_control(const JobListStamp& stamp) {
     const bool controlling = stamp.recovered && in_control();
     if (!controlling && in_control_.load()) {
         in_control_ = false;
@@ -830,14 +810,21 @@ void AccountingThread::pass() {
         log_info("this controller is no longer in control: the ledger " + ledger_path_ +
                  " is left to the one that is");
     }
-    if (!controlling) return;
+    if (!controlling) return false;
     if (!in_control_.load()) {
         in_control_ = true;
         log_info("slurmctld has recovered its jobs: this controller keeps the ledger " + ledger_path_);
         restore_spool();
     }
-    const std::int64_t now = std::time(nullptr);
-    // Nodes still booting for a job, as far as the job knows (instance_time.h).
+    return true;
+}
+
+// Each job's award from its AdminComment tag (the whole comment is kept
+// only until here), its user's name, and the nodes still booting for a job
+// (instance_time.h). Returns the tagged jobs admitted without a budget
+// check (on_error=open while the ledger was unusable or usage unknown):
+// charged like the others; their charge lines say so.
+std::unordered_set<std::uint32_t> AccountingThread::resolve_tags(std::vector<JobObservation>& jobs) {
     configuring_nodes_.clear();
     for (const auto& job : jobs) {
         if (!job.configuring || job.nodes.empty()) continue;
@@ -845,9 +832,6 @@ void AccountingThread::pass() {
     }
     // Many jobs share a user: one cache lookup (and lock) per user per pass.
     std::unordered_map<std::uint32_t, std::shared_ptr<const UnixIdentity>> users;
-    // Tagged jobs admitted without a budget check (on_error=open while the
-    // ledger was unusable or usage unknown): charged like the others; their
-    // charge lines say so.
     std::unordered_set<std::uint32_t> unchecked;
     for (auto& job : jobs) {
         auto award = award_in_admin_comment(job.award);
@@ -865,38 +849,126 @@ void AccountingThread::pass() {
             job.user = who ? who->user : "uid " + std::to_string(job.user_id);
         }
     }
-    if (!state->policy) {
-        ensure_ledger();  // every pass: see below
-        // Nothing can be priced; holds stay as last published. Runs that
-        // ended meanwhile are kept, so that they are charged once a policy
-        // loads even if Slurm has purged their jobs by then.
-        for (const auto& job : jobs) {
-            if (job.phase == JobObservation::Phase::Finished && job.start_time > 0 && !job.award.empty()) {
-                unpriced_.emplace(job.job_id, job);
-            }
+    return unchecked;
+}
+
+// Without a policy nothing can be priced; holds stay as last published.
+// Runs that ended meanwhile are kept, so that they are charged once a
+// policy loads even if Slurm has purged their jobs by then.
+void AccountingThread::keep_unpriced(const std::vector<JobObservation>& jobs) {
+    for (const auto& job : jobs) {
+        if (job.phase == JobObservation::Phase::Finished && job.start_time > 0 && !job.award.empty()) {
+            unpriced_.emplace(job.job_id, job);
         }
-        return;
     }
-    if (!unpriced_.empty()) {
-        std::unordered_set<std::uint32_t> present;
-        for (const auto& job : jobs) present.insert(job.job_id);
-        for (auto& [id, job] : unpriced_) {
-            if (!present.count(id)) jobs.push_back(std::move(job));
-        }
-        unpriced_.clear();
+}
+
+// The runs kept while there was no policy that Slurm no longer lists join
+// this pass's jobs.
+void AccountingThread::return_unpriced(std::vector<JobObservation>& jobs) {
+    if (unpriced_.empty()) return;
+    std::unordered_set<std::uint32_t> present;
+    for (const auto& job : jobs) present.insert(job.job_id);
+    for (auto& [id, job] : unpriced_) {
+        if (!present.count(id)) jobs.push_back(std::move(job));
     }
-    if (stamp.recovered && !shrunk_to_restore_.empty()) {
+    unpriced_.clear();
+}
+
+// What the spool kept of running jobs across a restart (shrunk runs, caps,
+// boots), once slurmctld has recovered its jobs.
+void AccountingThread::restore_spooled_runs(const JobListStamp& stamp) {
+    if (!stamp.recovered) return;
+    if (!shrunk_to_restore_.empty()) {
         accountant_.restore_shrunk(shrunk_to_restore_);
         shrunk_to_restore_.clear();
     }
-    if (stamp.recovered && !caps_to_restore_.empty()) {
+    if (!caps_to_restore_.empty()) {
         accountant_.restore_caps(caps_to_restore_);
         caps_to_restore_.clear();
     }
-    if (stamp.recovered && !boots_to_restore_.empty()) {
+    if (!boots_to_restore_.empty()) {
         accountant_.restore_boots(boots_to_restore_);
         boots_to_restore_.clear();
     }
+}
+
+// The pass's charges into the ledger, then into the tracker, the funding
+// and charge books; on failure they stay held and are retried next pass.
+void AccountingThread::record_pass_charges(const PassResult& result, const std::unordered_set<std::uint32_t>& unchecked,
+                                           bool ledger_usable) {
+    if (result.charges.empty()) return;
+    if (!ledger_usable) {
+        ledger_ok_ = false;
+        return;
+    }
+    std::vector<ChargeRecord> inserted;
+    std::string error;
+    if (ledger_->record_charges(result.charges, &inserted, &error)) {
+        tracker_.add_charges(inserted);
+        funding_.add_charges(inserted, [](std::int64_t t) { return local_today(static_cast<std::time_t>(t)); });
+        book_.add_charges(inserted);
+        funding_changed_ = true;
+        accountant_.mark_charged(result.charges);
+        for (const auto& c : inserted) {
+            log_info("charged job " + std::to_string(c.job_id) + " (run started " + std::to_string(c.run_start) +
+                     ") to award " + c.award + ": " + std::to_string(c.chips) + " chips x " +
+                     std::to_string(c.seconds) + " s" +
+                     (unchecked.count(c.job_id) ? " (admitted without a budget check)" : ""));
+        }
+        if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " writable again; pending charges recorded");
+        last_error_.clear();
+        charges_failing_ = false;
+        ledger_ok_ = true;
+        return;
+    }
+    if (error != last_error_) {
+        log_error("cannot record " + std::to_string(result.charges.size()) + " charge(s) in " + ledger_path_ + ": " +
+                  error + "; they stay held and are retried every pass; new in-scope jobs follow "
+                  "enforce.on_error meanwhile");
+    }
+    last_error_ = error;
+    charges_failing_ = true;
+    ledger_ok_ = false;
+    ledger_.reset();  // reopen next time: the file may have been replaced
+}
+
+void AccountingThread::pass() {
+    auto state = policy_.current();
+    if (state->policy) tell_partition_overlaps(state->policy);
+    const JobListStamp current = job_list_stamp();
+    notice_takeover(current.list);
+    const std::int64_t started = std::time(nullptr);
+    // Until usage is known every pass is a full one: slurmctld may recover
+    // its jobs without changing anything the skip rules look at.
+    const bool requested = full_pass_requested_.exchange(false) || !usage_known_.load();
+    const bool deferred = !requested && only_submissions(state, current, started);
+    if (deferred || (!requested && nothing_changed(state, current, started))) {
+        idle_pass(state, started, deferred);
+        return;
+    }
+    last_full_.valid = false;
+    std::vector<JobObservation>& jobs = observed_;
+    JobListStamp stamp;
+    // Update holds made before this (under the job write lock of their
+    // update) are in the copy below: publishing it ends them.
+    const std::uint64_t copied_from = tracker_.next_marker();
+    if (!observe_jobs(kApprovalMarker, &jobs, &stamp)) {
+        // Holds stay as last published; the next pass tries again.
+        log_error("could not copy slurmctld's job list (out of memory); holds stay as last published");
+        return;
+    }
+    ++full_passes_;
+    if (!follow_control(stamp)) return;
+    const std::int64_t now = std::time(nullptr);
+    const std::unordered_set<std::uint32_t> unchecked = resolve_tags(jobs);
+    if (!state->policy) {
+        ensure_ledger();  // every pass: see below
+        keep_unpriced(jobs);
+        return;
+    }
+    return_unpriced(jobs);
+    restore_spooled_runs(stamp);
     refresh_node_types(state->policy, now);
     accountant_.set_node_types(std::atomic_load(&node_types_));
     // Re-runs job_modify admitted since the last pass (a release, an earlier
@@ -921,39 +993,7 @@ void AccountingThread::pass() {
     audit_policy(state->policy);
     notice_other_writers();
     if (ledger_usable) observe_instances(state->policy);
-    if (!result.charges.empty() && ledger_usable) {
-        std::vector<ChargeRecord> inserted;
-        std::string error;
-        if (ledger_->record_charges(result.charges, &inserted, &error)) {
-            tracker_.add_charges(inserted);
-            funding_.add_charges(inserted, [](std::int64_t t) { return local_today(static_cast<std::time_t>(t)); });
-            book_.add_charges(inserted);
-            funding_changed_ = true;
-            accountant_.mark_charged(result.charges);
-            for (const auto& c : inserted) {
-                log_info("charged job " + std::to_string(c.job_id) + " (run started " + std::to_string(c.run_start) +
-                         ") to award " + c.award + ": " + std::to_string(c.chips) + " chips x " +
-                         std::to_string(c.seconds) + " s" +
-                         (unchecked.count(c.job_id) ? " (admitted without a budget check)" : ""));
-            }
-            if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " writable again; pending charges recorded");
-            last_error_.clear();
-            charges_failing_ = false;
-            ledger_ok_ = true;
-        } else {
-            if (error != last_error_) {
-                log_error("cannot record " + std::to_string(result.charges.size()) + " charge(s) in " + ledger_path_ +
-                          ": " + error + "; they stay held and are retried every pass; new in-scope jobs follow "
-                          "enforce.on_error meanwhile");
-            }
-            last_error_ = error;
-            charges_failing_ = true;
-            ledger_ok_ = false;
-            ledger_.reset();  // reopen next time: the file may have been replaced
-        }
-    } else if (!result.charges.empty()) {
-        ledger_ok_ = false;
-    }
+    record_pass_charges(result, unchecked, ledger_usable);
     sync_spool();
     // Before the snapshot that drops the holds of the runs just charged.
     refresh_funding(state->policy, now);

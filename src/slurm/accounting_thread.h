@@ -89,6 +89,15 @@ public:
 private:
     void run(std::chrono::milliseconds interval);
     void pass();
+    // The parts of a pass (pass() calls them in this order).
+    void idle_pass(const std::shared_ptr<const PolicyState>& state, std::int64_t started, bool deferred);
+    bool follow_control(const JobListStamp& stamp);
+    std::unordered_set<std::uint32_t> resolve_tags(std::vector<JobObservation>& jobs);
+    void keep_unpriced(const std::vector<JobObservation>& jobs);
+    void return_unpriced(std::vector<JobObservation>& jobs);
+    void restore_spooled_runs(const JobListStamp& stamp);
+    void record_pass_charges(const PassResult& result, const std::unordered_set<std::uint32_t>& unchecked,
+                             bool ledger_usable);
     bool nothing_changed(const std::shared_ptr<const PolicyState>& state, const JobListStamp& stamp,
                          std::int64_t now) const;
     bool only_submissions(const std::shared_ptr<const PolicyState>& state, const JobListStamp& stamp,

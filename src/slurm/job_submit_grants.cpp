@@ -475,6 +475,33 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
 // translates the job record and the requested change, applies the verdict,
 // and holds an accepted raise at once. A refusal's reason goes to the log
 // and, from 23.02, to the user (*reason; 22.05's job_modify has no err_msg).
+// enforce.wckey on an update: the WCKey follows the award (wckey_rule.h).
+// false with *reason when the update is refused.
+bool wckey_follows_award(const ctld::JobSnapshot& job, job_desc_msg_t* job_desc, const UpdateVerdict& v,
+                         const JobUpdate& u, uint32_t submit_uid, std::string* reason) {
+    WckeyChange c;
+    c.job_id = job.job_id;
+    c.award = !v.award.empty() ? v.award : u.award.value_or("");
+    c.award_changed = v.award_changed;
+    c.pending = job.pending;
+    if (job_desc->wckey) c.requested = std::string(job_desc->wckey);
+    c.current = job.wckey;
+    const WckeyVerdict wk = wckey_at_update(c);
+    if (!wk.log.empty()) {
+        if (wk.refused) {
+            ctld::log_error(wk.log + " (update by uid " + std::to_string(submit_uid) + ")");
+        } else {
+            ctld::log_info(wk.log);
+        }
+    }
+    if (wk.refused) {
+        *reason = wk.message;
+        return false;
+    }
+    if (wk.set) ctld::replace_slurm_string(&job_desc->wckey, *wk.set);
+    return true;
+}
+
 int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit_uid, std::string* reason) {
     notice_reconfigure();
     if (!job_ptr) return SLURM_SUCCESS;
@@ -552,31 +579,9 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
         *reason = v.message;
         return ESLURM_ACCOUNTING_POLICY;
     }
-    // enforce.wckey: the WCKey follows the award (wckey_rule.h).
-    std::optional<std::string> set_wckey;
-    if (policy && policy->wckey_is_award) {
-        WckeyChange c;
-        c.job_id = job.job_id;
-        c.award = !v.award.empty() ? v.award : u.award.value_or("");
-        c.award_changed = v.award_changed;
-        c.pending = job.pending;
-        if (job_desc->wckey) c.requested = std::string(job_desc->wckey);
-        c.current = job.wckey;
-        const WckeyVerdict wk = wckey_at_update(c);
-        if (!wk.log.empty()) {
-            if (wk.refused) {
-                ctld::log_error(wk.log + " (update by uid " + std::to_string(submit_uid) + ")");
-            } else {
-                ctld::log_info(wk.log);
-            }
-        }
-        if (wk.refused) {
-            *reason = wk.message;
-            return ESLURM_ACCOUNTING_POLICY;
-        }
-        set_wckey = wk.set;
+    if (policy && policy->wckey_is_award && !wckey_follows_award(job, job_desc, v, u, submit_uid, reason)) {
+        return ESLURM_ACCOUNTING_POLICY;
     }
-    if (set_wckey) ctld::replace_slurm_string(&job_desc->wckey, *set_wckey);
     const bool sets_deadline = job_desc->deadline > 0 && job_desc->deadline != static_cast<time_t>(NO_VAL);
     const UpdateWriteBack w = update_write_back(v, u, job.admin_comment, job_desc->admin_comment, job.running,
                                                 sets_deadline);
