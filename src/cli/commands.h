@@ -37,6 +37,10 @@ std::optional<LedgerConfig> read_ledger_config(const std::string* policy, std::s
 std::vector<uid_t> ledger_owners();
 // Opens the mysql ledger of config (credentials checked); *where its name.
 std::optional<int> open_shared_ledger(const LedgerConfig& config, std::string* where, std::unique_ptr<Ledger>* out);
+// Whether this caller can read config's ledger here: the SQLite file, or
+// the shared ledger's credentials file. Where it cannot (a PI or manager on
+// a login node), report --award and statement ask slurmctld instead.
+bool ledger_readable_here(const LedgerConfig& config);
 // Opens a ledger to read: the file given (--ledger), else config's (the
 // shared one with its credentials, or its path, or the default in
 // StateSaveLocation). A file that cannot be read is refused with its error

@@ -58,6 +58,14 @@ std::vector<uid_t> ledger_owners() {
     return uids;
 }
 
+bool ledger_readable_here(const LedgerConfig& config) {
+    if (config.backend == LedgerBackend::Mysql) return ::access(config.credentials.c_str(), R_OK) == 0;
+    std::string why;
+    const std::string* given = config.path.empty() ? nullptr : &config.path;
+    auto path = ledger_path_or_default(given, &why);
+    return path && ::access(path->c_str(), R_OK) == 0;
+}
+
 std::optional<int> open_ledger_to_read(const std::string* given, const LedgerConfig& config,
                                        const std::string& unreadable_hint, std::string* where,
                                        std::unique_ptr<Ledger>* out) {

@@ -695,18 +695,20 @@ int run_report(const std::vector<std::string>& args) {
     auto path = shared ? std::optional<std::string>("") : ledger_path_or_default(given, &why);
     if (!path) return refused(why);
     std::string ledger_path = *path;
-    if (!shared && ::access(ledger_path.c_str(), R_OK) != 0) {
-        const int err = errno;
-        // A PI on a login node: slurmctld answers for one award.
-        if (!a.value("ledger") && r.filter.award && !a.has("instances")) {
-            QueryArgs q = r.query_args;
-            q.award = r.filter.award;
-            q.by = r.group;
-            q.since = r.filter.since;
-            q.until = r.filter.until;
-            q.user = r.filter.user;
-            return report_from_controller(q, r.by, r.output.format, r.output.style, r.filter, r.outputs);
-        }
+    const bool readable = shared ? ledger_readable_here(*configured) : ::access(ledger_path.c_str(), R_OK) == 0;
+    const int err = errno;
+    // A PI on a login node (without the SQLite file or the shared ledger's
+    // credentials): slurmctld answers for one award.
+    if (!readable && !a.value("ledger") && r.filter.award && !a.has("instances")) {
+        QueryArgs q = r.query_args;
+        q.award = r.filter.award;
+        q.by = r.group;
+        q.since = r.filter.since;
+        q.until = r.filter.until;
+        q.user = r.filter.user;
+        return report_from_controller(q, r.by, r.output.format, r.output.style, r.filter, r.outputs);
+    }
+    if (!readable && !shared) {
         return refused("cannot read the ledger " + ledger_path + ": " + std::strerror(err) +
                        (a.value("ledger")    ? std::string(".")
                         : a.has("instances") ? std::string(" (report --instances reads the ledger: run it on the "

@@ -82,15 +82,6 @@ const char* kind_name(StatementLine::Kind k) {
     return "";
 }
 
-// The default (or configured) SQLite ledger can be read here: the
-// controller host as root or SlurmUser. Elsewhere slurmctld is asked.
-bool ledger_readable(const std::string& configured_path) {
-    std::string why;
-    const std::string* given = configured_path.empty() ? nullptr : &configured_path;
-    auto path = ledger_path_or_default(given, &why);
-    return path && ::access(path->c_str(), R_OK) == 0;
-}
-
 // The effect on the balance: charges and adjustments take, deposits add.
 Ticks signed_amount(const StatementLine& l) { return l.kind == StatementLine::Kind::Deposit ? l.amount : -l.amount; }
 
@@ -330,7 +321,7 @@ int run_statement(const std::vector<std::string>& args) {
     }
     StatementReport report;
     int rc = kExitOk;
-    if (!a.value("ledger") && configured->backend != LedgerBackend::Mysql && !ledger_readable(configured->path)) {
+    if (!a.value("ledger") && !ledger_readable_here(*configured)) {
         // A PI or manager on a login node: slurmctld answers from its memory.
         rc = statement_from_controller(*award_id, *month, &report);
     } else {

@@ -7,7 +7,9 @@
 #  - many users submitting to both clusters at once never hold more than the
 #    award's budget, and the whole budget can still be used from either;
 #  - the database dies for a minute: both clusters run and charge jobs
-#    meanwhile; once it is back every charge is in the ledger exactly once;
+#    meanwhile; once it is back every charge is in the ledger exactly once,
+#    and the award's PI, without the database's credentials, gets from her
+#    controller the report by cluster and the statement root reads from it;
 #  - alpha's controller is killed: beta reclaims alpha's free lease within
 #    the lease timeout (plus two renewals);
 #  - federated, a job is held once (by its origin) and charged once, by the
@@ -40,6 +42,7 @@ partitions:
 awards:
   SHARED-1:
     title: one award, two clusters
+    pi: carol
     members: { users: [alice, bob, carol, dave] }
     budget: { chip_hours: 64 }
 P
@@ -194,11 +197,22 @@ beta $jb" "$(ledger_sql "SELECT cluster, job_id FROM charges ORDER BY cluster" |
     assert_eq "charge,SHARED-1,alpha,1
 charge,SHARED-1,beta,1" "$(printf '%s\n' "$T_OUT" | awk -F, '$1 == "charge" { print $1 "," $2 "," $3 "," $4 }')" \
         "report --by cluster: one run on each cluster"
+    local root_report=$T_OUT
     # A month's statement from the shared ledger lists both runs, with their clusters.
     assert_status 0 "$GRANTCTL" statement --award SHARED-1 --month "$(date +%Y-%m)" --format csv || return 1
     assert_contains "$T_OUT" "$ja" "the statement lists alpha's job" &&
         assert_contains "$T_OUT" "$jb" "the statement lists beta's job" &&
         assert_contains "$T_OUT" "alpha" "with its cluster" && assert_contains "$T_OUT" "beta" "and the other's"
+    ROOT_REPORT=$root_report ROOT_STATEMENT=$T_OUT
+    # carol, the award's PI, on a login node without the credentials file:
+    # beta's controller answers from its memory, alpha's charge included.
+    install -m 0755 "$GRANTCTL" "$WORK/grantctl"
+    eventually 20 "carol's report by cluster and statement (from beta's slurmctld) are root's (from the database)" \
+        pi_sees_what_root_sees || return 1
+}
+pi_sees_what_root_sees() {
+    [ "$(as_user carol "$WORK/grantctl" report --award SHARED-1 --by cluster --format csv 2>&1)" = "$ROOT_REPORT" ] &&
+        [ "$(as_user carol "$WORK/grantctl" statement --award SHARED-1 --month "$(date +%Y-%m)" --format csv 2>&1)" = "$ROOT_STATEMENT" ]
 }
 
 # Federated: a job submitted to alpha pends on both clusters; it is held
