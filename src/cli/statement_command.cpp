@@ -72,16 +72,6 @@ const std::vector<bool> kRight = {false, false, true, false, false, false, true,
                                   true,  true,  true, true,  true,  false, false, false};
 const std::vector<std::size_t> kTableFields = {Date, Kind, Job, User, Partition, Chips, Seconds, Amount, Balance, Reason};
 
-const char* kind_name(StatementLine::Kind k) {
-    switch (k) {
-        case StatementLine::Kind::Charge: return "charge";
-        case StatementLine::Kind::Adjustment: return "adjustment";
-        case StatementLine::Kind::Deposit: return "deposit";
-        case StatementLine::Kind::Transfer: return "transfer";
-    }
-    return "";
-}
-
 // The effect on the balance: charges and adjustments take, deposits add.
 Ticks signed_amount(const StatementLine& l) { return l.kind == StatementLine::Kind::Deposit ? l.amount : -l.amount; }
 
@@ -104,7 +94,7 @@ Rendered render(const StatementReport& in, bool table) {
     r.rows.push_back(opening);
     for (const StatementLine& l : s.lines) {
         auto row = blank();
-        row[Kind] = kind_name(l.kind);
+        row[Kind] = statement_kind_name(l.kind);
         row[Date] = local_timestamp(l.at);
         row[Amount] = l.counted ? amount_text(s.unit, signed_amount(l), table) : "";
         row[Balance] = amount_text(s.unit, l.balance, table);

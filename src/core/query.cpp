@@ -290,16 +290,6 @@ namespace {
 // A statement (grantctl statement from a login node): one "statement" line,
 // one line per statement line in order, carrying the entry it prints, then
 // one per tranche with its opening and closing states.
-const char* statement_kind_name(StatementLine::Kind k) {
-    switch (k) {
-        case StatementLine::Kind::Charge: return "charge";
-        case StatementLine::Kind::Adjustment: return "adjustment";
-        case StatementLine::Kind::Deposit: return "deposit";
-        case StatementLine::Kind::Transfer: return "transfer";
-    }
-    return "";
-}
-
 void add_tranche(Line& l, const std::string& p, const TrancheState& t) {
     l.add(p + "source", t.source).add(p + "phase", phase_name(t.phase));
     if (t.from) l.add(p + "from", format_date(*t.from));

@@ -56,6 +56,16 @@ std::optional<Micros> rate_of(const ChargeRecord& c) {
     return static_cast<Micros>(micros);
 }
 
+const char* statement_kind_name(StatementLine::Kind k) {
+    switch (k) {
+        case StatementLine::Kind::Charge: return "charge";
+        case StatementLine::Kind::Adjustment: return "adjustment";
+        case StatementLine::Kind::Deposit: return "deposit";
+        case StatementLine::Kind::Transfer: return "transfer";
+    }
+    return "";
+}
+
 Ticks Statement::transferred() const { return sub_saturating(transferred_in, transferred_out); }
 
 Statement build_statement(const StatementInput& in) {

@@ -68,6 +68,10 @@ struct StatementLine {
     std::size_t index = 0; // into the input's charges, adjustments or deposits
 };
 
+// "charge", "adjustment", "deposit", "transfer": a line's kind as statements print
+// it and as it travels from slurmctld (query.h).
+const char* statement_kind_name(StatementLine::Kind kind);
+
 struct StatementTranche {
     TrancheState opening, closing;  // at the end of the day before the month, at its last day
 };
