@@ -9,27 +9,13 @@
 #include <string>
 
 #include "core/date.h"
+#include "core/local_time.h"
 #include "core/slurm_time.h"
 
 namespace grants::cli {
 
-inline DayNumber local_day_of(std::int64_t epoch) {
-    std::time_t t = static_cast<std::time_t>(epoch);
-    struct tm tm {};
-    localtime_r(&t, &tm);
-    return day_number(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
-}
-
-// Local midnight starting day.
-inline std::int64_t local_midnight(DayNumber day) {
-    std::string text = format_date(day);
-    struct tm tm {};
-    tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
-    tm.tm_mon = std::stoi(text.substr(5, 2)) - 1;
-    tm.tm_mday = std::stoi(text.substr(8, 2));
-    tm.tm_isdst = -1;
-    return static_cast<std::int64_t>(mktime(&tm));
-}
+using grants::local_day_of;
+using grants::local_midnight;
 
 // "2026-11-28T14:03:00" in local time.
 inline std::string local_timestamp(std::int64_t epoch) {

@@ -61,7 +61,7 @@ std::string default_policy_path() { return policy_path_next_to(slurm_conf_path()
 std::optional<std::string> default_ledger_path() {
     auto save = slurm_conf_value(slurm_conf_path(), "StateSaveLocation");
     if (!save || save->empty()) return std::nullopt;
-    return *save + "/grants/ledger.db";
+    return ledger_path_under(*save);
 }
 
 std::optional<std::string> ledger_path_or_default(const std::string* given, std::string* why) {

@@ -3,6 +3,14 @@
 #include <algorithm>
 
 namespace grants {
+
+const char* unit_name(Budget::Unit unit) { return unit == Budget::Unit::Usd ? "usd" : "chip_hours"; }
+
+std::optional<Budget::Unit> parse_unit_name(std::string_view name) {
+    if (name == "usd") return Budget::Unit::Usd;
+    if (name == "chip_hours") return Budget::Unit::ChipHours;
+    return std::nullopt;
+}
 namespace {
 
 using Wide = WideInt;

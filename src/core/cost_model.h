@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "decimal.h"
 #include "job_shape.h"
@@ -57,6 +58,10 @@ void append_amount(std::string& out, Budget::Unit unit, Ticks amount, bool up = 
 // chip-h unit (it follows the budget: "12,345.6 of 50,000 chip-h left").
 std::string format_left(Budget::Unit unit, Ticks amount);
 void append_left(std::string& out, Budget::Unit unit, Ticks amount);
+// A budget unit's name in the ledger, on the wire and in grantctl's
+// output: "chip_hours" / "usd".
+const char* unit_name(Budget::Unit unit);
+std::optional<Budget::Unit> parse_unit_name(std::string_view name);
 // Ticks of a budget amount given in millionths of its unit.
 inline Ticks ticks_of(Micros micros) { return micros * kTicksPerMicro; }
 Ticks add_saturating(Ticks a, Ticks b);

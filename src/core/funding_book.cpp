@@ -51,7 +51,7 @@ Funding FundingBook::fund_award(const Award& award, const std::vector<Deposit>& 
     }
     std::vector<DayDebit> debits;
     debits.reserve(days.size());
-    for (const auto& [day, t] : days) debits.push_back(DayDebit{day, charged_in_unit(t, award.budget.unit)});
+    for (const auto& [day, t] : days) debits.push_back(DayDebit{day, total_in_unit(t, award.budget.unit)});
     return fund(award, deposits, debits, today);
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "core/admin_comment.h"
 #include "core/cost_model.h"
 
 namespace grants {
@@ -44,7 +45,9 @@ void observe_job(const grants_job_view& v, JobObservation& o) {
     o.user_id = v.user_id;
     o.user.clear();
     assign(o.account, v.account);
-    assign(o.award, v.admin_comment);  // parsed outside the lock
+    assign(o.admin_comment, v.admin_comment);  // read outside the lock (read_tag)
+    o.award.clear();
+    o.tagged_deadline = 0;
     // A job cancelled while pending gets start_time = end_time but never had nodes.
     const bool ever_allocated = v.nodes && v.nodes[0] != '\0';
     const bool started = v.start_time > 0 && !v.is_pending && ever_allocated;
@@ -84,6 +87,18 @@ void observe_job(const grants_job_view& v, JobObservation& o) {
     o.approval = v.approval ? std::strtoull(v.approval, nullptr, 10) : 0;
     assign(o.tres_alloc, o.start_time > 0 ? v.tres_alloc : nullptr);
     assign(o.nodes, o.start_time > 0 ? v.nodes : nullptr);
+}
+
+bool read_tag(JobObservation& o) {
+    const std::optional<std::string> award = award_in_admin_comment(o.admin_comment);
+    o.tagged_deadline = 0;
+    if (!award) {
+        o.award.clear();
+        return false;
+    }
+    if (o.phase == JobObservation::Phase::Pending) o.tagged_deadline = deadline_in_admin_comment(o.admin_comment).value_or(0);
+    o.award = *award;
+    return o.admin_comment.find(kUncheckedMark) != std::string::npos && has_unchecked_mark(o.admin_comment);
 }
 
 }  // namespace grants

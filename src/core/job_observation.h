@@ -17,4 +17,11 @@ void requested_shape(const grants_job_view& view, JobShape& shape);
 // buffers exist). o->user is cleared: it is looked up outside the lock.
 void observe_job(const grants_job_view& view, JobObservation& o);
 
+// Reads the plugin's tag out of o's AdminComment (outside the lock): sets
+// o.award ("" when untagged or the tag is malformed) and, for a pending
+// job, o.tagged_deadline (the deadline the plugin set; a running job's no
+// longer matters). Returns whether the tag carries the unchecked mark (the
+// job was admitted without a budget check and the pass checks it now).
+bool read_tag(JobObservation& o);
+
 }  // namespace grants

@@ -13,8 +13,6 @@ Ticks nonnegative(WideInt v) { return v <= 0 ? 0 : clamp_ticks(v); }
 
 }  // namespace
 
-const char* lease_unit_name(Budget::Unit unit) { return unit == Budget::Unit::Usd ? "usd" : "chip_hours"; }
-
 Ticks lease_charge(const std::string& unit, Ticks chip_hours, Ticks usd) {
     return charge_in_unit(unit == "usd" ? Budget::Unit::Usd : Budget::Unit::ChipHours, chip_hours, usd);
 }
@@ -23,7 +21,7 @@ std::vector<LeaseRow> plan_leases(const std::string& cluster, const std::vector<
                                   const LeaseSnapshot& snapshot, std::int64_t now, const LeaseSettings& settings) {
     std::vector<LeaseRow> out;
     for (const LeaseNeed& need : needs) {
-        const std::string unit = lease_unit_name(need.unit);
+        const std::string unit = unit_name(need.unit);
         // What the award spent: as this cluster's book counts it (with
         // tranches: what the active tranches spent), plus whatever the other
         // clusters charged since the book last read the ledger.
@@ -96,7 +94,7 @@ std::vector<LeaseRow> plan_leases(const std::string& cluster, const std::vector<
 std::map<std::string, Ticks> other_clusters_held(const std::string& cluster, const std::vector<LeaseNeed>& needs,
                                                  const LeaseSnapshot& snapshot) {
     std::map<std::string, const char*> units;
-    for (const LeaseNeed& n : needs) units[n.award] = lease_unit_name(n.unit);
+    for (const LeaseNeed& n : needs) units[n.award] = unit_name(n.unit);
     std::map<std::string, Ticks> out;
     for (const LeaseRow& r : snapshot.leases) {
         auto u = units.find(r.award);

@@ -64,8 +64,6 @@ struct LeaseNeed {
     Ticks demand = 0;        // the largest cost refused lately for want of lease (0: none)
 };
 
-const char* lease_unit_name(Budget::Unit unit);
-
 // The rows to write: this cluster's new lease of each needed award, and the
 // free part of silent clusters' leases reclaimed (their amount cut to what
 // they held). Pure; the ledger calls it inside the transaction.

@@ -248,14 +248,6 @@ std::optional<QueryArgs> parse_query_args(std::string_view text, std::string* er
 
 Ticks AwardStatus::left() const { return clamp_ticks(static_cast<WideInt>(budget) - charged - held); }
 
-std::string unit_name(Budget::Unit unit) { return unit == Budget::Unit::Usd ? "usd" : "chip_hours"; }
-
-std::optional<Budget::Unit> parse_unit_name(std::string_view name) {
-    if (name == "usd") return Budget::Unit::Usd;
-    if (name == "chip_hours") return Budget::Unit::ChipHours;
-    return std::nullopt;
-}
-
 std::string validity_state(const Validity& valid, DayNumber today) {
     if (valid.from && today < *valid.from) return "not yet valid";
     if (valid.until && today > *valid.until) return "expired";

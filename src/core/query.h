@@ -126,8 +126,6 @@ struct Answer {
     std::optional<StatementReport> statement;  // statement
 };
 
-std::string unit_name(Budget::Unit unit);  // "chip_hours" / "usd"
-std::optional<Budget::Unit> parse_unit_name(std::string_view name);
 
 // Lines "@slurm-grants ..." ending with "@slurm-grants end".
 std::string encode_answer(const Answer& answer);

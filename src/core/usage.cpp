@@ -15,7 +15,7 @@ bool same_shape(const JobShape& a, const JobShape& b) {
 
 }  // namespace
 
-Ticks charged_in_unit(const ChargeTotals& totals, Budget::Unit unit) {
+Ticks total_in_unit(const ChargeTotals& totals, Budget::Unit unit) {
     return unit == Budget::Unit::Usd ? totals.usd : totals.chip_hours;
 }
 
@@ -403,7 +403,7 @@ AwardUsageView UsageTracker::view(const Policy& policy, const std::string& award
             v.funding = f->second;
             v.charged = f->second->charged;
         } else if (auto t = totals_.find(award); t != totals_.end()) {
-            v.charged = charged_in_unit(t->second, a->budget.unit);
+            v.charged = total_in_unit(t->second, a->budget.unit);
         }
     }
     if (auto s = snapshot_->awards.find(award); s != snapshot_->awards.end()) {

@@ -44,7 +44,8 @@ struct JobObservation {
     std::uint32_t user_id = 0;
     std::string user;           // filled from user_id outside the lock
     std::string account;
-    std::string award;          // from the AdminComment tag; "" untagged
+    std::string admin_comment;  // as Slurm keeps it; read_tag() takes the award out of it
+    std::string award;          // the AdminComment's award= tag (read_tag); "" untagged
     std::int64_t tagged_deadline = 0;  // the AdminComment's grants_deadline= (the plugin set it); 0 none
     std::string partition;      // where it runs or ran; the requested list while pending
     Phase phase = Phase::Pending;
@@ -326,7 +327,9 @@ private:
     std::unordered_map<std::string, Demand> demands_;
 };
 
-// The charged amount of a ledger total in an award's budget unit.
-Ticks charged_in_unit(const ChargeTotals& totals, Budget::Unit unit);
+// A ledger total (charges and adjustments: may be below zero) in an award's
+// budget unit; charge_in_unit (cost_model.h) is one charge's, where a
+// partition without a rate costs nothing.
+Ticks total_in_unit(const ChargeTotals& totals, Budget::Unit unit);
 
 }  // namespace grants

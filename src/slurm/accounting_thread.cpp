@@ -14,6 +14,7 @@
 #include "core/admin_comment.h"
 #include "core/charge_spool.h"
 #include "core/hostlist.h"
+#include "core/job_observation.h"
 #include "job_desc_request.h"
 #include "slurmctld_bridge.h"
 
@@ -696,7 +697,7 @@ void AccountingThread::renew_leases(const std::shared_ptr<const Policy>& policy,
         const BudgetRoom room = budget_room(award, view);
         n.budget = room.budget_ticks;
         n.charged_seen = view.charged;
-        if (auto t = totals.find(id); t != totals.end()) n.total_seen = charged_in_unit(t->second, award.budget.unit);
+        if (auto t = totals.find(id); t != totals.end()) n.total_seen = total_in_unit(t->second, award.budget.unit);
         if (auto d = demands.find(id); d != demands.end()) n.demand = d->second;
         awards.push_back(id);
         needs.push_back(std::move(n));
@@ -834,14 +835,7 @@ std::unordered_set<std::uint32_t> AccountingThread::resolve_tags(std::vector<Job
     std::unordered_map<std::uint32_t, std::shared_ptr<const UnixIdentity>> users;
     std::unordered_set<std::uint32_t> unchecked;
     for (auto& job : jobs) {
-        auto award = award_in_admin_comment(job.award);
-        if (award && job.award.find(kUncheckedMark) != std::string::npos && has_unchecked_mark(job.award)) {
-            unchecked.insert(job.job_id);
-        }
-        if (award && job.phase == JobObservation::Phase::Pending) {
-            job.tagged_deadline = deadline_in_admin_comment(job.award).value_or(0);
-        }
-        job.award = award ? *award : "";
+        if (read_tag(job)) unchecked.insert(job.job_id);
         if (!job.award.empty()) {
             auto it = users.find(job.user_id);
             if (it == users.end()) it = users.emplace(job.user_id, identities_.find(job.user_id)).first;

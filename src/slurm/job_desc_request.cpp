@@ -7,6 +7,7 @@ extern "C" {
 #include "core/award_id.h"
 #include "core/award_request.h"
 #include "core/federation.h"
+#include "core/local_time.h"
 
 namespace grants::slurmctld {
 
@@ -38,22 +39,6 @@ Identity identity_of(IdentityCache& identities, std::uint32_t uid, const char* a
     return who;
 }
 
-namespace {
-std::int64_t compute_local_day_end(DayNumber day) {
-    // The day's date from its number (days since 1970-01-01, UTC arithmetic),
-    // then local midnight at the start of the next day (DST-aware).
-    std::time_t noon = static_cast<std::time_t>(day) * 86400 + 43200;
-    struct tm date {};
-    gmtime_r(&noon, &date);
-    struct tm next {};
-    next.tm_year = date.tm_year;
-    next.tm_mon = date.tm_mon;
-    next.tm_mday = date.tm_mday + 1;
-    next.tm_isdst = -1;
-    return static_cast<std::int64_t>(mktime(&next));
-}
-}  // namespace
-
 std::int64_t local_day_end(DayNumber day) {
     // mktime reads the time zone each call (several microseconds): every
     // submission of an award with an end asks, mostly for the same few days.
@@ -71,16 +56,12 @@ std::int64_t local_day_end(DayNumber day) {
     }
     Memo& m = memo[next_slot++ % 4];
     m.day = day;
-    m.end = compute_local_day_end(day);
+    m.end = local_day_end_of(day);
     m.at = now;
     return m.end;
 }
 
-DayNumber local_today(std::time_t now) {
-    struct tm tm {};
-    localtime_r(&now, &tm);
-    return day_number(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
-}
+DayNumber local_today(std::time_t now) { return local_day_of(static_cast<std::int64_t>(now)); }
 
 JobShape shape_of(const job_descriptor* job_desc, bool* bad_array) {
     const job_desc_msg_t* d = job_desc;

@@ -639,7 +639,7 @@ extern "C" int init(void) {
         // cluster name takes a restart of slurmctld (docs/admin-guide.md).
         LedgerConfig ledger;
         if (auto current = state->policy.current(); current && current->policy) ledger = current->policy->ledger;
-        std::string ledger_path = (save.empty() ? std::string(".") : save) + "/grants/ledger.db";
+        std::string ledger_path = ledger_path_under(save);
         if (ledger.backend == LedgerBackend::Sqlite && !ledger.path.empty()) ledger_path = ledger.path;
         std::string cluster = ledger.cluster.empty() ? ctld::cluster_name() : ledger.cluster;
         state->accounting = std::make_unique<ctld::AccountingThread>(state->policy, state->usage, state->identities,

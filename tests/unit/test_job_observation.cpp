@@ -5,6 +5,7 @@
 
 #include "cmocka.h"
 #include "core/cost_model.h"
+#include "core/admin_comment.h"
 #include "core/job_observation.h"
 
 using grants::JobObservation;
@@ -48,7 +49,8 @@ void test_running_job_is_priced_by_its_allocation(void**) {
     assert_int_equal(o.shape.tasks, 8);
     assert_int_equal(o.time_limit_minutes, 60);
     assert_int_equal(o.approval, 17);
-    assert_string_equal(o.award.c_str(), "award=BOT-1");
+    assert_string_equal(o.admin_comment.c_str(), "award=BOT-1");
+    assert_true(o.award.empty());  // read_tag reads it, outside the lock
     assert_string_equal(o.account.c_str(), "nlp");
 }
 
@@ -149,6 +151,7 @@ void test_strings_are_reused_and_cleared(void**) {
     v.tres_per_node = nullptr;
     grants::observe_job(v, o);
     assert_true(o.account.empty());
+    assert_true(o.admin_comment.empty());
     assert_true(o.award.empty());
     assert_true(o.user.empty());
     assert_true(o.shape.tres_per_node.empty());
@@ -173,6 +176,39 @@ void test_requested_shape_defaults(void**) {
 
 }  // namespace
 
+// The tag is read outside the lock: the award, the plugin's deadline (for a
+// pending job only) and the unchecked mark; nothing left from the job
+// observed before in the same slot.
+void test_read_tag(void**) {
+    JobObservation o;
+    o.phase = JobObservation::Phase::Pending;
+    o.admin_comment = grants::with_deadline_tag("award=BOT-1", 1'900'000'000);
+    assert_false(grants::read_tag(o));
+    assert_string_equal(o.award.c_str(), "BOT-1");
+    assert_int_equal(o.tagged_deadline, 1'900'000'000);
+
+    o.phase = JobObservation::Phase::Running;  // a running job's deadline no longer matters
+    assert_false(grants::read_tag(o));
+    assert_string_equal(o.award.c_str(), "BOT-1");
+    assert_int_equal(o.tagged_deadline, 0);
+
+    o.phase = JobObservation::Phase::Pending;
+    o.admin_comment = grants::with_unchecked_mark("award=BOT-2");
+    assert_true(grants::read_tag(o));
+    assert_string_equal(o.award.c_str(), "BOT-2");
+    assert_int_equal(o.tagged_deadline, 0);
+
+    // A forged-looking mark in free text is not the mark; untagged is "".
+    o.admin_comment = "note grants=uncheckedx award=BOT-3";
+    assert_false(grants::read_tag(o));
+    o.admin_comment = "grants=unchecked";  // the mark without an award tag
+    assert_false(grants::read_tag(o));
+    assert_true(o.award.empty());
+    o.admin_comment.clear();
+    assert_false(grants::read_tag(o));
+    assert_true(o.award.empty());
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_running_job_is_priced_by_its_allocation),
@@ -184,6 +220,7 @@ int main() {
         cmocka_unit_test(test_unlimited_and_unset_time_limits),
         cmocka_unit_test(test_strings_are_reused_and_cleared),
         cmocka_unit_test(test_requested_shape_defaults),
+        cmocka_unit_test(test_read_tag),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

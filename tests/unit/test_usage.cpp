@@ -1140,7 +1140,7 @@ void test_tracker_expire_approvals_keeps_snapshot(void** /*state*/) {
     assert_int_equal(t.snapshot().awards.at("CH").held, ticks_of(10'000'000));
 }
 
-void test_tracker_charged_in_unit(void** /*state*/) {
+void test_tracker_total_in_unit(void** /*state*/) {
     UsageTracker t;
     std::map<std::string, ChargeTotals> totals;
     totals["CH"] = ChargeTotals{ticks_of(7'000'000), ticks_of(9'000'000)};
@@ -1150,8 +1150,8 @@ void test_tracker_charged_in_unit(void** /*state*/) {
     expect_view(t.view(policy(), "CH", "alice"), ticks_of(7'000'000), 0, 0, 0, 0, 0);   // chip-hours
     expect_view(t.view(policy(), "USD", "alice"), ticks_of(2'000'000), 0, 0, 0, 0, 0);  // dollars
     expect_view(t.view(policy(), "GONE", "alice"), 0, 0, 0, 0, 0, 0);         // not in the policy
-    assert_int_equal(grants::charged_in_unit(totals["USD"], grants::Budget::Unit::Usd), ticks_of(2'000'000));
-    assert_int_equal(grants::charged_in_unit(totals["USD"], grants::Budget::Unit::ChipHours), ticks_of(1'000'000));
+    assert_int_equal(grants::total_in_unit(totals["USD"], grants::Budget::Unit::Usd), ticks_of(2'000'000));
+    assert_int_equal(grants::total_in_unit(totals["USD"], grants::Budget::Unit::ChipHours), ticks_of(1'000'000));
 
     ChargeRecord a;
     a.award = "CH";
@@ -1555,7 +1555,7 @@ int main(void) {
         cmocka_unit_test(test_untagged_job_marker_ignored),
         cmocka_unit_test(test_tracker_admitted_reruns),
         cmocka_unit_test(test_tracker_expire_approvals_keeps_snapshot),
-        cmocka_unit_test(test_tracker_charged_in_unit),
+        cmocka_unit_test(test_tracker_total_in_unit),
         cmocka_unit_test(test_tracker_from_accountant),
         cmocka_unit_test(test_tracker_exact_and_saturating),
         cmocka_unit_test(test_remembered_prices_match_pricing_every_pass),
