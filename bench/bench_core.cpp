@@ -36,17 +36,17 @@ extern "C" {
 #include <slurm/slurm.h>
 }
 
-#include "core/admin_comment.h"
-#include "core/charge_book.h"
-#include "core/date.h"
-#include "core/decision.h"
-#include "core/identity_cache.h"
-#include "core/ledger.h"
-#include "core/policy_loader.h"
-#include "core/policy_store.h"
-#include "core/report.h"
-#include "core/usage.h"
-#include "slurm/job_desc_request.h"
+#include "core/base/date.h"
+#include "core/domain/admin_comment.h"
+#include "core/domain/charge_book.h"
+#include "core/domain/decision.h"
+#include "core/domain/identity_cache.h"
+#include "core/domain/report.h"
+#include "core/domain/usage.h"
+#include "core/policy/policy_loader.h"
+#include "core/policy/policy_store.h"
+#include "core/storage/ledger.h"
+#include "slurm/job_submit/job_desc_request.h"
 #include "bench_common.h"
 
 using namespace grants;

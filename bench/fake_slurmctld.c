@@ -1,5 +1,5 @@
 /* The slurmctld stand-ins for bench_accounting (see fake_slurmctld.h): the
- * slurmctld symbols src/slurm/slurmctld_internals.c needs, and job_record_t
+ * slurmctld symbols src/slurm/job_submit/slurmctld_internals.c needs, and job_record_t
  * and node_record_t built with Slurm's own list and xmalloc (libslurmfull). C, compiled against
  * Slurm's internal headers (SLURM_INTERNAL_CPPFLAGS) like the bridge.
  *

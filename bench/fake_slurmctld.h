@@ -2,7 +2,7 @@
  *
  * fake_slurmctld.c is the benchmark's only file that includes Slurm's
  * internal headers (job_record_t, job_list, the slurmctld locks). It is C for
- * the reason src/slurm/slurmctld_internals.c is: from Slurm 23.11 those
+ * the reason src/slurm/job_submit/slurmctld_internals.c is: from Slurm 23.11 those
  * headers are not valid C++. It defines the slurmctld symbols the bridge uses
  * (job_list, part_list, lock_slurmctld/unlock_slurmctld, last_job_update,
  * slurmctld_diag_stats, default_part_name, find_part_record,

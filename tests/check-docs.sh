@@ -5,7 +5,7 @@
 #    grantctl(1) names is one of grantctl's (or of the Slurm commands it
 #    names, recognised by the sbatch/sacct/scontrol/... word before it);
 #  - every grants.yaml key of the schema (the key tables of
-#    src/core/policy_loader.cpp) is described in grants.yaml(5) (a .TP entry),
+#    src/core/policy/policy_loader.cpp) is described in grants.yaml(5) (a .TP entry),
 #    and every key grants.yaml(5) describes exists in the schema.
 # Nothing here is a hand-kept list of options or keys: both sides are read
 # from the sources and the built grantctl.
@@ -55,7 +55,7 @@ done
 
 # ---- grants.yaml(5) and the schema
 man5="$SRC/docs/man/grants.yaml.5"
-grep -oE '\{\{?"[a-z_]+",' "$SRC/src/core/policy_loader.cpp" | grep -oE '[a-z_]+' | sort -u >"$tmp/code-keys"
+grep -oE '\{\{?"[a-z_]+",' "$SRC/src/core/policy/policy_loader.cpp" | grep -oE '[a-z_]+' | sort -u >"$tmp/code-keys"
 [ -s "$tmp/code-keys" ] && ok "schema keys read from policy_loader.cpp: $(wc -l <"$tmp/code-keys")" || not_ok "no keys found in policy_loader.cpp"
 # Described keys: the first bold word of the .B/.BR line right after a .TP,
 # and those joined to it by ", " (.BR title ", " pi " (string)").

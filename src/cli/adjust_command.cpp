@@ -1,6 +1,6 @@
 // grantctl adjust, deposit and transfer: a manual credit or debit of an
 // award's use, a supplement (correction) of its budget, or budget moved from
-// one award to another (core/transfer.h), recorded in the ledger with who,
+// one award to another (core/domain/transfer.h), recorded in the ledger with who,
 // when and why. slurmctld notices the ledger changed and re-reads its
 // totals within a pass (about a second).
 #include <pwd.h>
@@ -21,13 +21,13 @@
 #include "cli/local_time.h"
 #include "cli/options.h"
 #include "cli/slurm_conf.h"
-#include "core/award_id.h"
-#include "core/cost_model.h"
-#include "core/date.h"
-#include "core/ledger.h"
-#include "core/policy_file.h"
-#include "core/query.h"
-#include "core/transfer.h"
+#include "core/base/award_id.h"
+#include "core/base/date.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/transfer.h"
+#include "core/policy/policy_file.h"
+#include "core/storage/ledger.h"
+#include "core/wire/query.h"
 
 namespace grants::cli {
 

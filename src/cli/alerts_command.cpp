@@ -1,5 +1,5 @@
 // grantctl alerts: tells PIs and managers when their awards cross a
-// threshold of budget used or of days before the end (core/alerts.h), once
+// threshold of budget used or of days before the end (core/domain/alerts.h), once
 // per threshold, through slurm.conf's MailProg, remembering in the ledger
 // what it told. Runs outside slurmctld: from the shipped systemd timer.
 #include <sys/wait.h>
@@ -20,9 +20,9 @@
 #include "cli/options.h"
 #include "cli/row_output.h"
 #include "cli/slurm_conf.h"
-#include "core/alerts.h"
-#include "core/policy_file.h"
-#include "core/text.h"
+#include "core/base/text.h"
+#include "core/domain/alerts.h"
+#include "core/policy/policy_file.h"
 
 namespace grants::cli {
 

@@ -1,5 +1,5 @@
 // grantctl audit: one award's trail from the ledger, in time order: the
-// policy changes the controller recorded (core/policy_audit.h), and the
+// policy changes the controller recorded (core/domain/policy_audit.h), and the
 // adjustments, deposits and transfers made with grantctl.
 #include <unistd.h>
 
@@ -15,9 +15,9 @@
 #include "cli/options.h"
 #include "cli/row_output.h"
 #include "cli/slurm_conf.h"
-#include "core/award_id.h"
-#include "core/ledger_config.h"
-#include "core/policy_file.h"
+#include "core/base/award_id.h"
+#include "core/policy/policy_file.h"
+#include "core/storage/ledger_config.h"
 
 namespace grants::cli {
 

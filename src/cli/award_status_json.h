@@ -1,10 +1,10 @@
-// An award's status (core/query.h) as a JSON object: balance and metrics --json.
+// An award's status (core/wire/query.h) as a JSON object: balance and metrics --json.
 #pragma once
 
 #include <string>
 
 #include "cli/json.h"
-#include "core/query.h"
+#include "core/wire/query.h"
 
 namespace grants::cli {
 

@@ -9,9 +9,9 @@
 #include "cli/row_output.h"
 #include "cli/table.h"
 #include "cli/tranche_table.h"
-#include "core/award_id.h"
-#include "core/cost_model.h"
-#include "core/forecast.h"
+#include "core/base/award_id.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/forecast.h"
 
 namespace grants::cli {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/ledger.h"
-#include "core/ledger_config.h"
+#include "core/storage/ledger.h"
+#include "core/storage/ledger_config.h"
 
 namespace grants::cli {
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "core/query.h"
+#include "core/wire/query.h"
 
 namespace grants::cli {
 

@@ -1,7 +1,7 @@
 // grantctl doctor: gathers the facts of a live installation (the running
 // slurmctld's settings, partitions and nodes through libslurm; plugstack.conf,
 // the plugin files, the policy and the time zones from this host's disk) and
-// prints what core/doctor.h finds in them.
+// prints what core/site/doctor.h finds in them.
 #include <glob.h>
 #include <unistd.h>
 
@@ -18,12 +18,12 @@
 #include "cli/json.h"
 #include "cli/options.h"
 #include "cli/slurm_conf.h"
-#include "core/doctor.h"
-#include "core/elf_symbol.h"
-#include "core/hostlist.h"
-#include "core/paths.h"
-#include "core/plugstack.h"
-#include "core/policy_file.h"
+#include "core/base/hostlist.h"
+#include "core/policy/paths.h"
+#include "core/policy/policy_file.h"
+#include "core/site/doctor.h"
+#include "core/site/elf_symbol.h"
+#include "core/site/plugstack.h"
 #include "grants_config.h"
 
 extern "C" {

@@ -8,9 +8,9 @@
 #include "cli/local_time.h"
 #include "cli/row_output.h"
 #include "cli/table.h"
-#include "core/decimal.h"
-#include "core/instance_time.h"
-#include "core/ledger.h"
+#include "core/base/decimal.h"
+#include "core/domain/instance_time.h"
+#include "core/storage/ledger.h"
 
 namespace grants::cli {
 

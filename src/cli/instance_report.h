@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/field_list.h"
+#include "core/render/field_list.h"
 
 namespace grants {
 class Ledger;

@@ -1,6 +1,6 @@
 // grantctl jobs: the caller's recent jobs on awards and what each holds or
 // was charged, in sacct's manner, asked of slurmctld (controller_query.h).
-// Who may see whose jobs and which rows a window selects: core/job_rows.h.
+// Who may see whose jobs and which rows a window selects: core/domain/job_rows.h.
 #include <charconv>
 #include <ctime>
 #include <iostream>
@@ -12,10 +12,10 @@
 #include "cli/local_time.h"
 #include "cli/options.h"
 #include "cli/row_output.h"
-#include "core/award_id.h"
-#include "core/cost_model.h"
-#include "core/job_rows.h"
-#include "core/query.h"
+#include "core/base/award_id.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/job_rows.h"
+#include "core/wire/query.h"
 
 namespace grants::cli {
 

@@ -1,7 +1,7 @@
 // Minimal JSON text helpers for grantctl's --json output.
 #pragma once
 
-#include "core/json_text.h"
+#include "core/base/json_text.h"
 
 namespace grants::cli {
 

@@ -15,14 +15,14 @@
 #include "cli/json.h"
 #include "cli/options.h"
 #include "cli/slurm_conf.h"
-#include "core/cost_model.h"
-#include "core/decimal.h"
-#include "core/ledger.h"
-#include "core/ledger_config.h"
-#include "core/migration_check.h"
-#include "core/mysql_ledger.h"
-#include "core/policy_file.h"
-#include "core/sqlite_ledger.h"
+#include "core/base/decimal.h"
+#include "core/domain/cost_model.h"
+#include "core/policy/policy_file.h"
+#include "core/storage/ledger.h"
+#include "core/storage/ledger_config.h"
+#include "core/storage/migration_check.h"
+#include "core/storage/mysql_ledger.h"
+#include "core/storage/sqlite_ledger.h"
 
 namespace grants::cli {
 

@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "core/date.h"
-#include "core/local_time.h"
-#include "core/slurm_time.h"
+#include "core/base/date.h"
+#include "core/base/local_time.h"
+#include "core/base/slurm_time.h"
 
 namespace grants::cli {
 
@@ -62,7 +62,7 @@ inline std::optional<std::int64_t> parse_report_time(const std::string& text, bo
     return static_cast<std::int64_t>(mktime(&tm));
 }
 
-// The controller's local time for core/slurm_time.h.
+// The controller's local time for core/base/slurm_time.h.
 inline LocalClock local_clock(std::int64_t now) {
     LocalClock c;
     c.now = now;
@@ -86,7 +86,7 @@ inline LocalClock local_clock(std::int64_t now) {
     return c;
 }
 
-// --since/-S and --until/-E: Slurm's time syntax (core/slurm_time.h). A bare
+// --since/-S and --until/-E: Slurm's time syntax (core/base/slurm_time.h). A bare
 // day given to --until includes that day (the start of the next one), as
 // report always read it; any time of day is taken as it is.
 inline std::optional<std::int64_t> parse_bound(const std::string& text, bool until, std::string* error) {

@@ -13,8 +13,8 @@
 #include "cli/local_time.h"
 #include "cli/options.h"
 #include "cli/slurm_conf.h"
-#include "core/instance_time.h"
-#include "core/ledger.h"
+#include "core/domain/instance_time.h"
+#include "core/storage/ledger.h"
 
 #include <unistd.h>
 

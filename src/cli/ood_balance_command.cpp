@@ -1,4 +1,4 @@
-// grantctl ood-balance: Open OnDemand's balance file (core/ood_balance.h),
+// grantctl ood-balance: Open OnDemand's balance file (core/render/ood_balance.h),
 // from what slurmctld enforces now and the policy's members; written
 // atomically, for the dashboard's OOD_BALANCE_PATH (a systemd timer runs it).
 #include <grp.h>
@@ -14,8 +14,8 @@
 #include "cli/exit_codes.h"
 #include "cli/options.h"
 #include "cli/slurm_conf.h"
-#include "core/ood_balance.h"
-#include "core/policy_file.h"
+#include "core/policy/policy_file.h"
+#include "core/render/ood_balance.h"
 
 namespace grants::cli {
 

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/exit_codes.h"
-#include "core/forecast.h"
+#include "core/domain/forecast.h"
 
 namespace grants::cli {
 

@@ -10,9 +10,9 @@
 #include "cli/json.h"
 #include "cli/options.h"
 #include "cli/tranche_table.h"
-#include "core/award_id.h"
-#include "core/cost_model.h"
-#include "core/duration.h"
+#include "core/base/award_id.h"
+#include "core/base/duration.h"
+#include "core/domain/cost_model.h"
 
 namespace grants::cli {
 

@@ -13,7 +13,7 @@
 #include "cli/json.h"
 #include "cli/options.h"
 #include "cli/table.h"
-#include "core/field_list.h"
+#include "core/render/field_list.h"
 
 namespace grants::cli {
 

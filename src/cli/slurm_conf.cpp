@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/paths.h"
+#include "core/policy/paths.h"
 #include "grants_config.h"
 
 namespace grants::cli {

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "core/policy_file.h"
-#include "core/slurm_conf_nodes.h"
+#include "core/policy/policy_file.h"
+#include "core/site/slurm_conf_nodes.h"
 
 namespace grants::cli {
 

@@ -1,5 +1,5 @@
 // grantctl statement: one award's monthly statement from the ledger, for
-// grant offices (core/statement.h does the arithmetic).
+// grant offices (core/domain/statement.h does the arithmetic).
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,13 +15,13 @@
 #include "cli/options.h"
 #include "cli/row_output.h"
 #include "cli/slurm_conf.h"
-#include "core/award_id.h"
-#include "core/ledger_config.h"
-#include "core/charge_date.h"
-#include "core/cost_model.h"
-#include "core/policy_file.h"
-#include "core/query.h"
-#include "core/statement.h"
+#include "core/base/award_id.h"
+#include "core/domain/charge_date.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/statement.h"
+#include "core/policy/policy_file.h"
+#include "core/storage/ledger_config.h"
+#include "core/wire/query.h"
 
 namespace grants::cli {
 

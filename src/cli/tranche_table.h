@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "cli/table.h"
-#include "core/cost_model.h"
-#include "core/query.h"
+#include "core/domain/cost_model.h"
+#include "core/wire/query.h"
 
 namespace grants::cli {
 

@@ -2,7 +2,7 @@
 // with arbitrary strings and numbers in every field job_submit/grants reads
 // (partition, account, user_id, spank_job_env, min/max_nodes, time_limit,
 // num_tasks, tres_per_node/job/task, array_inx, admin_comment, features) goes through
-// the adapter's translation (src/slurm/job_desc_request.cpp) and the
+// the adapter's translation (src/slurm/job_submit/job_desc_request.cpp) and the
 // core decision against a fixed policy and arbitrary usage.
 //
 // Invariants: no crash or sanitizer report, no exception; an accepted job
@@ -29,14 +29,14 @@ extern "C" {
 #include <slurm/slurm.h>
 }
 
-#include "core/admin_comment.h"
-#include "core/award_id.h"
-#include "core/decision.h"
-#include "core/instance_types.h"
-#include "core/job_shape.h"
-#include "core/node_constraint.h"
-#include "core/policy_loader.h"
-#include "slurm/job_desc_request.h"
+#include "core/base/award_id.h"
+#include "core/domain/admin_comment.h"
+#include "core/domain/decision.h"
+#include "core/domain/instance_types.h"
+#include "core/domain/job_shape.h"
+#include "core/domain/node_constraint.h"
+#include "core/policy/policy_loader.h"
+#include "slurm/job_submit/job_desc_request.h"
 
 namespace {
 // What slurmctld would answer, set per input (the translation takes plain function pointers).

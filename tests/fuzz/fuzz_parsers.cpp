@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/date.h"
-#include "core/decimal.h"
-#include "core/duration.h"
+#include "core/base/date.h"
+#include "core/base/decimal.h"
+#include "core/base/duration.h"
 
 namespace {
 

@@ -11,11 +11,11 @@
 #include <string>
 #include <string_view>
 
-#include "core/admin_comment.h"
-#include "core/award_id.h"
-#include "core/decimal.h"
-#include "core/duration.h"
-#include "core/policy_loader.h"
+#include "core/base/award_id.h"
+#include "core/base/decimal.h"
+#include "core/base/duration.h"
+#include "core/domain/admin_comment.h"
+#include "core/policy/policy_loader.h"
 
 namespace {
 

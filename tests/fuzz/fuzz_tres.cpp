@@ -13,8 +13,8 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include "core/cost_model.h"
-#include "core/job_shape.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/job_shape.h"
 
 namespace {
 

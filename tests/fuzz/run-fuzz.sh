@@ -12,7 +12,7 @@
 #   policy    the policy loader, award IDs, AdminComment tags
 #   parsers   Slurm durations, dates, decimal amounts
 #   tres      GRES/TRES requests, job arrays, the saturating cost arithmetic
-#   job_desc  job_desc_msg_t -> JobRequest (src/slurm/job_desc_request.cpp)
+#   job_desc  job_desc_msg_t -> JobRequest (src/slurm/job_submit/job_desc_request.cpp)
 #             -> decision, with arbitrary strings and numbers in every field read
 #
 # Environment:
@@ -123,14 +123,14 @@ fi
 
 # ------------------------------------------------------------------ build
 # Every core source goes into an archive; the linker takes only what the
-# target needs, so new files in src/core need no change here. A core file that
+# target needs, so new files in src/core's rooms need no change here. A core file that
 # does not compile stand-alone (say, a missing optional header) only matters
 # if the target needs it: its errors are shown when the link fails.
 # The adapter's translation (public slurm/slurm.h only) goes in as well.
 lib=$build/libcore.a
 stale=1
 if [ -f "$lib" ] && [ "$(cat "$build/libyaml.stamp" 2>/dev/null)" = "${FUZZ_LIBYAML_SRC:-system}" ] &&
-    [ -z "$(find "$SRC/src/core" "$SRC"/src/slurm/job_desc_request.* -newer "$lib" 2>/dev/null | head -n 1)" ]; then
+    [ -z "$(find "$SRC/src/core" "$SRC"/src/slurm/job_submit/job_desc_request.* -newer "$lib" 2>/dev/null | head -n 1)" ]; then
     stale=0
 fi
 if [ "$stale" = 1 ]; then
@@ -139,7 +139,7 @@ if [ "$stale" = 1 ]; then
     jobs=${FUZZ_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
     export CXX FLAGS CPPFLAGS YAML_CFLAGS build
     # shellcheck disable=SC2016 # expanded by the inner shell
-    printf '%s\n' "$SRC"/src/core/*.cpp "$SRC"/src/slurm/job_desc_request.cpp | xargs -P "$jobs" -I{} sh -c '
+    printf '%s\n' "$SRC"/src/core/*/*.cpp "$SRC"/src/slurm/job_submit/job_desc_request.cpp | xargs -P "$jobs" -I{} sh -c '
         o=$build/obj/$(basename "$1" .cpp).o
         # shellcheck disable=SC2086
         $CXX $FLAGS $CPPFLAGS $YAML_CFLAGS -c "$1" -o "$o" 2>"$o.err" || rm -f "$o"' sh {}

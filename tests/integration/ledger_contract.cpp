@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/cost_model.h"
-#include "core/ledger.h"
-#include "core/ledger_config.h"
-#include "core/mysql_ledger.h"
+#include "core/domain/cost_model.h"
+#include "core/storage/ledger.h"
+#include "core/storage/ledger_config.h"
+#include "core/storage/mysql_ledger.h"
 
 using namespace grants;
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/policy_loader.h"
+#include "core/policy/policy_loader.h"
 
 namespace policy_expect {
 

@@ -5,7 +5,7 @@
 #include <cstddef>
 
 #include "cmocka.h"
-#include "core/statement.h"
+#include "core/domain/statement.h"
 
 namespace statement_expect {
 

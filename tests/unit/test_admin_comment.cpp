@@ -4,7 +4,7 @@
 #include <string>
 
 #include "cmocka.h"
-#include "core/admin_comment.h"
+#include "core/domain/admin_comment.h"
 
 using grants::award_in_admin_comment;
 using grants::with_award_tag;

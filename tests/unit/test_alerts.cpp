@@ -10,10 +10,10 @@
 
 #include "cmocka.h"
 #include "temp_dir.h"
-#include "core/alerts.h"
-#include "core/cost_model.h"
-#include "core/ledger.h"
-#include "core/policy_loader.h"
+#include "core/domain/alerts.h"
+#include "core/domain/cost_model.h"
+#include "core/policy/policy_loader.h"
+#include "core/storage/ledger.h"
 
 using namespace grants;
 

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/award_holds.h"
-#include "core/policy_loader.h"
+#include "core/domain/award_holds.h"
+#include "core/policy/policy_loader.h"
 
 using grants::JobObservation;
 using grants::jobs_to_hold;

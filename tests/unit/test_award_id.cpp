@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "cmocka.h"
-#include "core/award_id.h"
-#include "core/text.h"
+#include "core/base/award_id.h"
+#include "core/base/text.h"
 
 using grants::award_id_problem;
 using grants::is_valid_award_id;

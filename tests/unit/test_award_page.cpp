@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/award_chart.h"
-#include "core/award_page.h"
-#include "core/cost_model.h"
-#include "core/funding.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/funding.h"
+#include "core/render/award_chart.h"
+#include "core/render/award_page.h"
 
 using grants::Award;
 using grants::AwardPageInput;

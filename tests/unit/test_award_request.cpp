@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/award_request.h"
+#include "core/domain/award_request.h"
 
 using grants::award_request_from_env;
 using grants::AwardRequest;

@@ -3,8 +3,8 @@
 #include <string>
 
 #include "cmocka.h"
-#include "core/burn_chart.h"
-#include "core/cost_model.h"
+#include "core/domain/cost_model.h"
+#include "core/render/burn_chart.h"
 
 using grants::BurnChartInput;
 using grants::day_number;

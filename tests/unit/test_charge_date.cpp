@@ -1,4 +1,4 @@
-// The one dating rule for charges (core/charge_date.h): a run is dated by
+// The one dating rule for charges (core/domain/charge_date.h): a run is dated by
 // its start, whichever question is asked of it. A run that starts on 30
 // June and is recorded on 1 July counts on 30 June in report --by day and
 // --by month, in a June period and not a July one (from the ledger and from
@@ -12,13 +12,13 @@
 
 #include "cmocka.h"
 #include "temp_dir.h"
-#include "core/charge_book.h"
-#include "core/charge_date.h"
-#include "core/date.h"
-#include "core/funding.h"
-#include "core/funding_book.h"
-#include "core/ledger.h"
-#include "core/report.h"
+#include "core/base/date.h"
+#include "core/domain/charge_book.h"
+#include "core/domain/charge_date.h"
+#include "core/domain/funding.h"
+#include "core/domain/funding_book.h"
+#include "core/domain/report.h"
+#include "core/storage/ledger.h"
 
 using namespace grants;
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/charge_spool.h"
-#include "core/cost_model.h"
+#include "core/domain/cost_model.h"
+#include "core/storage/charge_spool.h"
 #include "temp_dir.h"
 
 using grants::ChargeRecord;

@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "cmocka.h"
-#include "core/cost_model.h"
-#include "core/job_shape.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/job_shape.h"
 
 using grants::add_saturating;
 using grants::array_task_count;

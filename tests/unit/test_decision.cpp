@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/award_request.h"
-#include "core/decision.h"
-#include "core/name_table.h"
+#include "core/base/name_table.h"
+#include "core/domain/award_request.h"
+#include "core/domain/decision.h"
 
 using grants::Award;
 using grants::AwardRequest;

@@ -1,4 +1,4 @@
-// grantctl doctor's rules (core/doctor.h), each on plain facts: a problem is
+// grantctl doctor's rules (core/site/doctor.h), each on plain facts: a problem is
 // found with its code and a sentence that says what to do, and a correct
 // installation gives nothing. Also the ELF reader that tells which Slurm a
 // plugin file is built for, and plugstack.conf as Slurm reads it.
@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/doctor.h"
-#include "core/elf_symbol.h"
-#include "core/plugstack.h"
-#include "core/policy_loader.h"
+#include "core/policy/policy_loader.h"
+#include "core/site/doctor.h"
+#include "core/site/elf_symbol.h"
+#include "core/site/plugstack.h"
 
 using namespace grants;
 

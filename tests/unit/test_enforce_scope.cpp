@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "cmocka.h"
-#include "core/enforce_scope.h"
-#include "core/policy_loader.h"
+#include "core/policy/enforce_scope.h"
+#include "core/policy/policy_loader.h"
 
 using grants::EnforceScope;
 using grants::NameSet;

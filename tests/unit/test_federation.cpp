@@ -1,8 +1,8 @@
-// Recognising a federation sibling's copy of a job (core/federation.h).
+// Recognising a federation sibling's copy of a job (core/domain/federation.h).
 #include <cstdint>
 
 #include "cmocka.h"
-#include "core/federation.h"
+#include "core/domain/federation.h"
 
 using grants::federation_origin;
 using grants::SubmitOrigin;

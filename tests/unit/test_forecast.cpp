@@ -5,10 +5,10 @@
 
 #include "cmocka.h"
 #include "temp_dir.h"
-#include "core/charge_book.h"
-#include "core/cost_model.h"
-#include "core/forecast.h"
-#include "core/ledger.h"
+#include "core/domain/charge_book.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/forecast.h"
+#include "core/storage/ledger.h"
 
 using grants::day_number;
 using grants::DayNumber;

@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/cost_model.h"
-#include "core/funding.h"
-#include "core/policy_loader.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/funding.h"
+#include "core/policy/policy_loader.h"
 
 using grants::Award;
 using grants::day_number;

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "cmocka.h"
-#include "core/identity_cache.h"
+#include "core/domain/identity_cache.h"
 
 using grants::IdentityCache;
 using grants::UnixIdentity;

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/instance_time.h"
-#include "core/instance_types.h"
-#include "core/ledger.h"
-#include "core/policy_loader.h"
+#include "core/domain/instance_time.h"
+#include "core/domain/instance_types.h"
+#include "core/policy/policy_loader.h"
+#include "core/storage/ledger.h"
 #include "temp_dir.h"
 
 using namespace grants;

@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/cost_model.h"
-#include "core/decision.h"
-#include "core/instance_types.h"
-#include "core/policy_loader.h"
-#include "core/usage.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/decision.h"
+#include "core/domain/instance_types.h"
+#include "core/domain/usage.h"
+#include "core/policy/policy_loader.h"
 
 using namespace grants;
 

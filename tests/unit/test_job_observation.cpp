@@ -4,9 +4,9 @@
 #include <string>
 
 #include "cmocka.h"
-#include "core/cost_model.h"
-#include "core/admin_comment.h"
-#include "core/job_observation.h"
+#include "core/domain/admin_comment.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/job_observation.h"
 
 using grants::JobObservation;
 

@@ -1,4 +1,4 @@
-// grantctl jobs (core/job_rows.h, the "jobs" question of core/query.h): who
+// grantctl jobs (core/domain/job_rows.h, the "jobs" question of core/wire/query.h): who
 // may see whose jobs, which rows a window and -j select, the charge book's
 // rows, and the answer's encoding.
 #include <cstdint>
@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/charge_book.h"
-#include "core/cost_model.h"
-#include "core/job_rows.h"
-#include "core/query.h"
+#include "core/domain/charge_book.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/job_rows.h"
+#include "core/wire/query.h"
 
 using namespace grants;
 

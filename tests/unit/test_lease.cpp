@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/date.h"
-#include "core/decision.h"
-#include "core/lease.h"
-#include "core/policy_loader.h"
-#include "core/usage.h"
+#include "core/base/date.h"
+#include "core/domain/decision.h"
+#include "core/domain/lease.h"
+#include "core/domain/usage.h"
+#include "core/policy/policy_loader.h"
 
 using namespace grants;
 

@@ -18,8 +18,8 @@
 
 #include "cmocka.h"
 #include "temp_dir.h"
-#include "core/cost_model.h"
-#include "core/ledger.h"
+#include "core/domain/cost_model.h"
+#include "core/storage/ledger.h"
 
 using grants::Adjustment;
 using grants::ChargeRecord;

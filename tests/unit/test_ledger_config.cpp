@@ -8,9 +8,9 @@
 
 #include "cmocka.h"
 #include "temp_dir.h"
-#include "core/ledger.h"
-#include "core/ledger_config.h"
-#include "core/policy_loader.h"
+#include "core/policy/policy_loader.h"
+#include "core/storage/ledger.h"
+#include "core/storage/ledger_config.h"
 
 using namespace grants;
 using grants::test::dir_of;

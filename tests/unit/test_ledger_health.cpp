@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/ledger_health.h"
+#include "core/domain/ledger_health.h"
 
 using grants::check_ledger_file;
 using grants::FileIdentity;

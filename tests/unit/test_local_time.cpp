@@ -1,4 +1,4 @@
-// The controller's local calendar (core/local_time.h), the one rule behind
+// The controller's local calendar (core/base/local_time.h), the one rule behind
 // awards' end dates in slurmctld and every date grantctl reads or prints:
 // a local day starts at local midnight, which is not a multiple of 86,400
 // seconds away from the epoch, and days are 23 or 25 hours long where the
@@ -8,8 +8,8 @@
 #include <ctime>
 
 #include "cmocka.h"
-#include "core/date.h"
-#include "core/local_time.h"
+#include "core/base/date.h"
+#include "core/base/local_time.h"
 
 using namespace grants;
 

@@ -1,4 +1,4 @@
-// grantctl ledger migrate's verification (core/migration_check.h): a
+// grantctl ledger migrate's verification (core/storage/migration_check.h): a
 // faithful copy is verified, with more rows in the target allowed; a lost
 // charge, a lost or altered adjustment, a changed amount or a table with
 // fewer rows is not, and the award whose totals differ is named.
@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/cost_model.h"
-#include "core/migration_check.h"
+#include "core/domain/cost_model.h"
+#include "core/storage/migration_check.h"
 
 using namespace grants;
 

@@ -7,10 +7,10 @@
 #include <string_view>
 
 #include "cmocka.h"
-#include "core/cost_model.h"
-#include "core/job_shape.h"
-#include "core/neuron_cores.h"
-#include "core/policy_loader.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/job_shape.h"
+#include "core/domain/neuron_cores.h"
+#include "core/policy/policy_loader.h"
 
 using grants::allocated_chips;
 using grants::chips_of;

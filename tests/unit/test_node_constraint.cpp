@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/node_constraint.h"
+#include "core/domain/node_constraint.h"
 
 using grants::NodeConstraint;
 using grants::split_features;

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/cost_model.h"
-#include "core/ood_balance.h"
+#include "core/domain/cost_model.h"
+#include "core/render/ood_balance.h"
 
 using grants::Award;
 using grants::AwardStatus;

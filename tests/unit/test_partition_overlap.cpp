@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/enforce_scope.h"
-#include "core/hostlist.h"
-#include "core/partition_overlap.h"
-#include "core/policy_loader.h"
-#include "core/slurm_conf_nodes.h"
+#include "core/base/hostlist.h"
+#include "core/domain/partition_overlap.h"
+#include "core/policy/enforce_scope.h"
+#include "core/policy/policy_loader.h"
+#include "core/site/slurm_conf_nodes.h"
 
 using grants::expand_hostlist;
 using grants::NameSet;

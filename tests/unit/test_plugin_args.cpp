@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/plugin_args.h"
+#include "core/policy/plugin_args.h"
 
 using grants::parse_spank_args;
 using grants::SpankSettingsParse;

@@ -1,4 +1,4 @@
-// The audit of policy changes (core/policy_audit.h): each audited field of
+// The audit of policy changes (core/domain/policy_audit.h): each audited field of
 // an award as text, diff_awards field by field (budget and unit, tranches,
 // validity, members, PI and managers, limits, partitions, rollover), awards
 // added and removed, nothing for an equal policy; and the SQLite ledger
@@ -12,9 +12,9 @@
 
 #include "cmocka.h"
 #include "temp_dir.h"
-#include "core/date.h"
-#include "core/ledger.h"
-#include "core/policy_audit.h"
+#include "core/base/date.h"
+#include "core/domain/policy_audit.h"
+#include "core/storage/ledger.h"
 
 using namespace grants;
 

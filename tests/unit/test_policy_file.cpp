@@ -13,7 +13,7 @@
 
 #include "cmocka.h"
 #include "temp_dir.h"
-#include "core/policy_file.h"
+#include "core/policy/policy_file.h"
 
 using grants::file_signature;
 using grants::FileSignature;

@@ -9,7 +9,7 @@
 
 #include "cmocka.h"
 #include "policy_expect.h"
-#include "core/policy_loader.h"
+#include "core/policy/policy_loader.h"
 
 using grants::Budget;
 using grants::Diagnostic;

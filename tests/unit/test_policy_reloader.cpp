@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/policy_reloader.h"
+#include "core/policy/policy_reloader.h"
 
 using grants::EnforceScope;
 using grants::OnError;

@@ -10,7 +10,7 @@
 
 #include "cmocka.h"
 #include "policy_expect.h"
-#include "core/policy_loader.h"
+#include "core/policy/policy_loader.h"
 
 using grants::Award;
 using grants::Budget;

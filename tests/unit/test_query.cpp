@@ -1,4 +1,4 @@
-// grantctl's questions and slurmctld's answers (core/query.h): the marker in
+// grantctl's questions and slurmctld's answers (core/wire/query.h): the marker in
 // the spank environment, the line format with percent-encoded values, exact
 // amounts, detection of truncated or malformed answers, and rounding.
 #include <cstdint>
@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/cost_model.h"
-#include "core/date.h"
-#include "core/decimal.h"
-#include "core/query.h"
+#include "core/base/date.h"
+#include "core/base/decimal.h"
+#include "core/domain/cost_model.h"
+#include "core/wire/query.h"
 #include "statement_expect.h"
 
 using namespace grants;

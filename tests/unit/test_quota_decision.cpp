@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/decision.h"
-#include "core/policy_loader.h"
+#include "core/domain/decision.h"
+#include "core/policy/policy_loader.h"
 
 using grants::AwardUsageView;
 using grants::day_number;

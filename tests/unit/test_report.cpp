@@ -1,4 +1,4 @@
-// grantctl report's core (core/report.h) and the ledger queries under it:
+// grantctl report's core (core/domain/report.h) and the ledger queries under it:
 // grouping by user, job and day, adjustments, exact totals in the award's
 // unit, filters on award, user and time, and PRAGMA data_version, which tells
 // slurmctld that grantctl adjust committed.
@@ -15,13 +15,13 @@
 
 #include "cmocka.h"
 #include "temp_dir.h"
-#include "core/charge_book.h"
-#include "core/cost_model.h"
-#include "core/date.h"
-#include "core/ledger.h"
-#include "core/query.h"
-#include "core/report.h"
-#include "core/statement.h"
+#include "core/base/date.h"
+#include "core/domain/charge_book.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/report.h"
+#include "core/domain/statement.h"
+#include "core/storage/ledger.h"
+#include "core/wire/query.h"
 #include "statement_expect.h"
 
 using namespace grants;

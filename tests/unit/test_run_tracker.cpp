@@ -1,5 +1,5 @@
-// What the accounting pass remembers of runs (core/run_tracker.h) and which
-// re-runs of requeued jobs fit their award (core/rerun_admission.h): a run's
+// What the accounting pass remembers of runs (core/domain/run_tracker.h) and which
+// re-runs of requeued jobs fit their award (core/domain/rerun_admission.h): a run's
 // cap never goes down, a run found again keeps what an earlier controller
 // knew of it, and each re-run attempt must be admitted by the budget, in the
 // order Slurm requeued them, before it counts or starts.
@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/policy_loader.h"
-#include "core/rerun_admission.h"
-#include "core/run_tracker.h"
+#include "core/domain/rerun_admission.h"
+#include "core/domain/run_tracker.h"
+#include "core/policy/policy_loader.h"
 
 using grants::admit_reruns;
 using grants::AttemptGate;

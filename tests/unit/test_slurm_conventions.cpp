@@ -1,13 +1,13 @@
-// Slurm's conventions in grantctl (core/slurm_time.h, core/field_list.h):
+// Slurm's conventions in grantctl (core/base/slurm_time.h, core/render/field_list.h):
 // the time syntax sacct takes for -S/-E, and -o/--format field lists.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "cmocka.h"
-#include "core/date.h"
-#include "core/field_list.h"
-#include "core/slurm_time.h"
+#include "core/base/date.h"
+#include "core/base/slurm_time.h"
+#include "core/render/field_list.h"
 
 using namespace grants;
 

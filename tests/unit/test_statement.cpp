@@ -1,4 +1,4 @@
-// Monthly statements (core/statement.h): month parsing and bounds, the
+// Monthly statements (core/domain/statement.h): month parsing and bounds, the
 // arithmetic opening + deposits + transfers - charges - adjustments = closing
 // in exact ticks, charges dated by their run's start across the month's edges,
 // amounts in the award's other unit listed but not counted, and tranches at
@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/cost_model.h"
-#include "core/date.h"
-#include "core/statement.h"
+#include "core/base/date.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/statement.h"
 
 using namespace grants;
 

@@ -1,4 +1,4 @@
-// The SPANK task check (core/task_gate.h): with the job record, an approved
+// The SPANK task check (core/domain/task_gate.h): with the job record, an approved
 // tag is needed on an enforced partition; without it (slurmctld did not
 // answer after the bounded retry), a job the step says may run on an
 // enforced partition, or one whose partition is unknown, is refused: fail
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/task_gate.h"
+#include "core/domain/task_gate.h"
 
 using grants::decide_task_gate;
 using grants::Policy;

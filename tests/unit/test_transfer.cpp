@@ -1,4 +1,4 @@
-// grantctl transfer's rule (core/transfer.h): two different awards of the
+// grantctl transfer's rule (core/domain/transfer.h): two different awards of the
 // policy, an amount > 0 in FROM's unit, a rate exactly between different
 // units (rounded half up to the millionth), never more than FROM has left,
 // never into an ended award; the legs are a debit of FROM and a credit of
@@ -7,9 +7,9 @@
 #include <string>
 
 #include "cmocka.h"
-#include "core/cost_model.h"
-#include "core/date.h"
-#include "core/transfer.h"
+#include "core/base/date.h"
+#include "core/domain/cost_model.h"
+#include "core/domain/transfer.h"
 
 using namespace grants;
 

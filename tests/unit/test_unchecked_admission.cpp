@@ -1,4 +1,4 @@
-// Which degraded case tags what (core/unchecked_admission.h): with a usable
+// Which degraded case tags what (core/domain/unchecked_admission.h): with a usable
 // policy, a job let through while budgets are unknown (ledger unusable, usage
 // not yet known) keeps its award; refusals that need no usage stand; with no
 // policy at all, nothing can be tagged.
@@ -8,11 +8,11 @@
 #include <string>
 
 #include "cmocka.h"
-#include "core/admin_comment.h"
-#include "core/policy_loader.h"
-#include "core/submission.h"
-#include "core/text.h"
-#include "core/unchecked_admission.h"
+#include "core/base/text.h"
+#include "core/domain/admin_comment.h"
+#include "core/domain/submission.h"
+#include "core/domain/unchecked_admission.h"
+#include "core/policy/policy_loader.h"
 
 using grants::admit;
 using grants::Admission;
@@ -177,7 +177,7 @@ void test_budgets_unknown_order(void**) {
     assert_true(grants::budgets_unknown(false, true) == BudgetsUnknown::UsageNotYetKnown);
 }
 
-// The submit path's verdicts and log lines (core/submission.h), what
+// The submit path's verdicts and log lines (core/domain/submission.h), what
 // slurmctld logs for each degraded case.
 void test_submission_without_policy_logs_why(void**) {
     auto p = load(kPolicy);

@@ -8,9 +8,9 @@
 #include <string_view>
 
 #include "cmocka.h"
-#include "core/date.h"
-#include "core/decimal.h"
-#include "core/duration.h"
+#include "core/base/date.h"
+#include "core/base/decimal.h"
+#include "core/base/duration.h"
 
 using grants::day_number;
 using grants::DayNumber;

@@ -1,4 +1,4 @@
-// The update rule (core/update_rule.h): what `scontrol update` of an existing
+// The update rule (core/domain/update_rule.h): what `scontrol update` of an existing
 // job may change, re-validated against the policy and the award's usage, and
 // how much more the job holds at once when the change is accepted.
 #include <cstdint>
@@ -8,10 +8,10 @@
 #include <string>
 
 #include "cmocka.h"
-#include "core/admin_comment.h"
-#include "core/policy_loader.h"
-#include "core/update_pass.h"
-#include "core/update_rule.h"
+#include "core/domain/admin_comment.h"
+#include "core/domain/update_pass.h"
+#include "core/domain/update_rule.h"
+#include "core/policy/policy_loader.h"
 
 using grants::AwardUsageView;
 using grants::decide_update;

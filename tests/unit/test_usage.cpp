@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "cmocka.h"
-#include "core/policy_loader.h"
-#include "core/update_pass.h"
-#include "core/usage.h"
+#include "core/domain/update_pass.h"
+#include "core/domain/usage.h"
+#include "core/policy/policy_loader.h"
 
 using grants::AwardTally;
 using grants::AwardUsageView;

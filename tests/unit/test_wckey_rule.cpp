@@ -1,12 +1,12 @@
-// enforce.wckey (core/wckey_rule.h): the WCKey a tagged job gets at
+// enforce.wckey (core/policy/wckey_rule.h): the WCKey a tagged job gets at
 // submission and what an update may do to it; the policy key and its checks.
 #include <optional>
 #include <string>
 
 #include "cmocka.h"
-#include "core/doctor.h"
-#include "core/policy_loader.h"
-#include "core/wckey_rule.h"
+#include "core/policy/policy_loader.h"
+#include "core/policy/wckey_rule.h"
+#include "core/site/doctor.h"
 
 using grants::load_policy_text;
 using grants::PolicyLoad;
