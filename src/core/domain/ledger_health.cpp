@@ -79,4 +79,45 @@ LedgerHealth check_ledger_file(const std::string& path, const FileIdentity* open
     return h;
 }
 
+bool LedgerStatus::report_problem(const std::string& problem) {
+    const bool fresh = problem != last_error_;
+    last_error_ = problem;
+    usable_ = false;
+    return fresh;
+}
+
+bool LedgerStatus::mark_usable() {
+    if (charges_failing_) return false;
+    const bool was_failing = !last_error_.empty();
+    last_error_.clear();
+    usable_ = true;
+    return was_failing;
+}
+
+void LedgerStatus::cannot_record() {
+    usable_ = false;
+}
+
+bool LedgerStatus::charges_recorded() {
+    const bool was_failing = !last_error_.empty();
+    last_error_.clear();
+    charges_failing_ = false;
+    usable_ = true;
+    return was_failing;
+}
+
+bool LedgerStatus::charges_refused(const std::string& error) {
+    const bool fresh = error != last_error_;
+    last_error_ = error;
+    charges_failing_ = true;
+    usable_ = false;
+    return fresh;
+}
+
+void LedgerStatus::forget() {
+    usable_ = false;
+    charges_failing_ = false;
+    last_error_.clear();
+}
+
 }  // namespace grants

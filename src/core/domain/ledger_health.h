@@ -5,12 +5,14 @@
 // file, made writable by others, or on a read-only or full filesystem makes
 // the ledger unusable, so new in-scope jobs follow enforce.on_error and
 // charges stay held (and are retried) instead of going to a deleted inode or
-// a file an attacker controls.
+// a file an attacker controls. LedgerStatus keeps what those checks and
+// the writes found between passes.
 #pragma once
 
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,5 +47,40 @@ bool owned_safely(const struct stat& st, const std::vector<uid_t>& owners);
 // none); owners: uids allowed to own the file and its directory (root is
 // always allowed).
 LedgerHealth check_ledger_file(const std::string& path, const FileIdentity* opened, const std::vector<uid_t>& owners);
+
+// Whether the ledger takes charges, as the accounting thread learns it pass
+// by pass: from the file check (or the connection), and from the writes
+// themselves. Each problem is logged once, so every call that changes what
+// the log should say returns whether to say it. Only the thread that owns it
+// calls the rest; usable() may be read from any thread (submissions).
+class LedgerStatus {
+public:
+    bool usable() const { return usable_.load(); }
+    // The ledger refused charges that still wait: usable only once a write succeeds.
+    bool charges_failing() const { return charges_failing_; }
+
+    // The file or the connection is unusable. true: a new problem, to log.
+    [[nodiscard]] bool report_problem(const std::string& problem);
+    // The file looks healthy. While charges it refused are still waiting it
+    // stays unusable: a file that opens but refuses inserts (e.g. locked by
+    // another process) must not let new in-scope jobs through between two
+    // failed writes. true: it was unusable for a logged problem, to log
+    // that it is usable again.
+    [[nodiscard]] bool mark_usable();
+    // Charges are waiting but the ledger could not be opened this pass.
+    void cannot_record();
+    // The ledger took the pass's charges. true: it had failed, to log that
+    // it is writable again.
+    [[nodiscard]] bool charges_recorded();
+    // The ledger refused the pass's charges. true: a new error, to log.
+    [[nodiscard]] bool charges_refused(const std::string& error);
+    // Control lost: the ledger is the other controller's.
+    void forget();
+
+private:
+    std::atomic<bool> usable_{false};
+    bool charges_failing_ = false;
+    std::string last_error_;  // the last problem logged ("" while usable)
+};
 
 }  // namespace grants

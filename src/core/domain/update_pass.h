@@ -3,7 +3,7 @@
 //
 // A full pass copies slurmctld's whole job list under its job read lock.
 // While only submissions happen, full passes are kept at least
-// kBusyPassEvery seconds apart (accounting_thread.h); job_modify used to
+// kBusyPassEvery seconds apart (pass_schedule.h); job_modify used to
 // request one after every accepted update, so a loop of `scontrol update
 // JobId=N Comment=x` by any user kept the copy running every second.
 //

@@ -91,12 +91,10 @@ void AccountingThread::request_full_pass() {
 }
 
 void AccountingThread::report_problem(const std::string& problem) {
-    if (problem != last_error_) {
+    if (ledger_status_.report_problem(problem)) {
         log_error("ledger " + ledger_path_ + " unusable: " + problem +
                   "; new in-scope jobs follow enforce.on_error, charges stay held and are retried every pass");
     }
-    last_error_ = problem;
-    ledger_ok_ = false;
 }
 
 // Who may own the ledger, its directory and the spool beside it (root always may).
@@ -184,15 +182,10 @@ bool AccountingThread::ensure_shared_ledger() {
     return true;
 }
 
-// The file looks healthy. While charges it refused are still waiting, it is
-// not usable yet: the next successful write says so (a file that opens but
-// refuses inserts, e.g. locked by another process, must not let new
-// in-scope jobs through between two failed writes).
+// The file looks healthy (LedgerStatus::mark_usable: not yet usable while
+// charges it refused still wait).
 void AccountingThread::mark_usable() {
-    if (charges_failing_) return;
-    if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " usable again");
-    last_error_.clear();
-    ledger_ok_ = true;
+    if (ledger_status_.mark_usable()) log_info("ledger " + ledger_path_ + " usable again");
 }
 
 // What an earlier slurmctld could not let go (charge_spool.h): charges the
@@ -405,16 +398,13 @@ void AccountingThread::move_deadlines_to_award_ends(const Policy& policy, const 
 }
 
 // A controller that takes over from another recovers the jobs into a new
-// list; the other one charged jobs meanwhile, so the totals are re-read.
+// list; the other one charged jobs meanwhile, so the totals are re-read
+// (pass_schedule.h, notice_job_list).
 void AccountingThread::notice_takeover(std::uintptr_t identity) {
-    if (identity == job_list_identity_) return;
-    const bool first = job_list_identity_ == 0;
+    const JobListChange change = notice_job_list(job_list_identity_, identity);
+    if (!change.changed) return;
     job_list_identity_ = identity;
-    if (!first) {
-        // A backup took over with the jobs it recovered: holds are known
-        // again from the next full pass over them.
-        usage_known_ = false;
-    }
+    if (change.taken_over) usage_known_ = false;
     if (!ledger_) return;  // ensure_ledger reads them when it opens
     std::map<std::string, ChargeTotals> totals;
     std::string error;
@@ -426,42 +416,9 @@ void AccountingThread::notice_takeover(std::uintptr_t identity) {
     tracker_.set_totals(std::move(totals));
     funding_stale_ = true;
     book_stale_ = true;
-    if (!first) log_info("slurmctld's job list was replaced (this controller took over); ledger totals re-read");
-}
-
-// Whether this pass can skip copying the jobs: nothing a pass derives from
-// them can have changed since the last full pass. slurmctld sets
-// last_job_update to time(NULL) whenever any job changes (22.05: creation,
-// start, state changes, completion, requeue, update, suspend, purge, ...).
-// Its one-second resolution is why the full pass must have read it at least
-// kSettle seconds after it was last set: a change in the same second as
-// the copy would leave it unchanged. Holds depend only on the job records
-// and the policy (a running job holds its maximum cost, whatever its elapsed
-// time); charges are made when a job ends, which changes last_job_update.
-// Anything missed anyway (a Slurm code path that changes a job without
-// setting it, a clock stepping back) is caught by a full pass at least every
-// kFullPassEvery seconds.
-bool AccountingThread::nothing_changed(const std::shared_ptr<const PolicyState>& state, const JobListStamp& stamp,
-                                       std::int64_t now) const {
-    constexpr long long kSettle = 2;
-    const FullPass& last = last_full_;
-    if (!last.valid || state != last.state) return false;
-    if (now < last.at || now - last.at >= kFullPassEvery) return false;
-    if (last.stamp.last_update + kSettle > last.stamp.read_at) return false;
-    return stamp.list == last.stamp.list && stamp.last_update == last.stamp.last_update;
-}
-
-// Whether, since the last full pass, jobs were only submitted: then every
-// new job is held through its approval until the next full pass, and no
-// hold can have been released or raised (starts, ends, cancellations and
-// failures move slurmctld's counters; an accepted update requests a full
-// pass; a requeue or anything else uncounted waits at most kBusyPassEvery).
-// This keeps a submission burst from copying the whole queue every second.
-bool AccountingThread::only_submissions(const std::shared_ptr<const PolicyState>& state, const JobListStamp& stamp,
-                                        std::int64_t now) const {
-    const FullPass& last = last_full_;
-    return last.valid && state == last.state && now >= last.at && now - last.at < kBusyPassEvery &&
-           stamp.same_activity(last.stamp);
+    if (change.taken_over) {
+        log_info("slurmctld's job list was replaced (this controller took over); ledger totals re-read");
+    }
 }
 
 // Node features change rarely, but last_node_update moves with every node
@@ -640,7 +597,7 @@ void AccountingThread::observe_instances(const std::shared_ptr<const Policy>& po
     // process makes each write wait SQLite's busy timeout, and the pass
     // (holds, charges) must not wait for instance time.
     const std::int64_t now = std::time(nullptr);
-    if (charges_failing_ || !ledger_ok_.load() || now < instances_retry_at_) return;
+    if (ledger_status_.charges_failing() || !ledger_status_.usable() || now < instances_retry_at_) return;
     // What is written is each touched node's segment as it is now, so the
     // order of changes while the ledger refused them does not matter.
     InstanceChanges write;
@@ -786,38 +743,39 @@ void AccountingThread::idle_pass(const std::shared_ptr<const PolicyState>& state
     if (deferred) ++deferred_passes_;
 }
 
-// A backup in standby (or a controller still recovering) leaves the ledger
-// and the spool alone; the first pass that finds slurmctld's recovered jobs
-// while this controller is the one in control takes them over. A backup
-// that hands control back keeps its recovered jobs in standby: the
-// heartbeat file tells it (slurmctld_bridge.h, in_control). true: this
-// controller keeps the ledger.
+// Who keeps the ledger (pass_schedule.h, follow_control): a backup that
+// hands control back keeps its recovered jobs in standby, and the heartbeat
+// file tells it (slurmctld_bridge.h, in_control). true: this controller
+// keeps the ledger.
 bool AccountingThread::follow_control(const JobListStamp& stamp) {
-    const bool controlling = stamp.recovered && in_control();
-    if (!controlling && in_control_.load()) {
-        in_control_ = false;
-        usage_known_ = false;
-        ledger_.reset();
-        book_.clear();
-        ledger_ok_ = false;
-        charges_failing_ = false;
-        last_error_.clear();
-        spooled_ = ChargeSpool{};
-        shrunk_to_restore_.clear();
-        caps_to_restore_.clear();
-        boots_to_restore_.clear();
-        accountant_ = UsageAccountant(cluster_);
-        forget_instances();
-        log_info("this controller is no longer in control: the ledger " + ledger_path_ +
-                 " is left to the one that is");
-    }
-    if (!controlling) return false;
-    if (!in_control_.load()) {
+    // The heartbeat file is read only once slurmctld has recovered its jobs.
+    const bool named = stamp.recovered && in_control();
+    const ControlChange change = grants::follow_control(in_control_.load(), stamp.recovered, named);
+    if (change.forget) let_go_of_ledger();
+    if (!change.in_control) return false;
+    if (change.restore_spool) {
         in_control_ = true;
         log_info("slurmctld has recovered its jobs: this controller keeps the ledger " + ledger_path_);
         restore_spool();
     }
     return true;
+}
+
+// Control lost: what was read from the ledger or the spool is the other
+// controller's now, and may change before this one is in control again.
+void AccountingThread::let_go_of_ledger() {
+    in_control_ = false;
+    usage_known_ = false;
+    ledger_.reset();
+    book_.clear();
+    ledger_status_.forget();
+    spooled_ = ChargeSpool{};
+    shrunk_to_restore_.clear();
+    caps_to_restore_.clear();
+    boots_to_restore_.clear();
+    accountant_ = UsageAccountant(cluster_);
+    forget_instances();
+    log_info("this controller is no longer in control: the ledger " + ledger_path_ + " is left to the one that is");
 }
 
 // Each job's award from its AdminComment tag (the whole comment is kept
@@ -893,7 +851,7 @@ void AccountingThread::record_pass_charges(const PassResult& result, const std::
                                            bool ledger_usable) {
     if (result.charges.empty()) return;
     if (!ledger_usable) {
-        ledger_ok_ = false;
+        ledger_status_.cannot_record();
         return;
     }
     std::vector<ChargeRecord> inserted;
@@ -910,20 +868,16 @@ void AccountingThread::record_pass_charges(const PassResult& result, const std::
                      std::to_string(c.seconds) + " s" +
                      (unchecked.count(c.job_id) ? " (admitted without a budget check)" : ""));
         }
-        if (!last_error_.empty()) log_info("ledger " + ledger_path_ + " writable again; pending charges recorded");
-        last_error_.clear();
-        charges_failing_ = false;
-        ledger_ok_ = true;
+        if (ledger_status_.charges_recorded()) {
+            log_info("ledger " + ledger_path_ + " writable again; pending charges recorded");
+        }
         return;
     }
-    if (error != last_error_) {
+    if (ledger_status_.charges_refused(error)) {
         log_error("cannot record " + std::to_string(result.charges.size()) + " charge(s) in " + ledger_path_ + ": " +
                   error + "; they stay held and are retried every pass; new in-scope jobs follow "
                   "enforce.on_error meanwhile");
     }
-    last_error_ = error;
-    charges_failing_ = true;
-    ledger_ok_ = false;
     ledger_.reset();  // reopen next time: the file may have been replaced
 }
 
@@ -933,15 +887,15 @@ void AccountingThread::pass() {
     const JobListStamp current = job_list_stamp();
     notice_takeover(current.list);
     const std::int64_t started = std::time(nullptr);
-    // Until usage is known every pass is a full one: slurmctld may recover
-    // its jobs without changing anything the skip rules look at.
-    const bool requested = full_pass_requested_.exchange(false) || !usage_known_.load();
-    const bool deferred = !requested && only_submissions(state, current, started);
-    if (deferred || (!requested && nothing_changed(state, current, started))) {
-        idle_pass(state, started, deferred);
+    // The request is taken whatever the pass: a full one is what it asked for.
+    const bool requested = full_pass_requested_.exchange(false);
+    const PassKind kind =
+        decide_pass(last_full_, PassInputs{state.get(), current, started, requested, usage_known_.load()});
+    if (kind != PassKind::Full) {
+        idle_pass(state, started, kind == PassKind::OnlySubmissions);
         return;
     }
-    last_full_.valid = false;
+    last_full_ = SettledPass{};
     std::vector<JobObservation>& jobs = observed_;
     JobListStamp stamp;
     // Update holds made before this (under the job write lock of their
@@ -991,17 +945,14 @@ void AccountingThread::pass() {
     sync_spool();
     // Before the snapshot that drops the holds of the runs just charged.
     refresh_funding(state->policy, now);
-    // A pass that had charges to make is never the base of a skipped one:
-    // the snapshot it publishes still holds them (recorded or not), and
-    // charges that failed are retried by the next full pass.
-    const bool settled = result.charges.empty() && result.reruns.empty();
+    const bool left_to_charge = !result.charges.empty() || !result.reruns.empty();
     publish_and_admit_reruns(*state->policy, result, now, copied_from);
     renew_leases(state->policy, now);
     if (stamp.recovered && !usage_known_.load()) {
         usage_known_ = true;
         log_info("usage known: holds of " + std::to_string(jobs.size()) + " job(s) read; budgets are checked again");
     }
-    if (settled) last_full_ = FullPass{true, stamp, state, now};
+    last_full_ = after_full_pass(stamp, state, now, left_to_charge);
 }
 
 }  // namespace grants::slurmctld

@@ -24,6 +24,7 @@
 #include "core/domain/instance_time.h"
 #include "core/domain/ledger_health.h"
 #include "core/domain/partition_overlap.h"
+#include "core/domain/pass_schedule.h"
 #include "core/domain/usage.h"
 #include "core/policy/policy_store.h"
 #include "core/storage/charge_spool.h"
@@ -58,9 +59,11 @@ public:
     // accepted job update may have raised the job's hold).
     void request_full_pass();
 
-    // Before this controller has recovered its jobs (and so opened the
-    // ledger), usage is not known either: that is what decisions report.
-    bool ledger_ok() const { return ledger_ok_.load() || !in_control_.load(); }
+    // This controller is in control and its ledger does not take charges.
+    // Never on a standby, or before this controller has recovered its jobs
+    // (and so opened the ledger): usage is not known either, and that is
+    // what decisions report.
+    bool ledger_failing() const { return in_control_.load() && !ledger_status_.usable(); }
     // Whether holds are known: a full pass has published usage read after
     // slurmctld recovered its jobs. Until then (start, `scontrol reconfigure`
     // from 23.11, which re-executes slurmctld, or a takeover) every hold
@@ -77,15 +80,6 @@ public:
     std::size_t deferred_passes() const { return deferred_passes_.load(); }  // of those: only submissions since
     std::size_t full_passes() const { return full_passes_.load(); }  // passes that copied the job list
 
-    // A pass may skip copying the jobs when no job changed since the last
-    // full pass, but one pass in this many seconds is a full one anyway.
-    static constexpr std::int64_t kFullPassEvery = 30;
-    // While the only change to the jobs is new submissions (no job started,
-    // completed, was cancelled or failed, no accepted update, same policy),
-    // full passes are at least this many seconds apart: the new jobs are held
-    // through their approvals meanwhile (docs/PERFORMANCE.md, item 3).
-    static constexpr std::int64_t kBusyPassEvery = 5;
-
 private:
     void run(std::chrono::milliseconds interval);
     void pass();
@@ -98,10 +92,6 @@ private:
     void restore_spooled_runs(const JobListStamp& stamp);
     void record_pass_charges(const PassResult& result, const std::unordered_set<std::uint32_t>& unchecked,
                              bool ledger_usable);
-    bool nothing_changed(const std::shared_ptr<const PolicyState>& state, const JobListStamp& stamp,
-                         std::int64_t now) const;
-    bool only_submissions(const std::shared_ptr<const PolicyState>& state, const JobListStamp& stamp,
-                          std::int64_t now) const;
     bool ensure_ledger();
     bool ensure_shared_ledger();
     std::vector<uid_t> trusted_owners() const;
@@ -109,6 +99,7 @@ private:
     void notice_takeover(std::uintptr_t job_list);  // job_list: JobListStamp::list of this pass
     void report_problem(const std::string& problem);
     void mark_usable();
+    void let_go_of_ledger();
     void hold_jobs_without_award(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now);
     void publish_and_admit_reruns(const Policy& policy, PassResult& result, std::int64_t now,
                                   std::uint64_t copied_from);
@@ -151,7 +142,7 @@ private:
     std::map<std::uint32_t, JobObservation> unpriced_;
     std::set<std::uint32_t> held_;  // jobs held for their award (jobs_to_hold), not to be held again
     std::unique_ptr<Ledger> ledger_;
-    std::atomic<bool> ledger_ok_{false};
+    LedgerStatus ledger_status_;
     std::atomic<std::size_t> passes_{0};
     std::atomic<std::size_t> idle_passes_{0};
     std::atomic<std::size_t> deferred_passes_{0};
@@ -159,23 +150,11 @@ private:
     std::atomic<bool> full_pass_requested_{false};
     std::atomic<bool> usage_known_{false};
     std::atomic<bool> in_control_{false};  // a pass has seen recovered jobs: the ledger is ours
-    // The last full pass that completed with nothing left to charge: what it
-    // saw (a skipped pass needs the same job list, last_job_update and policy).
-    struct FullPass {
-        bool valid = false;
-        JobListStamp stamp;
-        std::shared_ptr<const PolicyState> state;
-        std::int64_t at = 0;
-    };
-    FullPass last_full_;
-    std::string last_error_;
+    SettledPass last_full_;                // the base for skipping copies (pass_schedule.h)
     std::int64_t data_version_ = -1;        // of ledger_, when its totals were read
     std::uintptr_t job_list_identity_ = 0;  // slurmctld's job list at the last pass
     FileIdentity opened_;      // of the file ledger_ has open
     bool had_ledger_ = false;  // opened once (or not a first start): never re-create it empty
-    // The ledger refused charges: it stays "not ok" (new in-scope jobs follow
-    // enforce.on_error) until a write succeeds, however healthy the file looks.
-    bool charges_failing_ = false;
     // Several clusters (core/domain/lease.h): when leases were last renewed, and
     // the last renewal's error (logged once).
     static constexpr std::int64_t kLeaseEvery = 5;

@@ -166,7 +166,8 @@ Outcome evaluate(const job_desc_msg_t* job_desc, uint32_t submit_uid, std::time_
     // takeover, until the first pass has read the recovered jobs, every hold
     // would read as zero; while the ledger is unusable likewise: what needs
     // the award's usage follows enforce.on_error (core/domain/unchecked_admission.h).
-    const BudgetsUnknown unknown = budgets_unknown(state->accounting->usage_known(), state->accounting->ledger_ok());
+    const bool ledger_failing = state->accounting->ledger_failing();
+    const BudgetsUnknown unknown = budgets_unknown(state->accounting->usage_known(), !ledger_failing);
     static_cast<SubmissionVerdict&>(o) =
         decide_submission(*policy, request, submit_uid, unknown, usage_lookup(*policy));
     if (o.decision.lease_demand > 0) {
@@ -564,9 +565,9 @@ int modify(job_desc_msg_t* job_desc, struct job_record* job_ptr, uint32_t submit
     }
 
     const bool usage_known = state->accounting->usage_known();
-    const bool ledger_ok = state->accounting->ledger_ok();
+    const bool ledger_failing = state->accounting->ledger_failing();
     const Policy* policy = current->policy.get();
-    const UpdateVerdict v = decide_update(*current, usage_known, ledger_ok, u,
+    const UpdateVerdict v = decide_update(*current, usage_known, !ledger_failing, u,
                                           policy ? usage_lookup(*policy) : UsageLookup{});
     if (!v.log.empty()) {
         if (v.log_is_error) {

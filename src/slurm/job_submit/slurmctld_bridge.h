@@ -15,6 +15,7 @@
 #include "core/domain/cost_model.h"
 #include "core/domain/instance_time.h"
 #include "core/domain/job_shape.h"
+#include "core/domain/pass_schedule.h"
 #include "core/domain/rerun_admission.h"
 #include "core/domain/usage.h"
 
@@ -92,23 +93,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> partitions_if_ch
 // for a pending array's meta record, array_tasks is its pending task count.
 JobShape shape_of_job(const struct job_record* job);
 
-// slurmctld's job list as seen under one job read lock.
-struct JobListStamp {
-    // Identifies slurmctld's job list (0: none yet). It changes when a backup
-    // controller takes over: it then recovers the jobs into a new list.
-    std::uintptr_t list = 0;
-    long long last_update = 0;    // slurmctld's last_job_update: set to time(NULL) by every change to any job
-    long long read_at = 0;        // time(NULL) while the lock was held
-    // slurmctld's counts of jobs started, completed, cancelled and failed
-    // (sdiag's; reset to 0 by `sdiag --reset`). A submission changes none of them.
-    std::uint32_t started = 0, completed = 0, canceled = 0, failed = 0;
-    // slurmctld has recovered its jobs (see slurmctld_internals.h).
-    bool recovered = false;
-    bool same_activity(const JobListStamp& o) const {
-        return list == o.list && started == o.started && completed == o.completed && canceled == o.canceled &&
-               failed == o.failed;
-    }
-};
+// slurmctld's job list as seen under one job read lock (JobListStamp: core/domain/pass_schedule.h).
 // Takes the job and partition read locks only to read the stamp (no job is looked at).
 JobListStamp job_list_stamp();
 
