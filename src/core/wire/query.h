@@ -4,9 +4,10 @@
 // grantctl sends a job-will-run request carrying SLURM_GRANTS_QUERY=<kind> in
 // the job's spank environment. slurmctld authenticates the caller (munge) and
 // hands the request to job_submit/grants, which answers from its in-memory
-// state and refuses the "job", so nothing is scheduled or created. The answer
-// travels back as the refusal's message, in the line format below; grantctl
-// decodes it. The text is plain ASCII: every value is percent-encoded.
+// state (the rules: query_answer.h) and refuses the "job", so nothing is
+// scheduled or created. The answer travels back as the refusal's message,
+// in the line format below; grantctl decodes it. The text is plain ASCII:
+// every value is percent-encoded.
 #pragma once
 
 #include <cstdint>

@@ -28,11 +28,7 @@ extern "C" {
 #include "core/base/text.h"
 #include "core/domain/admin_comment.h"
 #include "core/domain/decision.h"
-#include "core/domain/forecast.h"
 #include "core/domain/identity_cache.h"
-#include "core/domain/job_rows.h"
-#include "core/domain/report.h"
-#include "core/domain/statement.h"
 #include "core/domain/submission.h"
 #include "core/domain/unchecked_admission.h"
 #include "core/domain/update_pass.h"
@@ -43,6 +39,7 @@ extern "C" {
 #include "core/policy/policy_store.h"
 #include "core/policy/wckey_rule.h"
 #include "core/wire/query.h"
+#include "core/wire/query_answer.h"
 #include "grants_config.h"
 #include "slurmctld_bridge.h"
 
@@ -187,226 +184,34 @@ void tell_if_wckeys_untracked() {
                     "but sreport's WCKey reports stay empty (set TrackWCKey=yes in slurm.conf and slurmdbd.conf)");
 }
 
-// The burn rate and run-out day of an award, from the charge book (nothing
-// while the controller has not read its ledger).
-void add_forecast(const Award& award, int window, std::time_t now, AwardStatus& status) {
-    const ChargeBook& book = state->accounting->book();
-    if (!book.loaded()) return;
-    // The book dates charges by the controller's local day (accounting_thread.cpp)
-    // and keeps running sums per day: only the window's days are read.
-    const DayNumber today = ctld::local_today(now);
-    status.forecast = forecast(book.daily(award.id, award.budget.unit, today - (window - 1)), today, window,
-                               status.left(), award.valid);
-}
-
-// Every member's charges (the charge book) and live holds (the last pass),
-// for the award's PI, managers and operators.
-void add_members(const Award& award, AwardStatus& status) {
-    std::map<std::string, MemberStatus> members;
-    for (const auto& [user, m] : state->accounting->book().members(award.id, award.budget.unit)) {
-        MemberStatus& ms = members[user];
-        ms.runs = m.runs;
-        ms.charged = m.charged;
-    }
-    for (const auto& [user, t] : state->usage.members(award.id)) {
-        MemberStatus& ms = members[user];
-        ms.held = t.held;
-        ms.live_jobs = t.live_jobs;
-    }
-    for (auto& [user, ms] : members) {
-        ms.user = user;
-        status.members.push_back(std::move(ms));
-    }
-}
-
-// grantctl report from a login node: one award's charges grouped as asked,
-// for its PI, its managers and operators, from the charge book.
-void answer_report(const Policy& policy, const QueryArgs& args, const Identity& who, bool operator_asks,
-                   std::time_t now, Answer& answer) {
-    const Award* award = args.award ? policy.find_award(*args.award) : nullptr;
-    if (!args.award) {
-        answer.refused = "a report from the controller is about one award: give --award ID.";
-        return;
-    }
-    if (!award || !(operator_asks || award->overseen_by(who.user))) {
-        // The same sentence whether the award exists or not: nothing leaks.
-        answer.refused = "only the PI and managers of award " + quote_untrusted(*args.award) +
-                         " (and Slurm operators) may see its report, and " + who.user + " is neither.";
-        return;
-    }
-    const ChargeBook& book = state->accounting->book();
-    if (!book.loaded()) {
-        answer.refused = "slurmctld has not read its ledger yet (it starts, or lost it); try again in a minute.";
-        return;
-    }
-    ReportInput in;
-    in.group = args.by;
-    in.unit_of = [unit = award->budget.unit](const std::string&) -> std::optional<Budget::Unit> { return unit; };
-    in.day_of = [](std::int64_t t) { return ctld::local_today(static_cast<std::time_t>(t)); };
-    LedgerFilter filter;
-    filter.since = args.since;
-    filter.until = args.until;
-    filter.user = args.user;
-    book.award_entries(award->id, filter, &in.charges, &in.adjustments);
-    answer.reports = build_report(in);
-    AwardStatus status = award_status(*award, state->usage.view(policy, award->id, who.user), ctld::local_today(now));
-    add_forecast(*award, args.window, now, status);
-    answer.awards.push_back(std::move(status));
-}
-
-// grantctl statement from a login node: one award's month, for its PI,
-// its managers and operators, from the charge book (which keeps each
-// charge's account and cluster, and the deposits, for this).
-void answer_statement(const Policy& policy, const QueryArgs& args, const Identity& who, bool operator_asks,
-                      Answer& answer) {
-    const Award* award = args.award ? policy.find_award(*args.award) : nullptr;
-    const std::optional<Month> month = args.month ? parse_month(*args.month) : std::nullopt;
-    if (!args.award || !month) {
-        answer.refused = "a statement is about one award and one month: give --award ID and --month YYYY-MM.";
-        return;
-    }
-    if (!award || !(operator_asks || award->overseen_by(who.user))) {
-        // The same sentence whether the award exists or not: nothing leaks.
-        answer.refused = "only the PI and managers of award " + quote_untrusted(*args.award) +
-                         " (and Slurm operators) may see its statement, and " + who.user + " is neither.";
-        return;
-    }
-    const ChargeBook& book = state->accounting->book();
-    if (!book.loaded()) {
-        answer.refused = "slurmctld has not read its ledger yet (it starts, or lost it); try again in a minute.";
-        return;
-    }
-    StatementInput in;
-    in.award = award;
-    in.month = *month;
-    in.start = ctld::local_day_end(month->first_day() - 1);
-    in.end = ctld::local_day_end(month->last_day());
-    in.day_of = [](std::int64_t t) { return ctld::local_today(static_cast<std::time_t>(t)); };
-    book.statement_entries(award->id, in.end, &in.charges, &in.adjustments, &in.deposits);
-    answer.statement = month_report(in, build_statement(in));
-}
-
-// grantctl jobs from a login node: the asker's jobs (or, for PIs, managers
-// and operators, others' as core/domain/job_rows.h allows), live ones from the last
-// pass and charged ones from the charge book.
-void answer_jobs(const Policy& policy, const QueryArgs& args, const Identity& who, bool operator_asks,
-                 std::time_t now, Answer& answer) {
-    JobsQuestion question;
-    question.user = args.user;
-    question.award = args.award;
-    question.job_ids = args.job_ids;
-    question.since = args.since;
-    question.until = args.until;
-    const JobsScope scope = jobs_scope(policy, who.user, operator_asks, question);
-    if (!scope.refused.empty()) {
-        answer.refused = scope.refused;
-        return;
-    }
-    const ChargeBook& book = state->accounting->book();
-    if (!book.loaded()) {
-        answer.refused = "slurmctld has not read its ledger yet (it starts, or lost it); try again in a minute.";
-        return;
-    }
-    auto unit_of = [&policy](const std::string& id) {
-        const Award* a = policy.find_award(id);
-        return a ? a->budget.unit : Budget::Unit::ChipHours;
-    };
-    const std::vector<JobRow> charged = book.job_rows(scope, question, static_cast<std::int64_t>(now), unit_of);
-    const std::shared_ptr<const UsageSnapshot> live = state->usage.snapshot_ptr();
-    answer.jobs = select_job_rows(live->jobs, charged, scope, question, static_cast<std::int64_t>(now));
-}
-
-// grantctl's questions (core/wire/query.h): answered from memory, always refused
-// so that slurmctld creates and schedules nothing.
+// grantctl's questions (core/wire/query.h): this gathers what slurmctld knows,
+// core/wire/query_answer.h decides the answer, and the question is always
+// refused so that slurmctld creates and schedules nothing.
 int answer_query(const std::string& question, const job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     const std::time_t now = std::time(nullptr);
-    Answer answer;
-    auto kind = parse_query_kind(question);
-    uint32_t uid = job_desc->user_id != NO_VAL ? job_desc->user_id : submit_uid;
-    const auto asked = state->policy.current();
-    Identity who = ctld::identity_of(state->identities, uid, job_desc->account,
-                                     asked->policy && asked->policy->has_account_members() ? ctld::default_account
-                                                                                            : nullptr);
-    answer.user = who.user;
-    if (!kind) {
-        answer.refused = "this version of job_submit/grants does not know the question " + quote_untrusted(question) + ".";
-    } else {
-        answer.kind = *kind;
-    }
-    auto current = state->policy.current();
+    const std::shared_ptr<const PolicyState> current = state->policy.current();
     const Policy* policy = current->policy.get();
-    std::string args_error;
-    std::optional<QueryArgs> args = QueryArgs{};
-    if (auto text = env_value(ctld::spank_env(job_desc), kQueryArgsVariable)) args = parse_query_args(*text, &args_error);
-    if (!kind) {
-        // answered above
-    } else if (*kind == QueryKind::Quote) {
-        Outcome o = evaluate(job_desc, submit_uid, now);
-        QuoteResult q;
-        switch (o.decision.verdict) {
-            case Decision::Verdict::Untouched: q.verdict = "untouched"; break;
-            case Decision::Verdict::Accept:
-            case Decision::Verdict::AcceptUntagged: q.verdict = "accept"; break;
-            case Decision::Verdict::Reject: q.verdict = "reject"; break;
-        }
-        q.award = o.decision.award;
-        q.message = o.decision.message;
-        if (!o.decision.award.empty()) q.cost = o.decision.hold;
-        q.unit = o.unit;
-        q.chips = o.decision.chips;
-        q.time_limit_minutes = o.decision.time_limit_minutes;
-        q.instance_type = o.decision.instance_type;
-        answer.quote = std::move(q);
-        // The award's tranches, when it has them: which one the job would draw from.
-        if (policy && !o.decision.award.empty()) {
-            if (const Award* a = policy->find_award(o.decision.award)) {
-                AwardStatus s = award_status(*a, state->usage.view(*policy, a->id, ""), ctld::local_today(now));
-                if (!s.tranches.empty()) answer.awards.push_back(std::move(s));
-            }
-        }
-    } else if (!policy) {
-        answer.refused = "slurmctld has no usable grant policy right now (" + current->problem + "); ask the cluster admins.";
-    } else if (!args) {
-        answer.refused = "grantctl sent parameters this job_submit/grants cannot read (" + args_error + ").";
-    } else if (*kind == QueryKind::Metrics && !ctld::is_operator(submit_uid)) {
-        answer.refused = "grantctl metrics shows every award: only root, SlurmUser and Slurm operators may run it.";
-    } else if (*kind == QueryKind::Report) {
-        answer_report(*policy, *args, who, ctld::is_operator(submit_uid), now, answer);
-    } else if (*kind == QueryKind::Jobs) {
-        answer_jobs(*policy, *args, who, ctld::is_operator(submit_uid), now, answer);
-    } else if (*kind == QueryKind::Statement) {
-        answer_statement(*policy, *args, who, ctld::is_operator(submit_uid), answer);
-    } else {
-        const DayNumber today = ctld::local_today(now);
-        const std::shared_ptr<const NodeTypes> types = state->accounting->node_types();
-        const bool operator_asks = ctld::is_operator(submit_uid);
-        std::vector<std::string> ids;
-        if (*kind == QueryKind::Metrics) {
-            for (const auto& [id, award] : policy->awards) ids.push_back(id);
-        } else {
-            ids = awards_of(*policy, who);
-            // The awards this user is PI or manager of, member or not.
-            for (const auto& [id, award] : policy->awards) {
-                if (award.overseen_by(who.user) && std::find(ids.begin(), ids.end(), id) == ids.end()) {
-                    ids.push_back(id);
-                }
-            }
-        }
-        if (*kind == QueryKind::Metrics) {
-            answer.passes = PassCounters{static_cast<std::int64_t>(state->accounting->passes()),
-                                         static_cast<std::int64_t>(state->accounting->full_passes()),
-                                         static_cast<std::int64_t>(state->update_passes.requested())};
-        }
-        for (const auto& id : ids) {
-            const Award* a = policy->find_award(id);
-            if (!a) continue;
-            AwardStatus status = award_status(*a, state->usage.view(*policy, id, who.user), today);
-            status.node_prices = node_prices(*policy, *a, types.get());
-            add_forecast(*a, args->window, now, status);
-            if (*kind == QueryKind::Balance && (operator_asks || a->overseen_by(who.user))) add_members(*a, status);
-            answer.awards.push_back(std::move(status));
-        }
-    }
+    const uint32_t uid = job_desc->user_id != NO_VAL ? job_desc->user_id : submit_uid;
+    QueryContext ctx;
+    ctx.policy = current.get();
+    ctx.question = question;
+    ctx.args_text = env_value(ctld::spank_env(job_desc), kQueryArgsVariable);
+    ctx.who = ctld::identity_of(state->identities, uid, job_desc->account,
+                                policy && policy->has_account_members() ? ctld::default_account : nullptr);
+    ctx.caller_is_operator = [submit_uid] { return ctld::is_operator(submit_uid); };
+    ctx.now = static_cast<std::int64_t>(now);
+    ctx.local_day = [](std::int64_t t) { return ctld::local_today(static_cast<std::time_t>(t)); };
+    ctx.local_day_end = ctld::local_day_end;
+    ctx.book = &state->accounting->book();
+    ctx.usage = &state->usage;
+    ctx.node_types = state->accounting->node_types();
+    ctx.passes = [] {
+        return PassCounters{static_cast<std::int64_t>(state->accounting->passes()),
+                            static_cast<std::int64_t>(state->accounting->full_passes()),
+                            static_cast<std::int64_t>(state->update_passes.requested())};
+    };
+    ctx.evaluate_quote = [&] { return static_cast<SubmissionVerdict>(evaluate(job_desc, submit_uid, now)); };
+    const Answer answer = answer_question(ctx);
     if (err_msg) *err_msg = ctld::slurm_strdup(encode_answer(answer));
     return ESLURM_ACCOUNTING_POLICY;
 }
