@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "charge_totals.h"
@@ -106,6 +107,28 @@ struct InstanceRow {
     bool open = false;  // instance_open (seconds 0) rather than instance_time
 };
 
+// How far the charge book (charge_book.h) has read the three tables it
+// holds: per table, an id (the highest read) or a number of rows.
+struct BookMarks {
+    std::int64_t charges = 0, adjustments = 0, deposits = 0;
+};
+
+// What Ledger::book_rows_after reads, all in one read transaction.
+struct BookRows {
+    // The rows with an id above the marks, in id order, each with its id.
+    // Charges have every field; adjustments have their transfer and
+    // counterpart, as adjustments() gives them.
+    std::vector<std::pair<std::int64_t, ChargeRecord>> charges;
+    std::vector<std::pair<std::int64_t, Adjustment>> adjustments;
+    std::vector<Deposit> deposits;
+    BookMarks rows;  // COUNT(*) of each table
+    BookMarks last;  // MAX(id) of each table (0: empty)
+    // Rows of the three tables deleted or changed in place since the
+    // ledger was created, as far as the backend can tell (SQLite: counted
+    // by triggers; MySQL: always 0, see docs/design.md "The charge book").
+    std::int64_t rewrites = 0;
+};
+
 class Ledger {
 public:
     // The SQLite ledger at path (SqliteLedger::open): opens, creating it if
@@ -189,6 +212,12 @@ public:
     // (report reads the adjustments and, for a table, the charges twice).
     virtual bool begin_read(std::string* error) const = 0;
     virtual void end_read() const = 0;
+
+    // The charge book's incremental read (charge_book.h): the rows of
+    // charges, adjustments and deposits with an id above after's, the
+    // tables' counts, highest ids and rewrites. Call it between begin_read
+    // and end_read so that rows and counts come from one snapshot.
+    virtual bool book_rows_after(const BookMarks& after, BookRows* out, std::string* error) const = 0;
 
     // Changes whenever another connection commits (PRAGMA data_version):
     // slurmctld re-reads its totals after `grantctl adjust`.
