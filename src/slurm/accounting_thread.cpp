@@ -499,6 +499,8 @@ void AccountingThread::refresh_book() {
         switch (update_charge_book(*ledger_, &book_, &error)) {
             case BookUpdate::Updated:
                 book_behind_ = false;
+                log_info("charge book: the rows appended to " + ledger_path_ + " read (" +
+                         std::to_string(book_.charges()) + " charges in memory)");
                 break;
             case BookUpdate::Reload:
                 log_info("charge book: the ledger " + ledger_path_ + " changed beyond appended rows; reading it whole");
