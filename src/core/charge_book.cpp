@@ -365,6 +365,8 @@ std::size_t ChargeBook::bytes() const {
         n += a.adjustments.capacity() * sizeof(Adjustment);
         for (const auto& adj : a.adjustments) n += adj.award.capacity() + adj.unit.capacity() + adj.reason.capacity() + adj.who.capacity();
     }
+    // The keys of recorded charges not yet read back: a tree node each.
+    for (const auto& key : contents_->recorded_) n += 4 * sizeof(void*) + sizeof(key) + std::get<0>(key).capacity();
     return n;
 }
 

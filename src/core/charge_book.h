@@ -2,8 +2,9 @@
 // balance per member, a report, a forecast) are answered from a login node
 // without SQLite or disk I/O in slurmctld's RPC threads (docs/design.md
 // "The charge book"): every charge of every award, compactly, and every
-// adjustment. The accounting thread fills it whenever it reads the ledger's
-// totals, off the lock, and adds each charge it records; readers hold the
+// adjustment. The accounting thread loads it whole when it opens the ledger
+// or takes over, off the lock, adds each charge it records, and reads only
+// the rows other writers append (update_charge_book); readers hold the
 // book's own mutex only while they copy or sum one award's entries.
 #pragma once
 
