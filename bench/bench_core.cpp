@@ -656,13 +656,14 @@ auto book_daily(const Book& book, const std::string& id, DayNumber first, long)
 // What slurmctld's charge book costs with AWARDS awards and CHARGES charges:
 // the load (once per ledger re-read, in the accounting thread), its memory,
 // and what a PI's question costs (under the book's mutex, in an RPC thread).
-int run_charge_book(const std::string& path, long charges, int awards) {
-    std::printf("# charge book: %ld charges over %d awards (%s)\n", charges, awards, path.c_str());
+// The ledger at path, filled with CHARGES charges over AWARDS awards of 20
+// members each when it is empty (kept between runs: 18 s to build).
+std::unique_ptr<Ledger> open_book_ledger(const std::string& path, long charges, int awards) {
     std::string error;
     auto ledger = Ledger::open(path, &error);
     if (!ledger) {
         std::fprintf(stderr, "ledger: %s\n", error.c_str());
-        return 1;
+        return nullptr;
     }
     std::map<std::string, ChargeTotals> totals;
     ledger->totals(&totals, &error);
@@ -677,9 +678,17 @@ int run_charge_book(const std::string& path, long charges, int awards) {
             c.partition = "trn1";
             c.chips = 16;
         });
-        if (!built) return 1;
+        if (!built) return nullptr;
         std::printf("# built the ledger in %.1f s\n", ms_since(t0) / 1000);
     }
+    return ledger;
+}
+
+int run_charge_book(const std::string& path, long charges, int awards) {
+    std::printf("# charge book: %ld charges over %d awards (%s)\n", charges, awards, path.c_str());
+    std::string error;
+    auto ledger = open_book_ledger(path, charges, awards);
+    if (!ledger) return 1;
     const long rss_before = rss_kib();
     ChargeBook book;
     auto t0 = Clock::now();
@@ -774,11 +783,69 @@ int run_award_flood(const std::vector<long>& counts) {
     return 0;
 }
 
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// Issue 30: what the accounting thread spends on the charge book after
+// another writer's change (one `grantctl adjust`), reading the whole ledger
+// (load_charge_book and replace, as before) or only what was appended
+// (update_charge_book), interleaved: adjust, whole, adjust, incremental, ...
+int run_book_reload(const std::string& path, long charges, int awards, int pairs) {
+    std::printf("# charge book reload after one adjustment: %ld charges over %d awards (%s), %d pairs\n", charges,
+                awards, path.c_str(), pairs);
+    auto ledger = open_book_ledger(path, charges, awards);
+    std::string error;
+    auto other = ledger ? Ledger::open(path, &error) : nullptr;  // grantctl adjust's connection
+    if (!other) return 1;
+    ChargeBook book;
+    const auto whole = [&] {
+        ChargeBook::Contents contents;
+        if (!load_charge_book(*ledger, &contents, &error)) return false;
+        book.replace(std::move(contents));
+        return true;
+    };
+    const auto adjust = [&](int i) {
+        return other->record_adjustment(Adjustment{award_id(i % awards), "chip_hours", kMicrosPerUnit, "bench", "root",
+                                                   1'700'000'000 + i},
+                                        &error);
+    };
+    if (!whole()) {
+        std::fprintf(stderr, "load: %s\n", error.c_str());
+        return 1;
+    }
+    std::vector<double> full_ms, incremental_ms;
+    std::printf("%-5s %12s %16s %10s\n", "pair", "whole_ms", "incremental_ms", "charges");
+    for (int i = 0; i < pairs; ++i) {
+        if (!adjust(2 * i)) break;
+        auto t0 = Clock::now();
+        if (!whole()) break;
+        full_ms.push_back(ms_since(t0));
+        if (!adjust(2 * i + 1)) break;
+        t0 = Clock::now();
+        const BookUpdate u = update_charge_book(*ledger, &book, &error);
+        incremental_ms.push_back(ms_since(t0));
+        if (u != BookUpdate::Updated) {
+            std::fprintf(stderr, "update_charge_book did not update (%s)\n", error.c_str());
+            return 1;
+        }
+        std::printf("%-5d %12.1f %16.2f %10zu\n", i + 1, full_ms.back(), incremental_ms.back(), book.charges());
+    }
+    if (static_cast<int>(incremental_ms.size()) != pairs) {
+        std::fprintf(stderr, "stopped: %s\n", error.c_str());
+        return 1;
+    }
+    const double a = median(full_ms), b = median(incremental_ms);
+    std::printf("median: whole %.1f ms, incremental %.2f ms, ratio %.0fx\n", a, b, b > 0 ? a / b : 0.0);
+    return 0;
+}
+
 int usage() {
     std::fprintf(stderr,
                  "usage: bench_core gen-policy AWARDS USERS FILE [EXTRA_MEMBERS] | gen-lua POLICY.yaml OUT.lua | decision [ROUNDS [PER_ROUND]] |\n"
                  "       policy-load FILE [RUNS] | ledger FILE [CHARGES [ROUNDS]] | charge-book FILE [CHARGES [AWARDS]] |\n"
-                 "       award-flood [N...]\n");
+                 "       book-reload FILE [CHARGES [AWARDS [PAIRS]]] | award-flood [N...]\n");
     return 2;
 }
 
@@ -803,6 +870,10 @@ int main(int argc, char** argv) {
         for (int i = 2; i < argc; ++i) counts.push_back(std::atol(argv[i]));
         if (counts.empty()) counts = {1'000, 10'000, 100'000};
         return run_award_flood(counts);
+    }
+    if (cmd == "book-reload" && argc >= 3) {
+        return run_book_reload(argv[2], argc > 3 ? std::atol(argv[3]) : 1'000'000, argc > 4 ? std::atoi(argv[4]) : kAwards,
+                               argc > 5 ? std::atoi(argv[5]) : 7);
     }
     if (cmd == "charge-book" && argc >= 3) {
         return run_charge_book(argv[2], argc > 3 ? std::atol(argv[3]) : 1'000'000, argc > 4 ? std::atoi(argv[4]) : kAwards);

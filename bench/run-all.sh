@@ -2,7 +2,7 @@
 # Runs every benchmark of docs/PERFORMANCE.md and writes bench/results/*.txt
 # (make bench). Needs root for the slurmctld benchmarks (items 3 and 4).
 # BENCH_ONLY="decision policy accounting accounting-idle accounting-power ledger startup submit" picks a subset
-# (charge-book, charge-book-big and award-flood run only when named there).
+# (charge-book, charge-book-big, book-reload and award-flood run only when named there).
 # BENCH_WORK (default bench/work next to the programs) keeps the generated
 # policy and the 1,000,000-charge ledger between runs.
 # CLUSTER_SLURM_PREFIX: the Slurm whose daemons the cluster benchmarks run
@@ -45,6 +45,8 @@ run ledger "$bin/bench_core" ledger "$work/ledger-1m.db" 1000000 5
 run charge-book "$bin/bench_core" charge-book "$work/book-1m.db" 1000000 10000
 # The same million charges over 10 awards: what one big award's questions cost.
 run charge-book-big "$bin/bench_core" charge-book "$work/book-1m-10.db" 1000000 10
+# Issue 30: the charge book after one adjustment, read whole vs only what was appended.
+run book-reload "$bin/bench_core" book-reload "$work/book-1m.db" 1000000 10000 7
 # docs/SECURITY.md D1: a forged job with up to 100,000 award options.
 run award-flood "$bin/bench_core" award-flood 1000 10000 100000
 run startup env BENCH_LEDGER="$work/ledger-1m.db" "$here/ctld-startup.sh"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -68,6 +69,75 @@ ChargeRecord charge(const std::string& cluster, std::uint32_t job, std::int64_t 
 }
 
 std::int64_t day_of(std::int64_t t) { return t / 86400; }
+
+// The charge book's incremental read (charge_book.h): rows after given
+// ids, with every field and their ids, counts and highest ids, all from one
+// snapshot; our own writes come back like anyone's.
+void book_rows_contract(Ledger* l, Ledger* other, std::int64_t day) {
+    std::string error;
+    BookRows all, none;
+    check(l->book_rows_after(BookMarks{INT64_MAX, INT64_MAX, INT64_MAX}, &none, &error) && none.charges.empty() &&
+              none.adjustments.empty() && none.deposits.empty() && none.rows.charges == 5 &&
+              none.rows.adjustments == 4 && none.rows.deposits == 2 && none.last.charges > 0 && none.rewrites == 0,
+          "book_rows_after above every id: no rows, the counts (" + error + ")");
+    check(l->book_rows_after(BookMarks{}, &all, &error) && all.charges.size() == 5 && all.adjustments.size() == 4 &&
+              all.deposits.size() == 2,
+          "book_rows_after from 0: every row");
+    bool ordered = true;
+    for (std::size_t i = 1; i < all.charges.size(); ++i) ordered = ordered && all.charges[i - 1].first < all.charges[i].first;
+    check(ordered && all.charges.back().first == none.last.charges && all.adjustments.back().first == none.last.adjustments &&
+              all.deposits.back().id == none.last.deposits,
+          "in id order, the last one the highest id");
+    std::vector<ChargeRecord> listed;
+    l->charges(&listed, &error);
+    std::size_t same = 0;
+    for (const auto& [id, c] : all.charges) {
+        for (const auto& x : listed) {
+            same += x.cluster == c.cluster && x.job_id == c.job_id && x.run_start == c.run_start && x.award == c.award &&
+                    x.user == c.user && x.account == c.account && x.partition == c.partition && x.chips == c.chips &&
+                    x.seconds == c.seconds && x.chip_hours == c.chip_hours && x.usd == c.usd &&
+                    x.recorded_at == c.recorded_at;
+        }
+    }
+    check(same == 5 && all.adjustments[2].second.counterpart == "B" && all.adjustments[3].second.transfer != 0 &&
+              all.deposits[1].until && all.deposits[0].award == "A",
+          "charges with every field, transfer legs and deposits as listed");
+
+    const BookMarks marks = none.last;
+    std::vector<ChargeRecord> fresh;
+    Deposit d;
+    d.award = "K";  // an award of its own: the leases below count A's and B's
+    d.unit = "usd";
+    d.amount = 9;
+    d.from = 20001;
+    d.reason = "more";
+    d.who = "root";
+    d.at = day + 600;
+    std::int64_t id = 0;
+    check(other->record_charges({charge("c3", 50, day, "K", "erin", 7, 7)}, &fresh, &error) &&
+              l->record_charges({charge("c1", 51, day, "K", "alice", 8, 8)}, &fresh, &error) &&
+              other->record_deposit(d, &id, &error) &&
+              other->record_adjustment(Adjustment{"K", "usd", 3, "fix", "root", day + 700}, &error),
+          "two charges (ours and another connection's), a deposit and an adjustment appended");
+    BookRows after;
+    check(l->book_rows_after(marks, &after, &error) && after.charges.size() == 2 &&
+              after.charges[0].second.cluster == "c3" && after.charges[1].second.cluster == "c1" &&
+              after.charges[0].first > marks.charges && after.deposits.size() == 1 && after.deposits[0].id == id &&
+              after.adjustments.size() == 1 && after.adjustments[0].second.reason == "fix" && after.rows.charges == 7 &&
+              after.rows.deposits == 3 && after.rows.adjustments == 5,
+          "book_rows_after the marks: exactly the appended rows, ours included, and the new counts");
+
+    BookRows during;
+    check(l->begin_read(&error) && l->book_rows_after(after.last, &during, &error) && during.charges.empty(),
+          "a read transaction, nothing new");
+    check(other->record_charges({charge("c3", 52, day, "K", "erin", 7, 7)}, &fresh, &error) && fresh.size() == 1,
+          "another connection appends during it");
+    check(l->book_rows_after(after.last, &during, &error) && during.charges.empty() && during.rows.charges == 7,
+          "book_rows_after sees the snapshot: neither the row nor its count");
+    l->end_read();
+    check(l->book_rows_after(after.last, &during, &error) && during.charges.size() == 1 && during.rows.charges == 8,
+          "after end_read it sees both");
+}
 
 void contract(const Target& t) {
     std::string error;
@@ -231,6 +301,8 @@ void contract(const Target& t) {
         check(!l->record_transfer(bad, &id, &error), "a transfer whose second leg fails is refused");
         check(l->adjustments(&legs, &error) && legs.size() == 4, "... and writes nothing (one transaction)");
     }
+
+    book_rows_contract(l.get(), other.get(), day);
 
     // The policy audit: per cluster, against the last recorded state.
     {

@@ -1,6 +1,8 @@
 #include "core/domain/charge_book.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <utility>
 
 #include "core/domain/charge_date.h"
@@ -123,7 +125,75 @@ void ChargeBook::replace(Contents contents) {
 void ChargeBook::add_charges(const std::vector<ChargeRecord>& inserted) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!contents_) return;  // loaded later, from the ledger, with these
-    for (const auto& c : inserted) contents_->add(c);
+    for (const auto& c : inserted) {
+        contents_->add(c);
+        if (contents_->read_) contents_->recorded_.emplace(c.cluster, c.job_id, c.run_start);
+    }
+}
+
+std::optional<BookMarks> ChargeBook::read_marks() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!contents_ || !contents_->read_) return std::nullopt;
+    return contents_->last_;
+}
+
+std::size_t ChargeBook::recorded_unread() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return contents_ ? contents_->recorded_.size() : 0;
+}
+
+namespace {
+
+// Whether rows, ids in increasing order, all lie above after and, added to
+// the held ones, make the ledger's count: then the rows are exactly those
+// the book lacks, if the ledger only ever appended (the rewrites say so).
+// A row deleted lowers the count; a row made visible below after (MySQL)
+// raises it without being among the rows.
+template <typename Id, typename Rows>
+bool follows(std::int64_t after, std::int64_t held, std::int64_t counted, const Rows& rows, const Id& id_of) {
+    std::int64_t last = after;
+    for (const auto& r : rows) {
+        if (id_of(r) <= last) return false;
+        last = id_of(r);
+    }
+    return held + static_cast<std::int64_t>(rows.size()) == counted;
+}
+
+std::int64_t last_id(std::int64_t after, std::int64_t id) { return std::max(after, id); }
+
+}  // namespace
+
+bool ChargeBook::append_read(const BookMarks& marks, const BookRows& rows) {
+    const auto first = [](const auto& r) { return r.first; };
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!contents_ || !contents_->read_) return false;
+    Contents& c = *contents_;
+    if (c.last_.charges != marks.charges || c.last_.adjustments != marks.adjustments ||
+        c.last_.deposits != marks.deposits || rows.rewrites != c.rewrites_ ||
+        !follows(marks.charges, c.held_.charges, rows.rows.charges, rows.charges, first) ||
+        !follows(marks.adjustments, c.held_.adjustments, rows.rows.adjustments, rows.adjustments, first) ||
+        !follows(marks.deposits, c.held_.deposits, rows.rows.deposits, rows.deposits,
+                 [](const Deposit& d) { return d.id; })) {
+        return false;
+    }
+    // Each charge add_charges added must be among the rows (it was
+    // committed before it was added): one missing is a doubt.
+    std::size_t recorded = 0;
+    for (const auto& [id, charge] : rows.charges) {
+        recorded += c.recorded_.count(std::make_tuple(charge.cluster, charge.job_id, charge.run_start));
+    }
+    if (recorded != c.recorded_.size()) return false;
+    for (const auto& [id, charge] : rows.charges) {
+        if (!c.recorded_.count(std::make_tuple(charge.cluster, charge.job_id, charge.run_start))) c.add(charge);
+    }
+    for (const auto& [id, adjustment] : rows.adjustments) c.add(adjustment);
+    for (const Deposit& d : rows.deposits) c.add(d);
+    c.recorded_.clear();
+    if (!rows.charges.empty()) c.last_.charges = last_id(marks.charges, rows.charges.back().first);
+    if (!rows.adjustments.empty()) c.last_.adjustments = last_id(marks.adjustments, rows.adjustments.back().first);
+    if (!rows.deposits.empty()) c.last_.deposits = last_id(marks.deposits, rows.deposits.back().id);
+    c.held_ = rows.rows;
+    return true;
 }
 
 bool ChargeBook::loaded() const {
@@ -296,6 +366,8 @@ std::size_t ChargeBook::bytes() const {
         n += a.adjustments.capacity() * sizeof(Adjustment);
         for (const auto& adj : a.adjustments) n += adj.award.capacity() + adj.unit.capacity() + adj.reason.capacity() + adj.who.capacity();
     }
+    // The keys of recorded charges not yet read back: a tree node each.
+    for (const auto& key : contents_->recorded_) n += 4 * sizeof(void*) + sizeof(key) + std::get<0>(key).capacity();
     return n;
 }
 
@@ -306,12 +378,33 @@ bool load_charge_book(const Ledger& ledger, ChargeBook::Contents* contents, std:
     std::vector<Deposit> deposits;
     bool ok = ledger.each_charge_by_award({}, [contents](const ChargeRecord& c) { contents->add(c); }, error) &&
               ledger.adjustments(&adjustments, error) && ledger.deposits(&deposits, error);
+    // After the rows (see MysqlLedger::book_rows_after): a row committed
+    // between, if the read is not one snapshot, leaves the counts above what
+    // was read, and the next update_charge_book loads the whole ledger.
+    BookRows marks;
+    ok = ok && ledger.book_rows_after(BookMarks{INT64_MAX, INT64_MAX, INT64_MAX}, &marks, error);
     ledger.end_read();
     if (!ok) return false;
     for (const Adjustment& a : adjustments) contents->add(a);
     for (const Deposit& d : deposits) contents->add(d);
     contents->shrink();
+    contents->read_ = true;
+    contents->last_ = marks.last;
+    contents->held_ = BookMarks{static_cast<std::int64_t>(contents->charges_),
+                                static_cast<std::int64_t>(adjustments.size()), static_cast<std::int64_t>(deposits.size())};
+    contents->rewrites_ = marks.rewrites;
     return true;
+}
+
+BookUpdate update_charge_book(const Ledger& ledger, ChargeBook* book, std::string* error) {
+    const std::optional<BookMarks> marks = book->read_marks();
+    if (!marks) return BookUpdate::Reload;
+    if (!ledger.begin_read(error)) return BookUpdate::Failed;
+    BookRows rows;
+    const bool ok = ledger.book_rows_after(*marks, &rows, error);
+    ledger.end_read();
+    if (!ok) return BookUpdate::Failed;
+    return book->append_read(*marks, rows) ? BookUpdate::Updated : BookUpdate::Reload;
 }
 
 }  // namespace grants

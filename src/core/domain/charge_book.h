@@ -2,8 +2,9 @@
 // balance per member, a report, a forecast) are answered from a login node
 // without SQLite or disk I/O in slurmctld's RPC threads (docs/design.md
 // "The charge book"): every charge of every award, compactly, and every
-// adjustment. The accounting thread fills it whenever it reads the ledger's
-// totals, off the lock, and adds each charge it records; readers hold the
+// adjustment. The accounting thread loads it whole when it opens the ledger
+// or takes over, off the lock, adds each charge it records, and reads only
+// the rows other writers append (update_charge_book); readers hold the
 // book's own mutex only while they copy or sum one award's entries.
 #pragma once
 
@@ -12,7 +13,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -82,6 +86,7 @@ public:
 
     private:
         friend class ChargeBook;
+        friend bool load_charge_book(const Ledger& ledger, Contents* contents, std::string* error);
         struct MemberSums {
             std::int64_t runs = 0;
             Ticks chip_hours = 0;
@@ -105,6 +110,18 @@ public:
         std::unordered_map<std::string, AwardEntries> awards_;
         std::size_t charges_ = 0;
         ChargeDayOf day_of_;
+        // How far the ledger was read (docs/design.md "The charge book"),
+        // known only when load_charge_book filled the contents: the
+        // highest id read of each table, the ledger's rows held of each
+        // table, and the ledger's rewrites then.
+        bool read_ = false;
+        BookMarks last_, held_;
+        std::int64_t rewrites_ = 0;
+        // The charges add_charges added since the ledger was last read,
+        // by their key (cluster, job id, run start). The ledger holds each
+        // key at most once, so the next read, which returns them among the
+        // rows appended, finds them here and does not add them again.
+        std::set<std::tuple<std::string, std::uint32_t, std::int64_t>> recorded_;
     };
 
     // Replaces everything (the ledger was read again); the old contents are
@@ -112,6 +129,19 @@ public:
     void replace(Contents contents);
     // Runs the accounting pass recorded.
     void add_charges(const std::vector<ChargeRecord>& inserted);
+    // The ids up to which the ledger was read; none when the contents were
+    // not loaded from a ledger (or not at all): only a full load will do.
+    std::optional<BookMarks> read_marks() const;
+    // Adds the rows read after marks (Ledger::book_rows_after), unless they
+    // do not follow from what the book holds: the marks moved, a row was
+    // deleted or changed, a row appeared below the marks (a MySQL id made
+    // visible late), a charge recorded here is missing. false: nothing
+    // added, only a full load will do.
+    bool append_read(const BookMarks& marks, const BookRows& rows);
+    // Charges added by add_charges and not yet read back from the ledger
+    // (each keeps its key until then): the accounting thread reads the
+    // ledger before they grow many.
+    std::size_t recorded_unread() const;
     // Until the first replace, and after clear(), the book knows nothing.
     bool loaded() const;
     void clear();
@@ -157,5 +187,16 @@ private:
 // transaction; what contents held is dropped, its day_of kept). false with
 // *error when the ledger cannot be read.
 bool load_charge_book(const Ledger& ledger, ChargeBook::Contents* contents, std::string* error);
+
+// What update_charge_book did.
+enum class BookUpdate {
+    Updated,  // the rows appended since the last read are in the book
+    Reload,   // they cannot be trusted to be all that changed: load the whole ledger
+    Failed,   // the ledger cannot be read (*error); the book is unchanged
+};
+// Reads only the rows appended to the ledger since the book last read it
+// (in one read transaction) and adds them: after a full load, what another
+// writer appends costs what it adds, not the whole ledger again.
+BookUpdate update_charge_book(const Ledger& ledger, ChargeBook* book, std::string* error);
 
 }  // namespace grants

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/base/decimal.h"
@@ -100,6 +101,28 @@ struct InstanceRow {
     std::string cluster;
     InstanceSegment segment;
     bool open = false;  // instance_open (seconds 0) rather than instance_time
+};
+
+// How far the charge book (domain/charge_book.h) has read the three tables it
+// holds: per table, an id (the highest read) or a number of rows.
+struct BookMarks {
+    std::int64_t charges = 0, adjustments = 0, deposits = 0;
+};
+
+// What Ledger::book_rows_after reads, all in one read transaction.
+struct BookRows {
+    // The rows with an id above the marks, in id order, each with its id.
+    // Charges have every field; adjustments have their transfer and
+    // counterpart, as adjustments() gives them.
+    std::vector<std::pair<std::int64_t, ChargeRecord>> charges;
+    std::vector<std::pair<std::int64_t, Adjustment>> adjustments;
+    std::vector<Deposit> deposits;
+    BookMarks rows;  // COUNT(*) of each table
+    BookMarks last;  // MAX(id) of each table (0: empty)
+    // Rows of the three tables deleted or changed in place since the
+    // ledger was created, as far as the backend can tell (SQLite: counted
+    // by triggers; MySQL: always 0, see docs/design.md "The charge book").
+    std::int64_t rewrites = 0;
 };
 
 }  // namespace grants

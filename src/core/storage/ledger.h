@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/domain/ledger_records.h"
@@ -103,6 +104,12 @@ public:
     // (report reads the adjustments and, for a table, the charges twice).
     virtual bool begin_read(std::string* error) const = 0;
     virtual void end_read() const = 0;
+
+    // The charge book's incremental read (charge_book.h): the rows of
+    // charges, adjustments and deposits with an id above after's, the
+    // tables' counts, highest ids and rewrites. Call it between begin_read
+    // and end_read so that rows and counts come from one snapshot.
+    virtual bool book_rows_after(const BookMarks& after, BookRows* out, std::string* error) const = 0;
 
     // Changes whenever another connection commits (PRAGMA data_version):
     // slurmctld re-reads its totals after `grantctl adjust`.

@@ -80,6 +80,7 @@ public:
                                const std::function<std::vector<LeaseRow>(const LeaseSnapshot&)>& plan,
                                std::string* error) override;
     bool leases(std::vector<LeaseRow>* out, std::string* error) const override;
+    bool book_rows_after(const BookMarks& after, BookRows* out, std::string* error) const override;
     bool row_counts(std::map<std::string, std::int64_t>* out, std::string* error) const override;
     bool instance_rows(std::vector<InstanceRow>* out, std::string* error) const override;
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "core/domain/cost_model.h"
 
@@ -69,6 +70,29 @@ const char kSchema[] =
     "  old_value TEXT NOT NULL, new_value TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS policy_audit_award ON policy_audit (award, at);"
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    // The charge book reads only the rows appended since its last read
+    // (charge_book.h); a row of the three tables it holds deleted or changed
+    // in place (by hand: grants never does either) must make it read the
+    // whole ledger again. Counted here, whoever's connection does it; the
+    // meta row appears with the first such change.
+    "CREATE TRIGGER IF NOT EXISTS charges_deleted AFTER DELETE ON charges BEGIN"
+    "  INSERT INTO meta (key, value) VALUES ('rewrites', '1')"
+    "  ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;"
+    "CREATE TRIGGER IF NOT EXISTS charges_changed AFTER UPDATE ON charges BEGIN"
+    "  INSERT INTO meta (key, value) VALUES ('rewrites', '1')"
+    "  ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;"
+    "CREATE TRIGGER IF NOT EXISTS adjustments_deleted AFTER DELETE ON adjustments BEGIN"
+    "  INSERT INTO meta (key, value) VALUES ('rewrites', '1')"
+    "  ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;"
+    "CREATE TRIGGER IF NOT EXISTS adjustments_changed AFTER UPDATE ON adjustments BEGIN"
+    "  INSERT INTO meta (key, value) VALUES ('rewrites', '1')"
+    "  ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;"
+    "CREATE TRIGGER IF NOT EXISTS deposits_deleted AFTER DELETE ON deposits BEGIN"
+    "  INSERT INTO meta (key, value) VALUES ('rewrites', '1')"
+    "  ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;"
+    "CREATE TRIGGER IF NOT EXISTS deposits_changed AFTER UPDATE ON deposits BEGIN"
+    "  INSERT INTO meta (key, value) VALUES ('rewrites', '1')"
+    "  ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;"
     "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');";
 
 // Finalizes the statement on every path.
@@ -593,6 +617,26 @@ bool SqliteLedger::mark_alert_sent(const std::string& award, const std::string& 
     return true;
 }
 
+namespace {
+
+// A deposits row, selected as "id, award, unit, amount_micros, from_day,
+// until_day, reason, who, at".
+Deposit read_deposit(sqlite3_stmt* s) {
+    Deposit d;
+    d.id = sqlite3_column_int64(s, 0);
+    d.award = text(s, 1);
+    d.unit = text(s, 2);
+    d.amount = sqlite3_column_int64(s, 3);
+    d.from = static_cast<DayNumber>(sqlite3_column_int64(s, 4));
+    if (sqlite3_column_type(s, 5) != SQLITE_NULL) d.until = static_cast<DayNumber>(sqlite3_column_int64(s, 5));
+    d.reason = text(s, 6);
+    d.who = text(s, 7);
+    d.at = sqlite3_column_int64(s, 8);
+    return d;
+}
+
+}  // namespace
+
 bool SqliteLedger::deposits(std::vector<Deposit>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
     if (filter.user) return true;
@@ -604,19 +648,7 @@ bool SqliteLedger::deposits(std::vector<Deposit>* out, std::string* error, const
     return select_rows(
         db_, "id, award, unit, amount_micros, from_day, until_day, reason, who, at", "deposits",
         where_of(filter, "at", false), "id",
-        [out](sqlite3_stmt* s) {
-            Deposit d;
-            d.id = sqlite3_column_int64(s, 0);
-            d.award = text(s, 1);
-            d.unit = text(s, 2);
-            d.amount = sqlite3_column_int64(s, 3);
-            d.from = static_cast<DayNumber>(sqlite3_column_int64(s, 4));
-            if (sqlite3_column_type(s, 5) != SQLITE_NULL) d.until = static_cast<DayNumber>(sqlite3_column_int64(s, 5));
-            d.reason = text(s, 6);
-            d.who = text(s, 7);
-            d.at = sqlite3_column_int64(s, 8);
-            out->push_back(std::move(d));
-        },
+        [out](sqlite3_stmt* s) { out->push_back(read_deposit(s)); },
         error);
 }
 
@@ -815,6 +847,74 @@ bool SqliteLedger::leases(std::vector<LeaseRow>* out, std::string* error) const 
     out->clear();
     if (error) *error = "leases need a ledger shared by several clusters (ledger: { backend: mysql })";
     return false;
+}
+
+bool SqliteLedger::book_rows_after(const BookMarks& after, BookRows* out, std::string* error) const {
+    *out = BookRows{};
+    // A ledger opened read-only from before transfers or deposits lacks
+    // those tables (the accounting thread's, opened to write, has them).
+    auto transfers = has_table("transfers", error);
+    if (!transfers) return false;
+    auto deposits = has_table("deposits", error);
+    if (!deposits) return false;
+    const auto one_number = [this, error](const std::string& sql, std::int64_t* n) {
+        Statement st(db_, sql.c_str());
+        if (!st.ok()) return fail(db_, error);
+        const int rc = sqlite3_step(st.get());
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(db_, error);
+        *n = rc == SQLITE_ROW ? sqlite3_column_int64(st.get(), 0) : 0;
+        return true;
+    };
+    for (auto [table, rows, last] : {std::tuple{"charges", &out->rows.charges, &out->last.charges},
+                                     std::tuple{"adjustments", &out->rows.adjustments, &out->last.adjustments},
+                                     std::tuple{"deposits", &out->rows.deposits, &out->last.deposits}}) {
+        if (table == std::string("deposits") && !*deposits) continue;
+        if (!one_number(std::string("SELECT count(*) FROM ") + table + ";", rows) ||
+            !one_number(std::string("SELECT coalesce(max(id), 0) FROM ") + table + ";", last)) {
+            return false;
+        }
+    }
+    if (!one_number("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rewrites';", &out->rewrites)) return false;
+    Where w;
+    w.sql = " WHERE id > ?";
+    w.numbers = {after.charges};
+    bool ok = select_rows(
+        db_, std::string(kChargeColumns) + ", cluster, user, account, partition, recorded_at, id", "charges", w, "id",
+        [out](sqlite3_stmt* s) {
+            ChargeRecord c;
+            read_charge(s, c);
+            c.cluster = text(s, 7);
+            c.user = text(s, 8);
+            c.account = text(s, 9);
+            c.partition = text(s, 10);
+            c.recorded_at = sqlite3_column_int64(s, 11);
+            out->charges.emplace_back(sqlite3_column_int64(s, 12), std::move(c));
+        },
+        error);
+    const char* table = *transfers ? "adjustments LEFT JOIN transfers tf ON tf.from_adjustment = adjustments.id"
+                                     " LEFT JOIN transfers tt ON tt.to_adjustment = adjustments.id"
+                                   : "adjustments";
+    const std::string columns = *transfers ? "award, unit, amount_micros, reason, who, at, coalesce(tf.id, tt.id, 0),"
+                                             " coalesce(tf.to_award, tt.from_award, ''), adjustments.id"
+                                           : "award, unit, amount_micros, reason, who, at, 0, '', adjustments.id";
+    w.sql = " WHERE adjustments.id > ?";
+    w.numbers = {after.adjustments};
+    ok = ok && select_rows(
+                   db_, columns, table, w, "adjustments.id",
+                   [out](sqlite3_stmt* s) {
+                       Adjustment a{text(s, 0), text(s, 1), sqlite3_column_int64(s, 2), text(s, 3), text(s, 4),
+                                    sqlite3_column_int64(s, 5)};
+                       a.transfer = sqlite3_column_int64(s, 6);
+                       a.counterpart = text(s, 7);
+                       out->adjustments.emplace_back(sqlite3_column_int64(s, 8), std::move(a));
+                   },
+                   error);
+    if (!ok || !*deposits) return ok;
+    w.sql = " WHERE id > ?";
+    w.numbers = {after.deposits};
+    return select_rows(
+        db_, "id, award, unit, amount_micros, from_day, until_day, reason, who, at", "deposits", w, "id",
+        [out](sqlite3_stmt* s) { out->deposits.push_back(read_deposit(s)); }, error);
 }
 
 bool SqliteLedger::row_counts(std::map<std::string, std::int64_t>* out, std::string* error) const {

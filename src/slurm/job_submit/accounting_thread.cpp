@@ -280,7 +280,7 @@ void AccountingThread::notice_other_writers() {
     }
     tracker_.set_totals(std::move(totals));
     funding_stale_ = true;
-    book_stale_ = true;
+    book_behind_ = true;
     data_version_ = version;
     log_info("ledger " + ledger_path_ + " changed by another writer (grantctl adjust); totals re-read");
 }
@@ -446,26 +446,51 @@ void AccountingThread::refresh_node_types(const std::shared_ptr<const Policy>& p
                                         std::make_shared<const NodeTypes>(build_node_types(*policy, *nodes))));
 }
 
+// The charge book follows the ledger: the rows other writers appended are
+// read alone (update_charge_book decides when that cannot be trusted and a
+// whole read is needed), and so are this thread's own charges once many
+// wait to be read back (each keeps its key in the book until then).
+void AccountingThread::refresh_book() {
+    constexpr std::size_t kRecordedUnreadMax = 4096;
+    std::string error;
+    if (!book_stale_ && (book_behind_ || book_.recorded_unread() >= kRecordedUnreadMax)) {
+        switch (update_charge_book(*ledger_, &book_, &error)) {
+            case BookUpdate::Updated:
+                book_behind_ = false;
+                log_info("charge book: the rows appended to " + ledger_path_ + " read (" +
+                         std::to_string(book_.charges()) + " charges in memory)");
+                break;
+            case BookUpdate::Reload:
+                log_info("charge book: the ledger " + ledger_path_ + " changed beyond appended rows; reading it whole");
+                book_stale_ = true;
+                break;
+            case BookUpdate::Failed:  // still behind: tried again next pass
+                log_error("cannot read the new charges of " + ledger_path_ + " for PIs' reports: " + error);
+                return;
+        }
+    }
+    if (!book_stale_) return;
+    // Dated as report --by day and the forecast date charges: by local day.
+    ChargeBook::Contents contents([](std::int64_t t) { return local_today(static_cast<std::time_t>(t)); });
+    if (!load_charge_book(*ledger_, &contents, &error)) {
+        log_error("cannot read the charges of " + ledger_path_ + " for PIs' reports: " + error);
+        return;
+    }
+    const std::size_t n = contents.charges();
+    book_.replace(std::move(contents));
+    book_stale_ = false;
+    book_behind_ = false;
+    log_info("charge book: " + std::to_string(n) + " charges in memory (about " +
+             std::to_string(book_.bytes() / 1024) + " KiB)");
+}
+
 // Publishes what each award with tranches or deposits may spend today.
 // The ledger is read only when its totals were (deposits, and each such
 // award's debits per day) or an award needs it for the first time.
 void AccountingThread::refresh_funding(const std::shared_ptr<const Policy>& policy, std::int64_t now) {
     if (!ledger_) return;
+    refresh_book();
     std::string error;
-    if (book_stale_) {
-        // What PIs see (charge_book.h): read whole whenever the totals are.
-        // Dated as report --by day and the forecast date charges: by local day.
-        ChargeBook::Contents contents([](std::int64_t t) { return local_today(static_cast<std::time_t>(t)); });
-        if (!load_charge_book(*ledger_, &contents, &error)) {
-            log_error("cannot read the charges of " + ledger_path_ + " for PIs' reports: " + error);
-        } else {
-            const std::size_t n = contents.charges();
-            book_.replace(std::move(contents));
-            book_stale_ = false;
-            log_info("charge book: " + std::to_string(n) + " charges in memory (about " +
-                     std::to_string(book_.bytes() / 1024) + " KiB)");
-        }
-    }
     if (funding_stale_) {
         std::vector<Deposit> deposits;
         if (!ledger_->deposits(&deposits, &error)) {

@@ -109,6 +109,7 @@ private:
     void sync_spool();
     void refresh_node_types(const std::shared_ptr<const Policy>& policy, std::int64_t now);
     void refresh_funding(const std::shared_ptr<const Policy>& policy, std::int64_t now);
+    void refresh_book();
     void tell_partition_overlaps(const std::shared_ptr<const Policy>& policy);
     void observe_instances(const std::shared_ptr<const Policy>& policy);
     void forget_instances();
@@ -182,8 +183,12 @@ private:
     bool funding_changed_ = true;             // since it was last published
     std::shared_ptr<const Policy> funding_policy_;  // published for this policy...
     DayNumber funding_day_ = 0;               // ...and this day
-    ChargeBook book_;          // loaded in refresh_funding, whenever the totals were re-read
+    // What PIs see (charge_book.h), kept in refresh_book: read whole when
+    // the ledger is (re)opened or this controller takes over (stale), only
+    // the rows appended since when another writer changed it (behind).
+    ChargeBook book_;
     bool book_stale_ = true;
+    bool book_behind_ = false;
     // Partitions that share enforced nodes without being enforced
     // (tell_partition_overlaps): slurmctld's partitions as last read, and
     // what was told for which policy.
