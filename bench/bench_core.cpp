@@ -45,6 +45,7 @@ extern "C" {
 #include "core/domain/usage.h"
 #include "core/policy/policy_loader.h"
 #include "core/policy/policy_store.h"
+#include "core/storage/book_loader.h"
 #include "core/storage/ledger.h"
 #include "slurm/job_submit/job_desc_request.h"
 #include "bench_common.h"

@@ -27,6 +27,7 @@
 #include "core/render/award_chart.h"
 #include "core/render/award_page.h"
 #include "core/render/burn_chart.h"
+#include "core/storage/ledger_report.h"
 #include "core/wire/query.h"
 #include "cli/instance_report.h"
 

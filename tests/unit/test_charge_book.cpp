@@ -18,6 +18,7 @@
 #include "temp_dir.h"
 #include "core/domain/charge_book.h"
 #include "core/domain/cost_model.h"
+#include "core/storage/book_loader.h"
 #include "core/storage/ledger.h"
 
 using namespace grants;

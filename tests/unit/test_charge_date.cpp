@@ -18,7 +18,9 @@
 #include "core/domain/funding.h"
 #include "core/domain/funding_book.h"
 #include "core/domain/report.h"
+#include "core/storage/book_loader.h"
 #include "core/storage/ledger.h"
+#include "core/storage/ledger_report.h"
 
 using namespace grants;
 

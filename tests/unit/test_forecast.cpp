@@ -8,6 +8,7 @@
 #include "core/domain/charge_book.h"
 #include "core/domain/cost_model.h"
 #include "core/domain/forecast.h"
+#include "core/storage/book_loader.h"
 #include "core/storage/ledger.h"
 
 using grants::day_number;

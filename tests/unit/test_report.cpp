@@ -20,7 +20,9 @@
 #include "core/domain/cost_model.h"
 #include "core/domain/report.h"
 #include "core/domain/statement.h"
+#include "core/storage/book_loader.h"
 #include "core/storage/ledger.h"
+#include "core/storage/ledger_report.h"
 #include "core/wire/query.h"
 #include "statement_expect.h"
 

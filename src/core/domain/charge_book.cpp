@@ -7,7 +7,6 @@
 
 #include "core/domain/charge_date.h"
 #include "core/domain/cost_model.h"
-#include "core/storage/ledger.h"
 
 namespace grants {
 
@@ -371,40 +370,16 @@ std::size_t ChargeBook::bytes() const {
     return n;
 }
 
-bool load_charge_book(const Ledger& ledger, ChargeBook::Contents* contents, std::string* error) {
-    *contents = ChargeBook::Contents(contents->day_of());
-    if (!ledger.begin_read(error)) return false;
-    std::vector<Adjustment> adjustments;
-    std::vector<Deposit> deposits;
-    bool ok = ledger.each_charge_by_award({}, [contents](const ChargeRecord& c) { contents->add(c); }, error) &&
-              ledger.adjustments(&adjustments, error) && ledger.deposits(&deposits, error);
-    // After the rows (see MysqlLedger::book_rows_after): a row committed
-    // between, if the read is not one snapshot, leaves the counts above what
-    // was read, and the next update_charge_book loads the whole ledger.
-    BookRows marks;
-    ok = ok && ledger.book_rows_after(BookMarks{INT64_MAX, INT64_MAX, INT64_MAX}, &marks, error);
-    ledger.end_read();
-    if (!ok) return false;
-    for (const Adjustment& a : adjustments) contents->add(a);
-    for (const Deposit& d : deposits) contents->add(d);
-    contents->shrink();
-    contents->read_ = true;
-    contents->last_ = marks.last;
-    contents->held_ = BookMarks{static_cast<std::int64_t>(contents->charges_),
-                                static_cast<std::int64_t>(adjustments.size()), static_cast<std::int64_t>(deposits.size())};
-    contents->rewrites_ = marks.rewrites;
-    return true;
-}
-
-BookUpdate update_charge_book(const Ledger& ledger, ChargeBook* book, std::string* error) {
-    const std::optional<BookMarks> marks = book->read_marks();
-    if (!marks) return BookUpdate::Reload;
-    if (!ledger.begin_read(error)) return BookUpdate::Failed;
-    BookRows rows;
-    const bool ok = ledger.book_rows_after(*marks, &rows, error);
-    ledger.end_read();
-    if (!ok) return BookUpdate::Failed;
-    return book->append_read(*marks, rows) ? BookUpdate::Updated : BookUpdate::Reload;
+void ChargeBook::Contents::finish_load(const std::vector<Adjustment>& adjustments, const std::vector<Deposit>& deposits,
+                                       const BookRows& marks) {
+    for (const Adjustment& a : adjustments) add(a);
+    for (const Deposit& d : deposits) add(d);
+    shrink();
+    read_ = true;
+    last_ = marks.last;
+    held_ = BookMarks{static_cast<std::int64_t>(charges_), static_cast<std::int64_t>(adjustments.size()),
+                      static_cast<std::int64_t>(deposits.size())};
+    rewrites_ = marks.rewrites;
 }
 
 }  // namespace grants

@@ -28,7 +28,6 @@
 
 namespace grants {
 
-class Ledger;  // core/storage/ledger.h: read through the interface, never a backend
 
 // One charged run: 64 bytes (a ChargeRecord is about 250).
 struct BookedCharge {
@@ -83,10 +82,15 @@ public:
         const ChargeDayOf& day_of() const { return day_of_; }
         // Gives back what the vectors reserved beyond their size (after a load).
         void shrink();
+        // Ends a whole load (storage/book_loader.h): once every charge is
+        // added, adds the adjustments and deposits and remembers where the
+        // ledger stood (marks: book_rows_after past every row) for the next
+        // incremental read.
+        void finish_load(const std::vector<Adjustment>& adjustments, const std::vector<Deposit>& deposits,
+                         const BookRows& marks);
 
     private:
         friend class ChargeBook;
-        friend bool load_charge_book(const Ledger& ledger, Contents* contents, std::string* error);
         struct MemberSums {
             std::int64_t runs = 0;
             Ticks chip_hours = 0;
@@ -182,21 +186,5 @@ private:
     mutable std::mutex mutex_;
     std::unique_ptr<Contents> contents_;  // null: not loaded
 };
-
-// Reads every charge, adjustment and deposit of the ledger into contents (in one read
-// transaction; what contents held is dropped, its day_of kept). false with
-// *error when the ledger cannot be read.
-bool load_charge_book(const Ledger& ledger, ChargeBook::Contents* contents, std::string* error);
-
-// What update_charge_book did.
-enum class BookUpdate {
-    Updated,  // the rows appended since the last read are in the book
-    Reload,   // they cannot be trusted to be all that changed: load the whole ledger
-    Failed,   // the ledger cannot be read (*error); the book is unchanged
-};
-// Reads only the rows appended to the ledger since the book last read it
-// (in one read transaction) and adds them: after a full load, what another
-// writer appends costs what it adds, not the whole ledger again.
-BookUpdate update_charge_book(const Ledger& ledger, ChargeBook* book, std::string* error);
 
 }  // namespace grants

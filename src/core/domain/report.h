@@ -16,7 +16,6 @@
 
 namespace grants {
 
-class Ledger;  // core/storage/ledger.h: read through the interface, never a backend
 
 enum class ReportGroup { User, Job, Day, Month, Cluster };
 std::optional<ReportGroup> parse_report_group(const std::string& name);
@@ -53,7 +52,7 @@ struct ReportInput {
 // One AwardReport per award that has charges or adjustments, sorted by award.
 std::vector<AwardReport> build_report(const ReportInput& input);
 
-// The same report straight from the ledger, without loading every charge:
+// The same report straight from the ledger (storage/ledger_report.h), without loading every charge:
 // by user and by day the database sums the charges per group (memory for
 // one group at a time), by job the charges come one at a time in award and
 // job order. The sink sees exactly what build_report makes of
@@ -75,14 +74,11 @@ struct ReportQuery {
     std::function<DayNumber(std::int64_t epoch)> day_of;  // local calendar day of a time
 };
 
-// false with *error when the ledger cannot be read (the sink may have seen
-// part of the report: by job, rows are handed over as they are read).
-// Run it inside ledger.begin_read() / end_read() to read one consistent ledger.
-bool stream_report(const Ledger& ledger, const ReportQuery& query, ReportSink& sink, std::string* error);
-
-// stream_report into AwardReports (by user or day: one row per group).
-bool report_from_ledger(const Ledger& ledger, const ReportQuery& query, std::vector<AwardReport>* out,
-                        std::string* error);
+// Adds one charge to a row: one run, its chip-seconds, chip-hours and
+// dollars (none when the partition had no rate), saturating.
+void add_charge(ReportRow& row, const ChargeRecord& c);
+// An AwardReport's fields but its rows (what a sink's end_award sees).
+AwardReport without_rows(const AwardReport& r);
 // Hands reports to a sink as stream_report would.
 void replay_report(const std::vector<AwardReport>& reports, ReportSink& sink);
 

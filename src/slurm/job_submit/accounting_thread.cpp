@@ -14,6 +14,7 @@
 #include "core/base/hostlist.h"
 #include "core/domain/admin_comment.h"
 #include "core/domain/job_observation.h"
+#include "core/storage/book_loader.h"
 #include "core/storage/charge_spool.h"
 #include "job_desc_request.h"
 #include "slurmctld_bridge.h"
