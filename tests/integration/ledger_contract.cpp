@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "../unit/charge_fixture.h"
 #include "core/domain/cost_model.h"
 #include "core/storage/ledger.h"
 #include "core/storage/ledger_config.h"
@@ -52,20 +53,7 @@ struct Target {
 
 ChargeRecord charge(const std::string& cluster, std::uint32_t job, std::int64_t start, const std::string& award,
                     const std::string& user, Ticks chip_hours, Ticks usd) {
-    ChargeRecord c;
-    c.cluster = cluster;
-    c.job_id = job;
-    c.run_start = start;
-    c.award = award;
-    c.user = user;
-    c.account = "acct";
-    c.partition = "trn1";
-    c.chips = 16;
-    c.seconds = 3600;
-    c.chip_hours = chip_hours;
-    c.usd = usd;
-    c.recorded_at = start + 3600;
-    return c;
+    return TestCharge(job, start, award).cluster(cluster).user(user).amounts(chip_hours, usd);
 }
 
 std::int64_t day_of(std::int64_t t) { return t / 86400; }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "charge_fixture.h"
 #include "cmocka.h"
 #include "temp_dir.h"
 #include "core/domain/charge_book.h"
@@ -35,20 +36,13 @@ std::string db_path(void** state) { return dir_of(state) + "/ledger.db"; }
 
 ChargeRecord charge(const std::string& cluster, std::uint32_t job, std::int64_t start, const std::string& award,
                     const std::string& user, std::int64_t chips, std::int64_t seconds, bool rated = true) {
-    ChargeRecord c;
-    c.cluster = cluster;
-    c.job_id = job;
-    c.run_start = start;
-    c.award = award;
-    c.user = user;
-    c.account = "acct-" + user;
-    c.partition = job % 2 ? "trn1" : "inf2";
-    c.chips = chips;
-    c.seconds = seconds;
-    c.chip_hours = chips * seconds * 1'000'000;
-    c.usd = rated ? chips * seconds * 1'340'000 : -1;
-    c.recorded_at = start + seconds + 30;
-    return c;
+    return TestCharge(job, start, award)
+        .cluster(cluster)
+        .user(user)
+        .account("acct-" + user)
+        .partition(job % 2 ? "trn1" : "inf2")
+        .run(chips, seconds, rated ? TestCharge::kRate : -1)
+        .recorded(start + seconds + 30);
 }
 
 DayNumber utc_day(std::int64_t at) { return static_cast<DayNumber>(at / 86400); }

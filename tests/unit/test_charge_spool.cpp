@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "charge_fixture.h"
 #include "cmocka.h"
 #include "core/domain/cost_model.h"
 #include "core/storage/charge_spool.h"
@@ -35,20 +36,11 @@ bool read_charge_spool(const std::string& path, ChargeSpool* out, std::string* e
 }
 
 ChargeRecord charge(std::uint32_t job, const char* account) {
-    ChargeRecord c;
-    c.cluster = "clu";
-    c.job_id = job;
-    c.run_start = 1'700'000'000 + job;
-    c.award = "BOT-2025-0117";
-    c.user = "alice";
-    c.account = account;
-    c.partition = "trn1";
-    c.chips = 32;
-    c.seconds = 3600;
-    c.chip_hours = 32LL * 3600 * 1'000'000;
-    c.usd = job % 2 ? -1 : 32LL * 3600 * 1'340'000;
-    c.recorded_at = 1'700'009'999;
-    return c;
+    return TestCharge(job, 1'700'000'000 + job, "BOT-2025-0117")
+        .cluster("clu")
+        .account(account)
+        .run(32, 3600, job % 2 ? -1 : TestCharge::kRate)
+        .recorded(1'700'009'999);
 }
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }

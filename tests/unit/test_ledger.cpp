@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "charge_fixture.h"
 #include "cmocka.h"
 #include "temp_dir.h"
 #include "core/domain/cost_model.h"
@@ -67,20 +68,12 @@ void expect_open_fails(const std::string& path, bool read_only = false) {
 // 16 chips x 225 s: 1 chip-h by default.
 ChargeRecord charge(std::uint32_t job_id, std::int64_t run_start, const char* award = "A",
                     Ticks chip_hours = ticks_of(1'000'000), Ticks usd = -1, const char* cluster = "clu") {
-    ChargeRecord c;
-    c.cluster = cluster;
-    c.job_id = job_id;
-    c.run_start = run_start;
-    c.award = award;
-    c.user = "alice";
-    c.account = "nlp";
-    c.partition = "trn1";
-    c.chips = 16;
-    c.seconds = 225;
-    c.chip_hours = chip_hours;
-    c.usd = usd;
-    c.recorded_at = run_start + 1000;
-    return c;
+    return TestCharge(job_id, run_start, award)
+        .cluster(cluster)
+        .account("nlp")
+        .shape(16, 225)
+        .amounts(chip_hours, usd)
+        .recorded(run_start + 1000);
 }
 
 bool same(const ChargeRecord& a, const ChargeRecord& b) {

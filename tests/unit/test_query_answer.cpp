@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "charge_fixture.h"
 #include "cmocka.h"
 #include "core/domain/charge_book.h"
 #include "core/domain/cost_model.h"
@@ -51,20 +52,7 @@ std::shared_ptr<const PolicyState> sample_state(bool with_a1 = true) {
 }
 
 ChargeRecord charge(std::uint32_t job, const std::string& award, const std::string& user, std::int64_t at) {
-    ChargeRecord c;
-    c.cluster = "c";
-    c.job_id = job;
-    c.run_start = at;
-    c.recorded_at = at + 3600;
-    c.award = award;
-    c.user = user;
-    c.account = "acct";
-    c.partition = "trn1";
-    c.chips = 16;
-    c.seconds = 3600;
-    c.chip_hours = 16 * kMicrosPerUnit;
-    c.usd = 16 * 1'340'000;
-    return c;
+    return TestCharge(job, at, award).user(user).amounts(16 * kMicrosPerUnit, 16 * 1'340'000);
 }
 
 DayNumber utc_day(std::int64_t t) { return static_cast<DayNumber>(t / 86400); }

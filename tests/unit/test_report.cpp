@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "charge_fixture.h"
 #include "cmocka.h"
 #include "temp_dir.h"
 #include "core/base/date.h"
@@ -32,20 +33,7 @@ namespace {
 
 ChargeRecord charge(std::uint32_t job, std::int64_t start, const std::string& award, const std::string& user,
                     std::int64_t chips, std::int64_t seconds, std::int64_t recorded, Micros rate = 1'340'000) {
-    ChargeRecord c;
-    c.cluster = "c";
-    c.job_id = job;
-    c.run_start = start;
-    c.award = award;
-    c.user = user;
-    c.account = "acct";
-    c.partition = "trn1";
-    c.chips = chips;
-    c.seconds = seconds;
-    c.chip_hours = chips * seconds * 1'000'000;
-    c.usd = rate < 0 ? -1 : chips * seconds * rate;
-    c.recorded_at = recorded;
-    return c;
+    return TestCharge(job, start, award).user(user).run(chips, seconds, rate).recorded(recorded);
 }
 
 DayNumber utc_day(std::int64_t epoch) { return static_cast<DayNumber>(epoch / 86400); }
