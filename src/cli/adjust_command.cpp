@@ -24,6 +24,7 @@
 #include "core/base/award_id.h"
 #include "core/base/date.h"
 #include "core/domain/cost_model.h"
+#include "core/domain/funding.h"
 #include "core/domain/transfer.h"
 #include "core/policy/policy_file.h"
 #include "core/storage/ledger.h"
@@ -99,16 +100,6 @@ const char kTransferUsage[] =
     "  -h, --help          show this help\n"
     "\n"
     "Exit status: 0 recorded, 1 refused, 2 usage error.\n";
-
-// "+12.5" / "-3" / "7": millionths of the unit, positive = credit.
-std::optional<Micros> signed_amount(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    bool negative = text[0] == '-';
-    std::string digits = (text[0] == '-' || text[0] == '+') ? text.substr(1) : text;
-    auto v = parse_decimal(digits);
-    if (!v) return std::nullopt;
-    return negative ? -*v : *v;
-}
 
 std::string who_am_i() {
     uid_t uid = ::getuid();
@@ -196,7 +187,7 @@ int run_adjust(const std::vector<std::string>& args) {
     if (a.positionals.size() != 2) return usage_error("adjust", "adjust takes an AWARD and an AMOUNT.");
     const std::string& award_id = a.positionals[0];
     if (!is_valid_award_id(award_id)) return usage_error("adjust", award_id_problem(award_id));
-    auto amount = signed_amount(a.positionals[1]);
+    auto amount = parse_signed_decimal(a.positionals[1]);
     if (!amount || *amount == 0) {
         return usage_error("adjust", "AMOUNT wants a non-zero number with at most 6 decimals, such as +100 or -2.5, not '" +
                                          a.positionals[1] + "'.");
@@ -242,7 +233,7 @@ int run_deposit(const std::vector<std::string>& args) {
     if (a.positionals.size() != 2) return usage_error("deposit", "deposit takes an AWARD and an AMOUNT.");
     const std::string& award_id = a.positionals[0];
     if (!is_valid_award_id(award_id)) return usage_error("deposit", award_id_problem(award_id));
-    auto amount = signed_amount(a.positionals[1]);
+    auto amount = parse_signed_decimal(a.positionals[1]);
     if (!amount || *amount == 0) {
         return usage_error("deposit", "AMOUNT wants a non-zero number with at most 6 decimals, such as 5000 or -2.5, "
                                       "not '" + a.positionals[1] + "'.");
@@ -255,32 +246,21 @@ int run_deposit(const std::vector<std::string>& args) {
     }
     const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     const DayNumber today = local_day_of(now);
-    if (until && *until < today) {
-        return usage_error("deposit", "--until " + format_date(*until) + " is in the past; a deposit runs from today (" +
-                                          format_date(today) + ").");
+    if (until && *until < today) {  // before the policy is read: what was typed is wrong whatever the award
+        return usage_error("deposit", deposit_window(award_id, Validity{}, today, until).usage_problem);
     }
     LedgerWrite w;
     if (auto stop = open_for_write(a, "deposit", award_id, &w)) return *stop;
     const Validity& valid = w.award->valid;
-    if (valid.until && *valid.until < today) {
-        return refused("award " + award_id + " ended on " + format_date(*valid.until) +
-                       "; extend its valid.until in the policy before adding to it.");
-    }
-    if (until && valid.until && *until > *valid.until) {
-        return refused("--until " + format_date(*until) + " is after award " + award_id + "'s end (" +
-                       format_date(*valid.until) + "); a deposit cannot outlive its award.");
-    }
+    const DepositWindow window = deposit_window(award_id, valid, today, until);
+    if (!window.refusal.empty()) return refused(window.refusal);
 
     Deposit d;
     d.award = award_id;
     d.unit = unit_name(w.award->budget.unit);
     d.amount = *amount;
-    d.from = valid.from && *valid.from > today ? *valid.from : today;
-    if (until && *until < d.from) {
-        return refused("--until " + format_date(*until) + " is before award " + award_id + " starts (" +
-                       format_date(d.from) + ").");
-    }
-    d.until = until;
+    d.from = window.from;
+    d.until = window.until;
     d.reason = *a.value("reason");
     d.who = w.who;
     d.at = now;

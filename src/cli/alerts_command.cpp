@@ -153,15 +153,11 @@ int run_alerts(const std::vector<std::string>& args) {
     }
     std::vector<AlertRow> rows;
     if (!ledger->alerts(&rows, &error)) return refused("cannot read the alerts of " + ledger_path + ": " + error + ".");
-    std::set<AlertKey> known;
-    std::vector<AlertRow> to_send;
-    for (const AlertRow& r : rows) {
-        known.insert({r.award, r.kind, r.threshold});
-        if (!r.sent_at && !r.subject.empty()) to_send.push_back(r);  // a message an earlier run could not send
-    }
+    RecordedAlerts recorded = recorded_alerts(rows);
+    std::vector<AlertRow> to_send = std::move(recorded.unsent);  // first what earlier runs could not send
     const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     const std::string cluster = slurm_conf_value(slurm_conf_path(), "ClusterName").value_or("(unnamed)");
-    std::vector<AlertRow> due = due_alerts(*load.policy, answer->awards, known, local_day_of(now), now, cluster);
+    std::vector<AlertRow> due = due_alerts(*load.policy, answer->awards, recorded.known, local_day_of(now), now, cluster);
     if (send && !due.empty() && !ledger->record_alerts(due, &error)) {
         return refused("cannot record the alerts in " + ledger_path + ": " + error + "; nothing was sent.");
     }

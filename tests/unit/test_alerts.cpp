@@ -215,6 +215,30 @@ void test_ledger_remembers(void** state) {
     assert_int_equal(rows.size(), 0);
 }
 
+// What the ledger remembers: every recorded crossing is known (never told
+// again); a message recorded but not sent is sent again, once marked sent
+// it is not; a covered threshold (no subject) has nothing to send.
+void test_recorded_alerts(void**) {
+    AlertRow sent, unsent, covered;
+    sent.award = unsent.award = covered.award = "A";
+    sent.kind = "used";
+    sent.threshold = 50;
+    sent.subject = "A: 50% used";
+    sent.sent_at = 1'700'000'000;
+    unsent.kind = "used";
+    unsent.threshold = 80;
+    unsent.subject = "A: 80% used";
+    covered.kind = "used";
+    covered.threshold = 95;
+    const RecordedAlerts r = recorded_alerts({sent, unsent, covered});
+    assert_int_equal(r.known.size(), 3);
+    assert_true(r.known.count(AlertKey{"A", "used", 50}) && r.known.count(AlertKey{"A", "used", 80}) &&
+                r.known.count(AlertKey{"A", "used", 95}));
+    assert_int_equal(r.unsent.size(), 1);
+    assert_int_equal(r.unsent[0].threshold, 80);
+    assert_true(recorded_alerts({}).unsent.empty());
+}
+
 }  // namespace
 
 int main(void) {
@@ -224,6 +248,7 @@ int main(void) {
         cmocka_unit_test(test_crossings_once_each),
         cmocka_unit_test(test_days_before_end),
         cmocka_unit_test(test_alerts_in_grants_yaml_errors),
+        cmocka_unit_test(test_recorded_alerts),
         cmocka_unit_test_setup_teardown(test_ledger_remembers, grants::test::make_dir, grants::test::remove_dir),
     };
     return cmocka_run_group_tests_name("alerts", tests, nullptr, nullptr);

@@ -198,6 +198,37 @@ void test_tranches_in_grants_yaml(void**) {
     }
 }
 
+// grantctl deposit's window (core, not the command): from today or the
+// award's start, until the day given or the award's end; never in the past,
+// after an award's end or for an award that has ended.
+void test_deposit_window(void**) {
+    grants::Validity valid;
+    valid.from = d(1, 10);
+    valid.until = d(2, 28);
+    auto w = grants::deposit_window("TWO", valid, d(1, 20), std::nullopt);
+    assert_true(w.usage_problem.empty() && w.refusal.empty());
+    assert_int_equal(w.from, d(1, 20));
+    assert_false(w.until.has_value());  // until the award ends
+    w = grants::deposit_window("TWO", valid, d(1, 5), d(2, 1));  // before the award starts: from its start
+    assert_int_equal(w.from, d(1, 10));
+    assert_int_equal(*w.until, d(2, 1));
+    w = grants::deposit_window("TWO", valid, d(1, 20), d(1, 19));
+    assert_string_equal(w.usage_problem.c_str(), "--until 2027-01-19 is in the past; a deposit runs from today (2027-01-20).");
+    w = grants::deposit_window("TWO", valid, d(1, 20), d(3, 1));
+    assert_string_equal(w.refusal.c_str(), "--until 2027-03-01 is after award TWO's end (2027-02-28); a deposit cannot outlive its award.");
+    w = grants::deposit_window("TWO", valid, d(1, 5), d(1, 8));
+    assert_string_equal(w.refusal.c_str(), "--until 2027-01-08 is before award TWO starts (2027-01-10).");
+    w = grants::deposit_window("TWO", valid, day_number(2027, 3, 1), std::nullopt);
+    assert_string_equal(w.refusal.c_str(), "award TWO ended on 2027-02-28; extend its valid.until in the policy before adding to it.");
+    w = grants::deposit_window("TWO", valid, d(2, 28), d(2, 28));  // the last day still takes one
+    assert_true(w.refusal.empty() && w.usage_problem.empty());
+    assert_int_equal(w.from, d(2, 28));
+    grants::Validity open;  // an award without dates: from today, no end
+    w = grants::deposit_window("OPEN", open, d(6, 1), std::nullopt);
+    assert_true(w.refusal.empty());
+    assert_int_equal(w.from, d(6, 1));
+}
+
 }  // namespace
 
 int main(void) {
@@ -208,6 +239,7 @@ int main(void) {
         cmocka_unit_test(test_debt_passes_on_whatever_the_rule),
         cmocka_unit_test(test_deposits_are_tranches_from_the_ledger),
         cmocka_unit_test(test_tranches_in_grants_yaml),
+        cmocka_unit_test(test_deposit_window),
     };
     return cmocka_run_group_tests_name("funding", tests, nullptr, nullptr);
 }

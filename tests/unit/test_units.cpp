@@ -348,6 +348,17 @@ void test_format_decimal(void** /*state*/) {
     finish();
 }
 
+// AMOUNT of grantctl adjust and deposit: a sign, then a plain decimal.
+void test_parse_signed_decimal(void**) {
+    assert_int_equal(*grants::parse_signed_decimal("12.5"), 12'500'000);
+    assert_int_equal(*grants::parse_signed_decimal("+12.5"), 12'500'000);
+    assert_int_equal(*grants::parse_signed_decimal("-3"), -3'000'000);
+    assert_int_equal(*grants::parse_signed_decimal("-0.000001"), -1);
+    for (const char* bad : {"", "-", "+", "+-5", "--5", "-+5", " 5", "5 ", "1e3", "-1.0000001", "x"}) {
+        assert_false(grants::parse_signed_decimal(bad).has_value());
+    }
+}
+
 }  // namespace
 
 int main(void) {
@@ -362,6 +373,7 @@ int main(void) {
         cmocka_unit_test(test_parse_decimal_exact),
         cmocka_unit_test(test_parse_decimal_refused),
         cmocka_unit_test(test_format_decimal),
+        cmocka_unit_test(test_parse_signed_decimal),
     };
     return cmocka_run_group_tests_name("units", tests, nullptr, nullptr);
 }

@@ -54,4 +54,13 @@ Micros micros_of_ticks(Ticks value) {
 
 std::string format_ticks(Ticks value) { return format_decimal(micros_of_ticks(value)); }
 
+std::optional<Micros> parse_signed_decimal(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    const bool negative = text[0] == '-';
+    if (text[0] == '-' || text[0] == '+') text.remove_prefix(1);
+    const std::optional<Micros> v = parse_decimal(text);
+    if (!v) return std::nullopt;
+    return negative ? -*v : *v;
+}
+
 }  // namespace grants

@@ -26,6 +26,9 @@ inline constexpr Micros kMaxAmountMicros = 1'000'000'000LL * kMicrosPerUnit;  //
 // Plain non-negative decimals: "500000", "1.34", "0.5", "12.000001".
 // nullopt for signs, exponents, more than 6 decimals, or values over 10^9.
 std::optional<Micros> parse_decimal(std::string_view text);
+// "+12.5" / "-3" / "7": parse_decimal with a sign, as grantctl adjust and
+// deposit take their AMOUNT (positive: a credit, budget added).
+std::optional<Micros> parse_signed_decimal(std::string_view text);
 
 // "1.34", "500000", "0.000001": trailing zeros dropped.
 std::string format_decimal(Micros value);

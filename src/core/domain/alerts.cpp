@@ -139,4 +139,15 @@ std::vector<AlertRow> due_alerts(const Policy& policy, const std::vector<AwardSt
     return out;
 }
 
+RecordedAlerts recorded_alerts(const std::vector<AlertRow>& rows) {
+    RecordedAlerts r;
+    for (const AlertRow& row : rows) {
+        r.known.insert({row.award, row.kind, row.threshold});
+        // A row without a subject is a threshold covered by a higher one's
+        // message: nothing of its own to send.
+        if (!row.sent_at && !row.subject.empty()) r.unsent.push_back(row);
+    }
+    return r;
+}
+
 }  // namespace grants

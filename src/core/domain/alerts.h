@@ -41,6 +41,17 @@ std::vector<AlertRow> due_alerts(const Policy& policy, const std::vector<AwardSt
                                     const std::set<AlertKey>& known, DayNumber today, std::int64_t now,
                                     const std::string& cluster);
 
+// What the ledger remembers of alerts (Ledger::alerts): every crossing
+// already recorded, told or not, which is never announced again; and the
+// messages an earlier run recorded but could not send, which the next run
+// sends first (a failed send is retried, never lost, never doubled: a
+// message is marked sent only after MailProg took it).
+struct RecordedAlerts {
+    std::set<AlertKey> known;
+    std::vector<AlertRow> unsent;
+};
+RecordedAlerts recorded_alerts(const std::vector<AlertRow>& rows);
+
 // The recipients of an award's alerts: its PI and managers, and the members
 // listed by user name when notify_members is on; sorted, no duplicates.
 std::vector<std::string> alert_recipients(const Award& award, bool notify_members);

@@ -121,4 +121,32 @@ Funding fund(const Award& award, const std::vector<Deposit>& deposits, const std
     return f;
 }
 
+DepositWindow deposit_window(const std::string& award_id, const Validity& valid, DayNumber today,
+                             std::optional<DayNumber> until) {
+    DepositWindow w;
+    if (until && *until < today) {
+        w.usage_problem = "--until " + format_date(*until) + " is in the past; a deposit runs from today (" +
+                          format_date(today) + ").";
+        return w;
+    }
+    if (valid.until && *valid.until < today) {
+        w.refusal = "award " + award_id + " ended on " + format_date(*valid.until) +
+                    "; extend its valid.until in the policy before adding to it.";
+        return w;
+    }
+    if (until && valid.until && *until > *valid.until) {
+        w.refusal = "--until " + format_date(*until) + " is after award " + award_id + "'s end (" +
+                    format_date(*valid.until) + "); a deposit cannot outlive its award.";
+        return w;
+    }
+    w.from = valid.from && *valid.from > today ? *valid.from : today;
+    if (until && *until < w.from) {
+        w.refusal = "--until " + format_date(*until) + " is before award " + award_id + " starts (" +
+                    format_date(w.from) + ").";
+        return w;
+    }
+    w.until = until;
+    return w;
+}
+
 }  // namespace grants

@@ -81,4 +81,18 @@ Funding fund(const Award& award, const std::vector<Deposit>& deposits, const std
 
 std::string_view phase_name(TrancheState::Phase phase);
 
+// When a deposit made today may be spent (grantctl deposit): from today, or
+// from the award's start when it has not begun, until the day given, else
+// the award's end. A deposit cannot start in the past, add to an award that
+// has ended, or outlive it.
+struct DepositWindow {
+    DayNumber from = 0;
+    std::optional<DayNumber> until;
+    // Why not: a mistake in what was typed (usage: an --until already
+    // past), or the award's dates forbid it (refused). Empty when allowed.
+    std::string usage_problem, refusal;
+};
+DepositWindow deposit_window(const std::string& award_id, const Validity& valid, DayNumber today,
+                             std::optional<DayNumber> until);
+
 }  // namespace grants
