@@ -149,172 +149,190 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
     PassResult out;
     out.snapshot.awards.reserve(awards_seen_);
     // The jobs present in this pass, sorted (a reused vector: no allocation per job).
-    std::vector<std::uint32_t>& present = present_;
-    present.clear();
-    for (const JobObservation& job : jobs) present.push_back(job.job_id);
-    std::sort(present.begin(), present.end());
-    auto is_present = [&present](std::uint32_t id) { return std::binary_search(present.begin(), present.end(), id); };
+    present_.clear();
+    for (const JobObservation& job : jobs) present_.push_back(job.job_id);
+    std::sort(present_.begin(), present_.end());
     Price scratch;
-    // Consecutive jobs mostly share an award and a user (a burst, an array):
-    // the last tallies found are tried before the hash lookups.
-    AwardTally* last_tally = nullptr;
-    const std::string* last_award = nullptr;
-    UserTally* last_user_tally = nullptr;
-    const std::string* last_user = nullptr;
-    for (const JobObservation& job : jobs) {
-        // Reported once per job when prices are remembered: the tracker drops
-        // an approval the first time its job is seen, and a job's marker never
-        // changes. Only a tagged job's marker counts: job_submit sets it when
-        // it tags the job, and an untagged job's could only be forged.
-        if (job.approval && !job.award.empty() && !remember) {
-            out.approvals_seen.insert(job.approval);
-        } else if (job.approval && !job.award.empty()) {
-            std::uint64_t& reported = approvals_reported_[job.job_id];
-            if (reported != job.approval) out.approvals_seen.insert(job.approval);
-            reported = job.approval;
-        }
-        if (job.elsewhere) continue;  // held and charged by the cluster that runs it
+    TallyCursor cursor;
+    for (const JobObservation& job : jobs) observe(policy, job, now, remember, scratch, cursor, out);
+    hold_ended_runs(policy, out);
+    forget_purged();
+    awards_seen_ = out.snapshot.awards.size();
+    return out;
+}
 
-        // A run we saw earlier that is no longer this job's current run ended:
-        // Slurm requeued the job and wiped the run from its record.
-        if (std::optional<Run> old = runs_.take_replaced(job.job_id, job.start_time)) {
-            if (!charged_.count({job.job_id, old->start})) {
-                std::int64_t end = job.requeue_time > old->start ? job.requeue_time : now;
-                // Kept until the ledger has it: the job record no longer shows this run.
-                ended_.emplace(RunKey{job.job_id, old->start}, charge_for(*old, job.job_id, end, now));
-            }
-        }
-        if (job.award.empty()) continue;
+void UsageAccountant::observe(const Policy& policy, const JobObservation& job, std::int64_t now, bool remember,
+                              Price& scratch, TallyCursor& cursor, PassResult& out) {
+    note_approval(job, remember, out);
+    if (job.elsewhere) return;  // held and charged by the cluster that runs it
+    end_replaced_run(job, now);
+    if (job.award.empty()) return;
+    const bool booting = boot_in_progress(job);
 
-        // Cloud nodes: a job whose nodes boot has no run yet; one whose
-        // record still shows the boot's allocation start never had one (the
-        // launch failed and Slurm requeued it, or it was cancelled while
-        // its nodes booted): nothing to charge, whatever boot_time says.
-        bool booting = false;
-        if (job.start_time > 0) {
-            if (job.configuring && job.phase == JobObservation::Phase::Running) {
-                boots_[job.job_id] = job.start_time;  // this attempt's allocation (a retry has its own)
-                booting = true;
-            } else if (auto b = boots_.find(job.job_id); b != boots_.end() && b->second == job.start_time) {
-                booting = true;
-            }
-        }
+    const bool started = job.phase != JobObservation::Phase::Pending && job.start_time > 0;
+    Price* priced = &scratch;
+    if (remember) {
+        priced = &prices_[job.job_id];
+        if (priced->award.empty() || !priced->same_inputs(job, started)) price(policy, job, started, priced);
+    } else {
+        price(policy, job, started, priced);
+    }
+    JobCost cost{priced->part, priced->nodes, priced->chips, priced->tasks, priced->max_cost};
+    Run* run = job.start_time > 0 && !booting ? run_of(policy, job, *priced) : nullptr;
+    if (!cost.part && !run) return;  // ran outside the enforced partitions: nothing held, nothing charged
+    if (run) follow_run(policy, job, *run, cost);
+    const bool holds = holds_now(job, cost, out);
 
-        const bool started = job.phase != JobObservation::Phase::Pending && job.start_time > 0;
-        Price* priced = &scratch;
-        if (remember) {
-            priced = &prices_[job.job_id];
-            if (priced->award.empty() || !priced->same_inputs(job, started)) price(policy, job, started, priced);
-        } else {
-            price(policy, job, started, priced);
-        }
-        const PartitionCost* part = priced->part;
-        std::int64_t nodes = priced->nodes, chips = priced->chips;
-        const std::int64_t tasks = priced->tasks;
-        Ticks max_cost = priced->max_cost;
+    if (!cursor.award || *cursor.award != job.award) {
+        cursor.award_tally = &out.snapshot.awards[job.award];
+        cursor.award = &job.award;
+        cursor.user = nullptr;
+    }
+    switch (job.phase) {
+        case JobObservation::Phase::Pending:
+        case JobObservation::Phase::Running:
+            if (!holds) cost.max_cost = 0;
+            tally_live(policy, job, cost, booting, now, cursor, out);
+            break;
+        case JobObservation::Phase::Finished:
+            end_run(job, run, now);
+            break;
+    }
+}
 
-        Run* run = job.start_time > 0 && !booting ? run_of(policy, job, *priced) : nullptr;
-        if (!part && !run) continue;  // ran outside the enforced partitions: nothing held, nothing charged
-        if (run) {
-            run->award = job.award;
-            run->user = job.user;
-            run->account = job.account;
-            run->shape = job.shape;
-            run->shape.min_nodes = nodes;
-            run->shape.max_nodes.reset();
-            run->suspended = job.suspended_seconds;
-            // The run's cap: the largest limit it had (a limit lowered while
-            // it runs caps what is left, never what it used).
-            run->see_limit(job.time_limit_minutes >= kSaturatedCount / 60 ? kSaturatedCount
-                                                                           : job.time_limit_minutes * 60);
-            const Award* award = policy.find_award(job.award);
-            const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
-            // A running job can be shrunk (`scontrol update NumNodes=`): the
-            // run is held and charged for the most it held, so shrinking it
-            // never makes the hours it already ran on more nodes cheaper.
-            run->see_chips(allocated_chips(run->cost, job.shape, nodes, job.tres_alloc));
-            chips = run->chips;
-            max_cost = cost_ticks(unit, run->cost, chips, run->cap_seconds, tasks);
-        }
+// Reported once per job when prices are remembered: the tracker drops an
+// approval the first time its job is seen, and a job's marker never
+// changes. Only a tagged job's marker counts: job_submit sets it when it
+// tags the job, and an untagged job's could only be forged.
+void UsageAccountant::note_approval(const JobObservation& job, bool remember, PassResult& out) {
+    if (job.approval && !job.award.empty() && !remember) {
+        out.approvals_seen.insert(job.approval);
+    } else if (job.approval && !job.award.empty()) {
+        std::uint64_t& reported = approvals_reported_[job.job_id];
+        if (reported != job.approval) out.approvals_seen.insert(job.approval);
+        reported = job.approval;
+    }
+}
 
-        // A requeued job waiting to run again holds nothing until the budget
-        // admits the new run (the adapter asks admit_reruns with what this
-        // pass publishes), nor while it is held: it cannot start either way.
-        bool holds = true;
-        if (job.phase == JobObservation::Phase::Pending) {
-            switch (runs_.gate(job.job_id, job.attempt, job.held)) {
-                case AttemptGate::Counted:
-                    break;
-                case AttemptGate::Waiting:
-                    out.reruns.push_back(
-                        WaitingRerun{job.job_id, job.attempt, job.award, job.user, max_cost, chips, tasks,
-                                     job.requeue_time});
-                    holds = false;
-                    break;
-                case AttemptGate::Held:
-                    holds = false;
-                    break;
-            }
-        }
-
-        if (!last_award || *last_award != job.award) {
-            last_tally = &out.snapshot.awards[job.award];
-            last_award = &job.award;
-            last_user = nullptr;
-        }
-        AwardTally& tally = *last_tally;
-        switch (job.phase) {
-            case JobObservation::Phase::Pending:
-            case JobObservation::Phase::Running: {
-                if (!holds) max_cost = 0;
-                tally.held = add_saturating(tally.held, max_cost);
-                tally.live_jobs += tasks;
-                tally.live_chips += chips * tasks;
-                (job.phase == JobObservation::Phase::Running ? tally.running_jobs : tally.pending_jobs) += tasks;
-                if (!last_user || *last_user != job.user) {
-                    last_user_tally = &tally.users[job.user];
-                    last_user = &job.user;
-                }
-                UserTally& u = *last_user_tally;
-                u.held = add_saturating(u.held, max_cost);
-                u.live_jobs += tasks;
-                u.live_chips += chips * tasks;
-                JobRow row;
-                row.job_id = job.job_id;
-                row.user = job.user;
-                row.award = job.award;
-                row.partition = job.partition;
-                const bool running = job.phase == JobObservation::Phase::Running;
-                row.state = running ? JobRow::State::Running : JobRow::State::Pending;
-                row.amount = max_cost;
-                const Award* award = policy.find_award(job.award);
-                row.unit = award ? award->budget.unit : Budget::Unit::ChipHours;
-                row.chips = chips;
-                row.tasks = tasks;
-                if (running && job.start_time > 0 && !booting) {
-                    row.start = job.start_time;
-                    row.seconds = std::max<std::int64_t>(0, now - job.start_time - job.suspended_seconds);
-                }
-                out.snapshot.jobs.push_back(std::move(row));
-                break;
-            }
-            case JobObservation::Phase::Finished: {
-                if (job.start_time <= 0) break;  // cancelled while pending: costs nothing
-                if (run) run->ended = true;
-                if (charged_.count({job.job_id, job.start_time})) break;
-                // No run: a boot that ended without one (failed launch,
-                // cancelled while booting) costs nothing.
-                if (!run) break;
-                // Charged and held (below) until the ledger has it, even once Slurm purges the job.
-                ended_.emplace(RunKey{job.job_id, job.start_time},
-                               charge_for(*run, job.job_id, job.end_time > 0 ? job.end_time : now, now));
-                break;
-            }
+// A run we saw earlier that is no longer this job's current run ended:
+// Slurm requeued the job and wiped the run from its record.
+void UsageAccountant::end_replaced_run(const JobObservation& job, std::int64_t now) {
+    if (std::optional<Run> old = runs_.take_replaced(job.job_id, job.start_time)) {
+        if (!charged_.count({job.job_id, old->start})) {
+            std::int64_t end = job.requeue_time > old->start ? job.requeue_time : now;
+            // Kept until the ledger has it: the job record no longer shows this run.
+            ended_.emplace(RunKey{job.job_id, old->start}, charge_for(*old, job.job_id, end, now));
         }
     }
-    // Runs that ended (finished, or wiped from the record by a requeue):
-    // charged every pass, and held meanwhile at their charge, until the
-    // ledger has them (kept even when Slurm purges the job).
+}
+
+// Cloud nodes: a job whose nodes boot has no run yet; one whose record
+// still shows the boot's allocation start never had one (the launch failed
+// and Slurm requeued it, or it was cancelled while its nodes booted):
+// nothing to charge, whatever boot_time says.
+bool UsageAccountant::boot_in_progress(const JobObservation& job) {
+    if (job.start_time <= 0) return false;
+    if (job.configuring && job.phase == JobObservation::Phase::Running) {
+        boots_[job.job_id] = job.start_time;  // this attempt's allocation (a retry has its own)
+        return true;
+    }
+    auto b = boots_.find(job.job_id);
+    return b != boots_.end() && b->second == job.start_time;
+}
+
+// A run in progress or just ended: what it is held and charged for.
+void UsageAccountant::follow_run(const Policy& policy, const JobObservation& job, Run& run, JobCost& cost) {
+    run.award = job.award;
+    run.user = job.user;
+    run.account = job.account;
+    run.shape = job.shape;
+    run.shape.min_nodes = cost.nodes;
+    run.shape.max_nodes.reset();
+    run.suspended = job.suspended_seconds;
+    // The run's cap: the largest limit it had (a limit lowered while it runs
+    // caps what is left, never what it used).
+    run.see_limit(job.time_limit_minutes >= kSaturatedCount / 60 ? kSaturatedCount : job.time_limit_minutes * 60);
+    const Award* award = policy.find_award(job.award);
+    const Budget::Unit unit = award ? award->budget.unit : Budget::Unit::ChipHours;
+    // A running job can be shrunk (`scontrol update NumNodes=`): the run is
+    // held and charged for the most it held, so shrinking it never makes the
+    // hours it already ran on more nodes cheaper.
+    run.see_chips(allocated_chips(run.cost, job.shape, cost.nodes, job.tres_alloc));
+    cost.chips = run.chips;
+    cost.max_cost = cost_ticks(unit, run.cost, cost.chips, run.cap_seconds, cost.tasks);
+}
+
+// A requeued job waiting to run again holds nothing until the budget admits
+// the new run (the adapter asks admit_reruns with what this pass
+// publishes), nor while it is held: it cannot start either way.
+bool UsageAccountant::holds_now(const JobObservation& job, const JobCost& cost, PassResult& out) {
+    if (job.phase != JobObservation::Phase::Pending) return true;
+    switch (runs_.gate(job.job_id, job.attempt, job.held)) {
+        case AttemptGate::Counted:
+            return true;
+        case AttemptGate::Waiting:
+            out.reruns.push_back(WaitingRerun{job.job_id, job.attempt, job.award, job.user, cost.max_cost, cost.chips,
+                                              cost.tasks, job.requeue_time});
+            return false;
+        case AttemptGate::Held:
+            return false;
+    }
+    return true;
+}
+
+// A pending or running job: its hold in the award's and the user's tallies,
+// and its row for grantctl jobs.
+void UsageAccountant::tally_live(const Policy& policy, const JobObservation& job, const JobCost& cost, bool booting,
+                                 std::int64_t now, TallyCursor& cursor, PassResult& out) {
+    AwardTally& tally = *cursor.award_tally;
+    const bool running = job.phase == JobObservation::Phase::Running;
+    tally.held = add_saturating(tally.held, cost.max_cost);
+    tally.live_jobs += cost.tasks;
+    tally.live_chips += cost.chips * cost.tasks;
+    (running ? tally.running_jobs : tally.pending_jobs) += cost.tasks;
+    if (!cursor.user || *cursor.user != job.user) {
+        cursor.user_tally = &tally.users[job.user];
+        cursor.user = &job.user;
+    }
+    UserTally& u = *cursor.user_tally;
+    u.held = add_saturating(u.held, cost.max_cost);
+    u.live_jobs += cost.tasks;
+    u.live_chips += cost.chips * cost.tasks;
+    JobRow row;
+    row.job_id = job.job_id;
+    row.user = job.user;
+    row.award = job.award;
+    row.partition = job.partition;
+    row.state = running ? JobRow::State::Running : JobRow::State::Pending;
+    row.amount = cost.max_cost;
+    const Award* award = policy.find_award(job.award);
+    row.unit = award ? award->budget.unit : Budget::Unit::ChipHours;
+    row.chips = cost.chips;
+    row.tasks = cost.tasks;
+    if (running && job.start_time > 0 && !booting) {
+        row.start = job.start_time;
+        row.seconds = std::max<std::int64_t>(0, now - job.start_time - job.suspended_seconds);
+    }
+    out.snapshot.jobs.push_back(std::move(row));
+}
+
+// A finished job's run: its charge, kept (and held, hold_ended_runs) until
+// the ledger has it, even once Slurm purges the job.
+void UsageAccountant::end_run(const JobObservation& job, Run* run, std::int64_t now) {
+    if (job.start_time <= 0) return;  // cancelled while pending: costs nothing
+    if (run) run->ended = true;
+    if (charged_.count({job.job_id, job.start_time})) return;
+    // No run: a boot that ended without one (failed launch, cancelled while
+    // booting) costs nothing.
+    if (!run) return;
+    ended_.emplace(RunKey{job.job_id, job.start_time},
+                   charge_for(*run, job.job_id, job.end_time > 0 ? job.end_time : now, now));
+}
+
+// Runs that ended (finished, or wiped from the record by a requeue):
+// charged every pass, and held meanwhile at their charge, until the ledger
+// has them (kept even when Slurm purges the job).
+void UsageAccountant::hold_ended_runs(const Policy& policy, PassResult& out) const {
     for (const auto& [key, charge] : ended_) {
         out.charges.push_back(charge);
         const Award* award = policy.find_award(charge.award);
@@ -338,7 +356,11 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
         row.end = charge.run_start + charge.seconds;
         out.snapshot.jobs.push_back(std::move(row));
     }
-    // Forget jobs Slurm has purged.
+}
+
+// Forgets jobs Slurm has purged (not in this pass's present_).
+void UsageAccountant::forget_purged() {
+    auto is_present = [this](std::uint32_t id) { return saw(id); };
     for (auto it = prices_.begin(); it != prices_.end();) {
         it = is_present(it->first) ? std::next(it) : prices_.erase(it);
     }
@@ -352,8 +374,6 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
     for (auto it = boots_.begin(); it != boots_.end();) {
         it = is_present(it->first) ? std::next(it) : boots_.erase(it);
     }
-    awards_seen_ = out.snapshot.awards.size();
-    return out;
 }
 
 void UsageAccountant::mark_charged(const std::vector<ChargeRecord>& charges) {

@@ -174,6 +174,34 @@ private:
         bool same_inputs(const JobObservation& job, bool job_started) const;
     };
     PassResult run_pass(const Policy& policy, const std::vector<JobObservation>& jobs, std::int64_t now, bool remember);
+
+    // The steps of run_pass, one job at a time (usage.cpp says why each is so).
+    // What a job costs now: its price, the chips it holds, its tasks.
+    struct JobCost {
+        const PartitionCost* part = nullptr;
+        std::int64_t nodes = 0, chips = 0, tasks = 1;
+        Ticks max_cost = 0;
+    };
+    // The tallies the last job was added to: consecutive jobs mostly share
+    // an award and a user (a burst, an array), tried before the hash lookups.
+    struct TallyCursor {
+        AwardTally* award_tally = nullptr;
+        const std::string* award = nullptr;
+        UserTally* user_tally = nullptr;
+        const std::string* user = nullptr;
+    };
+    void observe(const Policy& policy, const JobObservation& job, std::int64_t now, bool remember, Price& scratch,
+                 TallyCursor& cursor, PassResult& out);
+    void note_approval(const JobObservation& job, bool remember, PassResult& out);
+    void end_replaced_run(const JobObservation& job, std::int64_t now);
+    bool boot_in_progress(const JobObservation& job);
+    void follow_run(const Policy& policy, const JobObservation& job, Run& run, JobCost& cost);
+    bool holds_now(const JobObservation& job, const JobCost& cost, PassResult& out);
+    void tally_live(const Policy& policy, const JobObservation& job, const JobCost& cost, bool booting,
+                    std::int64_t now, TallyCursor& cursor, PassResult& out);
+    void end_run(const JobObservation& job, Run* run, std::int64_t now);
+    void hold_ended_runs(const Policy& policy, PassResult& out) const;
+    void forget_purged();
     void price(const Policy& policy, const JobObservation& job, bool started, Price* out) const;
     ChargeRecord charge_for(const Run& run, std::uint32_t job_id, std::int64_t end,
                             std::int64_t now) const;

@@ -154,23 +154,25 @@ bool write_charge_spool(const std::string& path, const ChargeSpool& spool, std::
     return true;
 }
 
-bool read_charge_spool(const std::string& path, const std::vector<uid_t>& owners, ChargeSpool* spool,
-                       std::string* error) {
-    std::vector<ChargeRecord>* out = &spool->charges;
-    *spool = ChargeSpool{};
-    // Trusted like the ledger before anything is read: whoever could write
-    // it could credit awards (a negative charge) or hold them at will.
+namespace {
+
+// The spool's text, read only when it can be trusted like the ledger:
+// whoever could write it could credit awards (a negative charge) or hold
+// them at will. true with *absent when there is no spool.
+bool read_trusted(const std::string& path, const std::vector<uid_t>& owners, std::string* data, bool* absent,
+                  std::string* error) {
+    *absent = false;
     const auto slash = path.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
     struct stat ds {};
     if (::lstat(dir.c_str(), &ds) != 0 || !S_ISDIR(ds.st_mode)) {
-        if (::lstat(path.c_str(), &ds) != 0 && errno == ENOENT) return true;
+        if (::lstat(path.c_str(), &ds) != 0 && errno == ENOENT) return *absent = true;
         *error = path + " is not used: its directory " + dir + " is not a directory";
         return false;
     }
     const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT) return true;
+        if (errno == ENOENT) return *absent = true;
         *error = errno == ELOOP ? path + " is not used: it is a symbolic link (never followed)"
                                 : errno_text("cannot open", path);
         return false;
@@ -191,7 +193,6 @@ bool read_charge_spool(const std::string& path, const std::vector<uid_t>& owners
         *error = untrusted;
         return false;
     }
-    std::string data;
     char buf[65536];
     for (;;) {
         const ssize_t n = ::read(fd, buf, sizeof buf);
@@ -202,9 +203,95 @@ bool read_charge_spool(const std::string& path, const std::vector<uid_t>& owners
             return false;
         }
         if (n == 0) break;
-        data.append(buf, static_cast<std::size_t>(n));
+        data->append(buf, static_cast<std::size_t>(n));
     }
     ::close(fd);
+    return true;
+}
+
+std::vector<std::string> tab_fields(const std::string& line) {
+    std::vector<std::string> f;
+    std::size_t start = 0;
+    for (;;) {
+        const auto tab = line.find('\t', start);
+        f.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+        if (tab == std::string::npos) break;
+        start = tab + 1;
+    }
+    return f;
+}
+
+bool job_id_field(const std::string& text, long long* job) {
+    return parse_int(text, job) && *job > 0 && *job <= 0xffffffffLL;
+}
+
+// Each kind of line: what is wrong with it ("" when it was added to spool).
+std::string read_shrunk(const std::vector<std::string>& f, ChargeSpool* spool) {
+    long long job = 0, run = 0, chips = 0;
+    if (f.size() != 4 || !job_id_field(f[1], &job) || !parse_int(f[2], &run) || run < 0 || !parse_int(f[3], &chips) ||
+        chips <= 0 || chips > kSpoolMaxChips) {
+        return "malformed shrunk-run line";
+    }
+    spool->shrunk.push_back({static_cast<std::uint32_t>(job), run, chips});
+    return "";
+}
+
+std::string read_cap(const std::vector<std::string>& f, ChargeSpool* spool) {
+    long long job = 0, run = 0, seconds = 0;
+    if (f.size() != 4 || !job_id_field(f[1], &job) || !parse_int(f[2], &run) || !parse_int(f[3], &seconds) ||
+        seconds <= 0) {
+        return "malformed time-limit line";
+    }
+    // The bounds of a charge line: a cap is what a run may be charged.
+    if (run < 0) return "a time limit with a negative time";
+    if (seconds > kSpoolMaxSeconds) return "a time limit with an impossible number of seconds";
+    spool->caps.push_back({static_cast<std::uint32_t>(job), run, seconds});
+    return "";
+}
+
+std::string read_boot(const std::vector<std::string>& f, ChargeSpool* spool) {
+    long long job = 0, allocated = 0;
+    if (f.size() != 3 || !job_id_field(f[1], &job) || !parse_int(f[2], &allocated)) return "malformed boot line";
+    if (allocated <= 0) return "a boot with an impossible start time";
+    spool->boots.push_back({static_cast<std::uint32_t>(job), allocated});
+    return "";
+}
+
+std::string read_charge(const std::vector<std::string>& f, ChargeSpool* spool) {
+    ChargeRecord c;
+    long long job = 0, run = 0, chips = 0, seconds = 0, ch = 0, usd = 0, at = 0;
+    const bool ok = f.size() == 12 && decode(f[0], &c.cluster) && job_id_field(f[1], &job) && parse_int(f[2], &run) &&
+                    decode(f[3], &c.award) && decode(f[4], &c.user) && decode(f[5], &c.account) &&
+                    decode(f[6], &c.partition) && parse_int(f[7], &chips) && parse_int(f[8], &seconds) &&
+                    parse_int(f[9], &ch) && parse_int(f[10], &usd) && parse_int(f[11], &at) && !c.award.empty();
+    if (!ok) return "malformed charge line";
+    // Possible values only: a negative amount would credit the award.
+    if (run < 0 || at < 0) return "a charge with a negative time";
+    if (chips < 0 || chips > kSpoolMaxChips) return "a charge with an impossible number of chips";
+    if (seconds < 0 || seconds > kSpoolMaxSeconds) return "a charge with an impossible number of seconds";
+    if (ch < 0 || ch >= kSaturatedTicks || usd < -1 || usd >= kSaturatedTicks) {
+        return "a charge with a negative or absurd amount";
+    }
+    c.job_id = static_cast<std::uint32_t>(job);
+    c.run_start = run;
+    c.chips = chips;
+    c.seconds = seconds;
+    c.chip_hours = ch;
+    c.usd = usd;
+    c.recorded_at = at;
+    spool->charges.push_back(std::move(c));
+    return "";
+}
+
+}  // namespace
+
+bool read_charge_spool(const std::string& path, const std::vector<uid_t>& owners, ChargeSpool* spool,
+                       std::string* error) {
+    *spool = ChargeSpool{};
+    std::string data;
+    bool absent = false;
+    if (!read_trusted(path, owners, &data, &absent, error)) return false;
+    if (absent) return true;
     std::istringstream lines(data);
     std::string line;
     int number = 0;
@@ -217,97 +304,16 @@ bool read_charge_spool(const std::string& path, const std::vector<uid_t>& owners
             }
             continue;
         }
-        std::vector<std::string> f;
-        std::size_t start = 0;
-        for (;;) {
-            const auto tab = line.find('\t', start);
-            f.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
-            if (tab == std::string::npos) break;
-            start = tab + 1;
-        }
-        if (!f.empty() && f[0] == kShrunk) {
-            long long job = 0, run = 0, chips = 0;
-            if (f.size() != 4 || !parse_int(f[1], &job) || job <= 0 || job > 0xffffffffLL || !parse_int(f[2], &run) ||
-                run < 0 || !parse_int(f[3], &chips) || chips <= 0 || chips > kSpoolMaxChips) {
-                *error = path + ":" + std::to_string(number) + ": malformed shrunk-run line";
-                *spool = ChargeSpool{};
-                return false;
-            }
-            spool->shrunk.push_back({static_cast<std::uint32_t>(job), run, chips});
-            continue;
-        }
-        if (!f.empty() && f[0] == kCap) {
-            long long job = 0, run = 0, seconds = 0;
-            if (f.size() != 4 || !parse_int(f[1], &job) || job <= 0 || job > 0xffffffffLL || !parse_int(f[2], &run) ||
-                !parse_int(f[3], &seconds) || seconds <= 0) {
-                *error = path + ":" + std::to_string(number) + ": malformed time-limit line";
-                *spool = ChargeSpool{};
-                return false;
-            }
-            // The bounds of a charge line: a cap is what a run may be charged.
-            const char* impossible = run < 0                       ? "a negative time"
-                                     : seconds > kSpoolMaxSeconds ? "an impossible number of seconds"
-                                                                  : nullptr;
-            if (impossible) {
-                *error = path + ":" + std::to_string(number) + ": a time limit with " + impossible;
-                *spool = ChargeSpool{};
-                return false;
-            }
-            spool->caps.push_back({static_cast<std::uint32_t>(job), run, seconds});
-            continue;
-        }
-        if (!f.empty() && f[0] == kBoot) {
-            long long job = 0, allocated = 0;
-            if (f.size() != 3 || !parse_int(f[1], &job) || job <= 0 || job > 0xffffffffLL ||
-                !parse_int(f[2], &allocated)) {
-                *error = path + ":" + std::to_string(number) + ": malformed boot line";
-                *spool = ChargeSpool{};
-                return false;
-            }
-            if (allocated <= 0) {
-                *error = path + ":" + std::to_string(number) + ": a boot with an impossible start time";
-                *spool = ChargeSpool{};
-                return false;
-            }
-            spool->boots.push_back({static_cast<std::uint32_t>(job), allocated});
-            continue;
-        }
-        ChargeRecord c;
-        long long job = 0, run = 0, chips = 0, seconds = 0, ch = 0, usd = 0, at = 0;
-        const bool ok = f.size() == 12 && decode(f[0], &c.cluster) && parse_int(f[1], &job) && job > 0 &&
-                        job <= 0xffffffffLL && parse_int(f[2], &run) && decode(f[3], &c.award) &&
-                        decode(f[4], &c.user) && decode(f[5], &c.account) && decode(f[6], &c.partition) &&
-                        parse_int(f[7], &chips) && parse_int(f[8], &seconds) && parse_int(f[9], &ch) &&
-                        parse_int(f[10], &usd) && parse_int(f[11], &at) && !c.award.empty();
-        if (!ok) {
-            *error = path + ":" + std::to_string(number) + ": malformed charge line";
+        const std::vector<std::string> f = tab_fields(line);
+        const std::string problem = f[0] == kShrunk ? read_shrunk(f, spool)
+                                    : f[0] == kCap  ? read_cap(f, spool)
+                                    : f[0] == kBoot ? read_boot(f, spool)
+                                                    : read_charge(f, spool);
+        if (!problem.empty()) {
+            *error = path + ":" + std::to_string(number) + ": " + problem;
             *spool = ChargeSpool{};
             return false;
         }
-        // Possible values only: a negative amount would credit the award.
-        const char* impossible = nullptr;
-        if (run < 0 || at < 0) {
-            impossible = "a negative time";
-        } else if (chips < 0 || chips > kSpoolMaxChips) {
-            impossible = "an impossible number of chips";
-        } else if (seconds < 0 || seconds > kSpoolMaxSeconds) {
-            impossible = "an impossible number of seconds";
-        } else if (ch < 0 || ch >= kSaturatedTicks || usd < -1 || usd >= kSaturatedTicks) {
-            impossible = "a negative or absurd amount";
-        }
-        if (impossible) {
-            *error = path + ":" + std::to_string(number) + ": a charge with " + impossible;
-            *spool = ChargeSpool{};
-            return false;
-        }
-        c.job_id = static_cast<std::uint32_t>(job);
-        c.run_start = run;
-        c.chips = chips;
-        c.seconds = seconds;
-        c.chip_hours = ch;
-        c.usd = usd;
-        c.recorded_at = at;
-        out->push_back(std::move(c));
     }
     if (number == 0) {
         *error = path + ": empty file (expected a header line)";
