@@ -164,6 +164,27 @@ void read_charge(MYSQL_ROW r, const unsigned long* len, ChargeRecord& c) {
     c.usd = int_at(r, 6);
 }
 
+// kChargeColumns and then kChargeRest's cluster, user, account, partition
+// and recorded_at: every field of a charge.
+constexpr char kChargeRest[] = ", cluster, `user`, account, `partition`, recorded_at";
+void read_whole_charge(MYSQL_ROW r, const unsigned long* len, ChargeRecord& c) {
+    read_charge(r, len, c);
+    c.cluster = text_at(r, len, 7);
+    c.user = text_at(r, len, 8);
+    c.account = text_at(r, len, 9);
+    c.partition = text_at(r, len, 10);
+    c.recorded_at = int_at(r, 11);
+}
+
+// award, unit, amount_micros, reason, who, at, transfer id, counterpart.
+Adjustment read_adjustment(MYSQL_ROW r, const unsigned long* len) {
+    Adjustment a{text_at(r, len, 0), text_at(r, len, 1), int_at(r, 2),
+                 text_at(r, len, 3), text_at(r, len, 4), int_at(r, 5)};
+    a.transfer = int_at(r, 6);
+    a.counterpart = text_at(r, len, 7);
+    return a;
+}
+
 // node, partition, instance_type, kind, start, seconds, chips, usd_per_hour_micros
 InstanceSegment segment_at(MYSQL_ROW r, const unsigned long* len) {
     InstanceSegment g;
@@ -503,17 +524,11 @@ bool MysqlLedger::totals(std::map<std::string, ChargeTotals>* out, std::string* 
 
 bool MysqlLedger::charges(std::vector<ChargeRecord>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
-    return select(std::string("SELECT ") + kChargeColumns +
-                      ", cluster, `user`, account, `partition`, recorded_at FROM charges" +
+    return select(std::string("SELECT ") + kChargeColumns + kChargeRest + " FROM charges" +
                       where_of(filter, "recorded_at", true).sql + " ORDER BY job_id, run_start, id",
                   [out](MYSQL_ROW r, const unsigned long* len) {
                       ChargeRecord c;
-                      read_charge(r, len, c);
-                      c.cluster = text_at(r, len, 7);
-                      c.user = text_at(r, len, 8);
-                      c.account = text_at(r, len, 9);
-                      c.partition = text_at(r, len, 10);
-                      c.recorded_at = int_at(r, 11);
+                      read_whole_charge(r, len, c);
                       out->push_back(std::move(c));
                   },
                   error);
@@ -528,10 +543,7 @@ bool MysqlLedger::adjustments(std::vector<Adjustment>* out, std::string* error, 
                   " LEFT JOIN transfers tt ON tt.to_adjustment = adjustments.id" +
                       where_of(filter, "at", false).sql + " ORDER BY adjustments.id",
                   [out](MYSQL_ROW r, const unsigned long* len) {
-                      Adjustment a{text_at(r, len, 0), text_at(r, len, 1), int_at(r, 2),
-                                   text_at(r, len, 3), text_at(r, len, 4), int_at(r, 5)};
-                      a.transfer = int_at(r, 6);
-                      a.counterpart = text_at(r, len, 7);
+                      Adjustment a = read_adjustment(r, len);
                       out->push_back(std::move(a));
                   },
                   error);
@@ -989,17 +1001,11 @@ bool MysqlLedger::book_rows_after(const BookMarks& after, BookRows* out, std::st
                    out->last = BookMarks{int_at(r, 1), int_at(r, 3), int_at(r, 5)};
                },
                error) &&
-        select(std::string("SELECT ") + kChargeColumns +
-                   ", cluster, `user`, account, `partition`, recorded_at, id FROM charges WHERE id > " +
+        select(std::string("SELECT ") + kChargeColumns + kChargeRest + ", id FROM charges WHERE id > " +
                    num(after.charges) + " ORDER BY id",
                [out](MYSQL_ROW r, const unsigned long* len) {
                    ChargeRecord c;
-                   read_charge(r, len, c);
-                   c.cluster = text_at(r, len, 7);
-                   c.user = text_at(r, len, 8);
-                   c.account = text_at(r, len, 9);
-                   c.partition = text_at(r, len, 10);
-                   c.recorded_at = int_at(r, 11);
+                   read_whole_charge(r, len, c);
                    out->charges.emplace_back(int_at(r, 12), std::move(c));
                },
                error) &&
@@ -1009,10 +1015,7 @@ bool MysqlLedger::book_rows_after(const BookMarks& after, BookRows* out, std::st
                " LEFT JOIN transfers tt ON tt.to_adjustment = adjustments.id WHERE adjustments.id > " +
                    num(after.adjustments) + " ORDER BY adjustments.id",
                [out](MYSQL_ROW r, const unsigned long* len) {
-                   Adjustment a{text_at(r, len, 0), text_at(r, len, 1), int_at(r, 2),
-                                text_at(r, len, 3), text_at(r, len, 4), int_at(r, 5)};
-                   a.transfer = int_at(r, 6);
-                   a.counterpart = text_at(r, len, 7);
+                   Adjustment a = read_adjustment(r, len);
                    out->adjustments.emplace_back(int_at(r, 8), std::move(a));
                },
                error) &&

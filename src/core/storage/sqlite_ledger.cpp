@@ -358,21 +358,36 @@ void read_charge(sqlite3_stmt* s, ChargeRecord& c) {
     c.usd = sqlite3_column_int64(s, 6);
 }
 
+// kChargeColumns and then kChargeRest's cluster, user, account, partition
+// and recorded_at: every field of a charge.
+constexpr char kChargeRest[] = ", cluster, user, account, partition, recorded_at";
+void read_whole_charge(sqlite3_stmt* s, ChargeRecord& c) {
+    read_charge(s, c);
+    c.cluster = text(s, 7);
+    c.user = text(s, 8);
+    c.account = text(s, 9);
+    c.partition = text(s, 10);
+    c.recorded_at = sqlite3_column_int64(s, 11);
+}
+
+// award, unit, amount_micros, reason, who, at, transfer id, counterpart.
+Adjustment read_adjustment(sqlite3_stmt* s) {
+    Adjustment a{text(s, 0), text(s, 1), sqlite3_column_int64(s, 2), text(s, 3), text(s, 4), sqlite3_column_int64(s, 5)};
+    a.transfer = sqlite3_column_int64(s, 6);
+    a.counterpart = text(s, 7);
+    return a;
+}
+
 }  // namespace
 
 bool SqliteLedger::charges(std::vector<ChargeRecord>* out, std::string* error, const LedgerFilter& filter) const {
     out->clear();
     return select_rows(
-        db_, std::string(kChargeColumns) + ", cluster, user, account, partition, recorded_at", "charges",
+        db_, std::string(kChargeColumns) + kChargeRest, "charges",
         where_of(filter, "recorded_at", true), "job_id, run_start",
         [out](sqlite3_stmt* s) {
             ChargeRecord c;
-            read_charge(s, c);
-            c.cluster = text(s, 7);
-            c.user = text(s, 8);
-            c.account = text(s, 9);
-            c.partition = text(s, 10);
-            c.recorded_at = sqlite3_column_int64(s, 11);
+            read_whole_charge(s, c);
             out->push_back(std::move(c));
         },
         error);
@@ -393,10 +408,7 @@ bool SqliteLedger::adjustments(std::vector<Adjustment>* out, std::string* error,
     return select_rows(
         db_, columns, table, where_of(filter, "at", false), "adjustments.id",
         [out](sqlite3_stmt* s) {
-            Adjustment a{text(s, 0), text(s, 1), sqlite3_column_int64(s, 2), text(s, 3), text(s, 4),
-                         sqlite3_column_int64(s, 5)};
-            a.transfer = sqlite3_column_int64(s, 6);
-            a.counterpart = text(s, 7);
+            Adjustment a = read_adjustment(s);
             out->push_back(std::move(a));
         },
         error);
@@ -879,15 +891,10 @@ bool SqliteLedger::book_rows_after(const BookMarks& after, BookRows* out, std::s
     w.sql = " WHERE id > ?";
     w.numbers = {after.charges};
     bool ok = select_rows(
-        db_, std::string(kChargeColumns) + ", cluster, user, account, partition, recorded_at, id", "charges", w, "id",
+        db_, std::string(kChargeColumns) + kChargeRest + ", id", "charges", w, "id",
         [out](sqlite3_stmt* s) {
             ChargeRecord c;
-            read_charge(s, c);
-            c.cluster = text(s, 7);
-            c.user = text(s, 8);
-            c.account = text(s, 9);
-            c.partition = text(s, 10);
-            c.recorded_at = sqlite3_column_int64(s, 11);
+            read_whole_charge(s, c);
             out->charges.emplace_back(sqlite3_column_int64(s, 12), std::move(c));
         },
         error);
@@ -902,10 +909,7 @@ bool SqliteLedger::book_rows_after(const BookMarks& after, BookRows* out, std::s
     ok = ok && select_rows(
                    db_, columns, table, w, "adjustments.id",
                    [out](sqlite3_stmt* s) {
-                       Adjustment a{text(s, 0), text(s, 1), sqlite3_column_int64(s, 2), text(s, 3), text(s, 4),
-                                    sqlite3_column_int64(s, 5)};
-                       a.transfer = sqlite3_column_int64(s, 6);
-                       a.counterpart = text(s, 7);
+                       Adjustment a = read_adjustment(s);
                        out->adjustments.emplace_back(sqlite3_column_int64(s, 8), std::move(a));
                    },
                    error);
