@@ -161,7 +161,12 @@ PassResult UsageAccountant::run_pass(const Policy& policy, const std::vector<Job
     return out;
 }
 
-void UsageAccountant::observe(const Policy& policy, const JobObservation& job, std::int64_t now, bool remember,
+// The steps of a pass run once per job, for every job slurmctld has: they
+// are inlined into run_pass, as when they were one function. As calls they
+// made run_pass execute 44% more instructions (callgrind over
+// bench_accounting 2: 41.0 million inlined, the same count as the one long
+// function, against 59.1 million as calls).
+[[gnu::always_inline]] inline void UsageAccountant::observe(const Policy& policy, const JobObservation& job, std::int64_t now, bool remember,
                               Price& scratch, TallyCursor& cursor, PassResult& out) {
     note_approval(job, remember, out);
     if (job.elsewhere) return;  // held and charged by the cluster that runs it
@@ -204,7 +209,7 @@ void UsageAccountant::observe(const Policy& policy, const JobObservation& job, s
 // approval the first time its job is seen, and a job's marker never
 // changes. Only a tagged job's marker counts: job_submit sets it when it
 // tags the job, and an untagged job's could only be forged.
-void UsageAccountant::note_approval(const JobObservation& job, bool remember, PassResult& out) {
+[[gnu::always_inline]] inline void UsageAccountant::note_approval(const JobObservation& job, bool remember, PassResult& out) {
     if (job.approval && !job.award.empty() && !remember) {
         out.approvals_seen.insert(job.approval);
     } else if (job.approval && !job.award.empty()) {
@@ -216,7 +221,7 @@ void UsageAccountant::note_approval(const JobObservation& job, bool remember, Pa
 
 // A run we saw earlier that is no longer this job's current run ended:
 // Slurm requeued the job and wiped the run from its record.
-void UsageAccountant::end_replaced_run(const JobObservation& job, std::int64_t now) {
+[[gnu::always_inline]] inline void UsageAccountant::end_replaced_run(const JobObservation& job, std::int64_t now) {
     if (std::optional<Run> old = runs_.take_replaced(job.job_id, job.start_time)) {
         if (!charged_.count({job.job_id, old->start})) {
             std::int64_t end = job.requeue_time > old->start ? job.requeue_time : now;
@@ -230,7 +235,7 @@ void UsageAccountant::end_replaced_run(const JobObservation& job, std::int64_t n
 // still shows the boot's allocation start never had one (the launch failed
 // and Slurm requeued it, or it was cancelled while its nodes booted):
 // nothing to charge, whatever boot_time says.
-bool UsageAccountant::boot_in_progress(const JobObservation& job) {
+[[gnu::always_inline]] inline bool UsageAccountant::boot_in_progress(const JobObservation& job) {
     if (job.start_time <= 0) return false;
     if (job.configuring && job.phase == JobObservation::Phase::Running) {
         boots_[job.job_id] = job.start_time;  // this attempt's allocation (a retry has its own)
@@ -241,7 +246,7 @@ bool UsageAccountant::boot_in_progress(const JobObservation& job) {
 }
 
 // A run in progress or just ended: what it is held and charged for.
-void UsageAccountant::follow_run(const Policy& policy, const JobObservation& job, Run& run, JobCost& cost) {
+[[gnu::always_inline]] inline void UsageAccountant::follow_run(const Policy& policy, const JobObservation& job, Run& run, JobCost& cost) {
     run.award = job.award;
     run.user = job.user;
     run.account = job.account;
@@ -265,7 +270,7 @@ void UsageAccountant::follow_run(const Policy& policy, const JobObservation& job
 // A requeued job waiting to run again holds nothing until the budget admits
 // the new run (the adapter asks admit_reruns with what this pass
 // publishes), nor while it is held: it cannot start either way.
-bool UsageAccountant::holds_now(const JobObservation& job, const JobCost& cost, PassResult& out) {
+[[gnu::always_inline]] inline bool UsageAccountant::holds_now(const JobObservation& job, const JobCost& cost, PassResult& out) {
     if (job.phase != JobObservation::Phase::Pending) return true;
     switch (runs_.gate(job.job_id, job.attempt, job.held)) {
         case AttemptGate::Counted:
@@ -282,7 +287,7 @@ bool UsageAccountant::holds_now(const JobObservation& job, const JobCost& cost, 
 
 // A pending or running job: its hold in the award's and the user's tallies,
 // and its row for grantctl jobs.
-void UsageAccountant::tally_live(const Policy& policy, const JobObservation& job, const JobCost& cost, bool booting,
+[[gnu::always_inline]] inline void UsageAccountant::tally_live(const Policy& policy, const JobObservation& job, const JobCost& cost, bool booting,
                                  std::int64_t now, TallyCursor& cursor, PassResult& out) {
     AwardTally& tally = *cursor.award_tally;
     const bool running = job.phase == JobObservation::Phase::Running;
@@ -318,7 +323,7 @@ void UsageAccountant::tally_live(const Policy& policy, const JobObservation& job
 
 // A finished job's run: its charge, kept (and held, hold_ended_runs) until
 // the ledger has it, even once Slurm purges the job.
-void UsageAccountant::end_run(const JobObservation& job, Run* run, std::int64_t now) {
+[[gnu::always_inline]] inline void UsageAccountant::end_run(const JobObservation& job, Run* run, std::int64_t now) {
     if (job.start_time <= 0) return;  // cancelled while pending: costs nothing
     if (run) run->ended = true;
     if (charged_.count({job.job_id, job.start_time})) return;
