@@ -206,10 +206,8 @@ void ChargeBook::clear() {
     old.swap(contents_);
 }
 
-void ChargeBook::award_entries(const std::string& award, const LedgerFilter& filter, std::vector<ChargeRecord>* charges,
-                               std::vector<Adjustment>* adjustments) const {
-    charges->clear();
-    adjustments->clear();
+template <class Pick>
+void ChargeBook::pick_entries(const std::string& award, std::vector<ChargeRecord>* charges, Pick&& pick) const {
     std::vector<BookedCharge> picked;
     std::vector<std::string> users;
     std::vector<ChargePlace> places;
@@ -217,26 +215,37 @@ void ChargeBook::award_entries(const std::string& award, const LedgerFilter& fil
         std::lock_guard<std::mutex> lock(mutex_);
         if (!contents_) return;
         auto it = contents_->awards_.find(award);
-        if (it == contents_->awards_.end()) return;
-        const auto& a = it->second;
+        if (it == contents_->awards_.end() || !pick(it->second, picked)) return;
+        users = it->second.users;
+        places = it->second.places;
+    }
+    records_in_ledger_order(award, std::move(picked), users, places, charges);
+}
+
+void ChargeBook::award_entries(const std::string& award, const LedgerFilter& filter, std::vector<ChargeRecord>* charges,
+                               std::vector<Adjustment>* adjustments) const {
+    charges->clear();
+    adjustments->clear();
+    pick_entries(award, charges, [&](const Contents::AwardEntries& a, std::vector<BookedCharge>& picked) {
         std::optional<std::uint32_t> only;
         if (filter.user) {
             auto u = a.user_index.find(*filter.user);
-            if (u == a.user_index.end()) return;  // no charges, and a user filter leaves adjustments out
+            if (u == a.user_index.end()) return false;  // no charges, and a user filter leaves adjustments out
             only = u->second;
         }
         for (const BookedCharge& c : a.charges) {
-            if (charge_in_period(charge_moment(c.run_start, c.recorded_at), filter.since, filter.until) && (!only || c.user == *only)) picked.push_back(c);
+            if (charge_in_period(charge_moment(c.run_start, c.recorded_at), filter.since, filter.until) &&
+                (!only || c.user == *only)) {
+                picked.push_back(c);
+            }
         }
-        users = a.users;
-        places = a.places;
         if (!filter.user) {
             for (const Adjustment& adj : a.adjustments) {
                 if (passes(filter, adj.at)) adjustments->push_back(adj);
             }
         }
-    }
-    records_in_ledger_order(award, std::move(picked), users, places, charges);
+        return true;
+    });
 }
 
 void ChargeBook::statement_entries(const std::string& award, std::int64_t until, std::vector<ChargeRecord>* charges,
@@ -244,28 +253,18 @@ void ChargeBook::statement_entries(const std::string& award, std::int64_t until,
     charges->clear();
     adjustments->clear();
     deposits->clear();
-    std::vector<BookedCharge> picked;
-    std::vector<std::string> users;
-    std::vector<ChargePlace> places;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!contents_) return;
-        auto it = contents_->awards_.find(award);
-        if (it == contents_->awards_.end()) return;
-        const auto& a = it->second;
+    pick_entries(award, charges, [&](const Contents::AwardEntries& a, std::vector<BookedCharge>& picked) {
         for (const BookedCharge& c : a.charges) {
             if (c.run_start < until) picked.push_back(c);
         }
-        users = a.users;
-        places = a.places;
         for (const Adjustment& adj : a.adjustments) {
             if (adj.at < until) adjustments->push_back(adj);
         }
         for (const Deposit& d : a.deposits) {
             if (d.at < until) deposits->push_back(d);
         }
-    }
-    records_in_ledger_order(award, std::move(picked), users, places, charges);
+        return true;
+    });
 }
 
 std::vector<JobRow> ChargeBook::job_rows(const JobsScope& scope, const JobsQuestion& question, std::int64_t now,

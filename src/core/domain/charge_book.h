@@ -183,6 +183,13 @@ public:
     std::size_t bytes() const;
 
 private:
+    // Under the book's lock, hands one award's entries to pick, which copies
+    // what it wants (false: nothing to give); then, off the lock, turns the
+    // charges it picked into ChargeRecords in the ledger's order. Nothing
+    // when the book or the award is empty.
+    template <class Pick>
+    void pick_entries(const std::string& award, std::vector<ChargeRecord>* charges, Pick&& pick) const;
+
     mutable std::mutex mutex_;
     std::unique_ptr<Contents> contents_;  // null: not loaded
 };
