@@ -98,6 +98,22 @@ void answer_quote(const QueryContext& ctx, const Policy* policy, Answer& answer)
     }
 }
 
+// A report or statement of one award: only for its PI, managers and
+// operators (the same refusal whether the award exists or not), and only
+// once the book is loaded. false with answer.refused set.
+bool may_read_book(const QueryContext& ctx, const Award* award, const std::string& asked, const char* what,
+                   bool operator_asks, Answer& answer) {
+    if (!award || !(operator_asks || award->overseen_by(ctx.who.user))) {
+        answer.refused = only_overseers(asked, what, ctx.who.user);
+        return false;
+    }
+    if (!ctx.book->loaded()) {
+        answer.refused = kBookNotLoaded;
+        return false;
+    }
+    return true;
+}
+
 // One award's charges grouped as asked, with its status and forecast.
 void answer_report(const QueryContext& ctx, const Policy& policy, const QueryArgs& args, bool operator_asks,
                    Answer& answer) {
@@ -106,14 +122,7 @@ void answer_report(const QueryContext& ctx, const Policy& policy, const QueryArg
         answer.refused = "a report from the controller is about one award: give --award ID.";
         return;
     }
-    if (!award || !(operator_asks || award->overseen_by(ctx.who.user))) {
-        answer.refused = only_overseers(*args.award, "report", ctx.who.user);
-        return;
-    }
-    if (!ctx.book->loaded()) {
-        answer.refused = kBookNotLoaded;
-        return;
-    }
+    if (!may_read_book(ctx, award, *args.award, "report", operator_asks, answer)) return;
     ReportInput in;
     in.group = args.by;
     in.unit_of = [unit = award->budget.unit](const std::string&) -> std::optional<Budget::Unit> { return unit; };
@@ -139,14 +148,7 @@ void answer_statement(const QueryContext& ctx, const Policy& policy, const Query
         answer.refused = "a statement is about one award and one month: give --award ID and --month YYYY-MM.";
         return;
     }
-    if (!award || !(operator_asks || award->overseen_by(ctx.who.user))) {
-        answer.refused = only_overseers(*args.award, "statement", ctx.who.user);
-        return;
-    }
-    if (!ctx.book->loaded()) {
-        answer.refused = kBookNotLoaded;
-        return;
-    }
+    if (!may_read_book(ctx, award, *args.award, "statement", operator_asks, answer)) return;
     StatementInput in;
     in.award = award;
     in.month = *month;
