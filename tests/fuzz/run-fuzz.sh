@@ -31,6 +31,9 @@
 #                   the system -lyaml, so the fuzzer also sees libyaml's branches
 #   FUZZ_CC         the C compiler for FUZZ_LIBYAML_SRC (default clang)
 #   FUZZ_BUILD_JOBS parallel compiles (default: nproc)
+#   FUZZ_DEBUG_FLAGS debug information (default -gline-tables-only: a crash's
+#                   stack trace names file and line; -g adds variables for a
+#                   debugger, at about 70% more compile time)
 #
 # Every file in a target's corpus directory is replayed first, so a committed
 # regress-* reproducer fails the run again if its bug comes back.
@@ -91,7 +94,7 @@ if ! command -v "$CXX" >/dev/null 2>&1; then
     echo "SKIP: $CXX not found; install clang (Debian: apt-get install clang) to run the fuzzer"
     exit 77
 fi
-FLAGS="-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+FLAGS="-std=c++17 ${FUZZ_DEBUG_FLAGS:--gline-tables-only} -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 # The same checked-container assertions as the real build (HARDEN_CPPFLAGS).
 CPPFLAGS="-I$SRC/src -D_GLIBCXX_ASSERTIONS"
 if [ -n "${FUZZ_LIBYAML_SRC:-}" ]; then

@@ -10,6 +10,32 @@ not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
 finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
 die() { echo "$me: $*" >&2; not_ok "$1"; finish; }
 
+# PACKAGE_DEBUG_FLAGS (e.g. -g1; build-aux/quickstart test sets it): debug
+# options appended to the distribution's compiler flags in every package
+# build (the last -g option wins), for test builds whose debug information
+# nobody reads. Unset: the packages build exactly as a site builds them.
+rpm_flag_args=()
+if [ -n "${PACKAGE_DEBUG_FLAGS:-}" ]; then
+    export DEB_CFLAGS_APPEND="${DEB_CFLAGS_APPEND:+$DEB_CFLAGS_APPEND }$PACKAGE_DEBUG_FLAGS"
+    export DEB_CXXFLAGS_APPEND="${DEB_CXXFLAGS_APPEND:+$DEB_CXXFLAGS_APPEND }$PACKAGE_DEBUG_FLAGS"
+    if command -v rpm >/dev/null; then
+        # shellcheck disable=SC2034 # used by the scripts that source this file
+        rpm_flag_args=(--define "optflags $(rpm --eval '%{optflags}') $PACKAGE_DEBUG_FLAGS")
+    fi
+fi
+
+# debug_flags_used LOG: with PACKAGE_DEBUG_FLAGS set, an ok line if the
+# build in LOG compiled with them (a not ok line if it did not).
+debug_flags_used() {
+    [ -n "${PACKAGE_DEBUG_FLAGS:-}" ] || return 0
+    # dh prints each compiler command, rpmbuild each line of %build (set -x).
+    if grep -E 'g\+\+ |gcc |CXXFLAGS=' "$1" | grep -qF -- " $PACKAGE_DEBUG_FLAGS"; then
+        ok "compiled with PACKAGE_DEBUG_FLAGS ($PACKAGE_DEBUG_FLAGS) after the distribution's flags"
+    else
+        not_ok "PACKAGE_DEBUG_FLAGS ($PACKAGE_DEBUG_FLAGS) did not reach the compiler ($1)"
+    fi
+}
+
 # tarball_arg ARG: sets tarball (absolute), name (slurm-grants-VERSION) and
 # version, or exits 2 with the usage line when ARG is not a file.
 tarball_arg() {

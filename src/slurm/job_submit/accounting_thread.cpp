@@ -144,12 +144,7 @@ bool AccountingThread::ensure_ledger() {
         return false;
     }
     opened_ = FileIdentity{st.st_dev, st.st_ino};
-    had_ledger_ = true;
-    tracker_.set_totals(std::move(totals));
-    funding_stale_ = true;
-    book_stale_ = true;
-    if (!ledger_->data_version(&data_version_, &error)) data_version_ = -1;
-    mark_usable();
+    adopt_ledger(std::move(totals));
     return true;
 }
 
@@ -174,13 +169,21 @@ bool AccountingThread::ensure_shared_ledger() {
         return false;
     }
     ledger_path_ = ledger_->path();
+    adopt_ledger(std::move(totals));
+    return true;
+}
+
+// A ledger just opened (either backend): its totals are the tracker's, the
+// funding and the charge book are read from it again, and its data version
+// is the one later changes are told by.
+void AccountingThread::adopt_ledger(std::map<std::string, ChargeTotals> totals) {
     had_ledger_ = true;
     tracker_.set_totals(std::move(totals));
     funding_stale_ = true;
     book_stale_ = true;
+    std::string error;
     if (!ledger_->data_version(&data_version_, &error)) data_version_ = -1;
     mark_usable();
-    return true;
 }
 
 // The file looks healthy (LedgerStatus::mark_usable: not yet usable while

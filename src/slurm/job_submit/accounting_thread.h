@@ -94,6 +94,7 @@ private:
                              bool ledger_usable);
     bool ensure_ledger();
     bool ensure_shared_ledger();
+    void adopt_ledger(std::map<std::string, ChargeTotals> totals);
     std::vector<uid_t> trusted_owners() const;
     void notice_other_writers();
     void notice_takeover(std::uintptr_t job_list);  // job_list: JobListStamp::list of this pass
