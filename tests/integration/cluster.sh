@@ -365,8 +365,11 @@ _cluster_dbd_ok() { sacctmgr -n -P list cluster format=cluster >/dev/null 2>&1; 
 # CLUSTER_ACCOUNTING_SETUP run.
 _cluster_start_accounting() {
     local d=$CLUSTER_DIR timeout=${CLUSTER_START_TIMEOUT:-30}
-    mkdir -p "$d/db" && chmod 0700 "$d/db"
-    mariadb-install-db --no-defaults --datadir="$d/db/data" --user=root --auth-root-authentication-method=socket \
+    # A temporary directory of its own: two servers bootstrapping at once in
+    # /tmp have been seen to lose each other's temporary tables (suites run
+    # side by side).
+    mkdir -p "$d/db/tmp" && chmod 0700 "$d/db" "$d/db/tmp"
+    mariadb-install-db --no-defaults --datadir="$d/db/data" --tmpdir="$d/db/tmp" --user=root --auth-root-authentication-method=socket \
         --skip-test-db >"$d/log/mariadb-install.log" 2>&1 ||
         { _cluster_msg "mariadb-install-db failed"; _cluster_log_tail "$d/log/mariadb-install.log"; return 1; }
     _cluster_spawn_mariadbd || return 1
@@ -405,7 +408,7 @@ _cluster_start_accounting() {
 # waited for.  Also used by cluster_db_start after cluster_db_kill.
 _cluster_spawn_mariadbd() {
     local d=$CLUSTER_DIR
-    _cluster_spawn mariadbd mariadbd --no-defaults --user=root --datadir="$d/db/data" --socket="$d/db/mysql.sock" \
+    _cluster_spawn mariadbd mariadbd --no-defaults --user=root --datadir="$d/db/data" --tmpdir="$d/db/tmp" --socket="$d/db/mysql.sock" \
         --port="$CLUSTER_DB_PORT" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$d/db/mariadbd.pid" \
         --log-error="$d/log/mariadbd.log"
     _cluster_wait_for "${CLUSTER_START_TIMEOUT:-30}" mariadbd _cluster_db_ok ||

@@ -12,12 +12,13 @@ _mariadb_ok() { mariadb-admin --no-defaults --socket="$1/mysql.sock" -uroot ping
 
 mariadb_start() {
     local dir=$1 port=$2 i
-    mkdir -p "$dir" && chmod 0700 "$dir" || return 1
+    # Its own temporary directory, as in cluster.sh's.
+    mkdir -p "$dir/tmp" && chmod 0700 "$dir" "$dir/tmp" || return 1
     if [ ! -d "$dir/data/mysql" ]; then
-        mariadb-install-db --no-defaults --datadir="$dir/data" --user=root --auth-root-authentication-method=socket \
+        mariadb-install-db --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --user=root --auth-root-authentication-method=socket \
             --skip-test-db >"$dir/install.log" 2>&1 || { echo "mariadb-install-db failed:"; tail -5 "$dir/install.log"; return 1; }
     fi
-    mariadbd --no-defaults --user=root --datadir="$dir/data" --socket="$dir/mysql.sock" --port="$port" \
+    mariadbd --no-defaults --user=root --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$dir/mysql.sock" --port="$port" \
         --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$dir/mariadbd.pid" --log-error="$dir/mariadbd.log" \
         </dev/null >/dev/null 2>&1 &
     for i in $(seq 1 300); do
