@@ -7,9 +7,9 @@
 # Each suite's cluster is private (own directory, own free ports, own
 # MariaDB), so suites may run side by side: they take the lock shared, from
 # the parallel lanes of one make check (make -j2 check) and from other
-# worktrees alike. The suites named in GRANTS_ALONE_SUITES (Makefile.am's
-# ALONE_SUITES: they assert timings, such as a policy reload within 2 s or a
-# failover) take it exclusive and run with no other suite on the machine; so
+# worktrees alike. The suites named in GRANTS_ALONE_SUITES (paths or file
+# names; Makefile.am passes its TIMED_SUITES: they assert timings, such as a
+# policy reload within 2 s or a failover) take it exclusive and run with no other suite on the machine; so
 # does every suite of a tree whose make check still takes the lock the old
 # way (flock without --shared is exclusive).
 #
@@ -31,13 +31,17 @@ name=${script##*/}
 lock=${GRANTS_TESTS_LOCK:-/tmp/slurm-grants-tests.lock}
 timeout=${GRANTS_LOCK_TIMEOUT:-3600}
 mode=shared
-case " ${GRANTS_ALONE_SUITES:-} " in
-    *" $name "*) mode=exclusive ;;
-esac
+for alone in ${GRANTS_ALONE_SUITES:-}; do
+    [ "${alone##*/}" = "$name" ] && mode=exclusive
+done
 t0=$(date +%s)
 # Runs inside the lock: the time it was granted, then the suite.
 inside='t1=$(date +%s); echo "$t1" >"$0"; env "$@"'
 stamp=$(mktemp /tmp/slurm-grants-suite-stamp.XXXXXX) || exit 99
+trap 'rm -f "$stamp"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if [ "$mode" = exclusive ]; then
     flock --close --timeout "$timeout" --exclusive "$lock.gate" \
         flock --close --timeout "$timeout" --exclusive "$lock" sh -c "$inside" "$stamp" "$@"
@@ -49,7 +53,6 @@ else
 fi
 t2=$(date +%s)
 t1=$(cat "$stamp" 2>/dev/null)
-rm -f "$stamp"
 [ -n "$t1" ] || t1=$t2
 echo "run-suite: $name: waited $((t1 - t0)) s for the $mode lock, ran $((t2 - t1)) s, exit $rc"
 exit "$rc"
