@@ -32,6 +32,9 @@ new_slurm_munge_pids() {
         case " $others " in *" $p "*) continue ;; esac
         tag=$(tr '\0' '\n' 2>/dev/null </proc/"$p"/environ | sed -n 's/^SLURM_GRANTS_CLUSTER=//p')
         [ -n "$tag" ] && [ "$tag" != "$dir" ] && continue
+        # Gone since the list was made (another cluster's short-lived
+        # slurmstepd): its environment could not be read, it is no leftover.
+        [ -d /proc/"$p" ] || continue
         echo "$p"
     done
 }
@@ -88,14 +91,18 @@ case_salloc_trn1() {
 }
 
 case_gres_trn1() {
-    local jid
+    local jid flag
+    flag=$(cluster_home dave)/gres.done
+    rm -f "$flag"
+    # Runs until the GRES in use has been read (a flag file, not a sleep).
     assert_status 0 as_user dave sbatch --parsable -p trn1 --gres=neuron:4 \
-        --wrap 'sleep 2; echo done' || return 1
+        --wrap "while [ ! -e '$flag' ]; do sleep 0.2; done; echo done" || return 1
     jid=${T_OUT%%;*}
     wait_job_state "$jid" RUNNING 30
     # Slurm 22.05 shows gres:neuron:4, 24.11 gres/neuron:4.
     assert_eq gres:neuron:4 "$(job_field "$jid" TresPerNode | sed "s|^gres/|gres:|")" "TresPerNode"
     assert_contains "$(sinfo -h -n "$CLUSTER_NODE" -O GresUsed:40)" "neuron:4" "GRES in use"
+    touch "$flag"
     assert_eq COMPLETED "$(wait_job_done "$jid" 30)" "final state of job $jid"
     assert_eq "done" "$(cat "$(job_field "$jid" StdOut)" 2>&1)" "job output"
 }
@@ -105,9 +112,15 @@ case_too_much_gres_rejected() {
     assert_contains "$T_OUT" "Requested node configuration is not available"
 }
 
+# The job runs until the test lets it end (a flag file), so a slow restart on
+# a busy machine cannot let it finish early: a fixed sleep did, in a CI run
+# with four test stages side by side.
 case_ctld_restart() {
-    local jid
-    assert_status 0 as_user alice sbatch --parsable -p trn2 --wrap 'sleep 3' || return 1
+    local jid flag
+    flag=$(cluster_home alice)/ctld-restart.done
+    rm -f "$flag"
+    assert_status 0 as_user alice sbatch --parsable -p trn2 \
+        --wrap "while [ ! -e '$flag' ]; do sleep 0.2; done" || return 1
     jid=${T_OUT%%;*}
     wait_job_state "$jid" RUNNING 30
     cluster_restart_ctld || return 1
@@ -115,7 +128,9 @@ case_ctld_restart() {
     cluster_kill9_ctld
     assert_status nonzero scontrol ping
     cluster_start_ctld || return 1
-    assert_eq COMPLETED "$(wait_job_done "$jid" 30)" "job survives kill -9 of slurmctld"
+    assert_eq RUNNING "$(job_field "$jid" JobState)" "job survives kill -9 of slurmctld"
+    touch "$flag"
+    assert_eq COMPLETED "$(wait_job_done "$jid" 30)" "job completes after both restarts"
 }
 
 run_case "test users and group exist" case_test_users
