@@ -31,6 +31,9 @@
 #                   the system -lyaml, so the fuzzer also sees libyaml's branches
 #   FUZZ_CC         the C compiler for FUZZ_LIBYAML_SRC (default clang)
 #   FUZZ_BUILD_JOBS parallel compiles (default: nproc)
+#   FUZZ_OPT_FLAGS  optimisation (default -O1; build-aux/quickstart test uses
+#                   -O0 for its short run: half the compile time, fewer
+#                   executions per second)
 #   FUZZ_DEBUG_FLAGS debug information (default -gline-tables-only: a crash's
 #                   stack trace names file and line; -g adds variables for a
 #                   debugger, at about 70% more compile time)
@@ -94,7 +97,7 @@ if ! command -v "$CXX" >/dev/null 2>&1; then
     echo "SKIP: $CXX not found; install clang (Debian: apt-get install clang) to run the fuzzer"
     exit 77
 fi
-FLAGS="-std=c++17 ${FUZZ_DEBUG_FLAGS:--gline-tables-only} -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+FLAGS="-std=c++17 ${FUZZ_DEBUG_FLAGS:--gline-tables-only} ${FUZZ_OPT_FLAGS:--O1} -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 # The same checked-container assertions as the real build (HARDEN_CPPFLAGS).
 CPPFLAGS="-I$SRC/src -D_GLIBCXX_ASSERTIONS"
 if [ -n "${FUZZ_LIBYAML_SRC:-}" ]; then

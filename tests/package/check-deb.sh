@@ -73,7 +73,7 @@ export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS-nocheck}
 start=$(date +%s)
 if (cd "$src" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
     ok "dpkg-buildpackage -us -uc -b (DEB_BUILD_OPTIONS='$DEB_BUILD_OPTIONS', $(($(date +%s) - start)) s)"
-    debug_flags_used "$work/build.log"
+    test_flags_used "$work/build.log"
 else
     not_ok "dpkg-buildpackage -us -uc -b failed; last lines of $work/build.log:"
     tail -n 40 "$work/build.log" | sed 's/^/    /'

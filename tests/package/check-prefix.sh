@@ -111,7 +111,7 @@ if command -v dpkg-deb >/dev/null; then
     if (cd "$work/$name" && SLURM_PREFIX=$prefix SLURM_SOURCE=$src dpkg-buildpackage -us -uc -b -d) \
         >"$work/deb-build.log" 2>&1; then
         ok "SLURM_PREFIX=$prefix dpkg-buildpackage -us -uc -b -d (DEB_BUILD_OPTIONS='$DEB_BUILD_OPTIONS', $(($(date +%s) - start)) s)"
-        debug_flags_used "$work/deb-build.log"
+        test_flags_used "$work/deb-build.log"
         deb=$work/slurm-grants_${changelog_version}+slurm${slurm}_$arch.deb
         if [ -f "$deb" ]; then
             ok "built $(basename "$deb")"
@@ -151,7 +151,7 @@ if command -v rpmbuild >/dev/null && command -v rpm2archive >/dev/null; then
     start=$(date +%s)
     if rpmbuild -tb "${rpmbuild_args[@]}" "${rpm_flag_args[@]}" "$tarball" >"$work/rpm-build.log" 2>&1; then
         ok "rpmbuild -tb --nodeps --define 'slurm_prefix $prefix' ($(($(date +%s) - start)) s)"
-        debug_flags_used "$work/rpm-build.log"
+        test_flags_used "$work/rpm-build.log"
         rpmfile=$(find "$work/rpmbuild/RPMS" -name "slurm-grants-$version-*.rpm" ! -name '*debuginfo*' | head -n 1)
         if [ -f "$rpmfile" ]; then
             ok "built $(basename "$rpmfile")"

@@ -68,7 +68,7 @@ start=$(date +%s)
 if rpmbuild -tb "${rpmbuild_args[@]}" "${rpm_flag_args[@]}" --define "slurm_source $src" --define "slurm_version $slurm_version" \
     "$tarball" >"$work/build.log" 2>&1; then
     ok "rpmbuild -tb --nodeps $(basename "$tarball") ($(($(date +%s) - start)) s)"
-    debug_flags_used "$work/build.log"
+    test_flags_used "$work/build.log"
 else
     not_ok "rpmbuild -tb failed; last lines of $work/build.log:"
     tail -n 40 "$work/build.log" | sed 's/^/    /'

@@ -10,29 +10,30 @@ not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
 finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
 die() { echo "$me: $*" >&2; not_ok "$1"; finish; }
 
-# PACKAGE_DEBUG_FLAGS (e.g. -g1; build-aux/quickstart test sets it): debug
-# options appended to the distribution's compiler flags in every package
-# build (the last -g option wins), for test builds whose debug information
-# nobody reads. Unset: the packages build exactly as a site builds them.
+# PACKAGE_TEST_FLAGS (e.g. "-Og -g1"; build-aux/quickstart test sets it):
+# compiler options appended to the distribution's flags in every package
+# build (the last -O and -g options win), for test builds whose code nobody
+# runs in production and whose debug information nobody reads. Unset: the
+# packages build exactly as a site builds them.
 rpm_flag_args=()
-if [ -n "${PACKAGE_DEBUG_FLAGS:-}" ]; then
-    export DEB_CFLAGS_APPEND="${DEB_CFLAGS_APPEND:+$DEB_CFLAGS_APPEND }$PACKAGE_DEBUG_FLAGS"
-    export DEB_CXXFLAGS_APPEND="${DEB_CXXFLAGS_APPEND:+$DEB_CXXFLAGS_APPEND }$PACKAGE_DEBUG_FLAGS"
+if [ -n "${PACKAGE_TEST_FLAGS:-}" ]; then
+    export DEB_CFLAGS_APPEND="${DEB_CFLAGS_APPEND:+$DEB_CFLAGS_APPEND }$PACKAGE_TEST_FLAGS"
+    export DEB_CXXFLAGS_APPEND="${DEB_CXXFLAGS_APPEND:+$DEB_CXXFLAGS_APPEND }$PACKAGE_TEST_FLAGS"
     if command -v rpm >/dev/null; then
         # shellcheck disable=SC2034 # used by the scripts that source this file
-        rpm_flag_args=(--define "optflags $(rpm --eval '%{optflags}') $PACKAGE_DEBUG_FLAGS")
+        rpm_flag_args=(--define "optflags $(rpm --eval '%{optflags}') $PACKAGE_TEST_FLAGS")
     fi
 fi
 
-# debug_flags_used LOG: with PACKAGE_DEBUG_FLAGS set, an ok line if the
+# test_flags_used LOG: with PACKAGE_TEST_FLAGS set, an ok line if the
 # build in LOG compiled with them (a not ok line if it did not).
-debug_flags_used() {
-    [ -n "${PACKAGE_DEBUG_FLAGS:-}" ] || return 0
+test_flags_used() {
+    [ -n "${PACKAGE_TEST_FLAGS:-}" ] || return 0
     # dh prints each compiler command, rpmbuild each line of %build (set -x).
-    if grep -E 'g\+\+ |gcc |CXXFLAGS=' "$1" | grep -qF -- " $PACKAGE_DEBUG_FLAGS"; then
-        ok "compiled with PACKAGE_DEBUG_FLAGS ($PACKAGE_DEBUG_FLAGS) after the distribution's flags"
+    if grep -E 'g\+\+ |gcc |CXXFLAGS=' "$1" | grep -qF -- " $PACKAGE_TEST_FLAGS"; then
+        ok "compiled with PACKAGE_TEST_FLAGS ($PACKAGE_TEST_FLAGS) after the distribution's flags"
     else
-        not_ok "PACKAGE_DEBUG_FLAGS ($PACKAGE_DEBUG_FLAGS) did not reach the compiler ($1)"
+        not_ok "PACKAGE_TEST_FLAGS ($PACKAGE_TEST_FLAGS) did not reach the compiler ($1)"
     fi
 }
 
