@@ -70,6 +70,34 @@ eventually() {
     return 1
 }
 
+# passes_done: how many accounting passes slurmctld's grants thread has
+# finished (grantctl metrics); empty when slurmctld cannot be asked.
+passes_done() {
+    "${GRANTCTL:-grantctl}" metrics --json 2>/dev/null | sed -n 's/.*"passes":{"all":\([0-9]*\).*/\1/p'
+}
+
+# settle: let the accounting thread see what the test just did (a job that
+# ended, a cancel, another writer's ledger change): 2.2 s, and then until two
+# passes have finished since the call (the pass running at the call may have
+# copied the job list before the change; the next one starts after it), at
+# most 30 s more on a loaded machine.  A wait, not an assertion: what the test
+# checks next says whether the change was seen.  Without an answer from
+# slurmctld (stopped, restarting, an older plugin) it is the 2.2 s alone.
+settle() {
+    local p0 p i
+    p0=$(passes_done)
+    sleep 2.2
+    [ -n "$p0" ] || return 0
+    for ((i = 0; i < 150; i++)); do
+        p=$(passes_done)
+        [ -n "$p" ] || return 0
+        ((p < p0)) && p0=$p    # slurmctld restarted since: count the new one's passes
+        ((p >= p0 + 2)) && return 0
+        sleep 0.2
+    done
+    return 0
+}
+
 # submit_until USER TEXT SECONDS SBATCH-ARGS...: submit as USER until the
 # answer contains TEXT (a change reaching slurmctld), every 0.2 s for at most
 # SECONDS; jobs of other answers are cancelled, the last one is the caller's

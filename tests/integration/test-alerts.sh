@@ -102,7 +102,7 @@ case_dry_run_and_bad_input() {
 case_crossings_told_once() {
     # 16 chips x 2 min = 0.533333 of 1 chip-h: past 50 %.
     hold_job alice A-NLP 2 || return 1
-    eventually 10 "the hold is known" held_is alice A-NLP 0.533333 || return 1
+    eventually 30 "the hold is known" held_is alice A-NLP 0.533333 || return 1
     assert_status 0 "$GC" alerts --send
     assert_contains "$T_OUT" "sent: [slurm-grants] award A-NLP has used 50% of its budget -> carol,dave"
     assert_contains "$T_OUT" "sent: [slurm-grants] award A-END ends in 5 days"
@@ -114,7 +114,7 @@ case_crossings_told_once() {
     assert_contains "$(cat "$body")" "held     0.6 chip-h" "the message gives the figures"
     # 0.266667 more: 80 % exactly.
     hold_job bob A-NLP 1 || return 1
-    eventually 10 "the second hold is known" held_is alice A-NLP 0.8 || return 1
+    eventually 30 "the second hold is known" held_is alice A-NLP 0.8 || return 1
     assert_status 0 "$GC" alerts --send
     assert_contains "$T_OUT" "award A-NLP has used 80% of its budget -> carol,dave"
     assert_not_contains "$T_OUT" "50%" "50 % is not told again"
@@ -135,7 +135,7 @@ case_crossings_told_once() {
 case_unsent_message_is_retried() {
     touch "$SPOOL/fail"
     hold_job alice A-RETRY 1 || return 1
-    eventually 10 "the hold is known" held_is alice A-RETRY 0.266667 || return 1
+    eventually 30 "the hold is known" held_is alice A-RETRY 0.266667 || return 1
     assert_status 1 "$GC" alerts --send
     assert_contains "$T_OUT" "1 alert(s) not sent, to be tried again by the next run: [slurm-grants] award A-RETRY has used 1% of its budget: $MAILPROG exited with status 3."
     assert_eq "0" "$(sql "SELECT count(*) FROM alerts WHERE award='A-RETRY' AND sent_at IS NOT NULL")" "not marked sent"
@@ -171,7 +171,7 @@ case_root_drops_its_groups() {
 # "-oEvil=1") is never given to it; the others are told, and the run says so.
 case_unsafe_recipient_not_given() {
     hold_job carol A-ODD 1 || return 1
-    eventually 10 "the hold is known" held_is carol A-ODD 0.266667 || return 1
+    eventually 30 "the hold is known" held_is carol A-ODD 0.266667 || return 1
     assert_status 1 "$GC" alerts --send
     assert_contains "$T_OUT" "sent: [slurm-grants] award A-ODD has used 1% of its budget -> -oEvil=1,carol"
     assert_contains "$T_OUT" "1 recipient(s) not given to MailProg, whose names it could misread: [slurm-grants] award A-ODD has used 1% of its budget: recipient -oEvil=1 starts with '-'"

@@ -28,7 +28,6 @@ install -m 0755 "$GRANTCTL" "$GC"
 
 sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
 epoch() { date -d "$1" +%s; }
-settle() { sleep 2.2; }
 job_state() { squeue -h -j "$1" -o %T 2>/dev/null; }
 node_state() { sinfo -h -N -n "$NODE" -o %t 2>/dev/null | head -n1; }
 powered_down() { [ "$(node_state)" = 'idle~' ]; }
@@ -94,7 +93,7 @@ case_failed_launch_costs_nothing() {
     local j=$JOB
     eventually 20 "job $j waits for its node" eval '[ "$(job_state '"$j"')" = CONFIGURING ]' || return 1
     # At ResumeTimeout Slurm marks the node down and requeues the job.
-    eventually 60 "the launch fails and job $j is requeued" \
+    eventually 90 "the launch fails and job $j is requeued" \
         eval '[ "$(job_state '"$j"')" = PENDING ] && [ "$(job_field '"$j"' Restarts)" -ge 1 ]' || return 1
     assert_contains "$(cat "$CLUSTER_DIR/log/power.log")" "resume $NODE: launch fails"
     settle
@@ -126,14 +125,14 @@ case_cancelled_while_booting_costs_nothing() {
     [ -n "$free" ] || { _t_fail "refused: $T_OUT"; return 1; }
     eventually 20 "job $free boots" eval '[ "$(job_state '"$free"')" = CONFIGURING ]' || return 1
     # A pass sees it booting (and spools that; a tree that does not spool
-    # boots goes on after 5 s, and fails below).
-    eventually 5 "the boot of job $free is spooled" grep -q "^%boot	$free	" "$spool"
+    # boots goes on after 10 s, still booting, and fails below).
+    eventually 10 "the boot of job $free is spooled" grep -q "^%boot	$free	" "$spool"
     scancel "$free"
     try_submit bob -p trn2 --award=C-CHARGED -w "$NODE" -t 10 -o /dev/null --wrap 'sleep 2'
     charged=$JOB
     [ -n "$charged" ] || { _t_fail "refused: $T_OUT"; return 1; }
     eventually 20 "job $charged boots" eval '[ "$(job_state '"$charged"')" = CONFIGURING ]' || return 1
-    eventually 5 "the boot of job $charged is spooled" grep -q "^%boot	$charged	" "$spool"
+    eventually 10 "the boot of job $charged is spooled" grep -q "^%boot	$charged	" "$spool"
     scancel "$charged"
     echo 3 >"$CLUSTER_DIR/cloud/boot-delay"
     eventually 20 "both cancelled" eval '[ -z "$(job_state '"$free"')$(job_state '"$charged"')" ]' || return 1
@@ -146,7 +145,7 @@ case_cancelled_while_booting_costs_nothing() {
     # enforced partitions), a cancel only later (seen: 40 s).
     : >"$mark"
     saver=$(sbatch -H -p cpu -o /dev/null --parsable --wrap true) || { _t_fail "cannot submit a held job"; return 1; }
-    eventually 10 "slurmctld saved the cancelled jobs" \
+    eventually 30 "slurmctld saved the cancelled jobs" \
         eval '[ -n "$(find "$CLUSTER_DIR/state" -maxdepth 1 -name job_state -newer "$mark")" ]' || return 1
     cluster_kill9_ctld
     cluster_start_ctld || return 1
@@ -192,7 +191,7 @@ case_node_lost_mid_run() {
     eventually 30 "job $j ends with its node" eval '[ -z "$(job_state '"$j"')" ]' || return 1
     # A node failure moves none of the counters that make the next pass a
     # full one at once: it comes within 5 s.
-    eventually 10 "the lost run is charged" eval '[ "$(charges_of '"$j"')" = 1 ]'
+    eventually 30 "the lost run is charged" eval '[ "$(charges_of '"$j"')" = 1 ]'
     local start end
     start=$(epoch "$(job_field "$j" StartTime)")
     end=$(epoch "$(job_field "$j" EndTime)")
@@ -266,10 +265,12 @@ case_instance_time_reconciled() {
     assert_eq "$(json "round($inst*16.0/3600, 6)" <<<"$r")" "$(json "round(float($row[\"total\"][\"usd\"]), 6)" <<<"$r")" \
         "priced at the policy's trn1.32xlarge instance-hour (16.00)"
     # The failed launch of an earlier case, over the whole ledger: at least
-    # ResumeTimeout (45 s) of failed launch.
+    # ResumeTimeout (45 s) of failed launch, and at most that plus the period
+    # of Slurm's power-saving thread (10 s), which finds the timeout, and the
+    # passes that see it.
     assert_status 0 "$GRANTCTL" report --instances --format csv || return 1
     failed=$(awk -F, '$1=="partition" && $2=="trn1" { print $8 }' <<<"$T_OUT")
-    ((failed >= 45 && failed <= 60)) || _t_fail "failed launches $failed s over the ledger, want ResumeTimeout (45 s)"
+    ((failed >= 45 && failed <= 70)) || _t_fail "failed launches $failed s over the ledger, want ResumeTimeout (45 s)"
     assert_status 0 "$GRANTCTL" report --instances
     assert_contains "$T_OUT" "charged to awards"
     assert_status 0 "$GRANTCTL" metrics

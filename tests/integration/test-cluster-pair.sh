@@ -155,8 +155,9 @@ case_federated_job_runs_once() {
     install -m 0755 "$GRANTCTL" "$CLUSTER_DB_DIR/grantctl" || return 1
     cluster_pair_federate || return 1
     # Pending a moment (--begin), so that both clusters have their copy.
-    submit_on alpha alice -p trn1 --award=PAIR-1 -t 5 --begin=now+2 -o fed-%j --wrap 'echo "on $SLURM_CLUSTER_NAME"'
+    submit_on alpha alice -p trn1 --award=PAIR-1 -t 5 --begin=now+10 -o fed-%j --wrap 'echo "on $SLURM_CLUSTER_NAME"'
     j=$JOB
+    local begin=$(($(date +%s) + 10))   # not before sbatch's now + 10
     assert_contains "$T_OUT" "award PAIR-1: this job holds" "origin's plugin decided" || return 1
     # A federated job id carries the origin's federation id in bits 26-31.
     origin=$(scontrol show federation | awk '$1 == "Self:" { sub(/ID:/, "", $3); print $3 }')
@@ -167,7 +168,7 @@ case_federated_job_runs_once() {
     assert_eq "alpha" "$(cluster_use beta; job_field "$j" FedOrigin)" "beta's copy: origin alpha"
     # The scheduler runs on events: another job wakes it once BeginTime passed.
     # Either cluster may start it first (the other's copy is then revoked).
-    sleep 3
+    while (($(date +%s) <= begin)); do sleep 1; done
     cluster_use alpha
     as_user bob sbatch -p cpu -t 1 --wrap true >/dev/null 2>&1
     eventually 90 "the federated job completed on one cluster" \

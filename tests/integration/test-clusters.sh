@@ -224,7 +224,10 @@ case_a_federated_job_is_held_and_charged_once() {
     eventually 60 "leases in halves" leases_settled || return 1
     cluster_pair_federate || return 1
     submit_on() { cluster_use "$1"; shift; try_submit "$@"; }
-    submit_on alpha alice -p trn1 --award=SHARED-1 -t 30 --begin=now+20 --wrap true
+    # BeginTime past the waits below (at most 41 s, ~15 s as a rule).
+    local begin
+    submit_on alpha alice -p trn1 --award=SHARED-1 -t 30 --begin=now+40 --wrap true
+    begin=$(($(date +%s) + 40))   # not before sbatch's now + 40
     j=$JOB
     assert_contains "$T_OUT" "award SHARED-1: this job holds 8.0 chip-h" "alpha (the origin) decided" || return 1
     eventually 15 "beta has its copy of $j" eval "squeue -M beta -h -j $j -o %i 2>/dev/null | grep -qx $j" || return 1
@@ -233,7 +236,7 @@ case_a_federated_job_is_held_and_charged_once() {
     sleep 6  # another renewal of each, the copy still pending on beta
     assert_eq "8 0" "$(held_of alpha) $(held_of beta)" "held once, by the origin; beta's pending copy holds nothing"
     # The scheduler runs on events: a job on the cpu partition wakes it once BeginTime has passed.
-    sleep 15
+    while (($(date +%s) <= begin)); do sleep 1; done
     cluster_use alpha; as_user bob sbatch -p cpu -t 1 --wrap true >/dev/null 2>&1
     cluster_use beta; as_user bob sbatch -p cpu -t 1 --wrap true >/dev/null 2>&1
     eventually 90 "the federated job ran and was charged" \
@@ -241,6 +244,8 @@ case_a_federated_job_is_held_and_charged_once() {
     sleep 8  # a few more passes on both: no second charge may follow
     rows=$(ledger_sql "SELECT cluster FROM charges WHERE job_id = $j")
     assert_eq 1 "$(printf '%s\n' "$rows" | grep -c .)" "one charge for job $j: $rows" || return 1
+    # slurmdbd may learn of the job's end after the charge.
+    eventually 30 "sacct shows job $j completed" eval '[ -n "$(sacct -M alpha,beta -X -n -P -j '"$j"' -o Cluster,State | awk -F"|" '"'"'$2 == "COMPLETED"'"'"')" ]'
     ran=$(sacct -M alpha,beta -X -n -P -j "$j" -o Cluster,State | awk -F'|' '$2 == "COMPLETED" { print $1 }')
     assert_eq "$ran" "$rows" "charged by the cluster that ran it"
     eventually 20 "nothing held on either cluster afterwards" eval '[ "$(held_of alpha) $(held_of beta)" = "0 0" ]'

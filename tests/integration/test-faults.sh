@@ -22,7 +22,6 @@ POLICY=$CLUSTER_DIR/etc/grants.yaml
 
 sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
 charges_of() { sql "SELECT count(*) FROM charges WHERE job_id=$1"; }
-settle() { sleep 2.2; }
 mark_log() { LOG_MARK=$(wc -l <"$LOG"); }
 new_log() { tail -n +"$((LOG_MARK + 1))" "$LOG"; }
 wait_for_log() {  # wait_for_log TEXT [SECONDS]
@@ -75,14 +74,14 @@ fault_then_recover() {
     wait_job_state "$job" RUNNING 30 || return 1
     mark_log
     "$break_fn" || { _t_fail "$name: could not inject the fault"; return 1; }
-    wait_for_log "$text" 5 || return 1
+    wait_for_log "$text" 30 || return 1
     follows_on_error "$name"
     assert_eq COMPLETED "$(wait_job_done "$job" 60)" "$name: the job ran to the end"
     settle
     settle
     assert_eq 1 "$(count_log "unusable: ")" "$name: one log line for the fault, not one per pass"
     "$repair_fn" || { _t_fail "$name: could not repair"; return 1; }
-    wait_for_log "usable again" 5
+    wait_for_log "usable again" 30
     settle
     assert_eq 1 "$(charges_of "$job")" "$name: the job held during the fault is charged exactly once after it"
     assert_eq $((before + 1)) "$(sql "SELECT count(*) FROM charges")" "$name: no charge lost or duplicated"
@@ -150,9 +149,9 @@ case_on_error_open_ledger_unusable() {
     good=$(cat "$POLICY")
     mark_log
     printf '%s\n' "${good/on_error: closed/on_error: open}" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
-    wait_for_log "loaded (" 5
+    wait_for_log "loaded (" 30
     fill_fs || return 1
-    wait_for_log "unusable: its filesystem is full" 5
+    wait_for_log "unusable: its filesystem is full" 30
     out=$(cluster_home dave)/unchecked.out
     rm -f "$out"
     try_submit dave -p trn1 --award=F-1 -t 5 -o "$out" --wrap 'echo "AWARD=$SLURM_AWARD_ID"'
@@ -173,7 +172,7 @@ case_on_error_open_ledger_unusable() {
     assert_contains "$T_OUT" "user dave is not a member of award F-NONE, or it does not exist" "and the user told why (one sentence for a missing award and someone else's)"
     free_fs
     printf '%s\n' "$good" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
-    wait_for_log "usable again" 5
+    wait_for_log "usable again" 30
     settle
     if [ -n "$job" ]; then
         assert_eq 1 "$(charges_of "$job")" "charged once the ledger is usable again"
@@ -265,7 +264,11 @@ case_reconfigure_storm() {
         done
         [ "$accepted" -le 3 ] || _t_fail "reconfigure storm: $accepted jobs accepted, F-BURST fits 3"
         sleep 1.5
-        while try_submit alice -p trn1 --award=F-BURST -t 10 --hold --wrap true && [ -n "$JOB" ]; do
+        local waits=0
+        while try_submit alice -p trn1 --award=F-BURST -t 10 --hold --wrap true; do
+            # The last slurmctld's first pass may still be running (a loaded machine).
+            case $T_OUT in *"please try again in a moment"*) ((waits++ < 120)) && { sleep 0.5; continue; } ;; esac
+            [ -n "$JOB" ] || break
             more=$((more + 1))
             echo "$T_OUT" >"$CLUSTER_DIR/burst/more-$more"
             [ "$more" -le 3 ] || break
@@ -361,7 +364,7 @@ case_uncommitted_charge_survives_purge_and_restart() {
     CLUSTER_CTLD_ARGS=-c cluster_start_ctld || { unlock_ledger; return 1; }
     cp "$CLUSTER_DIR/pids/slurmctld" "$EXPECTED_CTLD"
     assert_contains "$(scontrol show job "$job" 2>&1)" "Invalid job id" "the cold start forgot the job"
-    wait_for_log "1 uncommitted charge(s) and 0 shrunk run(s) restored" 5
+    wait_for_log "1 uncommitted charge(s) and 0 shrunk run(s) restored" 30
     unlock_ledger
     for ((i = 0; i < 30; i++)); do
         [ "$(charges_of "$job")" = 1 ] && break
@@ -392,7 +395,7 @@ case_ledger_deleted_while_down() {
     assert_status 1 test -e "$LEDGER"
     follows_on_error "ledger deleted while down"
     mv "$CLUSTER_DIR/ledger.away" "$LEDGER"
-    wait_for_log "usable again" 5
+    wait_for_log "usable again" 30
     assert_eq "$before" "$(sql "SELECT count(*) FROM charges")" "the restored ledger kept its charges"
     try_submit alice -p trn1 --award=F-1 -t 5 --hold --wrap true
     assert_contains "$T_OUT" "this job holds" "in-scope jobs accepted again"

@@ -78,7 +78,7 @@ run_short() {
     try_submit "$1" -o /dev/null -p trn1 --award="$2" -t 5 --wrap 'sleep 2'
     [ -n "$JOB" ] || { _t_fail "submit failed: $T_OUT"; return 1; }
     assert_eq COMPLETED "$(wait_job_done "$JOB" 60)" "job $JOB on $2 completed" || return 1
-    eventually 10 "job $JOB is charged" charged "$JOB"
+    eventually 30 "job $JOB is charged" charged "$JOB"
 }
 charged() { [ -n "$(sql "SELECT 1 FROM charges WHERE job_id=$1")" ]; }
 charge_of() { ticks_to_units "$(sql "SELECT chip_hours_ticks FROM charges WHERE job_id=$1")"; }
@@ -91,7 +91,7 @@ case_tranches_end_start_and_roll_over() {
          chip_hours_ticks, usd_ticks, recorded_at)
          VALUES ('earlier', 900001, $noon, 'F-TWO', 'alice', '', 'trn1', 1, 3600, 3600000000, 4824000000, $((noon + 3600)))"
     # Rollover off: the first tranche ended yesterday with 4 unspent, which lapse.
-    eventually 10 "slurmctld reads the ledger's new run" json_is alice F-TWO 'a["tranches"][0]["spent"]' 1 || return 1
+    eventually 30 "slurmctld reads the ledger's new run" json_is alice F-TWO 'a["tranches"][0]["spent"]' 1 || return 1
     assert_eq "3" "$(award_json alice F-TWO 'a["budget"]')" "only the active tranche counts"
     assert_eq "tranche 1 ended 4" "$(award_json alice F-TWO '" ".join([a["tranches"][0]["source"], a["tranches"][0]["phase"], str(a["tranches"][0]["lapsed"])])')" \
         "the first ended; its unspent part lapsed"
@@ -108,7 +108,7 @@ case_tranches_end_start_and_roll_over() {
 
     # Rollover on: the 4 move to the second tranche.
     install_policy "$(funding_policy true)"
-    eventually 10 "rollover on reaches slurmctld" budget_is alice F-TWO 7 || return 1
+    eventually 30 "rollover on reaches slurmctld" budget_is alice F-TWO 7 || return 1
     assert_eq "4 4" "$(award_json alice F-TWO '"%s %s" % (a["tranches"][0]["passed_on"], a["tranches"][1]["rolled_in"])')" \
         "passed on by the first, rolled into the second"
     try_submit alice -p trn1 --award=F-TWO -t 20 --hold --wrap true
@@ -122,14 +122,14 @@ case_tranches_end_start_and_roll_over() {
     # F-OVERLAP's charge and failed whenever they differed).
     local charged_two charged_overlap
     charged_two=$(charge_of "$JOB")
-    eventually 10 "the charge reaches the tranche" json_is alice F-TWO 'a["tranches"][1]["spent"]' "$charged_two" || return 1
+    eventually 30 "the charge reaches the tranche" json_is alice F-TWO 'a["tranches"][1]["spent"]' "$charged_two" || return 1
     assert_eq "1" "$(award_json alice F-TWO 'a["tranches"][0]["spent"]')" "the ended tranche is unchanged"
     assert_eq "$charged_two" "$(award_json alice F-TWO 'a["charged"]')" "charged: what the active tranches spent"
 
     # Two active tranches: the one that ends first pays.
     run_short alice F-OVERLAP || return 1
     charged_overlap=$(charge_of "$JOB")
-    eventually 10 "the charge reaches the tranche" json_is alice F-OVERLAP 'a["tranches"][0]["spent"]' "$charged_overlap" ||
+    eventually 30 "the charge reaches the tranche" json_is alice F-OVERLAP 'a["tranches"][0]["spent"]' "$charged_overlap" ||
         return 1
     assert_eq "tranche 2 $IN5" "$(award_json alice F-OVERLAP '"%s %s" % (a["tranches"][0]["source"], a["tranches"][0]["until"])')" \
         "drawn from first: the tranche ending $IN5"
@@ -165,7 +165,7 @@ case_deposit_raises_what_is_usable() {
     # A correction takes it back.
     assert_status 0 "$GC" deposit F-DEP -5 --reason "entered twice"
     assert_contains "$T_OUT" "withdrew 5.0 chip-h from award F-DEP as deposit 2"
-    eventually 10 "the correction reaches slurmctld" budget_is dave F-DEP 1 || return 1
+    eventually 30 "the correction reaches slurmctld" budget_is dave F-DEP 1 || return 1
 
     # Refusals: one sentence, nothing recorded.
     assert_status 2 "$GC" deposit F-DEP 5 --reason x --until "$YESTERDAY"
@@ -187,7 +187,7 @@ case_bad_tranche_keeps_last_good() {
     sleep 2
     assert_eq "7" "$(award_json alice F-TWO 'a["budget"]')" "the last good policy (rollover on) stays in force"
     install_policy "$(funding_policy false)"
-    eventually 10 "the fixed policy loads" budget_is alice F-TWO 3
+    eventually 30 "the fixed policy loads" budget_is alice F-TWO 3
 }
 
 run_case "tranches: one ended, one active, rollover off and on, drawn from the first to end" \

@@ -18,7 +18,6 @@ install -m 0755 "$GRANTCTL" "$GC"
 # Debian's python3 (python3-prometheus-client is installed for it), whatever else is on PATH.
 python3() { /usr/bin/python3 "$@"; }
 sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
-settle() { sleep 2.2; }
 run_one() {  # run_one USER SCRIPT-BODY: a short job, waited for; prints its id
     try_submit "$1" -p trn1 "${@:2}" --wrap 'sleep 1'
     [ -n "$JOB" ] || { echo "submit failed: $T_OUT" >&2; return 1; }
@@ -74,7 +73,7 @@ case_balance_matches_ledger() {
     python3 -c 'import sys; from decimal import Decimal as D; sys.exit(0 if abs(D(sys.argv[1]) - (100 - D(sys.argv[2]) - D("2.666667"))) <= D("0.000001") else 1)' \
         "$(json 'j["awards"][0]["left"]' <<<"$T_OUT")" "$charged" || _t_fail "left = budget - charged - held: $T_OUT"
     scancel "$held"
-    sleep 1.5  # the next accounting pass releases its hold before the next case quotes
+    settle  # the next accounting pass releases its hold before the next case quotes
 }
 
 # The sentence sbatch prints and the one quote prints are the same decision.
@@ -95,7 +94,7 @@ quote_vs_sbatch() {  # quote_vs_sbatch USER EXPECTED-STATUS SBATCH-ARGS...
         [ -n "$JOB" ] || _t_fail "quote said accepted, sbatch refused: $T_OUT"
         s=$(sed -n 's/^sbatch: //p' <<<"$T_OUT" | grep -v '^error' | head -1)
         # Its hold is released by the next accounting pass (every second).
-        [ -n "$JOB" ] && scancel "$JOB" && sleep 1.5
+        [ -n "$JOB" ] && scancel "$JOB" && settle
     else
         [ -z "$JOB" ] || { _t_fail "quote said rejected, sbatch accepted job $JOB"; scancel "$JOB"; }
         s=$(sed -n 's/^sbatch: error: //p' <<<"$T_OUT" | grep -v '^Batch job submission failed' | head -1)
@@ -210,7 +209,7 @@ case_adjust_changes_next_decision() {
     # A debit takes budget away again, and report lists both with their reasons.
     assert_status 0 "$GC" adjust G-ADJ -4.5 --reason "usage outside Slurm"
     assert_contains "$T_OUT" "debited 4.5 chip-h from award G-ADJ"
-    sleep 2
+    settle
     assert_status 0 as_user dave "$GC" balance --award G-ADJ --json
     assert_eq "-0.5" "$(json 'j["awards"][0]["charged"]' <<<"$T_OUT")"
     assert_status 0 "$GC" report --award G-ADJ --json

@@ -21,7 +21,6 @@ LEDGER=$CLUSTER_DIR/state/grants/ledger.db
 LOG=$CLUSTER_DIR/log/slurmctld.log
 BLOG=$CLUSTER_DIR/log/slurmctld-backup.log
 sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
-settle() { sleep 2.2; }
 
 # The backup: its own copy of slurm.conf for its log and pid files (the
 # rest is identical), in namespaces where its host name is ctl2.

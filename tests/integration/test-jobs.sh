@@ -45,7 +45,7 @@ run_short() {
     try_submit "$1" -o /dev/null -p trn1 --award="$2" -t 5 --wrap 'sleep 2'
     [ -n "$JOB" ] || { _t_fail "submit failed: $T_OUT"; return 1; }
     assert_eq COMPLETED "$(wait_job_done "$JOB" 60)" "job $JOB completed" || return 1
-    eventually 10 "job $JOB is charged" charged "$JOB"
+    eventually 30 "job $JOB is charged" charged "$JOB"
 }
 # ids_of JSON: the job ids of a jobs --json answer, sorted, space-separated.
 ids_of() { json '" ".join(str(x) for x in sorted(r["jobid"] for r in j["jobs"]))'; }
@@ -71,7 +71,7 @@ case_own_jobs_and_charges() {
     run_short bob J-OTHER || return 1
     B2=$JOB
     keep A1 "$A1"; keep A2 "$A2"; keep B1 "$B1"; keep B2 "$B2"
-    eventually 10 "slurmctld's book has bob's J-OTHER run" jobs_charged bob "$B2" || return 1
+    eventually 30 "slurmctld's book has bob's J-OTHER run" jobs_charged bob "$B2" || return 1
     assert_status 0 as_user alice "$GC" jobs --json
     local out=$T_OUT
     assert_eq "$A1 $A2" "$(ids_of <<<"$out")" "alice sees exactly her two runs"
@@ -107,7 +107,7 @@ case_running_hold_equals_balance() {
     keep RUN "$RUN"
     wait_job_state "$RUN" RUNNING 30 || { _t_fail "job $RUN never ran"; return 1; }
     running_listed() { [ "$(as_user alice "$GC" jobs -j "$RUN" --json | json 'j["jobs"][0]["state"]')" = running ]; }
-    eventually 10 "the running job is listed as running" running_listed || return 1
+    eventually 30 "the running job is listed as running" running_listed || return 1
     assert_status 0 as_user alice "$GC" jobs -j "$RUN" --json
     local row=$T_OUT
     assert_eq "held 16 trn1" "$(json '"%s %s %s" % (j["jobs"][0]["charge"], j["jobs"][0]["chips"], j["jobs"][0]["partition"])' <<<"$row")" \

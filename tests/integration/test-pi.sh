@@ -50,7 +50,7 @@ run_short() {
     try_submit "$1" -o /dev/null -p trn1 --award=PI-NLP -t 5 --wrap 'sleep 2'
     [ -n "$JOB" ] || { _t_fail "submit failed: $T_OUT"; return 1; }
     assert_eq COMPLETED "$(wait_job_done "$JOB" 60)" "job $JOB completed" || return 1
-    eventually 10 "job $JOB is charged" charged "$JOB"
+    eventually 30 "job $JOB is charged" charged "$JOB"
 }
 # ledger_units SQL: the ledger's ticks of SQL as grantctl prints them.
 ledger_units() { ticks_to_units "$(sql "$1")"; }
@@ -66,7 +66,7 @@ case_pi_sees_every_member() {
     run_short alice || return 1
     run_short alice || return 1
     run_short bob || return 1
-    eventually 10 "slurmctld's book has bob's run" book_has bob 1 || return 1
+    eventually 30 "slurmctld's book has bob's run" book_has bob 1 || return 1
     local who
     for who in alice bob; do
         assert_eq "$(ledger_units "SELECT sum(chip_hours_ticks) FROM charges WHERE award='PI-NLP' AND user='$who'")" \
@@ -77,7 +77,7 @@ case_pi_sees_every_member() {
     try_submit bob -o /dev/null -p trn1 --award=PI-NLP -t 1 --hold --wrap true
     [ -n "$JOB" ] || { _t_fail "bob's held job was refused: $T_OUT"; return 1; }
     local held_job=$JOB
-    eventually 10 "bob's hold reaches the member table" held_is bob 0.266667
+    eventually 30 "bob's hold reaches the member table" held_is bob 0.266667
     assert_eq 1 "$(member_json bob 'm["jobs"]')" "bob has one live job"
     assert_status 0 as_user carol "$GC" balance
     assert_contains "$T_OUT" "PI-NLP" "carol's balance lists the award she is PI of (no member)"
@@ -148,7 +148,7 @@ case_forecast_of_real_jobs() {
     local burned per_day4 per_day1 want
     burned=$(sql "SELECT sum(chip_hours_ticks) FROM charges WHERE award='PI-NLP'")
     # bob's cancelled job no longer holds anything: left = 3 chip-h - charges.
-    eventually 10 "the cancelled job's hold is gone" held_is bob 0 || return 1
+    eventually 30 "the cancelled job's hold is gone" held_is bob 0 || return 1
     assert_status 0 as_user carol "$GC" balance --award PI-NLP --json
     assert_eq 4 "$(json 'j["awards"][0]["forecast"]["days"]' <<<"$T_OUT")" "the rate's days: those the award was valid"
     per_day4=$(ticks_to_units $((burned / 4)))
@@ -182,7 +182,7 @@ case_burn_down_chart() {
     # A held job, so the chart has holds on top of the spend.
     try_submit alice -o /dev/null -p trn1 --award=PI-NLP -t 1 --hold --wrap true
     local held_job=$JOB
-    eventually 10 "alice's hold is known" held_is alice 0.266667 || return 1
+    eventually 30 "alice's hold is known" held_is alice 0.266667 || return 1
     assert_status 0 as_user carol "$GC" report --award PI-NLP --by user --plot "$svg"
     assert_contains "$T_OUT" "burn-down chart of award PI-NLP written to $svg"
     # Valid XML and SVG, and its totals are the ledger's.

@@ -19,11 +19,11 @@ install_policy() {
     printf '%s\n' "$1" >"$POLICY.new" && chmod 0644 "$POLICY.new" && mv -f "$POLICY.new" "$POLICY"
 }
 
-# wait_for_log TEXT [SECONDS=3]: slurmctld.log gains a line containing TEXT
+# wait_for_log TEXT [SECONDS=10]: slurmctld.log gains a line containing TEXT
 # after the mark set by mark_log.
 mark_log() { LOG_MARK=$(wc -l <"$LOG"); }
 wait_for_log() {
-    local text=$1 timeout=${2:-3} i
+    local text=$1 timeout=${2:-10} i
     for ((i = 0; i < timeout * 10; i++)); do
         tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -qF -- "$text" && return 0
         sleep 0.1

@@ -12,8 +12,6 @@ grants_suite_start "$here/policies/versions.yaml"
 LEDGER=$CLUSTER_DIR/state/grants/ledger.db
 
 sql() { sqlite3 -cmd '.timeout 5000' "$LEDGER" "$@"; }
-# Accounting passes run every second; this waits for two.
-settle() { sleep 2.2; }
 SERIES=$(slurm_series)
 NODES=$(sinfo -h -N -p trn1 -o %N | sort -u | wc -l)
 echo "# Slurm $(scontrol --version | awk '{ print $2 }'), $NODES node(s) in trn1"

@@ -172,7 +172,7 @@ case_wckey_follows_the_award_on_update() {
     assert_status 0 scontrol update jobid="$JOB" admincomment=award=BOT-Beta
     assert_eq "award=BOT-Beta" "$(job_field "$JOB" AdminComment)" "a running job moved to BOT-Beta"
     assert_eq "bot-alpha" "$(wckey_of "$JOB")" "keeps its WCKey"
-    eventually 5 "the log says why" grep -q "job $JOB moved to award BOT-Beta while running: its WCKey stays" "$LOG"
+    eventually 30 "the log says why" grep -q "job $JOB moved to award BOT-Beta while running: its WCKey stays" "$LOG"
     scancel "$JOB"
 }
 
@@ -200,7 +200,7 @@ case_option_off_leaves_wckeys_alone() {
     scancel "$JOB"
     # A bad value is refused with its place; the last good policy stays.
     install_policy "  wckey: yes"
-    eventually 10 "the bad policy is logged" grep -q "enforce.wckey must be 'award' or 'none'" "$LOG"
+    eventually 30 "the bad policy is logged" grep -q "enforce.wckey must be 'award' or 'none'" "$LOG"
     assert_contains "$(tail -n +"$((mark + 1))" "$LOG" | grep "enforce.wckey must be")" "grants.yaml:4:" "with file and line"
 }
 
