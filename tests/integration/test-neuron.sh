@@ -63,15 +63,18 @@ ran() {
 submit() { try_submit alice -o "$HOME_ALICE/%j.out" -n 1 -c 1 "$@"; }
 
 case_two_jobs_share_a_node() {
-    local a b out_a out_b cores_a cores_b both
-    submit -p trn2 --award=N-1 -w "$NODE" --gres=gpu:4 -t 5 --wrap "$SHOW; sleep 4"
+    local a b out_a out_b cores_a cores_b both flag=$HOME_ALICE/share.done
+    rm -f "$flag"
+    # Both run until the test has seen them together (a flag file, not a sleep).
+    submit -p trn2 --award=N-1 -w "$NODE" --gres=gpu:4 -t 5 --wrap "$SHOW; while [ ! -e '$flag' ]; do sleep 0.2; done"
     a=$JOB
-    submit -p trn2 --award=N-1 -w "$NODE" --gres=gpu:trainium2:4 -t 5 --wrap "$SHOW; sleep 4"
+    submit -p trn2 --award=N-1 -w "$NODE" --gres=gpu:trainium2:4 -t 5 --wrap "$SHOW; while [ ! -e '$flag' ]; do sleep 0.2; done"
     b=$JOB
-    [ -n "$a" ] && [ -n "$b" ] || { _t_fail "submissions refused: $T_OUT"; return 1; }
+    [ -n "$a" ] && [ -n "$b" ] || { touch "$flag"; _t_fail "submissions refused: $T_OUT"; return 1; }
     wait_job_state "$a" RUNNING 30 && wait_job_state "$b" RUNNING 30 ||
-        { _t_fail "the two jobs did not run together on $NODE"; return 1; }
+        { touch "$flag"; _t_fail "the two jobs did not run together on $NODE"; return 1; }
     assert_eq "$NODE $NODE" "$(job_field "$a" NodeList) $(job_field "$b" NodeList)" "both jobs on one node"
+    touch "$flag"
     out_a=$(ran "$a") && out_b=$(ran "$b") || return 1
     cores_a=$(field "$out_a" cores)
     cores_b=$(field "$out_b" cores)
@@ -83,7 +86,7 @@ case_two_jobs_share_a_node() {
     assert_eq "$(cores_of_gpus "$(field "$out_a" gpus)")" "$(expand "$cores_a")" "job $a: the cores of its devices $(field "$out_a" gpus)"
     assert_eq "$(cores_of_gpus "$(field "$out_b" gpus)")" "$(expand "$cores_b")" "job $b: the cores of its devices $(field "$out_b" gpus)"
     # Priced by the devices: 4 chips each.
-    sleep 2.5
+    settle
     assert_eq "4 4" "$(sqlite3 "$LEDGER" "SELECT chips FROM charges WHERE job_id IN ($a, $b) ORDER BY job_id" | tr '\n' ' ' | sed 's/ $//')" \
         "each run charged for its 4 Neuron devices"
 }
@@ -175,7 +178,7 @@ BIG=1  # mix has trn1.32xlarge nodes: n3 and n4, or the FUTURE ones
 # usd_ticks (a dollar rate per hour is that many micro-dollars per second).
 assert_charged() {
     assert_eq COMPLETED "$(wait_job_done "$1" 60)" "$4: completed" || return 1
-    sleep 2.5
+    settle
     local seconds
     seconds=$(sql "SELECT seconds FROM charges WHERE job_id=$1")
     assert_eq "$2 $((seconds * $3))" "$(sql "SELECT chips || ' ' || usd_ticks FROM charges WHERE job_id=$1")" \

@@ -69,7 +69,7 @@ case_multi_node_priced_per_node() {
 }
 
 case_shrunk_job_charged_for_held_nodes() {
-    try_submit bob -p trn1 --award=V-SHRINK -N 2 -t 10 --wrap 'sleep 60'
+    try_submit bob -p trn1 --award=V-SHRINK -N 2 -t 10 --wrap 'sleep 300'   # cancelled below
     assert_contains "$T_OUT" "award V-SHRINK: this job holds" "accepted" || return 1
     local job=$JOB
     wait_job_state "$job" RUNNING 30 || return 1
