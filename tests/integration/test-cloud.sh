@@ -116,7 +116,9 @@ case_failed_launch_costs_nothing() {
 
 case_cancelled_while_booting_costs_nothing() {
     cold_node || return 1
-    echo 20 >"$CLUSTER_DIR/cloud/boot-delay"
+    # Both jobs are seen booting and cancelled before the boot ends: the waits
+    # below take ~5 s as a rule, 30 s leaves room for a loaded machine.
+    echo 30 >"$CLUSTER_DIR/cloud/boot-delay"
     # One job on each partition (boot free, boot charged), each cancelled
     # while the node boots (whole-node jobs: the second waits for the first).
     local free charged spool=$LEDGER.uncommitted mark=$CLUSTER_DIR/cancelled.mark saver

@@ -158,7 +158,7 @@ case_requeue_charged_per_run() {
     # The first run lasts until the requeue (a flag file, not a sleep); the second ends at once.
     try_submit bob -p trn1 --award=Q-REQUEUE -t 10 --requeue -o /dev/null --wrap "while [ ! -e '$flag' ]; do sleep 0.2; done"
     local job=$JOB
-    wait_job_state "$job" RUNNING 30 || return 1
+    wait_job_state "$job" RUNNING 30 || { touch "$flag"; return 1; }
     sleep 1.5
     # The owner requeues it. Slurm counts the ended batch script as a
     # completed job, so the next pass (within a second) is a full one that
