@@ -70,10 +70,12 @@ eventually() {
     return 1
 }
 
-# passes_done: how many accounting passes slurmctld's grants thread has
-# finished (grantctl metrics); empty when slurmctld cannot be asked.
-passes_done() {
-    "${GRANTCTL:-grantctl}" metrics --json 2>/dev/null | sed -n 's/.*"passes":{"all":\([0-9]*\).*/\1/p'
+# pass_counter NAME: one of the counters of slurmctld's accounting passes
+# since it started, from grantctl metrics --json: all (passes finished), full
+# (those that copied the job list), update_requests (full passes asked for by
+# job updates). Empty when slurmctld cannot be asked.
+pass_counter() {
+    "${GRANTCTL:-grantctl}" metrics --json 2>/dev/null | sed -n "s/.*\"passes\":{[^}]*\"$1\":\([0-9]*\).*/\1/p"
 }
 
 # settle: let the accounting thread see what the test just did (a job that
@@ -85,17 +87,30 @@ passes_done() {
 # slurmctld (stopped, restarting, an older plugin) it is the 2.2 s alone.
 settle() {
     local p0 p i
-    p0=$(passes_done)
+    p0=$(pass_counter all)
     sleep 2.2
     [ -n "$p0" ] || return 0
     for ((i = 0; i < 150; i++)); do
-        p=$(passes_done)
+        p=$(pass_counter all)
         [ -n "$p" ] || return 0
         ((p < p0)) && p0=$p    # slurmctld restarted since: count the new one's passes
         ((p >= p0 + 2)) && return 0
         sleep 0.2
     done
     return 0
+}
+
+# save_jobs_now: make slurmctld save its jobs, and wait until it has: a kill -9
+# after it finds every job change made before the call. slurmctld saves its
+# jobs after a submission (a cancel or an update only later), so this submits
+# a held job off the enforced partitions (cpu); SAVER is its id, for the caller
+# to cancel once slurmctld runs again.
+save_jobs_now() {
+    local mark=$CLUSTER_DIR/save-jobs.mark
+    : >"$mark"
+    SAVER=$(sbatch -H -p cpu -o /dev/null --parsable --wrap true) || { _t_fail "cannot submit a held job"; return 1; }
+    eventually 30 "slurmctld saved its jobs" \
+        eval '[ -n "$(find "$CLUSTER_DIR/state" -maxdepth 1 -name job_state -newer "$mark")" ]'
 }
 
 # submit_until USER TEXT SECONDS SBATCH-ARGS...: submit as USER until the

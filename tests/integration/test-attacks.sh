@@ -360,17 +360,14 @@ case_award_flood_refused() {
 # copy of the whole job list under the job read lock) each time. Now updates
 # that cannot change a hold ask for none, and the others for at most one per
 # 5 s; the pass counters in `grantctl metrics` show it.
-pass_counter() {  # pass_counter NAME: slurm_grants_NAME_total from grantctl metrics
-    "$GC" metrics | sed -n "s/^slurm_grants_$1_total //p"
-}
 case_update_loop_no_full_pass_each() {
     local job full0 req0 full1 req1 t0 t1 elapsed i
     try_submit carol -p trn1 --award=ATK-OWN -t 5 --hold --wrap true
     job=$JOB
     [ -n "$job" ] || { _t_fail "no job: $T_OUT"; return 1; }
     sleep 2
-    full0=$(pass_counter full_passes)
-    req0=$(pass_counter update_pass_requests)
+    full0=$(pass_counter full)
+    req0=$(pass_counter update_requests)
     [ -n "$full0" ] && [ -n "$req0" ] || { _t_fail "grantctl metrics shows no pass counters: $("$GC" metrics 2>&1 | tail -n 5)"; return 1; }
     t0=$(date +%s)
     for i in $(seq 1 40); do
@@ -379,8 +376,8 @@ case_update_loop_no_full_pass_each() {
     done
     t1=$(date +%s)
     elapsed=$((t1 - t0))
-    full1=$(pass_counter full_passes)
-    req1=$(pass_counter update_pass_requests)
+    full1=$(pass_counter full)
+    req1=$(pass_counter update_requests)
     assert_eq "loop40" "$(job_field "$job" Comment)" "the comments were applied"
     echo "40 Comment updates in ${elapsed} s: $((full1 - full0)) full passes, $((req1 - req0)) requested by updates"
     assert_eq "$req0" "$req1" "a comment asks for no full pass"
@@ -400,8 +397,8 @@ case_update_loop_no_full_pass_each() {
     done
     t1=$(date +%s)
     elapsed=$((t1 - t0))
-    full1=$(pass_counter full_passes)
-    req1=$(pass_counter update_pass_requests)
+    full1=$(pass_counter full)
+    req1=$(pass_counter update_requests)
     echo "20 TimeLimit updates in ${elapsed} s: $((full1 - full0)) full passes, $((req1 - req0)) requested by updates"
     [ $((req1 - req0)) -ge 1 ] || _t_fail "a time limit update asks for a full pass"
     [ $((req1 - req0)) -le $((elapsed / 5 + 1)) ] ||

@@ -121,7 +121,7 @@ case_cancelled_while_booting_costs_nothing() {
     echo 30 >"$CLUSTER_DIR/cloud/boot-delay"
     # One job on each partition (boot free, boot charged), each cancelled
     # while the node boots (whole-node jobs: the second waits for the first).
-    local free charged spool=$LEDGER.uncommitted mark=$CLUSTER_DIR/cancelled.mark saver
+    local free charged spool=$LEDGER.uncommitted
     try_submit alice -p trn1 --award=C-BOOT -w "$NODE" -t 10 -o /dev/null --wrap 'sleep 2'
     free=$JOB
     [ -n "$free" ] || { _t_fail "refused: $T_OUT"; return 1; }
@@ -145,13 +145,10 @@ case_cancelled_while_booting_costs_nothing() {
     # CONFIGURING): still nothing. Killed once Slurm has saved the cancels:
     # it saves its jobs at once after a submission (a held job, off the
     # enforced partitions), a cancel only later (seen: 40 s).
-    : >"$mark"
-    saver=$(sbatch -H -p cpu -o /dev/null --parsable --wrap true) || { _t_fail "cannot submit a held job"; return 1; }
-    eventually 30 "slurmctld saved the cancelled jobs" \
-        eval '[ -n "$(find "$CLUSTER_DIR/state" -maxdepth 1 -name job_state -newer "$mark")" ]' || return 1
+    save_jobs_now || return 1
     cluster_kill9_ctld
     cluster_start_ctld || return 1
-    scancel "$saver"
+    scancel "$SAVER"
     assert_eq CANCELLED "$(job_field "$free" JobState)" "Slurm still keeps job $free after the restart"
     assert_eq CANCELLED "$(job_field "$charged" JobState)" "Slurm still keeps job $charged after the restart"
     settle

@@ -47,18 +47,13 @@ case_lowered_limit_charged_what_it_ran() {
         return 1
     eventually 30 "the spool keeps job $job's largest limit" grep -q "^%cap${tab}$job${tab}" "$spool" || return 1
     assert_contains "$(grep "^%cap${tab}$job${tab}" "$spool")" "${tab}300" "its largest limit: 5 minutes"
-    # slurmctld crashes once it has saved the job's new limit: it saves its
-    # jobs after a submission (a held job off the enforced partitions).
-    local mark=$CLUSTER_DIR/lowered.mark saver
-    : >"$mark"
-    saver=$(sbatch -H -p cpu -o /dev/null --parsable --wrap true) || { _t_fail "cannot submit a held job"; return 1; }
-    eventually 30 "slurmctld saved its jobs" \
-        eval '[ -n "$(find "$CLUSTER_DIR/state" -maxdepth 1 -name job_state -newer "$mark")" ]' || return 1
+    # slurmctld crashes once it has saved the job's new limit.
+    save_jobs_now || return 1
     cluster_kill9_ctld || return 1
     cluster_start_ctld || return 1
     assert_eq "00:01:00" "$(job_field "$job" TimeLimit)" "slurmctld recovered the lowered limit" || return 1
     assert_eq RUNNING "$(job_field "$job" JobState)" "the job still runs (OverTimeLimit)"
-    scancel "$saver"
+    scancel "$SAVER"
     touch "$(cluster_home alice)/go.$job"
     wait_job_done "$job" 60 >/dev/null || return 1
     settle
